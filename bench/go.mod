@@ -1,0 +1,3 @@
+module thaw.dev/bench
+
+go 1.19

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything thaw needs to build and run on Debian 12 (as root). Idempotent: installs
+# only what is missing, and runs apt-get update only when something is.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libboost1.81-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libzip-dev libcli11-dev
+  libgtest-dev libgmock-dev googletest libbenchmark-dev libseccomp-dev
+  clang-format clang-tidy
+  awscli python3 python3-venv zip unzip iproute2 procps ca-certificates
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+# Go: use the machine's Go when it has one (>= 1.19); otherwise Debian's golang-go (1.19).
+if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then
+  missing+=(golang-go)
+fi
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "setup: system packages ready"

@@ -1,0 +1,29 @@
+// Encodings and identifiers used on the wire: base64, SHA-256, hex, UUIDs, ISO-8601 times.
+// Stateless and thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace thaw {
+
+std::string Base64Encode(std::string_view data);
+// Returns nullopt on malformed input (AWS rejects those blobs).
+std::optional<std::string> Base64Decode(std::string_view text);
+std::string Sha256Base64(std::string_view data);
+std::string Sha256Hex(std::string_view data);
+std::string RandomHex(size_t bytes);
+std::string NewUuid();  // random (v4) UUID, lower-case
+// "2024-12-28T19:04:46.553+0000", the form Lambda uses for LastModified.
+std::string FormatLambdaTime(int64_t realtime_millis);
+// "2019-09-18T00:02:46.542Z".
+std::string FormatIsoMillis(int64_t realtime_millis);
+// "2024/12/28", the date prefix of log stream names.
+std::string FormatLogDate(int64_t realtime_millis);
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// Parses a base-10 integer that must fill the whole string.
+std::optional<int64_t> ParseInt(std::string_view s);
+
+}  // namespace thaw

@@ -1,0 +1,110 @@
+// `thaw deploy DIR`: builds a Go main package into a provided.al2023 zip and creates or updates
+// the function on the thaw server. Runs on the main thread.
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/client_util.h"
+#include "cli/command.h"
+
+namespace thaw::cli {
+
+namespace {
+
+constexpr char kCommand[] = "deploy";
+
+struct DeployFlags {
+  std::string dir;
+  std::string name;
+  int64_t memory_mb = 0;
+  int64_t timeout_s = 0;
+  std::vector<std::string> env;
+  std::string arch;
+  std::string runtime = kDefaultRuntime;
+  bool publish = false;
+  CLI::Option* memory_option = nullptr;
+  CLI::Option* timeout_option = nullptr;
+  CLI::Option* env_option = nullptr;
+  CLI::Option* arch_option = nullptr;
+  CLI::Option* runtime_option = nullptr;
+};
+
+void RunDeploy(CommandContext& ctx, const DeployFlags& flags) {
+  DeploySpec spec;
+  spec.name = flags.name.empty() ? DefaultFunctionName(flags.dir) : flags.name;
+  if (!IsValidFunctionName(spec.name)) {
+    std::string why = flags.name.empty() ? " (taken from the directory name); pass --name" : "";
+    ReportError(ctx, kCommand,
+                Status::InvalidArgument("'" + spec.name +
+                                        "' is not a valid function name: use 1-64 letters, digits, "
+                                        "'-' or '_'" +
+                                        why),
+                kExitUsage);
+    return;
+  }
+  if (flags.memory_option->count() > 0) spec.memory_mb = flags.memory_mb;
+  if (flags.timeout_option->count() > 0) spec.timeout_s = flags.timeout_s;
+  if (flags.arch_option->count() > 0) spec.architecture = flags.arch;
+  if (flags.env_option->count() > 0) {
+    StatusOr<EnvVars> env = ParseEnvFlags(flags.env);
+    if (!env.ok()) return ReportError(ctx, kCommand, env.status(), kExitUsage);
+    spec.environment = std::move(env).value();
+  }
+  spec.runtime = flags.runtime;
+  spec.runtime_given = flags.runtime_option->count() > 0;
+  spec.publish = flags.publish;
+
+  StatusOr<std::unique_ptr<http::Client>> client = Connect(ctx.endpoint);
+  if (!client.ok()) return ReportError(ctx, kCommand, client.status(), kExitUsage);
+  // Ask the server first: it fails fast when thaw is not running, and an existing function
+  // tells us which architecture to build for.
+  StatusOr<std::optional<nlohmann::json>> existing = FindFunction(**client, spec.name);
+  if (!existing.ok()) return ReportError(ctx, kCommand, existing.status());
+
+  std::string arch = ResolveArchitecture(spec.architecture, *existing);
+  std::cerr << "building " << flags.dir << " for linux/" << arch << "\n";
+  StatusOr<std::string> zip = BuildGoBootstrapZip(flags.dir, arch);
+  if (!zip.ok()) return ReportError(ctx, kCommand, zip.status());
+  spec.zip = std::move(zip).value();
+
+  StatusOr<DeployResult> result = DeployFunction(**client, spec, *existing, &std::cerr);
+  if (!result.ok()) return ReportError(ctx, kCommand, result.status());
+  PrintLine(std::cout, FormatDeploySummary(spec.name, *result));
+  ctx.exit_code = kExitOk;
+}
+
+}  // namespace
+
+void AddDeployCommand(CLI::App& app, CommandContext& ctx) {
+  auto flags = std::make_shared<DeployFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "deploy", "Build a Go main package and create or update the function (provided.al2023)");
+  cmd->add_option("DIR", flags->dir, "directory of the Go main package")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("--name", flags->name, "function name (default: the directory's base name)");
+  flags->memory_option = cmd->add_option("--memory", flags->memory_mb, "memory in MB (128-10240)")
+                             ->check(CLI::Range(int64_t{128}, int64_t{10240}));
+  flags->timeout_option =
+      cmd->add_option("--timeout", flags->timeout_s, "timeout in seconds (1-900)")
+          ->check(CLI::Range(int64_t{1}, int64_t{900}));
+  flags->env_option =
+      cmd->add_option("--env", flags->env,
+                      "environment variable KEY=VALUE; repeat for more. Replaces the function's "
+                      "whole environment")
+          ->allow_extra_args(false);
+  flags->arch_option =
+      cmd->add_option("--arch", flags->arch,
+                      "instruction set: x86_64 or arm64 (default: the function's current one, "
+                      "else x86_64)")
+          ->check(CLI::IsMember({"x86_64", "arm64"}));
+  flags->runtime_option = cmd->add_option("--runtime", flags->runtime, "Lambda runtime identifier")
+                              ->capture_default_str();
+  cmd->add_flag("--publish", flags->publish, "publish a numbered version after deploying");
+  cmd->footer(kExitCodesFooter);
+  cmd->callback([&ctx, flags] { RunDeploy(ctx, *flags); });
+}
+
+}  // namespace thaw::cli

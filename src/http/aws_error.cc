@@ -1,0 +1,26 @@
+#include "http/aws_error.h"
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace thaw::http {
+
+Response RestJsonError(int status, std::string_view type, std::string_view message,
+                       std::string_view fault) {
+  nlohmann::json body = {{"Type", std::string(fault)}, {"Message", std::string(message)}};
+  Response r = Response::Json(status, body.dump());
+  r.headers.Set("x-amzn-ErrorType", type);
+  return r;
+}
+
+Response JsonRpcError(int status, std::string_view type, std::string_view message) {
+  nlohmann::json body = {{"__type", std::string(type)}, {"message", std::string(message)}};
+  Response r;
+  r.status = status;
+  r.headers.Set("Content-Type", "application/x-amz-json-1.1");
+  r.headers.Set("x-amzn-ErrorType", type);
+  r.body = body.dump();
+  return r;
+}
+
+}  // namespace thaw::http

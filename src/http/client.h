@@ -1,0 +1,26 @@
+// A small blocking HTTP/1.1 client with one keep-alive connection, for the CLI and tests.
+// Thread-compatible: one thread uses one Client at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "http/message.h"
+
+namespace thaw::http {
+
+class Client {
+ public:
+  // Parses "http://host:port" or "host:port".
+  static StatusOr<std::unique_ptr<Client>> Create(const std::string& endpoint);
+  virtual ~Client() = default;
+  // Sends one request, reconnecting once if the kept-alive connection was closed.
+  // timeout_ms bounds the whole exchange (0 = no limit).
+  virtual StatusOr<Response> Do(const std::string& method, const std::string& target,
+                                const Headers& headers, const std::string& body,
+                                int64_t timeout_ms = 0) = 0;
+};
+
+}  // namespace thaw::http

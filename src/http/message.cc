@@ -1,0 +1,102 @@
+#include "http/message.h"
+
+#include "base/codec.h"
+
+namespace thaw::http {
+
+std::optional<std::string_view> Headers::Get(std::string_view name) const {
+  for (const auto& [k, v] : items_) {
+    if (EqualsIgnoreCase(k, name)) return std::string_view(v);
+  }
+  return std::nullopt;
+}
+
+void Headers::Set(std::string_view name, std::string_view value) {
+  for (auto& [k, v] : items_) {
+    if (EqualsIgnoreCase(k, name)) {
+      v = value;
+      return;
+    }
+  }
+  Add(name, value);
+}
+
+void Headers::Add(std::string_view name, std::string_view value) {
+  items_.emplace_back(std::string(name), std::string(value));
+}
+
+namespace {
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      int hi = HexValue(s[i + 1]), lo = HexValue(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(s[i]);
+  }
+  return out;
+}
+
+std::string PercentEncode(std::string_view s) {
+  static const char* kDigits = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kDigits[c >> 4]);
+      out.push_back(kDigits[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> Request::QueryParam(std::string_view name) const {
+  std::string_view q = query;
+  while (!q.empty()) {
+    size_t amp = q.find('&');
+    std::string_view pair = q.substr(0, amp);
+    size_t eq = pair.find('=');
+    std::string key = PercentDecode(pair.substr(0, eq));
+    for (char& c : key) {
+      if (c == '+') c = ' ';
+    }
+    if (key == name) {
+      if (eq == std::string_view::npos) return std::string();
+      std::string v(pair.substr(eq + 1));
+      for (char& c : v) {
+        if (c == '+') c = ' ';
+      }
+      return PercentDecode(v);
+    }
+    if (amp == std::string_view::npos) break;
+    q = q.substr(amp + 1);
+  }
+  return std::nullopt;
+}
+
+Response Response::Json(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.headers.Set("Content-Type", "application/json");
+  r.body = std::move(body);
+  return r;
+}
+
+}  // namespace thaw::http

@@ -1,0 +1,597 @@
+#include "invoker/environment.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "base/codec.h"
+#include "base/log.h"
+#include "invoker/launcher_client.h"
+#include "invoker/runtime_env.h"
+#include "logs/log_store.h"
+#include "logs/platform_lines.h"
+#include "runtime_api/protocol.h"
+#include "sys/process_info.h"
+#include "sys/unique_fd.h"
+
+namespace thaw::invoker {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr size_t kMaxLineBytes = 256 * 1024;  // CloudWatch's largest event
+constexpr size_t kTailCap = 64 * 1024;        // keep at most this much of an invocation's log
+constexpr size_t kTailBytes = 4096;           // X-Amz-Log-Result carries the last 4 KB
+
+std::string ErrorBody(const std::string& type, const std::string& message) {
+  nlohmann::json j = {{"errorType", type}, {"errorMessage", message}};
+  return j.dump();
+}
+
+// Go's exec.ExitError text, which Lambda quotes: "exit status 3", "signal: killed".
+std::string ExitText(int wait_status) {
+  if (WIFEXITED(wait_status)) {
+    if (WEXITSTATUS(wait_status) == 0) return "";
+    return "exit status " + std::to_string(WEXITSTATUS(wait_status));
+  }
+  if (WIFSIGNALED(wait_status)) {
+    int sig = WTERMSIG(wait_status);
+    const char* name = sig == SIGKILL   ? "killed"
+                       : sig == SIGSEGV ? "segmentation fault"
+                       : sig == SIGABRT ? "aborted"
+                       : sig == SIGTERM ? "terminated"
+                                        : nullptr;
+    return std::string("signal: ") + (name ? name : strsignal(sig));
+  }
+  return "exit status 1";
+}
+
+std::string RuntimeExitMessage(int wait_status) {
+  std::string text = ExitText(wait_status);
+  if (text.empty()) return "Runtime exited without providing a reason";
+  return "Runtime exited with error: " + text;
+}
+
+// "provided.al2023" -> "provided:al2023.v1"; "python3.12" -> "python:3.12.v1".
+std::string RuntimeVersion(const std::string& runtime) {
+  size_t dot = runtime.find('.');
+  if (runtime.rfind("provided", 0) == 0) {
+    if (dot == std::string::npos) return "provided:al1.v1";
+    return "provided:" + runtime.substr(dot + 1) + ".v1";
+  }
+  size_t digit = runtime.find_first_of("0123456789");
+  if (digit == std::string::npos) return runtime + ":v1";
+  return runtime.substr(0, digit) + ":" + runtime.substr(digit) + ".v1";
+}
+
+// rapid keeps an error type only if it looks like Category.Reason.
+std::string ValidErrorType(const std::string& type) {
+  bool category = type.rfind("Runtime.", 0) == 0 || type.rfind("Function.", 0) == 0;
+  if (category && type.size() > 9) return type;
+  return type.rfind("Function.", 0) == 0 ? "Function.Unknown" : "Runtime.Unknown";
+}
+
+}  // namespace
+
+const char* EnvStateName(EnvState state) {
+  switch (state) {
+    case EnvState::kCold: return "cold";
+    case EnvState::kInitializing: return "initializing";
+    case EnvState::kInvoking: return "invoking";
+    case EnvState::kIdle: return "idle";
+    case EnvState::kStopping: return "stopping";
+    case EnvState::kDead: return "dead";
+  }
+  return "unknown";
+}
+
+Environment::Environment(Deps deps, lambda::FunctionConfigPtr config, std::string version,
+                         ReleaseFn release)
+    : deps_(deps),
+      config_(std::move(config)),
+      version_(std::move(version)),
+      release_(std::move(release)),
+      id_(RandomHex(16)),
+      session_(this, {config_->name, version_, config_->handler}),
+      init_timer_(deps.io),
+      deadline_timer_(deps.io),
+      kill_timer_(deps.io) {
+  log_group_ = "/aws/lambda/" + config_->name;
+  log_stream_ = FormatLogDate(deps_.clock.RealtimeMillis()) + "/[" + version_ + "]" + id_;
+}
+
+Environment::~Environment() {
+  if (pid_ > 0) deps_.launcher.Kill(pid_, SIGKILL);
+  if (current_) {
+    current_->Answer({ErrorBody("Sandbox.Failure", "The execution environment was shut down"),
+                      "application/json", true, version_, ""});
+  }
+}
+
+uint16_t Environment::runtime_api_port() const { return endpoint_ ? endpoint_->port() : 0; }
+
+const std::string& Environment::current_request_id() const {
+  static const std::string kNone;
+  return current_ ? current_->event.request_id : kNone;
+}
+
+Status Environment::OpenEndpoint() {
+  if (endpoint_) return Status::Ok();
+  http::ServerOptions options;
+  options.host = "127.0.0.1";
+  options.port = 0;
+  options.body_limit = runtime_api::kMaxResponseBytes;
+  options.accept_filter = [this](const http::ConnectionInfo& info) { return AcceptPeer(info); };
+  THAW_ASSIGN_OR_RETURN(endpoint_, http::Server::Start(deps_.io, std::move(options), &session_));
+  return Status::Ok();
+}
+
+// The Runtime API must answer only this environment's processes: knowing the port (and even a
+// request id) is not enough. The connecting socket must be held by a process of our group.
+bool Environment::AcceptPeer(const http::ConnectionInfo& info) const {
+  if (!deps_.options.verify_runtime_peer) return true;
+  if (pid_ <= 0 && state_ == EnvState::kInitializing) deps_.launcher.Poll(50);
+  if (pid_ <= 0) return false;
+  auto inode = sys::LoopbackSocketInode(info.peer_address, info.peer_port, info.local_port);
+  if (!inode.ok()) {
+    THAW_LOG(kWarn, "env") << "runtime API peer lookup failed: " << inode.status().ToString();
+    return false;
+  }
+  if (sys::ProcessHoldsSocket(pid_, *inode)) return true;
+  for (pid_t member : sys::ProcessGroupMembers(pid_)) {
+    if (member != pid_ && sys::ProcessHoldsSocket(member, *inode)) return true;
+  }
+  THAW_LOG(kWarn, "env") << "refused a Runtime API connection from " << info.peer_address << ":"
+                         << info.peer_port << " that is not from environment " << id_;
+  return false;
+}
+
+void Environment::Invoke(std::unique_ptr<Invocation> invocation) {
+  ++invocation_count_;
+  current_ = std::move(invocation);
+  if (state_ == EnvState::kIdle) {
+    state_ = EnvState::kInvoking;
+    DeliverEvent();
+    return;
+  }
+  if (!first_init_done_ && init_kind_ == InitKind::kNone && epoch_ == 0) {
+    Spawn(InitKind::kCold);
+    return;
+  }
+  // A reset environment: init runs inside this invocation and counts against its timeout.
+  int64_t now = deps_.clock.MonotonicNanos();
+  current_->delivered_ns = now;
+  current_->deadline_ns = now + config_->timeout_s * 1000000000;
+  deadline_timer_.expires_after(std::chrono::nanoseconds(current_->deadline_ns - now));
+  deadline_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) OnDeadline();
+  });
+  Log(logs::FormatStart(current_->event.request_id, version_));
+  Spawn(InitKind::kSuppressed);
+}
+
+void Environment::Spawn(InitKind kind) {
+  state_ = EnvState::kInitializing;
+  init_kind_ = kind;
+  init_started_ns_ = deps_.clock.MonotonicNanos();
+  init_error_body_.clear();
+  init_error_type_.clear();
+  if (kind == InitKind::kCold) {
+    std::string version = RuntimeVersion(config_->runtime);
+    Log(logs::FormatInitStart(version, "arn:aws:lambda:us-east-1::runtime:" +
+                                           Sha256Hex(version)));
+    init_timer_.expires_after(std::chrono::milliseconds(deps_.options.init_timeout_ms));
+    init_timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) InitFailed("", "", "", /*timed_out=*/true);
+    });
+  }
+  std::string bootstrap = config_->code_dir + "/bootstrap";
+  struct stat st {};
+  if (stat(bootstrap.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    // Post, so that the failure unwinds like any other asynchronous init failure.
+    uint64_t epoch = epoch_;
+    asio::post(deps_.io, [this, epoch] {
+      if (epoch != epoch_) return;
+      InitFailed("Runtime.InvalidEntrypoint",
+                 "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]", "",
+                 false);
+    });
+    return;
+  }
+  if (Status s = OpenEndpoint(); !s.ok()) {
+    THAW_LOG(kError, "env") << "cannot open Runtime API endpoint: " << s.ToString();
+    uint64_t epoch = epoch_;
+    asio::post(deps_.io, [this, epoch] {
+      if (epoch == epoch_) InitFailed("Runtime.Unknown", "Runtime API unavailable", "", false);
+    });
+    return;
+  }
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    uint64_t epoch = epoch_;
+    asio::post(deps_.io, [this, epoch] {
+      if (epoch == epoch_) InitFailed("Runtime.Unknown", "cannot create a pipe", "", false);
+    });
+    return;
+  }
+  sys::UniqueFd read_end(fds[0]), write_end(fds[1]);
+  fcntl(read_end.get(), F_SETFL, O_NONBLOCK);
+  output_ = std::make_unique<asio::posix::stream_descriptor>(deps_.io, read_end.Release());
+  partial_line_.clear();
+  StartReading();
+
+  RuntimeEnvInputs inputs;
+  inputs.config = config_.get();
+  inputs.version = version_;
+  inputs.log_stream = log_stream_;
+  inputs.runtime_api = "127.0.0.1:" + std::to_string(endpoint_->port());
+  inputs.endpoint_url = deps_.options.front_door_url;
+  inputs.task_root = config_->code_dir;
+  sys::SpawnSpec spec;
+  spec.path = bootstrap;
+  spec.cwd = config_->code_dir;
+  spec.argv = {bootstrap};
+  spec.env = BuildRuntimeEnv(inputs);
+  uint64_t epoch = epoch_;
+  // The launcher holds its own copy of write_end once Spawn returns; ours closes here.
+  deps_.launcher.Spawn(std::move(spec), write_end.get(),
+                       [this, epoch](StatusOr<pid_t> r) { OnSpawned(epoch, std::move(r)); });
+}
+
+void Environment::OnSpawned(uint64_t epoch, StatusOr<pid_t> result) {
+  if (epoch != epoch_ || state_ == EnvState::kDead) {
+    if (result.ok()) deps_.launcher.Kill(*result, SIGKILL);
+    return;
+  }
+  if (result.ok()) {
+    pid_ = *result;
+    return;
+  }
+  const Status& s = result.status();
+  std::string reason;
+  if (s.code() == StatusCode::kNotFound) {
+    reason = "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]";
+  } else if (s.code() == StatusCode::kPermissionDenied) {
+    reason = "fork/exec /var/task/bootstrap: permission denied";
+  } else if (s.message().find("Exec format error") != std::string::npos) {
+    reason = "fork/exec /var/task/bootstrap: exec format error";
+  } else {
+    reason = "fork/exec /var/task/bootstrap: " + s.message();
+  }
+  InitFailed("Runtime.InvalidEntrypoint", reason, "", false);
+}
+
+void Environment::OnRuntimeNext() {
+  if (state_ == EnvState::kInitializing) {
+    init_timer_.cancel();
+    double init_ms =
+        static_cast<double>(deps_.clock.MonotonicNanos() - init_started_ns_) / 1e6;
+    if (init_kind_ == InitKind::kCold) report_init_ms_ = init_ms;
+    first_init_done_ = true;
+    init_kind_ = InitKind::kNone;
+    if (current_) {
+      state_ = EnvState::kInvoking;
+      DeliverEvent();
+    } else {
+      state_ = EnvState::kIdle;
+      idle_since_ns_ = deps_.clock.MonotonicNanos();
+    }
+    return;
+  }
+  if (state_ == EnvState::kInvoking) EndInvocation("", "");
+}
+
+void Environment::DeliverEvent() {
+  DrainOutput();
+  int64_t now = deps_.clock.MonotonicNanos();
+  if (current_->delivered_ns == 0) {
+    current_->delivered_ns = now;
+    current_->deadline_ns = now + config_->timeout_s * 1000000000;
+    deadline_timer_.expires_after(std::chrono::nanoseconds(current_->deadline_ns - now));
+    deadline_timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) OnDeadline();
+    });
+    Log(logs::FormatStart(current_->event.request_id, version_));
+  }
+  runtime_api::Event event = current_->event;
+  event.deadline_ms = deps_.clock.RealtimeMillis() + (current_->deadline_ns - now) / 1000000;
+  session_.Deliver(std::move(event));
+}
+
+void Environment::OnInvocationResponse(std::string body, std::string content_type) {
+  if (!current_) return;
+  SampleMemory();
+  current_->result = InvokeResult{std::move(body), std::move(content_type), false, version_, ""};
+  if (!current_->want_tail) current_->Answer(*current_->result);
+}
+
+void Environment::OnInvocationError(std::string body, std::string error_type) {
+  if (!current_) return;
+  SampleMemory();
+  if (body.empty()) body = ErrorBody(error_type.empty() ? "Runtime.Unknown" : error_type, "");
+  current_->result = InvokeResult{std::move(body), "application/json", true, version_, ""};
+  if (!current_->want_tail) current_->Answer(*current_->result);
+}
+
+void Environment::OnResponseTooLarge() {
+  if (!current_) return;
+  AnswerError("Function.ResponseSizeTooLarge",
+              "Response payload size exceeded maximum allowed payload size (" +
+                  std::to_string(runtime_api::kMaxResponseBytes) + " bytes).");
+}
+
+void Environment::OnInitError(std::string body, std::string error_type) {
+  std::string type = ValidErrorType(error_type);
+  KillProcesses();
+  InitFailed(type, "", std::move(body), false);
+}
+
+void Environment::AnswerError(const std::string& error_type, const std::string& message) {
+  if (!current_ || current_->result) return;
+  current_->result = InvokeResult{ErrorBody(error_type, message), "application/json", true,
+                                  version_, ""};
+  if (!current_->want_tail) current_->Answer(*current_->result);
+}
+
+void Environment::InitFailed(std::string error_type, std::string message, std::string body,
+                             bool timed_out) {
+  init_timer_.cancel();
+  double init_ms = static_cast<double>(deps_.clock.MonotonicNanos() - init_started_ns_) / 1e6;
+  KillProcesses();
+  ResetProcess();
+  InitKind kind = init_kind_;
+  init_kind_ = InitKind::kNone;
+  if (kind == InitKind::kCold) {
+    first_init_done_ = true;  // the next attempt, and every later one, is a suppressed init
+    Log(logs::FormatInitReport(init_ms, "init", timed_out ? "timeout" : "error",
+                               timed_out ? "" : error_type));
+    if (!current_) {
+      state_ = EnvState::kCold;
+      return;
+    }
+    // Lambda retries init inside the invoke phase, within the function's timeout.
+    int64_t now = deps_.clock.MonotonicNanos();
+    current_->delivered_ns = now;
+    current_->deadline_ns = now + config_->timeout_s * 1000000000;
+    deadline_timer_.expires_after(std::chrono::nanoseconds(current_->deadline_ns - now));
+    deadline_timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) OnDeadline();
+    });
+    Log(logs::FormatStart(current_->event.request_id, version_));
+    Spawn(InitKind::kSuppressed);
+    return;
+  }
+  Log(logs::FormatInitReport(init_ms, "invoke", "error", error_type));
+  if (!current_) {
+    state_ = EnvState::kCold;
+    return;
+  }
+  const std::string& id = current_->event.request_id;
+  if (!body.empty()) {
+    if (!current_->result) {
+      current_->result = InvokeResult{std::move(body), "application/json", true, version_, ""};
+      if (!current_->want_tail) current_->Answer(*current_->result);
+    }
+  } else {
+    Log("RequestId: " + id + " Error: " + message);
+    Log(error_type);
+    AnswerError(error_type, "RequestId: " + id + " Error: " + message);
+  }
+  EndInvocation("error", error_type);
+}
+
+void Environment::OnDeadline() {
+  if (!current_) return;
+  if (state_ != EnvState::kInvoking && state_ != EnvState::kInitializing) return;
+  const std::string& id = current_->event.request_id;
+  double timeout_s = static_cast<double>(config_->timeout_s);
+  Log(logs::FormatTimeoutLine(deps_.clock.RealtimeMillis(), id, timeout_s));
+  char seconds[32];
+  snprintf(seconds, sizeof seconds, "%.2f", timeout_s);
+  AnswerError("Sandbox.Timedout",
+              "RequestId: " + id + " Error: Task timed out after " + seconds + " seconds");
+  init_timer_.cancel();
+  init_kind_ = InitKind::kNone;
+  KillProcesses();
+  ResetProcess();
+  EndInvocation("timeout", "");
+}
+
+void Environment::OnProcessExit(pid_t pid, int wait_status) {
+  if (pid != pid_) return;
+  if (state_ == EnvState::kStopping) {
+    DrainOutput();
+    pid_ = -1;
+    state_ = EnvState::kDead;
+    kill_timer_.cancel();
+    if (auto done = std::move(stop_done_)) done();
+    return;
+  }
+  std::string message = RuntimeExitMessage(wait_status);
+  if (state_ == EnvState::kInitializing) {
+    pid_ = -1;
+    InitFailed("Runtime.ExitError", message, "", false);
+    return;
+  }
+  if (state_ == EnvState::kInvoking) {
+    DrainOutput();
+    pid_ = -1;
+    const std::string& id = current_->event.request_id;
+    Log("RequestId: " + id + " Error: " + message);
+    Log("Runtime.ExitError");
+    AnswerError("Runtime.ExitError", "RequestId: " + id + " Error: " + message);
+    KillProcesses();
+    ResetProcess();
+    EndInvocation("error", "Runtime.ExitError");
+    return;
+  }
+  // Died while idle (or between resets): the next invocation re-initializes.
+  pid_ = -1;
+  ResetProcess();
+  if (state_ == EnvState::kIdle) state_ = EnvState::kCold;
+}
+
+void Environment::EndInvocation(const std::string& status, const std::string& error_type) {
+  DrainOutput();
+  deadline_timer_.cancel();
+  int64_t now = deps_.clock.MonotonicNanos();
+  Invocation& inv = *current_;
+  int64_t end_ns = status == "timeout" ? inv.deadline_ns : now;
+  double duration_ms = static_cast<double>(end_ns - inv.delivered_ns) / 1e6;
+  SampleMemory();
+  Log(logs::FormatEnd(inv.event.request_id));
+  logs::ReportFields report;
+  report.request_id = inv.event.request_id;
+  report.duration_ms = duration_ms;
+  report.init_duration_ms = report_init_ms_;
+  report_init_ms_.reset();
+  report.billed_ms = logs::BilledMillis(duration_ms, report.init_duration_ms);
+  report.memory_mb = config_->memory_mb;
+  report.max_memory_used_mb = (max_rss_kib_ + 1023) / 1024;
+  report.status = status;
+  report.error_type = error_type;
+  Log(logs::FormatReport(report));
+  if (!inv.result) {
+    inv.result = InvokeResult{ErrorBody("Runtime.Unknown", "RequestId: " + inv.event.request_id +
+                                                               " Error: no response"),
+                              "application/json", true, version_, ""};
+  }
+  if (!inv.answered) {
+    InvokeResult result = *inv.result;
+    if (inv.want_tail) {
+      const std::string& text = inv.log_text;
+      result.log_tail = text.size() > kTailBytes ? text.substr(text.size() - kTailBytes) : text;
+    }
+    inv.Answer(std::move(result));
+  }
+  current_.reset();
+  if (status.empty()) {
+    state_ = EnvState::kIdle;
+  } else {
+    state_ = EnvState::kCold;  // reset: processes are gone, init re-runs on the next invoke
+  }
+  idle_since_ns_ = now;
+  release_(this);  // may destroy this
+}
+
+void Environment::KillProcesses() {
+  if (pid_ > 0) deps_.launcher.Kill(pid_, SIGKILL);
+}
+
+void Environment::ResetProcess() {
+  DrainOutput();
+  if (!partial_line_.empty()) Log(std::move(partial_line_));
+  ++epoch_;
+  pid_ = -1;
+  session_.Reset();
+  // A fresh endpoint, so nothing the killed process had in flight reaches the next one.
+  if (endpoint_) endpoint_->Stop();
+  endpoint_.reset();
+  output_.reset();
+  partial_line_.clear();
+}
+
+void Environment::Stop(std::function<void()> done) {
+  init_timer_.cancel();
+  deadline_timer_.cancel();
+  if (current_) AnswerError("Sandbox.Failure", "The execution environment was shut down");
+  if (current_ && !current_->answered && current_->result) current_->Answer(*current_->result);
+  if (pid_ <= 0) {
+    ResetProcess();
+    state_ = EnvState::kDead;
+    done();
+    return;
+  }
+  state_ = EnvState::kStopping;
+  stop_done_ = std::move(done);
+  int64_t budget_ms = 0;
+  if (session_.has_extensions()) {
+    budget_ms = session_.only_internal_extensions() ? deps_.options.shutdown_internal_ms
+                                                    : deps_.options.shutdown_external_ms;
+    session_.SendShutdown("spindown", deps_.clock.RealtimeMillis() + budget_ms);
+    deps_.launcher.Kill(pid_, SIGTERM);
+  } else {
+    deps_.launcher.Kill(pid_, SIGKILL);
+  }
+  // SIGKILL at the end of the budget; and if no exit is ever reported, give up after 5 s.
+  kill_timer_.expires_after(std::chrono::milliseconds(budget_ms));
+  kill_timer_.async_wait([this, budget_ms](boost::system::error_code ec) {
+    if (ec || state_ != EnvState::kStopping) return;
+    if (pid_ > 0) deps_.launcher.Kill(pid_, SIGKILL);
+    kill_timer_.expires_after(std::chrono::milliseconds(5000 - std::min<int64_t>(budget_ms, 0)));
+    kill_timer_.async_wait([this](boost::system::error_code ec2) {
+      if (ec2 || state_ != EnvState::kStopping) return;
+      THAW_LOG(kWarn, "env") << "no exit reported for pid " << pid_ << "; giving up";
+      pid_ = -1;
+      state_ = EnvState::kDead;
+      if (auto cb = std::move(stop_done_)) cb();
+    });
+  });
+}
+
+void Environment::SampleMemory() {
+  if (pid_ <= 0) return;
+  auto kib = sys::PeakRssKib(pid_);
+  if (kib.ok() && *kib > max_rss_kib_) max_rss_kib_ = *kib;
+}
+
+void Environment::StartReading() {
+  if (!output_) return;
+  output_->async_read_some(
+      asio::buffer(read_buf_), [this, fd = output_.get()](boost::system::error_code ec, size_t n) {
+        if (ec == asio::error::operation_aborted) return;
+        if (output_.get() != fd) return;
+        if (n > 0) ConsumeOutput(read_buf_, n);
+        if (ec) return;  // EOF: every writer closed
+        StartReading();
+      });
+}
+
+void Environment::DrainOutput() {
+  if (!output_) return;
+  for (;;) {
+    ssize_t n = ::read(output_->native_handle(), read_buf_, sizeof read_buf_);
+    if (n <= 0) break;
+    ConsumeOutput(read_buf_, static_cast<size_t>(n));
+  }
+}
+
+void Environment::ConsumeOutput(const char* data, size_t n) {
+  size_t start = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (data[i] != '\n') continue;
+    partial_line_.append(data + start, i - start + 1);
+    Log(std::move(partial_line_));
+    partial_line_.clear();
+    start = i + 1;
+  }
+  partial_line_.append(data + start, n - start);
+  if (partial_line_.size() >= kMaxLineBytes) {
+    Log(std::move(partial_line_));
+    partial_line_.clear();
+  }
+}
+
+void Environment::Log(std::string message) {
+  if (message.empty() || message.back() != '\n') message.push_back('\n');
+  if (current_) {
+    current_->log_text += message;
+    if (current_->log_text.size() > kTailCap) {
+      current_->log_text.erase(0, current_->log_text.size() - kTailBytes);
+    }
+  }
+  if (deps_.log_store) {
+    deps_.log_store->Append({log_group_, log_stream_, deps_.clock.RealtimeMillis(),
+                             std::move(message)});
+  }
+}
+
+}  // namespace thaw::invoker

@@ -1,0 +1,145 @@
+// Environment: one Lambda execution environment — a process group running the function's
+// bootstrap, its own Runtime API endpoint and its log stream — and its lifecycle:
+//
+//   kCold --Invoke--> kInitializing --/next--> kInvoking --/next--> kIdle --Invoke--> kInvoking
+//     ^                     |                      |
+//     +------ reset --------+--- exit/timeout -----+        kStopping --exit--> kDead
+//
+// A reset (timeout, crash, init failure) kills the processes but keeps the log stream; the
+// next invocation re-runs init inside its own timeout ("suppressed init"), as Lambda does.
+// Loop thread only.
+#pragma once
+
+#include <sys/types.h>
+
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "http/server.h"
+#include "invoker/invocation.h"
+#include "lambda/function.h"
+#include "runtime_api/runtime_session.h"
+
+namespace thaw::logs {
+class LogStore;
+}
+
+namespace thaw::invoker {
+
+class LauncherClient;
+
+struct EnvironmentOptions {
+  std::string front_door_url = "http://127.0.0.1:9001";  // AWS_ENDPOINT_URL for functions
+  int64_t init_timeout_ms = 10000;
+  int64_t shutdown_internal_ms = 500;   // shutdown budget with only internal extensions
+  int64_t shutdown_external_ms = 2000;  // with external extensions
+  bool verify_runtime_peer = true;      // check Runtime API clients belong to this environment
+};
+
+enum class EnvState { kCold, kInitializing, kInvoking, kIdle, kStopping, kDead };
+const char* EnvStateName(EnvState state);
+
+class Environment final : public runtime_api::Listener {
+ public:
+  struct Deps {
+    boost::asio::io_context& io;
+    LauncherClient& launcher;
+    logs::LogStore* log_store;  // may be null in tests
+    const Clock& clock;
+    const EnvironmentOptions& options;
+  };
+  // Called when an invocation has fully ended and the environment can take another.
+  using ReleaseFn = std::function<void(Environment*)>;
+
+  // `deps` members must outlive the environment.
+  Environment(Deps deps, lambda::FunctionConfigPtr config, std::string version, ReleaseFn release);
+  ~Environment() override;
+  Environment(const Environment&) = delete;
+  Environment& operator=(const Environment&) = delete;
+
+  // Runs `invocation`. Precondition: state() is kCold or kIdle.
+  void Invoke(std::unique_ptr<Invocation> invocation);
+  // The launcher reports that `pid` exited.
+  void OnProcessExit(pid_t pid, int wait_status);
+  // Ends the environment for good. With extensions registered the runtime gets SIGTERM and the
+  // shutdown budget; otherwise SIGKILL at once (as Lambda). `done` runs when it is gone.
+  void Stop(std::function<void()> done);
+
+  EnvState state() const { return state_; }
+  pid_t pid() const { return pid_; }
+  uint16_t runtime_api_port() const;
+  const std::string& id() const { return id_; }
+  const std::string& log_stream() const { return log_stream_; }
+  const lambda::FunctionConfig& config() const { return *config_; }
+  const std::string& version() const { return version_; }
+  int64_t idle_since_ns() const { return idle_since_ns_; }
+  int64_t invocation_count() const { return invocation_count_; }
+  const std::string& current_request_id() const;
+
+  // runtime_api::Listener
+  void OnRuntimeNext() override;
+  void OnInvocationResponse(std::string body, std::string content_type) override;
+  void OnInvocationError(std::string body, std::string error_type) override;
+  void OnResponseTooLarge() override;
+  void OnInitError(std::string body, std::string error_type) override;
+
+ private:
+  enum class InitKind { kNone, kCold, kSuppressed };
+
+  Status OpenEndpoint();
+  bool AcceptPeer(const http::ConnectionInfo& info) const;
+  void Spawn(InitKind kind);
+  void OnSpawned(uint64_t epoch, StatusOr<pid_t> result);
+  void InitFailed(std::string error_type, std::string message, std::string body, bool timed_out);
+  void DeliverEvent();
+  void OnDeadline();
+  void EndInvocation(const std::string& status, const std::string& error_type);
+  void AnswerError(const std::string& error_type, const std::string& message);
+  void KillProcesses();
+  void ResetProcess();
+  void SampleMemory();
+
+  void StartReading();
+  void DrainOutput();
+  void ConsumeOutput(const char* data, size_t n);
+  void Log(std::string message);  // one log event; also appended to the invocation's tail
+
+  Deps deps_;
+  lambda::FunctionConfigPtr config_;
+  std::string version_;
+  ReleaseFn release_;
+  std::string id_;
+  std::string log_group_;
+  std::string log_stream_;
+  EnvState state_ = EnvState::kCold;
+  runtime_api::RuntimeSession session_;
+  std::unique_ptr<http::Server> endpoint_;
+  pid_t pid_ = -1;
+  uint64_t epoch_ = 0;  // bumped on every reset; stale callbacks compare and drop out
+  std::unique_ptr<boost::asio::posix::stream_descriptor> output_;
+  char read_buf_[16384];
+  std::string partial_line_;
+  boost::asio::steady_timer init_timer_;
+  boost::asio::steady_timer deadline_timer_;
+  boost::asio::steady_timer kill_timer_;
+  std::unique_ptr<Invocation> current_;
+  InitKind init_kind_ = InitKind::kNone;
+  int64_t init_started_ns_ = 0;
+  std::optional<double> report_init_ms_;  // Init Duration for the first REPORT
+  bool first_init_done_ = false;
+  int64_t max_rss_kib_ = 0;
+  int64_t idle_since_ns_ = 0;
+  int64_t invocation_count_ = 0;
+  std::string init_error_body_;
+  std::string init_error_type_;
+  std::function<void()> stop_done_;
+};
+
+}  // namespace thaw::invoker

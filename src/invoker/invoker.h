@@ -1,0 +1,105 @@
+// Invoker: runs invocations on execution environments. It keeps a pool of environments per
+// function version, warm ones first; starts new ones (cold) when none is free; enforces
+// reserved and account concurrency (throttling, never queueing, as Lambda does); reaps idle
+// environments; retires environments whose function changed. Loop thread only.
+#pragma once
+
+#include <sys/types.h>
+
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "invoker/environment.h"
+#include "invoker/invocation.h"
+#include "lambda/registry.h"
+
+namespace thaw::logs {
+class LogStore;
+}
+
+namespace thaw::invoker {
+
+class LauncherClient;
+
+struct InvokerOptions {
+  int64_t account_concurrency = 1000;
+  int64_t idle_timeout_ms = 10 * 60 * 1000;  // Lambda keeps idle environments ~5-15 min
+  EnvironmentOptions environment;
+};
+
+// Why an invoke was throttled, in Lambda's words (the 429 body's "Reason").
+struct Throttle {
+  std::string reason;
+};
+
+struct EnvironmentInfo {
+  std::string function;
+  std::string version;
+  std::string id;
+  std::string state;
+  pid_t pid = -1;
+  uint16_t runtime_api_port = 0;
+  std::string log_stream;
+  std::string request_id;
+  int64_t invocations = 0;
+};
+
+class Invoker {
+ public:
+  // Every reference must outlive the invoker.
+  Invoker(boost::asio::io_context& io, LauncherClient& launcher, logs::LogStore* log_store,
+          const lambda::Registry& registry, const Clock& clock, InvokerOptions options);
+  ~Invoker();
+  Invoker(const Invoker&) = delete;
+  Invoker& operator=(const Invoker&) = delete;
+
+  // Starts `event` on an environment of `target`. Returns ResourceExhausted (with the throttle
+  // reason as message) when concurrency is exhausted; otherwise `done` runs later, once.
+  Status Invoke(const lambda::Resolved& target, runtime_api::Event event, bool want_tail,
+                ResultCallback done);
+  // The function's code or configuration changed, or it was deleted: idle environments stop
+  // now, busy ones after their invocation.
+  void RetireFunction(const std::string& name);
+  // Stops every environment; `done` runs when all are gone.
+  void Shutdown(std::function<void()> done);
+
+  int64_t busy() const { return total_busy_; }
+  std::vector<EnvironmentInfo> Snapshot() const;
+
+ private:
+  struct Pool {
+    std::vector<std::unique_ptr<Environment>> envs;
+    std::vector<Environment*> idle;  // most recently used last
+  };
+
+  void Release(Environment* env);
+  void Destroy(Environment* env);
+  void OnProcessExit(pid_t pid, int wait_status);
+  void ScheduleReap();
+  void Reap();
+  Pool& PoolFor(const std::string& name, const std::string& version);
+
+  boost::asio::io_context& io_;
+  LauncherClient& launcher_;
+  logs::LogStore* log_store_;
+  const lambda::Registry& registry_;
+  const Clock& clock_;
+  InvokerOptions options_;
+  std::map<std::string, std::map<std::string, Pool>> pools_;  // function -> version -> pool
+  std::map<std::string, int64_t> busy_by_function_;
+  std::map<Environment*, bool> retiring_;  // busy environments to stop when released
+  std::map<Environment*, bool> busy_;      // busy environment -> counted as unreserved
+  int64_t total_busy_ = 0;
+  int64_t unreserved_busy_ = 0;
+  boost::asio::steady_timer reap_timer_;
+  bool shutting_down_ = false;
+};
+
+}  // namespace thaw::invoker

@@ -1,0 +1,219 @@
+#include "invoker/launcher_client.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "base/log.h"
+
+extern char** environ;
+
+namespace thaw::invoker {
+
+namespace asio = boost::asio;
+using sys::FixedMsg;
+using sys::LauncherMsg;
+
+class LauncherClient::Impl {
+ public:
+  Impl(asio::io_context& io, sys::UniqueFd socket, pid_t pid)
+      : stream_(io, socket.Release()), pid_(pid) {}
+
+  void Arm(LauncherClient* owner) {
+    owner_ = owner;
+    WaitReadable();
+  }
+
+  void Spawn(sys::SpawnSpec spec, int output_fd, SpawnDone done) {
+    spec.id = next_id_++;
+    std::string wire = sys::EncodeSpawn(spec);
+    pending_[spec.id] = std::move(done);
+    if (!SendPacket(wire.data(), wire.size(), output_fd)) {
+      auto cb = std::move(pending_[spec.id]);
+      pending_.erase(spec.id);
+      cb(Status::Unavailable("thaw-launcher is not running"));
+    }
+  }
+
+  void Kill(pid_t pgid, int signal) {
+    FixedMsg m{static_cast<uint32_t>(LauncherMsg::kKill), 0, static_cast<uint64_t>(pgid), signal,
+               0};
+    SendPacket(&m, sizeof m, -1);
+  }
+
+  void Poll(int wait_ms) {
+    pollfd p{stream_.native_handle(), POLLIN, 0};
+    if (::poll(&p, 1, wait_ms) > 0) Drain();
+  }
+
+  void Shutdown() {
+    if (pid_ <= 0) return;
+    FixedMsg m{static_cast<uint32_t>(LauncherMsg::kShutdown), 0, 0, 0, 0};
+    SendPacket(&m, sizeof m, -1);
+    // The launcher kills and reaps everything, then exits; bound the wait.
+    for (int i = 0; i < 500; ++i) {
+      int status = 0;
+      pid_t r = waitpid(pid_, &status, WNOHANG);
+      if (r == pid_ || r < 0) {
+        pid_ = -1;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
+    boost::system::error_code ec;
+    stream_.close(ec);
+  }
+
+ private:
+  bool SendPacket(const void* data, size_t len, int fd) {
+    iovec iov{const_cast<void*>(data), len};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+    if (fd >= 0) {
+      msg.msg_control = control;
+      msg.msg_controllen = sizeof control;
+      cmsghdr* c = CMSG_FIRSTHDR(&msg);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN(sizeof(int));
+      std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    }
+    // Packets are small and the launcher drains them at once; a full buffer means it is
+    // stuck, so a short blocking send is acceptable here.
+    for (;;) {
+      ssize_t n = sendmsg(stream_.native_handle(), &msg, MSG_NOSIGNAL);
+      if (n >= 0) return true;
+      if (errno == EINTR) continue;
+      THAW_LOG(kError, "launcher") << "send to thaw-launcher failed: " << std::strerror(errno);
+      return false;
+    }
+  }
+
+  void WaitReadable() {
+    stream_.async_wait(asio::posix::stream_descriptor::wait_read,
+                       [this](boost::system::error_code ec) {
+                         if (ec) return;
+                         if (!Drain()) return;
+                         WaitReadable();
+                       });
+  }
+
+  // Returns false once the launcher is gone.
+  bool Drain() {
+    for (;;) {
+      FixedMsg m;
+      ssize_t n = recv(stream_.native_handle(), &m, sizeof m, MSG_DONTWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) return true;
+      if (n <= 0) {
+        THAW_LOG(kError, "launcher") << "thaw-launcher exited";
+        FailPending();
+        return false;
+      }
+      if (static_cast<size_t>(n) != sizeof m) continue;
+      Dispatch(m);
+    }
+  }
+
+  void Dispatch(const FixedMsg& m) {
+    switch (static_cast<LauncherMsg>(m.type)) {
+      case LauncherMsg::kSpawned:
+      case LauncherMsg::kSpawnFailed: {
+        auto it = pending_.find(m.id);
+        if (it == pending_.end()) return;
+        auto done = std::move(it->second);
+        pending_.erase(it);
+        if (m.type == static_cast<uint32_t>(LauncherMsg::kSpawned)) {
+          done(static_cast<pid_t>(m.a));
+        } else {
+          done(ErrnoStatus("exec", "", static_cast<int>(m.a)));
+        }
+        return;
+      }
+      case LauncherMsg::kExited:
+        if (owner_->exit_handler_) {
+          owner_->exit_handler_(static_cast<pid_t>(m.a), static_cast<int>(m.b));
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  void FailPending() {
+    auto pending = std::move(pending_);
+    pending_.clear();
+    for (auto& [_, done] : pending) done(Status::Unavailable("thaw-launcher exited"));
+  }
+
+  asio::posix::stream_descriptor stream_;
+  pid_t pid_;
+  LauncherClient* owner_ = nullptr;
+  uint64_t next_id_ = 1;
+  std::map<uint64_t, SpawnDone> pending_;
+};
+
+LauncherClient::LauncherClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+LauncherClient::~LauncherClient() { Shutdown(); }
+
+StatusOr<std::unique_ptr<LauncherClient>> LauncherClient::Start(asio::io_context& io,
+                                                                const std::string& path) {
+  if (access(path.c_str(), X_OK) != 0) return ErrnoStatus("access", path, errno);
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+    return ErrnoStatus("socketpair", "launcher", errno);
+  }
+  sys::UniqueFd ours(sv[0]), theirs(sv[1]);
+  // dup2 onto itself would keep CLOEXEC, so make sure the fd is not already 3.
+  if (theirs.get() == 3) theirs.Reset(fcntl(3, F_DUPFD_CLOEXEC, 4));
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, theirs.get(), 3);
+  char* argv[] = {const_cast<char*>("thaw-launcher"), nullptr};
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, path.c_str(), &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return ErrnoStatus("posix_spawn", path, rc);
+  auto impl = std::make_unique<Impl>(io, std::move(ours), pid);
+  std::unique_ptr<LauncherClient> client(new LauncherClient(std::move(impl)));
+  client->impl_->Arm(client.get());
+  return client;
+}
+
+void LauncherClient::Spawn(sys::SpawnSpec spec, int output_fd, SpawnDone done) {
+  impl_->Spawn(std::move(spec), output_fd, std::move(done));
+}
+
+void LauncherClient::Kill(pid_t pgid, int signal) { impl_->Kill(pgid, signal); }
+
+void LauncherClient::Shutdown() { impl_->Shutdown(); }
+
+void LauncherClient::Poll(int wait_ms) { impl_->Poll(wait_ms); }
+
+std::string DefaultLauncherPath() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "thaw-launcher";
+  std::string self(buf, static_cast<size_t>(n));
+  return self.substr(0, self.rfind('/') + 1) + "thaw-launcher";
+}
+
+}  // namespace thaw::invoker

@@ -1,0 +1,59 @@
+#include "invoker/runtime_env.h"
+
+#include <map>
+
+namespace thaw::invoker {
+
+namespace {
+// Managed runtimes get AWS_EXECUTION_ENV; OS-only runtimes (provided*) do not.
+std::string ExecutionEnv(const std::string& runtime) {
+  if (runtime.empty() || runtime.rfind("provided", 0) == 0) return "";
+  return "AWS_Lambda_" + runtime;
+}
+}  // namespace
+
+std::vector<std::string> BuildRuntimeEnv(const RuntimeEnvInputs& in) {
+  const lambda::FunctionConfig& c = *in.config;
+  std::map<std::string, std::string> env;
+  // Unreserved defaults a function may override.
+  env["TZ"] = ":UTC";
+  env["LANG"] = "en_US.UTF-8";
+  env["PATH"] = "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin";
+  env["LD_LIBRARY_PATH"] =
+      "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:"
+      "/opt/lib";
+  env["AWS_XRAY_CONTEXT_MISSING"] = "LOG_ERROR";
+  env["AWS_XRAY_DAEMON_ADDRESS"] = "127.0.0.1:2000";
+  env["AWS_ENDPOINT_URL"] = in.endpoint_url;
+  for (const auto& [k, v] : c.environment) {
+    // rapid drops customer keys starting with '_' (they are the platform's).
+    if (!k.empty() && k[0] == '_') continue;
+    env[k] = v;
+  }
+  // Reserved: the platform's values always win.
+  env["AWS_LAMBDA_FUNCTION_NAME"] = c.name;
+  env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = std::to_string(c.memory_mb);
+  env["AWS_LAMBDA_FUNCTION_VERSION"] = in.version;
+  env["AWS_LAMBDA_LOG_GROUP_NAME"] = "/aws/lambda/" + c.name;
+  env["AWS_LAMBDA_LOG_STREAM_NAME"] = in.log_stream;
+  env["AWS_LAMBDA_RUNTIME_API"] = in.runtime_api;
+  env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand";
+  env["AWS_REGION"] = lambda::kRegion;
+  env["AWS_DEFAULT_REGION"] = lambda::kRegion;
+  env["AWS_ACCESS_KEY_ID"] = kAccessKeyId;
+  env["AWS_SECRET_ACCESS_KEY"] = kSecretAccessKey;
+  env["AWS_SESSION_TOKEN"] = kSessionToken;
+  env["_HANDLER"] = c.handler;
+  env["LAMBDA_TASK_ROOT"] = in.task_root;
+  env["LAMBDA_RUNTIME_DIR"] = "/var/runtime";
+  env["_AWS_XRAY_DAEMON_ADDRESS"] = "127.0.0.1";
+  env["_AWS_XRAY_DAEMON_PORT"] = "2000";
+  std::string exec_env = ExecutionEnv(c.runtime);
+  if (!exec_env.empty()) env["AWS_EXECUTION_ENV"] = exec_env;
+  std::vector<std::string> out;
+  out.reserve(env.size());
+  for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+  return out;
+}
+
+}  // namespace thaw::invoker

@@ -1,0 +1,58 @@
+// CodeStore: content-addressed storage for uploaded deployment packages. A zip is validated,
+// kept as STATE_DIR/code/<sha256hex>.zip and extracted once into STATE_DIR/code/<sha256hex>/,
+// which is then read-only for everyone: function versions with the same code share it.
+// Thread-compatible: the control thread owns it (zip work must never run on the loop).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace thaw::lambda {
+
+// Lambda's limit on a deployment package's unzipped size (layers included, which we lack).
+inline constexpr int64_t kMaxUnzippedBytes = 262144000;
+
+struct StoredCode {
+  std::string sha256;      // base64 SHA-256 of the zip: CodeSha256
+  std::string sha256_hex;  // names the zip and the directory on disk
+  int64_t size = 0;        // zip size in bytes: CodeSize
+  std::string code_dir;    // absolute path of the extracted tree
+};
+
+class CodeStore {
+ public:
+  // `state_dir` is thaw's state directory; code lives under its "code" subdirectory.
+  explicit CodeStore(std::string state_dir, int64_t max_unzipped = kMaxUnzippedBytes);
+  CodeStore(const CodeStore&) = delete;
+  CodeStore& operator=(const CodeStore&) = delete;
+
+  // Creates STATE_DIR/code and removes the temporary files an interrupted Put left behind.
+  Status Init();
+
+  // Validates `zip` and stores it; reuses the directory when this zip was stored before.
+  // InvalidArgument with AWS's message for a corrupt zip, an unsafe entry name (absolute or
+  // with ".."), or an unzipped size over the limit; IoError when the disk fails us.
+  StatusOr<StoredCode> Put(std::string_view zip);
+
+  // Re-extracts the tree of a stored zip if it is missing (an operator removed it).
+  // NotFound when the zip itself is gone.
+  StatusOr<std::string> EnsureExtracted(const std::string& sha256_hex);
+
+  // The stored zip's bytes, for GetFunction's Code.Location download.
+  StatusOr<std::string> ReadZip(const std::string& sha256_hex) const;
+
+  std::string ZipPath(const std::string& sha256_hex) const;
+  std::string CodeDir(const std::string& sha256_hex) const;
+
+ private:
+  // Extracts `zip` into a temporary directory and renames it to CodeDir(sha256_hex).
+  Status Extract(std::string_view zip, const std::string& sha256_hex);
+
+  std::string code_root_;
+  int64_t max_unzipped_;
+};
+
+}  // namespace thaw::lambda

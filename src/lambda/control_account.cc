@@ -1,0 +1,182 @@
+// ControlService: reserved concurrency, GetAccountSettings, tags, and the zip download behind
+// GetFunction's Code.Location.
+#include <utility>
+
+#include "base/codec.h"
+#include "lambda/api_error.h"
+#include "lambda/control_service.h"
+#include "lambda/function_request.h"
+
+namespace thaw::lambda {
+
+using nlohmann::json;
+
+namespace {
+
+// Lambda's fixed storage quotas, as GetAccountSettings reports them.
+constexpr int64_t kTotalCodeSize = 80530636800;
+constexpr int64_t kCodeSizeZipped = 52428800;
+
+// Every value of a repeated query parameter ("tagKeys=a&tagKeys=b"), percent-decoded.
+std::vector<std::string> QueryValues(const std::string& query, std::string_view name) {
+  std::vector<std::string> out;
+  std::string_view q = query;
+  while (!q.empty()) {
+    size_t amp = q.find('&');
+    std::string_view pair = q.substr(0, amp);
+    size_t eq = pair.find('=');
+    if (http::PercentDecode(pair.substr(0, eq)) == name && eq != std::string_view::npos) {
+      std::string value(pair.substr(eq + 1));
+      for (char& c : value) {
+        if (c == '+') c = ' ';
+      }
+      out.push_back(http::PercentDecode(value));
+    }
+    if (amp == std::string_view::npos) break;
+    q.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
+// Tags belong to the function: AWS refuses a version's or an alias's ARN.
+Status CheckTaggable(const std::string& arn) {
+  auto ref = ParseFunctionRef(arn);
+  if (ref && !ref->qualifier.empty()) {
+    return Status::InvalidArgument("Tags on function aliases and versions are not supported. "
+                                   "Please specify a function ARN.");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<http::Response> ControlService::PutFunctionConcurrency(const Route& route,
+                                                                const http::Request& request) {
+  THAW_ASSIGN_OR_RETURN(json body, ParseJsonObject(request.body));
+  THAW_ASSIGN_OR_RETURN(auto reserved, OptionalInt(body, "ReservedConcurrentExecutions"));
+  if (!reserved) return MissingMember("reservedConcurrentExecutions");
+  if (*reserved < 0) {
+    return ValidationError(std::to_string(*reserved), "reservedConcurrentExecutions",
+                           "Member must have value greater than or equal to 0");
+  }
+  THAW_ASSIGN_OR_RETURN(const FunctionState* found, Find(route.function_name));
+  const std::string name = found->entry.latest->name;
+  int64_t others = 0;
+  for (const auto& [other, state] : functions_) {
+    if (other != name) others += state.entry.reserved_concurrency.value_or(0);
+  }
+  if (options_.account_concurrency_limit - others - *reserved < options_.unreserved_minimum) {
+    return Status::InvalidArgument(
+        "Specified ReservedConcurrentExecutions for function decreases account's "
+        "UnreservedConcurrentExecution below its minimum value of [" +
+        std::to_string(options_.unreserved_minimum) + "].");
+  }
+  FunctionState state = *found;
+  state.entry.reserved_concurrency = *reserved;
+  THAW_RETURN_IF_ERROR(
+      Transact([&] { return function_store_.SetReservedConcurrency(name, *reserved); }));
+  Install(name, std::move(state));
+  return JsonResponse(200, {{"ReservedConcurrentExecutions", *reserved}});
+}
+
+StatusOr<http::Response> ControlService::GetFunctionConcurrency(const Route& route) {
+  THAW_ASSIGN_OR_RETURN(const FunctionState* state, Find(route.function_name));
+  json out = json::object();
+  if (state->entry.reserved_concurrency) {
+    out["ReservedConcurrentExecutions"] = *state->entry.reserved_concurrency;
+  }
+  return JsonResponse(200, out);
+}
+
+StatusOr<http::Response> ControlService::DeleteFunctionConcurrency(const Route& route) {
+  THAW_ASSIGN_OR_RETURN(const FunctionState* found, Find(route.function_name));
+  const std::string name = found->entry.latest->name;
+  FunctionState state = *found;
+  state.entry.reserved_concurrency.reset();
+  THAW_RETURN_IF_ERROR(
+      Transact([&] { return function_store_.SetReservedConcurrency(name, std::nullopt); }));
+  Install(name, std::move(state));
+  return http::Response{204, {}, {}};
+}
+
+StatusOr<http::Response> ControlService::GetAccountSettings() {
+  int64_t reserved = 0;
+  int64_t code_size = 0;
+  for (const auto& [name, state] : functions_) {
+    reserved += state.entry.reserved_concurrency.value_or(0);
+    code_size += state.entry.latest->code_size;
+    for (const auto& [number, config] : state.entry.versions) code_size += config->code_size;
+  }
+  json out = {
+      {"AccountLimit",
+       {{"TotalCodeSize", kTotalCodeSize},
+        {"CodeSizeUnzipped", kMaxUnzippedBytes},
+        {"CodeSizeZipped", kCodeSizeZipped},
+        {"ConcurrentExecutions", options_.account_concurrency_limit},
+        {"UnreservedConcurrentExecutions", options_.account_concurrency_limit - reserved}}},
+      {"AccountUsage",
+       {{"TotalCodeSize", code_size}, {"FunctionCount", static_cast<int64_t>(functions_.size())}}},
+  };
+  return JsonResponse(200, out);
+}
+
+StatusOr<http::Response> ControlService::ListTags(const Route& route) {
+  THAW_RETURN_IF_ERROR(CheckTaggable(route.resource));
+  THAW_ASSIGN_OR_RETURN(const FunctionState* state, Find(route.resource));
+  json tags = json::object();
+  for (const auto& [k, v] : state->entry.latest->tags) tags[k] = v;
+  return JsonResponse(200, {{"Tags", tags}});
+}
+
+StatusOr<http::Response> ControlService::TagResource(const Route& route,
+                                                     const http::Request& request) {
+  THAW_RETURN_IF_ERROR(CheckTaggable(route.resource));
+  THAW_ASSIGN_OR_RETURN(json body, ParseJsonObject(request.body));
+  auto tags_member = body.find("Tags");
+  if (tags_member == body.end() || tags_member->is_null()) return MissingMember("tags");
+  THAW_ASSIGN_OR_RETURN(auto added, ParseTags(*tags_member));
+  THAW_ASSIGN_OR_RETURN(const FunctionState* found, Find(route.resource));
+  const std::string name = found->entry.latest->name;
+  auto config = std::make_shared<FunctionConfig>(*found->entry.latest);
+  for (auto& [k, v] : added) config->tags[k] = v;
+  if (config->tags.size() > 50) {
+    return Status::InvalidArgument("Number of tags exceeds resource tag limit.");
+  }
+  FunctionState state = *found;
+  state.entry.latest = config;
+  THAW_RETURN_IF_ERROR(Transact([&] { return function_store_.SetTags(name, config->tags); }));
+  Install(name, std::move(state));
+  return http::Response{204, {}, {}};
+}
+
+StatusOr<http::Response> ControlService::UntagResource(const Route& route,
+                                                       const http::Request& request) {
+  THAW_RETURN_IF_ERROR(CheckTaggable(route.resource));
+  std::vector<std::string> keys = QueryValues(request.query, "tagKeys");
+  if (keys.empty()) return MissingMember("tagKeys");
+  THAW_ASSIGN_OR_RETURN(const FunctionState* found, Find(route.resource));
+  const std::string name = found->entry.latest->name;
+  auto config = std::make_shared<FunctionConfig>(*found->entry.latest);
+  for (const auto& k : keys) config->tags.erase(k);
+  FunctionState state = *found;
+  state.entry.latest = config;
+  THAW_RETURN_IF_ERROR(Transact([&] { return function_store_.SetTags(name, config->tags); }));
+  Install(name, std::move(state));
+  return http::Response{204, {}, {}};
+}
+
+StatusOr<http::Response> ControlService::GetCodeZip(const Route& route) {
+  auto zip = code_store_.ReadZip(route.resource);
+  if (!zip.ok()) {
+    if (zip.status().code() == StatusCode::kNotFound) {
+      return Status::NotFound("No code package " + route.resource + ".zip");
+    }
+    return zip.status();
+  }
+  http::Response response;
+  response.headers.Set("Content-Type", "application/zip");
+  response.body = std::move(zip).value();
+  return response;
+}
+
+}  // namespace thaw::lambda

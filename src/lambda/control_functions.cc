@@ -1,0 +1,275 @@
+// ControlService: CreateFunction, GetFunction(Configuration), ListFunctions,
+// UpdateFunctionCode, UpdateFunctionConfiguration and DeleteFunction.
+#include <filesystem>
+#include <utility>
+
+#include "base/codec.h"
+#include "lambda/api_error.h"
+#include "lambda/control_service.h"
+#include "lambda/function_json.h"
+#include "lambda/function_request.h"
+#include "lambda/pagination.h"
+
+namespace thaw::lambda {
+
+using nlohmann::json;
+
+namespace {
+
+Status CheckCodeRequestSize(const http::Request& request, Op op) {
+  if (request.oversized || request.body.size() > kMaxCodeRequestBytes) {
+    return Status::ResourceExhausted("Request must be smaller than " +
+                                     std::to_string(kMaxCodeRequestBytes) + " bytes for the " +
+                                     std::string(OpName(op)) + " operation");
+  }
+  return Status::Ok();
+}
+
+// The zip of CreateFunction's Code member or of an UpdateFunctionCode body.
+StatusOr<std::string> ReadZip(const json& code) {
+  if (auto zip = code.find("ZipFile"); zip != code.end() && !zip->is_null()) {
+    return DecodeZipFile(*zip);
+  }
+  for (const char* other : {"S3Bucket", "S3Key", "S3ObjectVersion", "ImageUri"}) {
+    if (code.contains(other)) {
+      return Status::InvalidArgument(std::string("thaw takes function code only as ZipFile; ") +
+                                     other + " is not supported");
+    }
+  }
+  return Status::InvalidArgument("Please provide a source for function code.");
+}
+
+void SetCode(const StoredCode& stored, FunctionConfig* config) {
+  config->code_sha256 = stored.sha256;
+  config->code_size = stored.size;
+  config->code_dir = stored.code_dir;
+}
+
+std::string CodeLocation(const http::Request& request, const FunctionConfig& config) {
+  std::string host = std::string(
+      request.headers.Get("Host").value_or("127.0.0.1:" + std::to_string(request.local_port)));
+  std::string hex = std::filesystem::path(config.code_dir).filename().string();
+  return "http://" + host + "/thaw/code/" + hex + ".zip";
+}
+
+}  // namespace
+
+StatusOr<http::Response> ControlService::CreateFunction(const http::Request& request) {
+  THAW_RETURN_IF_ERROR(CheckCodeRequestSize(request, Op::kCreateFunction));
+  THAW_ASSIGN_OR_RETURN(json body, ParseJsonObject(request.body));
+  THAW_ASSIGN_OR_RETURN(auto function_name, OptionalString(body, "FunctionName"));
+  if (!function_name) return MissingMember("functionName");
+  THAW_ASSIGN_OR_RETURN(std::string name, ValidateNewFunctionName(*function_name));
+  THAW_ASSIGN_OR_RETURN(auto package_type, OptionalString(body, "PackageType"));
+  if (package_type && *package_type == "Image") {
+    return Status::InvalidArgument("thaw runs .zip functions only; PackageType Image is not "
+                                   "supported");
+  }
+  if (package_type && *package_type != "Zip") {
+    return ValidationError(*package_type, "packageType",
+                           "Member must satisfy enum value set: [Zip, Image]");
+  }
+  THAW_ASSIGN_OR_RETURN(ConfigUpdate update, ParseConfigUpdate(body));
+  if (!update.role) return MissingMember("role");
+  auto code = body.find("Code");
+  if (code == body.end() || code->is_null()) return MissingMember("code");
+  if (!code->is_object()) return BadRequestContent("Code must be an object");
+  if (!update.runtime || !update.handler) {
+    return Status::InvalidArgument("Runtime and Handler are mandatory parameters for functions "
+                                   "created with deployment packages.");
+  }
+  THAW_ASSIGN_OR_RETURN(auto architecture, ParseArchitectures(body));
+  std::map<std::string, std::string> tags;
+  if (auto t = body.find("Tags"); t != body.end()) {
+    THAW_ASSIGN_OR_RETURN(tags, ParseTags(*t));
+  }
+  THAW_ASSIGN_OR_RETURN(auto publish, OptionalBool(body, "Publish"));
+  if (functions_.count(name) > 0) return Status::AlreadyExists("Function already exist: " + name);
+  THAW_ASSIGN_OR_RETURN(std::string zip, ReadZip(*code));
+  THAW_ASSIGN_OR_RETURN(StoredCode stored, code_store_.Put(zip));
+
+  FunctionConfig config = ApplyConfigUpdate(FunctionConfig{}, update);
+  config.name = name;
+  config.architecture = architecture.value_or("x86_64");
+  SetCode(stored, &config);
+  config.tags = tags;
+  config.last_modified = Now();
+  config.revision_id = NewUuid();
+  FunctionState state;
+  Publication publication;
+  auto write = [&]() -> Status {
+    THAW_ASSIGN_OR_RETURN(config.generation, function_store_.NextGeneration());
+    state.entry.latest = std::make_shared<const FunctionConfig>(config);
+    THAW_RETURN_IF_ERROR(function_store_.PutLatest(config));
+    THAW_RETURN_IF_ERROR(function_store_.SetTags(name, tags));
+    if (publish.value_or(false)) {
+      publication = PrepareVersion(&state, std::nullopt);
+      THAW_RETURN_IF_ERROR(StoreVersion(state, publication));
+    }
+    return Status::Ok();
+  };
+  THAW_RETURN_IF_ERROR(Transact(write));
+  Install(name, state);
+  NotifyChanged(name);
+  const FunctionConfig& shown = publication.config ? *publication.config : *state.entry.latest;
+  return JsonResponse(201, RenderConfiguration(shown, ConfigPhase::kCreating));
+}
+
+StatusOr<http::Response> ControlService::GetFunction(const Route& route,
+                                                     const http::Request& request) {
+  THAW_ASSIGN_OR_RETURN(FunctionRef ref,
+                        ParseRef(route.function_name, request.QueryParam("Qualifier")));
+  THAW_ASSIGN_OR_RETURN(const FunctionState* state, Find(ref));
+  THAW_ASSIGN_OR_RETURN(FunctionConfigPtr config, Resolve(*state, ref.name, ref.qualifier));
+  json out = {
+      {"Configuration", RenderConfiguration(*config, ConfigPhase::kSteady, ref.qualifier)},
+      {"Code", {{"RepositoryType", "S3"}, {"Location", CodeLocation(request, *config)}}},
+  };
+  if (!state->entry.latest->tags.empty()) out["Tags"] = state->entry.latest->tags;
+  if (state->entry.reserved_concurrency) {
+    out["Concurrency"] = {{"ReservedConcurrentExecutions", *state->entry.reserved_concurrency}};
+  }
+  return JsonResponse(200, out);
+}
+
+StatusOr<http::Response> ControlService::GetFunctionConfiguration(const Route& route,
+                                                                  const http::Request& request) {
+  THAW_ASSIGN_OR_RETURN(FunctionRef ref,
+                        ParseRef(route.function_name, request.QueryParam("Qualifier")));
+  THAW_ASSIGN_OR_RETURN(const FunctionState* state, Find(ref));
+  THAW_ASSIGN_OR_RETURN(FunctionConfigPtr config, Resolve(*state, ref.name, ref.qualifier));
+  return JsonResponse(200, RenderConfiguration(*config, ConfigPhase::kSteady, ref.qualifier));
+}
+
+StatusOr<http::Response> ControlService::ListFunctions(const http::Request& request) {
+  bool all = false;
+  if (auto version = request.QueryParam("FunctionVersion"); version && !version->empty()) {
+    if (*version != "ALL") {
+      return ValidationError(*version, "functionVersion",
+                             "Member must satisfy enum value set: [ALL]");
+    }
+    all = true;
+  }
+  THAW_ASSIGN_OR_RETURN(PageRequest page, ReadPageRequest(request));
+  std::vector<std::pair<std::string, json>> items;
+  for (const auto& [name, state] : functions_) {
+    if (!all) {
+      items.emplace_back(name, RenderConfiguration(*state.entry.latest, ConfigPhase::kSteady));
+      continue;
+    }
+    items.emplace_back(VersionKey(name, kLatest),
+                       RenderConfiguration(*state.entry.latest, ConfigPhase::kSteady, kLatest));
+    for (const auto& [number, config] : state.entry.versions) {
+      items.emplace_back(VersionKey(name, config->version),
+                         RenderConfiguration(*config, ConfigPhase::kSteady));
+    }
+  }
+  return JsonResponse(200, Paginate(items, page, "Functions"));
+}
+
+StatusOr<http::Response> ControlService::UpdateFunctionCode(const Route& route,
+                                                            const http::Request& request) {
+  THAW_RETURN_IF_ERROR(CheckCodeRequestSize(request, Op::kUpdateFunctionCode));
+  THAW_ASSIGN_OR_RETURN(json body, ParseJsonObject(request.body));
+  THAW_ASSIGN_OR_RETURN(auto revision, OptionalString(body, "RevisionId"));
+  THAW_ASSIGN_OR_RETURN(auto publish, OptionalBool(body, "Publish"));
+  THAW_ASSIGN_OR_RETURN(auto dry_run, OptionalBool(body, "DryRun"));
+  THAW_ASSIGN_OR_RETURN(auto architecture, ParseArchitectures(body));
+  THAW_ASSIGN_OR_RETURN(const FunctionState* found, Find(route.function_name));
+  THAW_RETURN_IF_ERROR(CheckRevision(revision, found->entry.latest->revision_id));
+  THAW_ASSIGN_OR_RETURN(std::string zip, ReadZip(body));
+  THAW_ASSIGN_OR_RETURN(StoredCode stored, code_store_.Put(zip));
+
+  FunctionState state = *found;
+  FunctionConfig config = *state.entry.latest;
+  SetCode(stored, &config);
+  if (architecture) config.architecture = *architecture;
+  config.last_modified = Now();
+  config.revision_id = NewUuid();
+  if (dry_run.value_or(false)) {
+    return JsonResponse(200, RenderConfiguration(config, ConfigPhase::kSteady));
+  }
+  Publication publication;
+  auto write = [&]() -> Status {
+    THAW_ASSIGN_OR_RETURN(config.generation, function_store_.NextGeneration());
+    state.entry.latest = std::make_shared<const FunctionConfig>(config);
+    THAW_RETURN_IF_ERROR(function_store_.PutLatest(config));
+    if (publish.value_or(false)) {
+      publication = PrepareVersion(&state, std::nullopt);
+      THAW_RETURN_IF_ERROR(StoreVersion(state, publication));
+    }
+    return Status::Ok();
+  };
+  THAW_RETURN_IF_ERROR(Transact(write));
+  std::string name = config.name;
+  Install(name, state);
+  NotifyChanged(name);
+  const FunctionConfig& shown = publication.config ? *publication.config : *state.entry.latest;
+  return JsonResponse(200, RenderConfiguration(shown, ConfigPhase::kUpdating));
+}
+
+StatusOr<http::Response> ControlService::UpdateFunctionConfiguration(
+    const Route& route, const http::Request& request) {
+  THAW_ASSIGN_OR_RETURN(json body, ParseJsonObject(request.body));
+  THAW_ASSIGN_OR_RETURN(ConfigUpdate update, ParseConfigUpdate(body));
+  THAW_ASSIGN_OR_RETURN(auto revision, OptionalString(body, "RevisionId"));
+  THAW_ASSIGN_OR_RETURN(const FunctionState* found, Find(route.function_name));
+  THAW_RETURN_IF_ERROR(CheckRevision(revision, found->entry.latest->revision_id));
+
+  FunctionState state = *found;
+  FunctionConfig config = ApplyConfigUpdate(*state.entry.latest, update);
+  config.last_modified = Now();
+  config.revision_id = NewUuid();
+  auto write = [&]() -> Status {
+    THAW_ASSIGN_OR_RETURN(config.generation, function_store_.NextGeneration());
+    state.entry.latest = std::make_shared<const FunctionConfig>(config);
+    return function_store_.PutLatest(config);
+  };
+  THAW_RETURN_IF_ERROR(Transact(write));
+  std::string name = config.name;
+  Install(name, state);
+  NotifyChanged(name);
+  return JsonResponse(200, RenderConfiguration(*state.entry.latest, ConfigPhase::kUpdating));
+}
+
+StatusOr<http::Response> ControlService::DeleteFunction(const Route& route,
+                                                        const http::Request& request) {
+  THAW_ASSIGN_OR_RETURN(FunctionRef ref,
+                        ParseRef(route.function_name, request.QueryParam("Qualifier")));
+  THAW_ASSIGN_OR_RETURN(const FunctionState* found, Find(ref));
+  std::string name = ref.name;
+  if (ref.qualifier.empty()) {
+    THAW_RETURN_IF_ERROR(Transact([&] { return function_store_.DeleteFunction(name); }));
+    Uninstall(name);
+    NotifyChanged(name);
+    return http::Response{204, {}, {}};
+  }
+  if (ref.qualifier == kLatest) {
+    return Status::InvalidArgument("$LATEST version cannot be deleted without deleting the "
+                                   "function.");
+  }
+  if (found->entry.aliases.count(ref.qualifier) > 0) {
+    return Status::InvalidArgument("Deletion of aliases is not supported through "
+                                   "DeleteFunction; call DeleteAlias.");
+  }
+  auto number = ParseInt(ref.qualifier);
+  if (!number || found->entry.versions.count(*number) == 0) {
+    return FunctionNotFound(name, ref.qualifier);
+  }
+  std::string users;
+  for (const auto& [alias_name, alias] : found->entry.aliases) {
+    if (alias.function_version == ref.qualifier) users += (users.empty() ? "" : ", ") + alias_name;
+  }
+  if (!users.empty()) {
+    return Status::AlreadyExists("Unable to delete version because the following aliases "
+                                 "reference it: [" + users + "]");
+  }
+  FunctionState state = *found;
+  state.entry.versions.erase(*number);
+  THAW_RETURN_IF_ERROR(Transact([&] { return function_store_.DeleteVersion(name, *number); }));
+  Install(name, std::move(state));
+  NotifyChanged(name);
+  return http::Response{204, {}, {}};
+}
+
+}  // namespace thaw::lambda

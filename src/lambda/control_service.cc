@@ -1,0 +1,218 @@
+#include "lambda/control_service.h"
+
+#include <filesystem>
+#include <regex>
+#include <utility>
+
+#include "base/codec.h"
+#include "base/log.h"
+#include "http/aws_error.h"
+#include "lambda/api_error.h"
+#include "lambda/function_request.h"
+
+namespace thaw::lambda {
+
+using nlohmann::json;
+
+http::Response JsonResponse(int status, const json& body) {
+  return http::Response::Json(status, body.dump());
+}
+
+StatusOr<FunctionRef> ParseRef(const std::string& function_name,
+                               const std::optional<std::string>& qualifier) {
+  auto ref = ParseFunctionRef(function_name);
+  if (!ref) {
+    return ValidationError(
+        function_name, "functionName",
+        "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?"
+        "([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)"
+        "(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+  }
+  if (qualifier && !qualifier->empty()) {
+    static const std::regex kQualifier(R"(\$LATEST|[a-zA-Z0-9_-]{1,128})");
+    if (!std::regex_match(*qualifier, kQualifier)) {
+      return ValidationError(*qualifier, "qualifier",
+                             "Member must satisfy regular expression pattern: "
+                             "(|[a-zA-Z0-9$_-]+)");
+    }
+    if (!ref->qualifier.empty() && ref->qualifier != *qualifier) {
+      return Status::InvalidArgument(
+          "The derived qualifier from the function name does not match the specified "
+          "qualifier.");
+    }
+    ref->qualifier = *qualifier;
+  }
+  return *ref;
+}
+
+Status CheckRevision(const std::optional<std::string>& given, const std::string& current) {
+  if (given && !given->empty() && *given != current) return RevisionMismatch();
+  return Status::Ok();
+}
+
+ControlService::ControlService(ServiceOptions options)
+    : options_(std::move(options)),
+      code_store_(options_.state_dir),
+      function_store_(options_.db) {}
+
+Status ControlService::Start() {
+  THAW_RETURN_IF_ERROR(code_store_.Init());
+  THAW_RETURN_IF_ERROR(function_store_.Init());
+  THAW_ASSIGN_OR_RETURN(std::vector<StoredFunction> stored, function_store_.LoadAll());
+  // Point code_dir at this state directory (it may have moved) and rebuild any tree that is
+  // missing from its kept zip.
+  auto relocate = [this](const FunctionConfigPtr& config) -> FunctionConfigPtr {
+    std::string hex = std::filesystem::path(config->code_dir).filename().string();
+    auto dir = code_store_.EnsureExtracted(hex);
+    if (!dir.ok()) {
+      THAW_LOG(kWarn, "lambda") << "code of " << config->name << ":" << config->version
+                                << " is unavailable: " << dir.status().ToString();
+      return config;
+    }
+    if (*dir == config->code_dir) return config;
+    auto copy = std::make_shared<FunctionConfig>(*config);
+    copy->code_dir = *dir;
+    return copy;
+  };
+  for (StoredFunction& f : stored) {
+    FunctionState state;
+    state.entry = std::move(f.entry);
+    state.last_version = f.last_version;
+    state.entry.latest = relocate(state.entry.latest);
+    for (auto& [number, config] : state.entry.versions) config = relocate(config);
+    std::string name = state.entry.latest->name;
+    Install(name, std::move(state));
+  }
+  THAW_LOG(kInfo, "lambda") << "loaded " << functions_.size() << " functions";
+  return Status::Ok();
+}
+
+http::Response ControlService::Handle(const Route& route, const http::Request& request) {
+  StatusOr<http::Response> response = Dispatch(route, request);
+  if (!response.ok()) return ErrorResponse(response.status());
+  return std::move(response).value();
+}
+
+StatusOr<http::Response> ControlService::Dispatch(const Route& route,
+                                                  const http::Request& request) {
+  switch (route.op) {
+    case Op::kCreateFunction: return CreateFunction(request);
+    case Op::kListFunctions: return ListFunctions(request);
+    case Op::kGetFunction: return GetFunction(route, request);
+    case Op::kDeleteFunction: return DeleteFunction(route, request);
+    case Op::kGetFunctionConfiguration: return GetFunctionConfiguration(route, request);
+    case Op::kUpdateFunctionConfiguration: return UpdateFunctionConfiguration(route, request);
+    case Op::kUpdateFunctionCode: return UpdateFunctionCode(route, request);
+    case Op::kPublishVersion: return PublishVersion(route, request);
+    case Op::kListVersionsByFunction: return ListVersionsByFunction(route, request);
+    case Op::kCreateAlias: return CreateAlias(route, request);
+    case Op::kListAliases: return ListAliases(route, request);
+    case Op::kGetAlias: return GetAlias(route);
+    case Op::kUpdateAlias: return UpdateAlias(route, request);
+    case Op::kDeleteAlias: return DeleteAlias(route);
+    case Op::kPutFunctionConcurrency: return PutFunctionConcurrency(route, request);
+    case Op::kGetFunctionConcurrency: return GetFunctionConcurrency(route);
+    case Op::kDeleteFunctionConcurrency: return DeleteFunctionConcurrency(route);
+    case Op::kGetAccountSettings: return GetAccountSettings();
+    case Op::kListTags: return ListTags(route);
+    case Op::kTagResource: return TagResource(route, request);
+    case Op::kUntagResource: return UntagResource(route, request);
+    case Op::kGetCodeZip: return GetCodeZip(route);
+    case Op::kUnknownOperation: break;
+  }
+  return http::RestJsonError(405, "UnknownOperationException",
+                             "Unknown operation: " + request.method + " " + request.path);
+}
+
+StatusOr<const ControlService::FunctionState*> ControlService::Find(
+    const std::string& function_name) {
+  THAW_ASSIGN_OR_RETURN(std::string name, ValidateNewFunctionName(function_name));
+  auto it = functions_.find(name);
+  if (it == functions_.end()) return FunctionNotFound(name);
+  return &it->second;
+}
+
+StatusOr<const ControlService::FunctionState*> ControlService::Find(const FunctionRef& ref) {
+  auto it = functions_.find(ref.name);
+  if (it == functions_.end()) return FunctionNotFound(ref.name, ref.qualifier);
+  return &it->second;
+}
+
+StatusOr<FunctionConfigPtr> ControlService::Resolve(const FunctionState& state,
+                                                    const std::string& name,
+                                                    const std::string& qualifier) {
+  if (qualifier.empty() || qualifier == kLatest) return state.entry.latest;
+  std::string version = qualifier;
+  if (auto a = state.entry.aliases.find(qualifier); a != state.entry.aliases.end()) {
+    version = a->second.function_version;
+    if (version == kLatest) return state.entry.latest;
+  }
+  auto number = ParseInt(version);
+  if (number) {
+    if (auto v = state.entry.versions.find(*number); v != state.entry.versions.end()) {
+      return v->second;
+    }
+  }
+  return FunctionNotFound(name, qualifier);
+}
+
+Status ControlService::Transact(const std::function<Status()>& work) {
+  THAW_ASSIGN_OR_RETURN(auto txn, store::Transaction::Begin(options_.db));
+  THAW_RETURN_IF_ERROR(work());
+  return txn->Commit();
+}
+
+void ControlService::Install(std::string name, FunctionState state) {
+  options_.registry.Put(name, state.entry);
+  functions_[name] = std::move(state);
+}
+
+void ControlService::Uninstall(const std::string& name) {
+  options_.registry.Remove(name);
+  functions_.erase(name);
+}
+
+void ControlService::NotifyChanged(const std::string& name) {
+  if (options_.on_function_changed) options_.on_function_changed(name);
+}
+
+namespace {
+bool SameCodeAndConfig(const FunctionConfig& v, const FunctionConfig& c) {
+  return v.code_sha256 == c.code_sha256 && v.runtime == c.runtime && v.role == c.role &&
+         v.handler == c.handler && v.description == c.description && v.timeout_s == c.timeout_s &&
+         v.memory_mb == c.memory_mb && v.ephemeral_mb == c.ephemeral_mb &&
+         v.environment == c.environment && v.architecture == c.architecture &&
+         v.package_type == c.package_type && v.tracing_mode == c.tracing_mode;
+}
+}  // namespace
+
+ControlService::Publication ControlService::PrepareVersion(
+    FunctionState* state, const std::optional<std::string>& description) {
+  FunctionConfig candidate = *state->entry.latest;
+  if (description) candidate.description = *description;
+  if (!state->entry.versions.empty()) {
+    const FunctionConfigPtr& last = state->entry.versions.rbegin()->second;
+    if (SameCodeAndConfig(*last, candidate)) return {last, false};
+  }
+  int64_t number = state->last_version + 1;
+  candidate.version = std::to_string(number);
+  candidate.revision_id = NewUuid();
+  candidate.last_modified = Now();
+  candidate.tags.clear();  // tags belong to the function, not to a version
+  auto config = std::make_shared<const FunctionConfig>(std::move(candidate));
+  state->entry.versions[number] = config;
+  state->last_version = number;
+  return {config, true};
+}
+
+Status ControlService::StoreVersion(const FunctionState& state, const Publication& publication) {
+  if (!publication.created) return Status::Ok();
+  THAW_RETURN_IF_ERROR(function_store_.PutVersion(*publication.config));
+  return function_store_.SetLastVersion(publication.config->name, state.last_version);
+}
+
+std::string ControlService::Now() const {
+  return FormatLambdaTime(options_.clock.RealtimeMillis());
+}
+
+}  // namespace thaw::lambda

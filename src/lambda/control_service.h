@@ -1,0 +1,132 @@
+// ControlService: the logic of the Lambda control plane (functions, code, versions, aliases,
+// reserved concurrency, tags, account settings). It keeps an in-memory copy of every function,
+// writes each change to the FunctionStore in one transaction, and only after the commit swaps
+// its copy, republishes the function to the Registry and reports code/config changes.
+// Control thread only: it does SQLite and zip work, so it must never run on the loop.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "http/message.h"
+#include "lambda/code_store.h"
+#include "lambda/function_store.h"
+#include "lambda/registry.h"
+#include "lambda/route.h"
+#include "store/sqlite.h"
+
+namespace thaw::lambda {
+
+struct ServiceOptions {
+  std::string state_dir;
+  store::Database& db;  // must outlive the service
+  Registry& registry;   // must outlive the service
+  const Clock& clock;   // must outlive the service
+  int64_t account_concurrency_limit = 1000;
+  int64_t unreserved_minimum = 100;
+  // Called on the control thread after a committed change to a function's code or
+  // configuration, or its deletion (also of one version).
+  std::function<void(const std::string& name)> on_function_changed;
+};
+
+class ControlService {
+ public:
+  explicit ControlService(ServiceOptions options);
+  ControlService(const ControlService&) = delete;
+  ControlService& operator=(const ControlService&) = delete;
+
+  // Creates the tables, loads every function and publishes it to the Registry.
+  Status Start();
+
+  // Runs one routed request to completion; errors become AWS error responses.
+  http::Response Handle(const Route& route, const http::Request& request);
+
+ private:
+  struct FunctionState {
+    FunctionEntry entry;
+    int64_t last_version = 0;
+  };
+
+  StatusOr<http::Response> Dispatch(const Route& route, const http::Request& request);
+
+  // Functions (control_functions.cc).
+  StatusOr<http::Response> CreateFunction(const http::Request& request);
+  StatusOr<http::Response> GetFunction(const Route& route, const http::Request& request);
+  StatusOr<http::Response> GetFunctionConfiguration(const Route& route,
+                                                    const http::Request& request);
+  StatusOr<http::Response> ListFunctions(const http::Request& request);
+  StatusOr<http::Response> UpdateFunctionCode(const Route& route, const http::Request& request);
+  StatusOr<http::Response> UpdateFunctionConfiguration(const Route& route,
+                                                       const http::Request& request);
+  StatusOr<http::Response> DeleteFunction(const Route& route, const http::Request& request);
+
+  // Versions and aliases (control_versions.cc).
+  StatusOr<http::Response> PublishVersion(const Route& route, const http::Request& request);
+  StatusOr<http::Response> ListVersionsByFunction(const Route& route,
+                                                  const http::Request& request);
+  StatusOr<http::Response> CreateAlias(const Route& route, const http::Request& request);
+  StatusOr<http::Response> GetAlias(const Route& route);
+  StatusOr<http::Response> ListAliases(const Route& route, const http::Request& request);
+  StatusOr<http::Response> UpdateAlias(const Route& route, const http::Request& request);
+  StatusOr<http::Response> DeleteAlias(const Route& route);
+
+  // Concurrency, account settings, tags and the code download (control_account.cc).
+  StatusOr<http::Response> PutFunctionConcurrency(const Route& route,
+                                                  const http::Request& request);
+  StatusOr<http::Response> GetFunctionConcurrency(const Route& route);
+  StatusOr<http::Response> DeleteFunctionConcurrency(const Route& route);
+  StatusOr<http::Response> GetAccountSettings();
+  StatusOr<http::Response> ListTags(const Route& route);
+  StatusOr<http::Response> TagResource(const Route& route, const http::Request& request);
+  StatusOr<http::Response> UntagResource(const Route& route, const http::Request& request);
+  StatusOr<http::Response> GetCodeZip(const Route& route);
+
+  // Helpers (control_service.cc).
+  // The function named by an unqualified FunctionName path value; NotFound otherwise.
+  StatusOr<const FunctionState*> Find(const std::string& function_name);
+  // The function a parsed (maybe qualified) reference names; NotFound with the qualified ARN.
+  StatusOr<const FunctionState*> Find(const FunctionRef& ref);
+  // A configuration by qualifier: "" or $LATEST, a version number, or an alias.
+  StatusOr<FunctionConfigPtr> Resolve(const FunctionState& state, const std::string& name,
+                                      const std::string& qualifier);
+  // Runs `work` inside one SQLite transaction and commits it.
+  Status Transact(const std::function<Status()>& work);
+  // After a commit: adopt the new state and publish it to the Registry.
+  void Install(std::string name, FunctionState state);
+  void Uninstall(const std::string& name);
+  void NotifyChanged(const std::string& name);
+  // Publishes $LATEST of `state` (a copy the caller will commit) as the next version, or finds
+  // the last version when code and configuration are unchanged since it, as AWS does.
+  // `created` tells whether the caller must store a new version.
+  struct Publication {
+    FunctionConfigPtr config;
+    bool created = false;
+  };
+  Publication PrepareVersion(FunctionState* state, const std::optional<std::string>& description);
+  // Stores what PrepareVersion created (inside the caller's transaction).
+  Status StoreVersion(const FunctionState& state, const Publication& publication);
+  std::string Now() const;
+
+  ServiceOptions options_;
+  CodeStore code_store_;
+  FunctionStore function_store_;
+  std::map<std::string, FunctionState> functions_;
+};
+
+// A JSON response with the given status.
+http::Response JsonResponse(int status, const nlohmann::json& body);
+// Merges a FunctionName path value with ?Qualifier=; InvalidArgument when they disagree or the
+// name is malformed.
+StatusOr<FunctionRef> ParseRef(const std::string& function_name,
+                               const std::optional<std::string>& qualifier);
+// Checks a request's RevisionId (if any) against the current one; 412 on a mismatch.
+Status CheckRevision(const std::optional<std::string>& given, const std::string& current);
+
+}  // namespace thaw::lambda

@@ -1,0 +1,59 @@
+// The configuration of one function version, as the invoker needs it. Immutable once built:
+// share it as std::shared_ptr<const FunctionConfig>.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace thaw::lambda {
+
+inline constexpr char kRegion[] = "us-east-1";
+inline constexpr char kAccount[] = "000000000000";
+inline constexpr char kLatest[] = "$LATEST";
+
+struct FunctionConfig {
+  std::string name;
+  std::string version = kLatest;  // "$LATEST" or "1", "2", ...
+  std::string runtime;
+  std::string role;
+  std::string handler;
+  std::string description;
+  int64_t timeout_s = 3;
+  int64_t memory_mb = 128;
+  int64_t ephemeral_mb = 512;
+  std::vector<std::pair<std::string, std::string>> environment;
+  std::string architecture = "x86_64";
+  std::string package_type = "Zip";
+  std::string code_sha256;  // base64, as AWS reports it
+  int64_t code_size = 0;
+  std::string code_dir;  // absolute path of the extracted code, read-only
+  std::string last_modified;
+  std::string revision_id;
+  std::string tracing_mode = "PassThrough";
+  std::map<std::string, std::string> tags;
+  // Bumped whenever code or configuration changes, so warm environments of an older
+  // generation are retired instead of reused.
+  uint64_t generation = 0;
+};
+
+using FunctionConfigPtr = std::shared_ptr<const FunctionConfig>;
+
+// "arn:aws:lambda:us-east-1:000000000000:function:NAME".
+std::string FunctionArn(const std::string& name);
+// FunctionArn plus ":QUALIFIER".
+std::string QualifiedArn(const std::string& name, const std::string& qualifier);
+
+// A FunctionName path parameter split into name and qualifier. Accepts a name, "name:qualifier",
+// a full ARN, or a partial ARN ("000000000000:function:name[:qualifier]").
+struct FunctionRef {
+  std::string name;
+  std::string qualifier;  // empty when none was given
+};
+std::optional<FunctionRef> ParseFunctionRef(const std::string& text);
+
+}  // namespace thaw::lambda

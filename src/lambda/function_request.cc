@@ -1,0 +1,320 @@
+#include "lambda/function_request.h"
+
+#include <algorithm>
+#include <array>
+#include <regex>
+
+#include "base/codec.h"
+#include "lambda/api_error.h"
+
+namespace thaw::lambda {
+
+using nlohmann::json;
+
+namespace {
+
+// The Runtime enum of the Lambda API model, deprecated ids included: thaw runs them all as
+// custom runtimes, and old templates still name go1.x.
+constexpr std::array<std::string_view, 49> kRuntimes = {
+    "nodejs",        "nodejs4.3",     "nodejs6.10",     "nodejs8.10",    "nodejs10.x",
+    "nodejs12.x",    "nodejs14.x",    "nodejs16.x",     "nodejs18.x",    "nodejs20.x",
+    "nodejs22.x",    "nodejs24.x",    "java8",          "java8.al2",     "java11",
+    "java17",        "java21",        "java25",         "python2.7",     "python3.6",
+    "python3.7",     "python3.8",     "python3.9",      "python3.10",    "python3.11",
+    "python3.12",    "python3.13",    "python3.14",     "dotnetcore1.0", "dotnetcore2.0",
+    "dotnetcore2.1", "dotnetcore3.1", "dotnet6",        "dotnet8",       "dotnet10",
+    "nodejs4.3-edge", "go1.x",        "ruby2.5",        "ruby2.7",       "ruby3.2",
+    "ruby3.3",       "ruby3.4",       "provided",       "provided.al2",  "provided.al2023",
+    "java8.al2023",  "java11.al2023", "java17.al2023",  "java21.al2023",
+};
+
+// Variables the runtime environment sets itself; AWS refuses them in Environment.
+constexpr std::array<std::string_view, 18> kReservedVariables = {
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_LAMBDA_RUNTIME_API",
+    "AWS_REGION",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "LAMBDA_RUNTIME_DIR",
+    "LAMBDA_TASK_ROOT",
+};
+
+constexpr char kRolePattern[] = R"(arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+)";
+
+std::string RuntimeList() {
+  std::string out;
+  for (std::string_view r : kRuntimes) {
+    if (!out.empty()) out += ", ";
+    out += r;
+  }
+  return out;
+}
+
+std::string TypeName(const json& v) { return v.type_name(); }
+
+void CheckRange(int64_t value, int64_t low, int64_t high, const char* field,
+                std::vector<std::string>* violations) {
+  if (value < low) {
+    violations->push_back(ConstraintViolation(
+        std::to_string(value), field,
+        "Member must have value greater than or equal to " + std::to_string(low)));
+  } else if (value > high) {
+    violations->push_back(ConstraintViolation(
+        std::to_string(value), field,
+        "Member must have value less than or equal to " + std::to_string(high)));
+  }
+}
+
+StatusOr<std::vector<std::pair<std::string, std::string>>> ParseEnvironment(const json& env) {
+  if (!env.is_object()) return BadRequestContent("Environment must be an object");
+  std::vector<std::pair<std::string, std::string>> out;
+  auto vars = env.find("Variables");
+  if (vars == env.end() || vars->is_null()) return out;
+  if (!vars->is_object()) return BadRequestContent("Environment.Variables must be an object");
+  static const std::regex kKey("[a-zA-Z]([a-zA-Z0-9_])+");
+  std::vector<std::string> reserved;
+  for (auto it = vars->begin(); it != vars->end(); ++it) {
+    if (!it.value().is_string()) {
+      return BadRequestContent("Environment.Variables." + it.key() + " must be a string");
+    }
+    if (!std::regex_match(it.key(), kKey)) {
+      return ValidationError(std::vector<std::string>{
+          "Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy "
+          "constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]"});
+    }
+    if (std::find(kReservedVariables.begin(), kReservedVariables.end(), it.key()) !=
+        kReservedVariables.end()) {
+      reserved.push_back(it.key());
+    }
+    out.emplace_back(it.key(), it.value().get<std::string>());
+  }
+  if (!reserved.empty()) {
+    std::string list;
+    for (const auto& k : reserved) list += (list.empty() ? "" : ",") + k;
+    return Status::InvalidArgument(
+        "Lambda was unable to configure your environment variables because the environment "
+        "variables you have provided contains reserved keys that are currently not supported "
+        "for modification. Reserved keys used in this request: " + list);
+  }
+  std::string measured = vars->dump();
+  if (measured.size() > kMaxEnvironmentBytes) {
+    return Status::InvalidArgument(
+        "Lambda was unable to configure your environment variables because the environment "
+        "variables you have provided exceeded the 4KB limit. String measured: " + measured);
+  }
+  return out;
+}
+
+}  // namespace
+
+StatusOr<json> ParseJsonObject(std::string_view body) {
+  if (body.empty()) return json::object();
+  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return BadRequestContent("the request body is not valid JSON");
+  if (!j.is_object()) return BadRequestContent("the request body must be a JSON object");
+  return j;
+}
+
+StatusOr<std::optional<std::string>> OptionalString(const json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return std::optional<std::string>();
+  if (!it->is_string()) {
+    return BadRequestContent(std::string(key) + " must be a string, not " + TypeName(*it));
+  }
+  return std::optional<std::string>(it->get<std::string>());
+}
+
+StatusOr<std::optional<int64_t>> OptionalInt(const json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return std::optional<int64_t>();
+  if (it->is_number_unsigned() && it->get<uint64_t>() > uint64_t{INT64_MAX}) {
+    return BadRequestContent(std::string(key) + " is out of range");
+  }
+  if (!it->is_number_integer()) {
+    return BadRequestContent(std::string(key) + " must be an integer, not " + TypeName(*it));
+  }
+  return std::optional<int64_t>(it->get<int64_t>());
+}
+
+StatusOr<std::optional<bool>> OptionalBool(const json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return std::optional<bool>();
+  if (!it->is_boolean()) {
+    return BadRequestContent(std::string(key) + " must be a boolean, not " + TypeName(*it));
+  }
+  return std::optional<bool>(it->get<bool>());
+}
+
+bool IsKnownRuntime(std::string_view runtime) {
+  return std::find(kRuntimes.begin(), kRuntimes.end(), runtime) != kRuntimes.end();
+}
+
+StatusOr<ConfigUpdate> ParseConfigUpdate(const json& body) {
+  ConfigUpdate u;
+  THAW_ASSIGN_OR_RETURN(u.runtime, OptionalString(body, "Runtime"));
+  THAW_ASSIGN_OR_RETURN(u.role, OptionalString(body, "Role"));
+  THAW_ASSIGN_OR_RETURN(u.handler, OptionalString(body, "Handler"));
+  THAW_ASSIGN_OR_RETURN(u.description, OptionalString(body, "Description"));
+  THAW_ASSIGN_OR_RETURN(u.timeout_s, OptionalInt(body, "Timeout"));
+  THAW_ASSIGN_OR_RETURN(u.memory_mb, OptionalInt(body, "MemorySize"));
+  if (auto it = body.find("EphemeralStorage"); it != body.end() && !it->is_null()) {
+    if (!it->is_object()) return BadRequestContent("EphemeralStorage must be an object");
+    THAW_ASSIGN_OR_RETURN(u.ephemeral_mb, OptionalInt(*it, "Size"));
+    if (!u.ephemeral_mb) {
+      return ValidationError("null", "ephemeralStorage.size", "Member must not be null");
+    }
+  }
+  if (auto it = body.find("TracingConfig"); it != body.end() && !it->is_null()) {
+    if (!it->is_object()) return BadRequestContent("TracingConfig must be an object");
+    THAW_ASSIGN_OR_RETURN(u.tracing_mode, OptionalString(*it, "Mode"));
+  }
+  if (auto it = body.find("Environment"); it != body.end() && !it->is_null()) {
+    THAW_ASSIGN_OR_RETURN(u.environment, ParseEnvironment(*it));
+  }
+
+  // Constraint checks of the API model, reported together like AWS's validator does.
+  std::vector<std::string> violations;
+  static const std::regex kRole(kRolePattern);
+  static const std::regex kHandler(R"([^\s]+)");
+  if (u.role && !std::regex_match(*u.role, kRole)) {
+    violations.push_back(ConstraintViolation(
+        *u.role, "role",
+        std::string("Member must satisfy regular expression pattern: ") + kRolePattern));
+  }
+  if (u.handler) {
+    if (u.handler->size() > 128) {
+      violations.push_back(ConstraintViolation(*u.handler, "handler",
+                                               "Member must have length less than or equal to 128"));
+    } else if (!std::regex_match(*u.handler, kHandler)) {
+      violations.push_back(ConstraintViolation(
+          *u.handler, "handler", "Member must satisfy regular expression pattern: [^\\s]+"));
+    }
+  }
+  if (u.description && u.description->size() > 256) {
+    violations.push_back(ConstraintViolation(*u.description, "description",
+                                             "Member must have length less than or equal to 256"));
+  }
+  if (u.timeout_s) CheckRange(*u.timeout_s, 1, 900, "timeout", &violations);
+  if (u.memory_mb) CheckRange(*u.memory_mb, 128, 10240, "memorySize", &violations);
+  if (u.ephemeral_mb) CheckRange(*u.ephemeral_mb, 512, 10240, "ephemeralStorage.size", &violations);
+  if (u.tracing_mode && *u.tracing_mode != "Active" && *u.tracing_mode != "PassThrough") {
+    violations.push_back(ConstraintViolation(
+        *u.tracing_mode, "tracingConfig.mode",
+        "Member must satisfy enum value set: [Active, PassThrough]"));
+  }
+  if (!violations.empty()) return ValidationError(violations);
+  // Not a model constraint: AWS checks the runtime separately and answers
+  // InvalidParameterValueException.
+  if (u.runtime && !IsKnownRuntime(*u.runtime)) {
+    return Status::InvalidArgument("Value " + *u.runtime +
+                                   " at 'runtime' failed to satisfy constraint: Member must "
+                                   "satisfy enum value set: [" + RuntimeList() +
+                                   "] or be a valid ARN");
+  }
+  return u;
+}
+
+FunctionConfig ApplyConfigUpdate(FunctionConfig c, const ConfigUpdate& u) {
+  if (u.runtime) c.runtime = *u.runtime;
+  if (u.role) c.role = *u.role;
+  if (u.handler) c.handler = *u.handler;
+  if (u.description) c.description = *u.description;
+  if (u.timeout_s) c.timeout_s = *u.timeout_s;
+  if (u.memory_mb) c.memory_mb = *u.memory_mb;
+  if (u.ephemeral_mb) c.ephemeral_mb = *u.ephemeral_mb;
+  if (u.environment) c.environment = *u.environment;
+  if (u.tracing_mode) c.tracing_mode = *u.tracing_mode;
+  return c;
+}
+
+StatusOr<std::optional<std::string>> ParseArchitectures(const json& body) {
+  auto it = body.find("Architectures");
+  if (it == body.end() || it->is_null()) return std::optional<std::string>();
+  if (!it->is_array()) return BadRequestContent("Architectures must be a list");
+  std::string shown = "[";
+  for (const auto& a : *it) {
+    if (!a.is_string()) return BadRequestContent("Architectures must be a list of strings");
+    shown += (shown.size() > 1 ? ", " : "") + a.get<std::string>();
+  }
+  shown += "]";
+  if (it->size() != 1) {
+    return ValidationError(shown, "architectures",
+                           it->empty() ? "Member must have length greater than or equal to 1"
+                                       : "Member must have length less than or equal to 1");
+  }
+  std::string arch = (*it)[0].get<std::string>();
+  if (arch != "x86_64" && arch != "arm64") {
+    return ValidationError(
+        shown, "architectures",
+        "Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]");
+  }
+  return std::optional<std::string>(arch);
+}
+
+StatusOr<std::map<std::string, std::string>> ParseTags(const json& tags) {
+  std::map<std::string, std::string> out;
+  if (tags.is_null()) return out;
+  if (!tags.is_object()) return BadRequestContent("Tags must be an object");
+  for (auto it = tags.begin(); it != tags.end(); ++it) {
+    if (!it.value().is_string()) return BadRequestContent("Tags." + it.key() + " must be a string");
+    if (it.key().empty() || it.key().size() > 128) {
+      return ValidationError(it.key(), "tags",
+                             "Map keys must satisfy constraint: [Member must have length less "
+                             "than or equal to 128, Member must have length greater than or "
+                             "equal to 1]");
+    }
+    std::string value = it.value().get<std::string>();
+    if (value.size() > 256) {
+      return ValidationError(value, "tags",
+                             "Map value must satisfy constraint: [Member must have length less "
+                             "than or equal to 256]");
+    }
+    out[it.key()] = std::move(value);
+  }
+  if (out.size() > 50) {
+    return Status::InvalidArgument("Number of tags exceeds resource tag limit.");
+  }
+  return out;
+}
+
+StatusOr<std::string> DecodeZipFile(const json& value) {
+  if (!value.is_string()) return BadRequestContent("ZipFile must be a base64 string");
+  auto zip = Base64Decode(value.get<std::string>());
+  if (!zip) return BadRequestContent("ZipFile is not valid base64");
+  return std::move(*zip);
+}
+
+StatusOr<std::string> ValidateNewFunctionName(const std::string& function_name) {
+  auto ref = ParseFunctionRef(function_name);
+  if (!ref || !ref->qualifier.empty()) {
+    return ValidationError(
+        function_name, "functionName",
+        "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?"
+        "([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)");
+  }
+  return ref->name;
+}
+
+Status ValidateAliasName(const std::string& alias) {
+  static const std::regex kAlias("[a-zA-Z0-9_-]{1,128}");
+  static const std::regex kDigits("[0-9]+");
+  if (!std::regex_match(alias, kAlias) || std::regex_match(alias, kDigits)) {
+    return ValidationError(
+        alias, "name",
+        "Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)");
+  }
+  return Status::Ok();
+}
+
+}  // namespace thaw::lambda

@@ -1,0 +1,99 @@
+#include "lambda/function_request.h"
+
+#include <gtest/gtest.h>
+
+namespace thaw::lambda {
+namespace {
+
+using nlohmann::json;
+
+std::string ErrorOf(const json& body) {
+  auto update = ParseConfigUpdate(body);
+  EXPECT_FALSE(update.ok()) << body.dump();
+  return update.ok() ? "" : update.status().message();
+}
+
+TEST(FunctionRequestTest, ParsesConfigurationMembers) {
+  json body = json::parse(R"({"Runtime":"provided.al2023","Role":"arn:aws:iam::123456789012:role/x",
+    "Handler":"bootstrap","Description":"d","Timeout":900,"MemorySize":10240,
+    "EphemeralStorage":{"Size":512},"TracingConfig":{"Mode":"Active"},
+    "Environment":{"Variables":{"FOO":"1","BAR_2":"two"}}})");
+  auto update = ParseConfigUpdate(body);
+  ASSERT_TRUE(update.ok()) << update.status().ToString();
+  FunctionConfig c = ApplyConfigUpdate(FunctionConfig{}, *update);
+  EXPECT_EQ(c.runtime, "provided.al2023");
+  EXPECT_EQ(c.timeout_s, 900);
+  EXPECT_EQ(c.memory_mb, 10240);
+  EXPECT_EQ(c.ephemeral_mb, 512);
+  EXPECT_EQ(c.tracing_mode, "Active");
+  EXPECT_EQ(c.environment.size(), 2u);
+  // Absent members leave the configuration alone.
+  FunctionConfig same = ApplyConfigUpdate(c, *ParseConfigUpdate(json::object()));
+  EXPECT_EQ(same.memory_mb, 10240);
+}
+
+TEST(FunctionRequestTest, ReportsConstraintViolationsLikeAws) {
+  EXPECT_EQ(ErrorOf({{"MemorySize", 0}}),
+            "1 validation error detected: Value '0' at 'memorySize' failed to satisfy "
+            "constraint: Member must have value greater than or equal to 128");
+  EXPECT_EQ(ErrorOf({{"Timeout", 901}}),
+            "1 validation error detected: Value '901' at 'timeout' failed to satisfy "
+            "constraint: Member must have value less than or equal to 900");
+  EXPECT_EQ(ErrorOf({{"Timeout", 0}, {"MemorySize", 99999}}),
+            "2 validation errors detected: Value '0' at 'timeout' failed to satisfy constraint: "
+            "Member must have value greater than or equal to 1; Value '99999' at 'memorySize' "
+            "failed to satisfy constraint: Member must have value less than or equal to 10240");
+  EXPECT_TRUE(ErrorOf({{"EphemeralStorage", {{"Size", 100}}}}).find("'ephemeralStorage.size'") !=
+              std::string::npos);
+  EXPECT_TRUE(ErrorOf({{"Role", "not-a-role"}}).find("at 'role'") != std::string::npos);
+  EXPECT_TRUE(ErrorOf({{"TracingConfig", {{"Mode", "On"}}}}).find("[Active, PassThrough]") !=
+              std::string::npos);
+  std::string runtime = ErrorOf({{"Runtime", "cobol85"}});
+  EXPECT_TRUE(runtime.starts_with("Value cobol85 at 'runtime' failed to satisfy constraint: "
+                                  "Member must satisfy enum value set: [nodejs,"))
+      << runtime;
+  EXPECT_TRUE(runtime.ends_with("] or be a valid ARN"));
+  EXPECT_TRUE(ErrorOf({{"Timeout", "3"}}).starts_with("Could not parse request body into json"));
+}
+
+TEST(FunctionRequestTest, ChecksEnvironment) {
+  std::string big(5000, 'x');
+  EXPECT_TRUE(ErrorOf({{"Environment", {{"Variables", {{"BIG", big}}}}}})
+                  .starts_with("Lambda was unable to configure your environment variables "
+                               "because the environment variables you have provided exceeded "
+                               "the 4KB limit. String measured: {\"BIG\":\"xxx"));
+  EXPECT_TRUE(ErrorOf({{"Environment", {{"Variables", {{"AWS_REGION", "x"}}}}}})
+                  .ends_with("Reserved keys used in this request: AWS_REGION"));
+  EXPECT_TRUE(ErrorOf({{"Environment", {{"Variables", {{"1BAD", "x"}}}}}})
+                  .starts_with("1 validation error detected"));
+  EXPECT_TRUE(ErrorOf({{"Environment", {{"Variables", {{"NUM", 1}}}}}})
+                  .starts_with("Could not parse request body into json"));
+}
+
+TEST(FunctionRequestTest, ParsesArchitecturesTagsAndNames) {
+  auto arch = ParseArchitectures({{"Architectures", {"arm64"}}});
+  ASSERT_TRUE(arch.ok());
+  EXPECT_EQ(arch->value(), "arm64");
+  EXPECT_FALSE(ParseArchitectures({{"Architectures", {"arm64", "x86_64"}}}).ok());
+  EXPECT_FALSE(ParseArchitectures({{"Architectures", {"sparc"}}}).ok());
+  EXPECT_FALSE(ParseArchitectures(json::object())->has_value());
+
+  EXPECT_TRUE(ParseTags({{"a", "b"}}).ok());
+  EXPECT_FALSE(ParseTags({{"a", 1}}).ok());
+
+  EXPECT_EQ(*ValidateNewFunctionName("arn:aws:lambda:us-east-1:000000000000:function:f"), "f");
+  EXPECT_FALSE(ValidateNewFunctionName("f:1").ok());
+  EXPECT_FALSE(ValidateNewFunctionName("bad name").ok());
+  EXPECT_TRUE(ValidateAliasName("live").ok());
+  EXPECT_TRUE(ValidateAliasName("v1").ok());
+  EXPECT_FALSE(ValidateAliasName("12").ok());
+  EXPECT_FALSE(ValidateAliasName("a:b").ok());
+
+  EXPECT_FALSE(ParseJsonObject("{").ok());
+  EXPECT_FALSE(ParseJsonObject("[1]").ok());
+  EXPECT_TRUE(ParseJsonObject("")->is_object());
+  EXPECT_FALSE(DecodeZipFile("!!!").ok());
+}
+
+}  // namespace
+}  // namespace thaw::lambda

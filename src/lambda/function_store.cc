@@ -1,0 +1,277 @@
+#include "lambda/function_store.h"
+
+#include <nlohmann/json.hpp>
+#include <utility>
+
+#include "base/codec.h"
+
+namespace thaw::lambda {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr char kSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS lambda_functions (
+  name TEXT PRIMARY KEY,
+  config TEXT NOT NULL,
+  reserved_concurrency INTEGER,
+  last_version INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS lambda_versions (
+  name TEXT NOT NULL REFERENCES lambda_functions(name) ON DELETE CASCADE,
+  version INTEGER NOT NULL,
+  config TEXT NOT NULL,
+  PRIMARY KEY (name, version)
+);
+CREATE TABLE IF NOT EXISTS lambda_aliases (
+  name TEXT NOT NULL REFERENCES lambda_functions(name) ON DELETE CASCADE,
+  alias TEXT NOT NULL,
+  function_version TEXT NOT NULL,
+  description TEXT NOT NULL,
+  revision_id TEXT NOT NULL,
+  PRIMARY KEY (name, alias)
+);
+CREATE TABLE IF NOT EXISTS lambda_tags (
+  name TEXT NOT NULL REFERENCES lambda_functions(name) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (name, key)
+);
+CREATE TABLE IF NOT EXISTS lambda_meta (
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO lambda_meta (key, value) VALUES ('generation', 0);
+)sql";
+
+std::string Str(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+int64_t Int(const json& j, const char* key, int64_t fallback) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : fallback;
+}
+
+}  // namespace
+
+std::string ConfigToStorage(const FunctionConfig& c) {
+  json env = json::array();
+  for (const auto& [k, v] : c.environment) env.push_back(json::array({k, v}));
+  json j = {
+      {"name", c.name},
+      {"version", c.version},
+      {"runtime", c.runtime},
+      {"role", c.role},
+      {"handler", c.handler},
+      {"description", c.description},
+      {"timeout_s", c.timeout_s},
+      {"memory_mb", c.memory_mb},
+      {"ephemeral_mb", c.ephemeral_mb},
+      {"environment", std::move(env)},
+      {"architecture", c.architecture},
+      {"package_type", c.package_type},
+      {"code_sha256", c.code_sha256},
+      {"code_size", c.code_size},
+      {"code_dir", c.code_dir},
+      {"last_modified", c.last_modified},
+      {"revision_id", c.revision_id},
+      {"tracing_mode", c.tracing_mode},
+      {"generation", c.generation},
+  };
+  return j.dump();
+}
+
+StatusOr<FunctionConfig> ConfigFromStorage(const std::string& text) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return Status::Internal("corrupt function config row");
+  FunctionConfig c;
+  c.name = Str(j, "name");
+  c.version = Str(j, "version");
+  c.runtime = Str(j, "runtime");
+  c.role = Str(j, "role");
+  c.handler = Str(j, "handler");
+  c.description = Str(j, "description");
+  c.timeout_s = Int(j, "timeout_s", c.timeout_s);
+  c.memory_mb = Int(j, "memory_mb", c.memory_mb);
+  c.ephemeral_mb = Int(j, "ephemeral_mb", c.ephemeral_mb);
+  if (auto it = j.find("environment"); it != j.end() && it->is_array()) {
+    for (const auto& pair : *it) {
+      if (pair.is_array() && pair.size() == 2 && pair[0].is_string() && pair[1].is_string()) {
+        c.environment.emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
+      }
+    }
+  }
+  c.architecture = Str(j, "architecture");
+  c.package_type = Str(j, "package_type");
+  c.code_sha256 = Str(j, "code_sha256");
+  c.code_size = Int(j, "code_size", 0);
+  c.code_dir = Str(j, "code_dir");
+  c.last_modified = Str(j, "last_modified");
+  c.revision_id = Str(j, "revision_id");
+  c.tracing_mode = Str(j, "tracing_mode");
+  if (auto it = j.find("generation"); it != j.end() && it->is_number_unsigned()) {
+    c.generation = it->get<uint64_t>();
+  }
+  if (c.name.empty() || c.version.empty()) return Status::Internal("corrupt function config row");
+  return c;
+}
+
+Status FunctionStore::Init() { return db_.Exec(kSchema); }
+
+StatusOr<std::vector<StoredFunction>> FunctionStore::LoadAll() {
+  std::vector<StoredFunction> out;
+  std::map<std::string, size_t> index;
+  std::map<std::string, FunctionConfig> latest;  // tags are added before freezing it
+  {
+    THAW_ASSIGN_OR_RETURN(auto st, db_.Prepare("SELECT name, config, reserved_concurrency, "
+                                               "last_version FROM lambda_functions ORDER BY name"));
+    for (;;) {
+      THAW_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      std::string name = st.Text(0);
+      THAW_ASSIGN_OR_RETURN(FunctionConfig config, ConfigFromStorage(st.Text(1)));
+      StoredFunction f;
+      if (!st.IsNull(2)) f.entry.reserved_concurrency = st.Int(2);
+      f.last_version = st.Int(3);
+      index[name] = out.size();
+      out.push_back(std::move(f));
+      latest[name] = std::move(config);
+    }
+  }
+  {
+    THAW_ASSIGN_OR_RETURN(auto st, db_.Prepare("SELECT name, key, value FROM lambda_tags"));
+    for (;;) {
+      THAW_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      auto it = latest.find(st.Text(0));
+      if (it != latest.end()) it->second.tags[st.Text(1)] = st.Text(2);
+    }
+  }
+  for (auto& [name, config] : latest) {
+    out[index[name]].entry.latest = std::make_shared<const FunctionConfig>(std::move(config));
+  }
+  {
+    THAW_ASSIGN_OR_RETURN(auto st, db_.Prepare("SELECT name, version, config FROM lambda_versions"));
+    for (;;) {
+      THAW_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      auto it = index.find(st.Text(0));
+      if (it == index.end()) continue;
+      THAW_ASSIGN_OR_RETURN(FunctionConfig config, ConfigFromStorage(st.Text(2)));
+      out[it->second].entry.versions[st.Int(1)] =
+          std::make_shared<const FunctionConfig>(std::move(config));
+    }
+  }
+  {
+    THAW_ASSIGN_OR_RETURN(auto st, db_.Prepare("SELECT name, alias, function_version, "
+                                               "description, revision_id FROM lambda_aliases"));
+    for (;;) {
+      THAW_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      auto it = index.find(st.Text(0));
+      if (it == index.end()) continue;
+      Alias a{st.Text(1), st.Text(2), st.Text(3), st.Text(4)};
+      out[it->second].entry.aliases[a.name] = std::move(a);
+    }
+  }
+  return out;
+}
+
+Status FunctionStore::PutLatest(const FunctionConfig& latest) {
+  THAW_ASSIGN_OR_RETURN(auto st, db_.Prepare(
+                                     "INSERT INTO lambda_functions (name, config) VALUES (?1, ?2) "
+                                     "ON CONFLICT(name) DO UPDATE SET config = excluded.config"));
+  st.Bind(1, latest.name).Bind(2, ConfigToStorage(latest));
+  return st.Run();
+}
+
+Status FunctionStore::PutVersion(const FunctionConfig& version) {
+  auto number = ParseInt(version.version);
+  if (!number) return Status::InvalidArgument("not a version number: " + version.version);
+  THAW_ASSIGN_OR_RETURN(auto st, db_.Prepare("INSERT OR REPLACE INTO lambda_versions "
+                                             "(name, version, config) VALUES (?1, ?2, ?3)"));
+  st.Bind(1, version.name).Bind(2, *number).Bind(3, ConfigToStorage(version));
+  return st.Run();
+}
+
+Status FunctionStore::DeleteVersion(const std::string& name, int64_t version) {
+  THAW_ASSIGN_OR_RETURN(auto st,
+                        db_.Prepare("DELETE FROM lambda_versions WHERE name = ?1 AND version = ?2"));
+  st.Bind(1, name).Bind(2, version);
+  return st.Run();
+}
+
+Status FunctionStore::SetLastVersion(const std::string& name, int64_t last_version) {
+  THAW_ASSIGN_OR_RETURN(auto st,
+                        db_.Prepare("UPDATE lambda_functions SET last_version = ?2 WHERE name = ?1"));
+  st.Bind(1, name).Bind(2, last_version);
+  return st.Run();
+}
+
+Status FunctionStore::PutAlias(const std::string& name, const Alias& alias) {
+  THAW_ASSIGN_OR_RETURN(auto st, db_.Prepare("INSERT OR REPLACE INTO lambda_aliases (name, alias, "
+                                             "function_version, description, revision_id) "
+                                             "VALUES (?1, ?2, ?3, ?4, ?5)"));
+  st.Bind(1, name)
+      .Bind(2, alias.name)
+      .Bind(3, alias.function_version)
+      .Bind(4, alias.description)
+      .Bind(5, alias.revision_id);
+  return st.Run();
+}
+
+Status FunctionStore::DeleteAlias(const std::string& name, const std::string& alias) {
+  THAW_ASSIGN_OR_RETURN(auto st,
+                        db_.Prepare("DELETE FROM lambda_aliases WHERE name = ?1 AND alias = ?2"));
+  st.Bind(1, name).Bind(2, alias);
+  return st.Run();
+}
+
+Status FunctionStore::SetTags(const std::string& name,
+                              const std::map<std::string, std::string>& tags) {
+  THAW_ASSIGN_OR_RETURN(auto clear, db_.Prepare("DELETE FROM lambda_tags WHERE name = ?1"));
+  clear.Bind(1, name);
+  THAW_RETURN_IF_ERROR(clear.Run());
+  THAW_ASSIGN_OR_RETURN(auto insert,
+                        db_.Prepare("INSERT INTO lambda_tags (name, key, value) VALUES (?1, ?2, ?3)"));
+  for (const auto& [k, v] : tags) {
+    insert.Bind(1, name).Bind(2, k).Bind(3, v);
+    THAW_RETURN_IF_ERROR(insert.Run());
+  }
+  return Status::Ok();
+}
+
+Status FunctionStore::SetReservedConcurrency(const std::string& name,
+                                             std::optional<int64_t> reserved) {
+  THAW_ASSIGN_OR_RETURN(
+      auto st, db_.Prepare("UPDATE lambda_functions SET reserved_concurrency = ?2 WHERE name = ?1"));
+  st.Bind(1, name);
+  if (reserved) {
+    st.Bind(2, *reserved);
+  } else {
+    st.BindNull(2);
+  }
+  return st.Run();
+}
+
+Status FunctionStore::DeleteFunction(const std::string& name) {
+  // The other tables follow through ON DELETE CASCADE (the Database enables foreign keys).
+  THAW_ASSIGN_OR_RETURN(auto st, db_.Prepare("DELETE FROM lambda_functions WHERE name = ?1"));
+  st.Bind(1, name);
+  return st.Run();
+}
+
+StatusOr<uint64_t> FunctionStore::NextGeneration() {
+  THAW_RETURN_IF_ERROR(
+      db_.Exec("UPDATE lambda_meta SET value = value + 1 WHERE key = 'generation'"));
+  THAW_ASSIGN_OR_RETURN(auto st,
+                        db_.Prepare("SELECT value FROM lambda_meta WHERE key = 'generation'"));
+  THAW_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::Internal("lambda_meta has no generation row");
+  return static_cast<uint64_t>(st.Int(0));
+}
+
+}  // namespace thaw::lambda

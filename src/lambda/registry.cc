@@ -1,0 +1,86 @@
+#include "lambda/registry.h"
+
+#include "base/codec.h"
+
+namespace thaw::lambda {
+
+void Registry::Put(const std::string& name, FunctionEntry entry) {
+  std::lock_guard lock(mu_);
+  functions_[name] = std::move(entry);
+}
+
+void Registry::Remove(const std::string& name) {
+  std::lock_guard lock(mu_);
+  functions_.erase(name);
+}
+
+std::optional<FunctionEntry> Registry::Get(const std::string& name) const {
+  std::lock_guard lock(mu_);
+  auto it = functions_.find(name);
+  if (it == functions_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<std::string> Registry::Names() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out;
+  out.reserve(functions_.size());
+  for (const auto& [name, _] : functions_) out.push_back(name);
+  return out;
+}
+
+int64_t Registry::TotalReserved() const {
+  std::lock_guard lock(mu_);
+  int64_t total = 0;
+  for (const auto& [_, e] : functions_) total += e.reserved_concurrency.value_or(0);
+  return total;
+}
+
+StatusOr<Resolved> Registry::Resolve(const std::string& function_name,
+                                     const std::string& qualifier) const {
+  auto ref = ParseFunctionRef(function_name);
+  if (!ref) {
+    return Status::InvalidArgument(
+        "1 validation error detected: Value '" + function_name +
+        "' at 'functionName' failed to satisfy constraint: Member must satisfy regular "
+        "expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?"
+        "(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+  }
+  std::string q = ref->qualifier;
+  if (!qualifier.empty()) {
+    if (!q.empty() && q != qualifier) {
+      return Status::InvalidArgument("The derived qualifier from the function name does not "
+                                     "match the specified qualifier.");
+    }
+    q = qualifier;
+  }
+  std::lock_guard lock(mu_);
+  auto it = functions_.find(ref->name);
+  std::string arn = q.empty() ? FunctionArn(ref->name) : QualifiedArn(ref->name, q);
+  if (it == functions_.end()) return Status::NotFound("Function not found: " + arn);
+  const FunctionEntry& e = it->second;
+  Resolved out;
+  out.invoked_arn = arn;
+  out.reserved_concurrency = e.reserved_concurrency;
+  if (q.empty() || q == kLatest) {
+    out.config = e.latest;
+    out.executed_version = kLatest;
+    return out;
+  }
+  std::string version = q;
+  if (auto a = e.aliases.find(q); a != e.aliases.end()) version = a->second.function_version;
+  if (version == kLatest) {
+    out.config = e.latest;
+    out.executed_version = kLatest;
+    return out;
+  }
+  auto n = ParseInt(version);
+  if (!n) return Status::NotFound("Function not found: " + arn);
+  auto v = e.versions.find(*n);
+  if (v == e.versions.end()) return Status::NotFound("Function not found: " + arn);
+  out.config = v->second;
+  out.executed_version = version;
+  return out;
+}
+
+}  // namespace thaw::lambda

@@ -1,0 +1,58 @@
+// Registry: the live view of every function, its published versions, aliases and reserved
+// concurrency, read by the invoke path and written by the control plane after each commit.
+// Thread-safe (one mutex; reads copy out shared_ptrs, so the critical sections are tiny).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "lambda/function.h"
+
+namespace thaw::lambda {
+
+struct Alias {
+  std::string name;
+  std::string function_version;
+  std::string description;
+  std::string revision_id;
+};
+
+struct FunctionEntry {
+  FunctionConfigPtr latest;
+  std::map<int64_t, FunctionConfigPtr> versions;  // published versions by number
+  std::map<std::string, Alias> aliases;
+  std::optional<int64_t> reserved_concurrency;
+};
+
+// What an invoke resolved to.
+struct Resolved {
+  FunctionConfigPtr config;
+  std::string executed_version;  // "$LATEST" or a number
+  std::string invoked_arn;       // the ARN the caller used, qualified if they qualified it
+  std::optional<int64_t> reserved_concurrency;
+};
+
+class Registry {
+ public:
+  void Put(const std::string& name, FunctionEntry entry);
+  void Remove(const std::string& name);
+  std::optional<FunctionEntry> Get(const std::string& name) const;
+  std::vector<std::string> Names() const;
+  // Resolves a FunctionName path value plus optional ?Qualifier= to a version's config.
+  // NotFound carries AWS's message ("Function not found: arn:..."); InvalidArgument covers
+  // malformed names and a qualifier that disagrees with the one inside the name.
+  StatusOr<Resolved> Resolve(const std::string& function_name, const std::string& qualifier) const;
+  // Sum of every function's reserved concurrency.
+  int64_t TotalReserved() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, FunctionEntry> functions_;  // guarded by mu_
+};
+
+}  // namespace thaw::lambda

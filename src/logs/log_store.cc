@@ -1,0 +1,117 @@
+#include "logs/log_store.h"
+
+#include <chrono>
+#include <future>
+#include <utility>
+
+#include "base/log.h"
+#include "logs/log_queries.h"
+
+namespace thaw::logs {
+
+StatusOr<std::unique_ptr<LogStore>> LogStore::Open(Options options) {
+  THAW_ASSIGN_OR_RETURN(auto db, store::Database::Open(options.path));
+  THAW_RETURN_IF_ERROR(CreateSchema(*db));
+  std::unique_ptr<LogStore> log_store(new LogStore(std::move(options), std::move(db)));
+  // The connection is handed to the writer here; from now on only that thread touches it.
+  log_store->writer_ = std::thread([raw = log_store.get()] { raw->Run(); });
+  return log_store;
+}
+
+LogStore::LogStore(Options options, std::unique_ptr<store::Database> db)
+    : options_(std::move(options)),
+      clock_(options_.clock ? options_.clock : &SystemClock::Get()),
+      db_(std::move(db)) {}
+
+LogStore::~LogStore() { Stop(); }
+
+void LogStore::Append(LogEvent event) {
+  uint64_t dropped = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!stopping_ && events_.size() < options_.max_queue) {
+      events_.push_back(std::move(event));
+      cv_.notify_one();
+      return;
+    }
+    dropped = ++dropped_;
+  }
+  // Degraded mode is loud, but not one line per lost event.
+  if (dropped == 1 || dropped % 10000 == 0) {
+    THAW_LOG(kWarn, "logs") << "log store queue full or stopped; " << dropped
+                            << " events dropped so far";
+  }
+}
+
+bool LogStore::Query(std::function<void(store::Database&)> fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_) return false;
+  queries_.push_back(std::move(fn));
+  cv_.notify_one();
+  return true;
+}
+
+bool LogStore::Flush() {
+  auto done = std::make_shared<std::promise<void>>();
+  std::future<void> wait = done->get_future();
+  if (!Query([done](store::Database&) { done->set_value(); })) return false;
+  wait.wait();
+  return true;
+}
+
+void LogStore::Stop() {
+  std::call_once(stop_once_, [this] {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+      cv_.notify_one();
+    }
+    if (writer_.joinable()) writer_.join();
+    db_.reset();
+  });
+}
+
+uint64_t LogStore::dropped() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return dropped_;
+}
+
+void LogStore::Run() {
+  const auto interval = std::chrono::milliseconds(options_.flush_interval_ms);
+  for (;;) {
+    std::vector<LogEvent> batch;
+    std::deque<std::function<void(store::Database&)>> queries;
+    bool stop = false;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !events_.empty() || !queries_.empty(); });
+      batch.swap(events_);
+      queries.swap(queries_);
+      stop = stopping_ && batch.empty() && queries.empty();
+    }
+    if (stop) return;
+    // Events first: a query posted after an Append must see that event.
+    if (!batch.empty()) WriteBatch(batch);
+    for (auto& query : queries) query(*db_);
+    if (batch.empty()) continue;
+    // Batching: after a write, let events pile up for one interval. Queries and Stop cut the
+    // wait short so that reads stay fast and shutdown prompt.
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, interval, [&] { return stopping_ || !queries_.empty(); });
+  }
+}
+
+void LogStore::WriteBatch(const std::vector<LogEvent>& batch) {
+  Status status = InsertEvents(*db_, batch, clock_->RealtimeMillis());
+  if (status.ok()) return;
+  uint64_t dropped = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    dropped_ += batch.size();
+    dropped = dropped_;
+  }
+  THAW_LOG(kError, "logs") << "writing " << batch.size() << " log events failed: "
+                           << status.ToString() << " (" << dropped << " dropped so far)";
+}
+
+}  // namespace thaw::logs

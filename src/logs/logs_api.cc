@@ -1,0 +1,101 @@
+#include "logs/logs_api.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+
+#include "base/codec.h"
+#include "http/aws_error.h"
+#include "logs/log_operations.h"
+#include "logs/log_params.h"
+
+namespace thaw::logs {
+
+namespace {
+constexpr std::string_view kTargetPrefix = "Logs_20140328.";
+constexpr std::string_view kContentType = "application/x-amz-json-1.1";
+}  // namespace
+
+// The writer thread's way back to the loop. Nulled when the API goes away, so a query that
+// finishes later does not post into an io_context that may be gone too.
+struct LogsApi::Poster {
+  std::mutex mu;
+  boost::asio::io_context* loop = nullptr;  // guarded by mu
+
+  template <typename Fn>
+  void Post(Fn&& fn) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (loop) boost::asio::post(*loop, std::forward<Fn>(fn));
+  }
+};
+
+LogsApi::LogsApi(boost::asio::io_context& loop, LogStore& store)
+    : store_(store), poster_(std::make_shared<Poster>()), waiting_(std::make_shared<WriterMap>()) {
+  poster_->loop = &loop;
+}
+
+LogsApi::~LogsApi() {
+  std::lock_guard<std::mutex> lock(poster_->mu);
+  poster_->loop = nullptr;
+}
+
+bool LogsApi::Handle(http::Request& request, http::ResponseWriter& writer) {
+  auto target = request.headers.Get("X-Amz-Target");
+  auto content_type = request.headers.Get("Content-Type");
+  if (!target || !target->starts_with(kTargetPrefix)) return false;
+  if (!content_type || !content_type->starts_with(kContentType)) return false;
+  if (request.method != "POST" || request.path != "/") return false;
+
+  auto reply_now = [&writer](http::Response response) {
+    response.headers.Set("x-amzn-RequestId", NewUuid());
+    writer.Send(std::move(response));
+    return true;
+  };
+  std::string operation(target->substr(kTargetPrefix.size()));
+  if (!IsLogsOperation(operation)) {
+    return reply_now(http::JsonRpcError(400, "UnknownOperationException",
+                                        "Unknown operation " + Printable(operation)));
+  }
+  if (request.oversized) {
+    return reply_now(http::JsonRpcError(413, "SerializationException", "Request body too large"));
+  }
+  // botocore always sends at least "{}"; tolerate an empty body all the same.
+  auto input = request.body.empty() ? nlohmann::json::object()
+                                    : nlohmann::json::parse(request.body, nullptr, false);
+  if (input.is_discarded() || !input.is_object()) {
+    return reply_now(http::JsonRpcError(400, "SerializationException",
+                                        "The request body is not a JSON object"));
+  }
+
+  uint64_t id = next_id_++;
+  std::weak_ptr<WriterMap> weak_waiting = waiting_;
+  const Clock& clock = store_.clock();
+  bool queued = store_.Query([poster = poster_, weak_waiting, id, operation,
+                              input = std::move(input), &clock](store::Database& db) {
+    // On the writer thread: run the operation, then hand the response to the loop thread.
+    http::Response response = RunLogsOperation(operation, input, db, clock.RealtimeMillis());
+    poster->Post([weak_waiting, id, response = std::move(response)]() mutable {
+      if (auto waiting = weak_waiting.lock()) Finish(*waiting, id, std::move(response));
+    });
+  });
+  if (!queued) {
+    return reply_now(
+        http::JsonRpcError(503, "ServiceUnavailableException", "The log store is stopped"));
+  }
+  waiting_->emplace(id, std::move(writer));
+  return true;
+}
+
+void LogsApi::Finish(WriterMap& waiting, uint64_t id, http::Response response) {
+  auto it = waiting.find(id);
+  if (it == waiting.end()) return;
+  http::ResponseWriter w = std::move(it->second);
+  waiting.erase(it);
+  response.headers.Set("x-amzn-RequestId", NewUuid());
+  w.Send(std::move(response));
+}
+
+}  // namespace thaw::logs

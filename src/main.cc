@@ -1,0 +1,25 @@
+// The `thaw` binary: parses the command line and runs one subcommand.
+#include <CLI/CLI.hpp>
+
+#include "cli/command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"thaw: run and profile AWS Lambda functions locally, the way Lambda runs them"};
+  app.require_subcommand(1);
+  thaw::cli::CommandContext ctx;
+  app.add_option("--endpoint", ctx.endpoint, "thaw server endpoint for client commands")
+      ->envname("THAW_ENDPOINT")
+      ->capture_default_str();
+  thaw::cli::AddServeCommand(app, ctx);
+  thaw::cli::AddDeployCommand(app, ctx);
+  thaw::cli::AddInvokeCommand(app, ctx);
+  thaw::cli::AddFunctionsCommands(app, ctx);
+  thaw::cli::AddLogsCommand(app, ctx);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : thaw::cli::kExitUsage;
+  }
+  return ctx.exit_code;
+}

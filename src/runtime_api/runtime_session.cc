@@ -1,0 +1,307 @@
+#include "runtime_api/runtime_session.h"
+
+#include <nlohmann/json.hpp>
+
+#include "base/codec.h"
+#include "base/log.h"
+#include "runtime_api/protocol.h"
+
+namespace thaw::runtime_api {
+
+namespace {
+
+http::Response ErrorReply(int status, std::string_view type, std::string_view message) {
+  nlohmann::json body = {{"errorMessage", std::string(message)}, {"errorType", std::string(type)}};
+  return http::Response::Json(status, body.dump() + "\n");
+}
+
+http::Response Accepted() { return http::Response::Json(202, "{\"status\":\"OK\"}\n"); }
+
+http::Response Transition(RuntimeState from, std::string_view to) {
+  return ErrorReply(403, "InvalidStateTransition",
+                    std::string("State transition from ") + RuntimeStateName(from) + " to " +
+                        std::string(to) +
+                        " failed for runtime. Error: State transition is not allowed");
+}
+
+}  // namespace
+
+const char* RuntimeStateName(RuntimeState state) {
+  switch (state) {
+    case RuntimeState::kStarted: return "Started";
+    case RuntimeState::kReady: return "Ready";
+    case RuntimeState::kRunning: return "Running";
+    case RuntimeState::kResponseSent: return "ResponseSent";
+    case RuntimeState::kInitError: return "InitError";
+  }
+  return "Unknown";
+}
+
+RuntimeSession::RuntimeSession(Listener* listener, SessionIdentity identity)
+    : listener_(listener), identity_(std::move(identity)) {}
+
+void RuntimeSession::Handle(http::Request request, http::ResponseWriter writer) {
+  const std::string& path = request.path;
+  if (path == kNextPath && request.method == "GET") return HandleNext(std::move(writer));
+  if (path == kInitErrorPath && request.method == "POST") {
+    return HandleInitError(request, std::move(writer));
+  }
+  if (path.rfind(kInvocationPrefix, 0) == 0 && request.method == "POST") {
+    // "/2018-06-01/runtime/invocation/{id}/response" or ".../error"
+    std::string rest = path.substr(sizeof(kInvocationPrefix) - 1);
+    size_t slash = rest.find('/');
+    if (slash != std::string::npos) {
+      std::string verb = rest.substr(slash + 1);
+      if (verb == "response" || verb == "error") {
+        return HandlePost(rest.substr(0, slash), verb, request, std::move(writer));
+      }
+    }
+  }
+  if (path == kExtensionRegisterPath && request.method == "POST") {
+    return HandleExtensionRegister(request, std::move(writer));
+  }
+  if (path == kExtensionNextPath && request.method == "GET") {
+    return HandleExtensionNext(request, std::move(writer));
+  }
+  if ((path == kExtensionInitErrorPath || path == kExtensionExitErrorPath) &&
+      request.method == "POST") {
+    return writer.Send(Accepted());
+  }
+  if (path == kTelemetryPath && request.method == "PUT") {
+    return writer.Send(
+        ErrorReply(202, "Telemetry.NotSupported", "Telemetry API is not supported"));
+  }
+  if (path == kLogsPath && request.method == "PUT") {
+    return writer.Send(ErrorReply(202, "Logs.NotSupported", "Logs API is not supported"));
+  }
+  writer.Send(ErrorReply(404, "NotFound", "No Runtime API route for " + request.method + " " +
+                                              path));
+}
+
+void RuntimeSession::HandleNext(http::ResponseWriter writer) {
+  switch (state_) {
+    case RuntimeState::kInitError:
+      return writer.Send(Transition(state_, "Ready"));
+    case RuntimeState::kRunning:
+      // rapid treats this as a no-op; the invocation still needs its response or times out.
+      parked_next_ = std::move(writer);
+      return;
+    case RuntimeState::kReady:
+      parked_next_ = std::move(writer);
+      if (pending_event_) Deliver(std::move(*pending_event_));
+      return;
+    case RuntimeState::kStarted:
+    case RuntimeState::kResponseSent:
+      state_ = RuntimeState::kReady;
+      parked_next_ = std::move(writer);
+      // May call Deliver() before returning.
+      listener_->OnRuntimeNext();
+      return;
+  }
+}
+
+void RuntimeSession::Deliver(Event event) {
+  if (state_ != RuntimeState::kReady) {
+    THAW_LOG(kError, "runtime_api") << "Deliver in state " << RuntimeStateName(state_);
+    return;
+  }
+  if (!parked_next_ || !parked_next_->connected()) {
+    parked_next_.reset();
+    pending_event_ = std::move(event);
+    return;
+  }
+  http::ResponseWriter writer = std::move(*parked_next_);
+  parked_next_.reset();
+  pending_event_.reset();
+  state_ = RuntimeState::kRunning;
+  current_id_ = event.request_id;
+  for (auto& [_, ext] : extensions_) {
+    if (!ext.wants_invoke) continue;
+    nlohmann::json ev = {{"eventType", "INVOKE"},
+                         {"deadlineMs", event.deadline_ms},
+                         {"requestId", event.request_id},
+                         {"invokedFunctionArn", event.invoked_function_arn},
+                         {"tracing", {{"type", "X-Amzn-Trace-Id"}, {"value", event.trace_id}}}};
+    QueueExtensionEvent(ext, ev.dump());
+  }
+  SendEvent(std::move(writer), event);
+}
+
+void RuntimeSession::SendEvent(http::ResponseWriter writer, const Event& event) {
+  http::Response r;
+  r.status = 200;
+  r.headers.Set("Content-Type", event.content_type.empty() ? "application/json"
+                                                           : event.content_type);
+  r.headers.Set(kHeaderRequestId, event.request_id);
+  r.headers.Set(kHeaderDeadlineMs, std::to_string(event.deadline_ms));
+  r.headers.Set(kHeaderFunctionArn, event.invoked_function_arn);
+  if (!event.trace_id.empty()) r.headers.Set(kHeaderTraceId, event.trace_id);
+  if (!event.client_context.empty()) r.headers.Set(kHeaderClientContext, event.client_context);
+  if (!event.cognito_identity.empty()) {
+    r.headers.Set(kHeaderCognitoIdentity, event.cognito_identity);
+  }
+  r.body = event.payload;
+  writer.Send(std::move(r));
+}
+
+void RuntimeSession::HandlePost(const std::string& id, const std::string& verb,
+                                http::Request& request, http::ResponseWriter writer) {
+  // As in rapid: the request id is checked before the state.
+  if (current_id_.empty() || id != current_id_) {
+    return writer.Send(ErrorReply(400, "InvalidRequestID", "Invalid request ID"));
+  }
+  if (state_ != RuntimeState::kRunning) {
+    return writer.Send(
+        Transition(state_, verb == "response" ? "InvocationResponse" : "InvocationErrorResponse"));
+  }
+  if (request.oversized) {
+    state_ = RuntimeState::kResponseSent;
+    writer.Send(ErrorReply(413, "RequestEntityTooLarge",
+                           "Exceeded maximum allowed payload size (" +
+                               std::to_string(kMaxResponseBytes) + " bytes)."));
+    listener_->OnResponseTooLarge();
+    return;
+  }
+  std::string content_type(request.headers.Get("Content-Type").value_or("application/json"));
+  if (verb == "response") {
+    auto mode = request.headers.Get(kHeaderResponseMode);
+    if (mode && *mode != "streaming") {
+      state_ = RuntimeState::kResponseSent;
+      writer.Send(ErrorReply(400, "InvalidFunctionResponseMode",
+                             "Invalid function response mode: " + std::string(*mode)));
+      listener_->OnInvocationError(
+          R"({"errorType":"Runtime.InvalidResponseModeHeader","errorMessage":"Invalid response mode header"})",
+          "Runtime.InvalidResponseModeHeader");
+      return;
+    }
+    // aws-lambda-go reports a handler reader that failed mid-body through trailers.
+    auto trailer_type = request.headers.Get(kHeaderErrorType);
+    if (trailer_type && !trailer_type->empty()) {
+      std::string body;
+      if (auto b = request.headers.Get(kHeaderErrorBody)) {
+        body = Base64Decode(*b).value_or(std::string(*b));
+      }
+      state_ = RuntimeState::kResponseSent;
+      writer.Send(Accepted());
+      listener_->OnInvocationError(std::move(body), std::string(*trailer_type));
+      return;
+    }
+    state_ = RuntimeState::kResponseSent;
+    writer.Send(Accepted());
+    listener_->OnInvocationResponse(std::move(request.body), std::move(content_type));
+    return;
+  }
+  std::string error_type(request.headers.Get(kHeaderErrorType).value_or(""));
+  state_ = RuntimeState::kResponseSent;
+  writer.Send(Accepted());
+  listener_->OnInvocationError(std::move(request.body), std::move(error_type));
+}
+
+void RuntimeSession::HandleInitError(http::Request& request, http::ResponseWriter writer) {
+  if (state_ != RuntimeState::kStarted) return writer.Send(Transition(state_, "InitError"));
+  state_ = RuntimeState::kInitError;
+  writer.Send(Accepted());
+  listener_->OnInitError(std::move(request.body),
+                         std::string(request.headers.Get(kHeaderErrorType).value_or("")));
+}
+
+void RuntimeSession::HandleExtensionRegister(http::Request& request,
+                                             http::ResponseWriter writer) {
+  auto name = request.headers.Get(kHeaderExtensionName);
+  if (!name || name->empty()) {
+    return writer.Send(ErrorReply(403, "Extension.MissingExtensionName",
+                                  "Missing Lambda-Extension-Name header"));
+  }
+  if (state_ != RuntimeState::kStarted) {
+    return writer.Send(ErrorReply(403, "Extension.InvalidState",
+                                  "Extensions may register only during init"));
+  }
+  if (static_cast<int>(extensions_.size()) >= kMaxExtensions) {
+    return writer.Send(ErrorReply(400, "Extension.TooManyExtensions",
+                                  "At most 10 extensions may register"));
+  }
+  Extension ext;
+  ext.name = std::string(*name);
+  if (!request.body.empty()) {
+    auto body = nlohmann::json::parse(request.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
+      return writer.Send(ErrorReply(400, "InvalidRequestFormat", "Register body is not JSON"));
+    }
+    if (body.contains("configurationKeys")) {
+      return writer.Send(ErrorReply(400, "InvalidRequestFormat",
+                                    "configurationKeys is deprecated and not supported"));
+    }
+    if (body.contains("events") && body["events"].is_array()) {
+      for (const auto& e : body["events"]) {
+        if (!e.is_string()) continue;
+        if (e == "INVOKE") ext.wants_invoke = true;
+        if (e == "SHUTDOWN") ext.wants_shutdown = true;
+      }
+    }
+  }
+  std::string id = NewUuid();
+  extensions_[id] = std::move(ext);
+  nlohmann::json reply = {{"functionName", identity_.function_name},
+                          {"functionVersion", identity_.function_version},
+                          {"handler", identity_.handler}};
+  http::Response r = http::Response::Json(200, reply.dump());
+  r.headers.Set(kHeaderExtensionId, id);
+  writer.Send(std::move(r));
+}
+
+void RuntimeSession::HandleExtensionNext(http::Request& request, http::ResponseWriter writer) {
+  auto id = request.headers.Get(kHeaderExtensionId);
+  if (!id || id->empty()) {
+    return writer.Send(ErrorReply(403, "Extension.MissingExtensionIdentifier",
+                                  "Missing Lambda-Extension-Identifier header"));
+  }
+  auto it = extensions_.find(std::string(*id));
+  if (it == extensions_.end()) {
+    return writer.Send(ErrorReply(403, "Extension.InvalidExtensionIdentifier",
+                                  "Invalid Lambda-Extension-Identifier"));
+  }
+  Extension& ext = it->second;
+  if (!ext.queued.empty()) {
+    std::string ev = std::move(ext.queued.front());
+    ext.queued.pop_front();
+    http::Response r = http::Response::Json(200, std::move(ev));
+    r.headers.Set(kHeaderExtensionId, it->first);
+    return writer.Send(std::move(r));
+  }
+  ext.parked_next = std::move(writer);
+}
+
+void RuntimeSession::QueueExtensionEvent(Extension& ext, std::string event_json) {
+  if (ext.parked_next) {
+    http::ResponseWriter w = std::move(*ext.parked_next);
+    ext.parked_next.reset();
+    w.Send(http::Response::Json(200, std::move(event_json)));
+    return;
+  }
+  ext.queued.push_back(std::move(event_json));
+}
+
+void RuntimeSession::SendShutdown(const std::string& reason, int64_t deadline_ms) {
+  nlohmann::json ev = {
+      {"eventType", "SHUTDOWN"}, {"shutdownReason", reason}, {"deadlineMs", deadline_ms}};
+  for (auto& [_, ext] : extensions_) {
+    if (ext.wants_shutdown) QueueExtensionEvent(ext, ev.dump());
+  }
+}
+
+bool RuntimeSession::only_internal_extensions() const {
+  for (const auto& [_, ext] : extensions_) {
+    if (ext.wants_shutdown) return false;
+  }
+  return true;
+}
+
+void RuntimeSession::Reset() {
+  state_ = RuntimeState::kStarted;
+  current_id_.clear();
+  pending_event_.reset();
+  parked_next_.reset();
+  extensions_.clear();
+}
+
+}  // namespace thaw::runtime_api

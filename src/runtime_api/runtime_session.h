@@ -1,0 +1,103 @@
+// RuntimeSession: the Runtime API and Extensions API of ONE execution environment, with the
+// runtime state machine of rapid (core/states.go): Started -> Ready -> Running -> ResponseSent
+// -> Ready ..., InitError from Started only; every other transition is refused with 403.
+// It holds the runtime's parked /next, delivers events to it, and tells its Listener about
+// responses, errors and the end of each invocation. Loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http/server.h"
+
+namespace thaw::runtime_api {
+
+struct Event {
+  std::string request_id;
+  std::string payload;
+  int64_t deadline_ms = 0;  // Unix epoch milliseconds
+  std::string invoked_function_arn;
+  std::string trace_id;
+  std::string client_context;    // JSON text, already base64-decoded
+  std::string cognito_identity;  // JSON text
+  std::string content_type = "application/json";
+};
+
+class Listener {
+ public:
+  virtual ~Listener() = default;
+  // The runtime called /next: init is done (first call) or the running invocation has ended.
+  virtual void OnRuntimeNext() = 0;
+  virtual void OnInvocationResponse(std::string body, std::string content_type) = 0;
+  // `body` as posted (passed to the caller unchanged); `error_type` from the header, if any.
+  virtual void OnInvocationError(std::string body, std::string error_type) = 0;
+  // The runtime posted a response larger than kMaxResponseBytes; it got 413.
+  virtual void OnResponseTooLarge() = 0;
+  virtual void OnInitError(std::string body, std::string error_type) = 0;
+};
+
+enum class RuntimeState { kStarted, kReady, kRunning, kResponseSent, kInitError };
+const char* RuntimeStateName(RuntimeState state);
+
+struct SessionIdentity {
+  std::string function_name;
+  std::string function_version;
+  std::string handler;
+};
+
+class RuntimeSession final : public http::Handler {
+ public:
+  // `listener` must outlive the session.
+  RuntimeSession(Listener* listener, SessionIdentity identity);
+  RuntimeSession(const RuntimeSession&) = delete;
+  RuntimeSession& operator=(const RuntimeSession&) = delete;
+
+  void Handle(http::Request request, http::ResponseWriter writer) override;
+
+  // Hands an event to the runtime: answers its parked /next now, or the next one it makes.
+  // Precondition: state() is kReady (the runtime finished init or its previous invocation).
+  void Deliver(Event event);
+  // Forgets everything about the current runtime process (after a kill); back to kStarted.
+  // Registered extensions are forgotten too: a reset restarts them.
+  void Reset();
+  // Answers every extension's parked /event/next with a SHUTDOWN event.
+  void SendShutdown(const std::string& reason, int64_t deadline_ms);
+
+  RuntimeState state() const { return state_; }
+  const std::string& current_request_id() const { return current_id_; }
+  bool has_extensions() const { return !extensions_.empty(); }
+  // True when only internal extensions (none subscribed to SHUTDOWN) are registered.
+  bool only_internal_extensions() const;
+
+ private:
+  struct Extension {
+    std::string name;
+    bool wants_invoke = false;
+    bool wants_shutdown = false;
+    std::optional<http::ResponseWriter> parked_next;
+    std::deque<std::string> queued;  // events not yet taken
+  };
+
+  void HandleNext(http::ResponseWriter writer);
+  void HandlePost(const std::string& id, const std::string& verb, http::Request& request,
+                  http::ResponseWriter writer);
+  void HandleInitError(http::Request& request, http::ResponseWriter writer);
+  void HandleExtensionRegister(http::Request& request, http::ResponseWriter writer);
+  void HandleExtensionNext(http::Request& request, http::ResponseWriter writer);
+  void SendEvent(http::ResponseWriter writer, const Event& event);
+  void QueueExtensionEvent(Extension& ext, std::string event_json);
+
+  Listener* listener_;
+  SessionIdentity identity_;
+  RuntimeState state_ = RuntimeState::kStarted;
+  std::string current_id_;
+  std::optional<Event> pending_event_;
+  std::optional<http::ResponseWriter> parked_next_;
+  std::map<std::string, Extension> extensions_;  // by identifier
+};
+
+}  // namespace thaw::runtime_api

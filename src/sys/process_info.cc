@@ -1,0 +1,140 @@
+#include "sys/process_info.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "base/codec.h"
+#include "sys/unique_fd.h"
+
+namespace thaw::sys {
+
+StatusOr<int64_t> PeakRssKib(pid_t pid) {
+  std::string path = "/proc/" + std::to_string(pid) + "/status";
+  std::ifstream in(path);
+  if (!in) return Status::NotFound("no process " + std::to_string(pid));
+  std::string line;
+  // "VmHWM:	    1536 kB"
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) {
+      std::istringstream fields(line.substr(6));
+      int64_t kib = 0;
+      fields >> kib;
+      return kib;
+    }
+  }
+  return Status::NotFound("no VmHWM for process " + std::to_string(pid));
+}
+
+StatusOr<int64_t> CpuTimeNanos(pid_t pid) {
+  std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // "1234 (comm with spaces) S ppid ..." — fields after the last ')' start at field 3.
+  size_t close = text.rfind(')');
+  if (close == std::string::npos) return Status::NotFound("no process " + std::to_string(pid));
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  int64_t utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = ParseInt(field).value_or(0);
+    if (i == 15) stime = ParseInt(field).value_or(0);
+  }
+  static const int64_t kTicks = sysconf(_SC_CLK_TCK);
+  return (utime + stime) * (1000000000 / kTicks);
+}
+
+std::vector<pid_t> ProcessGroupMembers(pid_t pgid) {
+  std::vector<pid_t> out;
+  DIR* dir = opendir("/proc");
+  if (!dir) return out;
+  while (dirent* e = readdir(dir)) {
+    auto pid = ParseInt(e->d_name);
+    if (!pid) continue;
+    std::ifstream in(std::string("/proc/") + e->d_name + "/stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    size_t close = text.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(text.substr(close + 2));
+    std::string state, ppid, pgrp;
+    fields >> state >> ppid >> pgrp;
+    if (ParseInt(pgrp).value_or(-1) == pgid) out.push_back(static_cast<pid_t>(*pid));
+  }
+  closedir(dir);
+  return out;
+}
+
+StatusOr<uint64_t> LoopbackSocketInode(const std::string& peer_address, uint16_t peer_port,
+                                       uint16_t local_port) {
+  UniqueFd fd(socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
+  if (!fd.valid()) return ErrnoStatus("socket", "NETLINK_SOCK_DIAG", errno);
+  struct {
+    nlmsghdr nlh;
+    inet_diag_req_v2 req;
+  } msg{};
+  msg.nlh.nlmsg_len = sizeof msg;
+  msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  msg.nlh.nlmsg_flags = NLM_F_REQUEST;
+  msg.req.sdiag_family = AF_INET;
+  msg.req.sdiag_protocol = IPPROTO_TCP;
+  msg.req.idiag_states = ~0u;
+  // The peer's socket: its source is the peer address, its destination is our listener.
+  msg.req.id.idiag_sport = htons(peer_port);
+  msg.req.id.idiag_dport = htons(local_port);
+  if (inet_pton(AF_INET, peer_address.c_str(), &msg.req.id.idiag_src[0]) != 1) {
+    return Status::InvalidArgument("not an IPv4 address: " + peer_address);
+  }
+  inet_pton(AF_INET, "127.0.0.1", &msg.req.id.idiag_dst[0]);
+  msg.req.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+  msg.req.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  if (sendto(fd.get(), &msg, sizeof msg, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) <
+      0) {
+    return ErrnoStatus("sendto", "sock_diag", errno);
+  }
+  alignas(nlmsghdr) char buf[8192];
+  ssize_t n = recv(fd.get(), buf, sizeof buf, 0);
+  if (n < 0) return ErrnoStatus("recv", "sock_diag", errno);
+  auto* h = reinterpret_cast<nlmsghdr*>(buf);
+  for (; NLMSG_OK(h, static_cast<unsigned>(n)); h = NLMSG_NEXT(h, n)) {
+    if (h->nlmsg_type == NLMSG_ERROR || h->nlmsg_type == NLMSG_DONE) break;
+    if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY) continue;
+    auto* diag = static_cast<inet_diag_msg*>(NLMSG_DATA(h));
+    return static_cast<uint64_t>(diag->idiag_inode);
+  }
+  return Status::NotFound("no socket from " + peer_address + ":" + std::to_string(peer_port));
+}
+
+bool ProcessHoldsSocket(pid_t pid, uint64_t inode) {
+  std::string dir_path = "/proc/" + std::to_string(pid) + "/fd";
+  DIR* dir = opendir(dir_path.c_str());
+  if (!dir) return false;
+  std::string want = "socket:[" + std::to_string(inode) + "]";
+  bool found = false;
+  char target[64];
+  while (dirent* e = readdir(dir)) {
+    if (e->d_name[0] == '.') continue;
+    ssize_t len = readlinkat(dirfd(dir), e->d_name, target, sizeof target - 1);
+    if (len <= 0) continue;
+    if (std::string_view(target, static_cast<size_t>(len)) == want) {
+      found = true;
+      break;
+    }
+  }
+  closedir(dir);
+  return found;
+}
+
+}  // namespace thaw::sys

@@ -1,0 +1,32 @@
+// Reads facts about running processes and sockets from /proc and sock_diag netlink.
+// Stateless and thread-safe; every call is a few short, non-blocking kernel reads.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace thaw::sys {
+
+// Peak resident set size (VmHWM) of one process, in KiB.
+StatusOr<int64_t> PeakRssKib(pid_t pid);
+
+// User+system CPU time of one process (its threads included, children excluded), in ns.
+StatusOr<int64_t> CpuTimeNanos(pid_t pid);
+
+// The processes whose process group is `pgid` (scans /proc).
+std::vector<pid_t> ProcessGroupMembers(pid_t pgid);
+
+// The inode of the TCP socket connected from peer_address:peer_port to 127.0.0.1:local_port,
+// looked up through NETLINK_SOCK_DIAG (IPv4 loopback only).
+StatusOr<uint64_t> LoopbackSocketInode(const std::string& peer_address, uint16_t peer_port,
+                                       uint16_t local_port);
+
+// True when one of `pid`'s open descriptors is the socket with this inode.
+bool ProcessHoldsSocket(pid_t pid, uint64_t inode);
+
+}  // namespace thaw::sys

@@ -1,0 +1,35 @@
+"""The example functions build into zips with an executable bootstrap at the root."""
+
+import stat
+import zipfile
+
+import pytest
+
+GO_EXAMPLES = ["echo", "noop", "context", "error", "signatures", "sleep", "logger",
+               "panic", "exit", "initfail", "sigterm", "callaws", "big"]
+
+
+def assert_bootstrap(zip_path, expect):
+    assert zip_path.exists(), zip_path
+    with zipfile.ZipFile(zip_path) as z:
+        assert sorted(z.namelist()) == sorted(expect)
+        info = z.getinfo("bootstrap")
+        mode = info.external_attr >> 16
+        assert stat.S_ISREG(mode) and mode & 0o111, oct(mode)
+        return z.read("bootstrap")
+
+
+@pytest.mark.parametrize("name", GO_EXAMPLES)
+def test_go_example_zip(examples, name):
+    data = assert_bootstrap(examples.go(name), ["bootstrap"])
+    assert data[:4] == b"\x7fELF"
+
+
+def test_all_go_examples_listed(examples):
+    assert examples.go_names() == sorted(GO_EXAMPLES)
+
+
+def test_python_echo_zip(examples):
+    data = assert_bootstrap(examples.python("echo"), ["app.py", "bootstrap"]).decode()
+    assert "@PYTHON@" not in data
+    assert "-m awslambdaric app.handler" in data
