@@ -43,6 +43,7 @@ func main() {
 	c := flag.Int("c", 1, "chain/direct: concurrent keep-alive clients")
 	warmup := flag.Int("warmup", -1, "requests excluded as warm-up (default 5% of n, min 200 when n allows)")
 	rate := flag.Float64("rate", 0, "open loop mean requests/s (Poisson); 0 = closed loop")
+	name := flag.String("name", "", "label in the output (default floor_<mode>)")
 	procs := flag.Int("procs", 1, "chain/direct: GOMAXPROCS for the client and both servers (0 = Go default / $GOMAXPROCS)")
 	flag.Parse()
 
@@ -63,7 +64,7 @@ func main() {
 		set := map[string]bool{}
 		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
 		cfg := loadgen.Config{
-			Name: "floor_" + *mode, Body: []byte("{}"), VerifyBody: []byte("{}"),
+			Name: label(*name, "floor_"+*mode), Body: []byte("{}"), VerifyBody: []byte("{}"),
 			N: *n, Duration: *duration, Concurrency: *c, Rate: *rate, Seed: 1,
 			Header: http.Header{"Content-Type": {"application/json"}},
 		}
@@ -265,4 +266,11 @@ func drive(mode string, cfg loadgen.Config) int {
 		return 1
 	}
 	return 0
+}
+
+func label(given, fallback string) string {
+	if given != "" {
+		return given
+	}
+	return fallback
 }

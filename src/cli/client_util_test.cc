@@ -22,7 +22,7 @@ using nlohmann::json;
 // ---- Helpers ---------------------------------------------------------------------------------
 
 http::Response MakeResponse(int status, std::string body,
-                            std::vector<std::pair<std::string, std::string>> headers = {}) {
+                            const std::vector<std::pair<std::string, std::string>>& headers = {}) {
   http::Response r;
   r.status = status;
   r.body = std::move(body);

@@ -163,6 +163,7 @@ void AddLogsCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--since", flags->since,
                   "only events newer than this, like 30s, 10m, 2h, 1d or 1w (default: all)");
   cmd->add_option("--stream", flags->stream, "only this log stream (one execution environment)");
+  cmd->footer(kExitCodesFooter);
   cmd->callback([&ctx, flags] { RunLogs(ctx, *flags); });
 }
 

@@ -5,6 +5,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <array>
 #include <list>
 #include <optional>
 
@@ -91,6 +92,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnReadError(beast::error_code ec) {
     if (ec == bhttp::error::body_limit) {
       close_after_ = true;
+      discard_after_ = true;
       Dispatch(/*oversized=*/true);
       return;
     }
@@ -135,8 +137,21 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnWritten(beast::error_code ec, bool close) {
+    if (!ec && discard_after_) return Discard(0);
     if (ec || close || close_after_) return Close();
     ReadHeader();
+  }
+
+  // After refusing an oversized body, read and drop the rest before closing: closing with
+  // unread data makes the kernel send RST, and the client would lose our 413 answer.
+  void Discard(size_t total) {
+    constexpr size_t kMaxDiscard = 96ull << 20;
+    if (total > kMaxDiscard) return Close();
+    socket_.async_read_some(asio::buffer(scratch_),
+                            [self = shared_from_this(), total](beast::error_code ec, size_t n) {
+                              if (ec) return self->Close();
+                              self->Discard(total + n);
+                            });
   }
 
   tcp::socket socket_;
@@ -147,6 +162,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool keep_alive_ = true;
   bool close_after_ = false;
+  bool discard_after_ = false;
+  std::array<char, 65536> scratch_{};
 };
 
 }  // namespace detail

@@ -274,6 +274,9 @@ void Environment::OnRuntimeNext() {
     init_timer_.cancel();
     double init_ms =
         static_cast<double>(deps_.clock.MonotonicNanos() - init_started_ns_) / 1e6;
+    // Measure now: a runtime that later crashes or times out is gone before any response, and
+    // its REPORT must still show the memory it used, as Lambda's does (never 0 MB).
+    SampleMemory();
     if (init_kind_ == InitKind::kCold) report_init_ms_ = init_ms;
     first_init_done_ = true;
     init_kind_ = InitKind::kNone;
@@ -308,14 +311,12 @@ void Environment::DeliverEvent() {
 
 void Environment::OnInvocationResponse(std::string body, std::string content_type) {
   if (!current_) return;
-  SampleMemory();
   current_->result = InvokeResult{std::move(body), std::move(content_type), false, version_, ""};
   if (!current_->want_tail) current_->Answer(*current_->result);
 }
 
 void Environment::OnInvocationError(std::string body, std::string error_type) {
   if (!current_) return;
-  SampleMemory();
   if (body.empty()) body = ErrorBody(error_type.empty() ? "Runtime.Unknown" : error_type, "");
   current_->result = InvokeResult{std::move(body), "application/json", true, version_, ""};
   if (!current_->want_tail) current_->Answer(*current_->result);
@@ -483,7 +484,9 @@ void Environment::EndInvocation(const std::string& status, const std::string& er
 }
 
 void Environment::KillProcesses() {
-  if (pid_ > 0) deps_.launcher.Kill(pid_, SIGKILL);
+  if (pid_ <= 0) return;
+  SampleMemory();  // the last chance: the REPORT of a timeout or failed init needs it
+  deps_.launcher.Kill(pid_, SIGKILL);
 }
 
 void Environment::ResetProcess() {

@@ -59,6 +59,7 @@ class LauncherClient::Impl {
 
   void Shutdown() {
     if (pid_ <= 0) return;
+    stopping_ = true;
     FixedMsg m{static_cast<uint32_t>(LauncherMsg::kShutdown), 0, 0, 0, 0};
     SendPacket(&m, sizeof m, -1);
     // The launcher kills and reaps everything, then exits; bound the wait.
@@ -123,7 +124,7 @@ class LauncherClient::Impl {
       ssize_t n = recv(stream_.native_handle(), &m, sizeof m, MSG_DONTWAIT);
       if (n < 0 && (errno == EAGAIN || errno == EINTR)) return true;
       if (n <= 0) {
-        THAW_LOG(kError, "launcher") << "thaw-launcher exited";
+        if (!stopping_) THAW_LOG(kError, "launcher") << "thaw-launcher exited unexpectedly";
         FailPending();
         return false;
       }
@@ -168,6 +169,7 @@ class LauncherClient::Impl {
   LauncherClient* owner_ = nullptr;
   uint64_t next_id_ = 1;
   std::map<uint64_t, SpawnDone> pending_;
+  bool stopping_ = false;
 };
 
 LauncherClient::LauncherClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

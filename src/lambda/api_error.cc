@@ -1,5 +1,6 @@
 #include "lambda/api_error.h"
 
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "base/log.h"
@@ -19,10 +20,19 @@ bool IsValidationMessage(std::string_view m) {
   return i > 0 && m.substr(i).starts_with(" validation error");
 }
 
+// Messages quote user input (path values, query strings), which may be any bytes, and
+// RestJsonError's json::dump throws on invalid UTF-8: swap bad bytes for U+FFFD first.
+std::string ValidUtf8(const std::string& text) {
+  using nlohmann::json;
+  std::string quoted = json(text).dump(-1, ' ', false, json::error_handler_t::replace);
+  json back = json::parse(quoted, nullptr, /*allow_exceptions=*/false);
+  return back.is_string() ? back.get<std::string>() : std::string();
+}
+
 }  // namespace
 
 http::Response ErrorResponse(const Status& status) {
-  const std::string& m = status.message();
+  const std::string m = ValidUtf8(status.message());
   switch (status.code()) {
     case StatusCode::kInvalidArgument:
       if (IsValidationMessage(m)) return http::RestJsonError(400, "ValidationException", m);
@@ -40,7 +50,7 @@ http::Response ErrorResponse(const Status& status) {
       return http::RestJsonError(413, "RequestEntityTooLargeException", m);
     default:
       THAW_LOG(kError, "lambda") << "control plane failure: " << status.ToString();
-      return http::RestJsonError(500, "ServiceException", status.ToString(), "Service");
+      return http::RestJsonError(500, "ServiceException", ValidUtf8(status.ToString()), "Service");
   }
 }
 

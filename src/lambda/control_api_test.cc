@@ -341,6 +341,36 @@ TEST_F(ControlApiTest, DeleteFunction) {
   Create("doomed");
 }
 
+TEST_F(ControlApiTest, InvalidUtf8InPathsIsAnsweredNotThrown) {
+  Reply r = Call("GET", "/2015-03-31/functions/%FF%FE");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.error_type(), "ValidationException");
+  EXPECT_FALSE(r.body.is_discarded()) << r.raw;
+  Create("utf");
+  Reply q = Call("GET", "/2015-03-31/functions/utf?Qualifier=%C3%28");
+  EXPECT_EQ(q.status, 400);
+  EXPECT_FALSE(q.body.is_discarded());
+}
+
+TEST_F(ControlApiTest, BodyOverServerLimitIs413) {
+  // A server whose own body limit is tiny marks the request oversized without reading it.
+  http::ServerOptions options;
+  options.body_limit = 100;
+  auto small = http::Server::Start(loop_, options, &front_);
+  ASSERT_TRUE(small.ok());
+  auto client = http::Client::Create("127.0.0.1:" + std::to_string((*small)->port()));
+  ASSERT_TRUE(client.ok());
+  std::swap(client_, *client);
+  Reply r = Call("PUT", "/2015-03-31/functions/f/code", std::string(1000, ' '));
+  std::swap(client_, *client);
+  (*small)->Stop();
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(r.error_type(), "RequestEntityTooLargeException");
+  EXPECT_EQ(r.message(),
+            "Request must be smaller than 70167211 bytes for the UpdateFunctionCode operation");
+  EXPECT_FALSE(std::string(r.headers.Get("x-amzn-RequestId").value_or("")).empty());
+}
+
 TEST_F(ControlApiTest, NonControlRoutesAreDeclined) {
   Create("inv");
   Reply invoke = Call("POST", "/2015-03-31/functions/inv/invocations", std::string("{}"));

@@ -15,7 +15,8 @@ namespace thaw::lambda {
 using nlohmann::json;
 
 http::Response JsonResponse(int status, const json& body) {
-  return http::Response::Json(status, body.dump());
+  // dump() throws on invalid UTF-8; values quoted from paths and headers may hold any bytes.
+  return http::Response::Json(status, body.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 StatusOr<FunctionRef> ParseRef(const std::string& function_name,

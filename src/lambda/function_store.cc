@@ -81,7 +81,7 @@ std::string ConfigToStorage(const FunctionConfig& c) {
       {"tracing_mode", c.tracing_mode},
       {"generation", c.generation},
   };
-  return j.dump();
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);  // never throw
 }
 
 StatusOr<FunctionConfig> ConfigFromStorage(const std::string& text) {

@@ -7,8 +7,8 @@ namespace {
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 Status Invalid(std::string_view text, std::string_view why) {
-  return Status::InvalidArgument("Invalid filter pattern '" + std::string(text) + "': " +
-                                 std::string(why));
+  return Status::InvalidArgument("Invalid filter pattern '" + std::string(text) +
+                                 "': " + std::string(why));
 }
 
 }  // namespace
@@ -19,8 +19,9 @@ StatusOr<FilterPattern> ParseFilterPattern(std::string_view text) {
   size_t i = 0;
   while (i < text.size() && IsSpace(text[i])) ++i;
   if (i < text.size() && (text[i] == '{' || text[i] == '[' || text[i] == '%')) {
-    return Invalid(text, "thaw supports terms and quoted phrases only, not JSON, "
-                         "space-delimited or regex patterns");
+    return Invalid(text,
+                   "thaw supports terms and quoted phrases only, not JSON, "
+                   "space-delimited or regex patterns");
   }
   while (i < text.size()) {
     if (IsSpace(text[i])) {

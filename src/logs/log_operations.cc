@@ -2,6 +2,7 @@
 
 #include <array>
 #include <limits>
+
 #include <nlohmann/json.hpp>
 
 #include "base/codec.h"
@@ -34,8 +35,8 @@ Status RequireGroup(store::Database& db, std::string_view group) {
 StatusOr<int64_t> OffsetToken(const json& in) {
   THAW_ASSIGN_OR_RETURN(auto token, OptionalString(in, "nextToken"));
   if (!token) return int64_t{0};
-  auto offset = std::string_view(*token).starts_with("o/") ? ParseInt(token->substr(2))
-                                                           : std::nullopt;
+  auto offset =
+      std::string_view(*token).starts_with("o/") ? ParseInt(token->substr(2)) : std::nullopt;
   if (!offset || *offset < 0) return Status::InvalidArgument(kBadToken);
   return *offset;
 }
@@ -218,8 +219,9 @@ StatusOr<json> FilterLogEvents(const json& in, store::Database& db, int64_t) {
   for (const StreamInfo& s : streams) {
     bool named = filter.streams.empty();
     for (const auto& n : filter.streams) named = named || n == s.name;
-    if (named) out["searchedLogStreams"].push_back({{"logStreamName", s.name},
-                                                    {"searchedCompletely", true}});
+    if (named)
+      out["searchedLogStreams"].push_back(
+          {{"logStreamName", s.name}, {"searchedCompletely", true}});
   }
   return out;
 }
@@ -314,8 +316,8 @@ http::Response ErrorResponse(const Status& status) {
 
 bool IsLogsOperation(std::string_view operation) { return Find(operation) != nullptr; }
 
-http::Response RunLogsOperation(std::string_view operation, const json& input,
-                                store::Database& db, int64_t now_ms) {
+http::Response RunLogsOperation(std::string_view operation, const json& input, store::Database& db,
+                                int64_t now_ms) {
   Operation run = Find(operation);
   if (!run) {
     return http::JsonRpcError(400, "UnknownOperationException",

@@ -71,11 +71,10 @@ StatusOr<int64_t> Limit(const json& in, int64_t max) {
   THAW_ASSIGN_OR_RETURN(auto limit, OptionalInt(in, "limit"));
   if (!limit) return max;
   if (*limit < 1 || *limit > max) {
-    return Status::InvalidArgument("1 validation error detected: Value '" +
-                                   std::to_string(*limit) +
+    return Status::InvalidArgument("1 validation error detected: Value '" + std::to_string(*limit) +
                                    "' at 'limit' failed to satisfy constraint: Member must have "
-                                   "value less than or equal to " + std::to_string(max) +
-                                   " and greater than or equal to 1");
+                                   "value less than or equal to " +
+                                   std::to_string(max) + " and greater than or equal to 1");
   }
   return *limit;
 }

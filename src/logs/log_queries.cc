@@ -98,8 +98,10 @@ void AddTimeRange(Sql& sql, std::optional<int64_t> start_ms, std::optional<int64
 
 // Byte-wise substring tests, so messages that are not valid UTF-8 still match.
 void AddPattern(Sql& sql, const FilterPattern& pattern) {
-  for (const auto& term : pattern.all) sql.Add(" AND instr(CAST(message AS BLOB), ?) > 0", {Blob(term)});
-  for (const auto& term : pattern.none) sql.Add(" AND instr(CAST(message AS BLOB), ?) = 0", {Blob(term)});
+  for (const auto& term : pattern.all)
+    sql.Add(" AND instr(CAST(message AS BLOB), ?) > 0", {Blob(term)});
+  for (const auto& term : pattern.none)
+    sql.Add(" AND instr(CAST(message AS BLOB), ?) = 0", {Blob(term)});
   if (pattern.any.empty()) return;
   sql.Add(" AND (");
   for (size_t i = 0; i < pattern.any.size(); ++i) {
@@ -128,8 +130,7 @@ Status InsertEvents(store::Database& db, const std::vector<LogEvent>& events, in
         .Bind(4, ingest_ms)
         .Bind(5, std::string_view(e.message));
     THAW_RETURN_IF_ERROR(insert_event.Run());
-    auto [it, inserted] =
-        ranges.try_emplace({e.group, e.stream}, e.timestamp_ms, e.timestamp_ms);
+    auto [it, inserted] = ranges.try_emplace({e.group, e.stream}, e.timestamp_ms, e.timestamp_ms);
     if (!inserted) {
       it->second.first = std::min(it->second.first, e.timestamp_ms);
       it->second.second = std::max(it->second.second, e.timestamp_ms);
@@ -198,9 +199,9 @@ Status DeleteGroup(store::Database& db, std::string_view group) {
   THAW_ASSIGN_OR_RETURN(bool exists, GroupExists(db, group));
   if (!exists) return Status::NotFound(kNoSuchGroup);
   THAW_ASSIGN_OR_RETURN(auto tx, store::Transaction::Begin(db));
-  for (const char* sql : {"DELETE FROM events WHERE group_name = ?",
-                          "DELETE FROM log_streams WHERE group_name = ?",
-                          "DELETE FROM log_groups WHERE name = ?"}) {
+  for (const char* sql :
+       {"DELETE FROM events WHERE group_name = ?", "DELETE FROM log_streams WHERE group_name = ?",
+        "DELETE FROM log_groups WHERE name = ?"}) {
     THAW_ASSIGN_OR_RETURN(auto stmt, db.Prepare(sql));
     stmt.Bind(1, group);
     THAW_RETURN_IF_ERROR(stmt.Run());
@@ -211,8 +212,7 @@ Status DeleteGroup(store::Database& db, std::string_view group) {
 StatusOr<std::vector<GroupInfo>> ListGroups(store::Database& db, std::string_view prefix,
                                             int64_t offset, int64_t limit) {
   Sql sql;
-  sql.Add("SELECT name, created_ms FROM log_groups WHERE instr(name, ?) = 1",
-          {Text(prefix)});
+  sql.Add("SELECT name, created_ms FROM log_groups WHERE instr(name, ?) = 1", {Text(prefix)});
   sql.Add(" ORDER BY name LIMIT ? OFFSET ?", {Int(limit), Int(offset)});
   THAW_ASSIGN_OR_RETURN(auto stmt, Prepare(db, sql));
   std::vector<GroupInfo> out;
@@ -227,9 +227,10 @@ StatusOr<std::vector<GroupInfo>> ListGroups(store::Database& db, std::string_vie
 StatusOr<std::vector<StreamInfo>> ListStreams(store::Database& db, std::string_view group,
                                               const StreamListing& listing) {
   Sql sql;
-  sql.Add("SELECT name, created_ms, first_ts, last_ts, last_ingest FROM log_streams "
-          "WHERE group_name = ? AND instr(name, ?) = 1",
-          {Text(group), Text(listing.prefix)});
+  sql.Add(
+      "SELECT name, created_ms, first_ts, last_ts, last_ingest FROM log_streams "
+      "WHERE group_name = ? AND instr(name, ?) = 1",
+      {Text(group), Text(listing.prefix)});
   const char* direction = listing.descending ? " DESC" : "";
   if (listing.by_last_event) {
     sql.Add(" ORDER BY coalesce(last_ts, 0)").Add(direction).Add(", name").Add(direction);
@@ -262,8 +263,8 @@ StatusOr<std::optional<Cursor>> FindCursor(store::Database& db, std::string_view
 StatusOr<std::vector<StoredEvent>> ReadStream(store::Database& db, std::string_view group,
                                               std::string_view stream, const StreamRead& read) {
   Sql sql;
-  sql.Add(kEventColumns).Add("WHERE group_name = ? AND stream_name = ?",
-                             {Text(group), Text(stream)});
+  sql.Add(kEventColumns)
+      .Add("WHERE group_name = ? AND stream_name = ?", {Text(group), Text(stream)});
   AddTimeRange(sql, read.start_ms, read.end_ms);
   if (read.anchor) {
     const Cursor& c = *read.anchor;
@@ -294,9 +295,9 @@ StatusOr<std::vector<StoredEvent>> FilterEvents(store::Database& db, std::string
   }
   AddTimeRange(sql, filter.start_ms, filter.end_ms);
   if (filter.after) {
-    sql.Add(" AND (ts > ? OR (ts = ? AND id > ?))",
-            {Int(filter.after->timestamp_ms), Int(filter.after->timestamp_ms),
-             Int(filter.after->id)});
+    sql.Add(
+        " AND (ts > ? OR (ts = ? AND id > ?))",
+        {Int(filter.after->timestamp_ms), Int(filter.after->timestamp_ms), Int(filter.after->id)});
   }
   AddPattern(sql, filter.pattern);
   sql.Add(" ORDER BY ts, id LIMIT ?", {Int(filter.limit)});

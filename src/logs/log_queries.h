@@ -84,7 +84,7 @@ struct StreamRead {
   std::optional<int64_t> start_ms = {};  // inclusive
   std::optional<int64_t> end_ms = {};    // exclusive
   std::optional<Cursor> anchor = {};     // strictly after it (forward) or before it (backward)
-  bool forward = true;              // false: the newest `limit` events before `anchor`
+  bool forward = true;                   // false: the newest `limit` events before `anchor`
   int64_t limit = 10000;
 };
 // Events of one stream, always returned oldest first.

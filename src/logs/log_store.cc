@@ -110,8 +110,9 @@ void LogStore::WriteBatch(const std::vector<LogEvent>& batch) {
     dropped_ += batch.size();
     dropped = dropped_;
   }
-  THAW_LOG(kError, "logs") << "writing " << batch.size() << " log events failed: "
-                           << status.ToString() << " (" << dropped << " dropped so far)";
+  THAW_LOG(kError, "logs") << "writing " << batch.size()
+                           << " log events failed: " << status.ToString() << " (" << dropped
+                           << " dropped so far)";
 }
 
 }  // namespace thaw::logs

@@ -33,7 +33,7 @@ struct LogEvent {
 class LogStore {
  public:
   struct Options {
-    std::string path = {};              // the SQLite file; created when missing
+    std::string path = {};         // the SQLite file; created when missing
     size_t max_queue = 100000;     // events waiting for the writer; more are dropped
     int flush_interval_ms = 20;    // at most one write transaction per interval
     const Clock* clock = nullptr;  // ingestion times; nullptr means SystemClock
@@ -78,10 +78,10 @@ class LogStore {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<LogEvent> events_;                            // guarded by mu_
+  std::vector<LogEvent> events_;                               // guarded by mu_
   std::deque<std::function<void(store::Database&)>> queries_;  // guarded by mu_
-  bool stopping_ = false;                                   // guarded by mu_
-  uint64_t dropped_ = 0;                                    // guarded by mu_
+  bool stopping_ = false;                                      // guarded by mu_
+  uint64_t dropped_ = 0;                                       // guarded by mu_
 
   std::once_flag stop_once_;
   std::thread writer_;

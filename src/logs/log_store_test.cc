@@ -1,11 +1,12 @@
 #include "logs/log_store.h"
 
-#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <filesystem>
 #include <future>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "logs/log_queries.h"
 
@@ -66,9 +67,8 @@ TEST_F(LogStoreTest, AppendIsVisibleToLaterQueriesWithImplicitGroupAndStream) {
   EXPECT_EQ(events[2].message, "hello\n");
   EXPECT_EQ(events[0].ingest_ms, 1'735'430'000'000);
 
-  auto streams = OnWriter<std::vector<StreamInfo>>(*store, [](store::Database& db) {
-    return ListStreams(db, kGroup, {}).value();
-  });
+  auto streams = OnWriter<std::vector<StreamInfo>>(
+      *store, [](store::Database& db) { return ListStreams(db, kGroup, {}).value(); });
   ASSERT_EQ(streams.size(), 1u);
   EXPECT_EQ(streams[0].name, kStream);
   EXPECT_EQ(streams[0].first_ts, 1000);
@@ -139,7 +139,8 @@ TEST_F(LogStoreTest, ConcurrentAppendersLoseNothing) {
   }
   for (auto& th : threads) th.join();
   ASSERT_TRUE(store->Flush());
-  for (int t = 0; t < 4; ++t) EXPECT_EQ(ReadAll(*store, "stream-" + std::to_string(t)).size(), 2000u);
+  for (int t = 0; t < 4; ++t)
+    EXPECT_EQ(ReadAll(*store, "stream-" + std::to_string(t)).size(), 2000u);
   EXPECT_EQ(store->dropped(), 0u);
 }
 

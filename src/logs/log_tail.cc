@@ -15,12 +15,23 @@ StatusOr<int64_t> ParseSince(std::string_view text, int64_t now_ms) {
   if (text.size() < 2) return invalid();
   int64_t unit_ms = 0;
   switch (text.back()) {
-    case 's': unit_ms = 1000; break;
-    case 'm': unit_ms = 60 * 1000; break;
-    case 'h': unit_ms = 3600 * 1000; break;
-    case 'd': unit_ms = 24 * 3600 * 1000; break;
-    case 'w': unit_ms = 7 * 24 * 3600 * 1000; break;
-    default: return invalid();
+    case 's':
+      unit_ms = 1000;
+      break;
+    case 'm':
+      unit_ms = 60 * 1000;
+      break;
+    case 'h':
+      unit_ms = 3600 * 1000;
+      break;
+    case 'd':
+      unit_ms = 24 * 3600 * 1000;
+      break;
+    case 'w':
+      unit_ms = 7 * 24 * 3600 * 1000;
+      break;
+    default:
+      return invalid();
   }
   auto amount = ParseInt(text.substr(0, text.size() - 1));
   // Bounded to ten years so the multiplication cannot overflow.

@@ -1,11 +1,12 @@
 #include "logs/logs_api.h"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
 
 #include "base/codec.h"
 #include "http/aws_error.h"
@@ -66,8 +67,8 @@ bool LogsApi::Handle(http::Request& request, http::ResponseWriter& writer) {
   auto input = request.body.empty() ? nlohmann::json::object()
                                     : nlohmann::json::parse(request.body, nullptr, false);
   if (input.is_discarded() || !input.is_object()) {
-    return reply_now(http::JsonRpcError(400, "SerializationException",
-                                        "The request body is not a JSON object"));
+    return reply_now(
+        http::JsonRpcError(400, "SerializationException", "The request body is not a JSON object"));
   }
 
   uint64_t id = next_id_++;

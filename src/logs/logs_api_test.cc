@@ -1,12 +1,13 @@
 #include "logs/logs_api.h"
 
-#include <gtest/gtest.h>
 #include <stdlib.h>
 
-#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <filesystem>
 #include <future>
+
+#include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "http/client.h"
@@ -61,9 +62,8 @@ class LogsApiTest : public ::testing::Test {
   // Sends from a helper thread while this thread runs the loop until the answer is in.
   http::Response Raw(const http::Headers& headers, const std::string& body,
                      const std::string& method = "POST", const std::string& target = "/") {
-    auto answer = std::async(std::launch::async, [&] {
-      return client_->Do(method, target, headers, body, 10'000);
-    });
+    auto answer = std::async(std::launch::async,
+                             [&] { return client_->Do(method, target, headers, body, 10'000); });
     while (answer.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
       io_.run_for(std::chrono::milliseconds(1));
     }
@@ -101,9 +101,11 @@ class LogsApiTest : public ::testing::Test {
     return body["__type"].get<std::string>() + ": " + body["message"].get<std::string>();
   }
 
-  void PutEvents(const std::string& stream, const std::vector<std::pair<int64_t, std::string>>& events) {
+  void PutEvents(const std::string& stream,
+                 const std::vector<std::pair<int64_t, std::string>>& events) {
     json list = json::array();
-    for (const auto& [ts, message] : events) list.push_back({{"timestamp", ts}, {"message", message}});
+    for (const auto& [ts, message] : events)
+      list.push_back({{"timestamp", ts}, {"message", message}});
     Ok("PutLogEvents", {{"logGroupName", kGroup}, {"logStreamName", stream}, {"logEvents", list}});
   }
 
@@ -178,9 +180,9 @@ TEST_F(LogsApiTest, CreateDescribeAndDeleteLogGroups) {
             "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/a:*");
   EXPECT_EQ(page1["logGroups"][1]["logGroupName"], "/aws/lambda/b");
   ASSERT_TRUE(page1["nextToken"].is_string());
-  json page2 = Ok("DescribeLogGroups", {{"logGroupNamePrefix", "/aws/lambda/"},
-                                        {"limit", 2},
-                                        {"nextToken", page1["nextToken"]}});
+  json page2 =
+      Ok("DescribeLogGroups",
+         {{"logGroupNamePrefix", "/aws/lambda/"}, {"limit", 2}, {"nextToken", page1["nextToken"]}});
   ASSERT_EQ(page2["logGroups"].size(), 1u);
   EXPECT_EQ(page2["logGroups"][0]["logGroupName"], "/aws/lambda/c");
   EXPECT_FALSE(page2.contains("nextToken"));
@@ -207,9 +209,8 @@ TEST_F(LogsApiTest, DescribeLogStreamsOrdersAndPages) {
   PutEvents("s2", {{100, "early"}, {150, "early 2"}});
   PutEvents("s3", {{200, "middle"}});
 
-  json by_time = Ok("DescribeLogStreams", {{"logGroupName", kGroup},
-                                           {"orderBy", "LastEventTime"},
-                                           {"descending", true}});
+  json by_time = Ok("DescribeLogStreams",
+                    {{"logGroupName", kGroup}, {"orderBy", "LastEventTime"}, {"descending", true}});
   ASSERT_EQ(by_time["logStreams"].size(), 3u);
   EXPECT_EQ(by_time["logStreams"][0]["logStreamName"], "s1");
   EXPECT_EQ(by_time["logStreams"][2]["logStreamName"], "s2");
@@ -230,12 +231,13 @@ TEST_F(LogsApiTest, DescribeLogStreamsOrdersAndPages) {
   EXPECT_EQ(page2["logStreams"][0]["logStreamName"], "s3");
   EXPECT_FALSE(page2.contains("nextToken"));
 
-  json prefixed = Ok("DescribeLogStreams", {{"logGroupName", kGroup}, {"logStreamNamePrefix", "s2"}});
+  json prefixed =
+      Ok("DescribeLogStreams", {{"logGroupName", kGroup}, {"logStreamNamePrefix", "s2"}});
   ASSERT_EQ(prefixed["logStreams"].size(), 1u);
-  EXPECT_EQ(Error("DescribeLogStreams", {{"logGroupName", kGroup},
-                                         {"logStreamNamePrefix", "s"},
-                                         {"orderBy", "LastEventTime"}}),
-            "InvalidParameterException: Cannot order by LastEventTime with a logStreamNamePrefix.");
+  EXPECT_EQ(
+      Error("DescribeLogStreams",
+            {{"logGroupName", kGroup}, {"logStreamNamePrefix", "s"}, {"orderBy", "LastEventTime"}}),
+      "InvalidParameterException: Cannot order by LastEventTime with a logStreamNamePrefix.");
 }
 
 TEST_F(LogsApiTest, PutAndGetLogEventsWithTokens) {
@@ -245,11 +247,11 @@ TEST_F(LogsApiTest, PutAndGetLogEventsWithTokens) {
                                    {"logEvents", {{{"timestamp", 1}, {"message", "m"}}}}}),
             "ResourceNotFoundException: The specified log stream does not exist.");
   Ok("CreateLogStream", {{"logGroupName", kGroup}, {"logStreamName", "s"}});
-  EXPECT_EQ(Error("PutLogEvents", {{"logGroupName", kGroup},
-                                   {"logStreamName", "s"},
-                                   {"logEvents",
-                                    {{{"timestamp", 2}, {"message", "b"}},
-                                     {{"timestamp", 1}, {"message", "a"}}}}}),
+  EXPECT_EQ(Error("PutLogEvents",
+                  {{"logGroupName", kGroup},
+                   {"logStreamName", "s"},
+                   {"logEvents",
+                    {{{"timestamp", 2}, {"message", "b"}}, {{"timestamp", 1}, {"message", "a"}}}}}),
             "InvalidParameterException: Log events in a single PutLogEvents request must be in "
             "chronological order.");
   PutEvents("s", {{10, "e1"}, {20, "e2"}, {30, "e3"}, {40, "e4"}, {50, "e5"}});
@@ -257,8 +259,8 @@ TEST_F(LogsApiTest, PutAndGetLogEventsWithTokens) {
             "ResourceNotFoundException: The specified log stream does not exist.");
 
   // From the head, two at a time, until the forward token repeats (how the AWS CLI pages).
-  json request = {{"logGroupName", kGroup}, {"logStreamName", "s"}, {"limit", 2},
-                  {"startFromHead", true}};
+  json request = {
+      {"logGroupName", kGroup}, {"logStreamName", "s"}, {"limit", 2}, {"startFromHead", true}};
   std::vector<std::string> seen;
   std::string token;
   for (int page = 0; page < 10; ++page) {
@@ -333,7 +335,8 @@ TEST_F(LogsApiTest, FilterLogEventsAcrossStreamsWithPatternsAndPaging) {
   json only_b = Ok("FilterLogEvents", {{"logGroupName", kGroup}, {"logStreamNames", {"b"}}});
   EXPECT_EQ(Messages(only_b).size(), 2u);
   EXPECT_EQ(only_b["searchedLogStreams"].size(), 1u);
-  json window = Ok("FilterLogEvents", {{"logGroupName", kGroup}, {"startTime", 150}, {"endTime", 300}});
+  json window =
+      Ok("FilterLogEvents", {{"logGroupName", kGroup}, {"startTime", 150}, {"endTime", 300}});
   EXPECT_EQ(Messages(window).size(), 3u);
 
   // Pages of two with nextToken only while more remain.
@@ -348,9 +351,9 @@ TEST_F(LogsApiTest, FilterLogEventsAcrossStreamsWithPatternsAndPaging) {
   EXPECT_EQ(seen, Messages(all));
 
   // logGroupIdentifier in ARN form works too.
-  json by_arn = Ok("FilterLogEvents",
-                   {{"logGroupIdentifier",
-                     "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/fn:*"}});
+  json by_arn = Ok(
+      "FilterLogEvents",
+      {{"logGroupIdentifier", "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/fn:*"}});
   EXPECT_EQ(Messages(by_arn).size(), 5u);
 }
 

@@ -83,8 +83,7 @@ int64_t BilledMillis(double duration_ms, std::optional<double> init_ms) {
   return billed < 1 ? 1 : billed;
 }
 
-std::string FormatTimeoutLine(int64_t realtime_ms, std::string_view request_id,
-                              double timeout_s) {
+std::string FormatTimeoutLine(int64_t realtime_ms, std::string_view request_id, double timeout_s) {
   std::string out = FormatIsoMillis(realtime_ms);
   out += ' ';
   out.append(request_id);

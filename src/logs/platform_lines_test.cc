@@ -1,8 +1,8 @@
 #include "logs/platform_lines.h"
 
-#include <gtest/gtest.h>
-
 #include <regex>
+
+#include <gtest/gtest.h>
 
 namespace thaw::logs {
 namespace {
@@ -10,15 +10,14 @@ namespace {
 constexpr char kId[] = "00c4bc44-3c0a-4a4e-9a9c-0d1e2f3a4b5c";
 
 TEST(PlatformLinesTest, InitStart) {
-  EXPECT_EQ(FormatInitStart("provided:al2023.v100",
-                            "arn:aws:lambda:us-east-1::runtime:0123abcd"),
+  EXPECT_EQ(FormatInitStart("provided:al2023.v100", "arn:aws:lambda:us-east-1::runtime:0123abcd"),
             "INIT_START Runtime Version: provided:al2023.v100\t"
             "Runtime Version ARN: arn:aws:lambda:us-east-1::runtime:0123abcd\n");
 }
 
 TEST(PlatformLinesTest, StartAndEnd) {
-  EXPECT_EQ(FormatStart(kId, "$LATEST"), std::string("START RequestId: ") + kId +
-                                             " Version: $LATEST\n");
+  EXPECT_EQ(FormatStart(kId, "$LATEST"),
+            std::string("START RequestId: ") + kId + " Version: $LATEST\n");
   EXPECT_EQ(FormatStart(kId, "3"), std::string("START RequestId: ") + kId + " Version: 3\n");
   EXPECT_EQ(FormatEnd(kId), std::string("END RequestId: ") + kId + "\n");
 }
@@ -100,8 +99,9 @@ TEST(PlatformLinesTest, TimeoutLine) {
   EXPECT_EQ(FormatTimeoutLine(1568764966542, "f2704689-aaaa-bbbb-cccc-0123456789ab", 5.01),
             "2019-09-18T00:02:46.542Z f2704689-aaaa-bbbb-cccc-0123456789ab "
             "Task timed out after 5.01 seconds\n");
-  EXPECT_EQ(FormatTimeoutLine(1568764966000, kId, 3),
-            std::string("2019-09-18T00:02:46.000Z ") + kId + " Task timed out after 3.00 seconds\n");
+  EXPECT_EQ(
+      FormatTimeoutLine(1568764966000, kId, 3),
+      std::string("2019-09-18T00:02:46.000Z ") + kId + " Task timed out after 3.00 seconds\n");
 }
 
 TEST(PlatformLinesTest, LogStreamName) {

@@ -6,7 +6,8 @@ import zipfile
 import pytest
 
 GO_EXAMPLES = ["echo", "noop", "context", "error", "signatures", "sleep", "logger",
-               "panic", "exit", "initfail", "sigterm", "callaws", "big"]
+               "panic", "exit", "initfail", "sigterm", "callaws", "big", "rawruntime",
+               "attacker"]
 
 
 def assert_bootstrap(zip_path, expect):

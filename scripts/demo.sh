@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The main job: set up, start `thaw serve` on its embedded defaults (127.0.0.1:9001, state in
+# ./.thaw), deploy the example Go functions with `thaw deploy`, invoke them, print what
+# happened, then stop the server. Nothing is left running.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+export PATH="$PATH:/usr/local/go/bin"
+
+scripts/setup.sh
+scripts/build.sh thaw thaw-launcher >/dev/null
+THAW=build/thaw
+
+if curl -s -o /dev/null http://127.0.0.1:9001/; then
+  echo "demo: something already listens on 127.0.0.1:9001; stop it first" >&2
+  exit 1
+fi
+$THAW serve 2>.thaw-demo-server.log &
+SERVER=$!
+stop_server() {
+  if kill -0 $SERVER 2>/dev/null; then
+    kill -TERM $SERVER
+    wait $SERVER || true
+  fi
+}
+trap stop_server EXIT
+for _ in $(seq 100); do curl -sf http://127.0.0.1:9001/2016-08-19/account-settings/ >/dev/null && break; sleep 0.1; done
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+say "deploy the example Go functions (aws-lambda-go, provided.al2023)"
+for fn in echo context error sleep logger panic exit; do
+  $THAW deploy examples/functions/go/$fn --name demo-$fn
+done
+$THAW deploy examples/functions/go/signatures --name demo-signatures --env SIGNATURE=ctxinerr
+$THAW deploy examples/functions/go/sleep --name demo-timeout --timeout 1
+
+say "functions"
+$THAW functions
+
+say "invoke demo-echo (cold start, then warm), with the log tail"
+$THAW invoke demo-echo --payload '{"hello":"thaw"}' --log-tail
+$THAW invoke demo-echo --payload '{"hello":"again"}' --log-tail
+
+say "invoke demo-context: what the function sees of its context and environment"
+$THAW invoke demo-context --payload '{}'
+
+say "invoke demo-signatures (handler func(ctx, MyEvent) (MyResp, error))"
+$THAW invoke demo-signatures --payload '{"name":"Lambda"}'
+
+say "invoke demo-error: a returned error arrives as X-Amz-Function-Error: Unhandled"
+$THAW invoke demo-error --payload '{}' || echo "(exit $? as expected)"
+
+say "invoke demo-panic: the Go stack trace survives"
+$THAW invoke demo-panic --payload '{}' || echo "(exit $? as expected)"
+
+say "invoke demo-exit: os.Exit(3) before responding gives Runtime.ExitError"
+$THAW invoke demo-exit --payload '{}' || echo "(exit $? as expected)"
+
+say "invoke demo-timeout (Timeout=1 s, sleeps 3 s): Sandbox.Timedout"
+$THAW invoke demo-timeout --payload '{"ms":3000}' --log-tail || echo "(exit $? as expected)"
+
+say "asynchronous invoke of demo-logger, then its log"
+$THAW invoke demo-logger --type Event --payload '{"lines":3}'
+sleep 1
+$THAW logs demo-logger
+
+say "stopping the server"
+# Everything the server started: its launcher and the functions' process groups.
+PIDS="$(pgrep -P $SERVER || true) $(curl -s http://127.0.0.1:9001/thaw/environments |
+  python3 -c 'import json,sys; print(" ".join(str(e["pid"]) for e in json.load(sys.stdin)["environments"] if e["pid"] > 0))')"
+stop_server
+trap - EXIT
+for pid in $PIDS; do
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "demo: process $pid was left behind" >&2
+    exit 1
+  fi
+done
+echo "demo: done; the server stopped and left nothing running (state kept in ./.thaw)"

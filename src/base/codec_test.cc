@@ -1,0 +1,55 @@
+#include "base/codec.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace thaw {
+namespace {
+
+TEST(CodecTest, Base64RoundTrip) {
+  for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
+    auto decoded = Base64Decode(Base64Encode(s));
+    ASSERT_TRUE(decoded.has_value());
+    EXPECT_EQ(*decoded, s);
+  }
+  EXPECT_EQ(Base64Encode("hello"), "aGVsbG8=");
+}
+
+TEST(CodecTest, Base64RejectsMalformed) {
+  EXPECT_FALSE(Base64Decode("abc").has_value());
+  EXPECT_FALSE(Base64Decode("!!!!").has_value());
+}
+
+TEST(CodecTest, Sha256MatchesKnownDigest) {
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Sha256Base64("abc"), "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=");
+}
+
+TEST(CodecTest, UuidHasVersion4Shape) {
+  std::string id = NewUuid();
+  ASSERT_EQ(id.size(), 36u);
+  EXPECT_EQ(id[8], '-');
+  EXPECT_EQ(id[14], '4');
+  EXPECT_NE(NewUuid(), id);
+}
+
+TEST(CodecTest, LambdaTimeFormats) {
+  // 2024-12-28T19:04:46.553Z
+  int64_t ms = 1735412686553;
+  EXPECT_EQ(FormatLambdaTime(ms), "2024-12-28T19:04:46.553+0000");
+  EXPECT_EQ(FormatIsoMillis(ms), "2024-12-28T19:04:46.553Z");
+  EXPECT_EQ(FormatLogDate(ms), "2024/12/28");
+}
+
+TEST(CodecTest, ParseIntNeedsWholeString) {
+  EXPECT_EQ(ParseInt("42"), 42);
+  EXPECT_EQ(ParseInt("-7"), -7);
+  EXPECT_FALSE(ParseInt("").has_value());
+  EXPECT_FALSE(ParseInt("4x").has_value());
+  EXPECT_TRUE(EqualsIgnoreCase("Content-Type", "content-type"));
+  EXPECT_FALSE(EqualsIgnoreCase("a", "ab"));
+}
+
+}  // namespace
+}  // namespace thaw

@@ -1,0 +1,59 @@
+#include "invoker/runtime_env.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace thaw::invoker {
+namespace {
+
+std::map<std::string, std::string> AsMap(const std::vector<std::string>& env) {
+  std::map<std::string, std::string> m;
+  for (const auto& kv : env) {
+    size_t eq = kv.find('=');
+    m[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return m;
+}
+
+TEST(RuntimeEnvTest, SetsLambdaVariablesAndKeepsCustomerOnes) {
+  lambda::FunctionConfig c;
+  c.name = "fn";
+  c.runtime = "provided.al2023";
+  c.handler = "bootstrap";
+  c.memory_mb = 256;
+  c.environment = {{"USER_X", "1"}, {"AWS_REGION", "eu-west-1"}, {"_HIDDEN", "no"},
+                   {"TZ", "Europe/Paris"}};
+  RuntimeEnvInputs in{&c, "$LATEST", "2024/01/02/[$LATEST]abc", "127.0.0.1:4000",
+                      "http://127.0.0.1:9001", "/code"};
+  auto env = AsMap(BuildRuntimeEnv(in));
+  EXPECT_EQ(env["AWS_LAMBDA_FUNCTION_NAME"], "fn");
+  EXPECT_EQ(env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"], "256");
+  EXPECT_EQ(env["AWS_LAMBDA_FUNCTION_VERSION"], "$LATEST");
+  EXPECT_EQ(env["AWS_LAMBDA_LOG_GROUP_NAME"], "/aws/lambda/fn");
+  EXPECT_EQ(env["AWS_LAMBDA_LOG_STREAM_NAME"], "2024/01/02/[$LATEST]abc");
+  EXPECT_EQ(env["AWS_LAMBDA_RUNTIME_API"], "127.0.0.1:4000");
+  EXPECT_EQ(env["AWS_ENDPOINT_URL"], "http://127.0.0.1:9001");
+  EXPECT_EQ(env["_HANDLER"], "bootstrap");
+  EXPECT_EQ(env["USER_X"], "1");
+  EXPECT_EQ(env["AWS_REGION"], "us-east-1");  // reserved: the platform wins
+  EXPECT_EQ(env["TZ"], "Europe/Paris");       // unreserved: the customer wins
+  EXPECT_EQ(env.count("_HIDDEN"), 0u);
+  EXPECT_EQ(env.count("AWS_EXECUTION_ENV"), 0u);  // not set for provided runtimes
+  EXPECT_FALSE(env["AWS_ACCESS_KEY_ID"].empty());
+  EXPECT_EQ(env.count("_LAMBDA_SERVER_PORT"), 0u);
+  EXPECT_EQ(env.count("AWS_LAMBDA_MAX_CONCURRENCY"), 0u);
+}
+
+TEST(RuntimeEnvTest, ManagedRuntimesGetExecutionEnv) {
+  lambda::FunctionConfig c;
+  c.name = "py";
+  c.runtime = "python3.12";
+  RuntimeEnvInputs in{&c, "1", "s", "127.0.0.1:1", "http://x", "/code"};
+  auto env = AsMap(BuildRuntimeEnv(in));
+  EXPECT_EQ(env["AWS_EXECUTION_ENV"], "AWS_Lambda_python3.12");
+  EXPECT_EQ(env["AWS_LAMBDA_FUNCTION_VERSION"], "1");
+}
+
+}  // namespace
+}  // namespace thaw::invoker

@@ -1,0 +1,221 @@
+#include "runtime_api/runtime_session.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <future>
+#include <thread>
+
+#include "http/client.h"
+#include "runtime_api/protocol.h"
+
+namespace thaw::runtime_api {
+namespace {
+
+namespace asio = boost::asio;
+
+struct Recorder final : public Listener {
+  void OnRuntimeNext() override { ++nexts; }
+  void OnInvocationResponse(std::string body, std::string) override { responses.push_back(body); }
+  void OnInvocationError(std::string body, std::string type) override {
+    errors.push_back(body);
+    error_types.push_back(type);
+  }
+  void OnResponseTooLarge() override { ++too_large; }
+  void OnInitError(std::string body, std::string type) override {
+    init_errors.push_back(body + "|" + type);
+  }
+  std::atomic<int> nexts{0};
+  std::vector<std::string> responses, errors, error_types, init_errors;
+  int too_large = 0;
+};
+
+class RuntimeSessionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    http::ServerOptions options;
+    options.body_limit = kMaxResponseBytes;
+    auto s = http::Server::Start(io_, options, &session_);
+    ASSERT_TRUE(s.ok());
+    server_ = std::move(*s);
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  void TearDown() override {
+    asio::post(io_, [this] {
+      server_->Stop();
+      session_.Reset();
+    });
+    guard_.reset();
+    io_.stop();
+    thread_.join();
+  }
+  std::unique_ptr<http::Client> NewClient() {
+    return http::Client::Create("127.0.0.1:" + std::to_string(server_->port())).value();
+  }
+  // Runs fn on the loop and waits for it.
+  void OnLoop(std::function<void()> fn) {
+    std::promise<void> p;
+    asio::post(io_, [&] {
+      fn();
+      p.set_value();
+    });
+    p.get_future().wait();
+  }
+  http::Response Post(const std::string& path, const std::string& body,
+                      http::Headers headers = {}) {
+    auto r = NewClient()->Do("POST", path, headers, body);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : http::Response{};
+  }
+  // Starts a /next in the background; the runtime side of an invocation.
+  std::future<StatusOr<http::Response>> Next(http::Client* client) {
+    return std::async(std::launch::async, [client] {
+      return client->Do("GET", kNextPath, {}, "");
+    });
+  }
+  Event MakeEvent(const std::string& id) {
+    Event e;
+    e.request_id = id;
+    e.payload = R"({"k":1})";
+    e.deadline_ms = 1700000000123;
+    e.invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:f";
+    e.trace_id = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
+    return e;
+  }
+
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> guard_ = asio::make_work_guard(io_);
+  Recorder recorder_;
+  RuntimeSession session_{&recorder_, {"f", "$LATEST", "bootstrap"}};
+  std::unique_ptr<http::Server> server_;
+  std::thread thread_;
+};
+
+TEST_F(RuntimeSessionTest, NextWaitsForAnEventAndCarriesEveryHeader) {
+  auto runtime = NewClient();
+  auto next = Next(runtime.get());
+  while (recorder_.nexts == 0) std::this_thread::yield();
+  EXPECT_NE(next.wait_for(std::chrono::milliseconds(30)), std::future_status::ready);
+  OnLoop([&] { session_.Deliver(MakeEvent("id-1")); });
+  auto r = next.get();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, R"({"k":1})");
+  EXPECT_EQ(r->headers.Get(kHeaderRequestId).value_or(""), "id-1");
+  EXPECT_EQ(r->headers.Get(kHeaderDeadlineMs).value_or(""), "1700000000123");
+  EXPECT_EQ(r->headers.Get(kHeaderFunctionArn).value_or(""),
+            "arn:aws:lambda:us-east-1:000000000000:function:f");
+  EXPECT_NE(r->headers.Get(kHeaderTraceId).value_or("").find("Root=1-"), std::string::npos);
+  EXPECT_FALSE(r->headers.Get(kHeaderClientContext).has_value());
+}
+
+TEST_F(RuntimeSessionTest, ResponseStateMachine) {
+  auto runtime = NewClient();
+  auto next = Next(runtime.get());
+  while (recorder_.nexts == 0) std::this_thread::yield();
+  OnLoop([&] { session_.Deliver(MakeEvent("id-2")); });
+  ASSERT_TRUE(next.get().ok());
+
+  auto wrong = Post("/2018-06-01/runtime/invocation/other/response", "{}");
+  EXPECT_EQ(wrong.status, 400);
+  EXPECT_EQ(wrong.body, "{\"errorMessage\":\"Invalid request ID\",\"errorType\":\"InvalidRequestID\"}\n");
+
+  auto ok = Post("/2018-06-01/runtime/invocation/id-2/response", "\"done\"");
+  EXPECT_EQ(ok.status, 202);
+  EXPECT_EQ(ok.body, "{\"status\":\"OK\"}\n");
+  OnLoop([] {});
+  ASSERT_EQ(recorder_.responses.size(), 1u);
+  EXPECT_EQ(recorder_.responses[0], "\"done\"");
+
+  auto twice = Post("/2018-06-01/runtime/invocation/id-2/response", "\"again\"");
+  EXPECT_EQ(twice.status, 403);
+  EXPECT_NE(twice.body.find("InvalidStateTransition"), std::string::npos);
+  auto error_after = Post("/2018-06-01/runtime/invocation/id-2/error", "{}");
+  EXPECT_EQ(error_after.status, 403);
+
+  // The next /next ends the invocation.
+  auto next2 = Next(runtime.get());
+  while (recorder_.nexts < 2) std::this_thread::yield();
+  OnLoop([&] { session_.Deliver(MakeEvent("id-3")); });
+  EXPECT_EQ(next2.get()->headers.Get(kHeaderRequestId).value_or(""), "id-3");
+}
+
+TEST_F(RuntimeSessionTest, ErrorPassesBodyAndType) {
+  auto runtime = NewClient();
+  auto next = Next(runtime.get());
+  while (recorder_.nexts == 0) std::this_thread::yield();
+  OnLoop([&] { session_.Deliver(MakeEvent("id-4")); });
+  ASSERT_TRUE(next.get().ok());
+  http::Headers h;
+  h.Set(kHeaderErrorType, "Runtime.Custom");
+  auto r = Post("/2018-06-01/runtime/invocation/id-4/error", R"({"errorMessage":"x"})", h);
+  EXPECT_EQ(r.status, 202);
+  OnLoop([] {});
+  ASSERT_EQ(recorder_.errors.size(), 1u);
+  EXPECT_EQ(recorder_.errors[0], R"({"errorMessage":"x"})");
+  EXPECT_EQ(recorder_.error_types[0], "Runtime.Custom");
+}
+
+TEST_F(RuntimeSessionTest, OversizedResponseGets413) {
+  auto runtime = NewClient();
+  auto next = Next(runtime.get());
+  while (recorder_.nexts == 0) std::this_thread::yield();
+  OnLoop([&] { session_.Deliver(MakeEvent("id-5")); });
+  ASSERT_TRUE(next.get().ok());
+  auto r = Post("/2018-06-01/runtime/invocation/id-5/response",
+                std::string(kMaxResponseBytes + 1, 'x'));
+  EXPECT_EQ(r.status, 413);
+  EXPECT_NE(r.body.find("Exceeded maximum allowed payload size (6291556 bytes)."),
+            std::string::npos);
+  OnLoop([] {});
+  EXPECT_EQ(recorder_.too_large, 1);
+}
+
+TEST_F(RuntimeSessionTest, InitErrorOnlyBeforeFirstNext) {
+  http::Headers h;
+  h.Set(kHeaderErrorType, "Runtime.ImportModuleError");
+  auto r = Post(kInitErrorPath, R"({"errorMessage":"no module"})", h);
+  EXPECT_EQ(r.status, 202);
+  OnLoop([] {});
+  ASSERT_EQ(recorder_.init_errors.size(), 1u);
+  EXPECT_EQ(recorder_.init_errors[0], R"({"errorMessage":"no module"}|Runtime.ImportModuleError)");
+  auto next = NewClient()->Do("GET", kNextPath, {}, "");
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->status, 403);
+  EXPECT_EQ(Post(kInitErrorPath, "{}").status, 403);
+}
+
+TEST_F(RuntimeSessionTest, ExtensionsRegisterAndReceiveShutdown) {
+  http::Headers h;
+  h.Set(kHeaderExtensionName, "ext");
+  auto reg = Post(kExtensionRegisterPath, R"({"events":["SHUTDOWN"]})", h);
+  ASSERT_EQ(reg.status, 200);
+  EXPECT_EQ(reg.body, R"({"functionName":"f","functionVersion":"$LATEST","handler":"bootstrap"})");
+  std::string id(reg.headers.Get(kHeaderExtensionId).value_or(""));
+  ASSERT_FALSE(id.empty());
+  OnLoop([&] {
+    EXPECT_TRUE(session_.has_extensions());
+    EXPECT_FALSE(session_.only_internal_extensions());
+    session_.SendShutdown("spindown", 42);
+  });
+  http::Headers idh;
+  idh.Set(kHeaderExtensionId, id);
+  auto ev = NewClient()->Do("GET", kExtensionNextPath, idh, "");
+  ASSERT_TRUE(ev.ok());
+  EXPECT_EQ(ev->body, R"({"deadlineMs":42,"eventType":"SHUTDOWN","shutdownReason":"spindown"})");
+  http::Headers bad;
+  bad.Set(kHeaderExtensionId, "nope");
+  EXPECT_EQ(NewClient()->Do("GET", kExtensionNextPath, bad, "")->status, 403);
+  EXPECT_EQ(NewClient()->Do("GET", kExtensionNextPath, {}, "")->status, 403);
+}
+
+TEST_F(RuntimeSessionTest, UnknownRouteIs404) {
+  auto r = NewClient()->Do("GET", "/2018-06-01/nope", {}, "");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 404);
+}
+
+}  // namespace
+}  // namespace thaw::runtime_api

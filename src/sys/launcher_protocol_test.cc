@@ -1,0 +1,37 @@
+#include "sys/launcher_protocol.h"
+
+#include <gtest/gtest.h>
+
+namespace thaw::sys {
+namespace {
+
+TEST(LauncherProtocolTest, SpawnRoundTrip) {
+  SpawnSpec s;
+  s.id = 77;
+  s.path = "/var/task/bootstrap";
+  s.cwd = "/var/task";
+  s.argv = {"/var/task/bootstrap", "arg with space"};
+  s.env = {"A=1", "EMPTY="};
+  std::string wire = EncodeSpawn(s);
+  auto back = DecodeSpawn(wire.data(), wire.size());
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->id, 77u);
+  EXPECT_EQ(back->path, s.path);
+  EXPECT_EQ(back->cwd, s.cwd);
+  EXPECT_EQ(back->argv, s.argv);
+  EXPECT_EQ(back->env, s.env);
+}
+
+TEST(LauncherProtocolTest, TruncatedMessagesAreRejected) {
+  SpawnSpec s;
+  s.path = "/bin/true";
+  s.cwd = "/";
+  s.argv = {"true"};
+  std::string wire = EncodeSpawn(s);
+  for (size_t n = 0; n < wire.size(); ++n) {
+    EXPECT_FALSE(DecodeSpawn(wire.data(), n).has_value()) << "length " << n;
+  }
+}
+
+}  // namespace
+}  // namespace thaw::sys

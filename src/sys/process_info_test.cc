@@ -1,0 +1,57 @@
+#include "sys/process_info.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <vector>
+
+#include "sys/unique_fd.h"
+
+namespace thaw::sys {
+namespace {
+
+TEST(ProcessInfoTest, PeakRssGrowsWithTouchedMemory) {
+  auto before = PeakRssKib(getpid());
+  ASSERT_TRUE(before.ok());
+  std::vector<char> block(64 << 20, 1);
+  for (size_t i = 0; i < block.size(); i += 4096) block[i] = static_cast<char>(i);
+  auto after = PeakRssKib(getpid());
+  ASSERT_TRUE(after.ok());
+  EXPECT_GE(*after, *before + 60 * 1024);
+  EXPECT_FALSE(PeakRssKib(999999999).ok());
+}
+
+TEST(ProcessInfoTest, OwnGroupContainsSelf) {
+  auto members = ProcessGroupMembers(getpgrp());
+  EXPECT_NE(std::find(members.begin(), members.end(), getpid()), members.end());
+}
+
+TEST(ProcessInfoTest, FindsTheOwnerOfALoopbackConnection) {
+  UniqueFd listener(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(listener.get(), 1), 0);
+  socklen_t len = sizeof addr;
+  getsockname(listener.get(), reinterpret_cast<sockaddr*>(&addr), &len);
+  uint16_t server_port = ntohs(addr.sin_port);
+
+  UniqueFd client(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  ASSERT_EQ(connect(client.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  sockaddr_in local{};
+  len = sizeof local;
+  getsockname(client.get(), reinterpret_cast<sockaddr*>(&local), &len);
+
+  auto inode = LoopbackSocketInode("127.0.0.1", ntohs(local.sin_port), server_port);
+  ASSERT_TRUE(inode.ok()) << inode.status().ToString();
+  EXPECT_TRUE(ProcessHoldsSocket(getpid(), *inode));
+  EXPECT_FALSE(ProcessHoldsSocket(getppid(), *inode));
+  EXPECT_FALSE(LoopbackSocketInode("127.0.0.1", 1, server_port).ok());
+}
+
+}  // namespace
+}  // namespace thaw::sys

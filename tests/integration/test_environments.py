@@ -1,0 +1,176 @@
+"""Execution environments: reuse, scale-out, throttling and idle reaping, observed through
+GET /thaw/environments and /proc (reference: shared/reference/lambda-runtime.md 3.6, 3.7).
+"""
+
+import json
+import threading
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import boto_client, create_function
+from invoke_util import (environments, payload_json, pid_alive, request_id, unique, wait_for,
+                         wait_for_log)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _built(examples):
+    return examples
+
+
+def make(lam, prefix, example, **overrides):
+    name = unique(prefix)
+    create_function(lam, name, example, **overrides)
+    return name
+
+
+class Invokes:
+    """Synchronous invokes running in threads; result(i) re-raises a thread's exception."""
+
+    def __init__(self, lam, name, payloads):
+        self.results = [None] * len(payloads)
+        self.threads = [threading.Thread(target=self._run, args=(i, lam, name, p))
+                        for i, p in enumerate(payloads)]
+        for t in self.threads:
+            t.start()
+
+    def _run(self, i, lam, name, payload):
+        try:
+            self.results[i] = lam.invoke(FunctionName=name, Payload=json.dumps(payload).encode())
+        except Exception as e:
+            self.results[i] = e
+
+    def join(self, timeout=10):
+        for t in self.threads:
+            t.join(timeout)
+            assert not t.is_alive(), "invoke did not finish"
+        return self.results
+
+
+def busy(server, name, n, timeout=5):
+    """Waits until `name` has n environments running an invocation; returns them."""
+    def check():
+        envs = [e for e in environments(server, name) if e["state"] == "invoking" and e["requestId"]]
+        return envs if len(envs) >= n else None
+    return wait_for(check, timeout, what=f"{n} busy environments of {name}")
+
+
+def throttle(excinfo):
+    err = excinfo.value.response
+    return (err["ResponseMetadata"]["HTTPStatusCode"], err["Error"]["Code"], err.get("Reason"))
+
+
+def test_warm_reuse(lam, thaw_server):
+    name = make(lam, "warm", "context")
+    first = payload_json(lam.invoke(FunctionName=name, Payload=b"{}"))
+    envs = environments(thaw_server, name)
+    assert len(envs) == 1
+    pid = envs[0]["pid"]
+    assert pid > 0 and pid_alive(pid)
+    assert envs[0]["state"] == "idle"
+    second = payload_json(lam.invoke(FunctionName=name, Payload=b"{}"))
+    assert second["log_stream_name"] == first["log_stream_name"] == envs[0]["logStream"]
+    assert second["request_id"] != first["request_id"]
+    after = environments(thaw_server, name)
+    assert [(e["id"], e["pid"], e["invocations"]) for e in after] == [(envs[0]["id"], pid, 2)]
+
+
+def test_scale_out(lam, thaw_server):
+    name = make(lam, "scale", "sleep")
+    calls = Invokes(lam, name, [{"ms": 1200}] * 3)
+    envs = busy(thaw_server, name, 3)
+    assert len({e["pid"] for e in envs}) == 3
+    assert len({e["logStream"] for e in envs}) == 3
+    assert len({e["runtimeApiPort"] for e in envs}) == 3
+    for resp in calls.join():
+        assert not isinstance(resp, Exception), resp
+        assert "FunctionError" not in resp
+        assert payload_json(resp) == {"slept": 1200}
+    # A later invoke takes a warm environment instead of creating a fourth.
+    assert payload_json(lam.invoke(FunctionName=name, Payload=b'{"ms":1}')) == {"slept": 1}
+    assert len(environments(thaw_server, name)) == 3
+
+
+def test_reserved_concurrency_zero_throttles(lam, thaw_server):
+    name = make(lam, "reserved0", "echo")
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+    for _ in range(2):
+        with pytest.raises(ClientError) as e:
+            lam.invoke(FunctionName=name, Payload=b"{}")
+        assert throttle(e) == (429, "TooManyRequestsException",
+                               "ReservedFunctionConcurrentInvocationLimitExceeded")
+    assert environments(thaw_server, name) == []
+    lam.delete_function_concurrency(FunctionName=name)
+    assert lam.invoke(FunctionName=name, Payload=b'{"ok":1}')["Payload"].read() == b'{"ok":1}'
+
+
+def test_throttled_event_does_not_block_other_functions(lam, logs_client):
+    # Lambda keeps a throttled async event and retries it later; meanwhile other functions'
+    # events run. Then, once the throttle is lifted, the kept event runs too.
+    blocked = make(lam, "async-throttled", "echo")
+    other = make(lam, "async-other", "echo")
+    lam.put_function_concurrency(FunctionName=blocked, ReservedConcurrentExecutions=0)
+    try:
+        held = lam.invoke(FunctionName=blocked, InvocationType="Event", Payload=b'{"n":1}')
+        assert held["StatusCode"] == 202  # accepted (queued), not a 429
+        ran = lam.invoke(FunctionName=other, InvocationType="Event", Payload=b'{"n":2}')
+        assert ran["StatusCode"] == 202
+        rid = request_id(ran)
+        wait_for_log(logs_client, other, lambda t: f"REPORT RequestId: {rid}" in t, timeout=5)
+    finally:
+        lam.delete_function_concurrency(FunctionName=blocked)
+    held_id = request_id(held)
+    wait_for_log(logs_client, blocked, lambda t: f"REPORT RequestId: {held_id}" in t, timeout=5)
+
+
+def test_reserved_concurrency_one(lam, thaw_server):
+    name = make(lam, "reserved1", "sleep")
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
+    try:
+        slow = Invokes(lam, name, [{"ms": 1500}])
+        busy(thaw_server, name, 1)
+        with pytest.raises(ClientError) as e:
+            lam.invoke(FunctionName=name, Payload=b'{"ms":1}')
+        assert throttle(e) == (429, "TooManyRequestsException",
+                               "ReservedFunctionConcurrentInvocationLimitExceeded")
+        assert e.value.response["ResponseMetadata"]["HTTPHeaders"].get("retry-after")
+        [resp] = slow.join()
+        assert not isinstance(resp, Exception), resp
+        assert payload_json(resp) == {"slept": 1500}
+        # The slot is free again once the invocation ended.
+        assert payload_json(lam.invoke(FunctionName=name, Payload=b'{"ms":1}')) == {"slept": 1}
+        assert len(environments(thaw_server, name)) == 1
+    finally:
+        lam.delete_function_concurrency(FunctionName=name)
+
+
+def test_account_concurrency_limit(make_thaw_server, examples):
+    server = make_thaw_server("--account-concurrency", "2")
+    lam = boto_client("lambda", server)
+    name = make(lam, "account", "sleep")
+    slow = Invokes(lam, name, [{"ms": 1500}] * 2)
+    busy(server, name, 2)
+    with pytest.raises(ClientError) as e:
+        lam.invoke(FunctionName=name, Payload=b'{"ms":1}')
+    assert throttle(e) == (429, "TooManyRequestsException", "ConcurrentInvocationLimitExceeded")
+    for resp in slow.join():
+        assert not isinstance(resp, Exception), resp
+        assert payload_json(resp) == {"slept": 1500}
+    assert payload_json(lam.invoke(FunctionName=name, Payload=b'{"ms":1}')) == {"slept": 1}
+
+
+def test_idle_environment_is_reaped(make_thaw_server, examples):
+    server = make_thaw_server("--idle-timeout", "1")
+    lam = boto_client("lambda", server)
+    name = make(lam, "idle", "echo")
+    assert lam.invoke(FunctionName=name, Payload=b'{"a":1}')["Payload"].read() == b'{"a":1}'
+    [env] = environments(server, name)
+    pid = env["pid"]
+    assert pid > 0 and pid_alive(pid)
+    wait_for(lambda: not environments(server, name), 5, interval=0.05,
+             what="the idle environment to be reaped")
+    wait_for(lambda: not pid_alive(pid), 1, what=f"pid {pid} to exit")
+    # A new invoke gets a fresh (cold) environment.
+    assert lam.invoke(FunctionName=name, Payload=b'{"a":2}')["Payload"].read() == b'{"a":2}'
+    [fresh] = environments(server, name)
+    assert fresh["id"] != env["id"] and fresh["pid"] != pid
