@@ -42,8 +42,9 @@ PY
 }
 
 # One go build for all packages: it links them in parallel, much faster than one per package.
-STAGE=build/examples/.go-stage
-rm -rf "$STAGE"
+# A private staging dir, so two builds at once do not trip over each other.
+mkdir -p build/examples
+STAGE=$(mktemp -d build/examples/.go-stage.XXXXXX)
 (cd "$SRC" && CGO_ENABLED=0 GOOS=linux "$GO" build -tags lambda.norpc -trimpath -ldflags=-s \
     -o "$ROOT/$STAGE/" ./...)
 names=()

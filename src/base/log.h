@@ -28,9 +28,15 @@ class LogLine {
   std::ostringstream stream_;
 };
 
+// Turns a streamed LogLine into void so THAW_LOG can be one expression (glog's trick), which
+// keeps `if (x) THAW_LOG(...) << ...;` free of dangling-else surprises.
+struct LogVoidify {
+  void operator&(const LogLine&) {}
+};
+
 }  // namespace thaw
 
-#define THAW_LOG(level, component)                              \
-  if (!::thaw::LogEnabled(::thaw::LogLevel::level)) {           \
-  } else                                                        \
-    ::thaw::LogLine(::thaw::LogLevel::level, component)
+#define THAW_LOG(level, component)                      \
+  !::thaw::LogEnabled(::thaw::LogLevel::level)          \
+      ? (void)0                                         \
+      : ::thaw::LogVoidify() & ::thaw::LogLine(::thaw::LogLevel::level, component)

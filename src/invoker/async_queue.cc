@@ -77,11 +77,13 @@ void AsyncQueue::Enqueue(QueuedEvent event, std::function<void(Status)> stored) 
 
 void AsyncQueue::Pump() {
   if (stopping_) return;
-  while (!ready_.empty()) {
+  // One pass over what is ready now. A throttled event goes to the back for the retry timer
+  // and must not hold up the events behind it: in Lambda one function's throttle does not
+  // stop other functions' async events.
+  for (size_t n = ready_.size(); n > 0 && !ready_.empty() && !stopping_; --n) {
     QueuedEvent event = std::move(ready_.front());
     ready_.pop_front();
     Run(std::move(event));
-    if (retry_armed_) return;  // throttled: wait before trying the rest
   }
 }
 
@@ -111,7 +113,7 @@ void AsyncQueue::Run(QueuedEvent event) {
   }
   // Throttled (or shutting down): Lambda keeps throttled events and retries them with backoff.
   ++event.attempts;
-  ready_.push_front(std::move(event));
+  ready_.push_back(std::move(event));
   if (retry_armed_) return;
   retry_armed_ = true;
   retry_timer_.expires_after(std::chrono::milliseconds(200));

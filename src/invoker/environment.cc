@@ -253,6 +253,7 @@ void Environment::OnSpawned(uint64_t epoch, StatusOr<pid_t> result) {
   }
   if (result.ok()) {
     pid_ = *result;
+    rss_reader_ = sys::PeakRssReader(pid_);
     return;
   }
   const Status& s = result.status();
@@ -406,8 +407,9 @@ void Environment::OnDeadline() {
   EndInvocation("timeout", "");
 }
 
-void Environment::OnProcessExit(pid_t pid, int wait_status) {
+void Environment::OnProcessExit(pid_t pid, int wait_status, int64_t max_rss_kib) {
   if (pid != pid_) return;
+  max_rss_kib_ = std::max(max_rss_kib_, max_rss_kib);
   if (state_ == EnvState::kStopping) {
     DrainOutput();
     pid_ = -1;
@@ -494,6 +496,7 @@ void Environment::ResetProcess() {
   if (!partial_line_.empty()) Log(std::move(partial_line_));
   ++epoch_;
   pid_ = -1;
+  rss_reader_ = sys::PeakRssReader();
   session_.Reset();
   // A fresh endpoint, so nothing the killed process had in flight reaches the next one.
   if (endpoint_) endpoint_->Stop();
@@ -542,7 +545,7 @@ void Environment::Stop(std::function<void()> done) {
 
 void Environment::SampleMemory() {
   if (pid_ <= 0) return;
-  auto kib = sys::PeakRssKib(pid_);
+  auto kib = rss_reader_.Read();
   if (kib.ok() && *kib > max_rss_kib_) max_rss_kib_ = *kib;
 }
 

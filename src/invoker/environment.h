@@ -26,6 +26,7 @@
 #include "invoker/invocation.h"
 #include "lambda/function.h"
 #include "runtime_api/runtime_session.h"
+#include "sys/process_info.h"
 
 namespace thaw::logs {
 class LogStore;
@@ -66,8 +67,8 @@ class Environment final : public runtime_api::Listener {
 
   // Runs `invocation`. Precondition: state() is kCold or kIdle.
   void Invoke(std::unique_ptr<Invocation> invocation);
-  // The launcher reports that `pid` exited.
-  void OnProcessExit(pid_t pid, int wait_status);
+  // The launcher reports that `pid` exited, with its peak RSS.
+  void OnProcessExit(pid_t pid, int wait_status, int64_t max_rss_kib);
   // Ends the environment for good. With extensions registered the runtime gets SIGTERM and the
   // shutdown budget; otherwise SIGKILL at once (as Lambda). `done` runs when it is gone.
   void Stop(std::function<void()> done);
@@ -135,6 +136,7 @@ class Environment final : public runtime_api::Listener {
   std::optional<double> report_init_ms_;  // Init Duration for the first REPORT
   bool first_init_done_ = false;
   int64_t max_rss_kib_ = 0;
+  sys::PeakRssReader rss_reader_;  // of the current process, opened when it starts
   int64_t idle_since_ns_ = 0;
   int64_t invocation_count_ = 0;
   std::string init_error_body_;

@@ -18,7 +18,8 @@ Invoker::Invoker(asio::io_context& io, LauncherClient& launcher, logs::LogStore*
       clock_(clock),
       options_(std::move(options)),
       reap_timer_(io) {
-  launcher_.set_exit_handler([this](pid_t pid, int status) { OnProcessExit(pid, status); });
+  launcher_.set_exit_handler(
+      [this](pid_t pid, int status, int64_t rss) { OnProcessExit(pid, status, rss); });
   ScheduleReap();
 }
 
@@ -132,12 +133,12 @@ void Invoker::RetireFunction(const std::string& name) {
   }
 }
 
-void Invoker::OnProcessExit(pid_t pid, int wait_status) {
+void Invoker::OnProcessExit(pid_t pid, int wait_status, int64_t max_rss_kib) {
   for (auto& [name, versions] : pools_) {
     for (auto& [version, pool] : versions) {
       for (auto& env : pool.envs) {
         if (env->pid() == pid) {
-          env->OnProcessExit(pid, wait_status);
+          env->OnProcessExit(pid, wait_status, max_rss_kib);
           return;
         }
       }

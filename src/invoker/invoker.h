@@ -81,7 +81,7 @@ class Invoker {
 
   void Release(Environment* env);
   void Destroy(Environment* env);
-  void OnProcessExit(pid_t pid, int wait_status);
+  void OnProcessExit(pid_t pid, int wait_status, int64_t max_rss_kib);
   void ScheduleReap();
   void Reap();
   Pool& PoolFor(const std::string& name, const std::string& version);

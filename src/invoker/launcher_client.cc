@@ -150,7 +150,7 @@ class LauncherClient::Impl {
       }
       case LauncherMsg::kExited:
         if (owner_->exit_handler_) {
-          owner_->exit_handler_(static_cast<pid_t>(m.a), static_cast<int>(m.b));
+          owner_->exit_handler_(static_cast<pid_t>(m.a), static_cast<int>(m.b), m.extra);
         }
         return;
       default:

@@ -23,7 +23,8 @@ namespace thaw::invoker {
 class LauncherClient {
  public:
   using SpawnDone = std::function<void(StatusOr<pid_t>)>;
-  using ExitHandler = std::function<void(pid_t pid, int wait_status)>;
+  // `max_rss_kib` is the exited process's peak RSS (wait4's ru_maxrss).
+  using ExitHandler = std::function<void(pid_t pid, int wait_status, int64_t max_rss_kib)>;
 
   // Starts `launcher_path` with the control socket as fd 3.
   static StatusOr<std::unique_ptr<LauncherClient>> Start(boost::asio::io_context& io,

@@ -1,7 +1,8 @@
 #include "lambda/api_error.h"
 
-#include <nlohmann/json.hpp>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "base/log.h"
 #include "http/aws_error.h"
@@ -61,9 +62,9 @@ std::string ConstraintViolation(std::string_view value, std::string_view field,
 }
 
 Status ValidationError(const std::vector<std::string>& violations) {
-  std::string m = std::to_string(violations.size()) +
-                  (violations.size() == 1 ? " validation error detected: "
-                                          : " validation errors detected: ");
+  std::string m =
+      std::to_string(violations.size()) +
+      (violations.size() == 1 ? " validation error detected: " : " validation errors detected: ");
   for (size_t i = 0; i < violations.size(); ++i) {
     if (i > 0) m += "; ";
     m += violations[i];
@@ -77,9 +78,9 @@ Status ValidationError(std::string_view value, std::string_view field,
 }
 
 Status MissingMember(std::string_view field) {
-  return ValidationError(std::vector<std::string>{
-      "Value null at '" + std::string(field) +
-      "' failed to satisfy constraint: Member must not be null"});
+  return ValidationError(
+      std::vector<std::string>{"Value null at '" + std::string(field) +
+                               "' failed to satisfy constraint: Member must not be null"});
 }
 
 Status BadRequestContent(std::string_view detail) {

@@ -28,8 +28,7 @@ std::string ConstraintViolation(std::string_view value, std::string_view field,
                                 std::string_view constraint);
 // Joins violations into "1 validation error detected: ..." / "2 validation errors detected: ...".
 Status ValidationError(const std::vector<std::string>& violations);
-Status ValidationError(std::string_view value, std::string_view field,
-                       std::string_view constraint);
+Status ValidationError(std::string_view value, std::string_view field, std::string_view constraint);
 // "Value null at 'field' failed to satisfy constraint: Member must not be null".
 Status MissingMember(std::string_view field);
 // 400 InvalidRequestContentException: the body is not the JSON the operation takes.

@@ -237,7 +237,8 @@ Status CopyEntry(zip_t* archive, const Entry& e, int fd, const std::string& out,
     if (n == 0) break;
     *left -= n;
     if (*left < 0) return TooBig(limit);
-    THAW_RETURN_IF_ERROR(WriteAll(fd, std::string_view(buffer.data(), static_cast<size_t>(n)), out));
+    THAW_RETURN_IF_ERROR(
+        WriteAll(fd, std::string_view(buffer.data(), static_cast<size_t>(n)), out));
   }
   return Status::Ok();
 }

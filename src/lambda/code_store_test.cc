@@ -111,8 +111,8 @@ TEST_F(CodeStoreTest, RefusesPathTraversal) {
 }
 
 TEST_F(CodeStoreTest, SymlinksAreCreatedLastAndCannotRedirectWrites) {
-  auto ok = store_.Put(MakeZip({{"bootstrap", "#!/bin/sh\n", 0100755},
-                                {"run", "bootstrap", 0120777}}));
+  auto ok =
+      store_.Put(MakeZip({{"bootstrap", "#!/bin/sh\n", 0100755}, {"run", "bootstrap", 0120777}}));
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
   EXPECT_TRUE(S_ISLNK(ModeOf(ok->code_dir + "/run")));
   EXPECT_EQ(fs::read_symlink(ok->code_dir + "/run").string(), "bootstrap");
@@ -131,8 +131,8 @@ TEST_F(CodeStoreTest, EnforcesUnzippedSizeLimit) {
   EXPECT_EQ(stored.status().message(), "Unzipped size must be smaller than 1000 bytes");
   auto fits = small.Put(MakeZip({{"bootstrap", std::string(900, 'a'), 0100755}}));
   EXPECT_TRUE(fits.ok());
-  EXPECT_EQ(std::string("Unzipped size must be smaller than ") +
-                std::to_string(kMaxUnzippedBytes) + " bytes",
+  EXPECT_EQ(std::string("Unzipped size must be smaller than ") + std::to_string(kMaxUnzippedBytes) +
+                " bytes",
             "Unzipped size must be smaller than 262144000 bytes");
 }
 

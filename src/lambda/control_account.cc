@@ -42,8 +42,9 @@ std::vector<std::string> QueryValues(const std::string& query, std::string_view 
 Status CheckTaggable(const std::string& arn) {
   auto ref = ParseFunctionRef(arn);
   if (ref && !ref->qualifier.empty()) {
-    return Status::InvalidArgument("Tags on function aliases and versions are not supported. "
-                                   "Please specify a function ARN.");
+    return Status::InvalidArgument(
+        "Tags on function aliases and versions are not supported. "
+        "Please specify a function ARN.");
   }
   return Status::Ok();
 }

@@ -1,8 +1,9 @@
 #include "lambda/control_api.h"
 
+#include <utility>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <utility>
 
 #include "base/codec.h"
 #include "lambda/api_error.h"
@@ -33,23 +34,23 @@ bool ControlApi::Handle(http::Request& request, http::ResponseWriter& writer) {
   if (request.oversized) {
     // The server dropped the body; nothing for the control thread to do.
     http::Response response = ErrorResponse(Status::ResourceExhausted(
-        "Request must be smaller than " + std::to_string(kMaxCodeRequestBytes) +
-        " bytes for the " + std::string(OpName(route->op)) + " operation"));
+        "Request must be smaller than " + std::to_string(kMaxCodeRequestBytes) + " bytes for the " +
+        std::string(OpName(route->op)) + " operation"));
     response.headers.Set("x-amzn-RequestId", request_id);
     writer.Send(std::move(response));
     return true;
   }
-  boost::asio::post(control_, [this, route = std::move(*route), request = std::move(request),
-                               writer = std::move(writer),
-                               request_id = std::move(request_id)]() mutable {
-    http::Response response = service_.Handle(route, request);
-    response.headers.Set("x-amzn-RequestId", request_id);
-    // The writer is loop-thread only: send from there.
-    boost::asio::post(loop_, [writer = std::move(writer),
-                              response = std::move(response)]() mutable {
-      writer.Send(std::move(response));
-    });
-  });
+  boost::asio::post(
+      control_, [this, route = std::move(*route), request = std::move(request),
+                 writer = std::move(writer), request_id = std::move(request_id)]() mutable {
+        http::Response response = service_.Handle(route, request);
+        response.headers.Set("x-amzn-RequestId", request_id);
+        // The writer is loop-thread only: send from there.
+        boost::asio::post(loop_,
+                          [writer = std::move(writer), response = std::move(response)]() mutable {
+                            writer.Send(std::move(response));
+                          });
+      });
   return true;
 }
 

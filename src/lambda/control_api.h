@@ -26,7 +26,7 @@ namespace thaw::lambda {
 class ControlApi final : public http::Api {
  public:
   struct Options {
-    std::string state_dir;  // code lives in STATE_DIR/code
+    std::string state_dir;             // code lives in STATE_DIR/code
     boost::asio::io_context& loop;     // runs the HTTP front door
     boost::asio::io_context& control;  // one thread; owns `db`
     store::Database& db;               // used only on the control thread

@@ -106,8 +106,8 @@ TEST_F(ControlApiTest, UnknownFunctionIsNotFound) {
   Reply r = Call("GET", "/2015-03-31/functions/nope");
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(r.error_type(), "ResourceNotFoundException");
-  EXPECT_EQ(r.body, json({{"Type", "User"}, {"Message", std::string("Function not found: ") +
-                                                            kArnPrefix + "nope"}}));
+  EXPECT_EQ(r.body, json({{"Type", "User"},
+                          {"Message", std::string("Function not found: ") + kArnPrefix + "nope"}}));
   Reply q = Call("GET", "/2015-03-31/functions/nope/configuration?Qualifier=7");
   EXPECT_EQ(q.message(), std::string("Function not found: ") + kArnPrefix + "nope:7");
   Create("exists");
@@ -160,7 +160,8 @@ TEST_F(ControlApiTest, CreateFunctionValidation) {
                "Please provide a source for function code.");
   b = CreateBody("v");
   b["Code"] = {{"S3Bucket", "b"}, {"S3Key", "k"}};
-  expect_error(b, 400, "InvalidParameterValueException", "thaw takes function code only as ZipFile");
+  expect_error(b, 400, "InvalidParameterValueException",
+               "thaw takes function code only as ZipFile");
   b = CreateBody("v");
   b.erase("Handler");
   expect_error(b, 400, "InvalidParameterValueException",
@@ -229,7 +230,8 @@ TEST_F(ControlApiTest, ListFunctionsPaginates) {
   Reply versions = Call("GET", "/2015-03-31/functions/?FunctionVersion=ALL");
   ASSERT_EQ(versions.body["Functions"].size(), 4u);
   EXPECT_EQ(versions.body["Functions"][0]["Version"], "$LATEST");
-  EXPECT_EQ(versions.body["Functions"][0]["FunctionArn"], std::string(kArnPrefix) + "alpha:$LATEST");
+  EXPECT_EQ(versions.body["Functions"][0]["FunctionArn"],
+            std::string(kArnPrefix) + "alpha:$LATEST");
   EXPECT_EQ(versions.body["Functions"][1]["Version"], "1");
   EXPECT_EQ(versions.body["Functions"][1]["FunctionArn"], std::string(kArnPrefix) + "alpha:1");
   EXPECT_EQ(versions.body["Functions"][2]["FunctionName"], "bravo");
@@ -306,9 +308,9 @@ TEST_F(ControlApiTest, UpdateFunctionCode) {
   EXPECT_TRUE(std::filesystem::exists(entry->latest->code_dir + "/bootstrap"));
   EXPECT_EQ(changed_, std::vector<std::string>{"code"});
 
-  Reply published = Call("PUT", "/2015-03-31/functions/code/code",
-                         json{{"ZipFile", Base64Encode(BootstrapZip("#!/bin/sh\necho v3\n"))},
-                              {"Publish", true}});
+  Reply published = Call(
+      "PUT", "/2015-03-31/functions/code/code",
+      json{{"ZipFile", Base64Encode(BootstrapZip("#!/bin/sh\necho v3\n"))}, {"Publish", true}});
   ASSERT_EQ(published.status, 200);
   EXPECT_EQ(published.body["Version"], "1");
   EXPECT_EQ(published.body["FunctionArn"], std::string(kArnPrefix) + "code:1");
@@ -321,8 +323,8 @@ TEST_F(ControlApiTest, UpdateFunctionCode) {
   EXPECT_EQ(bad.error_type(), "InvalidParameterValueException");
   Reply none = Call("PUT", "/2015-03-31/functions/code/code", json::object());
   EXPECT_EQ(none.message(), "Please provide a source for function code.");
-  Reply huge = Call("PUT", "/2015-03-31/functions/code/code",
-                    std::string(kMaxCodeRequestBytes + 1, ' '));
+  Reply huge =
+      Call("PUT", "/2015-03-31/functions/code/code", std::string(kMaxCodeRequestBytes + 1, ' '));
   EXPECT_EQ(huge.status, 413);
   EXPECT_EQ(huge.message(),
             "Request must be smaller than 70167211 bytes for the UpdateFunctionCode operation");

@@ -128,7 +128,8 @@ class ControlApiTest : public ::testing::Test {
     return Call(method, target, body.dump());
   }
 
-  static nlohmann::json CreateBody(const std::string& name, const std::string& zip = BootstrapZip()) {
+  static nlohmann::json CreateBody(const std::string& name,
+                                   const std::string& zip = BootstrapZip()) {
     return {
         {"FunctionName", name},
         {"Runtime", "provided.al2023"},

@@ -62,8 +62,9 @@ StatusOr<http::Response> ControlService::CreateFunction(const http::Request& req
   THAW_ASSIGN_OR_RETURN(std::string name, ValidateNewFunctionName(*function_name));
   THAW_ASSIGN_OR_RETURN(auto package_type, OptionalString(body, "PackageType"));
   if (package_type && *package_type == "Image") {
-    return Status::InvalidArgument("thaw runs .zip functions only; PackageType Image is not "
-                                   "supported");
+    return Status::InvalidArgument(
+        "thaw runs .zip functions only; PackageType Image is not "
+        "supported");
   }
   if (package_type && *package_type != "Zip") {
     return ValidationError(*package_type, "packageType",
@@ -75,8 +76,9 @@ StatusOr<http::Response> ControlService::CreateFunction(const http::Request& req
   if (code == body.end() || code->is_null()) return MissingMember("code");
   if (!code->is_object()) return BadRequestContent("Code must be an object");
   if (!update.runtime || !update.handler) {
-    return Status::InvalidArgument("Runtime and Handler are mandatory parameters for functions "
-                                   "created with deployment packages.");
+    return Status::InvalidArgument(
+        "Runtime and Handler are mandatory parameters for functions "
+        "created with deployment packages.");
   }
   THAW_ASSIGN_OR_RETURN(auto architecture, ParseArchitectures(body));
   std::map<std::string, std::string> tags;
@@ -208,8 +210,8 @@ StatusOr<http::Response> ControlService::UpdateFunctionCode(const Route& route,
   return JsonResponse(200, RenderConfiguration(shown, ConfigPhase::kUpdating));
 }
 
-StatusOr<http::Response> ControlService::UpdateFunctionConfiguration(
-    const Route& route, const http::Request& request) {
+StatusOr<http::Response> ControlService::UpdateFunctionConfiguration(const Route& route,
+                                                                     const http::Request& request) {
   THAW_ASSIGN_OR_RETURN(json body, ParseJsonObject(request.body));
   THAW_ASSIGN_OR_RETURN(ConfigUpdate update, ParseConfigUpdate(body));
   THAW_ASSIGN_OR_RETURN(auto revision, OptionalString(body, "RevisionId"));
@@ -245,12 +247,14 @@ StatusOr<http::Response> ControlService::DeleteFunction(const Route& route,
     return http::Response{204, {}, {}};
   }
   if (ref.qualifier == kLatest) {
-    return Status::InvalidArgument("$LATEST version cannot be deleted without deleting the "
-                                   "function.");
+    return Status::InvalidArgument(
+        "$LATEST version cannot be deleted without deleting the "
+        "function.");
   }
   if (found->entry.aliases.count(ref.qualifier) > 0) {
-    return Status::InvalidArgument("Deletion of aliases is not supported through "
-                                   "DeleteFunction; call DeleteAlias.");
+    return Status::InvalidArgument(
+        "Deletion of aliases is not supported through "
+        "DeleteFunction; call DeleteAlias.");
   }
   auto number = ParseInt(ref.qualifier);
   if (!number || found->entry.versions.count(*number) == 0) {
@@ -261,8 +265,10 @@ StatusOr<http::Response> ControlService::DeleteFunction(const Route& route,
     if (alias.function_version == ref.qualifier) users += (users.empty() ? "" : ", ") + alias_name;
   }
   if (!users.empty()) {
-    return Status::AlreadyExists("Unable to delete version because the following aliases "
-                                 "reference it: [" + users + "]");
+    return Status::AlreadyExists(
+        "Unable to delete version because the following aliases "
+        "reference it: [" +
+        users + "]");
   }
   FunctionState state = *found;
   state.entry.versions.erase(*number);

@@ -52,9 +52,7 @@ Status CheckRevision(const std::optional<std::string>& given, const std::string&
 }
 
 ControlService::ControlService(ServiceOptions options)
-    : options_(std::move(options)),
-      code_store_(options_.state_dir),
-      function_store_(options_.db) {}
+    : options_(std::move(options)), code_store_(options_.state_dir), function_store_(options_.db) {}
 
 Status ControlService::Start() {
   THAW_RETURN_IF_ERROR(code_store_.Init());
@@ -97,29 +95,52 @@ http::Response ControlService::Handle(const Route& route, const http::Request& r
 StatusOr<http::Response> ControlService::Dispatch(const Route& route,
                                                   const http::Request& request) {
   switch (route.op) {
-    case Op::kCreateFunction: return CreateFunction(request);
-    case Op::kListFunctions: return ListFunctions(request);
-    case Op::kGetFunction: return GetFunction(route, request);
-    case Op::kDeleteFunction: return DeleteFunction(route, request);
-    case Op::kGetFunctionConfiguration: return GetFunctionConfiguration(route, request);
-    case Op::kUpdateFunctionConfiguration: return UpdateFunctionConfiguration(route, request);
-    case Op::kUpdateFunctionCode: return UpdateFunctionCode(route, request);
-    case Op::kPublishVersion: return PublishVersion(route, request);
-    case Op::kListVersionsByFunction: return ListVersionsByFunction(route, request);
-    case Op::kCreateAlias: return CreateAlias(route, request);
-    case Op::kListAliases: return ListAliases(route, request);
-    case Op::kGetAlias: return GetAlias(route);
-    case Op::kUpdateAlias: return UpdateAlias(route, request);
-    case Op::kDeleteAlias: return DeleteAlias(route);
-    case Op::kPutFunctionConcurrency: return PutFunctionConcurrency(route, request);
-    case Op::kGetFunctionConcurrency: return GetFunctionConcurrency(route);
-    case Op::kDeleteFunctionConcurrency: return DeleteFunctionConcurrency(route);
-    case Op::kGetAccountSettings: return GetAccountSettings();
-    case Op::kListTags: return ListTags(route);
-    case Op::kTagResource: return TagResource(route, request);
-    case Op::kUntagResource: return UntagResource(route, request);
-    case Op::kGetCodeZip: return GetCodeZip(route);
-    case Op::kUnknownOperation: break;
+    case Op::kCreateFunction:
+      return CreateFunction(request);
+    case Op::kListFunctions:
+      return ListFunctions(request);
+    case Op::kGetFunction:
+      return GetFunction(route, request);
+    case Op::kDeleteFunction:
+      return DeleteFunction(route, request);
+    case Op::kGetFunctionConfiguration:
+      return GetFunctionConfiguration(route, request);
+    case Op::kUpdateFunctionConfiguration:
+      return UpdateFunctionConfiguration(route, request);
+    case Op::kUpdateFunctionCode:
+      return UpdateFunctionCode(route, request);
+    case Op::kPublishVersion:
+      return PublishVersion(route, request);
+    case Op::kListVersionsByFunction:
+      return ListVersionsByFunction(route, request);
+    case Op::kCreateAlias:
+      return CreateAlias(route, request);
+    case Op::kListAliases:
+      return ListAliases(route, request);
+    case Op::kGetAlias:
+      return GetAlias(route);
+    case Op::kUpdateAlias:
+      return UpdateAlias(route, request);
+    case Op::kDeleteAlias:
+      return DeleteAlias(route);
+    case Op::kPutFunctionConcurrency:
+      return PutFunctionConcurrency(route, request);
+    case Op::kGetFunctionConcurrency:
+      return GetFunctionConcurrency(route);
+    case Op::kDeleteFunctionConcurrency:
+      return DeleteFunctionConcurrency(route);
+    case Op::kGetAccountSettings:
+      return GetAccountSettings();
+    case Op::kListTags:
+      return ListTags(route);
+    case Op::kTagResource:
+      return TagResource(route, request);
+    case Op::kUntagResource:
+      return UntagResource(route, request);
+    case Op::kGetCodeZip:
+      return GetCodeZip(route);
+    case Op::kUnknownOperation:
+      break;
   }
   return http::RestJsonError(405, "UnknownOperationException",
                              "Unknown operation: " + request.method + " " + request.path);

@@ -69,8 +69,7 @@ class ControlService {
 
   // Versions and aliases (control_versions.cc).
   StatusOr<http::Response> PublishVersion(const Route& route, const http::Request& request);
-  StatusOr<http::Response> ListVersionsByFunction(const Route& route,
-                                                  const http::Request& request);
+  StatusOr<http::Response> ListVersionsByFunction(const Route& route, const http::Request& request);
   StatusOr<http::Response> CreateAlias(const Route& route, const http::Request& request);
   StatusOr<http::Response> GetAlias(const Route& route);
   StatusOr<http::Response> ListAliases(const Route& route, const http::Request& request);
@@ -78,8 +77,7 @@ class ControlService {
   StatusOr<http::Response> DeleteAlias(const Route& route);
 
   // Concurrency, account settings, tags and the code download (control_account.cc).
-  StatusOr<http::Response> PutFunctionConcurrency(const Route& route,
-                                                  const http::Request& request);
+  StatusOr<http::Response> PutFunctionConcurrency(const Route& route, const http::Request& request);
   StatusOr<http::Response> GetFunctionConcurrency(const Route& route);
   StatusOr<http::Response> DeleteFunctionConcurrency(const Route& route);
   StatusOr<http::Response> GetAccountSettings();

@@ -39,10 +39,9 @@ StatusOr<http::Response> ControlService::PublishVersion(const Route& route,
   const FunctionConfig& latest = *found->entry.latest;
   THAW_RETURN_IF_ERROR(CheckRevision(revision, latest.revision_id));
   if (code_sha256 && !code_sha256->empty() && *code_sha256 != latest.code_sha256) {
-    return Status::InvalidArgument("CodeSHA256 (" + *code_sha256 +
-                                   ") is different from current CodeSHA256 in $LATEST (" +
-                                   latest.code_sha256 +
-                                   "). Please try again with the CodeSHA256 in $LATEST.");
+    return Status::InvalidArgument(
+        "CodeSHA256 (" + *code_sha256 + ") is different from current CodeSHA256 in $LATEST (" +
+        latest.code_sha256 + "). Please try again with the CodeSHA256 in $LATEST.");
   }
   FunctionState state = *found;
   Publication publication = PrepareVersion(&state, description);

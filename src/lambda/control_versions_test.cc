@@ -14,12 +14,11 @@ using testing::Reply;
 constexpr char kArnPrefix[] = "arn:aws:lambda:us-east-1:000000000000:function:";
 
 TEST_F(ControlApiTest, PublishVersions) {
-  Reply created = Call("POST", "/2015-03-31/functions",
-                       [&] {
-                         json b = CreateBody("ver");
-                         b["Publish"] = true;
-                         return b;
-                       }());
+  Reply created = Call("POST", "/2015-03-31/functions", [&] {
+    json b = CreateBody("ver");
+    b["Publish"] = true;
+    return b;
+  }());
   ASSERT_EQ(created.status, 201);
   EXPECT_EQ(created.body["Version"], "1");
   EXPECT_EQ(created.body["FunctionArn"], std::string(kArnPrefix) + "ver:1");
@@ -30,9 +29,9 @@ TEST_F(ControlApiTest, PublishVersions) {
   EXPECT_EQ(same.body["Version"], "1");
   EXPECT_EQ(same.body["RevisionId"], created.body["RevisionId"]);
 
-  ASSERT_EQ(Call("PUT", "/2015-03-31/functions/ver/configuration", json{{"MemorySize", 256}})
-                .status,
-            200);
+  ASSERT_EQ(
+      Call("PUT", "/2015-03-31/functions/ver/configuration", json{{"MemorySize", 256}}).status,
+      200);
   Reply v2 = Call("POST", "/2015-03-31/functions/ver/versions", json{{"Description", "second"}});
   ASSERT_EQ(v2.status, 201) << v2.raw;
   EXPECT_EQ(v2.body["Version"], "2");
@@ -59,8 +58,8 @@ TEST_F(ControlApiTest, PublishVersions) {
   ASSERT_TRUE(resolved.ok());
   EXPECT_EQ(resolved->config->memory_mb, 256);
 
-  Reply mismatch = Call("POST", "/2015-03-31/functions/ver/versions",
-                        json{{"CodeSha256", "wrong"}});
+  Reply mismatch =
+      Call("POST", "/2015-03-31/functions/ver/versions", json{{"CodeSha256", "wrong"}});
   EXPECT_EQ(mismatch.status, 400);
   EXPECT_EQ(Call("POST", "/2015-03-31/functions/ver/versions", json{{"RevisionId", "old"}}).status,
             412);
@@ -193,14 +192,14 @@ TEST_F(ControlApiTest, ReservedConcurrencyAndAccountSettings) {
                  json{{"ReservedConcurrentExecutions", 500}})
                 .status,
             200);
-  EXPECT_EQ(Call("PUT", "/2017-10-31/functions/a/concurrency",
-                 json{{"ReservedConcurrentExecutions", -1}})
-                .error_type(),
-            "ValidationException");
-  EXPECT_EQ(Call("PUT", "/2017-10-31/functions/zz/concurrency",
-                 json{{"ReservedConcurrentExecutions", 1}})
-                .status,
-            404);
+  EXPECT_EQ(
+      Call("PUT", "/2017-10-31/functions/a/concurrency", json{{"ReservedConcurrentExecutions", -1}})
+          .error_type(),
+      "ValidationException");
+  EXPECT_EQ(
+      Call("PUT", "/2017-10-31/functions/zz/concurrency", json{{"ReservedConcurrentExecutions", 1}})
+          .status,
+      404);
 
   Reply settings = Call("GET", "/2016-08-19/account-settings/");
   ASSERT_EQ(settings.status, 200);
@@ -210,8 +209,7 @@ TEST_F(ControlApiTest, ReservedConcurrencyAndAccountSettings) {
   EXPECT_EQ(settings.body["AccountLimit"]["ConcurrentExecutions"], 1000);
   EXPECT_EQ(settings.body["AccountLimit"]["UnreservedConcurrentExecutions"], 200);
   EXPECT_EQ(settings.body["AccountUsage"]["FunctionCount"], 2);
-  EXPECT_EQ(settings.body["AccountUsage"]["TotalCodeSize"],
-            2 * testing::BootstrapZip().size());
+  EXPECT_EQ(settings.body["AccountUsage"]["TotalCodeSize"], 2 * testing::BootstrapZip().size());
 
   EXPECT_EQ(Call("DELETE", "/2017-10-31/functions/a/concurrency").status, 204);
   EXPECT_EQ(Call("GET", "/2019-09-30/functions/a/concurrency").body, json::object());
@@ -236,9 +234,9 @@ TEST_F(ControlApiTest, Tags) {
   EXPECT_EQ(registry_->Get("tagged")->latest->tags,
             (std::map<std::string, std::string>{{"env", "dev"}}));
   EXPECT_EQ(Call("GET", "/2017-03-31/tags/" + http::PercentEncode(arn + ":1")).status, 400);
-  EXPECT_EQ(Call("GET", "/2017-03-31/tags/" + http::PercentEncode(std::string(kArnPrefix) + "x"))
-                .status,
-            404);
+  EXPECT_EQ(
+      Call("GET", "/2017-03-31/tags/" + http::PercentEncode(std::string(kArnPrefix) + "x")).status,
+      404);
 }
 
 TEST_F(ControlApiTest, RestartReloadsEverything) {
@@ -274,8 +272,7 @@ TEST_F(ControlApiTest, RestartReloadsEverything) {
   Reply after = Call("GET", "/2015-03-31/functions/durable");
   EXPECT_EQ(after.body, before.body);
   // Generations keep growing after a restart.
-  ASSERT_EQ(Call("PUT", "/2015-03-31/functions/durable/configuration", json{{"Timeout", 7}})
-                .status,
+  ASSERT_EQ(Call("PUT", "/2015-03-31/functions/durable/configuration", json{{"Timeout", 7}}).status,
             200);
   EXPECT_GT(registry_->Get("durable")->latest->generation, generation);
 }

@@ -16,16 +16,16 @@ namespace {
 // The Runtime enum of the Lambda API model, deprecated ids included: thaw runs them all as
 // custom runtimes, and old templates still name go1.x.
 constexpr std::array<std::string_view, 49> kRuntimes = {
-    "nodejs",        "nodejs4.3",     "nodejs6.10",     "nodejs8.10",    "nodejs10.x",
-    "nodejs12.x",    "nodejs14.x",    "nodejs16.x",     "nodejs18.x",    "nodejs20.x",
-    "nodejs22.x",    "nodejs24.x",    "java8",          "java8.al2",     "java11",
-    "java17",        "java21",        "java25",         "python2.7",     "python3.6",
-    "python3.7",     "python3.8",     "python3.9",      "python3.10",    "python3.11",
-    "python3.12",    "python3.13",    "python3.14",     "dotnetcore1.0", "dotnetcore2.0",
-    "dotnetcore2.1", "dotnetcore3.1", "dotnet6",        "dotnet8",       "dotnet10",
-    "nodejs4.3-edge", "go1.x",        "ruby2.5",        "ruby2.7",       "ruby3.2",
-    "ruby3.3",       "ruby3.4",       "provided",       "provided.al2",  "provided.al2023",
-    "java8.al2023",  "java11.al2023", "java17.al2023",  "java21.al2023",
+    "nodejs",         "nodejs4.3",     "nodejs6.10",    "nodejs8.10",    "nodejs10.x",
+    "nodejs12.x",     "nodejs14.x",    "nodejs16.x",    "nodejs18.x",    "nodejs20.x",
+    "nodejs22.x",     "nodejs24.x",    "java8",         "java8.al2",     "java11",
+    "java17",         "java21",        "java25",        "python2.7",     "python3.6",
+    "python3.7",      "python3.8",     "python3.9",     "python3.10",    "python3.11",
+    "python3.12",     "python3.13",    "python3.14",    "dotnetcore1.0", "dotnetcore2.0",
+    "dotnetcore2.1",  "dotnetcore3.1", "dotnet6",       "dotnet8",       "dotnet10",
+    "nodejs4.3-edge", "go1.x",         "ruby2.5",       "ruby2.7",       "ruby3.2",
+    "ruby3.3",        "ruby3.4",       "provided",      "provided.al2",  "provided.al2023",
+    "java8.al2023",   "java11.al2023", "java17.al2023", "java21.al2023",
 };
 
 // Variables the runtime environment sets itself; AWS refuses them in Environment.
@@ -105,13 +105,15 @@ StatusOr<std::vector<std::pair<std::string, std::string>>> ParseEnvironment(cons
     return Status::InvalidArgument(
         "Lambda was unable to configure your environment variables because the environment "
         "variables you have provided contains reserved keys that are currently not supported "
-        "for modification. Reserved keys used in this request: " + list);
+        "for modification. Reserved keys used in this request: " +
+        list);
   }
   std::string measured = vars->dump();
   if (measured.size() > kMaxEnvironmentBytes) {
     return Status::InvalidArgument(
         "Lambda was unable to configure your environment variables because the environment "
-        "variables you have provided exceeded the 4KB limit. String measured: " + measured);
+        "variables you have provided exceeded the 4KB limit. String measured: " +
+        measured);
   }
   return out;
 }
@@ -194,8 +196,8 @@ StatusOr<ConfigUpdate> ParseConfigUpdate(const json& body) {
   }
   if (u.handler) {
     if (u.handler->size() > 128) {
-      violations.push_back(ConstraintViolation(*u.handler, "handler",
-                                               "Member must have length less than or equal to 128"));
+      violations.push_back(ConstraintViolation(
+          *u.handler, "handler", "Member must have length less than or equal to 128"));
     } else if (!std::regex_match(*u.handler, kHandler)) {
       violations.push_back(ConstraintViolation(
           *u.handler, "handler", "Member must satisfy regular expression pattern: [^\\s]+"));
@@ -209,9 +211,9 @@ StatusOr<ConfigUpdate> ParseConfigUpdate(const json& body) {
   if (u.memory_mb) CheckRange(*u.memory_mb, 128, 10240, "memorySize", &violations);
   if (u.ephemeral_mb) CheckRange(*u.ephemeral_mb, 512, 10240, "ephemeralStorage.size", &violations);
   if (u.tracing_mode && *u.tracing_mode != "Active" && *u.tracing_mode != "PassThrough") {
-    violations.push_back(ConstraintViolation(
-        *u.tracing_mode, "tracingConfig.mode",
-        "Member must satisfy enum value set: [Active, PassThrough]"));
+    violations.push_back(
+        ConstraintViolation(*u.tracing_mode, "tracingConfig.mode",
+                            "Member must satisfy enum value set: [Active, PassThrough]"));
   }
   if (!violations.empty()) return ValidationError(violations);
   // Not a model constraint: AWS checks the runtime separately and answers
@@ -219,8 +221,8 @@ StatusOr<ConfigUpdate> ParseConfigUpdate(const json& body) {
   if (u.runtime && !IsKnownRuntime(*u.runtime)) {
     return Status::InvalidArgument("Value " + *u.runtime +
                                    " at 'runtime' failed to satisfy constraint: Member must "
-                                   "satisfy enum value set: [" + RuntimeList() +
-                                   "] or be a valid ARN");
+                                   "satisfy enum value set: [" +
+                                   RuntimeList() + "] or be a valid ARN");
   }
   return u;
 }

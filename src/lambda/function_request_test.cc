@@ -49,8 +49,9 @@ TEST(FunctionRequestTest, ReportsConstraintViolationsLikeAws) {
   EXPECT_TRUE(ErrorOf({{"TracingConfig", {{"Mode", "On"}}}}).find("[Active, PassThrough]") !=
               std::string::npos);
   std::string runtime = ErrorOf({{"Runtime", "cobol85"}});
-  EXPECT_TRUE(runtime.starts_with("Value cobol85 at 'runtime' failed to satisfy constraint: "
-                                  "Member must satisfy enum value set: [nodejs,"))
+  EXPECT_TRUE(
+      runtime.starts_with("Value cobol85 at 'runtime' failed to satisfy constraint: "
+                          "Member must satisfy enum value set: [nodejs,"))
       << runtime;
   EXPECT_TRUE(runtime.ends_with("] or be a valid ARN"));
   EXPECT_TRUE(ErrorOf({{"Timeout", "3"}}).starts_with("Could not parse request body into json"));

@@ -1,7 +1,8 @@
 #include "lambda/function_store.h"
 
-#include <nlohmann/json.hpp>
 #include <utility>
+
+#include <nlohmann/json.hpp>
 
 #include "base/codec.h"
 
@@ -154,7 +155,8 @@ StatusOr<std::vector<StoredFunction>> FunctionStore::LoadAll() {
     out[index[name]].entry.latest = std::make_shared<const FunctionConfig>(std::move(config));
   }
   {
-    THAW_ASSIGN_OR_RETURN(auto st, db_.Prepare("SELECT name, version, config FROM lambda_versions"));
+    THAW_ASSIGN_OR_RETURN(auto st,
+                          db_.Prepare("SELECT name, version, config FROM lambda_versions"));
     for (;;) {
       THAW_ASSIGN_OR_RETURN(bool row, st.Step());
       if (!row) break;
@@ -181,9 +183,9 @@ StatusOr<std::vector<StoredFunction>> FunctionStore::LoadAll() {
 }
 
 Status FunctionStore::PutLatest(const FunctionConfig& latest) {
-  THAW_ASSIGN_OR_RETURN(auto st, db_.Prepare(
-                                     "INSERT INTO lambda_functions (name, config) VALUES (?1, ?2) "
-                                     "ON CONFLICT(name) DO UPDATE SET config = excluded.config"));
+  THAW_ASSIGN_OR_RETURN(auto st,
+                        db_.Prepare("INSERT INTO lambda_functions (name, config) VALUES (?1, ?2) "
+                                    "ON CONFLICT(name) DO UPDATE SET config = excluded.config"));
   st.Bind(1, latest.name).Bind(2, ConfigToStorage(latest));
   return st.Run();
 }
@@ -198,15 +200,15 @@ Status FunctionStore::PutVersion(const FunctionConfig& version) {
 }
 
 Status FunctionStore::DeleteVersion(const std::string& name, int64_t version) {
-  THAW_ASSIGN_OR_RETURN(auto st,
-                        db_.Prepare("DELETE FROM lambda_versions WHERE name = ?1 AND version = ?2"));
+  THAW_ASSIGN_OR_RETURN(
+      auto st, db_.Prepare("DELETE FROM lambda_versions WHERE name = ?1 AND version = ?2"));
   st.Bind(1, name).Bind(2, version);
   return st.Run();
 }
 
 Status FunctionStore::SetLastVersion(const std::string& name, int64_t last_version) {
-  THAW_ASSIGN_OR_RETURN(auto st,
-                        db_.Prepare("UPDATE lambda_functions SET last_version = ?2 WHERE name = ?1"));
+  THAW_ASSIGN_OR_RETURN(
+      auto st, db_.Prepare("UPDATE lambda_functions SET last_version = ?2 WHERE name = ?1"));
   st.Bind(1, name).Bind(2, last_version);
   return st.Run();
 }
@@ -235,8 +237,8 @@ Status FunctionStore::SetTags(const std::string& name,
   THAW_ASSIGN_OR_RETURN(auto clear, db_.Prepare("DELETE FROM lambda_tags WHERE name = ?1"));
   clear.Bind(1, name);
   THAW_RETURN_IF_ERROR(clear.Run());
-  THAW_ASSIGN_OR_RETURN(auto insert,
-                        db_.Prepare("INSERT INTO lambda_tags (name, key, value) VALUES (?1, ?2, ?3)"));
+  THAW_ASSIGN_OR_RETURN(
+      auto insert, db_.Prepare("INSERT INTO lambda_tags (name, key, value) VALUES (?1, ?2, ?3)"));
   for (const auto& [k, v] : tags) {
     insert.Bind(1, name).Bind(2, k).Bind(3, v);
     THAW_RETURN_IF_ERROR(insert.Run());
@@ -247,7 +249,8 @@ Status FunctionStore::SetTags(const std::string& name,
 Status FunctionStore::SetReservedConcurrency(const std::string& name,
                                              std::optional<int64_t> reserved) {
   THAW_ASSIGN_OR_RETURN(
-      auto st, db_.Prepare("UPDATE lambda_functions SET reserved_concurrency = ?2 WHERE name = ?1"));
+      auto st,
+      db_.Prepare("UPDATE lambda_functions SET reserved_concurrency = ?2 WHERE name = ?1"));
   st.Bind(1, name);
   if (reserved) {
     st.Bind(2, *reserved);

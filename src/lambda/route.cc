@@ -81,7 +81,8 @@ std::optional<Route> MatchRoute(std::string_view method, std::string_view path) 
       !s[2].empty() && s[3] == "concurrency") {
     // GetFunctionConcurrency lives under 2019-09-30, Put/Delete under 2017-10-31; accept either
     // date for every method, since the date only tells which API release added the route.
-    Route r = Pick(method, Op::kGetFunctionConcurrency, kNone, Op::kPutFunctionConcurrency, Op::kDeleteFunctionConcurrency);
+    Route r = Pick(method, Op::kGetFunctionConcurrency, kNone, Op::kPutFunctionConcurrency,
+                   Op::kDeleteFunctionConcurrency);
     r.function_name = std::string(s[2]);
     return r;
   }
@@ -104,29 +105,52 @@ std::optional<Route> MatchRoute(std::string_view method, std::string_view path) 
 
 std::string_view OpName(Op op) {
   switch (op) {
-    case Op::kCreateFunction: return "CreateFunction";
-    case Op::kListFunctions: return "ListFunctions";
-    case Op::kGetFunction: return "GetFunction";
-    case Op::kDeleteFunction: return "DeleteFunction";
-    case Op::kGetFunctionConfiguration: return "GetFunctionConfiguration";
-    case Op::kUpdateFunctionConfiguration: return "UpdateFunctionConfiguration";
-    case Op::kUpdateFunctionCode: return "UpdateFunctionCode";
-    case Op::kPublishVersion: return "PublishVersion";
-    case Op::kListVersionsByFunction: return "ListVersionsByFunction";
-    case Op::kCreateAlias: return "CreateAlias";
-    case Op::kListAliases: return "ListAliases";
-    case Op::kGetAlias: return "GetAlias";
-    case Op::kUpdateAlias: return "UpdateAlias";
-    case Op::kDeleteAlias: return "DeleteAlias";
-    case Op::kPutFunctionConcurrency: return "PutFunctionConcurrency";
-    case Op::kGetFunctionConcurrency: return "GetFunctionConcurrency";
-    case Op::kDeleteFunctionConcurrency: return "DeleteFunctionConcurrency";
-    case Op::kGetAccountSettings: return "GetAccountSettings";
-    case Op::kListTags: return "ListTags";
-    case Op::kTagResource: return "TagResource";
-    case Op::kUntagResource: return "UntagResource";
-    case Op::kGetCodeZip: return "GetCodeZip";
-    case Op::kUnknownOperation: return "UnknownOperation";
+    case Op::kCreateFunction:
+      return "CreateFunction";
+    case Op::kListFunctions:
+      return "ListFunctions";
+    case Op::kGetFunction:
+      return "GetFunction";
+    case Op::kDeleteFunction:
+      return "DeleteFunction";
+    case Op::kGetFunctionConfiguration:
+      return "GetFunctionConfiguration";
+    case Op::kUpdateFunctionConfiguration:
+      return "UpdateFunctionConfiguration";
+    case Op::kUpdateFunctionCode:
+      return "UpdateFunctionCode";
+    case Op::kPublishVersion:
+      return "PublishVersion";
+    case Op::kListVersionsByFunction:
+      return "ListVersionsByFunction";
+    case Op::kCreateAlias:
+      return "CreateAlias";
+    case Op::kListAliases:
+      return "ListAliases";
+    case Op::kGetAlias:
+      return "GetAlias";
+    case Op::kUpdateAlias:
+      return "UpdateAlias";
+    case Op::kDeleteAlias:
+      return "DeleteAlias";
+    case Op::kPutFunctionConcurrency:
+      return "PutFunctionConcurrency";
+    case Op::kGetFunctionConcurrency:
+      return "GetFunctionConcurrency";
+    case Op::kDeleteFunctionConcurrency:
+      return "DeleteFunctionConcurrency";
+    case Op::kGetAccountSettings:
+      return "GetAccountSettings";
+    case Op::kListTags:
+      return "ListTags";
+    case Op::kTagResource:
+      return "TagResource";
+    case Op::kUntagResource:
+      return "UntagResource";
+    case Op::kGetCodeZip:
+      return "GetCodeZip";
+    case Op::kUnknownOperation:
+      return "UnknownOperation";
   }
   return "UnknownOperation";
 }

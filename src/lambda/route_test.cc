@@ -17,8 +17,7 @@ TEST(RouteTest, MapsControlPlanePaths) {
   EXPECT_EQ(OpOf("GET", "/2015-03-31/functions/f"), Op::kGetFunction);
   EXPECT_EQ(OpOf("DELETE", "/2015-03-31/functions/f"), Op::kDeleteFunction);
   EXPECT_EQ(OpOf("GET", "/2015-03-31/functions/f/configuration"), Op::kGetFunctionConfiguration);
-  EXPECT_EQ(OpOf("PUT", "/2015-03-31/functions/f/configuration"),
-            Op::kUpdateFunctionConfiguration);
+  EXPECT_EQ(OpOf("PUT", "/2015-03-31/functions/f/configuration"), Op::kUpdateFunctionConfiguration);
   EXPECT_EQ(OpOf("PUT", "/2015-03-31/functions/f/code"), Op::kUpdateFunctionCode);
   EXPECT_EQ(OpOf("POST", "/2015-03-31/functions/f/versions"), Op::kPublishVersion);
   EXPECT_EQ(OpOf("GET", "/2015-03-31/functions/f/versions"), Op::kListVersionsByFunction);
@@ -27,8 +26,7 @@ TEST(RouteTest, MapsControlPlanePaths) {
   EXPECT_EQ(OpOf("PUT", "/2015-03-31/functions/f/aliases/live"), Op::kUpdateAlias);
   EXPECT_EQ(OpOf("PUT", "/2017-10-31/functions/f/concurrency"), Op::kPutFunctionConcurrency);
   EXPECT_EQ(OpOf("GET", "/2019-09-30/functions/f/concurrency"), Op::kGetFunctionConcurrency);
-  EXPECT_EQ(OpOf("DELETE", "/2017-10-31/functions/f/concurrency"),
-            Op::kDeleteFunctionConcurrency);
+  EXPECT_EQ(OpOf("DELETE", "/2017-10-31/functions/f/concurrency"), Op::kDeleteFunctionConcurrency);
   EXPECT_EQ(OpOf("GET", "/2016-08-19/account-settings/"), Op::kGetAccountSettings);
   EXPECT_EQ(OpOf("POST", "/2017-03-31/tags/arn:aws:lambda:us-east-1:000000000000:function:f"),
             Op::kTagResource);

@@ -38,8 +38,8 @@ class TempDir {
 
 struct ZipEntry {
   std::string name;
-  std::string data;      // file content, or the target of a symlink
-  uint32_t mode = 0;     // full st_mode (S_IFREG | 0755); 0 writes DOS attributes instead
+  std::string data;   // file content, or the target of a symlink
+  uint32_t mode = 0;  // full st_mode (S_IFREG | 0755); 0 writes DOS attributes instead
 };
 
 // Builds a zip in memory. Names are stored verbatim (libzip does not sanitise them), which is

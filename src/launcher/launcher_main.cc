@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -29,8 +30,8 @@ using thaw::sys::LauncherMsg;
 constexpr int kControlFd = 3;
 std::set<pid_t> g_groups;  // process groups we started and that may still have members
 
-void Send(LauncherMsg type, uint64_t id, int64_t a, int64_t b) {
-  FixedMsg m{static_cast<uint32_t>(type), 0, id, a, b};
+void Send(LauncherMsg type, uint64_t id, int64_t a, int64_t b, uint32_t extra = 0) {
+  FixedMsg m{static_cast<uint32_t>(type), extra, id, a, b};
   while (send(kControlFd, &m, sizeof m, MSG_NOSIGNAL) < 0 && errno == EINTR) {
   }
 }
@@ -113,9 +114,11 @@ void HandleSpawn(const char* data, size_t len, int out_fd) {
 void ReapChildren() {
   for (;;) {
     int status = 0;
-    pid_t pid = waitpid(-1, &status, WNOHANG);
+    // wait4's rusage is the only memory figure left once a process is gone (a crash in init).
+    rusage usage{};
+    pid_t pid = wait4(-1, &status, WNOHANG, &usage);
     if (pid <= 0) return;
-    Send(LauncherMsg::kExited, 0, pid, status);
+    Send(LauncherMsg::kExited, 0, pid, status, static_cast<uint32_t>(usage.ru_maxrss));
   }
 }
 

@@ -86,6 +86,8 @@ bool LogsApi::Handle(http::Request& request, http::ResponseWriter& writer) {
     return reply_now(
         http::JsonRpcError(503, "ServiceUnavailableException", "The log store is stopped"));
   }
+  // Parking the writer after queueing is safe: the answer is posted to this very thread, so
+  // it cannot run before Handle returns.
   waiting_->emplace(id, std::move(writer));
   return true;
 }

@@ -20,7 +20,7 @@ enum class LauncherMsg : uint32_t {
   kShutdown = 3,     // server -> launcher: SIGKILL every process group it started, then exit
   kSpawned = 101,    // launcher -> server: id, pid
   kSpawnFailed = 102,  // launcher -> server: id, errno (exec never happened)
-  kExited = 103,     // launcher -> server: pid, wait status
+  kExited = 103,     // launcher -> server: pid, wait status, peak RSS (KiB) from wait4
 };
 
 struct SpawnSpec {
@@ -97,7 +97,7 @@ inline std::optional<SpawnSpec> DecodeSpawn(const char* data, size_t len) {
 // Kill and the replies are fixed-size records.
 struct FixedMsg {
   uint32_t type;
-  uint32_t pad;
+  uint32_t extra;  // kExited: the process's ru_maxrss in KiB
   uint64_t id;
   int64_t a;
   int64_t b;

@@ -13,6 +13,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
+#include <string_view>
 #include <sstream>
 
 #include "base/codec.h"
@@ -35,6 +37,49 @@ StatusOr<int64_t> PeakRssKib(pid_t pid) {
     }
   }
   return Status::NotFound("no VmHWM for process " + std::to_string(pid));
+}
+
+namespace {
+// "VmHWM:	    1536 kB" somewhere in /proc/PID/status.
+std::optional<int64_t> ParseVmHwm(std::string_view text) {
+  size_t at = text.find("VmHWM:");
+  if (at == std::string_view::npos) return std::nullopt;
+  size_t i = at + 6;
+  while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+  size_t end = i;
+  while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
+  return ParseInt(text.substr(i, end - i));
+}
+}  // namespace
+
+PeakRssReader::PeakRssReader(pid_t pid) {
+  std::string path = "/proc/" + std::to_string(pid) + "/status";
+  fd_ = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+}
+
+PeakRssReader::PeakRssReader(PeakRssReader&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+
+PeakRssReader& PeakRssReader::operator=(PeakRssReader&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) close(fd_);
+    fd_ = other.fd_;
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+PeakRssReader::~PeakRssReader() {
+  if (fd_ >= 0) close(fd_);
+}
+
+StatusOr<int64_t> PeakRssReader::Read() const {
+  if (fd_ < 0) return Status::NotFound("process status not open");
+  char buf[4096];
+  ssize_t n = pread(fd_, buf, sizeof buf, 0);
+  if (n <= 0) return Status::NotFound("process is gone");
+  auto kib = ParseVmHwm(std::string_view(buf, static_cast<size_t>(n)));
+  if (!kib) return Status::NotFound("no VmHWM");
+  return *kib;
 }
 
 StatusOr<int64_t> CpuTimeNanos(pid_t pid) {

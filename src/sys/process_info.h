@@ -15,6 +15,24 @@ namespace thaw::sys {
 // Peak resident set size (VmHWM) of one process, in KiB.
 StatusOr<int64_t> PeakRssKib(pid_t pid);
 
+// Reads one process's VmHWM repeatedly through a descriptor kept open, so each sample is one
+// pread(2) instead of open/read/close. Thread-compatible.
+class PeakRssReader {
+ public:
+  PeakRssReader() = default;
+  explicit PeakRssReader(pid_t pid);
+  bool valid() const { return fd_ >= 0; }
+  StatusOr<int64_t> Read() const;  // KiB
+  PeakRssReader(PeakRssReader&& other) noexcept;
+  PeakRssReader& operator=(PeakRssReader&& other) noexcept;
+  PeakRssReader(const PeakRssReader&) = delete;
+  PeakRssReader& operator=(const PeakRssReader&) = delete;
+  ~PeakRssReader();
+
+ private:
+  int fd_ = -1;
+};
+
 // User+system CPU time of one process (its threads included, children excluded), in ns.
 StatusOr<int64_t> CpuTimeNanos(pid_t pid);
 

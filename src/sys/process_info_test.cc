@@ -24,6 +24,17 @@ TEST(ProcessInfoTest, PeakRssGrowsWithTouchedMemory) {
   EXPECT_FALSE(PeakRssKib(999999999).ok());
 }
 
+TEST(ProcessInfoTest, PeakRssReaderMatchesOneShotRead) {
+  PeakRssReader reader(getpid());
+  ASSERT_TRUE(reader.valid());
+  auto a = reader.Read();
+  ASSERT_TRUE(a.ok());
+  auto b = PeakRssKib(getpid());
+  ASSERT_TRUE(b.ok());
+  EXPECT_NEAR(static_cast<double>(*a), static_cast<double>(*b), 1024);
+  EXPECT_FALSE(PeakRssReader(999999999).valid());
+}
+
 TEST(ProcessInfoTest, OwnGroupContainsSelf) {
   auto members = ProcessGroupMembers(getpgrp());
   EXPECT_NE(std::find(members.begin(), members.end(), getpid()), members.end());

@@ -69,6 +69,16 @@ def busy_environment(server, function, timeout=5):
     return wait_for(find, timeout, what=f"a busy environment of {function}")
 
 
+def wait_idle(server, function, timeout=5):
+    """Waits until every environment of `function` is idle. A caller has its response as soon
+    as the runtime posts it, but the environment stays busy until the runtime's next /next; an
+    invoke sent in between gets another environment (or a 429), in Lambda as here."""
+    def check():
+        envs = environments(server, function)
+        return envs if envs and all(e["state"] == "idle" for e in envs) else None
+    return wait_for(check, timeout, what=f"the environments of {function} to be idle")
+
+
 def pid_alive(pid):
     """True while `pid` exists and is not a zombie."""
     try:

@@ -3,14 +3,18 @@ GET /thaw/environments and /proc (reference: shared/reference/lambda-runtime.md 
 """
 
 import json
+import os
+import re
+import signal
 import threading
+import time
 
 import pytest
 from botocore.exceptions import ClientError
 
 from conftest import boto_client, create_function
-from invoke_util import (environments, payload_json, pid_alive, request_id, unique, wait_for,
-                         wait_for_log)
+from invoke_util import (REPORT_RE, environments, payload_json, pid_alive, request_id, tail,
+                         unique, wait_for, wait_for_log, wait_idle)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -67,7 +71,7 @@ def test_warm_reuse(lam, thaw_server):
     assert len(envs) == 1
     pid = envs[0]["pid"]
     assert pid > 0 and pid_alive(pid)
-    assert envs[0]["state"] == "idle"
+    wait_idle(thaw_server, name)
     second = payload_json(lam.invoke(FunctionName=name, Payload=b"{}"))
     assert second["log_stream_name"] == first["log_stream_name"] == envs[0]["logStream"]
     assert second["request_id"] != first["request_id"]
@@ -87,6 +91,7 @@ def test_scale_out(lam, thaw_server):
         assert "FunctionError" not in resp
         assert payload_json(resp) == {"slept": 1200}
     # A later invoke takes a warm environment instead of creating a fourth.
+    wait_idle(thaw_server, name)
     assert payload_json(lam.invoke(FunctionName=name, Payload=b'{"ms":1}')) == {"slept": 1}
     assert len(environments(thaw_server, name)) == 3
 
@@ -137,7 +142,8 @@ def test_reserved_concurrency_one(lam, thaw_server):
         [resp] = slow.join()
         assert not isinstance(resp, Exception), resp
         assert payload_json(resp) == {"slept": 1500}
-        # The slot is free again once the invocation ended.
+        # The slot is free again once the invocation ended (at the runtime's next /next).
+        wait_idle(thaw_server, name)
         assert payload_json(lam.invoke(FunctionName=name, Payload=b'{"ms":1}')) == {"slept": 1}
         assert len(environments(thaw_server, name)) == 1
     finally:
@@ -156,6 +162,7 @@ def test_account_concurrency_limit(make_thaw_server, examples):
     for resp in slow.join():
         assert not isinstance(resp, Exception), resp
         assert payload_json(resp) == {"slept": 1500}
+    wait_idle(server, name)
     assert payload_json(lam.invoke(FunctionName=name, Payload=b'{"ms":1}')) == {"slept": 1}
 
 
@@ -174,3 +181,49 @@ def test_idle_environment_is_reaped(make_thaw_server, examples):
     assert lam.invoke(FunctionName=name, Payload=b'{"a":2}')["Payload"].read() == b'{"a":2}'
     [fresh] = environments(server, name)
     assert fresh["id"] != env["id"] and fresh["pid"] != pid
+
+
+def test_killed_idle_environment_recovers(lam, thaw_server):
+    # A runtime that dies while idle (here: SIGKILL from outside) is re-initialized by the
+    # next invoke in the same environment, which then succeeds.
+    name = make(lam, "killed", "echo")
+    assert lam.invoke(FunctionName=name, Payload=b'{"n":1}')["Payload"].read() == b'{"n":1}'
+    [env] = wait_idle(thaw_server, name)
+    os.kill(env["pid"], signal.SIGKILL)
+    wait_for(lambda: environments(thaw_server, name)[0]["pid"] <= 0, 3,
+             what="the server to notice the dead runtime")
+    resp = lam.invoke(FunctionName=name, Payload=b'{"n":2}')
+    assert "FunctionError" not in resp
+    assert resp["Payload"].read() == b'{"n":2}'
+    [after] = environments(thaw_server, name)
+    assert after["id"] == env["id"] and after["pid"] > 0 and after["pid"] != env["pid"]
+    assert pid_alive(after["pid"])
+
+
+def test_suppressed_init_counts_against_timeout(lam, thaw_server):
+    # Cold init has its own 10 s limit, so an init slower than the function timeout is fine the
+    # first time. After a reset, init re-runs inside the invoke and counts against the function
+    # timeout: if it is too slow, every invoke times out ("doom loop", reference 3.1).
+    name = make(lam, "slowinit", "rawruntime", Timeout=1,
+                Environment={"Variables": {"RAW_MODE": "echo", "INIT_MS": "1300"}})
+    start = time.monotonic()
+    resp = lam.invoke(FunctionName=name, Payload=b'{"cold":1}', LogType="Tail")
+    assert time.monotonic() - start >= 1.3
+    assert "FunctionError" not in resp
+    assert resp["Payload"].read() == b'{"cold":1}'
+    m = re.fullmatch(REPORT_RE.format(rid=request_id(resp)), tail(resp).splitlines()[-1])
+    assert m and m["status"] is None
+    assert float(m["init"]) >= 1300 and float(m["duration"]) < 1000
+
+    [env] = wait_idle(thaw_server, name)
+    os.kill(env["pid"], signal.SIGKILL)  # a reset
+    wait_for(lambda: environments(thaw_server, name)[0]["pid"] <= 0, 3,
+             what="the server to notice the dead runtime")
+    for _ in range(2):
+        start = time.monotonic()
+        resp = lam.invoke(FunctionName=name, Payload=b'{"warm":1}')
+        assert 0.9 <= time.monotonic() - start < 1.3 + 0.5
+        rid = request_id(resp)
+        assert payload_json(resp) == {
+            "errorType": "Sandbox.Timedout",
+            "errorMessage": f"RequestId: {rid} Error: Task timed out after 1.00 seconds"}

@@ -15,7 +15,6 @@ import subprocess
 import time
 import urllib.request
 import zipfile
-from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
@@ -309,6 +308,20 @@ def test_panic_example_log_in_order(lam, logs_client, examples):
     ])
 
 
+def test_report_max_memory_used_after_crash(lam, logs_client, examples):
+    """AWS reports the environment's peak memory on every REPORT, never 0, crashes included."""
+    name = fname("panicmem")
+    create_function(lam, name, "panic")
+    request_id, _, resp = invoke(lam, name, {})
+    assert resp["FunctionError"] == "Unhandled"
+    events = wait_for_report(logs_client, name, request_id)
+    report = next(e["message"] for e in events
+                  if e["message"].startswith(f"REPORT RequestId: {request_id}"))
+    assert "\tStatus: error\tError Type: Runtime.ExitError" in report
+    used = int(re.search(r"Max Memory Used: (\d+) MB", report).group(1))
+    assert used >= 1, report
+
+
 GOROUTINE_PANIC = """\
 // A panic in a goroutine: aws-lambda-go cannot recover it, so the Go runtime prints the
 // multi-line goroutine trace to stderr and exits 2.
@@ -340,7 +353,7 @@ func main() {
 
 
 @pytest.fixture(scope="module")
-def goroutine_panic_zip(tmp_path_factory):
+def goroutine_panic_zip(tmp_path_factory, examples):
     go = shutil.which("go") or "/usr/local/go/bin/go"
     if not os.access(go, os.X_OK):
         pytest.fail("no Go toolchain")

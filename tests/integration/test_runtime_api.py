@@ -19,8 +19,8 @@ import time
 import pytest
 
 from conftest import create_function
-from invoke_util import (busy_environment, environments, payload_json, request_id, tail,
-                         unique, wait_for_log)
+from invoke_util import (busy_environment, environments, payload_json, pid_alive, request_id,
+                         tail, unique, wait_for, wait_for_log, wait_idle)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -152,16 +152,22 @@ def test_response_for_wrong_request_id(lam):
         assert out[key]["status"] == 400, out
         assert json.loads(out[key]["body"]) == {"errorMessage": "Invalid request ID",
                                                 "errorType": "InvalidRequestID"}
-    # The wrong post did not end the invocation: the correct one after it was delivered.
+    # /init/error is allowed only before the first /next.
+    assert out["init_error"]["status"] == 403, out
+    body = json.loads(out["init_error"]["body"])
+    assert body["errorType"] == "InvalidStateTransition"
+    assert body["errorMessage"].startswith("State transition from Running to InitError")
+    # The wrong posts did not end the invocation: the correct one after them was delivered.
     second = lam.invoke(FunctionName=name, Payload=b"{}")
     assert payload_json(second)["bad_id"]["status"] == 400
 
 
-def test_response_twice(lam):
+def test_response_twice(lam, thaw_server):
     name = raw(lam, "twice")
     first = lam.invoke(FunctionName=name, Payload=b"{}")
     assert "FunctionError" not in first
     assert payload_json(first) == {"n": 1, "late": None}
+    wait_idle(thaw_server, name)  # the extra posts happen after the caller got its answer
     second = lam.invoke(FunctionName=name, Payload=b"{}")
     out = payload_json(second)
     assert out["n"] == 2  # same process, so the extra posts did not break the environment
@@ -173,6 +179,30 @@ def test_response_twice(lam):
         body = json.loads(late[verb]["body"])
         assert body["errorType"] == "InvalidStateTransition"
         assert body["errorMessage"].startswith(f"State transition from ResponseSent to {target}")
+
+
+def test_invocation_ends_at_next_not_at_response(lam, thaw_server, logs_client):
+    # The caller gets the response as soon as it is posted; the invoke phase (Duration, END,
+    # REPORT, the environment being busy) lasts until the runtime calls /next again.
+    name = raw(lam, "linger")
+    start = time.monotonic()
+    resp = lam.invoke(FunctionName=name, Payload=b'{"ms":1500}')
+    elapsed = time.monotonic() - start
+    assert resp["Payload"].read() == b'"answered"'
+    assert elapsed < 1.0, elapsed
+    rid = request_id(resp)
+    [env] = environments(thaw_server, name)
+    assert (env["state"], env["requestId"]) == ("invoking", rid)
+    # Meanwhile another invoke needs another environment.
+    other = lam.invoke(FunctionName=name, Payload=b'{"ms":0}')
+    assert other["Payload"].read() == b'"answered"'
+    assert len(environments(thaw_server, name)) == 2
+    text = wait_for_log(logs_client, name, lambda t: f"REPORT RequestId: {rid}" in t)
+    lines = text.splitlines()
+    report = next(line for line in lines if line.startswith(f"REPORT RequestId: {rid}"))
+    duration = float(re.search(r"\tDuration: (\d+\.\d\d) ms", report)[1])
+    assert 1500 <= duration < 3000, report
+    assert lines.index("done lingering") < lines.index(f"END RequestId: {rid}")
 
 
 def test_error_body_passed_through(lam):
@@ -259,5 +289,7 @@ def test_sigterm_internal_extension(lam, thaw_server, logs_client):
     # environment by changing the configuration, and the handler's line appears.
     lam.update_function_configuration(FunctionName=name, Description="retire")
     text = wait_for_log(logs_client, name, lambda t: "SIGTERM received" in t)
-    assert "WARNING" not in text
-    assert env["logStream"]
+    assert "Failed to register internal extension" not in text
+    # ... and then it is gone (SIGKILL at the end of the 500 ms budget, as it does not exit).
+    wait_for(lambda: not pid_alive(env["pid"]), 3, what="the retired runtime to exit")
+    assert all(e["id"] != env["id"] for e in environments(thaw_server, name))

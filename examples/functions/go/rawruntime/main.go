@@ -3,11 +3,15 @@
 //
 //	echo       posts the event body back unchanged (byte for byte, with its Content-Type)
 //	headers    answers with the /next response headers as JSON
-//	badid      posts /response for a wrong request id, then answers {"bad_id": <what it got>}
+//	badid      posts /response for a wrong request id and /init/error mid-invoke, then answers
+//	           {"bad_id": ..., "early": ..., "init_error": ...} with what they got
+//	linger     posts /response, then works on for event.ms milliseconds before calling /next
 //	twice      posts /response twice, then /error; the next invoke's answer reports the extra posts
 //	error      posts /error with Lambda-Runtime-Function-Error-Type and a custom body
 //	initerror  posts /init/error (then tries /next) and exits 1
 //	exit0      exits 0 at once, before ever calling /next
+//
+// $INIT_MS, if set, makes init (before the first /next) take that many milliseconds.
 package main
 
 import (
@@ -17,6 +21,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
+	"time"
 )
 
 var base = "http://" + os.Getenv("AWS_LAMBDA_RUNTIME_API") + "/2018-06-01/runtime"
@@ -53,6 +59,9 @@ func mustJSON(v interface{}) []byte {
 
 func main() {
 	mode := os.Getenv("RAW_MODE")
+	if ms, err := strconv.Atoi(os.Getenv("INIT_MS")); err == nil {
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+	}
 	switch mode {
 	case "exit0":
 		os.Exit(0)
@@ -63,7 +72,7 @@ func main() {
 			map[string]string{"Lambda-Runtime-Function-Error-Type": "Runtime.ConfigError"})
 		fmt.Printf("init/error answered %d %s\n", r.Status, r.Body)
 		os.Exit(1)
-	case "echo", "headers", "badid", "twice", "error":
+	case "echo", "headers", "badid", "twice", "error", "linger":
 	default:
 		fmt.Fprintf(os.Stderr, "unknown RAW_MODE %q\n", mode)
 		os.Exit(2)
@@ -93,7 +102,9 @@ func main() {
 			post(id, "response", mustJSON(map[string]interface{}{"headers": out, "event": string(event)}), nil)
 		case "badid":
 			bad := post(id+"x", "response", []byte(`"wrong"`), nil)
-			post(id, "response", mustJSON(map[string]reply{"bad_id": bad, "early": early}), nil)
+			initErr, _, _ := do("POST", base+"/init/error", []byte(`{"errorMessage":"late init"}`), nil)
+			post(id, "response", mustJSON(map[string]reply{"bad_id": bad, "early": early,
+				"init_error": initErr}), nil)
 		case "twice":
 			first := post(id, "response", mustJSON(map[string]interface{}{"n": n, "late": late}), nil)
 			late = map[string]reply{
@@ -101,6 +112,13 @@ func main() {
 				"second": post(id, "response", []byte(`"second"`), nil),
 				"error":  post(id, "error", []byte(`{"errorMessage":"late","errorType":"Late"}`), nil),
 			}
+		case "linger":
+			var e struct{ Ms int }
+			json.Unmarshal(event, &e)
+			post(id, "response", []byte(`"answered"`), nil)
+			fmt.Println("lingering")
+			time.Sleep(time.Duration(e.Ms) * time.Millisecond)
+			fmt.Println("done lingering")
 		case "error":
 			post(id, "error", []byte(`{"errorMessage":"custom failure","errorType":"MyError","stackTrace":["a","b"]}`),
 				map[string]string{"Lambda-Runtime-Function-Error-Type": "Function.MyError",
