@@ -1,14 +1,15 @@
 #include "base/codec.h"
 
-#include <gtest/gtest.h>
-
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace thaw {
 namespace {
 
 TEST(CodecTest, Base64RoundTrip) {
-  for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
+  for (const std::string& s :
+       std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
     auto decoded = Base64Decode(Base64Encode(s));
     ASSERT_TRUE(decoded.has_value());
     EXPECT_EQ(*decoded, s);

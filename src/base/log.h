@@ -36,7 +36,7 @@ struct LogVoidify {
 
 }  // namespace thaw
 
-#define THAW_LOG(level, component)                      \
-  !::thaw::LogEnabled(::thaw::LogLevel::level)          \
-      ? (void)0                                         \
+#define THAW_LOG(level, component)             \
+  !::thaw::LogEnabled(::thaw::LogLevel::level) \
+      ? (void)0                                \
       : ::thaw::LogVoidify() & ::thaw::LogLine(::thaw::LogLevel::level, component)

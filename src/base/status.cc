@@ -7,17 +7,28 @@ namespace thaw {
 
 std::string_view StatusCodeName(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return "OK";
-    case StatusCode::kInvalidArgument: return "InvalidArgument";
-    case StatusCode::kNotFound: return "NotFound";
-    case StatusCode::kAlreadyExists: return "AlreadyExists";
-    case StatusCode::kFailedPrecondition: return "FailedPrecondition";
-    case StatusCode::kResourceExhausted: return "ResourceExhausted";
-    case StatusCode::kUnavailable: return "Unavailable";
-    case StatusCode::kDeadlineExceeded: return "DeadlineExceeded";
-    case StatusCode::kPermissionDenied: return "PermissionDenied";
-    case StatusCode::kIoError: return "IoError";
-    case StatusCode::kInternal: return "Internal";
+    case StatusCode::kOk:
+      return "OK";
+    case StatusCode::kInvalidArgument:
+      return "InvalidArgument";
+    case StatusCode::kNotFound:
+      return "NotFound";
+    case StatusCode::kAlreadyExists:
+      return "AlreadyExists";
+    case StatusCode::kFailedPrecondition:
+      return "FailedPrecondition";
+    case StatusCode::kResourceExhausted:
+      return "ResourceExhausted";
+    case StatusCode::kUnavailable:
+      return "Unavailable";
+    case StatusCode::kDeadlineExceeded:
+      return "DeadlineExceeded";
+    case StatusCode::kPermissionDenied:
+      return "PermissionDenied";
+    case StatusCode::kIoError:
+      return "IoError";
+    case StatusCode::kInternal:
+      return "Internal";
   }
   return "Unknown";
 }
@@ -39,12 +50,17 @@ Status ErrnoStatus(std::string_view call, std::string_view object, int err) {
   msg += ": ";
   msg += std::strerror(err);
   switch (err) {
-    case ENOENT: return Status::NotFound(std::move(msg));
-    case EEXIST: return Status::AlreadyExists(std::move(msg));
+    case ENOENT:
+      return Status::NotFound(std::move(msg));
+    case EEXIST:
+      return Status::AlreadyExists(std::move(msg));
     case EACCES:
-    case EPERM: return Status::PermissionDenied(std::move(msg));
-    case EINVAL: return Status::InvalidArgument(std::move(msg));
-    default: return Status::IoError(std::move(msg));
+    case EPERM:
+      return Status::PermissionDenied(std::move(msg));
+    case EINVAL:
+      return Status::InvalidArgument(std::move(msg));
+    default:
+      return Status::IoError(std::move(msg));
   }
 }
 

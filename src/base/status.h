@@ -32,7 +32,9 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return {}; }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
   static Status FailedPrecondition(std::string m) {
@@ -92,9 +94,9 @@ class [[nodiscard]] StatusOr {
 #define THAW_CONCAT_INNER(a, b) a##b
 #define THAW_CONCAT(a, b) THAW_CONCAT_INNER(a, b)
 
-#define THAW_RETURN_IF_ERROR(expr)      \
-  do {                                  \
-    ::thaw::Status thaw_status_ = (expr); \
+#define THAW_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::thaw::Status thaw_status_ = (expr);        \
     if (!thaw_status_.ok()) return thaw_status_; \
   } while (0)
 

@@ -1,6 +1,7 @@
 #include "base/status.h"
 
 #include <errno.h>
+
 #include <gtest/gtest.h>
 
 namespace thaw {

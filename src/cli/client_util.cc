@@ -242,8 +242,8 @@ void ReportError(CommandContext& ctx, std::string_view command, const Status& st
 StatusOr<std::unique_ptr<http::Client>> Connect(const std::string& endpoint) {
   auto client = http::Client::Create(endpoint);
   if (!client.ok()) {
-    return Status::InvalidArgument("bad --endpoint '" + endpoint + "': " +
-                                   client.status().message() + " (expected http://HOST:PORT)");
+    return Status::InvalidArgument("bad --endpoint (or THAW_ENDPOINT): " +
+                                   client.status().message());
   }
   return std::move(client).value();
 }
@@ -311,15 +311,14 @@ StatusOr<EnvVars> ParseEnvFlags(const std::vector<std::string>& flags) {
       return Status::InvalidArgument("--env '" + flag + "' is not KEY=VALUE");
     }
     std::string key = flag.substr(0, eq);
-    bool valid = !key.empty() && !(key[0] >= '0' && key[0] <= '9');
-    for (char c : key) {
-      valid = valid && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                        (c >= '0' && c <= '9') || c == '_');
-    }
+    // Lambda's rule for variable names: [a-zA-Z]([a-zA-Z0-9_])+
+    auto Letter = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); };
+    bool valid = key.size() >= 2 && Letter(key[0]);
+    for (char c : key) valid = valid && (Letter(c) || (c >= '0' && c <= '9') || c == '_');
     if (!valid) {
       return Status::InvalidArgument("--env '" + flag +
-                                     "': the key must be letters, digits and '_', not starting "
-                                     "with a digit");
+                                     "': Lambda needs a key of 2 or more letters, digits and '_' "
+                                     "that starts with a letter");
     }
     vars.emplace_back(std::move(key), flag.substr(eq + 1));
   }

@@ -97,8 +97,8 @@ std::string DumpJson(const nlohmann::json& value, int indent = -1);
 
 // ---- Arguments -------------------------------------------------------------------------------
 
-// "K=V" flags in order; V may contain '=' and be empty. InvalidArgument for a missing '=', an
-// empty key, or a key that is not [A-Za-z_][A-Za-z0-9_]*.
+// "K=V" flags in order; V may contain '=' and be empty. InvalidArgument for a missing '=' or a
+// key Lambda would refuse (its pattern is [a-zA-Z]([a-zA-Z0-9_])+).
 StatusOr<EnvVars> ParseEnvFlags(const std::vector<std::string>& flags);
 
 // Lambda's rule for a bare function name: 1-64 of [A-Za-z0-9_-].

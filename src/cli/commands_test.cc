@@ -321,7 +321,7 @@ TEST_F(DeployCommandTest, CreatesFunctionNamedAfterDirectory) {
                        R"("State":"Pending"})"));
   lambda_.On("GET", "/2015-03-31/functions/hello/configuration",
              Json(200, R"({"State":"Active","LastUpdateStatus":"Successful"})"));
-  RunResult r = Run({"deploy", dir_, "--memory", "256", "--env", "A=1", "--env", "B=2"});
+  RunResult r = Run({"deploy", dir_, "--memory", "256", "--env", "AA=1", "--env", "BB=2"});
   ASSERT_EQ(r.exit_code, kExitOk) << r.err;
   EXPECT_EQ(r.out, "deployed hello (created): CodeSha256=sha= CodeSize=99 Version=$LATEST\n");
   std::vector<http::Request> requests = lambda_.requests();
@@ -331,7 +331,7 @@ TEST_F(DeployCommandTest, CreatesFunctionNamedAfterDirectory) {
   json create = json::parse(requests[1].body, nullptr, false);
   ASSERT_TRUE(create.is_object());
   EXPECT_EQ(create["MemorySize"], 256);
-  EXPECT_EQ(create["Environment"]["Variables"], json({{"A", "1"}, {"B", "2"}}));
+  EXPECT_EQ(create["Environment"]["Variables"], json({{"AA", "1"}, {"BB", "2"}}));
   std::optional<std::string> zip = Base64Decode(create["Code"]["ZipFile"].get<std::string>());
   ASSERT_TRUE(zip.has_value());
   EXPECT_EQ(zip->substr(0, 2), "PK");

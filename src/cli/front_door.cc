@@ -11,8 +11,9 @@ void FrontDoor::Handle(http::Request request, http::ResponseWriter writer) {
   }
   http::Response r;
   if (request.headers.Get("X-Amz-Target")) {
-    r = http::JsonRpcError(400, "UnknownOperationException",
-                           "Unknown operation " + std::string(*request.headers.Get("X-Amz-Target")));
+    r = http::JsonRpcError(
+        400, "UnknownOperationException",
+        "Unknown operation " + std::string(*request.headers.Get("X-Amz-Target")));
   } else {
     r = http::RestJsonError(404, "UnknownOperationException",
                             "Unknown operation: " + request.method + " " + request.path);

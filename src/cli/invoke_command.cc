@@ -26,12 +26,13 @@ struct InvokeFlags {
 };
 
 // Adds a hint to the errors a user can act on.
-Status WithHint(const Status& status, const std::string& name) {
-  if (status.code() == StatusCode::kNotFound) {
-    return Status(status.code(), status.message() + "; deploy it with `thaw deploy DIR --name " +
-                                     name + "` or see `thaw functions`");
-  }
-  return status;
+Status WithHint(const Status& status, const InvokeFlags& flags) {
+  if (status.code() != StatusCode::kNotFound) return status;
+  std::string hint =
+      flags.qualifier.empty()
+          ? "; deploy it with `thaw deploy DIR --name " + flags.name + "` or see `thaw functions`"
+          : "; `thaw deploy DIR --name " + flags.name + " --publish` publishes numbered versions";
+  return Status(status.code(), status.message() + hint);
 }
 
 void RunInvoke(CommandContext& ctx, const InvokeFlags& flags) {
@@ -56,7 +57,7 @@ void RunInvoke(CommandContext& ctx, const InvokeFlags& flags) {
            headers, /*timeout_ms=*/0);
   if (!response.ok()) return ReportError(ctx, kCommand, response.status());
   if (Status status = ResponseStatus(*response); !status.ok()) {
-    return ReportError(ctx, kCommand, WithHint(status, flags.name));
+    return ReportError(ctx, kCommand, WithHint(status, flags));
   }
 
   if (auto log = response->headers.Get("X-Amz-Log-Result"); log && !log->empty()) {

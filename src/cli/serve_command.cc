@@ -6,13 +6,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <filesystem>
-#include <iostream>
-#include <thread>
 
 #include "base/clock.h"
 #include "base/codec.h"
@@ -82,8 +83,8 @@ int RunServer(const ServeFlags& flags) {
   std::error_code ec;
   std::filesystem::create_directories(flags.state_dir, ec);
   if (ec) {
-    std::cerr << "thaw serve: cannot create state dir " << flags.state_dir << ": "
-              << ec.message() << "\n";
+    std::cerr << "thaw serve: cannot create state dir " << flags.state_dir << ": " << ec.message()
+              << "\n";
     return kExitFailure;
   }
   std::string state_dir = std::filesystem::absolute(flags.state_dir).lexically_normal().string();
@@ -121,13 +122,11 @@ int RunServer(const ServeFlags& flags) {
       "http://" + listen->first + ":" + std::to_string(listen->second);
   invoker::Invoker invoker(loop, **launcher, log_store->get(), registry, clock, invoker_options);
 
-  lambda::ControlApi control_api({state_dir, loop, control, **state_db, registry, clock,
-                                  flags.account_concurrency, 100,
-                                  [&loop, &invoker](const std::string& name) {
-                                    asio::post(loop, [&invoker, name] {
-                                      invoker.RetireFunction(name);
-                                    });
-                                  }});
+  lambda::ControlApi control_api(
+      {state_dir, loop, control, **state_db, registry, clock, flags.account_concurrency, 100,
+       [&loop, &invoker](const std::string& name) {
+         asio::post(loop, [&invoker, name] { invoker.RetireFunction(name); });
+       }});
   if (Status s = control_api.Start(); !s.ok()) return fail(s);
   invoker::AsyncQueue queue(loop, control, **events_db, invoker, registry);
   if (Status s = queue.Open(); !s.ok()) return fail(s);
@@ -176,8 +175,9 @@ int RunServer(const ServeFlags& flags) {
 
 void AddServeCommand(CLI::App& app, CommandContext& ctx) {
   auto flags = std::make_shared<ServeFlags>();
-  CLI::App* cmd = app.add_subcommand("serve", "Run the thaw server (Lambda, Runtime and "
-                                              "CloudWatch Logs APIs) until Ctrl-C or SIGTERM");
+  CLI::App* cmd = app.add_subcommand("serve",
+                                     "Run the thaw server (Lambda, Runtime and "
+                                     "CloudWatch Logs APIs) until Ctrl-C or SIGTERM");
   cmd->add_option("--listen", flags->listen, "HOST:PORT to listen on (loopback by default)")
       ->capture_default_str();
   cmd->add_option("--state-dir", flags->state_dir, "Where functions, code and logs are kept")

@@ -1,7 +1,8 @@
 #include "http/aws_error.h"
 
-#include <nlohmann/json.hpp>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 namespace thaw::http {
 

@@ -1,13 +1,14 @@
 // One of the two translation units that include Boost.Beast (the other is server.cc).
 #include "http/client.h"
 
+#include <chrono>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <chrono>
 
 namespace thaw::http {
 
@@ -36,8 +37,8 @@ class ClientImpl final : public Client {
       stream_.reset();
       // A kept-alive connection the server closed: retry once on a new one.
       if (fresh || ec == beast::error::timeout) {
-        return Status::Unavailable("HTTP " + method + " " + target + " to " + host_ + ":" +
-                                   port_ + ": " + ec.message());
+        return Status::Unavailable("HTTP " + method + " " + target + " to " + host_ + ":" + port_ +
+                                   ": " + ec.message());
       }
     }
     return Status::Unavailable("HTTP request failed twice");
@@ -87,8 +88,7 @@ class ClientImpl final : public Client {
         ec = wec;
         return;
       }
-      bhttp::async_read(*stream_, buffer, parser,
-                        [&](beast::error_code rec, size_t) { ec = rec; });
+      bhttp::async_read(*stream_, buffer, parser, [&](beast::error_code rec, size_t) { ec = rec; });
     });
     io_.restart();
     io_.run();

@@ -1,13 +1,14 @@
 // One of the two translation units that include Boost.Beast (the other is client.cc).
 #include "http/server.h"
 
+#include <array>
+#include <list>
+#include <optional>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
-#include <array>
-#include <list>
-#include <optional>
 
 #include "base/log.h"
 
@@ -27,7 +28,9 @@ namespace detail {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, Handler* handler, uint64_t body_limit, ConnectionInfo info)
-      : socket_(std::move(socket)), handler_(handler), body_limit_(body_limit),
+      : socket_(std::move(socket)),
+        handler_(handler),
+        body_limit_(body_limit),
         info_(std::move(info)) {}
 
   void Start() { ReadHeader(); }
@@ -60,10 +63,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(kHeaderLimit);
     parser_->body_limit(body_limit_);
-    bhttp::async_read_header(socket_, buffer_, *parser_,
-                             [self = shared_from_this()](beast::error_code ec, size_t) {
-                               self->OnHeader(ec);
-                             });
+    bhttp::async_read_header(
+        socket_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -83,10 +85,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadBody() {
-    bhttp::async_read(socket_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
-                        self->OnBody(ec);
-                      });
+    bhttp::async_read(
+        socket_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
   }
 
   void OnReadError(beast::error_code ec) {
@@ -104,8 +105,8 @@ class Session : public std::enable_shared_from_this<Session> {
     // Malformed HTTP: answer 400 and drop the connection.
     close_after_ = true;
     keep_alive_ = false;
-    Send(Response::Json(400, R"({"Type":"User","Message":"Malformed HTTP request: )" +
-                                 ec.message() + "\"}"));
+    Send(Response::Json(
+        400, R"({"Type":"User","Message":"Malformed HTTP request: )" + ec.message() + "\"}"));
   }
 
   void OnBody(beast::error_code ec) {
@@ -256,7 +257,7 @@ class ServerImpl final : public Server {
       return;
     }
     auto session = std::make_shared<detail::Session>(std::move(socket), handler_,
-                                                      options_.body_limit, std::move(info));
+                                                     options_.body_limit, std::move(info));
     // Prune closed sessions now and then so the list stays small.
     if (sessions_.size() > 64) sessions_.remove_if([](auto& w) { return w.expired(); });
     sessions_.push_back(session);

@@ -1,16 +1,17 @@
 #include "http/server.h"
 
 #include <arpa/inet.h>
-#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <future>
+#include <thread>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <future>
-#include <thread>
+#include <gtest/gtest.h>
 
 #include "http/client.h"
 
@@ -141,9 +142,9 @@ TEST_F(ServerTest, ChunkedBodyWithTrailers) {
 
 TEST_F(ServerTest, ExpectContinueIsHonoured) {
   Start();
-  std::string reply = Raw(
-      "POST /e HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\n"
-      "Connection: close\r\n\r\nok");
+  std::string reply =
+      Raw("POST /e HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\n"
+          "Connection: close\r\n\r\nok");
   EXPECT_EQ(reply.rfind("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200", 0), 0u) << reply;
 }
 

@@ -19,11 +19,11 @@ AsyncQueue::AsyncQueue(asio::io_context& loop, asio::io_context& store, store::D
       retry_timer_(loop) {}
 
 Status AsyncQueue::Open() {
-  THAW_RETURN_IF_ERROR(db_.Exec(
-      "CREATE TABLE IF NOT EXISTS async_events ("
-      " id INTEGER PRIMARY KEY AUTOINCREMENT, request_id TEXT NOT NULL,"
-      " function_name TEXT NOT NULL, qualifier TEXT NOT NULL, payload BLOB NOT NULL,"
-      " trace_id TEXT NOT NULL, received_ms INTEGER NOT NULL)"));
+  THAW_RETURN_IF_ERROR(
+      db_.Exec("CREATE TABLE IF NOT EXISTS async_events ("
+               " id INTEGER PRIMARY KEY AUTOINCREMENT, request_id TEXT NOT NULL,"
+               " function_name TEXT NOT NULL, qualifier TEXT NOT NULL, payload BLOB NOT NULL,"
+               " trace_id TEXT NOT NULL, received_ms INTEGER NOT NULL)"));
   THAW_ASSIGN_OR_RETURN(
       auto stmt, db_.Prepare("SELECT id, request_id, function_name, qualifier, payload, trace_id,"
                              " received_ms FROM async_events ORDER BY id"));
@@ -65,13 +65,13 @@ void AsyncQueue::Enqueue(QueuedEvent event, std::function<void(Status)> stored) 
       status = stmt->Run();
       if (status.ok()) event.id = db_.LastInsertId();
     }
-    asio::post(loop_, [this, status, event = std::move(event),
-                       stored = std::move(stored)]() mutable {
-      stored(status);
-      if (!status.ok()) return;
-      ready_.push_back(std::move(event));
-      Pump();
-    });
+    asio::post(loop_,
+               [this, status, event = std::move(event), stored = std::move(stored)]() mutable {
+                 stored(status);
+                 if (!status.ok()) return;
+                 ready_.push_back(std::move(event));
+                 Pump();
+               });
   });
 }
 
@@ -100,13 +100,13 @@ void AsyncQueue::Run(QueuedEvent event) {
   ev.payload = event.payload;
   ev.trace_id = event.trace_id;
   int64_t id = event.id;
-  Status s = invoker_.Invoke(*resolved, std::move(ev), /*want_tail=*/false,
-                             [this, id](InvokeResult) {
-                               --in_flight_;
-                               if (stopping_) return;
-                               Remove(id);
-                               Pump();
-                             });
+  Status s =
+      invoker_.Invoke(*resolved, std::move(ev), /*want_tail=*/false, [this, id](InvokeResult) {
+        --in_flight_;
+        if (stopping_) return;
+        Remove(id);
+        Pump();
+      });
   if (s.ok()) {
     ++in_flight_;
     return;

@@ -5,13 +5,14 @@
 // Threads: Enqueue and the dispatcher run on the loop; SQLite work runs on the `store` context.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "base/status.h"
 #include "invoker/invoker.h"

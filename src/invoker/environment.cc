@@ -6,9 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/asio/post.hpp>
 #include <cmath>
 #include <cstdio>
+
+#include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
 #include "base/codec.h"
@@ -83,12 +84,18 @@ std::string ValidErrorType(const std::string& type) {
 
 const char* EnvStateName(EnvState state) {
   switch (state) {
-    case EnvState::kCold: return "cold";
-    case EnvState::kInitializing: return "initializing";
-    case EnvState::kInvoking: return "invoking";
-    case EnvState::kIdle: return "idle";
-    case EnvState::kStopping: return "stopping";
-    case EnvState::kDead: return "dead";
+    case EnvState::kCold:
+      return "cold";
+    case EnvState::kInitializing:
+      return "initializing";
+    case EnvState::kInvoking:
+      return "invoking";
+    case EnvState::kIdle:
+      return "idle";
+    case EnvState::kStopping:
+      return "stopping";
+    case EnvState::kDead:
+      return "dead";
   }
   return "unknown";
 }
@@ -186,8 +193,7 @@ void Environment::Spawn(InitKind kind) {
   init_error_type_.clear();
   if (kind == InitKind::kCold) {
     std::string version = RuntimeVersion(config_->runtime);
-    Log(logs::FormatInitStart(version, "arn:aws:lambda:us-east-1::runtime:" +
-                                           Sha256Hex(version)));
+    Log(logs::FormatInitStart(version, "arn:aws:lambda:us-east-1::runtime:" + Sha256Hex(version)));
     init_timer_.expires_after(std::chrono::milliseconds(deps_.options.init_timeout_ms));
     init_timer_.async_wait([this](boost::system::error_code ec) {
       if (!ec) InitFailed("", "", "", /*timed_out=*/true);
@@ -273,8 +279,7 @@ void Environment::OnSpawned(uint64_t epoch, StatusOr<pid_t> result) {
 void Environment::OnRuntimeNext() {
   if (state_ == EnvState::kInitializing) {
     init_timer_.cancel();
-    double init_ms =
-        static_cast<double>(deps_.clock.MonotonicNanos() - init_started_ns_) / 1e6;
+    double init_ms = static_cast<double>(deps_.clock.MonotonicNanos() - init_started_ns_) / 1e6;
     // Measure now: a runtime that later crashes or times out is gone before any response, and
     // its REPORT must still show the memory it used, as Lambda's does (never 0 MB).
     SampleMemory();
@@ -338,8 +343,8 @@ void Environment::OnInitError(std::string body, std::string error_type) {
 
 void Environment::AnswerError(const std::string& error_type, const std::string& message) {
   if (!current_ || current_->result) return;
-  current_->result = InvokeResult{ErrorBody(error_type, message), "application/json", true,
-                                  version_, ""};
+  current_->result =
+      InvokeResult{ErrorBody(error_type, message), "application/json", true, version_, ""};
   if (!current_->want_tail) current_->Answer(*current_->result);
 }
 
@@ -463,9 +468,9 @@ void Environment::EndInvocation(const std::string& status, const std::string& er
   report.error_type = error_type;
   Log(logs::FormatReport(report));
   if (!inv.result) {
-    inv.result = InvokeResult{ErrorBody("Runtime.Unknown", "RequestId: " + inv.event.request_id +
-                                                               " Error: no response"),
-                              "application/json", true, version_, ""};
+    inv.result = InvokeResult{
+        ErrorBody("Runtime.Unknown", "RequestId: " + inv.event.request_id + " Error: no response"),
+        "application/json", true, version_, ""};
   }
   if (!inv.answered) {
     InvokeResult result = *inv.result;
@@ -551,14 +556,14 @@ void Environment::SampleMemory() {
 
 void Environment::StartReading() {
   if (!output_) return;
-  output_->async_read_some(
-      asio::buffer(read_buf_), [this, fd = output_.get()](boost::system::error_code ec, size_t n) {
-        if (ec == asio::error::operation_aborted) return;
-        if (output_.get() != fd) return;
-        if (n > 0) ConsumeOutput(read_buf_, n);
-        if (ec) return;  // EOF: every writer closed
-        StartReading();
-      });
+  output_->async_read_some(asio::buffer(read_buf_),
+                           [this, fd = output_.get()](boost::system::error_code ec, size_t n) {
+                             if (ec == asio::error::operation_aborted) return;
+                             if (output_.get() != fd) return;
+                             if (n > 0) ConsumeOutput(read_buf_, n);
+                             if (ec) return;  // EOF: every writer closed
+                             StartReading();
+                           });
 }
 
 void Environment::DrainOutput() {
@@ -595,8 +600,8 @@ void Environment::Log(std::string message) {
     }
   }
   if (deps_.log_store) {
-    deps_.log_store->Append({log_group_, log_stream_, deps_.clock.RealtimeMillis(),
-                             std::move(message)});
+    deps_.log_store->Append(
+        {log_group_, log_stream_, deps_.clock.RealtimeMillis(), std::move(message)});
   }
 }
 

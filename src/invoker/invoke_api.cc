@@ -1,6 +1,7 @@
 #include "invoker/invoke_api.h"
 
 #include <cstdio>
+
 #include <nlohmann/json.hpp>
 
 #include "base/codec.h"
@@ -117,18 +118,18 @@ void InvokeApi::Invoke(http::Request& request, const std::string& function_name,
     event.received_ms = clock_.RealtimeMillis();
     // 202 only once the event is committed.
     auto shared = std::make_shared<http::ResponseWriter>(std::move(writer));
-    queue_.Enqueue(std::move(event), [shared, request_id,
-                                      version = resolved->executed_version](Status s) {
-      if (!s.ok()) {
-        shared->Send(WithRequestId(
-            http::RestJsonError(500, "ServiceException", s.message(), "Service"), request_id));
-        return;
-      }
-      http::Response r;
-      r.status = 202;
-      r.headers.Set("X-Amz-Executed-Version", version);
-      shared->Send(WithRequestId(std::move(r), request_id));
-    });
+    queue_.Enqueue(
+        std::move(event), [shared, request_id, version = resolved->executed_version](Status s) {
+          if (!s.ok()) {
+            shared->Send(WithRequestId(
+                http::RestJsonError(500, "ServiceException", s.message(), "Service"), request_id));
+            return;
+          }
+          http::Response r;
+          r.status = 202;
+          r.headers.Set("X-Amz-Executed-Version", version);
+          shared->Send(WithRequestId(std::move(r), request_id));
+        });
     return;
   }
   runtime_api::Event event;
@@ -137,24 +138,25 @@ void InvokeApi::Invoke(http::Request& request, const std::string& function_name,
   event.trace_id = trace;
   event.client_context = std::move(client_context);
   auto shared_writer = std::make_shared<http::ResponseWriter>(std::move(writer));
-  Status s = invoker_.Invoke(
-      *resolved, std::move(event), log_type == "Tail",
-      [shared_writer, request_id, trace](InvokeResult result) {
-        http::Response r;
-        r.status = 200;
-        r.headers.Set("Content-Type", result.content_type);
-        r.headers.Set("X-Amz-Executed-Version", result.executed_version);
-        r.headers.Set("X-Amzn-Trace-Id", trace);
-        if (result.function_error) r.headers.Set("X-Amz-Function-Error", "Unhandled");
-        if (!result.log_tail.empty()) {
-          r.headers.Set("X-Amz-Log-Result", Base64Encode(result.log_tail));
-        }
-        r.body = std::move(result.body);
-        shared_writer->Send(WithRequestId(std::move(r), request_id));
-      });
+  Status s = invoker_.Invoke(*resolved, std::move(event), log_type == "Tail",
+                             [shared_writer, request_id, trace](InvokeResult result) {
+                               http::Response r;
+                               r.status = 200;
+                               r.headers.Set("Content-Type", result.content_type);
+                               r.headers.Set("X-Amz-Executed-Version", result.executed_version);
+                               r.headers.Set("X-Amzn-Trace-Id", trace);
+                               if (result.function_error)
+                                 r.headers.Set("X-Amz-Function-Error", "Unhandled");
+                               if (!result.log_tail.empty()) {
+                                 r.headers.Set("X-Amz-Log-Result", Base64Encode(result.log_tail));
+                               }
+                               r.body = std::move(result.body);
+                               shared_writer->Send(WithRequestId(std::move(r), request_id));
+                             });
   if (s.ok()) return;
   if (s.code() == StatusCode::kResourceExhausted) {
-    nlohmann::json body = {{"Reason", s.message()}, {"Type", "User"}, {"message", "Rate Exceeded."}};
+    nlohmann::json body = {
+        {"Reason", s.message()}, {"Type", "User"}, {"message", "Rate Exceeded."}};
     http::Response r = http::Response::Json(429, body.dump());
     r.headers.Set("x-amzn-ErrorType", "TooManyRequestsException");
     r.headers.Set("Retry-After", "1");
@@ -177,8 +179,8 @@ void InvokeApi::Environments(http::ResponseWriter writer) {
                     {"requestId", e.request_id},
                     {"invocations", e.invocations}});
   }
-  nlohmann::json body = {{"environments", list}, {"busy", invoker_.busy()},
-                         {"asyncPending", queue_.pending()}};
+  nlohmann::json body = {
+      {"environments", list}, {"busy", invoker_.busy()}, {"asyncPending", queue_.pending()}};
   writer.Send(http::Response::Json(200, body.dump()));
 }
 

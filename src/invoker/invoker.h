@@ -6,13 +6,14 @@
 
 #include <sys/types.h>
 
-#include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <boost/asio/steady_timer.hpp>
 
 #include "base/clock.h"
 #include "base/status.h"

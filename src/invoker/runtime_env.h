@@ -12,11 +12,11 @@ namespace thaw::invoker {
 
 struct RuntimeEnvInputs {
   const lambda::FunctionConfig* config = nullptr;
-  std::string version;        // "$LATEST" or a number
-  std::string log_stream;     // this environment's stream
-  std::string runtime_api;    // "127.0.0.1:PORT"
-  std::string endpoint_url;   // thaw's front door, for AWS SDKs inside the function
-  std::string task_root;      // where the code is (Lambda: /var/task)
+  std::string version;       // "$LATEST" or a number
+  std::string log_stream;    // this environment's stream
+  std::string runtime_api;   // "127.0.0.1:PORT"
+  std::string endpoint_url;  // thaw's front door, for AWS SDKs inside the function
+  std::string task_root;     // where the code is (Lambda: /var/task)
 };
 
 // "KEY=value" strings, customer variables first overridden by reserved ones.

@@ -1,8 +1,8 @@
 #include "invoker/runtime_env.h"
 
-#include <gtest/gtest.h>
-
 #include <map>
+
+#include <gtest/gtest.h>
 
 namespace thaw::invoker {
 namespace {
@@ -22,10 +22,10 @@ TEST(RuntimeEnvTest, SetsLambdaVariablesAndKeepsCustomerOnes) {
   c.runtime = "provided.al2023";
   c.handler = "bootstrap";
   c.memory_mb = 256;
-  c.environment = {{"USER_X", "1"}, {"AWS_REGION", "eu-west-1"}, {"_HIDDEN", "no"},
-                   {"TZ", "Europe/Paris"}};
-  RuntimeEnvInputs in{&c, "$LATEST", "2024/01/02/[$LATEST]abc", "127.0.0.1:4000",
-                      "http://127.0.0.1:9001", "/code"};
+  c.environment = {
+      {"USER_X", "1"}, {"AWS_REGION", "eu-west-1"}, {"_HIDDEN", "no"}, {"TZ", "Europe/Paris"}};
+  RuntimeEnvInputs in{
+      &c, "$LATEST", "2024/01/02/[$LATEST]abc", "127.0.0.1:4000", "http://127.0.0.1:9001", "/code"};
   auto env = AsMap(BuildRuntimeEnv(in));
   EXPECT_EQ(env["AWS_LAMBDA_FUNCTION_NAME"], "fn");
   EXPECT_EQ(env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"], "256");

@@ -1,7 +1,6 @@
 #include "lambda/control_service.h"
 
 #include <filesystem>
-#include <regex>
 #include <utility>
 
 #include "base/codec.h"
@@ -30,8 +29,7 @@ StatusOr<FunctionRef> ParseRef(const std::string& function_name,
         "(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
   }
   if (qualifier && !qualifier->empty()) {
-    static const std::regex kQualifier(R"(\$LATEST|[a-zA-Z0-9_-]{1,128})");
-    if (!std::regex_match(*qualifier, kQualifier)) {
+    if (!IsValidQualifier(*qualifier)) {
       return ValidationError(*qualifier, "qualifier",
                              "Member must satisfy regular expression pattern: "
                              "(|[a-zA-Z0-9$_-]+)");

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <regex>
 
 #include "base/codec.h"
 #include "lambda/api_error.h"
@@ -52,6 +51,49 @@ constexpr std::array<std::string_view, 18> kReservedVariables = {
 
 constexpr char kRolePattern[] = R"(arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+)";
 
+// Hand-written matchers for the API model's patterns (std::regex is slow and trips GCC 12's
+// -Wmaybe-uninitialized in sanitizer builds).
+bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsWordChar(char c) { return IsAlpha(c) || IsDigit(c) || c == '_'; }
+
+// [a-zA-Z]([a-zA-Z0-9_])+
+bool IsVariableName(std::string_view s) {
+  if (s.size() < 2 || !IsAlpha(s[0])) return false;
+  return std::all_of(s.begin() + 1, s.end(), IsWordChar);
+}
+
+// arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+
+bool IsRoleArn(std::string_view s) {
+  if (!s.starts_with("arn:")) return false;
+  s.remove_prefix(4);
+  size_t colon = s.find(':');
+  if (colon == std::string_view::npos) return false;
+  std::string_view partition = s.substr(0, colon);
+  if (!partition.empty()) {
+    if (!partition.starts_with("aws")) return false;
+    for (char c : partition.substr(3)) {
+      if (!IsAlpha(c) && c != '-') return false;
+    }
+  }
+  s.remove_prefix(colon + 1);
+  if (!s.starts_with("iam::")) return false;
+  s.remove_prefix(5);
+  if (s.size() < 12 || !std::all_of(s.begin(), s.begin() + 12, IsDigit)) return false;
+  s.remove_prefix(12);
+  if (!s.starts_with(":role")) return false;
+  s.remove_prefix(5);
+  // "/?" followed by one or more of the set, which itself holds '/': any non-empty run.
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return IsWordChar(c) || std::string_view("+=,.@-/").find(c) != std::string_view::npos;
+  });
+}
+
+// [^\s]+
+bool IsHandler(std::string_view s) {
+  return !s.empty() && s.find_first_of(" \t\n\v\f\r") == std::string_view::npos;
+}
+
 std::string RuntimeList() {
   std::string out;
   for (std::string_view r : kRuntimes) {
@@ -82,13 +124,12 @@ StatusOr<std::vector<std::pair<std::string, std::string>>> ParseEnvironment(cons
   auto vars = env.find("Variables");
   if (vars == env.end() || vars->is_null()) return out;
   if (!vars->is_object()) return BadRequestContent("Environment.Variables must be an object");
-  static const std::regex kKey("[a-zA-Z]([a-zA-Z0-9_])+");
   std::vector<std::string> reserved;
   for (auto it = vars->begin(); it != vars->end(); ++it) {
     if (!it.value().is_string()) {
       return BadRequestContent("Environment.Variables." + it.key() + " must be a string");
     }
-    if (!std::regex_match(it.key(), kKey)) {
+    if (!IsVariableName(it.key())) {
       return ValidationError(std::vector<std::string>{
           "Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy "
           "constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]"});
@@ -187,9 +228,7 @@ StatusOr<ConfigUpdate> ParseConfigUpdate(const json& body) {
 
   // Constraint checks of the API model, reported together like AWS's validator does.
   std::vector<std::string> violations;
-  static const std::regex kRole(kRolePattern);
-  static const std::regex kHandler(R"([^\s]+)");
-  if (u.role && !std::regex_match(*u.role, kRole)) {
+  if (u.role && !IsRoleArn(*u.role)) {
     violations.push_back(ConstraintViolation(
         *u.role, "role",
         std::string("Member must satisfy regular expression pattern: ") + kRolePattern));
@@ -198,7 +237,7 @@ StatusOr<ConfigUpdate> ParseConfigUpdate(const json& body) {
     if (u.handler->size() > 128) {
       violations.push_back(ConstraintViolation(
           *u.handler, "handler", "Member must have length less than or equal to 128"));
-    } else if (!std::regex_match(*u.handler, kHandler)) {
+    } else if (!IsHandler(*u.handler)) {
       violations.push_back(ConstraintViolation(
           *u.handler, "handler", "Member must satisfy regular expression pattern: [^\\s]+"));
     }
@@ -308,10 +347,17 @@ StatusOr<std::string> ValidateNewFunctionName(const std::string& function_name) 
   return ref->name;
 }
 
+bool IsValidQualifier(std::string_view q) {
+  if (q == kLatest) return true;
+  return !q.empty() && q.size() <= 128 &&
+         std::all_of(q.begin(), q.end(), [](char c) { return IsWordChar(c) || c == '-'; });
+}
+
 Status ValidateAliasName(const std::string& alias) {
-  static const std::regex kAlias("[a-zA-Z0-9_-]{1,128}");
-  static const std::regex kDigits("[0-9]+");
-  if (!std::regex_match(alias, kAlias) || std::regex_match(alias, kDigits)) {
+  bool shape =
+      !alias.empty() && alias.size() <= 128 &&
+      std::all_of(alias.begin(), alias.end(), [](char c) { return IsWordChar(c) || c == '-'; });
+  if (!shape || std::all_of(alias.begin(), alias.end(), IsDigit)) {
     return ValidationError(
         alias, "name",
         "Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)");

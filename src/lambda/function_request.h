@@ -62,6 +62,9 @@ StatusOr<std::string> ValidateNewFunctionName(const std::string& function_name);
 // An alias name: 1-128 of [a-zA-Z0-9-_], not all digits (that would read as a version).
 Status ValidateAliasName(const std::string& alias);
 
+// A Qualifier value: $LATEST, a version number or an alias name (1-128 of [a-zA-Z0-9-_]).
+bool IsValidQualifier(std::string_view qualifier);
+
 bool IsKnownRuntime(std::string_view runtime);
 
 }  // namespace thaw::lambda

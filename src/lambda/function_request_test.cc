@@ -57,6 +57,29 @@ TEST(FunctionRequestTest, ReportsConstraintViolationsLikeAws) {
   EXPECT_TRUE(ErrorOf({{"Timeout", "3"}}).starts_with("Could not parse request body into json"));
 }
 
+TEST(FunctionRequestTest, MatchesModelPatterns) {
+  auto role_ok = [](const std::string& role) { return ParseConfigUpdate({{"Role", role}}).ok(); };
+  EXPECT_TRUE(role_ok("arn:aws:iam::123456789012:role/x"));
+  EXPECT_TRUE(role_ok("arn:aws:iam::000000000000:role/service-role/my.role+=,@-_"));
+  EXPECT_TRUE(role_ok("arn:aws-cn:iam::000000000000:role/x"));
+  EXPECT_TRUE(role_ok("arn::iam::000000000000:role/x"));
+  EXPECT_FALSE(role_ok("arn:aws:iam::12345:role/x"));
+  EXPECT_FALSE(role_ok("arn:aws:iam::123456789012:role"));
+  EXPECT_FALSE(role_ok("arn:aws:iam::123456789012:user/x"));
+  EXPECT_FALSE(role_ok("arn:gcp:iam::123456789012:role/x"));
+  EXPECT_FALSE(role_ok("arn:aws:iam::123456789012:role/has space"));
+  EXPECT_TRUE(ParseConfigUpdate({{"Handler", "index.handler"}}).ok());
+  EXPECT_FALSE(ParseConfigUpdate({{"Handler", "index handler"}}).ok());
+  EXPECT_FALSE(ParseConfigUpdate({{"Handler", ""}}).ok());
+  EXPECT_TRUE(IsValidQualifier("$LATEST"));
+  EXPECT_TRUE(IsValidQualifier("12"));
+  EXPECT_TRUE(IsValidQualifier("live-2_b"));
+  EXPECT_FALSE(IsValidQualifier(""));
+  EXPECT_FALSE(IsValidQualifier("$latest"));
+  EXPECT_FALSE(IsValidQualifier("a:b"));
+  EXPECT_FALSE(IsValidQualifier(std::string(129, 'a')));
+}
+
 TEST(FunctionRequestTest, ChecksEnvironment) {
   std::string big(5000, 'x');
   EXPECT_TRUE(ErrorOf({{"Environment", {{"Variables", {{"BIG", big}}}}}})

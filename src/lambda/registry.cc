@@ -49,8 +49,9 @@ StatusOr<Resolved> Registry::Resolve(const std::string& function_name,
   std::string q = ref->qualifier;
   if (!qualifier.empty()) {
     if (!q.empty() && q != qualifier) {
-      return Status::InvalidArgument("The derived qualifier from the function name does not "
-                                     "match the specified qualifier.");
+      return Status::InvalidArgument(
+          "The derived qualifier from the function name does not "
+          "match the specified qualifier.");
     }
     q = qualifier;
   }

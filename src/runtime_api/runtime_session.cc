@@ -28,11 +28,16 @@ http::Response Transition(RuntimeState from, std::string_view to) {
 
 const char* RuntimeStateName(RuntimeState state) {
   switch (state) {
-    case RuntimeState::kStarted: return "Started";
-    case RuntimeState::kReady: return "Ready";
-    case RuntimeState::kRunning: return "Running";
-    case RuntimeState::kResponseSent: return "ResponseSent";
-    case RuntimeState::kInitError: return "InitError";
+    case RuntimeState::kStarted:
+      return "Started";
+    case RuntimeState::kReady:
+      return "Ready";
+    case RuntimeState::kRunning:
+      return "Running";
+    case RuntimeState::kResponseSent:
+      return "ResponseSent";
+    case RuntimeState::kInitError:
+      return "InitError";
   }
   return "Unknown";
 }
@@ -68,14 +73,13 @@ void RuntimeSession::Handle(http::Request request, http::ResponseWriter writer) 
     return writer.Send(Accepted());
   }
   if (path == kTelemetryPath && request.method == "PUT") {
-    return writer.Send(
-        ErrorReply(202, "Telemetry.NotSupported", "Telemetry API is not supported"));
+    return writer.Send(ErrorReply(202, "Telemetry.NotSupported", "Telemetry API is not supported"));
   }
   if (path == kLogsPath && request.method == "PUT") {
     return writer.Send(ErrorReply(202, "Logs.NotSupported", "Logs API is not supported"));
   }
-  writer.Send(ErrorReply(404, "NotFound", "No Runtime API route for " + request.method + " " +
-                                              path));
+  writer.Send(
+      ErrorReply(404, "NotFound", "No Runtime API route for " + request.method + " " + path));
 }
 
 void RuntimeSession::HandleNext(http::ResponseWriter writer) {
@@ -130,8 +134,8 @@ void RuntimeSession::Deliver(Event event) {
 void RuntimeSession::SendEvent(http::ResponseWriter writer, const Event& event) {
   http::Response r;
   r.status = 200;
-  r.headers.Set("Content-Type", event.content_type.empty() ? "application/json"
-                                                           : event.content_type);
+  r.headers.Set("Content-Type",
+                event.content_type.empty() ? "application/json" : event.content_type);
   r.headers.Set(kHeaderRequestId, event.request_id);
   r.headers.Set(kHeaderDeadlineMs, std::to_string(event.deadline_ms));
   r.headers.Set(kHeaderFunctionArn, event.invoked_function_arn);
@@ -205,20 +209,19 @@ void RuntimeSession::HandleInitError(http::Request& request, http::ResponseWrite
                          std::string(request.headers.Get(kHeaderErrorType).value_or("")));
 }
 
-void RuntimeSession::HandleExtensionRegister(http::Request& request,
-                                             http::ResponseWriter writer) {
+void RuntimeSession::HandleExtensionRegister(http::Request& request, http::ResponseWriter writer) {
   auto name = request.headers.Get(kHeaderExtensionName);
   if (!name || name->empty()) {
-    return writer.Send(ErrorReply(403, "Extension.MissingExtensionName",
-                                  "Missing Lambda-Extension-Name header"));
+    return writer.Send(
+        ErrorReply(403, "Extension.MissingExtensionName", "Missing Lambda-Extension-Name header"));
   }
   if (state_ != RuntimeState::kStarted) {
-    return writer.Send(ErrorReply(403, "Extension.InvalidState",
-                                  "Extensions may register only during init"));
+    return writer.Send(
+        ErrorReply(403, "Extension.InvalidState", "Extensions may register only during init"));
   }
   if (static_cast<int>(extensions_.size()) >= kMaxExtensions) {
-    return writer.Send(ErrorReply(400, "Extension.TooManyExtensions",
-                                  "At most 10 extensions may register"));
+    return writer.Send(
+        ErrorReply(400, "Extension.TooManyExtensions", "At most 10 extensions may register"));
   }
   Extension ext;
   ext.name = std::string(*name);

@@ -1,12 +1,12 @@
 #include "runtime_api/runtime_session.h"
 
-#include <gtest/gtest.h>
+#include <future>
+#include <thread>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <future>
-#include <thread>
+#include <gtest/gtest.h>
 
 #include "http/client.h"
 #include "runtime_api/protocol.h"
@@ -71,9 +71,8 @@ class RuntimeSessionTest : public ::testing::Test {
   }
   // Starts a /next in the background; the runtime side of an invocation.
   std::future<StatusOr<http::Response>> Next(http::Client* client) {
-    return std::async(std::launch::async, [client] {
-      return client->Do("GET", kNextPath, {}, "");
-    });
+    return std::async(std::launch::async,
+                      [client] { return client->Do("GET", kNextPath, {}, ""); });
   }
   Event MakeEvent(const std::string& id) {
     Event e;
@@ -120,7 +119,8 @@ TEST_F(RuntimeSessionTest, ResponseStateMachine) {
 
   auto wrong = Post("/2018-06-01/runtime/invocation/other/response", "{}");
   EXPECT_EQ(wrong.status, 400);
-  EXPECT_EQ(wrong.body, "{\"errorMessage\":\"Invalid request ID\",\"errorType\":\"InvalidRequestID\"}\n");
+  EXPECT_EQ(wrong.body,
+            "{\"errorMessage\":\"Invalid request ID\",\"errorType\":\"InvalidRequestID\"}\n");
 
   auto ok = Post("/2018-06-01/runtime/invocation/id-2/response", "\"done\"");
   EXPECT_EQ(ok.status, 202);
@@ -164,8 +164,8 @@ TEST_F(RuntimeSessionTest, OversizedResponseGets413) {
   while (recorder_.nexts == 0) std::this_thread::yield();
   OnLoop([&] { session_.Deliver(MakeEvent("id-5")); });
   ASSERT_TRUE(next.get().ok());
-  auto r = Post("/2018-06-01/runtime/invocation/id-5/response",
-                std::string(kMaxResponseBytes + 1, 'x'));
+  auto r =
+      Post("/2018-06-01/runtime/invocation/id-5/response", std::string(kMaxResponseBytes + 1, 'x'));
   EXPECT_EQ(r.status, 413);
   EXPECT_NE(r.body.find("Exceeded maximum allowed payload size (6291556 bytes)."),
             std::string::npos);

@@ -15,12 +15,12 @@
 namespace thaw::sys {
 
 enum class LauncherMsg : uint32_t {
-  kSpawn = 1,        // server -> launcher: fork+exec; one fd attached (stdout/stderr target)
-  kKill = 2,         // server -> launcher: kill(-pgid, signal)
-  kShutdown = 3,     // server -> launcher: SIGKILL every process group it started, then exit
-  kSpawned = 101,    // launcher -> server: id, pid
+  kSpawn = 1,          // server -> launcher: fork+exec; one fd attached (stdout/stderr target)
+  kKill = 2,           // server -> launcher: kill(-pgid, signal)
+  kShutdown = 3,       // server -> launcher: SIGKILL every process group it started, then exit
+  kSpawned = 101,      // launcher -> server: id, pid
   kSpawnFailed = 102,  // launcher -> server: id, errno (exec never happened)
-  kExited = 103,     // launcher -> server: pid, wait status, peak RSS (KiB) from wait4
+  kExited = 103,       // launcher -> server: pid, wait status, peak RSS (KiB) from wait4
 };
 
 struct SpawnSpec {

@@ -14,8 +14,8 @@
 #include <cstring>
 #include <fstream>
 #include <optional>
-#include <string_view>
 #include <sstream>
+#include <string_view>
 
 #include "base/codec.h"
 #include "sys/unique_fd.h"
