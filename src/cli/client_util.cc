@@ -390,7 +390,8 @@ StatusOr<std::string> BuildZip(const std::vector<ZipEntry>& entries) {
                               << 16;
     if (zip_file_set_external_attributes(archive.get(), i, 0, ZIP_OPSYS_UNIX, attributes) < 0 ||
         zip_file_set_mtime(archive.get(), i, kZipEntryTime, 0) < 0 ||
-        zip_set_file_compression(archive.get(), i, ZIP_CM_DEFLATE, 0) < 0) {
+        zip_set_file_compression(archive.get(), i, ZIP_CM_DEFLATE, 1) <
+            0) {  // fast: 10x less time, ~5% bigger
       return ZipError("set attributes of " + entry.name, zip_get_error(archive.get()));
     }
   }
@@ -512,8 +513,9 @@ StatusOr<std::string> BuildGoBootstrapZip(const std::string& package_dir, std::s
       overrides.push_back("GOPATH=" + temp->path() + "/gopath");
     }
   }
-  std::vector<std::string> argv = {go,          "build", "-tags", "lambda.norpc",
-                                   "-trimpath", "-o",    output,  "."};
+  // -s drops the symbol table only; Go's stack traces come from pclntab and stay intact.
+  std::vector<std::string> argv = {
+      go, "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s", "-o", output, "."};
   THAW_ASSIGN_OR_RETURN(ProcessResult built,
                         RunProcess(argv, MergeEnvironment(overrides), package_dir));
   if (built.exit_code != 0) {

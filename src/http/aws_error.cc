@@ -9,7 +9,9 @@ namespace thaw::http {
 Response RestJsonError(int status, std::string_view type, std::string_view message,
                        std::string_view fault) {
   nlohmann::json body = {{"Type", std::string(fault)}, {"Message", std::string(message)}};
-  Response r = Response::Json(status, body.dump());
+  // replace: a message may quote invalid UTF-8 from the request, and dump() would throw.
+  Response r =
+      Response::Json(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   r.headers.Set("x-amzn-ErrorType", type);
   return r;
 }
@@ -20,7 +22,7 @@ Response JsonRpcError(int status, std::string_view type, std::string_view messag
   r.status = status;
   r.headers.Set("Content-Type", "application/x-amz-json-1.1");
   r.headers.Set("x-amzn-ErrorType", type);
-  r.body = body.dump();
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return r;
 }
 

@@ -34,7 +34,7 @@ constexpr size_t kTailBytes = 4096;           // X-Amz-Log-Result carries the la
 
 std::string ErrorBody(const std::string& type, const std::string& message) {
   nlohmann::json j = {{"errorType", type}, {"errorMessage", message}};
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // Go's exec.ExitError text, which Lambda quotes: "exit status 3", "signal: killed".

@@ -157,7 +157,8 @@ void InvokeApi::Invoke(http::Request& request, const std::string& function_name,
   if (s.code() == StatusCode::kResourceExhausted) {
     nlohmann::json body = {
         {"Reason", s.message()}, {"Type", "User"}, {"message", "Rate Exceeded."}};
-    http::Response r = http::Response::Json(429, body.dump());
+    http::Response r = http::Response::Json(
+        429, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     r.headers.Set("x-amzn-ErrorType", "TooManyRequestsException");
     r.headers.Set("Retry-After", "1");
     return shared_writer->Send(WithRequestId(std::move(r), request_id));
@@ -181,7 +182,8 @@ void InvokeApi::Environments(http::ResponseWriter writer) {
   }
   nlohmann::json body = {
       {"environments", list}, {"busy", invoker_.busy()}, {"asyncPending", queue_.pending()}};
-  writer.Send(http::Response::Json(200, body.dump()));
+  writer.Send(http::Response::Json(
+      200, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
 }
 
 }  // namespace thaw::invoker

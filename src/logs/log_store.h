@@ -81,7 +81,8 @@ class LogStore {
   std::vector<LogEvent> events_;                               // guarded by mu_
   std::deque<std::function<void(store::Database&)>> queries_;  // guarded by mu_
   bool stopping_ = false;                                      // guarded by mu_
-  uint64_t dropped_ = 0;                                       // guarded by mu_
+  bool writer_idle_ = false;  // the writer waits for work, not for its batching interval; mu_
+  uint64_t dropped_ = 0;      // guarded by mu_
 
   std::once_flag stop_once_;
   std::thread writer_;

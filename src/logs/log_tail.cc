@@ -13,29 +13,30 @@ StatusOr<int64_t> ParseSince(std::string_view text, int64_t now_ms) {
                                    "(like 10m)");
   };
   if (text.size() < 2) return invalid();
+  constexpr int64_t kSecondMs = 1000;
   int64_t unit_ms = 0;
   switch (text.back()) {
     case 's':
-      unit_ms = 1000;
+      unit_ms = kSecondMs;
       break;
     case 'm':
-      unit_ms = 60 * 1000;
+      unit_ms = kSecondMs * 60;
       break;
     case 'h':
-      unit_ms = 3600 * 1000;
+      unit_ms = kSecondMs * 3600;
       break;
     case 'd':
-      unit_ms = 24 * 3600 * 1000;
+      unit_ms = kSecondMs * 24 * 3600;
       break;
     case 'w':
-      unit_ms = 7 * 24 * 3600 * 1000;
+      unit_ms = kSecondMs * 7 * 24 * 3600;
       break;
     default:
       return invalid();
   }
   auto amount = ParseInt(text.substr(0, text.size() - 1));
   // Bounded to ten years so the multiplication cannot overflow.
-  if (!amount || *amount < 0 || *amount > 3650LL * 24 * 3600 * 1000 / unit_ms) return invalid();
+  if (!amount || *amount < 0 || *amount > kSecondMs * 3650 * 24 * 3600 / unit_ms) return invalid();
   return now_ms - *amount * unit_ms;
 }
 

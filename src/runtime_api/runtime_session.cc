@@ -12,7 +12,8 @@ namespace {
 
 http::Response ErrorReply(int status, std::string_view type, std::string_view message) {
   nlohmann::json body = {{"errorMessage", std::string(message)}, {"errorType", std::string(type)}};
-  return http::Response::Json(status, body.dump() + "\n");
+  return http::Response::Json(
+      status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
 http::Response Accepted() { return http::Response::Json(202, "{\"status\":\"OK\"}\n"); }
@@ -126,7 +127,7 @@ void RuntimeSession::Deliver(Event event) {
                          {"requestId", event.request_id},
                          {"invokedFunctionArn", event.invoked_function_arn},
                          {"tracing", {{"type", "X-Amzn-Trace-Id"}, {"value", event.trace_id}}}};
-    QueueExtensionEvent(ext, ev.dump());
+    QueueExtensionEvent(ext, ev.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
   SendEvent(std::move(writer), event);
 }
@@ -247,7 +248,8 @@ void RuntimeSession::HandleExtensionRegister(http::Request& request, http::Respo
   nlohmann::json reply = {{"functionName", identity_.function_name},
                           {"functionVersion", identity_.function_version},
                           {"handler", identity_.handler}};
-  http::Response r = http::Response::Json(200, reply.dump());
+  http::Response r = http::Response::Json(
+      200, reply.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   r.headers.Set(kHeaderExtensionId, id);
   writer.Send(std::move(r));
 }
@@ -288,7 +290,8 @@ void RuntimeSession::SendShutdown(const std::string& reason, int64_t deadline_ms
   nlohmann::json ev = {
       {"eventType", "SHUTDOWN"}, {"shutdownReason", reason}, {"deadlineMs", deadline_ms}};
   for (auto& [_, ext] : extensions_) {
-    if (ext.wants_shutdown) QueueExtensionEvent(ext, ev.dump());
+    if (ext.wants_shutdown)
+      QueueExtensionEvent(ext, ev.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
 }
 
