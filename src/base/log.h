@@ -36,7 +36,10 @@ struct LogVoidify {
 
 }  // namespace thaw
 
+// Unparenthesized on purpose: callers stream into the LogLine with <<.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define THAW_LOG(level, component)             \
   !::thaw::LogEnabled(::thaw::LogLevel::level) \
       ? (void)0                                \
       : ::thaw::LogVoidify() & ::thaw::LogLine(::thaw::LogLevel::level, component)
+// NOLINTEND(bugprone-macro-parentheses)

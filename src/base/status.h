@@ -100,10 +100,13 @@ class [[nodiscard]] StatusOr {
     if (!thaw_status_.ok()) return thaw_status_; \
   } while (0)
 
+// `lhs` may be a declaration ("int x"), so it cannot be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define THAW_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                               \
   if (!tmp.ok()) return tmp.status();              \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 #define THAW_ASSIGN_OR_RETURN(lhs, expr) \
   THAW_ASSIGN_OR_RETURN_IMPL(THAW_CONCAT(thaw_statusor_, __LINE__), lhs, expr)

@@ -2,17 +2,18 @@
 // exit code through CommandContext. Runs on the main thread.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <string>
+
+#include <CLI/CLI.hpp>
 
 namespace thaw::cli {
 
 // Exit codes shared by every subcommand.
 enum ExitCode : int {
   kExitOk = 0,
-  kExitFailure = 1,     // the operation failed (the server said no, the function erred, ...)
-  kExitUsage = 2,       // bad flags or arguments
-  kExitUnavailable = 3, // the server could not be reached
+  kExitFailure = 1,      // the operation failed (the server said no, the function erred, ...)
+  kExitUsage = 2,        // bad flags or arguments
+  kExitUnavailable = 3,  // the server could not be reached
 };
 
 struct CommandContext {

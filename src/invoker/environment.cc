@@ -28,9 +28,9 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr size_t kMaxLineBytes = 256 * 1024;  // CloudWatch's largest event
-constexpr size_t kTailCap = 64 * 1024;        // keep at most this much of an invocation's log
-constexpr size_t kTailBytes = 4096;           // X-Amz-Log-Result carries the last 4 KB
+constexpr size_t kMaxLineBytes = size_t{256} * 1024;  // CloudWatch's largest event
+constexpr size_t kTailCap = size_t{64} * 1024;  // keep at most this much of an invocation's log
+constexpr size_t kTailBytes = 4096;             // X-Amz-Log-Result carries the last 4 KB
 
 std::string ErrorBody(const std::string& type, const std::string& message) {
   nlohmann::json j = {{"errorType", type}, {"errorMessage", message}};
@@ -348,8 +348,8 @@ void Environment::AnswerError(const std::string& error_type, const std::string& 
   if (!current_->want_tail) current_->Answer(*current_->result);
 }
 
-void Environment::InitFailed(std::string error_type, std::string message, std::string body,
-                             bool timed_out) {
+void Environment::InitFailed(const std::string& error_type, const std::string& message,
+                             std::string body, bool timed_out) {
   init_timer_.cancel();
   double init_ms = static_cast<double>(deps_.clock.MonotonicNanos() - init_started_ns_) / 1e6;
   KillProcesses();

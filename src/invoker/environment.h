@@ -99,7 +99,8 @@ class Environment final : public runtime_api::Listener {
   bool AcceptPeer(const http::ConnectionInfo& info) const;
   void Spawn(InitKind kind);
   void OnSpawned(uint64_t epoch, StatusOr<pid_t> result);
-  void InitFailed(std::string error_type, std::string message, std::string body, bool timed_out);
+  void InitFailed(const std::string& error_type, const std::string& message, std::string body,
+                  bool timed_out);
   void DeliverEvent();
   void OnDeadline();
   void EndInvocation(const std::string& status, const std::string& error_type);

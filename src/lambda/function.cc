@@ -1,6 +1,9 @@
 #include "lambda/function.h"
 
-#include <regex>
+#include <algorithm>
+#include <cctype>
+#include <string_view>
+#include <vector>
 
 namespace thaw::lambda {
 
@@ -12,16 +15,59 @@ std::string QualifiedArn(const std::string& name, const std::string& qualifier) 
   return FunctionArn(name) + ":" + qualifier;
 }
 
+namespace {
+
+bool ValidName(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  }
+  return true;
+}
+
+bool ValidQualifier(std::string_view s) { return s == "$LATEST" || ValidName(s); }
+
+bool IsAccount(std::string_view s) {
+  return s.size() == 12 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::vector<std::string_view> Split(std::string_view s) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  for (;;) {
+    size_t colon = s.find(':', start);
+    parts.push_back(s.substr(start, colon - start));
+    if (colon == std::string_view::npos) return parts;
+    start = colon + 1;
+  }
+}
+
+}  // namespace
+
+// AWS's FunctionName forms: NAME[:Q], ACCOUNT:function:NAME[:Q], function:NAME[:Q] and
+// arn:aws:lambda:REGION:ACCOUNT:function:NAME[:Q].
 std::optional<FunctionRef> ParseFunctionRef(const std::string& text) {
-  // AWS's own pattern for FunctionName, with the qualifier as a last optional group.
-  static const std::regex kPattern(
-      R"(^(?:arn:(?:aws[a-zA-Z-]*):lambda:[a-z0-9-]+:)?(?:\d{12}:)?(?:function:)?)"
-      R"(([a-zA-Z0-9_-]{1,64})(?::(\$LATEST|[a-zA-Z0-9_-]+))?$)");
-  std::smatch m;
-  if (!std::regex_match(text, m, kPattern)) return std::nullopt;
+  std::vector<std::string_view> p = Split(text);
+  size_t name_at = 0;
+  if (p.size() >= 7 && p[0] == "arn") {
+    if (p[1].rfind("aws", 0) != 0 || p[2] != "lambda" || p[3].empty() || !IsAccount(p[4]) ||
+        p[5] != "function") {
+      return std::nullopt;
+    }
+    name_at = 6;
+  } else if (p.size() >= 3 && IsAccount(p[0]) && p[1] == "function") {
+    name_at = 2;
+  } else if (p.size() >= 2 && p[0] == "function") {
+    name_at = 1;
+  }
+  if (p.size() > name_at + 2 || !ValidName(p[name_at])) return std::nullopt;
   FunctionRef ref;
-  ref.name = m[1].str();
-  if (m[2].matched) ref.qualifier = m[2].str();
+  ref.name = std::string(p[name_at]);
+  if (p.size() == name_at + 2) {
+    if (!ValidQualifier(p[name_at + 1])) return std::nullopt;
+    ref.qualifier = std::string(p[name_at + 1]);
+  }
   return ref;
 }
 
