@@ -4,6 +4,8 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
+# Let ccache share results between checkouts in different folders (CI clones anew each run).
+export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=1
 DIR=build
 ARGS=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
 if [ "${THAW_SANITIZE:-0}" = 1 ]; then

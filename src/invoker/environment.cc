@@ -174,14 +174,7 @@ void Environment::Invoke(std::unique_ptr<Invocation> invocation) {
     return;
   }
   // A reset environment: init runs inside this invocation and counts against its timeout.
-  int64_t now = deps_.clock.MonotonicNanos();
-  current_->delivered_ns = now;
-  current_->deadline_ns = now + config_->timeout_s * 1000000000;
-  deadline_timer_.expires_after(std::chrono::nanoseconds(current_->deadline_ns - now));
-  deadline_timer_.async_wait([this](boost::system::error_code ec) {
-    if (!ec) OnDeadline();
-  });
-  Log(logs::FormatStart(current_->event.request_id, version_));
+  StartInvokePhase();
   Spawn(InitKind::kSuppressed);
 }
 
@@ -298,34 +291,42 @@ void Environment::OnRuntimeNext() {
   if (state_ == EnvState::kInvoking) EndInvocation("", "");
 }
 
+// The invoke phase starts: Duration and the function timeout run from here, and START is logged.
+void Environment::StartInvokePhase() {
+  int64_t now = deps_.clock.MonotonicNanos();
+  current_->delivered_ns = now;
+  current_->deadline_ns = now + config_->timeout_s * 1000000000;
+  deadline_timer_.expires_after(std::chrono::nanoseconds(current_->deadline_ns - now));
+  deadline_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) OnDeadline();
+  });
+  Log(logs::FormatStart(current_->event.request_id, version_));
+}
+
 void Environment::DeliverEvent() {
   DrainOutput();
+  if (current_->delivered_ns == 0) StartInvokePhase();
   int64_t now = deps_.clock.MonotonicNanos();
-  if (current_->delivered_ns == 0) {
-    current_->delivered_ns = now;
-    current_->deadline_ns = now + config_->timeout_s * 1000000000;
-    deadline_timer_.expires_after(std::chrono::nanoseconds(current_->deadline_ns - now));
-    deadline_timer_.async_wait([this](boost::system::error_code ec) {
-      if (!ec) OnDeadline();
-    });
-    Log(logs::FormatStart(current_->event.request_id, version_));
-  }
-  runtime_api::Event event = current_->event;
-  event.deadline_ms = deps_.clock.RealtimeMillis() + (current_->deadline_ns - now) / 1000000;
+  runtime_api::Event& kept = current_->event;
+  kept.deadline_ms = deps_.clock.RealtimeMillis() + (current_->deadline_ns - now) / 1000000;
+  // The payload (up to 6 MB) moves on to the runtime; only the small fields are copied.
+  std::string payload = std::move(kept.payload);
+  runtime_api::Event event = kept;
+  event.payload = std::move(payload);
   session_.Deliver(std::move(event));
 }
 
 void Environment::OnInvocationResponse(std::string body, std::string content_type) {
   if (!current_) return;
   current_->result = InvokeResult{std::move(body), std::move(content_type), false, version_, ""};
-  if (!current_->want_tail) current_->Answer(*current_->result);
+  if (!current_->want_tail) current_->Answer(std::move(*current_->result));
 }
 
 void Environment::OnInvocationError(std::string body, std::string error_type) {
   if (!current_) return;
   if (body.empty()) body = ErrorBody(error_type.empty() ? "Runtime.Unknown" : error_type, "");
   current_->result = InvokeResult{std::move(body), "application/json", true, version_, ""};
-  if (!current_->want_tail) current_->Answer(*current_->result);
+  if (!current_->want_tail) current_->Answer(std::move(*current_->result));
 }
 
 void Environment::OnResponseTooLarge() {
@@ -345,7 +346,7 @@ void Environment::AnswerError(const std::string& error_type, const std::string& 
   if (!current_ || current_->result) return;
   current_->result =
       InvokeResult{ErrorBody(error_type, message), "application/json", true, version_, ""};
-  if (!current_->want_tail) current_->Answer(*current_->result);
+  if (!current_->want_tail) current_->Answer(std::move(*current_->result));
 }
 
 void Environment::InitFailed(const std::string& error_type, const std::string& message,
@@ -365,14 +366,7 @@ void Environment::InitFailed(const std::string& error_type, const std::string& m
       return;
     }
     // Lambda retries init inside the invoke phase, within the function's timeout.
-    int64_t now = deps_.clock.MonotonicNanos();
-    current_->delivered_ns = now;
-    current_->deadline_ns = now + config_->timeout_s * 1000000000;
-    deadline_timer_.expires_after(std::chrono::nanoseconds(current_->deadline_ns - now));
-    deadline_timer_.async_wait([this](boost::system::error_code ec) {
-      if (!ec) OnDeadline();
-    });
-    Log(logs::FormatStart(current_->event.request_id, version_));
+    StartInvokePhase();
     Spawn(InitKind::kSuppressed);
     return;
   }
@@ -385,7 +379,7 @@ void Environment::InitFailed(const std::string& error_type, const std::string& m
   if (!body.empty()) {
     if (!current_->result) {
       current_->result = InvokeResult{std::move(body), "application/json", true, version_, ""};
-      if (!current_->want_tail) current_->Answer(*current_->result);
+      if (!current_->want_tail) current_->Answer(std::move(*current_->result));
     }
   } else {
     Log("RequestId: " + id + " Error: " + message);
@@ -473,7 +467,7 @@ void Environment::EndInvocation(const std::string& status, const std::string& er
         "application/json", true, version_, ""};
   }
   if (!inv.answered) {
-    InvokeResult result = *inv.result;
+    InvokeResult result = std::move(*inv.result);
     if (inv.want_tail) {
       const std::string& text = inv.log_text;
       result.log_tail = text.size() > kTailBytes ? text.substr(text.size() - kTailBytes) : text;
@@ -514,7 +508,8 @@ void Environment::Stop(std::function<void()> done) {
   init_timer_.cancel();
   deadline_timer_.cancel();
   if (current_) AnswerError("Sandbox.Failure", "The execution environment was shut down");
-  if (current_ && !current_->answered && current_->result) current_->Answer(*current_->result);
+  if (current_ && !current_->answered && current_->result)
+    current_->Answer(std::move(*current_->result));
   if (pid_ <= 0) {
     ResetProcess();
     state_ = EnvState::kDead;

@@ -101,6 +101,7 @@ class Environment final : public runtime_api::Listener {
   void OnSpawned(uint64_t epoch, StatusOr<pid_t> result);
   void InitFailed(const std::string& error_type, const std::string& message, std::string body,
                   bool timed_out);
+  void StartInvokePhase();
   void DeliverEvent();
   void OnDeadline();
   void EndInvocation(const std::string& status, const std::string& error_type);

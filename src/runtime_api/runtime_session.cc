@@ -129,10 +129,10 @@ void RuntimeSession::Deliver(Event event) {
                          {"tracing", {{"type", "X-Amzn-Trace-Id"}, {"value", event.trace_id}}}};
     QueueExtensionEvent(ext, ev.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
-  SendEvent(std::move(writer), event);
+  SendEvent(std::move(writer), std::move(event));
 }
 
-void RuntimeSession::SendEvent(http::ResponseWriter writer, const Event& event) {
+void RuntimeSession::SendEvent(http::ResponseWriter writer, Event event) {
   http::Response r;
   r.status = 200;
   r.headers.Set("Content-Type",
@@ -145,7 +145,7 @@ void RuntimeSession::SendEvent(http::ResponseWriter writer, const Event& event) 
   if (!event.cognito_identity.empty()) {
     r.headers.Set(kHeaderCognitoIdentity, event.cognito_identity);
   }
-  r.body = event.payload;
+  r.body = std::move(event.payload);
   writer.Send(std::move(r));
 }
 

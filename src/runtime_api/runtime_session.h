@@ -88,7 +88,7 @@ class RuntimeSession final : public http::Handler {
   void HandleInitError(http::Request& request, http::ResponseWriter writer);
   void HandleExtensionRegister(http::Request& request, http::ResponseWriter writer);
   void HandleExtensionNext(http::Request& request, http::ResponseWriter writer);
-  void SendEvent(http::ResponseWriter writer, const Event& event);
+  void SendEvent(http::ResponseWriter writer, Event event);
   void QueueExtensionEvent(Extension& ext, std::string event_json);
 
   Listener* listener_;

@@ -55,6 +55,19 @@ class Examples:
         return sorted(p.stem for p in self.go_dir.glob("*.zip"))
 
 
+
+def poll(fn, timeout=8.0, interval=0.05, what="condition"):
+    """Calls fn() until it returns something truthy, which is returned; fails after timeout."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        last = fn()
+        if last:
+            return last
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
+        time.sleep(interval)
+
 @pytest.fixture(scope="session")
 def examples():
     res = subprocess.run([str(ROOT / "scripts" / "build-examples.sh")],

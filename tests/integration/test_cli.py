@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, THAW_BIN, create_function, free_port
+from conftest import ROOT, THAW_BIN, create_function, free_port, poll
 
 ECHO_DIR = ROOT / "examples" / "functions" / "go" / "echo"
 SUBCOMMANDS = ["serve", "deploy", "invoke", "functions", "get", "delete", "logs"]
@@ -40,17 +40,6 @@ def thaw(server, *args, input=None, timeout=60, use_env=True):
     return subprocess.run(cmd, input=input, capture_output=True, text=True, env=env,
                           timeout=timeout, cwd=ROOT)
 
-
-def poll(fn, timeout=8.0, interval=0.1, what="condition"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while True:
-        last = fn()
-        if last:
-            return last
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
-        time.sleep(interval)
 
 
 def assert_rc(res, rc):

@@ -18,7 +18,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import REGION, ROLE, ThawServer, aws, boto_client, create_function
+from conftest import REGION, ROLE, ThawServer, aws, boto_client, create_function, poll
 
 ACCOUNT = "000000000000"
 ARN_PREFIX = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:"
@@ -36,18 +36,6 @@ def fname(tag):
 def b64sha256(data):
     return base64.b64encode(hashlib.sha256(data).digest()).decode()
 
-
-def poll(fn, timeout=5.0, interval=0.05, what="condition"):
-    """Calls fn until it returns a truthy value; returns it, or fails at the deadline."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while True:
-        last = fn()
-        if last:
-            return last
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
-        time.sleep(interval)
 
 
 def cli_json(server, *args, input=None):

@@ -17,21 +17,10 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import THAW_BIN, boto_client, create_function, free_port
+from conftest import THAW_BIN, boto_client, create_function, free_port, poll
 
 ASYNC_COUNT = 20
 
-
-def poll(fn, timeout=8.0, interval=0.05, what="condition"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while True:
-        last = fn()
-        if last:
-            return last
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
-        time.sleep(interval)
 
 
 def b64sha256(data):

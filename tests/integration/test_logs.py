@@ -19,7 +19,7 @@ import zipfile
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ROOT, aws, create_function
+from conftest import ROOT, aws, create_function, poll
 
 STREAM_RE = re.compile(r"^(\d{4})/(\d{2})/(\d{2})/\[\$LATEST\]([0-9a-f]{32})$")
 _counter = itertools.count()
@@ -28,17 +28,6 @@ _counter = itertools.count()
 def fname(tag):
     return f"logs-{tag}-{next(_counter)}-{os.getpid() % 1000}"
 
-
-def poll(fn, timeout=8.0, interval=0.1, what="condition"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while True:
-        last = fn()
-        if last:
-            return last
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
-        time.sleep(interval)
 
 
 def cli_json(server, *args):
