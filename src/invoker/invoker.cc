@@ -95,11 +95,9 @@ void Invoker::Release(Environment* env) {
     if (it->second) --unreserved_busy_;
     busy_.erase(it);
   }
+  // RetireFunction marks busy environments of a changed function, so no registry lookup is
+  // needed here, on every invocation's path.
   bool retire = retiring_.erase(env) > 0 || shutting_down_;
-  if (!retire) {
-    auto current = registry_.Resolve(env->config().name, env->version());
-    retire = !current.ok() || current->config->generation != env->config().generation;
-  }
   if (retire) {
     // Not from inside the environment's own call stack.
     asio::post(io_, [this, env] { Destroy(env); });
