@@ -37,8 +37,9 @@ class ClientImpl final : public Client {
       stream_.reset();
       // A kept-alive connection the server closed: retry once on a new one.
       if (fresh || ec == beast::error::timeout) {
-        return Status::Unavailable("HTTP " + method + " " + target + " to " + host_ + ":" + port_ +
-                                   ": " + ec.message());
+        std::string message = "HTTP " + method;
+        message += " " + target + " to " + host_ + ":" + port_ + ": " + ec.message();
+        return Status::Unavailable(std::move(message));
       }
     }
     return Status::Unavailable("HTTP request failed twice");

@@ -100,13 +100,13 @@ void AsyncQueue::Run(QueuedEvent event) {
   ev.payload = event.payload;
   ev.trace_id = event.trace_id;
   int64_t id = event.id;
-  Status s =
-      invoker_.Invoke(*resolved, std::move(ev), /*want_tail=*/false, [this, id](InvokeResult) {
-        --in_flight_;
-        if (stopping_) return;
-        Remove(id);
-        Pump();
-      });
+  Status s = invoker_.Invoke(*resolved, std::move(ev), /*want_tail=*/false,
+                             [this, id](const InvokeResult&) {
+                               --in_flight_;
+                               if (stopping_) return;
+                               Remove(id);
+                               Pump();
+                             });
   if (s.ok()) {
     ++in_flight_;
     return;

@@ -118,18 +118,18 @@ void InvokeApi::Invoke(http::Request& request, const std::string& function_name,
     event.received_ms = clock_.RealtimeMillis();
     // 202 only once the event is committed.
     auto shared = std::make_shared<http::ResponseWriter>(std::move(writer));
-    queue_.Enqueue(
-        std::move(event), [shared, request_id, version = resolved->executed_version](Status s) {
-          if (!s.ok()) {
-            shared->Send(WithRequestId(
-                http::RestJsonError(500, "ServiceException", s.message(), "Service"), request_id));
-            return;
-          }
-          http::Response r;
-          r.status = 202;
-          r.headers.Set("X-Amz-Executed-Version", version);
-          shared->Send(WithRequestId(std::move(r), request_id));
-        });
+    queue_.Enqueue(std::move(event), [shared, request_id,
+                                      version = resolved->executed_version](const Status& s) {
+      if (!s.ok()) {
+        shared->Send(WithRequestId(
+            http::RestJsonError(500, "ServiceException", s.message(), "Service"), request_id));
+        return;
+      }
+      http::Response r;
+      r.status = 202;
+      r.headers.Set("X-Amz-Executed-Version", version);
+      shared->Send(WithRequestId(std::move(r), request_id));
+    });
     return;
   }
   runtime_api::Event event;

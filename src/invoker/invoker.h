@@ -31,7 +31,7 @@ class LauncherClient;
 
 struct InvokerOptions {
   int64_t account_concurrency = 1000;
-  int64_t idle_timeout_ms = 10 * 60 * 1000;  // Lambda keeps idle environments ~5-15 min
+  int64_t idle_timeout_ms = int64_t{10} * 60 * 1000;  // Lambda keeps idle environments ~5-15 min
   EnvironmentOptions environment;
 };
 

@@ -52,7 +52,12 @@ std::vector<std::string> BuildRuntimeEnv(const RuntimeEnvInputs& in) {
   if (!exec_env.empty()) env["AWS_EXECUTION_ENV"] = exec_env;
   std::vector<std::string> out;
   out.reserve(env.size());
-  for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+  for (const auto& [k, v] : env) {
+    std::string kv = k;
+    kv += '=';
+    kv += v;
+    out.push_back(std::move(kv));
+  }
   return out;
 }
 

@@ -255,7 +255,7 @@ StatusOr<std::string> ReadEntry(zip_t* archive, const Entry& e) {
 
 }  // namespace
 
-CodeStore::CodeStore(std::string state_dir, int64_t max_unzipped)
+CodeStore::CodeStore(const std::string& state_dir, int64_t max_unzipped)
     : code_root_((fs::path(state_dir) / "code").string()), max_unzipped_(max_unzipped) {}
 
 std::string CodeStore::ZipPath(const std::string& sha256_hex) const {

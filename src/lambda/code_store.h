@@ -25,7 +25,7 @@ struct StoredCode {
 class CodeStore {
  public:
   // `state_dir` is thaw's state directory; code lives under its "code" subdirectory.
-  explicit CodeStore(std::string state_dir, int64_t max_unzipped = kMaxUnzippedBytes);
+  explicit CodeStore(const std::string& state_dir, int64_t max_unzipped = kMaxUnzippedBytes);
   CodeStore(const CodeStore&) = delete;
   CodeStore& operator=(const CodeStore&) = delete;
 

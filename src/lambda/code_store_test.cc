@@ -83,7 +83,7 @@ TEST_F(CodeStoreTest, AcceptsZipWithoutBootstrap) {
 }
 
 TEST_F(CodeStoreTest, RefusesCorruptZip) {
-  for (std::string bad : {std::string("definitely not a zip"), std::string()}) {
+  for (const std::string& bad : {std::string("definitely not a zip"), std::string()}) {
     auto stored = store_.Put(bad);
     ASSERT_FALSE(stored.ok());
     EXPECT_EQ(stored.status().code(), StatusCode::kInvalidArgument);

@@ -182,7 +182,7 @@ Status ControlService::Transact(const std::function<Status()>& work) {
   return txn->Commit();
 }
 
-void ControlService::Install(std::string name, FunctionState state) {
+void ControlService::Install(const std::string& name, FunctionState state) {
   options_.registry.Put(name, state.entry);
   functions_[name] = std::move(state);
 }

@@ -97,7 +97,7 @@ class ControlService {
   // Runs `work` inside one SQLite transaction and commits it.
   Status Transact(const std::function<Status()>& work);
   // After a commit: adopt the new state and publish it to the Registry.
-  void Install(std::string name, FunctionState state);
+  void Install(const std::string& name, FunctionState state);
   void Uninstall(const std::string& name);
   void NotifyChanged(const std::string& name);
   // Publishes $LATEST of `state` (a copy the caller will commit) as the next version, or finds

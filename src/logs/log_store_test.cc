@@ -131,6 +131,7 @@ TEST_F(LogStoreTest, StopIsIdempotentAndLaterCallsAreRefused) {
 TEST_F(LogStoreTest, ConcurrentAppendersLoseNothing) {
   auto store = Open(/*max_queue=*/100000);
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&store, t] {
       std::string stream = "stream-" + std::to_string(t);

@@ -64,7 +64,7 @@ class RuntimeSessionTest : public ::testing::Test {
     p.get_future().wait();
   }
   http::Response Post(const std::string& path, const std::string& body,
-                      http::Headers headers = {}) {
+                      const http::Headers& headers = {}) {
     auto r = NewClient()->Do("POST", path, headers, body);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : http::Response{};

@@ -21,7 +21,7 @@ TEST(ProcessInfoTest, PeakRssGrowsWithTouchedMemory) {
   for (size_t i = 0; i < block.size(); i += 4096) block[i] = static_cast<char>(i);
   auto after = PeakRssKib(getpid());
   ASSERT_TRUE(after.ok());
-  EXPECT_GE(*after, *before + 60 * 1024);
+  EXPECT_GE(*after, *before + int64_t{60} * 1024);
   EXPECT_FALSE(PeakRssKib(999999999).ok());
 }
 
