@@ -12,6 +12,8 @@ import uuid
 
 import pytest
 
+from conftest import create_function, poll
+
 REQUEST_ID_RE = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 # Lambda's REPORT line, text format: TAB-separated, 2-decimal durations, integer sizes.
 REPORT_RE = (r"REPORT RequestId: (?P<id>{rid})\tDuration: (?P<duration>\d+\.\d\d) ms"
@@ -28,14 +30,14 @@ def unique(prefix):
 
 def wait_for(predicate, timeout, interval=0.02, what="condition"):
     """Polls predicate() until it returns a truthy value, which is returned."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
+    return poll(predicate, timeout=timeout, interval=interval, what=what)
+
+
+def make(lam, prefix, example, **overrides):
+    """Creates a function from an example under a fresh name and returns the name."""
+    name = unique(prefix)
+    create_function(lam, name, example, **overrides)
+    return name
 
 
 def http_request(server, method, path, body=b"", headers=None, timeout=30):

@@ -13,19 +13,13 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import boto_client, create_function
-from invoke_util import (REPORT_RE, environments, payload_json, pid_alive, request_id, tail,
+from invoke_util import (make, REPORT_RE, environments, payload_json, pid_alive, request_id, tail,
                          unique, wait_for, wait_for_log, wait_idle)
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _built(examples):
     return examples
-
-
-def make(lam, prefix, example, **overrides):
-    name = unique(prefix)
-    create_function(lam, name, example, **overrides)
-    return name
 
 
 class Invokes:

@@ -18,7 +18,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import aws, create_function
-from invoke_util import (REPORT_RE, REQUEST_ID_RE, busy_environment, environments,
+from invoke_util import (make, REPORT_RE, REQUEST_ID_RE, busy_environment, environments,
                          http_request, json_string_of_size, pid_alive, payload_json, request_id,
                          tail, unique, wait_for, wait_for_log)
 
@@ -31,12 +31,6 @@ MAX_RESPONSE = 6291556
 def _built(examples):
     """Every test here deploys example zips."""
     return examples
-
-
-def make(lam, prefix, example, **overrides):
-    name = unique(prefix)
-    create_function(lam, name, example, **overrides)
-    return name
 
 
 def client_error(excinfo):

@@ -19,19 +19,13 @@ import time
 import pytest
 
 from conftest import create_function
-from invoke_util import (busy_environment, environments, payload_json, pid_alive, request_id,
+from invoke_util import (make, busy_environment, environments, payload_json, pid_alive, request_id,
                          tail, unique, wait_for, wait_for_log, wait_idle)
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _built(examples):
     return examples
-
-
-def make(lam, prefix, example, **overrides):
-    name = unique(prefix)
-    create_function(lam, name, example, **overrides)
-    return name
 
 
 def raw(lam, mode, **overrides):
