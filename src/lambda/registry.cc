@@ -6,12 +6,17 @@ namespace thaw::lambda {
 
 void Registry::Put(const std::string& name, FunctionEntry entry) {
   std::lock_guard lock(mu_);
-  functions_[name] = std::move(entry);
+  auto& slot = functions_[name];
+  total_reserved_ += entry.reserved_concurrency.value_or(0) - slot.reserved_concurrency.value_or(0);
+  slot = std::move(entry);
 }
 
 void Registry::Remove(const std::string& name) {
   std::lock_guard lock(mu_);
-  functions_.erase(name);
+  auto it = functions_.find(name);
+  if (it == functions_.end()) return;
+  total_reserved_ -= it->second.reserved_concurrency.value_or(0);
+  functions_.erase(it);
 }
 
 std::optional<FunctionEntry> Registry::Get(const std::string& name) const {
@@ -31,9 +36,7 @@ std::vector<std::string> Registry::Names() const {
 
 int64_t Registry::TotalReserved() const {
   std::lock_guard lock(mu_);
-  int64_t total = 0;
-  for (const auto& [_, e] : functions_) total += e.reserved_concurrency.value_or(0);
-  return total;
+  return total_reserved_;
 }
 
 StatusOr<Resolved> Registry::Resolve(const std::string& function_name,

@@ -47,12 +47,13 @@ class Registry {
   // NotFound carries AWS's message ("Function not found: arn:..."); InvalidArgument covers
   // malformed names and a qualifier that disagrees with the one inside the name.
   StatusOr<Resolved> Resolve(const std::string& function_name, const std::string& qualifier) const;
-  // Sum of every function's reserved concurrency.
+  // Sum of every function's reserved concurrency; O(1), as the invoke path asks on every call.
   int64_t TotalReserved() const;
 
  private:
   mutable std::mutex mu_;
   std::map<std::string, FunctionEntry> functions_;  // guarded by mu_
+  int64_t total_reserved_ = 0;  // sum of reserved concurrency, kept on every change; mu_
 };
 
 }  // namespace thaw::lambda
