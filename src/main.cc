@@ -15,6 +15,9 @@ int main(int argc, char** argv) {
   thaw::cli::AddInvokeCommand(app, ctx);
   thaw::cli::AddFunctionsCommands(app, ctx);
   thaw::cli::AddLogsCommand(app, ctx);
+  thaw::cli::AddDoctorCommand(app, ctx);
+  thaw::cli::AddStressCommand(app, ctx);
+  thaw::cli::AddBenchCommand(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

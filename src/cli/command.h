@@ -26,5 +26,8 @@ void AddDeployCommand(CLI::App& app, CommandContext& ctx);
 void AddInvokeCommand(CLI::App& app, CommandContext& ctx);
 void AddFunctionsCommands(CLI::App& app, CommandContext& ctx);  // list, get, delete
 void AddLogsCommand(CLI::App& app, CommandContext& ctx);
+void AddDoctorCommand(CLI::App& app, CommandContext& ctx);
+void AddStressCommand(CLI::App& app, CommandContext& ctx);
+void AddBenchCommand(CLI::App& app, CommandContext& ctx);
 
 }  // namespace thaw::cli
