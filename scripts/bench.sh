@@ -2,8 +2,10 @@
 # End-to-end benchmark of thaw against a floor measured in the same run.
 #   scripts/bench.sh          full run (numbers for BENCHMARKS.md), results in build/bench/
 #   scripts/bench.sh --smoke  a few seconds; fails if warm p50 > 5x the floor's p50
-# Runs `thaw serve` with its defaults (logs on) on a free loopback port, and the no-op Go
-# function (aws-lambda-go) at MemorySize 1769 (one vCPU).
+# Runs `thaw serve` with its defaults (sandbox, freezer, logs on) on a free loopback port, and
+# the no-op Go function (aws-lambda-go) at MemorySize 1769 (one vCPU) and 128 MB. A second
+# server with --no-sandbox runs the same warm and cold loads, so the sandbox's own cost (freeze,
+# thaw, namespaces, cgroups) is the difference measured in the same run.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -12,33 +14,55 @@ SMOKE=0; [ "${1:-}" = "--smoke" ] && SMOKE=1
 if [ $SMOKE = 1 ]; then N=3000; NT=6000; NC=10; else N=20000; NT=60000; NC=100; fi
 
 OUT=build/bench; mkdir -p "$OUT"
-(cd bench && "$GO" build -o "$ROOT/$OUT/" ./floor ./load ./cold)
+(cd bench && "$GO" build -o "$ROOT/$OUT/" ./floor ./load ./cold ./density)
 [ -f build/examples/go/noop.zip ] || scripts/build-examples.sh >/dev/null
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-STATE=$(mktemp -d /tmp/thaw-bench.XXXXXX)
-EP=http://127.0.0.1:$PORT
-build/thaw serve --listen 127.0.0.1:$PORT --state-dir "$STATE" 2>"$OUT/serve.log" &
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+PORT=$(free_port); PORT2=$(free_port)
+STATE=$(mktemp -d /tmp/thaw-bench.XXXXXX); STATE2=$(mktemp -d /tmp/thaw-bench.XXXXXX)
+EP=http://127.0.0.1:$PORT; EP2=http://127.0.0.1:$PORT2
+build/thaw serve --listen 127.0.0.1:$PORT --state-dir "$STATE" --account-concurrency 1200 2>"$OUT/serve.log" &
 SERVER=$!
-cleanup() { kill -TERM $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf "$STATE"; }
+build/thaw serve --listen 127.0.0.1:$PORT2 --state-dir "$STATE2" --no-sandbox 2>"$OUT/serve-nosandbox.log" &
+SERVER2=$!
+cleanup() {
+  kill -TERM $SERVER $SERVER2 2>/dev/null || true
+  wait $SERVER $SERVER2 2>/dev/null || true
+  rm -rf "$STATE" "$STATE2"
+}
 trap cleanup EXIT
-for _ in $(seq 100); do curl -sf "$EP/2016-08-19/account-settings/" >/dev/null && break; sleep 0.1; done
+for ep in $EP $EP2; do
+  for _ in $(seq 100); do curl -sf "$ep/2016-08-19/account-settings/" >/dev/null && break; sleep 0.1; done
+done
+head -1 "$OUT/serve.log"
 
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_DEFAULT_REGION=us-east-1
-AWS=(/usr/bin/aws --endpoint-url "$EP" --no-cli-pager --output text)
-for fn in noop noop_cold; do
-  "${AWS[@]}" lambda create-function --function-name $fn --runtime provided.al2023 \
-    --role arn:aws:iam::000000000000:role/bench --handler bootstrap --memory-size 1769 \
-    --zip-file fileb://build/examples/go/noop.zip --query FunctionArn >/dev/null
-done
+create() {  # endpoint name memory zip
+  /usr/bin/aws --endpoint-url "$1" --no-cli-pager --output text lambda create-function \
+    --function-name "$2" --runtime provided.al2023 --role arn:aws:iam::000000000000:role/bench \
+    --handler bootstrap --memory-size "$3" --timeout 60 --zip-file "fileb://build/examples/go/$4.zip" \
+    --query FunctionArn >/dev/null
+}
+for fn in noop noop_cold noop_burst; do create "$EP" $fn 1769 noop; done
+create "$EP" noop128_cold 128 noop
+create "$EP" sleep128 128 sleep
+for fn in noop noop_cold; do create "$EP2" $fn 1769 noop; done
 
 RES="$OUT/results.jsonl"; : > "$RES"
 echo "machine: $(nproc) vCPU, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); $(date -u +%FT%TZ)" | tee "$OUT/machine.txt"
 "$OUT/floor" -mode=chain -n $N -c 1 -name floor_chain_c1 >>"$RES"
 "$OUT/floor" -mode=chain -n $N -c 1 -procs 0 -name floor_chain_c1_gomaxprocs2 >>"$RES"
 "$OUT/load" -endpoint "$EP" -function noop -n $N -c 1 -name warm_invoke_c1 >>"$RES"
+"$OUT/load" -endpoint "$EP2" -function noop -n $N -c 1 -name warm_invoke_c1_nosandbox >>"$RES"
 "$OUT/cold" -endpoint "$EP" -function noop_cold -n $NC -name cold_start >>"$RES"
+"$OUT/cold" -endpoint "$EP" -function noop128_cold -n $NC -name cold_start_128mb >>"$RES"
+"$OUT/cold" -endpoint "$EP2" -function noop_cold -n $NC -name cold_start_nosandbox >>"$RES"
+"$OUT/cold" -endpoint "$EP" -function noop_burst -n $((NC / 10)) -burst 16 -name cold_burst16_pool4 >>"$RES"
 if [ $SMOKE = 0 ]; then
+  build/bench/thaw_micro_bench --benchmark_filter='Freeze|Thaw' --benchmark_min_time=0.5 \
+    --benchmark_format=json --benchmark_out="$OUT/freezer.json" >/dev/null 2>&1 || true
+  "$OUT/density" -endpoint "$EP" -function sleep128 -n 1000 -sleep-ms 3000 -name density_1000 \
+    >"$OUT/density.json" || true
   "$OUT/floor" -mode=chain -n $NT -c 32 -procs 0 -name floor_chain_c32 >>"$RES"
   "$OUT/load" -endpoint "$EP" -function noop -n $NT -c 32 -name throughput_c32 >>"$RES"
   "$OUT/load" -endpoint "$EP" -function noop -n $NT -c 8 -name throughput_c8 >>"$RES"
@@ -58,6 +82,8 @@ for name, r in rows.items():
     rps = r.get("throughput_rps", 0)
     print(f"{name:<28}{r['p50_us']:>10.0f}{r['p99_us']:>10.0f}{rps:>10.0f}{r['p50_us']/floor:>11.2f}")
 warm = rows["warm_invoke_c1"]["p50_us"]
+bare = rows["warm_invoke_c1_nosandbox"]["p50_us"]
+print(f"sandbox cost on a warm invoke (p50, freeze + thaw + cgroup reads): {warm - bare:.0f} us")
 if smoke and warm > 5 * floor:
     print(f"FAIL: warm p50 {warm:.0f} us is more than 5x the floor {floor:.0f} us")
     sys.exit(1)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the example functions into deployable zips:
 #   build/examples/go/<name>/bootstrap, build/examples/go/<name>.zip
+#   build/examples/go/stress-<name>.zip  (examples/functions/go/stress/<name>, for `thaw stress`)
 #   build/examples/python/echo.zip  (app.py + bootstrap that runs $THAW_PYTHON -m awslambdaric)
 # Safe to re-run; Go's build cache keeps repeat runs quick.
 set -euo pipefail
@@ -45,8 +46,12 @@ PY
 # A private staging dir, so two builds at once do not trip over each other.
 mkdir -p build/examples
 STAGE=$(mktemp -d build/examples/.go-stage.XXXXXX)
-(cd "$SRC" && CGO_ENABLED=0 GOOS=linux "$GO" build -tags lambda.norpc -trimpath -ldflags=-s \
-    -o "$ROOT/$STAGE/" ./...)
+# The stress suite (stress/<name>) builds apart, as stress-<name>: its names repeat top-level ones.
+gobuild() { CGO_ENABLED=0 GOOS=linux "$GO" build -tags lambda.norpc -trimpath -ldflags=-s "$@"; }
+(cd "$SRC" && gobuild -o "$ROOT/$STAGE/" $("$GO" list ./... | grep -v '/stress/') &&
+    gobuild -o "$ROOT/$STAGE/stress/" ./stress/...)
+for bin in "$STAGE"/stress/*; do mv "$bin" "$STAGE/stress-$(basename "$bin")"; done
+rmdir "$STAGE/stress"
 names=()
 for bin in "$STAGE"/*; do
     name=$(basename "$bin")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job: set up, start `thaw serve` on its embedded defaults (127.0.0.1:9001, state in
-# ./.thaw), deploy the example Go functions with `thaw deploy`, invoke them, print what
+# ./.thaw), deploy the example Go functions with `thaw deploy`, invoke them, run the stress
+# suite (the seed's misbehaving functions, each against Lambda's expected outcome), print what
 # happened, then stop the server. Nothing is left running.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -9,7 +10,11 @@ export PATH="$PATH:/usr/local/go/bin"
 
 scripts/setup.sh
 scripts/build.sh thaw thaw-launcher >/dev/null
+scripts/build-examples.sh >/dev/null 2>&1 || scripts/build-examples.sh
 THAW=build/thaw
+
+printf '\n\033[1m== %s\033[0m\n' "what this host can enforce (thaw doctor)"
+$THAW doctor
 
 if curl -s -o /dev/null http://127.0.0.1:9001/; then
   echo "demo: something already listens on 127.0.0.1:9001; stop it first" >&2
@@ -64,6 +69,9 @@ say "asynchronous invoke of demo-logger, then its log"
 $THAW invoke demo-logger --type Event --payload '{"lines":3}'
 sleep 1
 $THAW logs demo-logger
+
+say "the stress suite: each misbehaviour against Lambda's outcome, then recovery"
+$THAW stress
 
 say "stopping the server"
 # Everything the server started: its launcher and the functions' process groups.

@@ -8,7 +8,7 @@ PACKAGES=(
   libboost1.81-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libzip-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev libseccomp-dev
   clang-format clang-tidy
-  awscli python3 python3-venv zip unzip iproute2 procps ca-certificates
+  awscli python3 python3-venv zip unzip iproute2 procps ca-certificates e2fsprogs util-linux
 )
 
 missing=()

@@ -368,5 +368,35 @@ TEST_F(DeployCommandTest, UnreachableServerFailsBeforeBuilding) {
   EXPECT_EQ(r.err.find("building"), std::string::npos) << r.err;
 }
 
+// ---- doctor ----------------------------------------------------------------------------------
+
+// Runs the real host probe; needs no server and exits 0 whatever the verdict.
+TEST(DoctorCommandTest, TableAndJsonReports) {
+  for (bool json_flag : {false, true}) {
+    CLI::App app("thaw");
+    CommandContext ctx;
+    ctx.exit_code = kExitUsage;
+    AddDoctorCommand(app, ctx);
+    std::vector<const char*> argv = {"thaw", "doctor"};
+    if (json_flag) argv.push_back("--json");
+    std::ostringstream out;
+    std::streambuf* old_out = std::cout.rdbuf(out.rdbuf());
+    app.parse(static_cast<int>(argv.size()), argv.data());
+    std::cout.rdbuf(old_out);
+    EXPECT_EQ(ctx.exit_code, kExitOk);
+    if (!json_flag) {
+      EXPECT_EQ(out.str().rfind("FEATURE", 0), 0u) << out.str();
+      EXPECT_NE(out.str().find("thaw would run "), std::string::npos) << out.str();
+      continue;
+    }
+    json report = json::parse(out.str(), nullptr, false);
+    ASSERT_TRUE(report.is_object()) << out.str();
+    EXPECT_TRUE(report["items"].is_array());
+    EXPECT_FALSE(report["items"].empty());
+    EXPECT_TRUE(report["fullIsolation"].is_boolean());
+    EXPECT_TRUE(report["notEnforced"].is_array());
+  }
+}
+
 }  // namespace
 }  // namespace thaw::cli

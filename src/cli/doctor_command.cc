@@ -1,11 +1,63 @@
-// `thaw doctor`: not written yet.
+// `thaw doctor [--json]`: reports what thaw can enforce on this host (namespaces, cgroup
+// limits, freezer, the size-limited /tmp, seccomp, ...) as a table or JSON, and whether it would
+// run functions with full isolation or in degraded mode. Needs no server. Exits 0 whatever the
+// verdict; 1 only when the probe itself fails. Runs on the main thread.
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/client_util.h"
 #include "cli/command.h"
+#include "sandbox/probe.h"
 
 namespace thaw::cli {
 
+namespace {
+
+struct DoctorFlags {
+  bool json = false;
+};
+
+nlohmann::json ProbeJson(const sandbox::SandboxProbe& probe) {
+  nlohmann::json items = nlohmann::json::array();
+  for (const sandbox::ProbeItem& item : probe.items) {
+    items.push_back({{"feature", item.feature},
+                     {"status", sandbox::ProbeStatusName(item.status)},
+                     {"ok", item.ok()},
+                     {"isolation", item.isolation},
+                     {"detail", item.detail}});
+  }
+  return {{"items", std::move(items)},
+          {"cgroups", probe.layout.Describe()},
+          {"fullIsolation", probe.FullIsolation()},
+          {"notEnforced", probe.Degraded()},
+          {"verdict", sandbox::FormatVerdict(probe)}};
+}
+
+void RunDoctor(CommandContext& ctx, const DoctorFlags& flags) {
+  StatusOr<sandbox::SandboxProbe> probe = sandbox::ProbeHost();
+  if (!probe.ok()) return ReportError(ctx, "doctor", probe.status(), kExitFailure);
+  if (flags.json) {
+    PrintLine(std::cout, DumpJson(ProbeJson(*probe), 2));
+  } else {
+    std::cout << sandbox::FormatProbe(*probe) << '\n';
+    PrintLine(std::cout, sandbox::FormatVerdict(*probe));
+  }
+  std::cout << std::flush;
+  ctx.exit_code = kExitOk;
+}
+
+}  // namespace
+
 void AddDoctorCommand(CLI::App& app, CommandContext& ctx) {
-  auto* cmd = app.add_subcommand("doctor", "(not yet available)");
-  cmd->callback([&ctx] { ctx.exit_code = kExitFailure; });
+  auto flags = std::make_shared<DoctorFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "doctor", "Report what thaw can enforce on this host (isolation, limits, freezer)");
+  cmd->add_flag("--json", flags->json, "print the report as JSON");
+  cmd->footer("Exit codes: 0 report printed (whatever it says), 1 the probe itself failed.");
+  cmd->callback([&ctx, flags] { RunDoctor(ctx, *flags); });
 }
 
 }  // namespace thaw::cli

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iostream>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -27,7 +28,9 @@
 #include "lambda/control_api.h"
 #include "logs/log_store.h"
 #include "logs/logs_api.h"
+#include "sandbox/cgroup.h"
 #include "store/sqlite.h"
+#include "sys/launcher_protocol.h"
 #include "sys/unique_fd.h"
 
 namespace thaw::cli {
@@ -42,7 +45,34 @@ struct ServeFlags {
   int64_t account_concurrency = 1000;
   int64_t idle_timeout_s = 600;
   bool verbose = false;
+  bool no_sandbox = false;
+  int sandbox_pool = 4;
 };
+
+// One line for the operator: what is enforced, and plainly what is not.
+std::string DescribeSandbox(uint32_t f) {
+  std::vector<std::string> on, off;
+  auto item = [&](uint32_t bit, const char* name) { ((f & bit) ? on : off).push_back(name); };
+  item(sys::kFeatureNamespaces, "namespaces+read-only root");
+  item(sys::kFeatureUnprivileged, "unprivileged uid");
+  item(sys::kFeatureSeccomp, "seccomp");
+  item(sys::kFeatureMemory, "memory limit");
+  item(sys::kFeatureCpu, "cpu share");
+  item(sys::kFeaturePids, "pids limit");
+  item(sys::kFeatureFreezeV2 | sys::kFeatureFreezeV1, "freeze between invocations");
+  item(sys::kFeatureTmpLimit, "/tmp size limit");
+  std::string text;
+  auto join = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& x : v) out += (out.empty() ? "" : ", ") + x;
+    return out;
+  };
+  if (!on.empty()) text += "enforced: " + join(on);
+  if (!off.empty()) text += std::string(text.empty() ? "" : "; ") + "NOT enforced: " + join(off);
+  if (f & sys::kFeatureFreezeV2) text += " (freezer: cgroup v2)";
+  if (f & sys::kFeatureFreezeV1) text += " (freezer: cgroup v1)";
+  return text;
+}
 
 StatusOr<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) {
   size_t colon = listen.rfind(':');
@@ -111,8 +141,16 @@ int RunServer(const ServeFlags& flags) {
   auto log_store = logs::LogStore::Open(log_options);
   if (!log_store.ok()) return fail(log_store.status());
 
-  auto launcher = invoker::LauncherClient::Start(loop, invoker::DefaultLauncherPath());
+  invoker::LauncherClient::Options launcher_options;
+  launcher_options.path = invoker::DefaultLauncherPath();
+  launcher_options.state_dir = state_dir;
+  launcher_options.sandbox = !flags.no_sandbox;
+  launcher_options.pool = flags.sandbox_pool;
+  auto launcher = invoker::LauncherClient::Start(loop, launcher_options);
   if (!launcher.ok()) return fail(launcher.status());
+  uint32_t features = (*launcher)->features();
+  std::cerr << "thaw: sandbox: " << DescribeSandbox(features) << "\n";
+  auto cgroup_layout = sandbox::DetectCgroupLayout();
 
   lambda::Registry registry;
   invoker::InvokerOptions invoker_options;
@@ -120,6 +158,14 @@ int RunServer(const ServeFlags& flags) {
   invoker_options.idle_timeout_ms = flags.idle_timeout_s * 1000;
   invoker_options.environment.front_door_url =
       "http://" + listen->first + ":" + std::to_string(listen->second);
+  invoker_options.environment.sandbox_features = features;
+  invoker_options.environment.sandbox_tmp_dir = state_dir + "/sandbox/tmp";
+  if (cgroup_layout.ok() &&
+      (features & (sys::kFeatureMemory | sys::kFeatureFreezeV2 | sys::kFeatureFreezeV1))) {
+    invoker_options.environment.cgroup_layout = &*cgroup_layout;
+    invoker_options.environment.cgroup_parent =
+        "thaw/i" + std::to_string((*launcher)->launcher_pid());
+  }
   invoker::Invoker invoker(loop, **launcher, log_store->get(), registry, clock, invoker_options);
 
   lambda::ControlApi control_api(
@@ -191,6 +237,12 @@ void AddServeCommand(CLI::App& app, CommandContext& ctx) {
       ->capture_default_str()
       ->check(CLI::Range(1, 86400));
   cmd->add_flag("-v,--verbose", flags->verbose, "Debug logging");
+  cmd->add_flag("--no-sandbox", flags->no_sandbox,
+                "Run functions as plain processes: no namespaces, limits or freezing");
+  cmd->add_option("--sandbox-pool", flags->sandbox_pool,
+                  "Sandbox shells kept ready ahead of demand (namespaces, cgroups, /tmp)")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
   cmd->callback([flags, &ctx] { ctx.exit_code = RunServer(*flags); });
 }
 

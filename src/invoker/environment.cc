@@ -19,6 +19,7 @@
 #include "logs/log_store.h"
 #include "logs/platform_lines.h"
 #include "runtime_api/protocol.h"
+#include "sys/launcher_protocol.h"
 #include "sys/process_info.h"
 #include "sys/unique_fd.h"
 
@@ -166,6 +167,7 @@ void Environment::Invoke(std::unique_ptr<Invocation> invocation) {
   current_ = std::move(invocation);
   if (state_ == EnvState::kIdle) {
     state_ = EnvState::kInvoking;
+    Thaw();
     DeliverEvent();
     return;
   }
@@ -235,24 +237,46 @@ void Environment::Spawn(InitKind kind) {
   inputs.endpoint_url = deps_.options.front_door_url;
   inputs.task_root = config_->code_dir;
   sys::SpawnSpec spec;
-  spec.path = bootstrap;
-  spec.cwd = config_->code_dir;
-  spec.argv = {bootstrap};
+  if (sandboxed()) {
+    inputs.task_root = "/var/task";
+    spec.path = "/var/task/bootstrap";
+    spec.cwd = "/var/task";
+    spec.sandbox.enabled = true;
+    spec.sandbox.code_dir = config_->code_dir;
+    spec.sandbox.tmp_image = deps_.options.sandbox_tmp_dir + "/" + id_ + ".img";
+    spec.sandbox.tmp_mb = config_->ephemeral_mb;
+    spec.sandbox.memory_mb = config_->memory_mb;
+  } else {
+    spec.path = bootstrap;
+    spec.cwd = config_->code_dir;
+  }
+  spec.argv = {spec.path};
   spec.env = BuildRuntimeEnv(inputs);
   uint64_t epoch = epoch_;
   // The launcher holds its own copy of write_end once Spawn returns; ours closes here.
-  deps_.launcher.Spawn(std::move(spec), write_end.get(),
-                       [this, epoch](StatusOr<pid_t> r) { OnSpawned(epoch, std::move(r)); });
+  deps_.launcher.Spawn(
+      std::move(spec), write_end.get(),
+      [this, epoch](StatusOr<LauncherClient::Spawned> r) { OnSpawned(epoch, std::move(r)); });
 }
 
-void Environment::OnSpawned(uint64_t epoch, StatusOr<pid_t> result) {
+void Environment::OnSpawned(uint64_t epoch, StatusOr<LauncherClient::Spawned> result) {
   if (epoch != epoch_ || state_ == EnvState::kDead) {
-    if (result.ok()) deps_.launcher.Kill(*result, SIGKILL);
+    if (result.ok()) deps_.launcher.Kill(result->pid, SIGKILL);
     return;
   }
   if (result.ok()) {
-    pid_ = *result;
-    rss_reader_ = sys::PeakRssReader(pid_);
+    pid_ = result->pid;
+    if (!result->cgroup.empty() && deps_.options.cgroup_layout) {
+      auto cgroup = sandbox::Cgroup::Open(*deps_.options.cgroup_layout, deps_.options.cgroup_parent,
+                                          result->cgroup);
+      if (cgroup.ok()) {
+        cgroup_.emplace(std::move(*cgroup));
+      } else {
+        THAW_LOG(kWarn, "env") << "cannot open the sandbox cgroup: " << cgroup.status().ToString();
+      }
+    } else {
+      rss_reader_ = sys::PeakRssReader(pid_);
+    }
     return;
   }
   const Status& s = result.status();
@@ -293,6 +317,11 @@ void Environment::OnRuntimeNext() {
 
 // The invoke phase starts: Duration and the function timeout run from here, and START is logged.
 void Environment::StartInvokePhase() {
+  if (cgroup_) {
+    SampleMemory();  // what init (or the last invocation) used stays in the environment's max
+    (void)cgroup_->ResetMemoryPeak();
+  }
+  cpu_start_ns_ = CpuNanos();
   int64_t now = deps_.clock.MonotonicNanos();
   current_->delivered_ns = now;
   current_->deadline_ns = now + config_->timeout_s * 1000000000;
@@ -395,6 +424,7 @@ void Environment::OnDeadline() {
   const std::string& id = current_->event.request_id;
   double timeout_s = static_cast<double>(config_->timeout_s);
   Log(logs::FormatTimeoutLine(deps_.clock.RealtimeMillis(), id, timeout_s));
+  KillProcesses();  // first: the processes must be gone soon after the deadline
   char seconds[32];
   snprintf(seconds, sizeof seconds, "%.2f", timeout_s);
   AnswerError("Sandbox.Timedout",
@@ -406,9 +436,16 @@ void Environment::OnDeadline() {
   EndInvocation("timeout", "");
 }
 
-void Environment::OnProcessExit(pid_t pid, int wait_status, int64_t max_rss_kib) {
+void Environment::OnProcessExit(pid_t pid, int wait_status, int64_t max_memory_kib,
+                                int64_t oom_kills) {
   if (pid != pid_) return;
-  max_rss_kib_ = std::max(max_rss_kib_, max_rss_kib);
+  max_rss_kib_ = std::max(max_rss_kib_, max_memory_kib);
+  last_window_kib_ = std::max(last_window_kib_, max_memory_kib);
+  cgroup_.reset();  // the launcher removes it
+  frozen_ = false;
+  // The cgroup's OOM killer ended the runtime: Lambda's Runtime.OutOfMemory.
+  bool oom = oom_kills > 0 && WIFSIGNALED(wait_status) && WTERMSIG(wait_status) == SIGKILL;
+  const char* exit_type = oom ? "Runtime.OutOfMemory" : "Runtime.ExitError";
   if (state_ == EnvState::kStopping) {
     DrainOutput();
     pid_ = -1;
@@ -420,7 +457,7 @@ void Environment::OnProcessExit(pid_t pid, int wait_status, int64_t max_rss_kib)
   std::string message = RuntimeExitMessage(wait_status);
   if (state_ == EnvState::kInitializing) {
     pid_ = -1;
-    InitFailed("Runtime.ExitError", message, "", false);
+    InitFailed(exit_type, message, "", false);
     return;
   }
   if (state_ == EnvState::kInvoking) {
@@ -428,11 +465,11 @@ void Environment::OnProcessExit(pid_t pid, int wait_status, int64_t max_rss_kib)
     pid_ = -1;
     const std::string& id = current_->event.request_id;
     Log("RequestId: " + id + " Error: " + message);
-    Log("Runtime.ExitError");
-    AnswerError("Runtime.ExitError", "RequestId: " + id + " Error: " + message);
+    Log(exit_type);
+    AnswerError(exit_type, "RequestId: " + id + " Error: " + message);
     KillProcesses();
     ResetProcess();
-    EndInvocation("error", "Runtime.ExitError");
+    EndInvocation("error", exit_type);
     return;
   }
   // Died while idle (or between resets): the next invocation re-initializes.
@@ -449,6 +486,7 @@ void Environment::EndInvocation(const std::string& status, const std::string& er
   int64_t end_ns = status == "timeout" ? inv.deadline_ns : now;
   double duration_ms = static_cast<double>(end_ns - inv.delivered_ns) / 1e6;
   SampleMemory();
+  if (int64_t cpu = CpuNanos(); cpu > 0) last_cpu_ns_ = cpu - cpu_start_ns_;
   Log(logs::FormatEnd(inv.event.request_id));
   logs::ReportFields report;
   report.request_id = inv.event.request_id;
@@ -458,6 +496,11 @@ void Environment::EndInvocation(const std::string& status, const std::string& er
   report.billed_ms = logs::BilledMillis(duration_ms, report.init_duration_ms);
   report.memory_mb = config_->memory_mb;
   report.max_memory_used_mb = (max_rss_kib_ + 1023) / 1024;
+  // Under a memory limit the cgroup's peak can pass it by the kernel's last page charges
+  // before the OOM kill; Lambda never reports more than Memory Size.
+  if (sandboxed() && (deps_.options.sandbox_features & sys::kFeatureMemory)) {
+    report.max_memory_used_mb = std::min(report.max_memory_used_mb, config_->memory_mb);
+  }
   report.status = status;
   report.error_type = error_type;
   Log(logs::FormatReport(report));
@@ -477,6 +520,8 @@ void Environment::EndInvocation(const std::string& status, const std::string& er
   current_.reset();
   if (status.empty()) {
     state_ = EnvState::kIdle;
+    // Lambda freezes an environment between invocations: nothing in it runs while idle.
+    Freeze();
   } else {
     state_ = EnvState::kCold;  // reset: processes are gone, init re-runs on the next invoke
   }
@@ -496,6 +541,8 @@ void Environment::ResetProcess() {
   ++epoch_;
   pid_ = -1;
   rss_reader_ = sys::PeakRssReader();
+  cgroup_.reset();
+  frozen_ = false;
   session_.Reset();
   // A fresh endpoint, so nothing the killed process had in flight reaches the next one.
   if (endpoint_) endpoint_->Stop();
@@ -518,6 +565,7 @@ void Environment::Stop(std::function<void()> done) {
   }
   state_ = EnvState::kStopping;
   stop_done_ = std::move(done);
+  Thaw();  // a frozen runtime could not handle SIGTERM or SHUTDOWN
   int64_t budget_ms = 0;
   if (session_.has_extensions()) {
     budget_ms = session_.only_internal_extensions() ? deps_.options.shutdown_internal_ms
@@ -543,10 +591,56 @@ void Environment::Stop(std::function<void()> done) {
   });
 }
 
+bool Environment::sandboxed() const {
+  return (deps_.options.sandbox_features & sys::kFeatureNamespaces) != 0;
+}
+
+// Max Memory Used: the sandbox cgroup's peak (everything the environment's processes use,
+// page cache included, as in Lambda's VM), else the runtime process's VmHWM. The kernel's peak
+// is reset at each invocation start, so it measures that invocation; REPORT shows the maximum
+// over the environment's life, as Lambda's does.
 void Environment::SampleMemory() {
   if (pid_ <= 0) return;
+  if (cgroup_) {
+    auto bytes = cgroup_->MemoryPeakBytes();
+    if (!bytes.ok()) return;
+    last_window_kib_ = *bytes / 1024;
+    max_rss_kib_ = std::max(max_rss_kib_, last_window_kib_);
+    return;
+  }
   auto kib = rss_reader_.Read();
   if (kib.ok() && *kib > max_rss_kib_) max_rss_kib_ = *kib;
+  if (kib.ok()) last_window_kib_ = *kib;
+}
+
+int64_t Environment::CpuNanos() const {
+  if (cgroup_) {
+    auto ns = cgroup_->CpuUsageNanos();
+    if (ns.ok()) return *ns;
+  }
+  return 0;
+}
+
+// The freezer's cost is the write itself; the kernel completes the freeze asynchronously.
+void Environment::Freeze() {
+  if (!cgroup_ || frozen_ || pid_ <= 0) return;
+  int64_t start = deps_.clock.MonotonicNanos();
+  Status s = cgroup_->Freeze();
+  if (!s.ok()) {
+    THAW_LOG(kWarn, "env") << "freeze failed: " << s.ToString();
+    return;
+  }
+  frozen_ = true;
+  last_freeze_ns_ = deps_.clock.MonotonicNanos() - start;
+}
+
+void Environment::Thaw() {
+  if (!cgroup_ || !frozen_) return;
+  int64_t start = deps_.clock.MonotonicNanos();
+  Status s = cgroup_->Thaw();
+  if (!s.ok()) THAW_LOG(kWarn, "env") << "thaw failed: " << s.ToString();
+  frozen_ = false;
+  last_thaw_ns_ = deps_.clock.MonotonicNanos() - start;
 }
 
 void Environment::StartReading() {

@@ -25,8 +25,10 @@
 #include "base/status.h"
 #include "http/server.h"
 #include "invoker/invocation.h"
+#include "invoker/launcher_client.h"
 #include "lambda/function.h"
 #include "runtime_api/runtime_session.h"
+#include "sandbox/cgroup.h"
 #include "sys/process_info.h"
 
 namespace thaw::logs {
@@ -35,14 +37,18 @@ class LogStore;
 
 namespace thaw::invoker {
 
-class LauncherClient;
-
 struct EnvironmentOptions {
   std::string front_door_url = "http://127.0.0.1:9001";  // AWS_ENDPOINT_URL for functions
   int64_t init_timeout_ms = 10000;
   int64_t shutdown_internal_ms = 500;   // shutdown budget with only internal extensions
   int64_t shutdown_external_ms = 2000;  // with external extensions
   bool verify_runtime_peer = true;      // check Runtime API clients belong to this environment
+  // Sandboxing, as the launcher reported it can (sys::LauncherFeature bits). Without
+  // kFeatureNamespaces environments are plain process groups.
+  uint32_t sandbox_features = 0;
+  std::string sandbox_tmp_dir;  // where /tmp images live (STATE/sandbox/tmp)
+  const sandbox::CgroupLayout* cgroup_layout = nullptr;  // null: no cgroups
+  std::string cgroup_parent;                             // the launcher's "thaw/i<pid>"
 };
 
 enum class EnvState { kCold, kInitializing, kInvoking, kIdle, kStopping, kDead };
@@ -68,8 +74,8 @@ class Environment final : public runtime_api::Listener {
 
   // Runs `invocation`. Precondition: state() is kCold or kIdle.
   void Invoke(std::unique_ptr<Invocation> invocation);
-  // The launcher reports that `pid` exited, with its peak RSS.
-  void OnProcessExit(pid_t pid, int wait_status, int64_t max_rss_kib);
+  // The launcher reports that `pid` exited, with its peak memory and OOM kills.
+  void OnProcessExit(pid_t pid, int wait_status, int64_t max_memory_kib, int64_t oom_kills);
   // Ends the environment for good. With extensions registered the runtime gets SIGTERM and the
   // shutdown budget; otherwise SIGKILL at once (as Lambda). `done` runs when it is gone.
   void Stop(std::function<void()> done);
@@ -83,6 +89,15 @@ class Environment final : public runtime_api::Listener {
   const std::string& version() const { return version_; }
   int64_t idle_since_ns() const { return idle_since_ns_; }
   int64_t invocation_count() const { return invocation_count_; }
+  bool sandboxed() const;
+  bool frozen() const { return frozen_; }
+  // Max Memory Used over the environment's life (what REPORT shows) and over the last
+  // invocation alone; CPU time of the last invocation (all processes of the environment).
+  int64_t max_memory_kib() const { return max_rss_kib_; }
+  int64_t last_invocation_memory_kib() const { return last_window_kib_; }
+  int64_t last_cpu_ns() const { return last_cpu_ns_; }
+  int64_t last_freeze_ns() const { return last_freeze_ns_; }
+  int64_t last_thaw_ns() const { return last_thaw_ns_; }
   const std::string& current_request_id() const;
 
   // runtime_api::Listener
@@ -98,7 +113,7 @@ class Environment final : public runtime_api::Listener {
   Status OpenEndpoint();
   bool AcceptPeer(const http::ConnectionInfo& info) const;
   void Spawn(InitKind kind);
-  void OnSpawned(uint64_t epoch, StatusOr<pid_t> result);
+  void OnSpawned(uint64_t epoch, StatusOr<LauncherClient::Spawned> result);
   void InitFailed(const std::string& error_type, const std::string& message, std::string body,
                   bool timed_out);
   void StartInvokePhase();
@@ -109,6 +124,9 @@ class Environment final : public runtime_api::Listener {
   void KillProcesses();
   void ResetProcess();
   void SampleMemory();
+  void Freeze();
+  void Thaw();
+  int64_t CpuNanos() const;
 
   void StartReading();
   void DrainOutput();
@@ -139,7 +157,14 @@ class Environment final : public runtime_api::Listener {
   std::optional<double> report_init_ms_;  // Init Duration for the first REPORT
   bool first_init_done_ = false;
   int64_t max_rss_kib_ = 0;
-  sys::PeakRssReader rss_reader_;  // of the current process, opened when it starts
+  sys::PeakRssReader rss_reader_;  // of the current process, opened when it starts (no cgroup)
+  std::optional<sandbox::Cgroup> cgroup_;  // the current process's sandbox cgroup (not owned)
+  int64_t last_window_kib_ = 0;
+  int64_t cpu_start_ns_ = 0;
+  int64_t last_cpu_ns_ = 0;
+  bool frozen_ = false;
+  int64_t last_freeze_ns_ = 0;
+  int64_t last_thaw_ns_ = 0;
   int64_t idle_since_ns_ = 0;
   int64_t invocation_count_ = 0;
   std::string init_error_body_;

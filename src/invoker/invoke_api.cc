@@ -178,7 +178,14 @@ void InvokeApi::Environments(http::ResponseWriter writer) {
                     {"runtimeApiPort", e.runtime_api_port},
                     {"logStream", e.log_stream},
                     {"requestId", e.request_id},
-                    {"invocations", e.invocations}});
+                    {"invocations", e.invocations},
+                    {"sandboxed", e.sandboxed},
+                    {"frozen", e.frozen},
+                    {"maxMemoryKiB", e.max_memory_kib},
+                    {"lastInvocationMemoryKiB", e.last_invocation_memory_kib},
+                    {"lastCpuNs", e.last_cpu_ns},
+                    {"lastFreezeNs", e.last_freeze_ns},
+                    {"lastThawNs", e.last_thaw_ns}});
   }
   nlohmann::json body = {
       {"environments", list}, {"busy", invoker_.busy()}, {"asyncPending", queue_.pending()}};

@@ -18,8 +18,7 @@ Invoker::Invoker(asio::io_context& io, LauncherClient& launcher, logs::LogStore*
       clock_(clock),
       options_(std::move(options)),
       reap_timer_(io) {
-  launcher_.set_exit_handler(
-      [this](pid_t pid, int status, int64_t rss) { OnProcessExit(pid, status, rss); });
+  launcher_.set_exit_handler([this](const LauncherClient::Exit& exit) { OnProcessExit(exit); });
   ScheduleReap();
 }
 
@@ -131,12 +130,12 @@ void Invoker::RetireFunction(const std::string& name) {
   }
 }
 
-void Invoker::OnProcessExit(pid_t pid, int wait_status, int64_t max_rss_kib) {
+void Invoker::OnProcessExit(const LauncherClient::Exit& exit) {
   for (auto& [name, versions] : pools_) {
     for (auto& [version, pool] : versions) {
       for (auto& env : pool.envs) {
-        if (env->pid() == pid) {
-          env->OnProcessExit(pid, wait_status, max_rss_kib);
+        if (env->pid() == exit.pid) {
+          env->OnProcessExit(exit.pid, exit.wait_status, exit.max_memory_kib, exit.oom_kills);
           return;
         }
       }
@@ -207,6 +206,13 @@ std::vector<EnvironmentInfo> Invoker::Snapshot() const {
         info.log_stream = env->log_stream();
         info.request_id = env->current_request_id();
         info.invocations = env->invocation_count();
+        info.sandboxed = env->sandboxed();
+        info.frozen = env->frozen();
+        info.max_memory_kib = env->max_memory_kib();
+        info.last_invocation_memory_kib = env->last_invocation_memory_kib();
+        info.last_cpu_ns = env->last_cpu_ns();
+        info.last_freeze_ns = env->last_freeze_ns();
+        info.last_thaw_ns = env->last_thaw_ns();
         out.push_back(std::move(info));
       }
     }

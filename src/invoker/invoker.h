@@ -19,6 +19,7 @@
 #include "base/status.h"
 #include "invoker/environment.h"
 #include "invoker/invocation.h"
+#include "invoker/launcher_client.h"
 #include "lambda/registry.h"
 
 namespace thaw::logs {
@@ -26,8 +27,6 @@ class LogStore;
 }
 
 namespace thaw::invoker {
-
-class LauncherClient;
 
 struct InvokerOptions {
   int64_t account_concurrency = 1000;
@@ -50,6 +49,13 @@ struct EnvironmentInfo {
   std::string log_stream;
   std::string request_id;
   int64_t invocations = 0;
+  bool sandboxed = false;
+  bool frozen = false;
+  int64_t max_memory_kib = 0;              // over the environment's life (REPORT's figure)
+  int64_t last_invocation_memory_kib = 0;  // peak during the last invocation alone
+  int64_t last_cpu_ns = 0;
+  int64_t last_freeze_ns = 0;
+  int64_t last_thaw_ns = 0;
 };
 
 class Invoker {
@@ -82,7 +88,7 @@ class Invoker {
 
   void Release(Environment* env);
   void Destroy(Environment* env);
-  void OnProcessExit(pid_t pid, int wait_status, int64_t max_rss_kib);
+  void OnProcessExit(const LauncherClient::Exit& exit);
   void ScheduleReap();
   void Reap();
   Pool& PoolFor(const std::string& name, const std::string& version);

@@ -11,7 +11,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <deque>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -48,8 +50,8 @@ class LauncherClient::Impl {
   }
 
   void Kill(pid_t pgid, int signal) {
-    FixedMsg m{static_cast<uint32_t>(LauncherMsg::kKill), 0, static_cast<uint64_t>(pgid), signal,
-               0};
+    FixedMsg m{
+        static_cast<uint32_t>(LauncherMsg::kKill), 0, static_cast<uint64_t>(pgid), signal, 0, 0};
     SendPacket(&m, sizeof m, -1);
   }
 
@@ -61,8 +63,13 @@ class LauncherClient::Impl {
   void Shutdown() {
     if (pid_ <= 0) return;
     stopping_ = true;
-    FixedMsg m{static_cast<uint32_t>(LauncherMsg::kShutdown), 0, 0, 0, 0};
-    SendPacket(&m, sizeof m, -1);
+    FixedMsg m{static_cast<uint32_t>(LauncherMsg::kShutdown), 0, 0, 0, 0, 0};
+    queue_.clear();  // spawns not yet sent no longer matter
+    if (TrySend(&m, sizeof m, -1) != 0) {
+      // A full socket: closing our end tells the launcher just as well.
+      boost::system::error_code ec;
+      stream_.close(ec);
+    }
     // The launcher kills and reaps everything, then exits; bound the wait.
     for (int i = 0; i < 500; ++i) {
       int status = 0;
@@ -83,7 +90,24 @@ class LauncherClient::Impl {
   }
 
  private:
+  // Sends one packet, or queues it (with a duplicate of `fd`) while the socket is full: the
+  // launcher may be busy cloning sandboxes during a burst, and the loop must not block.
   bool SendPacket(const void* data, size_t len, int fd) {
+    if (queue_.empty()) {
+      int r = TrySend(data, len, fd);
+      if (r == 0) return true;
+      if (r != EAGAIN) return false;
+    }
+    Outgoing out;
+    out.data.assign(static_cast<const char*>(data), len);
+    if (fd >= 0) out.fd.Reset(fcntl(fd, F_DUPFD_CLOEXEC, 3));
+    queue_.push_back(std::move(out));
+    if (queue_.size() == 1) WaitWritable();
+    return true;
+  }
+
+  // 0, EAGAIN, or another errno (logged).
+  int TrySend(const void* data, size_t len, int fd) {
     iovec iov{const_cast<void*>(data), len};
     msghdr msg{};
     msg.msg_iov = &iov;
@@ -98,15 +122,31 @@ class LauncherClient::Impl {
       c->cmsg_len = CMSG_LEN(sizeof(int));
       std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
     }
-    // Packets are small and the launcher drains them at once; a full buffer means it is
-    // stuck, so a short blocking send is acceptable here.
     for (;;) {
-      ssize_t n = sendmsg(stream_.native_handle(), &msg, MSG_NOSIGNAL);
-      if (n >= 0) return true;
+      ssize_t n = sendmsg(stream_.native_handle(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n >= 0) return 0;
       if (errno == EINTR) continue;
-      THAW_LOG(kError, "launcher") << "send to thaw-launcher failed: " << std::strerror(errno);
-      return false;
+      if (errno == EAGAIN) return EAGAIN;
+      int err = errno;
+      THAW_LOG(kError, "launcher") << "send to thaw-launcher failed: " << std::strerror(err);
+      return err;
     }
+  }
+
+  void WaitWritable() {
+    stream_.async_wait(asio::posix::stream_descriptor::wait_write,
+                       [this](boost::system::error_code ec) {
+                         if (ec) return;
+                         while (!queue_.empty()) {
+                           Outgoing& out = queue_.front();
+                           int r = TrySend(out.data.data(), out.data.size(), out.fd.get());
+                           if (r == EAGAIN) {
+                             WaitWritable();
+                             return;
+                           }
+                           queue_.pop_front();  // sent, or failed for good (the launcher died)
+                         }
+                       });
   }
 
   void WaitReadable() {
@@ -143,7 +183,10 @@ class LauncherClient::Impl {
         auto done = std::move(it->second);
         pending_.erase(it);
         if (m.type == static_cast<uint32_t>(LauncherMsg::kSpawned)) {
-          done(static_cast<pid_t>(m.a));
+          Spawned spawned;
+          spawned.pid = static_cast<pid_t>(m.a);
+          if (m.b > 0) spawned.cgroup = "s" + std::to_string(m.b);
+          done(std::move(spawned));
         } else {
           done(ErrnoStatus("exec", "", static_cast<int>(m.a)));
         }
@@ -151,7 +194,7 @@ class LauncherClient::Impl {
       }
       case LauncherMsg::kExited:
         if (owner_->exit_handler_) {
-          owner_->exit_handler_(static_cast<pid_t>(m.a), static_cast<int>(m.b), m.extra);
+          owner_->exit_handler_(Exit{static_cast<pid_t>(m.a), static_cast<int>(m.b), m.extra, m.c});
         }
         return;
       default:
@@ -170,6 +213,11 @@ class LauncherClient::Impl {
   LauncherClient* owner_ = nullptr;
   uint64_t next_id_ = 1;
   std::map<uint64_t, SpawnDone> pending_;
+  struct Outgoing {
+    std::string data;
+    sys::UniqueFd fd;
+  };
+  std::deque<Outgoing> queue_;
   bool stopping_ = false;
 };
 
@@ -178,7 +226,8 @@ LauncherClient::LauncherClient(std::unique_ptr<Impl> impl) : impl_(std::move(imp
 LauncherClient::~LauncherClient() { Shutdown(); }
 
 StatusOr<std::unique_ptr<LauncherClient>> LauncherClient::Start(asio::io_context& io,
-                                                                const std::string& path) {
+                                                                const Options& options) {
+  const std::string& path = options.path;
   if (access(path.c_str(), X_OK) != 0) return ErrnoStatus("access", path, errno);
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
@@ -190,13 +239,32 @@ StatusOr<std::unique_ptr<LauncherClient>> LauncherClient::Start(asio::io_context
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, theirs.get(), 3);
-  char* argv[] = {const_cast<char*>("thaw-launcher"), nullptr};
+  std::vector<std::string> args = {"thaw-launcher"};
+  if (!options.state_dir.empty()) args.insert(args.end(), {"--state-dir", options.state_dir});
+  if (!options.sandbox) args.push_back("--no-sandbox");
+  args.insert(args.end(), {"--pool", std::to_string(options.pool)});
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
   pid_t pid = 0;
-  int rc = posix_spawn(&pid, path.c_str(), &actions, nullptr, argv, environ);
+  int rc = posix_spawn(&pid, path.c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) return ErrnoStatus("posix_spawn", path, rc);
+  // The hello comes once the launcher has set up (and cleaned up after an earlier one).
+  FixedMsg hello{};
+  pollfd p{ours.get(), POLLIN, 0};
+  ssize_t n = -1;
+  if (::poll(&p, 1, 30'000) > 0) n = recv(ours.get(), &hello, sizeof hello, 0);
+  if (n != static_cast<ssize_t>(sizeof hello) ||
+      hello.type != static_cast<uint32_t>(LauncherMsg::kHello)) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    return Status::Unavailable("thaw-launcher did not start");
+  }
   auto impl = std::make_unique<Impl>(io, std::move(ours), pid);
   std::unique_ptr<LauncherClient> client(new LauncherClient(std::move(impl)));
+  client->features_ = hello.extra;
+  client->launcher_pid_ = pid;
   client->impl_->Arm(client.get());
   return client;
 }

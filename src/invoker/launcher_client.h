@@ -22,20 +22,39 @@ namespace thaw::invoker {
 
 class LauncherClient {
  public:
-  using SpawnDone = std::function<void(StatusOr<pid_t>)>;
-  // `max_rss_kib` is the exited process's peak RSS (wait4's ru_maxrss).
-  using ExitHandler = std::function<void(pid_t pid, int wait_status, int64_t max_rss_kib)>;
+  struct Spawned {
+    pid_t pid = -1;      // the process group (a sandbox's shell)
+    std::string cgroup;  // the sandbox's cgroup name below the launcher's; "" without
+  };
+  using SpawnDone = std::function<void(StatusOr<Spawned>)>;
+  struct Exit {
+    pid_t pid = -1;
+    int wait_status = 0;
+    int64_t max_memory_kib = 0;  // the sandbox cgroup's peak, else wait4's ru_maxrss
+    int64_t oom_kills = 0;       // OOM kills in the sandbox's cgroup
+  };
+  using ExitHandler = std::function<void(const Exit& exit)>;
 
-  // Starts `launcher_path` with the control socket as fd 3.
+  struct Options {
+    std::string path;       // the thaw-launcher binary
+    std::string state_dir;  // sandboxes keep their files under STATE/sandbox; hidden from them
+    bool sandbox = true;    // false: plain process groups, nothing isolated or limited
+    int pool = 4;           // sandbox shells kept ready ahead of demand
+  };
+
+  // Starts the launcher with the control socket as fd 3 and waits for its hello, which says
+  // what it can enforce (sys::LauncherFeature bits).
   static StatusOr<std::unique_ptr<LauncherClient>> Start(boost::asio::io_context& io,
-                                                         const std::string& launcher_path);
+                                                         const Options& options);
+  uint32_t features() const { return features_; }
+  pid_t launcher_pid() const { return launcher_pid_; }
   ~LauncherClient();
   LauncherClient(const LauncherClient&) = delete;
   LauncherClient& operator=(const LauncherClient&) = delete;
 
   // Forks and execs `spec` in a new process group with stdout and stderr on `output_fd`
-  // (borrowed; the launcher gets its own copy). `done` gets the pid, or the exec's errno as
-  // an ErrnoStatus (NotFound for ENOENT).
+  // (borrowed; the launcher gets its own copy). `done` gets the pid (and cgroup), or the
+  // exec's errno as an ErrnoStatus (NotFound for ENOENT).
   void Spawn(sys::SpawnSpec spec, int output_fd, SpawnDone done);
   // kill(-pgid, signal), done by the launcher.
   void Kill(pid_t pgid, int signal);
@@ -51,6 +70,8 @@ class LauncherClient {
   explicit LauncherClient(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
   ExitHandler exit_handler_;
+  uint32_t features_ = 0;
+  pid_t launcher_pid_ = -1;
   friend class Impl;
 };
 

@@ -18,9 +18,32 @@ enum class LauncherMsg : uint32_t {
   kSpawn = 1,          // server -> launcher: fork+exec; one fd attached (stdout/stderr target)
   kKill = 2,           // server -> launcher: kill(-pgid, signal)
   kShutdown = 3,       // server -> launcher: SIGKILL every process group it started, then exit
+  kHello = 100,        // launcher -> server, once at start: extra = LauncherFeature bits
   kSpawned = 101,      // launcher -> server: id, pid
   kSpawnFailed = 102,  // launcher -> server: id, errno (exec never happened)
-  kExited = 103,       // launcher -> server: pid, wait status, peak RSS (KiB) from wait4
+  kExited = 103,       // launcher -> server: pid, wait status, peak memory (KiB), OOM kills
+};
+
+// What the launcher can enforce on this host (kHello's extra).
+enum LauncherFeature : uint32_t {
+  kFeatureNamespaces = 1u << 0,  // pid, mount, ipc, uts namespaces and the read-only root
+  kFeatureMemory = 1u << 1,      // memory limit from a cgroup
+  kFeatureCpu = 1u << 2,
+  kFeaturePids = 1u << 3,
+  kFeatureFreezeV2 = 1u << 4,  // cgroup v2 cgroup.freeze
+  kFeatureFreezeV1 = 1u << 5,  // cgroup v1 freezer
+  kFeatureTmpLimit = 1u << 6,  // /tmp is a size-limited ext4 image
+  kFeatureSeccomp = 1u << 7,
+  kFeatureUnprivileged = 1u << 8,  // functions run as an unprivileged uid without capabilities
+};
+
+// How a process is sandboxed. Ignored (plain process group) when !enabled.
+struct SandboxSpec {
+  bool enabled = false;
+  std::string code_dir;   // host path shown at /var/task
+  std::string tmp_image;  // host path of the environment's /tmp image (kept across resets)
+  int64_t tmp_mb = 512;
+  int64_t memory_mb = 128;
 };
 
 struct SpawnSpec {
@@ -29,6 +52,7 @@ struct SpawnSpec {
   std::string cwd;
   std::vector<std::string> argv;
   std::vector<std::string> env;
+  SandboxSpec sandbox;
 };
 
 struct LauncherReply {
@@ -52,6 +76,11 @@ inline std::string EncodeSpawn(const SpawnSpec& s) {
   str(s.cwd);
   for (const auto& a : s.argv) str(a);
   for (const auto& e : s.env) str(e);
+  out.push_back(s.sandbox.enabled ? '\1' : '\0');
+  put64(static_cast<uint64_t>(s.sandbox.tmp_mb));
+  put64(static_cast<uint64_t>(s.sandbox.memory_mb));
+  str(s.sandbox.code_dir);
+  str(s.sandbox.tmp_image);
   return out;
 }
 
@@ -91,17 +120,25 @@ inline std::optional<SpawnSpec> DecodeSpawn(const char* data, size_t len) {
   for (auto& e : s.env) {
     if (!str(e)) return std::nullopt;
   }
+  if (pos >= len) return std::nullopt;
+  s.sandbox.enabled = data[pos++] != 0;
+  uint64_t tmp_mb = 0, memory_mb = 0;
+  if (!get64(tmp_mb) || !get64(memory_mb)) return std::nullopt;
+  s.sandbox.tmp_mb = static_cast<int64_t>(tmp_mb);
+  s.sandbox.memory_mb = static_cast<int64_t>(memory_mb);
+  if (!str(s.sandbox.code_dir) || !str(s.sandbox.tmp_image)) return std::nullopt;
   return s;
 }
 
 // Kill and the replies are fixed-size records.
 struct FixedMsg {
   uint32_t type;
-  uint32_t extra;  // kExited: the process's ru_maxrss in KiB
+  uint32_t extra;  // kExited: peak memory in KiB (the cgroup's, else wait4's ru_maxrss)
   uint64_t id;
   int64_t a;
   int64_t b;
+  int64_t c = 0;  // kExited: OOM kills in the process's cgroup
 };
-static_assert(sizeof(FixedMsg) == 32, "launcher wire record must stay 32 bytes");
+static_assert(sizeof(FixedMsg) == 40, "launcher wire record must stay 40 bytes");
 
 }  // namespace thaw::sys

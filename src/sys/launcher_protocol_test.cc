@@ -12,6 +12,11 @@ TEST(LauncherProtocolTest, SpawnRoundTrip) {
   s.cwd = "/var/task";
   s.argv = {"/var/task/bootstrap", "arg with space"};
   s.env = {"A=1", "EMPTY="};
+  s.sandbox.enabled = true;
+  s.sandbox.code_dir = "/state/code/abc";
+  s.sandbox.tmp_image = "/state/sandbox/tmp/env.img";
+  s.sandbox.tmp_mb = 10240;
+  s.sandbox.memory_mb = 1769;
   std::string wire = EncodeSpawn(s);
   auto back = DecodeSpawn(wire.data(), wire.size());
   ASSERT_TRUE(back.has_value());
@@ -20,6 +25,11 @@ TEST(LauncherProtocolTest, SpawnRoundTrip) {
   EXPECT_EQ(back->cwd, s.cwd);
   EXPECT_EQ(back->argv, s.argv);
   EXPECT_EQ(back->env, s.env);
+  EXPECT_TRUE(back->sandbox.enabled);
+  EXPECT_EQ(back->sandbox.code_dir, s.sandbox.code_dir);
+  EXPECT_EQ(back->sandbox.tmp_image, s.sandbox.tmp_image);
+  EXPECT_EQ(back->sandbox.tmp_mb, 10240);
+  EXPECT_EQ(back->sandbox.memory_mb, 1769);
 }
 
 TEST(LauncherProtocolTest, TruncatedMessagesAreRejected) {

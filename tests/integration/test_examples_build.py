@@ -7,7 +7,11 @@ import pytest
 
 GO_EXAMPLES = ["echo", "noop", "context", "error", "signatures", "sleep", "logger",
                "panic", "exit", "initfail", "sigterm", "callaws", "big", "rawruntime",
-               "attacker"]
+               "attacker", "probe"]
+# examples/functions/go/stress/<name>, for `thaw stress` and test_stress.py.
+GO_EXAMPLES += ["stress-" + name for name in [
+    "loop", "sleep", "eventbomb", "leak", "panic", "nilderef", "exit", "forkbomb", "goroutines",
+    "flood", "bigresponse", "tmpfill", "ignoreterm"]]
 
 
 def assert_bootstrap(zip_path, expect):

@@ -1,0 +1,208 @@
+#include "sandbox/filesystem.h"
+
+#include <fcntl.h>
+#include <linux/loop.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <ctime>
+
+#include "sys/unique_fd.h"
+
+namespace thaw::sandbox {
+
+namespace {
+
+Status MountErr(const char* what, const std::string& target) {
+  return ErrnoStatus(what, target, errno);
+}
+
+Status Mount(const char* source, const std::string& target, const char* type, unsigned long flags,
+             const char* data = nullptr) {
+  if (mount(source, target.c_str(), type, flags, data) != 0) return MountErr("mount", target);
+  return Status::Ok();
+}
+
+Status MakeDir(const std::string& path) {
+  if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) return MountErr("mkdir", path);
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string FindMke2fs() {
+  for (const char* p : {"/usr/sbin/mke2fs", "/sbin/mke2fs"}) {
+    if (access(p, X_OK) == 0) return p;
+  }
+  return "";
+}
+
+Status CreateTmpImage(const std::string& path, int64_t mb, uid_t uid, gid_t gid) {
+  std::string mkfs = FindMke2fs();
+  if (mkfs.empty()) return Status::NotFound("mke2fs not found (install e2fsprogs)");
+  std::string partial = path + ".new";
+  {
+    sys::UniqueFd fd(open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd.valid()) return MountErr("open", partial);
+    if (ftruncate(fd.get(), mb * 1024 * 1024) != 0) return MountErr("ftruncate", partial);
+  }
+  // No journal (a scratch disk that dies with its environment), lazy inode tables, no reserved
+  // blocks: the whole size is the function's, and formatting takes a few milliseconds.
+  std::string owner = "root_owner=" + std::to_string(uid) + ":" + std::to_string(gid) +
+                      ",lazy_itable_init=1,nodiscard";
+  pid_t pid = fork();
+  if (pid < 0) return MountErr("fork", mkfs);
+  if (pid == 0) {
+    int null = open("/dev/null", O_RDWR);
+    dup2(null, 0);
+    dup2(null, 1);
+    execl(mkfs.c_str(), mkfs.c_str(), "-q", "-F", "-t", "ext4", "-O", "^has_journal", "-m", "0",
+          "-E", owner.c_str(), partial.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    unlink(partial.c_str());
+    return Status::Internal("mke2fs failed for " + partial);
+  }
+  if (rename(partial.c_str(), path.c_str()) != 0) return MountErr("rename", path);
+  return Status::Ok();
+}
+
+Status CopySparse(const std::string& from, const std::string& to) {
+  sys::UniqueFd in(open(from.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!in.valid()) return MountErr("open", from);
+  std::string partial = to + ".new";
+  sys::UniqueFd out(open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!out.valid()) return MountErr("open", partial);
+  struct stat st {};
+  if (fstat(in.get(), &st) != 0) return MountErr("fstat", from);
+  if (ftruncate(out.get(), st.st_size) != 0) return MountErr("ftruncate", partial);
+  off_t pos = 0;
+  while (pos < st.st_size) {
+    off_t data = lseek(in.get(), pos, SEEK_DATA);
+    if (data < 0) break;  // ENXIO: only a hole is left
+    off_t hole = lseek(in.get(), data, SEEK_HOLE);
+    if (hole < 0) hole = st.st_size;
+    loff_t src = data, dst = data;
+    while (src < hole) {
+      ssize_t n =
+          copy_file_range(in.get(), &src, out.get(), &dst, static_cast<size_t>(hole - src), 0);
+      if (n <= 0) return MountErr("copy_file_range", partial);
+    }
+    pos = hole;
+  }
+  if (rename(partial.c_str(), to.c_str()) != 0) return MountErr("rename", to);
+  return Status::Ok();
+}
+
+Status MountImage(const std::string& image, const std::string& target) {
+  sys::UniqueFd file(open(image.c_str(), O_RDWR | O_CLOEXEC));
+  if (!file.valid()) return MountErr("open", image);
+  sys::UniqueFd control(open("/dev/loop-control", O_RDWR | O_CLOEXEC));
+  if (!control.valid()) return MountErr("open", "/dev/loop-control");
+  for (int attempt = 0; attempt < 32; ++attempt) {
+    int n = ioctl(control.get(), LOOP_CTL_GET_FREE);
+    if (n < 0) return MountErr("LOOP_CTL_GET_FREE", "/dev/loop-control");
+    std::string dev = "/dev/loop" + std::to_string(n);
+    sys::UniqueFd loop(open(dev.c_str(), O_RDWR | O_CLOEXEC));
+    if (!loop.valid()) {
+      if (errno == ENOENT) continue;  // udev/devtmpfs has not made the node yet
+      return MountErr("open", dev);
+    }
+    loop_config config{};
+    config.fd = static_cast<uint32_t>(file.get());
+    config.info.lo_flags = LO_FLAGS_AUTOCLEAR;
+    if (ioctl(loop.get(), LOOP_CONFIGURE, &config) != 0) {
+      if (errno == EBUSY) continue;  // another sandbox took it first
+      return MountErr("LOOP_CONFIGURE", dev);
+    }
+    // The mount holds the device; closing ours leaves it attached until the last unmount.
+    return Mount(dev.c_str(), target, "ext4", MS_NOSUID | MS_NODEV | MS_NOATIME);
+  }
+  return Status::ResourceExhausted("no free loop device");
+}
+
+Status BuildBaseFs(const FsSpec& spec) {
+  const std::string& root = spec.new_root;
+  // Nothing done here may propagate back to the host.
+  THAW_RETURN_IF_ERROR(Mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE));
+  THAW_RETURN_IF_ERROR(Mount("/", root, nullptr, MS_BIND | MS_REC));
+  for (const std::string& dir : spec.hidden) {
+    THAW_RETURN_IF_ERROR(Mount("tmpfs", root + dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                               "size=4k,nr_inodes=1,mode=0"));
+  }
+  THAW_RETURN_IF_ERROR(
+      Mount("tmpfs", root + "/var", "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755"));
+  THAW_RETURN_IF_ERROR(MakeDir(root + "/var/task"));
+  THAW_RETURN_IF_ERROR(MakeDir(root + "/var/tmp"));
+  THAW_RETURN_IF_ERROR(
+      Mount("tmpfs", root + "/opt", "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=0755"));
+  // Everything so far becomes read-only, recursively; /var/task, /tmp and /proc come after.
+  mount_attr attr{};
+  attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID;
+  if (mount_setattr(AT_FDCWD, root.c_str(), AT_RECURSIVE, &attr, sizeof attr) != 0) {
+    return MountErr("mount_setattr", root);
+  }
+  return Status::Ok();
+}
+
+Status MountTmp(const FsSpec& spec) {
+  const std::string target = spec.new_root + "/tmp";
+  if (!spec.tmp_image.empty()) {
+    struct stat st {};
+    if (stat(spec.tmp_image.c_str(), &st) != 0) {
+      THAW_RETURN_IF_ERROR(CreateTmpImage(spec.tmp_image, spec.tmp_mb, spec.uid, spec.gid));
+    }
+    return MountImage(spec.tmp_image, target);
+  }
+  if (!spec.tmp_dir.empty()) {
+    THAW_RETURN_IF_ERROR(Mount(spec.tmp_dir.c_str(), target, nullptr, MS_BIND));
+  }
+  return Status::Ok();
+}
+
+namespace {
+int64_t NowUs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+}  // namespace
+
+Status FinishFs(const FsSpec& spec, std::string* timings) {
+  const std::string& root = spec.new_root;
+  const std::string task = root + "/var/task";
+  int64_t t0 = NowUs();
+  auto lap = [&](const char* what) {
+    if (!timings) return;
+    int64_t now = NowUs();
+    *timings += std::string(what) + "=" + std::to_string(now - t0) + "us ";
+    t0 = now;
+  };
+  THAW_RETURN_IF_ERROR(Mount(spec.code_dir.c_str(), task, nullptr, MS_BIND));
+  THAW_RETURN_IF_ERROR(
+      Mount(nullptr, task, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV));
+  lap("task");
+  THAW_RETURN_IF_ERROR(
+      Mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr));
+  lap("proc");
+  if (chdir(root.c_str()) != 0) return MountErr("chdir", root);
+  if (syscall(SYS_pivot_root, ".", ".") != 0) return MountErr("pivot_root", root);
+  lap("pivot");
+  // The old root is stacked under the new one; detach it.
+  if (umount2(".", MNT_DETACH) != 0) return MountErr("umount2", "old root");
+  if (chdir("/") != 0) return MountErr("chdir", "/");
+  lap("detach");
+  return Status::Ok();
+}
+
+}  // namespace thaw::sandbox

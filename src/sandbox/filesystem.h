@@ -1,0 +1,60 @@
+// The sandbox's file system view, built inside a fresh mount namespace by the shell process
+// (see shell.h) before it execs the function:
+//   /            the host's tree, read-only and nosuid (recursive bind)
+//   <state dir>  hidden under an empty read-only tmpfs (thaw's own data is not visible at all)
+//   /var/task    the function's code, read-only
+//   /opt         empty (layers go here later)
+//   /tmp         the environment's own ext4 image on a loop device, EphemeralStorage in size:
+//                disk, not memory, so a 128 MB function can fill a 512 MB /tmp, and ENOSPC
+//                past it. Kept across resets of the environment (the image file outlives the
+//                process). Without loop devices, a plain directory (no size limit).
+//   /proc        a new procfs for the new PID namespace
+// Every function here runs in that single-threaded child, between fork and exec. Not for use
+// in the server.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace thaw::sandbox {
+
+struct FsSpec {
+  std::string new_root;             // an empty host directory used as the new root's mount point
+  std::vector<std::string> hidden;  // host directories to hide (thaw's state directory)
+  std::string code_dir;             // host directory shown read-only at /var/task
+  std::string tmp_image;            // ext4 image for /tmp, created when missing ("" = tmp_dir)
+  int64_t tmp_mb = 512;
+  std::string tmp_dir;  // fallback /tmp source when tmp_image is empty
+  uid_t uid = 0;        // owner of /tmp's root
+  gid_t gid = 0;
+};
+
+// Before the function is known: makes the mount namespace private and assembles the view
+// above under spec.new_root, all read-only, except /var/task, /tmp and /proc.
+Status BuildBaseFs(const FsSpec& spec);
+// Once it is known: shows code_dir read-only at /var/task, mounts /proc, and pivots into the
+// new root (the process's root and cwd are then the new root). /tmp is mounted separately.
+// `timings`, when given, gets each step's cost.
+Status FinishFs(const FsSpec& spec, std::string* timings = nullptr);
+// Mounts /tmp under new_root from spec.tmp_image (created when missing) or spec.tmp_dir.
+Status MountTmp(const FsSpec& spec);
+
+// Creates an ext4 image of `mb` megabytes (sparse) owned by uid:gid at its root, with mke2fs.
+Status CreateTmpImage(const std::string& path, int64_t mb, uid_t uid, gid_t gid);
+
+// Attaches `image` to a free loop device (detached automatically at the last unmount) and
+// mounts it at `target`.
+Status MountImage(const std::string& image, const std::string& target);
+
+// Copies an image, keeping holes (a fresh 512 MB image holds well under 1 MB of data).
+Status CopySparse(const std::string& from, const std::string& to);
+
+// mke2fs's path, or "" when e2fsprogs is missing.
+std::string FindMke2fs();
+
+}  // namespace thaw::sandbox

@@ -1,0 +1,216 @@
+#include "sandbox/shell.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include "sandbox/seccomp.h"
+#include "sys/launcher_protocol.h"
+
+namespace thaw::sandbox {
+
+namespace {
+
+void Report(int fd, ShellReport::Kind kind, int32_t value, const std::string& text = "") {
+  ShellReport r;
+  r.kind = kind;
+  r.value = value;
+  std::memcpy(r.text, text.data(), std::min(text.size(), sizeof r.text - 1));
+  while (write(fd, &r, sizeof r) < 0 && errno == EINTR) {
+  }
+}
+
+void WriteFile(const char* path, const char* text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ssize_t n = write(fd, text, strlen(text));
+  (void)n;
+  close(fd);
+}
+
+// The bootstrap's side of the fork: drop everything, then exec. Any failure is sent as an
+// errno on fd 3 (closed by a successful exec).
+[[noreturn]] void ExecBootstrap(const ShellParams& p, const sys::SpawnSpec& spec, int output_fd,
+                                int exec_fd) {
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  signal(SIGPIPE, SIG_DFL);
+  int devnull = open("/dev/null", O_RDONLY);
+  dup2(devnull, 0);
+  dup2(output_fd, 1);
+  dup2(output_fd, 2);
+  dup2(exec_fd, 3);
+  syscall(SYS_close_range, 4, ~0u, 0);
+  fcntl(3, F_SETFD, FD_CLOEXEC);
+  WriteFile("/proc/self/oom_score_adj", "0");
+  // Lambda's limits: 1,024 file descriptors (processes are capped by the pids cgroup).
+  rlimit files{1024, 1024};
+  setrlimit(RLIMIT_NOFILE, &files);
+  int err = 0;
+  for (int cap = 0; cap <= CAP_LAST_CAP && err == 0; ++cap) {
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) err = errno;
+  }
+  if (err == 0 && setgroups(0, nullptr) != 0) err = errno;
+  if (err == 0 && setresgid(p.gid, p.gid, p.gid) != 0) err = errno;
+  // From uid 0 to another uid, the permitted and effective capability sets are cleared.
+  if (err == 0 && setresuid(p.uid, p.uid, p.uid) != 0) err = errno;
+  if (err == 0 && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) err = errno;
+  if (err == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) err = errno;
+  if (err == 0 && p.seccomp) err = InstallSeccompFilter(*p.seccomp);
+  if (err == 0 && chdir(spec.cwd.c_str()) != 0) err = errno;
+  if (err == 0) {
+    std::vector<char*> argv, envp;
+    for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    for (const auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+    execve(spec.path.c_str(), argv.data(), envp.data());
+    err = errno;
+  }
+  ssize_t n = write(3, &err, sizeof err);
+  (void)n;
+  _exit(127);
+}
+
+// Phase 2's input: one packet with the TmpMode, the encoded spawn spec and the output fd.
+bool ReceiveAssignment(int fd, TmpMode& mode, sys::SpawnSpec& spec, int& output_fd) {
+  static char buf[1 << 18];
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  iovec iov{buf, sizeof buf};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n;
+  do {
+    n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  output_fd = -1;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      std::memcpy(&output_fd, CMSG_DATA(c), sizeof output_fd);
+    }
+  }
+  uint32_t word = 0;
+  if (n < static_cast<ssize_t>(sizeof word) || output_fd < 0) return false;
+  std::memcpy(&word, buf, sizeof word);
+  mode = static_cast<TmpMode>(word);
+  auto decoded = sys::DecodeSpawn(buf + sizeof word, static_cast<size_t>(n) - sizeof word);
+  if (!decoded) return false;
+  spec = std::move(*decoded);
+  return true;
+}
+
+}  // namespace
+
+void RunShell(const ShellParams& p) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  prctl(PR_SET_NAME, "thaw-shell");
+  char go = 0;
+  ssize_t got;
+  do {
+    got = read(p.go_fd, &go, 1);
+  } while (got < 0 && errno == EINTR);
+  if (got != 1) _exit(1);  // the launcher gave up on us
+  close(p.go_fd);
+  // The OOM killer must pick the function, not the init that reports its death.
+  WriteFile("/proc/self/oom_score_adj", "-1000");
+  if (Status s = BuildBaseFs(p.fs); !s.ok()) {
+    Report(p.report_fd, ShellReport::kFailed, EIO, s.ToString());
+    _exit(1);
+  }
+  if (Status s = MountTmp(p.fs); !s.ok()) {
+    Report(p.report_fd, ShellReport::kFailed, EIO, s.ToString());
+    _exit(1);
+  }
+  Report(p.report_fd, ShellReport::kReady, 0);
+
+  TmpMode mode = TmpMode::kKeepPooled;
+  sys::SpawnSpec spec;
+  int output_fd = -1;
+  if (!ReceiveAssignment(p.command_fd, mode, spec, output_fd)) _exit(1);
+  close(p.command_fd);
+  FsSpec fs = p.fs;
+  fs.code_dir = spec.sandbox.code_dir;
+  if (mode != TmpMode::kKeepPooled) {
+    // The pooled image (already unlinked by the launcher) goes; the environment's comes.
+    umount2((fs.new_root + "/tmp").c_str(), MNT_DETACH);
+    fs.tmp_image = spec.sandbox.tmp_image;
+    fs.tmp_mb = spec.sandbox.tmp_mb;
+    if (Status s = MountTmp(fs); !s.ok()) {
+      Report(p.report_fd, ShellReport::kFailed, EIO, s.ToString());
+      _exit(1);
+    }
+  }
+  std::string timings;
+  if (Status s = FinishFs(fs, &timings); !s.ok()) {
+    Report(p.report_fd, ShellReport::kFailed, EIO, s.ToString());
+    _exit(1);
+  }
+  static const char kHost[] = "localhost";
+  sethostname(kHost, sizeof kHost - 1);
+
+  int exec_pipe[2];
+  if (pipe2(exec_pipe, O_CLOEXEC) != 0) {
+    Report(p.report_fd, ShellReport::kFailed, errno, "pipe2");
+    _exit(1);
+  }
+  timespec fork_start;
+  clock_gettime(CLOCK_MONOTONIC, &fork_start);
+  pid_t child = fork();
+  if (child < 0) {
+    Report(p.report_fd, ShellReport::kFailed, errno, "fork");
+    _exit(1);
+  }
+  if (child == 0) {
+    close(exec_pipe[0]);
+    close(p.report_fd);
+    ExecBootstrap(p, spec, output_fd, exec_pipe[1]);
+  }
+  close(exec_pipe[1]);
+  close(output_fd);
+  int err = 0;
+  ssize_t n;
+  do {
+    n = read(exec_pipe[0], &err, sizeof err);
+  } while (n < 0 && errno == EINTR);
+  close(exec_pipe[0]);
+  timespec exec_done;
+  clock_gettime(CLOCK_MONOTONIC, &exec_done);
+  timings += "fork+exec=" +
+             std::to_string((exec_done.tv_sec - fork_start.tv_sec) * 1000000 +
+                            (exec_done.tv_nsec - fork_start.tv_nsec) / 1000) +
+             "us";
+  if (n == static_cast<ssize_t>(sizeof err)) {
+    Report(p.report_fd, ShellReport::kFailed, err, "exec " + spec.path);
+    _exit(1);
+  }
+  Report(p.report_fd, ShellReport::kStarted, child, timings);
+  // PID 1: reap everything; report the bootstrap's end and leave, taking the namespace with us.
+  for (;;) {
+    int status = 0;
+    pid_t pid = waitpid(-1, &status, 0);
+    if (pid == child) {
+      Report(p.report_fd, ShellReport::kExited, status);
+      _exit(0);
+    }
+    if (pid < 0 && errno != EINTR) _exit(0);
+  }
+}
+
+}  // namespace thaw::sandbox

@@ -1,0 +1,284 @@
+"""Isolation: each test attacks from inside a sandbox (by host path, pid and port) and asserts
+the exact denial; plus the sandbox's own shape (/var/task, /tmp size and persistence, identity)
+and that nothing thaw made is left after it stops."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from invoke_util import environments, make, wait_for, wait_idle
+from sandbox_util import require
+
+pytestmark = pytest.mark.usefixtures("examples")
+
+
+def call(lam, name, **event):
+    r = lam.invoke(FunctionName=name, Payload=json.dumps(event).encode())
+    body = json.loads(r["Payload"].read())
+    assert "FunctionError" not in r, body
+    return body
+
+
+@pytest.fixture(scope="module")
+def probe(lam, thaw_server):
+    require(thaw_server, "namespaces+read-only root")
+    return make(lam, "probe", "probe", MemorySize=128, Timeout=10)
+
+
+def test_runs_unprivileged_with_seccomp(lam, thaw_server, probe):
+    require(thaw_server, "unprivileged uid", "seccomp")
+    values = dict(v.split("=", 1) for v in call(lam, probe, action="identity")["values"])
+    assert values["uid"] == "993" and values["gid"] == "990"
+    assert values["CapEff"] == "0000000000000000"
+    assert values["CapBnd"] == "0000000000000000"
+    assert values["NoNewPrivs"] == "1"
+    assert values["Seccomp"] == "2"  # filter mode
+    # Its own PID namespace: the shell is 1, the runtime next (after mke2fs on a first start).
+    assert int(values["pid"]) in (2, 3), values
+
+
+@pytest.mark.parametrize("action,errno", [
+    ("mount", "EPERM"), ("unshare", "EPERM"), ("setuid0", "EPERM"), ("ptrace", "EPERM"),
+])
+def test_privileged_calls_are_denied(lam, thaw_server, probe, action, errno):
+    require(thaw_server, "seccomp")
+    r = call(lam, probe, action=action, pid=1)
+    assert not r["ok"] and r["errno"] == errno, r
+
+
+@pytest.mark.parametrize("path", ["/etc/thaw-probe", "/var/task/new-file", "/usr/thaw-probe",
+                                  "/opt/thaw-probe"])
+def test_host_and_code_are_read_only(lam, probe, path):
+    r = call(lam, probe, action="write", path=path)
+    assert not r["ok"] and r["errno"] == "EROFS", r
+
+
+def test_code_is_at_var_task(lam, probe):
+    r = call(lam, probe, action="list", path="/var/task")
+    assert r["ok"] and r["values"] == ["bootstrap"], r
+
+
+def test_state_dir_is_invisible(lam, thaw_server, probe):
+    state = str(thaw_server.state_dir)
+    assert (thaw_server.state_dir / "state.db").exists()
+    for path in (state, state + "/code"):
+        r = call(lam, probe, action="list", path=path)
+        assert not r["ok"] and r["errno"] in ("EACCES", "ENOENT"), (path, r)
+    r = call(lam, probe, action="read", path=state + "/state.db")
+    assert not r["ok"] and r["errno"] in ("EACCES", "ENOENT"), r
+    # Another function's code, by its host path.
+    code = next((thaw_server.state_dir / "code").glob("*/bootstrap"))
+    r = call(lam, probe, action="read", path=str(code))
+    assert not r["ok"] and r["errno"] in ("EACCES", "ENOENT"), r
+
+
+def test_cannot_see_or_signal_other_processes(lam, thaw_server, probe):
+    other = make(lam, "victim", "echo")
+    lam.invoke(FunctionName=other, Payload=b"{}")
+    victim = environments(thaw_server, other)[0]
+    pids = call(lam, probe, action="list", path="/proc")["values"]
+    numeric = sorted(int(p) for p in pids if p.isdigit())
+    assert len(numeric) == 2 and numeric[0] == 1 and numeric[1] <= 3, numeric  # shell, runtime
+    for pid in (victim["pid"], thaw_server.proc.pid):
+        r = call(lam, probe, action="kill", pid=pid)
+        assert not r["ok"] and r["errno"] == "ESRCH", (pid, r)
+    assert os.path.exists(f"/proc/{victim['pid']}")
+    assert lam.invoke(FunctionName=other, Payload=b"{}")["StatusCode"] == 200
+
+
+def test_cannot_use_another_environments_runtime_api(lam, thaw_server, probe):
+    other = make(lam, "victim", "echo")
+    lam.invoke(FunctionName=other, Payload=b"{}")
+    port = environments(thaw_server, other)[0]["runtimeApiPort"]
+    r = call(lam, probe, action="connect", addr=f"127.0.0.1:{port}")
+    # The connection is accepted by the kernel and then closed by thaw: its peer is not a
+    # process of that environment.
+    assert not r["ok"] or not r.get("text", "").startswith("HTTP/1.1 200"), r
+
+
+def test_tmp_is_private_and_sized_by_ephemeral_storage(lam, thaw_server):
+    require(thaw_server, "/tmp size limit")
+    a = make(lam, "tmpa", "probe", EphemeralStorage={"Size": 512})
+    b = make(lam, "tmpb", "probe", EphemeralStorage={"Size": 1024})
+    assert call(lam, a, action="touch-tmp", path="secret-a")["ok"]
+    assert "secret-a" not in call(lam, b, action="list", path="/tmp")["values"] or []
+    size_a = call(lam, a, action="statfs", path="/tmp")["number"]
+    size_b = call(lam, b, action="statfs", path="/tmp")["number"]
+    # ext4 keeps a few MB for its own metadata.
+    assert 480 << 20 <= size_a <= 512 << 20, size_a
+    assert 980 << 20 <= size_b <= 1024 << 20, size_b
+
+
+def test_tmp_survives_a_reset(lam, thaw_server):
+    require(thaw_server, "namespaces+read-only root")
+    name = make(lam, "keep", "probe")
+    assert call(lam, name, action="touch-tmp", path="kept")["ok"]
+    env_id = environments(thaw_server, name)[0]["id"]
+    r = lam.invoke(FunctionName=name, Payload=json.dumps({"action": "crash"}).encode())
+    assert r["FunctionError"] == "Unhandled"
+    listing = call(lam, name, action="list", path="/tmp")["values"]
+    assert "kept" in listing
+    assert environments(thaw_server, name)[0]["id"] == env_id  # the same environment, reset
+
+
+def test_idle_environment_is_frozen(lam, thaw_server, probe):
+    require(thaw_server, "freeze between invocations")
+    call(lam, probe, action="identity")
+    env = wait_idle(thaw_server, probe)[0]
+    assert env["frozen"] is True, env
+    pid = env["pid"]
+    # Every process of the environment is in the freezer's refrigerator.
+    def all_frozen():
+        states = []
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            wchan = (task / "wchan").read_text() if (task / "wchan").exists() else ""
+            states.append(wchan)
+        return all("freez" in w or "signal" in w or w == "do_freezer_trap" for w in states) or None
+    wait_for(all_frozen, timeout=2, what="frozen tasks")
+
+
+def test_timeout_kills_every_process_within_100ms(lam, thaw_server):
+    import threading
+    name = make(lam, "spin", "probe", Timeout=1)
+    call(lam, name, action="identity")
+    wait_idle(thaw_server, name)  # so the spin reuses this environment
+    result = {}
+
+    def invoke():
+        r = lam.invoke(FunctionName=name, Payload=b'{"action":"spin"}')
+        result["at"] = time.monotonic()
+        result["body"] = json.loads(r["Payload"].read())
+        result["error"] = r.get("FunctionError")
+
+    t = threading.Thread(target=invoke)
+    t.start()
+    # The runtime and its sleep child, seen from the host while the function spins.
+    pids = wait_for(lambda: (lambda p: p if len(p) >= 3 else None)(
+        _sandbox_pids(thaw_server, name, busy=True)), timeout=5, what="spinning processes")
+    t.join()
+    assert result["error"] == "Unhandled"
+    assert result["body"]["errorType"] == "Sandbox.Timedout"
+    assert result["body"]["errorMessage"].endswith("Task timed out after 1.00 seconds")
+    wait_for(lambda: not [p for p in pids if os.path.exists(f"/proc/{p}")] or None,
+             timeout=0.1, interval=0.005, what="every process of the timed-out environment to go")
+    assert call(lam, name, action="identity")["ok"]
+
+
+def test_cpu_share_follows_memory_and_is_accounted(lam, thaw_server):
+    require(thaw_server, "cpu share")
+    small = make(lam, "cpu128", "probe", MemorySize=128, Timeout=10)
+    one = make(lam, "cpu1769", "probe", MemorySize=1769, Timeout=10)
+    call(lam, small, action="burn", pid=1000)
+    cpu_small = wait_idle(thaw_server, small)[0]["lastCpuNs"] / 1e6
+    call(lam, one, action="burn", pid=500)
+    cpu_one = wait_idle(thaw_server, one)[0]["lastCpuNs"] / 1e6
+    # 128 MB is 0.072 vCPU: about 72 ms of CPU in a second (the quota caps it; a busy host can
+    # only lower it). 1,769 MB is one vCPU: well above what 128 MB could get in 0.5 s.
+    assert 20 <= cpu_small <= 100, cpu_small
+    assert cpu_one >= 150, cpu_one
+
+
+def test_memory_is_recorded_for_the_invocation_and_the_environment(lam, thaw_server, probe):
+    require(thaw_server, "memory limit")
+    call(lam, probe, action="identity")
+    env = wait_idle(thaw_server, probe)[0]
+    assert 0 < env["lastInvocationMemoryKiB"] <= env["maxMemoryKiB"] <= 128 * 1024, env
+
+
+def test_nothing_is_left_after_stop(make_thaw_server, examples):
+    import boto3  # noqa: F401  (the conftest client builder uses it)
+    from conftest import boto_client
+    server = make_thaw_server()
+    require(server, "namespaces+read-only root", "memory limit")
+    lam = boto_client("lambda", server)
+    name = make(lam, "left", "probe")
+    call(lam, name, action="touch-tmp", path="x")
+    launcher = _launcher_pid(server)
+    pids = _sandbox_pids(server)
+    assert len(pids) == 2, pids  # shell and runtime
+    assert _cgroup_dirs(launcher), "the sandbox cgroups exist while running"
+    assert _loop_devices(server.state_dir)
+    assert server.stop() == 0
+    assert not _cgroup_dirs(launcher)
+    assert not _loop_devices(server.state_dir)
+    assert not list((server.state_dir / "sandbox" / "tmp").iterdir())
+    assert not [p for p in pids if os.path.exists(f"/proc/{p}")]
+
+
+def test_next_serve_cleans_up_after_kill9(make_thaw_server, examples):
+    from conftest import boto_client
+    server = make_thaw_server()
+    require(server, "namespaces+read-only root", "memory limit")
+    lam = boto_client("lambda", server)
+    name = make(lam, "crashy", "probe")
+    call(lam, name, action="identity")
+    launcher = _launcher_pid(server)
+    pids = _sandbox_pids(server)
+    assert pids
+    env_image = server.state_dir / "sandbox" / "tmp" / (environments(server, name)[0]["id"] + ".img")
+    assert env_image.exists()
+    # Both the server and its launcher die at once: nobody is left to clean up.
+    os.kill(launcher, signal.SIGKILL)
+    server.kill9()
+    wait_for(lambda: not os.path.exists(f"/proc/{launcher}") or None, timeout=5)
+    # The shells die with their launcher (parent-death signal), their namespaces with them.
+    wait_for(lambda: not [p for p in pids if os.path.exists(f"/proc/{p}")] or None, timeout=5,
+             what="sandbox processes to die")
+    assert _cgroup_dirs(launcher), "a killed launcher leaves its cgroups"
+    server.start()
+    assert not _cgroup_dirs(launcher), "the next serve removes them"
+    assert not env_image.exists(), "and the dead environment's /tmp image"
+    assert lam.invoke(FunctionName=name, Payload=b'{"action":"identity"}')["StatusCode"] == 200
+
+
+# ---- host-side inspection ---------------------------------------------------------------------
+
+def _launcher_pid(server):
+    children = Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children").read_text().split()
+    for pid in children:
+        if Path(f"/proc/{pid}/comm").read_text().strip() == "thaw-launcher":
+            return int(pid)
+    raise AssertionError("no thaw-launcher child")
+
+
+def _cgroup_dirs(launcher_pid):
+    found = []
+    for mount in Path("/proc/self/mountinfo").read_text().splitlines():
+        fields = mount.split()
+        fstype = fields[fields.index("-") + 1]
+        if fstype not in ("cgroup", "cgroup2"):
+            continue
+        root = Path(fields[4])
+        for d in root.rglob(f"thaw/i{launcher_pid}"):
+            found.append(d)
+    return found
+
+
+def _loop_devices(state_dir):
+    out = []
+    for backing in Path("/sys/block").glob("loop*/loop/backing_file"):
+        if str(state_dir) in backing.read_text():
+            out.append(backing)
+    return out
+
+
+def _sandbox_pids(server, function=None, busy=False):
+    """Host pids of every environment's shell and its descendants (only busy ones if asked)."""
+    pids = []
+    todo = [e["pid"] for e in environments(server, function)
+            if e["pid"] > 0 and (not busy or e["state"] == "invoking")]
+    while todo:
+        pid = todo.pop()
+        pids.append(pid)
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+            except OSError:
+                pass
+    return pids
