@@ -161,6 +161,8 @@ class Environment final : public runtime_api::Listener {
   std::optional<sandbox::Cgroup> cgroup_;  // the current process's sandbox cgroup (not owned)
   int64_t last_window_kib_ = 0;
   int64_t cpu_start_ns_ = 0;
+  int64_t cpu_end_ns_ = 0;          // the cgroup's CPU counter at the last invocation's end
+  bool thawed_for_invoke_ = false;  // this invocation found the environment frozen
   int64_t last_cpu_ns_ = 0;
   bool frozen_ = false;
   int64_t last_freeze_ns_ = 0;

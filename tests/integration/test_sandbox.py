@@ -107,7 +107,7 @@ def test_tmp_is_private_and_sized_by_ephemeral_storage(lam, thaw_server):
     a = make(lam, "tmpa", "probe", EphemeralStorage={"Size": 512})
     b = make(lam, "tmpb", "probe", EphemeralStorage={"Size": 1024})
     assert call(lam, a, action="touch-tmp", path="secret-a")["ok"]
-    assert "secret-a" not in call(lam, b, action="list", path="/tmp")["values"] or []
+    assert "secret-a" not in (call(lam, b, action="list", path="/tmp").get("values") or [])
     size_a = call(lam, a, action="statfs", path="/tmp")["number"]
     size_b = call(lam, b, action="statfs", path="/tmp")["number"]
     # ext4 keeps a few MB for its own metadata.
@@ -119,7 +119,7 @@ def test_tmp_survives_a_reset(lam, thaw_server):
     require(thaw_server, "namespaces+read-only root")
     name = make(lam, "keep", "probe")
     assert call(lam, name, action="touch-tmp", path="kept")["ok"]
-    env_id = environments(thaw_server, name)[0]["id"]
+    env_id = wait_idle(thaw_server, name)[0]["id"]  # one environment, free for the next call
     r = lam.invoke(FunctionName=name, Payload=json.dumps({"action": "crash"}).encode())
     assert r["FunctionError"] == "Unhandled"
     listing = call(lam, name, action="list", path="/tmp")["values"]
@@ -282,3 +282,32 @@ def _sandbox_pids(server, function=None, busy=False):
             except OSError:
                 pass
     return pids
+
+
+def test_degraded_mode_says_plainly_what_is_not_enforced(make_thaw_server, examples):
+    from conftest import boto_client
+    server = make_thaw_server("--no-sandbox")
+    line = next(l for l in server.stderr().splitlines() if l.startswith("thaw: sandbox:"))
+    assert line == ("thaw: sandbox: NOT enforced: namespaces+read-only root, unprivileged uid, "
+                    "seccomp, memory limit, cpu share, pids limit, freeze between invocations, "
+                    "/tmp size limit"), line
+    lam = boto_client("lambda", server)
+    name = make(lam, "plain", "probe")
+    values = dict(v.split("=", 1) for v in call(lam, name, action="identity")["values"])
+    assert values["Seccomp"] == "0" and values["NoNewPrivs"] == "0"
+    env = wait_idle(server, name)[0]
+    assert env["sandboxed"] is False and env["frozen"] is False
+    assert env["maxMemoryKiB"] > 0  # VmHWM of the runtime, said so in docs/sandbox.md
+
+
+def test_doctor_prints_what_this_host_enforces():
+    from conftest import THAW_BIN
+    out = subprocess.run([str(THAW_BIN), "doctor"], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].split() == ["FEATURE", "STATUS", "DETAIL"]
+    features = {l[:17].strip() for l in lines[1:] if l.strip()}
+    for f in ("memory limit", "freeze", "seccomp", "/tmp size limit", "pid namespace"):
+        assert f in features, (f, out.stdout)
+    if os.geteuid() == 0:
+        assert "full isolation" in out.stdout
