@@ -69,9 +69,22 @@ echo "build-examples: go: ${names[*]} -> $OUT"
 
 PYSRC=examples/functions/python/echo
 PYOUT=build/examples/python/echo
-mkdir -p "$PYOUT"
+rm -rf "$PYOUT"; mkdir -p "$PYOUT"
 cp "$PYSRC/app.py" "$PYOUT/app.py"
-sed "s|@PYTHON@|$THAW_PYTHON|g" "$PYSRC/bootstrap.in" > "$PYOUT/bootstrap"
+# A custom runtime carries its own packages, as on Lambda: awslambdaric and its dependencies are
+# copied from the test venv into the zip, and the venv's base interpreter (a host path, visible
+# read-only inside a sandbox, unlike a checkout that may live under /tmp) runs them.
+PYBASE=$(readlink -f "$THAW_PYTHON" 2>/dev/null || echo /usr/bin/python3)
+SITE=$("$THAW_PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])' 2>/dev/null || true)
+if [ -n "$SITE" ] && [ -d "$SITE/awslambdaric" ]; then
+    for pkg in awslambdaric simplejson snapshot_restore_py.py runtime_client.cpython-*.so; do
+        for match in "$SITE"/$pkg; do [ -e "$match" ] && cp -r "$match" "$PYOUT/"; done
+    done
+    find "$PYOUT" -name __pycache__ -prune -exec rm -rf {} +
+fi
+sed "s|@PYTHON@|$PYBASE|g" "$PYSRC/bootstrap.in" > "$PYOUT/bootstrap"
 chmod 0755 "$PYOUT/bootstrap"
-zip_files build/examples/python/echo.zip "app.py=$PYOUT/app.py" "bootstrap=$PYOUT/bootstrap"
-echo "build-examples: python: echo (python $THAW_PYTHON) -> build/examples/python/echo.zip"
+entries=()
+while IFS= read -r f; do entries+=("${f#$PYOUT/}=$f"); done < <(find "$PYOUT" -type f | sort)
+zip_files build/examples/python/echo.zip "${entries[@]}"
+echo "build-examples: python: echo (python $PYBASE, awslambdaric vendored) -> build/examples/python/echo.zip"

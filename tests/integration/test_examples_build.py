@@ -35,6 +35,11 @@ def test_all_go_examples_listed(examples):
 
 
 def test_python_echo_zip(examples):
-    data = assert_bootstrap(examples.python("echo"), ["app.py", "bootstrap"]).decode()
+    path = examples.python("echo")
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+    # app.py, the bootstrap, and awslambdaric vendored with its dependencies.
+    assert {"app.py", "bootstrap", "awslambdaric/__main__.py", "simplejson/__init__.py"} <= set(names)
+    data = assert_bootstrap(path, names).decode()
     assert "@PYTHON@" not in data
     assert "-m awslambdaric app.handler" in data
