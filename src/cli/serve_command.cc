@@ -52,7 +52,7 @@ struct ServeFlags {
 // One line for the operator: what is enforced, and plainly what is not.
 std::string DescribeSandbox(uint32_t f) {
   std::vector<std::string> on, off;
-  auto item = [&](uint32_t bit, const char* name) { ((f & bit) ? on : off).push_back(name); };
+  auto item = [&](uint32_t bit, const char* name) { ((f & bit) ? on : off).emplace_back(name); };
   item(sys::kFeatureNamespaces, "namespaces+read-only root");
   item(sys::kFeatureUnprivileged, "unprivileged uid");
   item(sys::kFeatureSeccomp, "seccomp");

@@ -241,9 +241,10 @@ StatusOr<std::unique_ptr<LauncherClient>> LauncherClient::Start(asio::io_context
   posix_spawn_file_actions_adddup2(&actions, theirs.get(), 3);
   std::vector<std::string> args = {"thaw-launcher"};
   if (!options.state_dir.empty()) args.insert(args.end(), {"--state-dir", options.state_dir});
-  if (!options.sandbox) args.push_back("--no-sandbox");
+  if (!options.sandbox) args.emplace_back("--no-sandbox");
   args.insert(args.end(), {"--pool", std::to_string(options.pool)});
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = 0;

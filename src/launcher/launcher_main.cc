@@ -141,7 +141,7 @@ void RemoveStaleInstances() {
     while (dirent* e = readdir(dir)) {
       if (e->d_name[0] != 'i') continue;
       pid_t pid = atoi(e->d_name + 1);
-      if (pid > 0 && pid != getpid() && !LauncherAlive(pid)) stale.push_back(e->d_name);
+      if (pid > 0 && pid != getpid() && !LauncherAlive(pid)) stale.emplace_back(e->d_name);
     }
     closedir(dir);
     for (const std::string& name : stale) {
@@ -459,10 +459,11 @@ void SpawnSandboxed(const thaw::sys::SpawnSpec& spec, const char* wire, size_t w
   TmpMode mode = TmpMode::kKeepPooled;
   if (stat(env_tmp.c_str(), &st) == 0) {
     mode = TmpMode::kMountExisting;
-  } else if (g_sandbox.tmp_images && spec.sandbox.tmp_mb != g_sandbox.pool_tmp_mb) {
-    mode = TmpMode::kCreate;
-  } else if (rename(shell.tmp.c_str(), env_tmp.c_str()) != 0) {
-    mode = TmpMode::kCreate;
+  } else {
+    // A size other than the pool's needs a new image; otherwise the pooled one is adopted.
+    bool adopt = !(g_sandbox.tmp_images && spec.sandbox.tmp_mb != g_sandbox.pool_tmp_mb) &&
+                 rename(shell.tmp.c_str(), env_tmp.c_str()) == 0;
+    if (!adopt) mode = TmpMode::kCreate;
   }
   if (mode != TmpMode::kKeepPooled) {
     if (g_sandbox.tmp_images) {
