@@ -18,20 +18,23 @@ OUT=build/bench; mkdir -p "$OUT"
 [ -f build/examples/go/noop.zip ] || scripts/build-examples.sh >/dev/null
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-PORT=$(free_port); PORT2=$(free_port)
+PORT=$(free_port); PORT2=$(free_port); PORT3=$(free_port)
 STATE=$(mktemp -d /tmp/thaw-bench.XXXXXX); STATE2=$(mktemp -d /tmp/thaw-bench.XXXXXX)
-EP=http://127.0.0.1:$PORT; EP2=http://127.0.0.1:$PORT2
+STATE3=$(mktemp -d /tmp/thaw-bench.XXXXXX)
+EP=http://127.0.0.1:$PORT; EP2=http://127.0.0.1:$PORT2; EP3=http://127.0.0.1:$PORT3
 build/thaw serve --listen 127.0.0.1:$PORT --state-dir "$STATE" --account-concurrency 1200 2>"$OUT/serve.log" &
 SERVER=$!
 build/thaw serve --listen 127.0.0.1:$PORT2 --state-dir "$STATE2" --no-sandbox 2>"$OUT/serve-nosandbox.log" &
 SERVER2=$!
+build/thaw serve --listen 127.0.0.1:$PORT3 --state-dir "$STATE3" --no-freeze 2>"$OUT/serve-nofreeze.log" &
+SERVER3=$!
 cleanup() {
-  kill -TERM $SERVER $SERVER2 2>/dev/null || true
-  wait $SERVER $SERVER2 2>/dev/null || true
-  rm -rf "$STATE" "$STATE2"
+  kill -TERM $SERVER $SERVER2 $SERVER3 2>/dev/null || true
+  wait $SERVER $SERVER2 $SERVER3 2>/dev/null || true
+  rm -rf "$STATE" "$STATE2" "$STATE3"
 }
 trap cleanup EXIT
-for ep in $EP $EP2; do
+for ep in $EP $EP2 $EP3; do
   for _ in $(seq 100); do curl -sf "$ep/2016-08-19/account-settings/" >/dev/null && break; sleep 0.1; done
 done
 head -1 "$OUT/serve.log"
@@ -47,6 +50,7 @@ for fn in noop noop_cold noop_burst; do create "$EP" $fn 1769 noop; done
 create "$EP" noop128_cold 128 noop
 create "$EP" sleep128 128 sleep
 for fn in noop noop_cold; do create "$EP2" $fn 1769 noop; done
+create "$EP3" noop 1769 noop
 
 RES="$OUT/results.jsonl"; : > "$RES"
 echo "machine: $(nproc) vCPU, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); $(date -u +%FT%TZ)" | tee "$OUT/machine.txt"
@@ -54,6 +58,7 @@ echo "machine: $(nproc) vCPU, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}'
 "$OUT/floor" -mode=chain -n $N -c 1 -procs 0 -name floor_chain_c1_gomaxprocs2 >>"$RES"
 "$OUT/load" -endpoint "$EP" -function noop -n $N -c 1 -name warm_invoke_c1 >>"$RES"
 "$OUT/load" -endpoint "$EP2" -function noop -n $N -c 1 -name warm_invoke_c1_nosandbox >>"$RES"
+"$OUT/load" -endpoint "$EP3" -function noop -n $N -c 1 -name warm_invoke_c1_nofreeze >>"$RES"
 "$OUT/cold" -endpoint "$EP" -function noop_cold -n $NC -name cold_start >>"$RES"
 "$OUT/cold" -endpoint "$EP" -function noop128_cold -n $NC -name cold_start_128mb >>"$RES"
 "$OUT/cold" -endpoint "$EP2" -function noop_cold -n $NC -name cold_start_nosandbox >>"$RES"
@@ -83,7 +88,8 @@ for name, r in rows.items():
     print(f"{name:<28}{r['p50_us']:>10.0f}{r['p99_us']:>10.0f}{rps:>10.0f}{r['p50_us']/floor:>11.2f}")
 warm = rows["warm_invoke_c1"]["p50_us"]
 bare = rows["warm_invoke_c1_nosandbox"]["p50_us"]
-print(f"sandbox cost on a warm invoke (p50, freeze + thaw + cgroup reads): {warm - bare:.0f} us")
+awake = rows["warm_invoke_c1_nofreeze"]["p50_us"]
+print(f"sandbox cost on a warm invoke (p50): {warm - bare:.0f} us, of which freeze + thaw {warm - awake:.0f} us")
 if smoke and warm > 5 * floor:
     print(f"FAIL: warm p50 {warm:.0f} us is more than 5x the floor {floor:.0f} us")
     sys.exit(1)

@@ -46,6 +46,7 @@ struct ServeFlags {
   int64_t idle_timeout_s = 600;
   bool verbose = false;
   bool no_sandbox = false;
+  bool no_freeze = false;
   int sandbox_pool = 4;
 };
 
@@ -149,7 +150,9 @@ int RunServer(const ServeFlags& flags) {
   auto launcher = invoker::LauncherClient::Start(loop, launcher_options);
   if (!launcher.ok()) return fail(launcher.status());
   uint32_t features = (*launcher)->features();
-  std::cerr << "thaw: sandbox: " << DescribeSandbox(features) << "\n";
+  uint32_t enforced = features;
+  if (flags.no_freeze) enforced &= ~(sys::kFeatureFreezeV2 | sys::kFeatureFreezeV1);
+  std::cerr << "thaw: sandbox: " << DescribeSandbox(enforced) << "\n";
   auto cgroup_layout = sandbox::DetectCgroupLayout();
 
   lambda::Registry registry;
@@ -159,6 +162,7 @@ int RunServer(const ServeFlags& flags) {
   invoker_options.environment.front_door_url =
       "http://" + listen->first + ":" + std::to_string(listen->second);
   invoker_options.environment.sandbox_features = features;
+  invoker_options.environment.freeze_idle = !flags.no_freeze;
   invoker_options.environment.sandbox_tmp_dir = state_dir + "/sandbox/tmp";
   if (cgroup_layout.ok() &&
       (features & (sys::kFeatureMemory | sys::kFeatureFreezeV2 | sys::kFeatureFreezeV1))) {
@@ -237,6 +241,8 @@ void AddServeCommand(CLI::App& app, CommandContext& ctx) {
       ->capture_default_str()
       ->check(CLI::Range(1, 86400));
   cmd->add_flag("-v,--verbose", flags->verbose, "Debug logging");
+  cmd->add_flag("--no-freeze", flags->no_freeze,
+                "Leave idle environments running (to measure the freezer's cost; Lambda freezes)");
   cmd->add_flag("--no-sandbox", flags->no_sandbox,
                 "Run functions as plain processes: no namespaces, limits or freezing");
   cmd->add_option("--sandbox-pool", flags->sandbox_pool,

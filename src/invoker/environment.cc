@@ -633,7 +633,7 @@ int64_t Environment::CpuNanos() const {
 
 // The freezer's cost is the write itself; the kernel completes the freeze asynchronously.
 void Environment::Freeze() {
-  if (!cgroup_ || frozen_ || pid_ <= 0) return;
+  if (!deps_.options.freeze_idle || !cgroup_ || frozen_ || pid_ <= 0) return;
   int64_t start = deps_.clock.MonotonicNanos();
   Status s = cgroup_->Freeze();
   if (!s.ok()) {

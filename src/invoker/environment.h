@@ -43,6 +43,7 @@ struct EnvironmentOptions {
   int64_t shutdown_internal_ms = 500;   // shutdown budget with only internal extensions
   int64_t shutdown_external_ms = 2000;  // with external extensions
   bool verify_runtime_peer = true;      // check Runtime API clients belong to this environment
+  bool freeze_idle = true;  // false only to measure the freezer's cost (not Lambda's behaviour)
   // Sandboxing, as the launcher reported it can (sys::LauncherFeature bits). Without
   // kFeatureNamespaces environments are plain process groups.
   uint32_t sandbox_features = 0;

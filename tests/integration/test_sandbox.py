@@ -311,3 +311,16 @@ def test_doctor_prints_what_this_host_enforces():
         assert f in features, (f, out.stdout)
     if os.geteuid() == 0:
         assert "full isolation" in out.stdout
+
+
+def test_no_freeze_is_said_and_done(make_thaw_server, examples):
+    from conftest import boto_client
+    server = make_thaw_server("--no-freeze")
+    require(server, "memory limit")  # the rest of the sandbox stays on
+    line = next(l for l in server.stderr().splitlines() if l.startswith("thaw: sandbox:"))
+    assert line.endswith("NOT enforced: freeze between invocations"), line
+    lam = boto_client("lambda", server)
+    name = make(lam, "awake", "probe")
+    call(lam, name, action="identity")
+    env = wait_idle(server, name)[0]
+    assert env["sandboxed"] is True and env["frozen"] is False
