@@ -101,7 +101,10 @@ class BenchCommandTest : public ::testing::Test {
     server_ = std::move(server).value();
     endpoint_ = "http://127.0.0.1:" + std::to_string(server_->port());
     thread_ = std::thread([this] { io_.run(); });
-    json_path_ = ::testing::TempDir() + "/bench_command_test.json";
+    // ctest runs tests of this binary in parallel processes: one file each.
+    json_path_ = ::testing::TempDir() + "/bench_command_test_" +
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+                 std::to_string(getpid()) + ".json";
     std::filesystem::remove(json_path_);
   }
 
