@@ -31,8 +31,10 @@
 #include <cstring>
 #include <ctime>
 #include <deque>
+#include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,7 @@
 #include "sandbox/filesystem.h"
 #include "sandbox/seccomp.h"
 #include "sandbox/shell.h"
+#include "sys/child_exec.h"
 #include "sys/launcher_protocol.h"
 #include "sys/unique_fd.h"
 
@@ -130,52 +133,51 @@ bool LauncherAlive(pid_t pid) {
   return alive;
 }
 
-// Cgroups of launchers that died without cleaning up ("thaw/i<pid>" whose pid is gone).
-void RemoveStaleInstances() {
+// The directories where thaw sits in each mounted hierarchy.
+std::vector<std::string> HierarchyBases() {
   const auto& l = g_sandbox.layout;
-  for (const std::string& base : {l.v2, l.v1_memory, l.v1_pids, l.v1_cpu, l.v1_freezer}) {
-    if (base.empty()) continue;
+  std::vector<std::string> bases;
+  for (const std::string& b :
+       {l.v2, l.v1_memory, l.v1_cpu, l.v1_cpuacct, l.v1_pids, l.v1_freezer}) {
+    if (!b.empty()) bases.push_back(b);
+  }
+  return bases;
+}
+
+// Cgroups of launchers that died without cleaning up ("thaw/i<pid>" whose pid is gone), in
+// whichever hierarchies they were left.
+void RemoveStaleInstances() {
+  std::set<std::string> stale;
+  for (const std::string& base : HierarchyBases()) {
     DIR* dir = opendir((base + "/thaw").c_str());
     if (!dir) continue;
-    std::vector<std::string> stale;
     while (dirent* e = readdir(dir)) {
       if (e->d_name[0] != 'i') continue;
       pid_t pid = atoi(e->d_name + 1);
-      if (pid > 0 && pid != getpid() && !LauncherAlive(pid)) stale.emplace_back(e->d_name);
+      if (pid > 0 && pid != getpid() && !LauncherAlive(pid)) stale.emplace(e->d_name);
     }
     closedir(dir);
-    for (const std::string& name : stale) {
-      auto removed = thaw::sandbox::RemoveStaleCgroups(l, "thaw/" + name);
-      if (!removed.ok()) Warn("stale cgroups: " + removed.status().ToString());
-      auto old = Cgroup::Open(l, "thaw", name);
-      if (old.ok()) (void)old->Remove();
+  }
+  for (const std::string& name : stale) {
+    auto removed = thaw::sandbox::RemoveStaleCgroups(g_sandbox.layout, "thaw/" + name);
+    if (!removed.ok()) Warn("stale cgroups: " + removed.status().ToString());
+    for (std::string dir : HierarchyBases()) {
+      dir.append("/thaw/").append(name);
+      rmdir(dir.c_str());
     }
   }
 }
 
 // Images of environments of an earlier run: no environment survives a restart.
 void RemoveStaleImages() {
-  DIR* dir = opendir(g_sandbox.tmp_dir.c_str());
-  if (!dir) return;
-  while (dirent* e = readdir(dir)) {
-    if (e->d_name[0] == '.') continue;
-    std::string path = g_sandbox.tmp_dir + "/" + e->d_name;
-    if (unlink(path.c_str()) != 0 && errno == EISDIR) {
-      std::string cmd;  // plain /tmp directories (no loop devices): remove recursively
-      pid_t pid = fork();
-      if (pid == 0) {
-        execl("/bin/rm", "rm", "-rf", "--one-file-system", path.c_str(),
-              static_cast<char*>(nullptr));
-        _exit(127);
-      }
-      if (pid > 0) waitpid(pid, nullptr, 0);
-    }
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(g_sandbox.tmp_dir, ec)) {
+    std::error_code ignored;
+    std::filesystem::remove_all(entry.path(), ignored);  // images, or plain /tmp directories
   }
-  closedir(dir);
 }
 
 void SetUpSandboxing() {
-  using thaw::sys::LauncherFeature;
   if (!g_options.sandbox) return;
   if (geteuid() != 0) {
     Warn("not root: functions run without namespaces, cgroup limits or freezing");
@@ -241,39 +243,14 @@ void SetUpSandboxing() {
   Provider freezer = l.ProviderOf(Feature::kFreezer);
   if (freezer == Provider::kV2) g_sandbox.features |= thaw::sys::kFeatureFreezeV2;
   if (freezer == Provider::kV1) g_sandbox.features |= thaw::sys::kFeatureFreezeV1;
-  (void)sizeof(LauncherFeature);
 }
 
 [[noreturn]] void ExecChild(const thaw::sys::SpawnSpec& spec, int out_fd, int status_fd) {
   // New process group, so the whole environment can be signalled at once (kill(-pgid)).
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
-  signal(SIGPIPE, SIG_DFL);
-  int devnull = open("/dev/null", O_RDONLY);
-  dup2(devnull, 0);
-  dup2(out_fd, 1);
-  dup2(out_fd, 2);
-  dup2(status_fd, 3);
-  syscall(SYS_close_range, 4, ~0u, 0);
-  fcntl(3, F_SETFD, FD_CLOEXEC);
-  int err = 0;
-  if (chdir(spec.cwd.c_str()) != 0) {
-    err = errno;
-  } else {
-    std::vector<char*> argv, envp;
-    for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    for (const auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-    execve(spec.path.c_str(), argv.data(), envp.data());
-    err = errno;
-  }
-  ssize_t n = write(3, &err, sizeof err);
-  (void)n;
-  _exit(127);
+  thaw::sys::SetUpChildFds(out_fd, status_fd);
+  thaw::sys::ExecOrReport(spec, 0);
 }
 
 // A shell made ahead of demand (see sandbox/shell.h), pooled until a spawn takes it.
@@ -659,11 +636,7 @@ void KillAll() {
   if (g_sandbox.instance) (void)g_sandbox.instance->Remove();
   g_sandbox.instance.reset();
   // The shared parent goes too once no other thaw uses it (rmdir fails while one does).
-  const auto& l = g_sandbox.layout;
-  for (const std::string& base :
-       {l.v2, l.v1_memory, l.v1_cpu, l.v1_cpuacct, l.v1_pids, l.v1_freezer}) {
-    if (!base.empty()) rmdir((base + "/thaw").c_str());
-  }
+  for (const std::string& base : HierarchyBases()) rmdir((base + "/thaw").c_str());
   RemoveStaleImages();
 }
 

@@ -18,6 +18,7 @@
 #include <ctime>
 
 #include "sandbox/seccomp.h"
+#include "sys/child_exec.h"
 #include "sys/launcher_protocol.h"
 
 namespace thaw::sandbox {
@@ -45,17 +46,7 @@ void WriteFile(const char* path, const char* text) {
 // errno on fd 3 (closed by a successful exec).
 [[noreturn]] void ExecBootstrap(const ShellParams& p, const sys::SpawnSpec& spec, int output_fd,
                                 int exec_fd) {
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
-  signal(SIGPIPE, SIG_DFL);
-  int devnull = open("/dev/null", O_RDONLY);
-  dup2(devnull, 0);
-  dup2(output_fd, 1);
-  dup2(output_fd, 2);
-  dup2(exec_fd, 3);
-  syscall(SYS_close_range, 4, ~0u, 0);
-  fcntl(3, F_SETFD, FD_CLOEXEC);
+  sys::SetUpChildFds(output_fd, exec_fd);
   WriteFile("/proc/self/oom_score_adj", "0");
   // Lambda's limits: 1,024 file descriptors (processes are capped by the pids cgroup).
   rlimit files{1024, 1024};
@@ -71,19 +62,7 @@ void WriteFile(const char* path, const char* text) {
   if (err == 0 && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) err = errno;
   if (err == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) err = errno;
   if (err == 0 && p.seccomp) err = InstallSeccompFilter(*p.seccomp);
-  if (err == 0 && chdir(spec.cwd.c_str()) != 0) err = errno;
-  if (err == 0) {
-    std::vector<char*> argv, envp;
-    for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    for (const auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-    execve(spec.path.c_str(), argv.data(), envp.data());
-    err = errno;
-  }
-  ssize_t n = write(3, &err, sizeof err);
-  (void)n;
-  _exit(127);
+  sys::ExecOrReport(spec, err);
 }
 
 // Phase 2's input: one packet with the TmpMode, the encoded spawn spec and the output fd.
