@@ -48,7 +48,7 @@ mkdir -p build/examples
 STAGE=$(mktemp -d build/examples/.go-stage.XXXXXX)
 # The stress suite (stress/<name>) builds apart, as stress-<name>: its names repeat top-level ones.
 gobuild() { CGO_ENABLED=0 GOOS=linux "$GO" build -tags lambda.norpc -trimpath -ldflags=-s "$@"; }
-(cd "$SRC" && gobuild -o "$ROOT/$STAGE/" $("$GO" list ./... | grep -v '/stress/') &&
+(cd "$SRC" && gobuild -o "$ROOT/$STAGE/" $("$GO" list ./... | grep -v -e '/stress/' -e '/mech/') &&
     gobuild -o "$ROOT/$STAGE/stress/" ./stress/...)
 for bin in "$STAGE"/stress/*; do mv "$bin" "$STAGE/stress-$(basename "$bin")"; done
 rmdir "$STAGE/stress"
@@ -66,6 +66,27 @@ for bin in "$STAGE"/*; do
 done
 rm -rf "$STAGE"
 echo "build-examples: go: ${names[*]} -> $OUT"
+
+# The mechanisms (docs/mechanisms.md): one handler (mech/logic) under each, zipped as
+# build/examples/go/mech-<mechanism>.zip with the file its Handler names.
+MECH=build/examples/go/mech
+mkdir -p "$MECH"
+(cd "$SRC" &&
+    gobuild -o "$ROOT/$MECH/runtime-api" ./mech/runtimeapi &&
+    gobuild -o "$ROOT/$MECH/spawn" ./mech/spawn &&
+    gobuild -o "$ROOT/$MECH/http-sidecar" ./mech/sidecar &&
+    # go1.x: the same aws-lambda-go main, built without lambda.norpc so it serves net/rpc.
+    CGO_ENABLED=0 GOOS=linux "$GO" build -trimpath -ldflags=-s -o "$ROOT/$MECH/go1.x" ./mech/runtimeapi &&
+    # shim: a c-shared library loaded by thaw-host (docs/shim-abi.md); cgo needs gcc.
+    CGO_ENABLED=1 GOOS=linux "$GO" build -buildmode=c-shared -tags lambda.norpc -trimpath \
+        -ldflags=-s -o "$ROOT/$MECH/shim.so" ./mech/shim)
+rm -f "$MECH/shim.h"
+zip_files "$OUT/mech-runtime-api.zip" "bootstrap=$MECH/runtime-api"
+zip_files "$OUT/mech-go1.x.zip" "handler=$MECH/go1.x"
+zip_files "$OUT/mech-spawn.zip" "handler=$MECH/spawn"
+zip_files "$OUT/mech-http-sidecar.zip" "handler=$MECH/http-sidecar"
+zip_files "$OUT/mech-shim.zip" "handler.so=$MECH/shim.so"
+echo "build-examples: mechanisms: runtime-api go1.x spawn http-sidecar shim -> $OUT/mech-*.zip"
 
 PYSRC=examples/functions/python/echo
 PYOUT=build/examples/python/echo

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   thaw::cli::AddDoctorCommand(app, ctx);
   thaw::cli::AddStressCommand(app, ctx);
   thaw::cli::AddBenchCommand(app, ctx);
+  thaw::cli::AddTuneCommand(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -167,7 +167,13 @@ json EnvironmentJson(const EnvVars& vars) {
 }
 
 bool HasConfiguration(const DeploySpec& spec) {
-  return spec.memory_mb || spec.timeout_s || spec.environment || spec.runtime_given;
+  return spec.memory_mb || spec.timeout_s || spec.environment || spec.runtime_given ||
+         spec.mechanism;
+}
+
+// Runtime go1.x selects its mechanism and no tag means runtime-api; the others need the tag.
+bool NeedsMechanismTag(const DeploySpec& spec) {
+  return spec.mechanism && *spec.mechanism != "go1.x" && *spec.mechanism != "runtime-api";
 }
 
 }  // namespace
@@ -493,6 +499,35 @@ std::vector<std::string> MergeEnvironment(const std::vector<std::string>& overri
 }
 
 StatusOr<std::string> BuildGoBootstrapZip(const std::string& package_dir, std::string_view arch) {
+  MechanismBuild native;
+  native.runtime = kDefaultRuntime;
+  native.handler = "bootstrap";
+  return BuildGoZip(package_dir, arch, native);
+}
+
+StatusOr<MechanismBuild> MechanismBuildFor(const std::string& mechanism) {
+  MechanismBuild b;
+  b.runtime = kDefaultRuntime;
+  if (mechanism == "runtime-api") {
+    b.handler = "bootstrap";
+  } else if (mechanism == "go1.x") {
+    b.runtime = "go1.x";
+    b.handler = "handler";
+    b.norpc = false;
+  } else if (mechanism == "spawn" || mechanism == "http-sidecar") {
+    b.handler = "handler";
+  } else if (mechanism == "shim") {
+    b.handler = "handler.so";
+    b.c_shared = true;
+  } else {
+    return Status::InvalidArgument("unknown mechanism '" + mechanism +
+                                   "'; use runtime-api, go1.x, spawn, http-sidecar or shim");
+  }
+  return b;
+}
+
+StatusOr<std::string> BuildGoZip(const std::string& package_dir, std::string_view arch,
+                                 const MechanismBuild& build) {
   std::optional<std::string> go_arch = GoArch(arch);
   if (!go_arch) {
     return Status::InvalidArgument("unknown architecture '" + std::string(arch) +
@@ -501,9 +536,10 @@ StatusOr<std::string> BuildGoBootstrapZip(const std::string& package_dir, std::s
   const char* path_env = std::getenv("PATH");
   THAW_ASSIGN_OR_RETURN(std::string go, FindGoToolchain(path_env ? path_env : ""));
   THAW_ASSIGN_OR_RETURN(std::unique_ptr<TempDir> temp, TempDir::Create());
-  std::string output = temp->path() + "/bootstrap";
+  std::string output = temp->path() + "/" + build.handler;
 
-  std::vector<std::string> overrides = {"CGO_ENABLED=0", "GOOS=linux", "GOARCH=" + *go_arch};
+  std::vector<std::string> overrides = {build.c_shared ? "CGO_ENABLED=1" : "CGO_ENABLED=0",
+                                        "GOOS=linux", "GOARCH=" + *go_arch};
   // Without HOME, go has no default build or module cache; give it private ones.
   if (std::getenv("HOME") == nullptr) {
     if (!std::getenv("GOCACHE") && !std::getenv("XDG_CACHE_HOME")) {
@@ -514,8 +550,10 @@ StatusOr<std::string> BuildGoBootstrapZip(const std::string& package_dir, std::s
     }
   }
   // -s drops the symbol table only; Go's stack traces come from pclntab and stay intact.
-  std::vector<std::string> argv = {
-      go, "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s", "-o", output, "."};
+  std::vector<std::string> argv = {go, "build"};
+  if (build.norpc) argv.insert(argv.end(), {"-tags", "lambda.norpc"});
+  if (build.c_shared) argv.push_back("-buildmode=c-shared");
+  argv.insert(argv.end(), {"-trimpath", "-ldflags=-s", "-o", output, "."});
   THAW_ASSIGN_OR_RETURN(ProcessResult built,
                         RunProcess(argv, MergeEnvironment(overrides), package_dir));
   if (built.exit_code != 0) {
@@ -525,7 +563,7 @@ StatusOr<std::string> BuildGoBootstrapZip(const std::string& package_dir, std::s
                                       std::to_string(built.exit_code) + "):\n" + text);
   }
   THAW_ASSIGN_OR_RETURN(std::string binary, ReadFileOrStdin(output));
-  return BuildZip({ZipEntry{"bootstrap", std::move(binary), 0755}});
+  return BuildZip({ZipEntry{build.handler, std::move(binary), build.c_shared ? 0644u : 0755u}});
 }
 
 // ---- Deploy ----------------------------------------------------------------------------------
@@ -568,8 +606,9 @@ StatusOr<DeployResult> DeployFunction(http::Client& client, const DeploySpec& sp
   std::string zip_base64 = Base64Encode(spec.zip);
   if (!existing) {
     json body = {{"FunctionName", spec.name}, {"Runtime", spec.runtime},
-                 {"Role", kLocalRole},        {"Handler", "bootstrap"},
+                 {"Role", kLocalRole},        {"Handler", spec.handler},
                  {"PackageType", "Zip"},      {"Code", {{"ZipFile", zip_base64}}}};
+    if (NeedsMechanismTag(spec)) body["Tags"] = {{"thaw:mechanism", *spec.mechanism}};
     if (spec.memory_mb) body["MemorySize"] = *spec.memory_mb;
     if (spec.timeout_s) body["Timeout"] = *spec.timeout_s;
     if (spec.environment) body["Environment"] = EnvironmentJson(*spec.environment);
@@ -582,6 +621,13 @@ StatusOr<DeployResult> DeployFunction(http::Client& client, const DeploySpec& sp
     THAW_RETURN_IF_ERROR(WaitUntilSettled(client, spec));
     json body = {{"ZipFile", zip_base64}};
     if (spec.architecture) body["Architectures"] = json::array({*spec.architecture});
+    const std::string tags_target =
+        "/2017-03-31/tags/" + http::PercentEncode(JsonString(*existing, "FunctionArn"));
+    if (spec.mechanism) {
+      // Untagged first: Runtime go1.x refuses any other thaw:mechanism tag.
+      THAW_RETURN_IF_ERROR(
+          CallJson(client, "DELETE", tags_target + "?tagKeys=thaw%3Amechanism").status());
+    }
     Say("updating code of " + spec.name);
     THAW_ASSIGN_OR_RETURN(code_answer,
                           CallJson(client, "PUT", FunctionTarget(spec.name, "/code"), &body));
@@ -592,9 +638,18 @@ StatusOr<DeployResult> DeployFunction(http::Client& client, const DeploySpec& sp
       if (spec.timeout_s) config["Timeout"] = *spec.timeout_s;
       if (spec.environment) config["Environment"] = EnvironmentJson(*spec.environment);
       if (spec.runtime_given) config["Runtime"] = spec.runtime;
+      if (spec.mechanism) {
+        config["Handler"] = spec.handler;
+        config["Runtime"] = spec.runtime;
+      }
       Say("updating configuration of " + spec.name);
       THAW_RETURN_IF_ERROR(
           CallJson(client, "PUT", FunctionTarget(spec.name, "/configuration"), &config).status());
+    }
+    if (NeedsMechanismTag(spec)) {
+      json tags = {{"Tags", {{"thaw:mechanism", *spec.mechanism}}}};
+      Say("tagging " + spec.name + " thaw:mechanism=" + *spec.mechanism);
+      THAW_RETURN_IF_ERROR(CallJson(client, "POST", tags_target, &tags).status());
     }
   }
   result.code_sha256 = JsonString(code_answer, "CodeSha256");

@@ -147,6 +147,19 @@ std::vector<std::string> MergeEnvironment(const std::vector<std::string>& overri
 // FailedPrecondition carrying the compiler output when the build fails.
 StatusOr<std::string> BuildGoBootstrapZip(const std::string& package_dir, std::string_view arch);
 
+// How a mechanism's Go package is built and named (docs/mechanisms.md).
+struct MechanismBuild {
+  std::string runtime;    // go1.x for go1.x, else provided.al2023
+  std::string handler;    // the zip entry the Handler names
+  bool norpc = true;      // -tags lambda.norpc (not for go1.x, which serves net/rpc)
+  bool c_shared = false;  // shim: -buildmode=c-shared with cgo
+};
+// Unknown mechanisms give InvalidArgument listing the known ones.
+StatusOr<MechanismBuild> MechanismBuildFor(const std::string& mechanism);
+// As BuildGoBootstrapZip, for a mechanism: the zip holds build.handler.
+StatusOr<std::string> BuildGoZip(const std::string& package_dir, std::string_view arch,
+                                 const MechanismBuild& build);
+
 // ---- Deploy ----------------------------------------------------------------------------------
 
 struct DeploySpec {
@@ -161,6 +174,9 @@ struct DeploySpec {
   std::optional<std::string> architecture;
   bool runtime_given = false;
   bool publish = false;
+  // --mechanism: sets Handler (and Runtime for go1.x) and the thaw:mechanism tag.
+  std::optional<std::string> mechanism;
+  std::string handler = "bootstrap";
   // Waiting for State/LastUpdateStatus to settle between steps (AWS refuses an update while
   // one is in progress).
   int poll_interval_ms = 250;

@@ -29,5 +29,6 @@ void AddLogsCommand(CLI::App& app, CommandContext& ctx);
 void AddDoctorCommand(CLI::App& app, CommandContext& ctx);
 void AddStressCommand(CLI::App& app, CommandContext& ctx);
 void AddBenchCommand(CLI::App& app, CommandContext& ctx);
+void AddTuneCommand(CLI::App& app, CommandContext& ctx);
 
 }  // namespace thaw::cli

@@ -24,6 +24,7 @@ struct DeployFlags {
   std::string arch;
   std::string runtime = kDefaultRuntime;
   bool publish = false;
+  std::string mechanism;
   CLI::Option* memory_option = nullptr;
   CLI::Option* timeout_option = nullptr;
   CLI::Option* env_option = nullptr;
@@ -54,6 +55,24 @@ void RunDeploy(CommandContext& ctx, const DeployFlags& flags) {
   }
   spec.runtime = flags.runtime;
   spec.runtime_given = flags.runtime_option->count() > 0;
+  MechanismBuild build;
+  build.runtime = spec.runtime;
+  build.handler = "bootstrap";
+  if (!flags.mechanism.empty()) {
+    StatusOr<MechanismBuild> b = MechanismBuildFor(flags.mechanism);
+    if (!b.ok()) return ReportError(ctx, kCommand, b.status(), kExitUsage);
+    build = *b;
+    if (spec.runtime_given && spec.runtime != build.runtime &&
+        (spec.runtime == "go1.x" || build.runtime == "go1.x")) {
+      return ReportError(ctx, kCommand,
+                         Status::InvalidArgument("--mechanism " + flags.mechanism +
+                                                 " and --runtime " + spec.runtime + " disagree"),
+                         kExitUsage);
+    }
+    if (!spec.runtime_given) spec.runtime = build.runtime;
+    spec.mechanism = flags.mechanism;
+    spec.handler = build.handler;
+  }
   spec.publish = flags.publish;
 
   StatusOr<std::unique_ptr<http::Client>> client = Connect(ctx.endpoint);
@@ -65,7 +84,7 @@ void RunDeploy(CommandContext& ctx, const DeployFlags& flags) {
 
   std::string arch = ResolveArchitecture(spec.architecture, *existing);
   std::cerr << "building " << flags.dir << " for linux/" << arch << "\n";
-  StatusOr<std::string> zip = BuildGoBootstrapZip(flags.dir, arch);
+  StatusOr<std::string> zip = BuildGoZip(flags.dir, arch, build);
   if (!zip.ok()) return ReportError(ctx, kCommand, zip.status());
   spec.zip = std::move(zip).value();
 
@@ -103,6 +122,9 @@ void AddDeployCommand(CLI::App& app, CommandContext& ctx) {
   flags->runtime_option = cmd->add_option("--runtime", flags->runtime, "Lambda runtime identifier")
                               ->capture_default_str();
   cmd->add_flag("--publish", flags->publish, "publish a numbered version after deploying");
+  cmd->add_option("--mechanism", flags->mechanism,
+                  "how thaw hands events to the code: runtime-api (default), go1.x, spawn, "
+                  "http-sidecar or shim (docs/mechanisms.md)");
   cmd->footer(kExitCodesFooter);
   cmd->callback([&ctx, flags] { RunDeploy(ctx, *flags); });
 }

@@ -163,6 +163,7 @@ int RunServer(const ServeFlags& flags) {
       "http://" + listen->first + ":" + std::to_string(listen->second);
   invoker_options.environment.sandbox_features = features;
   invoker_options.environment.freeze_idle = !flags.no_freeze;
+  invoker_options.environment.host_path = invoker::DefaultHostPath();
   invoker_options.environment.sandbox_tmp_dir = state_dir + "/sandbox/tmp";
   if (cgroup_layout.ok() &&
       (features & (sys::kFeatureMemory | sys::kFeatureFreezeV2 | sys::kFeatureFreezeV1))) {

@@ -195,9 +195,11 @@ void Environment::Spawn(InitKind kind) {
       if (!ec) InitFailed("", "", "", /*timed_out=*/true);
     });
   }
+  // Other mechanisms run thaw-host, which checks the handler's file itself and says what to fix.
+  const bool native = config_->mechanism == "runtime-api";
   std::string bootstrap = config_->code_dir + "/bootstrap";
   struct stat st {};
-  if (stat(bootstrap.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (native && (stat(bootstrap.c_str(), &st) != 0 || !S_ISREG(st.st_mode))) {
     // Post, so that the failure unwinds like any other asynchronous init failure.
     uint64_t epoch = epoch_;
     asio::post(deps_.io, [this, epoch] {
@@ -240,7 +242,7 @@ void Environment::Spawn(InitKind kind) {
   sys::SpawnSpec spec;
   if (sandboxed()) {
     inputs.task_root = "/var/task";
-    spec.path = "/var/task/bootstrap";
+    spec.path = native ? "/var/task/bootstrap" : "/var/runtime/thaw-host";
     spec.cwd = "/var/task";
     spec.sandbox.enabled = true;
     spec.sandbox.code_dir = config_->code_dir;
@@ -248,11 +250,15 @@ void Environment::Spawn(InitKind kind) {
     spec.sandbox.tmp_mb = config_->ephemeral_mb;
     spec.sandbox.memory_mb = config_->memory_mb;
   } else {
-    spec.path = bootstrap;
+    spec.path = native ? bootstrap : deps_.options.host_path;
     spec.cwd = config_->code_dir;
   }
   spec.argv = {spec.path};
   spec.env = BuildRuntimeEnv(inputs);
+  if (!native) {
+    spec.argv.push_back(config_->mechanism);
+    spec.env.push_back("THAW_MECHANISM=" + config_->mechanism);
+  }
   uint64_t epoch = epoch_;
   // The launcher holds its own copy of write_end once Spawn returns; ours closes here.
   deps_.launcher.Spawn(
@@ -282,7 +288,10 @@ void Environment::OnSpawned(uint64_t epoch, StatusOr<LauncherClient::Spawned> re
   }
   const Status& s = result.status();
   std::string reason;
-  if (s.code() == StatusCode::kNotFound) {
+  if (config_->mechanism != "runtime-api") {
+    reason = "thaw-host (the " + config_->mechanism +
+             " mechanism's host) failed to start: " + s.message();
+  } else if (s.code() == StatusCode::kNotFound) {
     reason = "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]";
   } else if (s.code() == StatusCode::kPermissionDenied) {
     reason = "fork/exec /var/task/bootstrap: permission denied";

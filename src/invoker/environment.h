@@ -47,6 +47,7 @@ struct EnvironmentOptions {
   // Sandboxing, as the launcher reported it can (sys::LauncherFeature bits). Without
   // kFeatureNamespaces environments are plain process groups.
   uint32_t sandbox_features = 0;
+  std::string host_path;        // thaw-host, for mechanisms other than the Runtime API's own
   std::string sandbox_tmp_dir;  // where /tmp images live (STATE/sandbox/tmp)
   const sandbox::CgroupLayout* cgroup_layout = nullptr;  // null: no cgroups
   std::string cgroup_parent;                             // the launcher's "thaw/i<pid>"

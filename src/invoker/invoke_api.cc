@@ -180,6 +180,7 @@ void InvokeApi::Environments(http::ResponseWriter writer) {
                     {"requestId", e.request_id},
                     {"invocations", e.invocations},
                     {"sandboxed", e.sandboxed},
+                    {"mechanism", e.mechanism},
                     {"frozen", e.frozen},
                     {"maxMemoryKiB", e.max_memory_kib},
                     {"lastInvocationMemoryKiB", e.last_invocation_memory_kib},

@@ -207,6 +207,7 @@ std::vector<EnvironmentInfo> Invoker::Snapshot() const {
         info.request_id = env->current_request_id();
         info.invocations = env->invocation_count();
         info.sandboxed = env->sandboxed();
+        info.mechanism = env->config().mechanism;
         info.frozen = env->frozen();
         info.max_memory_kib = env->max_memory_kib();
         info.last_invocation_memory_kib = env->last_invocation_memory_kib();

@@ -50,6 +50,7 @@ struct EnvironmentInfo {
   std::string request_id;
   int64_t invocations = 0;
   bool sandboxed = false;
+  std::string mechanism;
   bool frozen = false;
   int64_t max_memory_kib = 0;              // over the environment's life (REPORT's figure)
   int64_t last_invocation_memory_kib = 0;  // peak during the last invocation alone

@@ -280,12 +280,18 @@ void LauncherClient::Shutdown() { impl_->Shutdown(); }
 
 void LauncherClient::Poll(int wait_ms) { impl_->Poll(wait_ms); }
 
-std::string DefaultLauncherPath() {
+namespace {
+std::string Beside(const char* name) {
   char buf[4096];
   ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return "thaw-launcher";
+  if (n <= 0) return name;
   std::string self(buf, static_cast<size_t>(n));
-  return self.substr(0, self.rfind('/') + 1) + "thaw-launcher";
+  return self.substr(0, self.rfind('/') + 1) + name;
 }
+}  // namespace
+
+std::string DefaultLauncherPath() { return Beside("thaw-launcher"); }
+
+std::string DefaultHostPath() { return Beside("thaw-host"); }
 
 }  // namespace thaw::invoker

@@ -77,5 +77,7 @@ class LauncherClient {
 
 // The launcher binary sits beside the running thaw binary.
 std::string DefaultLauncherPath();
+// thaw-host beside the running binary.
+std::string DefaultHostPath();
 
 }  // namespace thaw::invoker

@@ -121,6 +121,30 @@ StatusOr<http::Response> ControlService::GetAccountSettings() {
   return JsonResponse(200, out);
 }
 
+// Tags may change the mechanism (thaw:mechanism): then the configuration changes too, under a new
+// generation, so that warm environments of the old mechanism are retired.
+StatusOr<http::Response> ControlService::StoreTags(const std::string& name,
+                                                   const FunctionState& found,
+                                                   std::shared_ptr<FunctionConfig> config) {
+  THAW_ASSIGN_OR_RETURN(std::string mechanism, ResolveMechanism(config->runtime, config->tags));
+  bool changed = mechanism != config->mechanism;
+  config->mechanism = mechanism;
+  FunctionState state = found;
+  auto write = [&]() -> Status {
+    if (changed) {
+      THAW_ASSIGN_OR_RETURN(config->generation, function_store_.NextGeneration());
+      config->revision_id = NewUuid();
+      THAW_RETURN_IF_ERROR(function_store_.PutLatest(*config));
+    }
+    return function_store_.SetTags(name, config->tags);
+  };
+  THAW_RETURN_IF_ERROR(Transact(write));
+  state.entry.latest = std::move(config);
+  Install(name, std::move(state));
+  if (changed) NotifyChanged(name);
+  return http::Response{204, {}, {}};
+}
+
 StatusOr<http::Response> ControlService::ListTags(const Route& route) {
   THAW_RETURN_IF_ERROR(CheckTaggable(route.resource));
   THAW_ASSIGN_OR_RETURN(const FunctionState* state, Find(route.resource));
@@ -143,11 +167,7 @@ StatusOr<http::Response> ControlService::TagResource(const Route& route,
   if (config->tags.size() > 50) {
     return Status::InvalidArgument("Number of tags exceeds resource tag limit.");
   }
-  FunctionState state = *found;
-  state.entry.latest = config;
-  THAW_RETURN_IF_ERROR(Transact([&] { return function_store_.SetTags(name, config->tags); }));
-  Install(name, std::move(state));
-  return http::Response{204, {}, {}};
+  return StoreTags(name, *found, std::move(config));
 }
 
 StatusOr<http::Response> ControlService::UntagResource(const Route& route,
@@ -159,11 +179,7 @@ StatusOr<http::Response> ControlService::UntagResource(const Route& route,
   const std::string name = found->entry.latest->name;
   auto config = std::make_shared<FunctionConfig>(*found->entry.latest);
   for (const auto& k : keys) config->tags.erase(k);
-  FunctionState state = *found;
-  state.entry.latest = config;
-  THAW_RETURN_IF_ERROR(Transact([&] { return function_store_.SetTags(name, config->tags); }));
-  Install(name, std::move(state));
-  return http::Response{204, {}, {}};
+  return StoreTags(name, *found, std::move(config));
 }
 
 StatusOr<http::Response> ControlService::GetCodeZip(const Route& route) {

@@ -95,6 +95,7 @@ StatusOr<http::Response> ControlService::CreateFunction(const http::Request& req
   config.architecture = architecture.value_or("x86_64");
   SetCode(stored, &config);
   config.tags = tags;
+  THAW_ASSIGN_OR_RETURN(config.mechanism, ResolveMechanism(config.runtime, tags));
   config.last_modified = Now();
   config.revision_id = NewUuid();
   FunctionState state;
@@ -220,6 +221,7 @@ StatusOr<http::Response> ControlService::UpdateFunctionConfiguration(const Route
 
   FunctionState state = *found;
   FunctionConfig config = ApplyConfigUpdate(*state.entry.latest, update);
+  THAW_ASSIGN_OR_RETURN(config.mechanism, ResolveMechanism(config.runtime, config.tags));
   config.last_modified = Now();
   config.revision_id = NewUuid();
   auto write = [&]() -> Status {

@@ -202,7 +202,8 @@ bool SameCodeAndConfig(const FunctionConfig& v, const FunctionConfig& c) {
          v.handler == c.handler && v.description == c.description && v.timeout_s == c.timeout_s &&
          v.memory_mb == c.memory_mb && v.ephemeral_mb == c.ephemeral_mb &&
          v.environment == c.environment && v.architecture == c.architecture &&
-         v.package_type == c.package_type && v.tracing_mode == c.tracing_mode;
+         v.package_type == c.package_type && v.tracing_mode == c.tracing_mode &&
+         v.mechanism == c.mechanism;
 }
 }  // namespace
 

@@ -83,6 +83,8 @@ class ControlService {
   StatusOr<http::Response> GetAccountSettings();
   StatusOr<http::Response> ListTags(const Route& route);
   StatusOr<http::Response> TagResource(const Route& route, const http::Request& request);
+  StatusOr<http::Response> StoreTags(const std::string& name, const FunctionState& found,
+                                     std::shared_ptr<FunctionConfig> config);
   StatusOr<http::Response> UntagResource(const Route& route, const http::Request& request);
   StatusOr<http::Response> GetCodeZip(const Route& route);
 

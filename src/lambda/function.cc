@@ -71,4 +71,25 @@ std::optional<FunctionRef> ParseFunctionRef(const std::string& text) {
   return ref;
 }
 
+StatusOr<std::string> ResolveMechanism(const std::string& runtime,
+                                       const std::map<std::string, std::string>& tags) {
+  static constexpr std::string_view kNames[] = {"runtime-api", "go1.x", "spawn", "http-sidecar",
+                                                "shim"};
+  auto it = tags.find(kMechanismTag);
+  if (it == tags.end()) return std::string(runtime == "go1.x" ? "go1.x" : "runtime-api");
+  if (std::find(std::begin(kNames), std::end(kNames), it->second) == std::end(kNames)) {
+    return Status::InvalidArgument(
+        "The tag thaw:mechanism must be one of runtime-api, go1.x, "
+        "spawn, http-sidecar or shim, not \"" +
+        it->second + "\".");
+  }
+  if (runtime == "go1.x" && it->second != "go1.x") {
+    return Status::InvalidArgument(
+        "Runtime go1.x selects the go1.x mechanism; the tag "
+        "thaw:mechanism cannot say \"" +
+        it->second + "\".");
+  }
+  return it->second;
+}
+
 }  // namespace thaw::lambda

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/status.h"
+
 namespace thaw::lambda {
 
 inline constexpr char kRegion[] = "us-east-1";
@@ -36,12 +38,20 @@ struct FunctionConfig {
   std::string revision_id;
   std::string tracing_mode = "PassThrough";
   std::map<std::string, std::string> tags;
+  // How thaw hands events to the code (docs/mechanisms.md): Runtime go1.x, else the function's
+  // thaw:mechanism tag, else the Runtime API. Kept with the configuration so a version keeps it.
+  std::string mechanism = "runtime-api";
   // Bumped whenever code or configuration changes, so warm environments of an older
   // generation are retired instead of reused.
   uint64_t generation = 0;
 };
 
 using FunctionConfigPtr = std::shared_ptr<const FunctionConfig>;
+
+inline constexpr char kMechanismTag[] = "thaw:mechanism";
+// The mechanism for a runtime and tags; InvalidArgument names the allowed values.
+StatusOr<std::string> ResolveMechanism(const std::string& runtime,
+                                       const std::map<std::string, std::string>& tags);
 
 // "arn:aws:lambda:us-east-1:000000000000:function:NAME".
 std::string FunctionArn(const std::string& name);

@@ -81,6 +81,7 @@ std::string ConfigToStorage(const FunctionConfig& c) {
       {"revision_id", c.revision_id},
       {"tracing_mode", c.tracing_mode},
       {"generation", c.generation},
+      {"mechanism", c.mechanism},
   };
   return j.dump(-1, ' ', false, json::error_handler_t::replace);  // never throw
 }
@@ -113,6 +114,7 @@ StatusOr<FunctionConfig> ConfigFromStorage(const std::string& text) {
   c.last_modified = Str(j, "last_modified");
   c.revision_id = Str(j, "revision_id");
   c.tracing_mode = Str(j, "tracing_mode");
+  if (std::string m = Str(j, "mechanism"); !m.empty()) c.mechanism = m;
   if (auto it = j.find("generation"); it != j.end() && it->is_number_unsigned()) {
     c.generation = it->get<uint64_t>();
   }

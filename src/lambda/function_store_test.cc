@@ -178,5 +178,24 @@ TEST_F(FunctionStoreTest, GenerationsIncreaseAcrossRestarts) {
   EXPECT_LT(*b, *c);
 }
 
+TEST(FunctionStorageTest, MechanismSurvivesStorage) {
+  FunctionConfig c;
+  c.name = "f";
+  c.mechanism = "http-sidecar";
+  StatusOr<FunctionConfig> back = ConfigFromStorage(ConfigToStorage(c));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->mechanism, "http-sidecar");
+  // Rows written before mechanisms existed read as the Runtime API.
+  FunctionConfig old;
+  old.name = "g";
+  std::string text = ConfigToStorage(old);
+  size_t at = text.find("\"mechanism\"");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, std::string("\"mechanism\":\"runtime-api\"").size(), "\"x\":0");
+  back = ConfigFromStorage(text);
+  ASSERT_TRUE(back.ok()) << text;
+  EXPECT_EQ(back->mechanism, "runtime-api");
+}
+
 }  // namespace
 }  // namespace thaw::lambda

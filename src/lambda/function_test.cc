@@ -42,5 +42,17 @@ TEST(FunctionRefTest, Arns) {
   EXPECT_EQ(QualifiedArn("fn", "1"), "arn:aws:lambda:us-east-1:000000000000:function:fn:1");
 }
 
+TEST(FunctionTest, MechanismComesFromGo1xOrTheTag) {
+  EXPECT_EQ(*ResolveMechanism("provided.al2023", {}), "runtime-api");
+  EXPECT_EQ(*ResolveMechanism("go1.x", {}), "go1.x");
+  EXPECT_EQ(*ResolveMechanism("provided.al2", {{"thaw:mechanism", "shim"}}), "shim");
+  EXPECT_EQ(*ResolveMechanism("go1.x", {{"thaw:mechanism", "go1.x"}}), "go1.x");
+  EXPECT_EQ(*ResolveMechanism("provided.al2023", {{"other", "spawn"}}), "runtime-api");
+  StatusOr<std::string> bad = ResolveMechanism("provided.al2023", {{"thaw:mechanism", "rpc"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("must be one of runtime-api, go1.x"), std::string::npos);
+  EXPECT_FALSE(ResolveMechanism("go1.x", {{"thaw:mechanism", "spawn"}}).ok());
+}
+
 }  // namespace
 }  // namespace thaw::lambda

@@ -80,7 +80,8 @@ struct Sandboxing {
   std::unique_ptr<Cgroup> instance;
   std::vector<sock_filter> seccomp;
   std::string new_root;
-  std::string tmp_dir;  // images (or plain directories) for /tmp
+  std::string host_binary;  // thaw-host beside this binary, for the non-native mechanisms
+  std::string tmp_dir;      // images (or plain directories) for /tmp
   bool tmp_images = false;
   std::string tmp_template;   // a formatted image, copied for each pooled shell
   int64_t pool_tmp_mb = 512;  // Lambda's default EphemeralStorage
@@ -177,6 +178,15 @@ void RemoveStaleImages() {
   }
 }
 
+// This binary's directory, with a trailing '/'.
+std::string SelfDir() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "./";
+  std::string self(buf, static_cast<size_t>(n));
+  return self.substr(0, self.rfind('/') + 1);
+}
+
 void SetUpSandboxing() {
   if (!g_options.sandbox) return;
   if (geteuid() != 0) {
@@ -187,6 +197,9 @@ void SetUpSandboxing() {
   std::string base = g_options.state_dir + "/sandbox";
   g_sandbox.new_root = base + "/root";
   g_sandbox.tmp_dir = base + "/tmp";
+  if (std::string host = SelfDir() + "thaw-host"; access(host.c_str(), X_OK) == 0) {
+    g_sandbox.host_binary = host;
+  }
   for (const std::string& d : {base, g_sandbox.new_root, g_sandbox.tmp_dir}) {
     if (mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) {
       Warn("mkdir " + d + ": " + strerror(errno));
@@ -322,6 +335,7 @@ std::vector<PooledShell> CloneShells(size_t n) {
       thaw::sandbox::ShellParams params;
       params.fs.new_root = g_sandbox.new_root;
       params.fs.hidden = {g_options.state_dir};
+      params.fs.host_binary = g_sandbox.host_binary;
       if (g_sandbox.tmp_images) {
         params.fs.tmp_image = shell.tmp;
       } else {

@@ -144,6 +144,16 @@ Status BuildBaseFs(const FsSpec& spec) {
       Mount("tmpfs", root + "/var", "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755"));
   THAW_RETURN_IF_ERROR(MakeDir(root + "/var/task"));
   THAW_RETURN_IF_ERROR(MakeDir(root + "/var/tmp"));
+  if (!spec.host_binary.empty()) {
+    // The mechanisms' host must be reachable even when thaw itself lives under a hidden or
+    // private path (a checkout in /tmp): a file bind, not the host's path.
+    THAW_RETURN_IF_ERROR(MakeDir(root + "/var/runtime"));
+    const std::string target = root + "/var/runtime/thaw-host";
+    int fd = open(target.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0555);
+    if (fd < 0) return MountErr("open", target);
+    close(fd);
+    THAW_RETURN_IF_ERROR(Mount(spec.host_binary.c_str(), target, nullptr, MS_BIND));
+  }
   THAW_RETURN_IF_ERROR(
       Mount("tmpfs", root + "/opt", "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=0755"));
   // Everything so far becomes read-only, recursively; /var/task, /tmp and /proc come after.

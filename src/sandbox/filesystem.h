@@ -29,8 +29,9 @@ struct FsSpec {
   std::string code_dir;             // host directory shown read-only at /var/task
   std::string tmp_image;            // ext4 image for /tmp, created when missing ("" = tmp_dir)
   int64_t tmp_mb = 512;
-  std::string tmp_dir;  // fallback /tmp source when tmp_image is empty
-  uid_t uid = 0;        // owner of /tmp's root
+  std::string tmp_dir;      // fallback /tmp source when tmp_image is empty
+  std::string host_binary;  // thaw-host, shown read-only at /var/runtime/thaw-host when set
+  uid_t uid = 0;            // owner of /tmp's root
   gid_t gid = 0;
 };
 
