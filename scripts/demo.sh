@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The main job: set up, start `thaw serve` on its embedded defaults (127.0.0.1:9001, state in
 # ./.thaw), deploy the example Go functions with `thaw deploy`, invoke them, run the stress
-# suite (the seed's misbehaving functions, each against Lambda's expected outcome), print what
-# happened, then stop the server. Nothing is left running.
+# suite (the seed's misbehaving functions, each against Lambda's expected outcome), run the same
+# handler under the seed's invocation mechanisms, measure (bench, tune, compare), write the HTML
+# report, then stop the server. Nothing is left running; the last line says where the report is.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export PATH="$PATH:/usr/local/go/bin"
 
 scripts/setup.sh
-scripts/build.sh thaw thaw-launcher >/dev/null
+scripts/build.sh thaw thaw-launcher thaw-host >/dev/null
 scripts/build-examples.sh >/dev/null 2>&1 || scripts/build-examples.sh
 THAW=build/thaw
 
@@ -70,8 +71,29 @@ $THAW invoke demo-logger --type Event --payload '{"lines":3}'
 sleep 1
 $THAW logs demo-logger
 
+say "the seed's mechanisms: one handler under go1.x (net/rpc), spawn, an HTTP sidecar and a c-shared shim"
+$THAW deploy examples/functions/go/mech/runtimeapi --name demo-go1x --mechanism go1.x
+$THAW deploy examples/functions/go/mech/spawn --name demo-spawn --mechanism spawn
+$THAW deploy examples/functions/go/mech/sidecar --name demo-sidecar --mechanism http-sidecar
+$THAW deploy examples/functions/go/mech/shim --name demo-shim --mechanism shim
+for fn in demo-go1x demo-spawn demo-sidecar demo-shim; do
+  $THAW invoke $fn --payload '{"action":"echo","payload":"hi"}'
+  $THAW invoke $fn --payload '{"action":"panic","message":"boom"}' || echo "(exit $? as expected)"
+done
+
+REPORT=build/report
+mkdir -p "$REPORT"
 say "the stress suite: each misbehaviour against Lambda's outcome, then recovery"
-$THAW stress
+$THAW stress --json "$REPORT/stress.json"
+
+say "measure: bench, power tuning, the mechanisms side by side"
+$THAW bench demo-echo -n 500 -c 2 --json "$REPORT/bench-echo.json"
+$THAW tune demo-echo --memory 128,512,1769 -n 20 --json "$REPORT/tune.json"
+$THAW compare -n 50 --cold 2 --json "$REPORT/compare.json"
+
+say "the HTML report"
+$THAW report --bench "$REPORT/bench-echo.json" --tune "$REPORT/tune.json" \
+  --stress "$REPORT/stress.json" --compare "$REPORT/compare.json" --out "$REPORT"
 
 say "stopping the server"
 # Everything the server started: its launcher and the functions' process groups.
@@ -86,3 +108,4 @@ for pid in $PIDS; do
   fi
 done
 echo "demo: done; the server stopped and left nothing running (state kept in ./.thaw)"
+echo "demo: the report is at $ROOT/$REPORT/report.html"

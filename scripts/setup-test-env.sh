@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # Debian's python3 (needs python3-venv); override with $PYTHON.
 PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 VENV=.venv
-REQS=(pytest==9.2.0 boto3==1.44.8 awslambdaric==4.2.2)
+REQS=(pytest==9.2.0 boto3==1.44.8 awslambdaric==4.2.2 selenium==4.51.0)
 
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import sys' 2>/dev/null; then
     echo "setup-test-env: creating $VENV with $PYTHON"
@@ -35,5 +35,13 @@ else
         --only-binary awslambdaric "${REQS[@]}"
 fi
 
-"$VENV/bin/python" -c 'import awslambdaric, boto3, pytest'
+"$VENV/bin/python" -c 'import awslambdaric, boto3, pytest, selenium'
+
+# test_report.py opens the HTML report in headless Chromium (Debian's build and its driver).
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    echo "setup-test-env: installing chromium chromium-driver"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+fi
 echo "setup-test-env: ok ($("$VENV/bin/python" --version), $PWD/$VENV)"

@@ -28,3 +28,19 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 echo "setup: system packages ready"
+
+# thaw report embeds Chart.js, pinned by web/package-lock.json. npm fetches it here into its cache
+# (and build/web); the build then installs it with `npm ci --offline` (cmake/embed.cmake).
+if ! command -v npm >/dev/null 2>&1; then
+  echo "setup: installing nodejs npm"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WEB="$ROOT/build/web"
+mkdir -p "$WEB"
+cp "$ROOT/web/package.json" "$ROOT/web/package-lock.json" "$WEB/"
+(cd "$WEB" && { npm ci --offline --no-audit --no-fund --loglevel=error >/dev/null 2>&1 ||
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null; })
+echo "setup: chart library ready ($WEB/node_modules/chart.js)"

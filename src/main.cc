@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
   thaw::cli::AddStressCommand(app, ctx);
   thaw::cli::AddBenchCommand(app, ctx);
   thaw::cli::AddTuneCommand(app, ctx);
+  thaw::cli::AddCompareCommand(app, ctx);
+  thaw::cli::AddReportCommand(app, ctx);
+  thaw::cli::AddInvocationsCommand(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -30,5 +30,8 @@ void AddDoctorCommand(CLI::App& app, CommandContext& ctx);
 void AddStressCommand(CLI::App& app, CommandContext& ctx);
 void AddBenchCommand(CLI::App& app, CommandContext& ctx);
 void AddTuneCommand(CLI::App& app, CommandContext& ctx);
+void AddCompareCommand(CLI::App& app, CommandContext& ctx);
+void AddReportCommand(CLI::App& app, CommandContext& ctx);
+void AddInvocationsCommand(CLI::App& app, CommandContext& ctx);
 
 }  // namespace thaw::cli

@@ -1,6 +1,7 @@
 // `thaw serve`: the server. Threads: the main thread runs the event loop (front door, Runtime
-// APIs, environments); one control thread owns the state databases; the log store has its
-// writer thread; thaw-launcher is a separate process that forks function processes.
+// APIs, environments); one control thread owns the state databases; the log store and the
+// invocation records have a writer thread each; thaw-launcher is a separate process that forks
+// function processes.
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -28,6 +29,8 @@
 #include "lambda/control_api.h"
 #include "logs/log_store.h"
 #include "logs/logs_api.h"
+#include "records/record_store.h"
+#include "records/records_api.h"
 #include "sandbox/cgroup.h"
 #include "store/sqlite.h"
 #include "sys/launcher_protocol.h"
@@ -47,6 +50,7 @@ struct ServeFlags {
   bool verbose = false;
   bool no_sandbox = false;
   bool no_freeze = false;
+  bool no_records = false;
   int sandbox_pool = 4;
 };
 
@@ -141,6 +145,13 @@ int RunServer(const ServeFlags& flags) {
   log_options.clock = &clock;
   auto log_store = logs::LogStore::Open(log_options);
   if (!log_store.ok()) return fail(log_store.status());
+  std::unique_ptr<records::RecordStore> record_store;
+  if (!flags.no_records) {
+    auto opened =
+        records::RecordStore::Open({.path = state_dir + "/invocations.db", .clock = &clock});
+    if (!opened.ok()) return fail(opened.status());
+    record_store = std::move(*opened);
+  }
 
   invoker::LauncherClient::Options launcher_options;
   launcher_options.path = invoker::DefaultLauncherPath();
@@ -164,6 +175,7 @@ int RunServer(const ServeFlags& flags) {
   invoker_options.environment.sandbox_features = features;
   invoker_options.environment.freeze_idle = !flags.no_freeze;
   invoker_options.environment.host_path = invoker::DefaultHostPath();
+  invoker_options.environment.records = record_store.get();
   invoker_options.environment.sandbox_tmp_dir = state_dir + "/sandbox/tmp";
   if (cgroup_layout.ok() &&
       (features & (sys::kFeatureMemory | sys::kFeatureFreezeV2 | sys::kFeatureFreezeV1))) {
@@ -183,10 +195,12 @@ int RunServer(const ServeFlags& flags) {
   if (Status s = queue.Open(); !s.ok()) return fail(s);
   invoker::InvokeApi invoke_api(invoker, queue, registry, clock);
   logs::LogsApi logs_api(loop, **log_store);
+  records::RecordsApi records_api(loop, record_store.get());
 
   FrontDoor front_door;
   front_door.Add(&invoke_api);
   front_door.Add(&logs_api);
+  front_door.Add(&records_api);
   front_door.Add(&control_api);
   http::ServerOptions server_options;
   server_options.host = listen->first;
@@ -218,6 +232,7 @@ int RunServer(const ServeFlags& flags) {
   control_guard.reset();
   control_thread.join();
   (*log_store)->Stop();
+  if (record_store) record_store->Stop();
   THAW_LOG(kInfo, "serve") << "stopped";
   return kExitOk;
 }
@@ -244,6 +259,9 @@ void AddServeCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_flag("-v,--verbose", flags->verbose, "Debug logging");
   cmd->add_flag("--no-freeze", flags->no_freeze,
                 "Leave idle environments running (to measure the freezer's cost; Lambda freezes)");
+  cmd->add_flag(
+      "--no-records", flags->no_records,
+      "Keep no invocation records (to measure their cost; `thaw invocations` reads them)");
   cmd->add_flag("--no-sandbox", flags->no_sandbox,
                 "Run functions as plain processes: no namespaces, limits or freezing");
   cmd->add_option("--sandbox-pool", flags->sandbox_pool,

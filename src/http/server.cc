@@ -1,6 +1,8 @@
 // One of the two translation units that include Boost.Beast (the other is client.cc).
 #include "http/server.h"
 
+#include <unistd.h>
+
 #include <array>
 #include <list>
 #include <optional>
@@ -204,6 +206,16 @@ class ServerImpl final : public Server {
 
   Status Listen() {
     boost::system::error_code ec;
+    if (options_.adopt_fd >= 0) {
+      acceptor_.assign(tcp::v4(), options_.adopt_fd, ec);
+      if (ec) {
+        ::close(options_.adopt_fd);
+        return Status::Unavailable("adopt a listening socket: " + ec.message());
+      }
+      port_ = acceptor_.local_endpoint().port();
+      Accept();
+      return Status::Ok();
+    }
     auto address = asio::ip::make_address(options_.host, ec);
     if (ec) return Status::InvalidArgument("bad listen address " + options_.host);
     tcp::endpoint endpoint(address, options_.port);

@@ -59,6 +59,9 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;  // 0 picks a free port
   uint64_t body_limit = 80ull << 20;
+  // A listening TCP socket to serve instead of binding host:port (one made in another network
+  // namespace). The server owns it.
+  int adopt_fd = -1;
   // Called on accept; returning false closes the connection before any byte is read.
   std::function<bool(const ConnectionInfo&)> accept_filter;
 };

@@ -106,7 +106,8 @@ void AsyncQueue::Run(QueuedEvent event) {
                                if (stopping_) return;
                                Remove(id);
                                Pump();
-                             });
+                             },
+                             {.queued_ms = event.received_ms, .async = true});
   if (s.ok()) {
     ++in_flight_;
     return;

@@ -14,10 +14,12 @@
 
 #include "base/codec.h"
 #include "base/log.h"
+#include "invoker/invocation_record.h"
 #include "invoker/launcher_client.h"
 #include "invoker/runtime_env.h"
 #include "logs/log_store.h"
 #include "logs/platform_lines.h"
+#include "records/record_store.h"
 #include "runtime_api/protocol.h"
 #include "sys/launcher_protocol.h"
 #include "sys/process_info.h"
@@ -165,10 +167,14 @@ bool Environment::AcceptPeer(const http::ConnectionInfo& info) const {
 void Environment::Invoke(std::unique_ptr<Invocation> invocation) {
   ++invocation_count_;
   current_ = std::move(invocation);
+  current_->cold = state_ != EnvState::kIdle;
   if (state_ == EnvState::kIdle) {
     state_ = EnvState::kInvoking;
     thawed_for_invoke_ = frozen_ && cpu_end_ns_ > 0;
+    bool was_frozen = frozen_;
     Thaw();
+    // Ready once thawed: the thaw's own timing serves, no extra clock read.
+    current_->ready_ns = current_->received_ns + (was_frozen ? last_thaw_ns_ : 0);
     DeliverEvent();
     return;
   }
@@ -210,7 +216,15 @@ void Environment::Spawn(InitKind kind) {
     });
     return;
   }
-  if (Status s = OpenEndpoint(); !s.ok()) {
+  // thaw:network=none: the shell listens in the sandbox's own network namespace and the launcher
+  // hands that socket over with the spawn's reply (OnSpawned). Without namespaces it cannot be.
+  const bool isolated = sandboxed() && config_->network == "none";
+  if (!sandboxed() && config_->network == "none" && kind == InitKind::kCold) {
+    THAW_LOG(kWarn, "env") << config_->name
+                           << ": thaw:network=none is NOT enforced (no namespaces here); the "
+                              "function shares the host's network";
+  }
+  if (Status s = isolated ? Status::Ok() : OpenEndpoint(); !s.ok()) {
     THAW_LOG(kError, "env") << "cannot open Runtime API endpoint: " << s.ToString();
     uint64_t epoch = epoch_;
     asio::post(deps_.io, [this, epoch] {
@@ -236,7 +250,8 @@ void Environment::Spawn(InitKind kind) {
   inputs.config = config_.get();
   inputs.version = version_;
   inputs.log_stream = log_stream_;
-  inputs.runtime_api = "127.0.0.1:" + std::to_string(endpoint_->port());
+  inputs.runtime_api =
+      "127.0.0.1:" + std::to_string(isolated ? sys::kIsolatedRuntimeApiPort : endpoint_->port());
   inputs.endpoint_url = deps_.options.front_door_url;
   inputs.task_root = config_->code_dir;
   sys::SpawnSpec spec;
@@ -249,6 +264,7 @@ void Environment::Spawn(InitKind kind) {
     spec.sandbox.tmp_image = deps_.options.sandbox_tmp_dir + "/" + id_ + ".img";
     spec.sandbox.tmp_mb = config_->ephemeral_mb;
     spec.sandbox.memory_mb = config_->memory_mb;
+    spec.sandbox.isolated_network = isolated;
   } else {
     spec.path = native ? bootstrap : deps_.options.host_path;
     spec.cwd = config_->code_dir;
@@ -273,6 +289,23 @@ void Environment::OnSpawned(uint64_t epoch, StatusOr<LauncherClient::Spawned> re
   }
   if (result.ok()) {
     pid_ = result->pid;
+    if (result->runtime_listener.valid()) {
+      // Only this sandbox's processes live in its network namespace: no peer check is needed.
+      http::ServerOptions options;
+      options.adopt_fd = result->runtime_listener.Release();
+      options.body_limit = runtime_api::kMaxResponseBytes;
+      auto endpoint = http::Server::Start(deps_.io, std::move(options), &session_);
+      if (!endpoint.ok()) {
+        THAW_LOG(kError, "env") << "cannot serve the Runtime API: " << endpoint.status().ToString();
+        InitFailed("Runtime.Unknown", "Runtime API unavailable", "", false);
+        return;
+      }
+      endpoint_ = std::move(*endpoint);
+    } else if (sandboxed() && config_->network == "none") {
+      InitFailed("Runtime.Unknown", "the sandbox's network namespace has no Runtime API socket", "",
+                 false);
+      return;
+    }
     if (!result->cgroup.empty() && deps_.options.cgroup_layout) {
       auto cgroup = sandbox::Cgroup::Open(*deps_.options.cgroup_layout, deps_.options.cgroup_parent,
                                           result->cgroup);
@@ -306,7 +339,12 @@ void Environment::OnSpawned(uint64_t epoch, StatusOr<LauncherClient::Spawned> re
 void Environment::OnRuntimeNext() {
   if (state_ == EnvState::kInitializing) {
     init_timer_.cancel();
-    double init_ms = static_cast<double>(deps_.clock.MonotonicNanos() - init_started_ns_) / 1e6;
+    int64_t now = deps_.clock.MonotonicNanos();
+    double init_ms = static_cast<double>(now - init_started_ns_) / 1e6;
+    if (current_) {
+      current_->ready_ns = now;
+      current_->init_ns = now - init_started_ns_;
+    }
     // Measure now: a runtime that later crashes or times out is gone before any response, and
     // its REPORT must still show the memory it used, as Lambda's does (never 0 MB).
     SampleMemory();
@@ -357,16 +395,20 @@ void Environment::DeliverEvent() {
   runtime_api::Event event = kept;
   event.payload = std::move(payload);
   session_.Deliver(std::move(event));
+  current_->Stamp(current_->sent_ns);
 }
 
 void Environment::OnInvocationResponse(std::string body, std::string content_type) {
   if (!current_) return;
+  current_->Stamp(current_->responded_ns);
   current_->result = InvokeResult{std::move(body), std::move(content_type), false, version_, ""};
   if (!current_->want_tail) current_->Answer(std::move(*current_->result));
 }
 
 void Environment::OnInvocationError(std::string body, std::string error_type) {
   if (!current_) return;
+  current_->Stamp(current_->responded_ns);
+  if (current_->clock) current_->error_type = ErrorTypeOf(error_type, body);
   if (body.empty()) body = ErrorBody(error_type.empty() ? "Runtime.Unknown" : error_type, "");
   current_->result = InvokeResult{std::move(body), "application/json", true, version_, ""};
   if (!current_->want_tail) current_->Answer(std::move(*current_->result));
@@ -535,7 +577,6 @@ void Environment::EndInvocation(const std::string& status, const std::string& er
     }
     inv.Answer(std::move(result));
   }
-  current_.reset();
   if (status.empty()) {
     state_ = EnvState::kIdle;
     // Lambda freezes an environment between invocations: nothing in it runs while idle.
@@ -543,6 +584,13 @@ void Environment::EndInvocation(const std::string& status, const std::string& er
   } else {
     state_ = EnvState::kCold;  // reset: processes are gone, init re-runs on the next invoke
   }
+  if (deps_.options.records) {  // after the freeze, whose time it records
+    deps_.options.records->Add(
+        MakeRecord(inv, {*config_, version_, id_, status, error_type, now,
+                         end_ns - inv.delivered_ns, report.billed_ms, report.max_memory_used_mb,
+                         last_cpu_ns_, frozen_ ? last_freeze_ns_ : 0}));
+  }
+  current_.reset();
   idle_since_ns_ = now;
   release_(this);  // may destroy this
 }

@@ -34,6 +34,9 @@
 namespace thaw::logs {
 class LogStore;
 }
+namespace thaw::records {
+class RecordStore;
+}
 
 namespace thaw::invoker {
 
@@ -51,6 +54,7 @@ struct EnvironmentOptions {
   std::string sandbox_tmp_dir;  // where /tmp images live (STATE/sandbox/tmp)
   const sandbox::CgroupLayout* cgroup_layout = nullptr;  // null: no cgroups
   std::string cgroup_parent;                             // the launcher's "thaw/i<pid>"
+  records::RecordStore* records = nullptr;  // null: invocations leave no record (--no-records)
 };
 
 enum class EnvState { kCold, kInitializing, kInvoking, kIdle, kStopping, kDead };

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "base/clock.h"
 #include "runtime_api/runtime_session.h"
 
 namespace thaw::invoker {
@@ -37,10 +38,31 @@ struct Invocation {
 
   std::string log_text;  // START .. REPORT of this invocation, capped
 
+  // For the invocation record (records/record.h); set only while recording (clock != null).
+  const Clock* clock = nullptr;
+  int64_t arrived_ns = 0;    // at the Invoke API (Event: when queued)
+  int64_t ready_ns = 0;      // the environment could take the event: thawed, or init done
+  int64_t sent_ns = 0;       // the event went out to the runtime's /next
+  int64_t responded_ns = 0;  // /response or /error came in (or the failure was found)
+  int64_t answered_ns = 0;   // the caller's answer was handed to the front door
+  int64_t init_ns = 0;       // init run inside this invocation
+  bool cold = false;
+  bool async = false;
+  bool function_error = false;
+  std::string error_type;  // posted to /error
+
+  // Sets `at` to now when recording.
+  void Stamp(int64_t& at) const {
+    if (clock) at = clock->MonotonicNanos();
+  }
+
   void Answer(InvokeResult out) {
     if (answered) return;
     answered = true;
+    function_error = out.function_error;
+    if (responded_ns == 0) Stamp(responded_ns);
     if (done) done(std::move(out));
+    Stamp(answered_ns);
   }
 };
 

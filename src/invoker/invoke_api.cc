@@ -52,6 +52,7 @@ bool InvokeApi::Handle(http::Request& request, http::ResponseWriter& writer) {
 
 void InvokeApi::Invoke(http::Request& request, const std::string& function_name,
                        http::ResponseWriter writer) {
+  const int64_t arrived_ns = clock_.MonotonicNanos();  // for the invocation record
   std::string request_id = NewUuid();
   auto fail = [&](int status, std::string_view type, std::string_view message) {
     writer.Send(WithRequestId(http::RestJsonError(status, type, message), request_id));
@@ -152,7 +153,8 @@ void InvokeApi::Invoke(http::Request& request, const std::string& function_name,
                                }
                                r.body = std::move(result.body);
                                shared_writer->Send(WithRequestId(std::move(r), request_id));
-                             });
+                             },
+                             {.arrived_ns = arrived_ns});
   if (s.ok()) return;
   if (s.code() == StatusCode::kResourceExhausted) {
     nlohmann::json body = {

@@ -32,7 +32,7 @@ Invoker::Pool& Invoker::PoolFor(const std::string& name, const std::string& vers
 }
 
 Status Invoker::Invoke(const lambda::Resolved& target, runtime_api::Event event, bool want_tail,
-                       ResultCallback done) {
+                       ResultCallback done, InvokeOrigin origin) {
   if (shutting_down_) return Status::Unavailable("thaw is shutting down");
   const lambda::FunctionConfig& config = *target.config;
   int64_t& fn_busy = busy_by_function_[config.name];
@@ -82,6 +82,15 @@ Status Invoker::Invoke(const lambda::Resolved& target, runtime_api::Event event,
   invocation->want_tail = want_tail;
   invocation->done = std::move(done);
   invocation->received_ns = clock_.MonotonicNanos();
+  if (options_.environment.records) {
+    invocation->clock = &clock_;
+    invocation->async = origin.async;
+    invocation->arrived_ns = origin.arrived_ns ? origin.arrived_ns : invocation->received_ns;
+    if (origin.queued_ms > 0) {
+      int64_t waited_ms = std::max<int64_t>(0, clock_.RealtimeMillis() - origin.queued_ms);
+      invocation->arrived_ns = invocation->received_ns - waited_ms * 1000000;
+    }
+  }
   env->Invoke(std::move(invocation));
   return Status::Ok();
 }

@@ -34,6 +34,13 @@ struct InvokerOptions {
   EnvironmentOptions environment;
 };
 
+// Where an invoke came from, for its invocation record.
+struct InvokeOrigin {
+  int64_t arrived_ns = 0;  // monotonic arrival at the Invoke API; 0: now
+  int64_t queued_ms = 0;   // Event invokes: Unix ms when it was queued (may be a past run's)
+  bool async = false;
+};
+
 // Why an invoke was throttled, in Lambda's words (the 429 body's "Reason").
 struct Throttle {
   std::string reason;
@@ -71,7 +78,7 @@ class Invoker {
   // Starts `event` on an environment of `target`. Returns ResourceExhausted (with the throttle
   // reason as message) when concurrency is exhausted; otherwise `done` runs later, once.
   Status Invoke(const lambda::Resolved& target, runtime_api::Event event, bool want_tail,
-                ResultCallback done);
+                ResultCallback done, InvokeOrigin origin = {});
   // The function's code or configuration changed, or it was deleted: idle environments stop
   // now, busy ones after their invocation.
   void RetireFunction(const std::string& name);

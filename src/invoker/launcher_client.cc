@@ -162,7 +162,23 @@ class LauncherClient::Impl {
   bool Drain() {
     for (;;) {
       FixedMsg m;
-      ssize_t n = recv(stream_.native_handle(), &m, sizeof m, MSG_DONTWAIT);
+      // A kSpawned reply may carry the Runtime API socket of an isolated network namespace.
+      iovec iov{&m, sizeof m};
+      msghdr msg{};
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+      msg.msg_control = control;
+      msg.msg_controllen = sizeof control;
+      ssize_t n = recvmsg(stream_.native_handle(), &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+      sys::UniqueFd fd;
+      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); n > 0 && c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+          int received = -1;
+          std::memcpy(&received, CMSG_DATA(c), sizeof received);
+          fd.Reset(received);
+        }
+      }
       if (n < 0 && (errno == EAGAIN || errno == EINTR)) return true;
       if (n <= 0) {
         if (!stopping_) THAW_LOG(kError, "launcher") << "thaw-launcher exited unexpectedly";
@@ -170,11 +186,11 @@ class LauncherClient::Impl {
         return false;
       }
       if (static_cast<size_t>(n) != sizeof m) continue;
-      Dispatch(m);
+      Dispatch(m, std::move(fd));
     }
   }
 
-  void Dispatch(const FixedMsg& m) {
+  void Dispatch(const FixedMsg& m, sys::UniqueFd fd) {
     switch (static_cast<LauncherMsg>(m.type)) {
       case LauncherMsg::kSpawned:
       case LauncherMsg::kSpawnFailed: {
@@ -186,6 +202,7 @@ class LauncherClient::Impl {
           Spawned spawned;
           spawned.pid = static_cast<pid_t>(m.a);
           if (m.b > 0) spawned.cgroup = "s" + std::to_string(m.b);
+          spawned.runtime_listener = std::move(fd);
           done(std::move(spawned));
         } else {
           done(ErrnoStatus("exec", "", static_cast<int>(m.a)));

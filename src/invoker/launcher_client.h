@@ -23,8 +23,9 @@ namespace thaw::invoker {
 class LauncherClient {
  public:
   struct Spawned {
-    pid_t pid = -1;      // the process group (a sandbox's shell)
-    std::string cgroup;  // the sandbox's cgroup name below the launcher's; "" without
+    pid_t pid = -1;                  // the process group (a sandbox's shell)
+    std::string cgroup;              // the sandbox's cgroup name below the launcher's; "" without
+    sys::UniqueFd runtime_listener;  // isolated network: the listening Runtime API socket
   };
   using SpawnDone = std::function<void(StatusOr<Spawned>)>;
   struct Exit {

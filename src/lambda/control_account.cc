@@ -121,14 +121,16 @@ StatusOr<http::Response> ControlService::GetAccountSettings() {
   return JsonResponse(200, out);
 }
 
-// Tags may change the mechanism (thaw:mechanism): then the configuration changes too, under a new
-// generation, so that warm environments of the old mechanism are retired.
+// Tags may change the mechanism (thaw:mechanism) or the network (thaw:network): then the
+// configuration changes too, under a new generation, so that warm environments are retired.
 StatusOr<http::Response> ControlService::StoreTags(const std::string& name,
                                                    const FunctionState& found,
                                                    std::shared_ptr<FunctionConfig> config) {
   THAW_ASSIGN_OR_RETURN(std::string mechanism, ResolveMechanism(config->runtime, config->tags));
-  bool changed = mechanism != config->mechanism;
+  THAW_ASSIGN_OR_RETURN(std::string network, ResolveNetwork(config->tags));
+  bool changed = mechanism != config->mechanism || network != config->network;
   config->mechanism = mechanism;
+  config->network = network;
   FunctionState state = found;
   auto write = [&]() -> Status {
     if (changed) {

@@ -96,6 +96,7 @@ StatusOr<http::Response> ControlService::CreateFunction(const http::Request& req
   SetCode(stored, &config);
   config.tags = tags;
   THAW_ASSIGN_OR_RETURN(config.mechanism, ResolveMechanism(config.runtime, tags));
+  THAW_ASSIGN_OR_RETURN(config.network, ResolveNetwork(tags));
   config.last_modified = Now();
   config.revision_id = NewUuid();
   FunctionState state;

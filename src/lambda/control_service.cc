@@ -203,7 +203,7 @@ bool SameCodeAndConfig(const FunctionConfig& v, const FunctionConfig& c) {
          v.memory_mb == c.memory_mb && v.ephemeral_mb == c.ephemeral_mb &&
          v.environment == c.environment && v.architecture == c.architecture &&
          v.package_type == c.package_type && v.tracing_mode == c.tracing_mode &&
-         v.mechanism == c.mechanism;
+         v.mechanism == c.mechanism && v.network == c.network;
 }
 }  // namespace
 

@@ -92,4 +92,14 @@ StatusOr<std::string> ResolveMechanism(const std::string& runtime,
   return it->second;
 }
 
+StatusOr<std::string> ResolveNetwork(const std::map<std::string, std::string>& tags) {
+  auto it = tags.find(kNetworkTag);
+  if (it == tags.end()) return std::string("loopback");
+  if (it->second != "loopback" && it->second != "none") {
+    return Status::InvalidArgument("The tag thaw:network must be loopback or none, not \"" +
+                                   it->second + "\".");
+  }
+  return it->second;
+}
+
 }  // namespace thaw::lambda

@@ -41,6 +41,9 @@ struct FunctionConfig {
   // How thaw hands events to the code (docs/mechanisms.md): Runtime go1.x, else the function's
   // thaw:mechanism tag, else the Runtime API. Kept with the configuration so a version keeps it.
   std::string mechanism = "runtime-api";
+  // The function's thaw:network tag: "loopback" shares the host's loopback (it can reach thaw's
+  // AWS endpoint); "none" gives each environment a network namespace of its own.
+  std::string network = "loopback";
   // Bumped whenever code or configuration changes, so warm environments of an older
   // generation are retired instead of reused.
   uint64_t generation = 0;
@@ -52,6 +55,10 @@ inline constexpr char kMechanismTag[] = "thaw:mechanism";
 // The mechanism for a runtime and tags; InvalidArgument names the allowed values.
 StatusOr<std::string> ResolveMechanism(const std::string& runtime,
                                        const std::map<std::string, std::string>& tags);
+
+inline constexpr char kNetworkTag[] = "thaw:network";
+// The network for the tags; InvalidArgument names the allowed values.
+StatusOr<std::string> ResolveNetwork(const std::map<std::string, std::string>& tags);
 
 // "arn:aws:lambda:us-east-1:000000000000:function:NAME".
 std::string FunctionArn(const std::string& name);

@@ -82,6 +82,7 @@ std::string ConfigToStorage(const FunctionConfig& c) {
       {"tracing_mode", c.tracing_mode},
       {"generation", c.generation},
       {"mechanism", c.mechanism},
+      {"network", c.network},
   };
   return j.dump(-1, ' ', false, json::error_handler_t::replace);  // never throw
 }
@@ -115,6 +116,7 @@ StatusOr<FunctionConfig> ConfigFromStorage(const std::string& text) {
   c.revision_id = Str(j, "revision_id");
   c.tracing_mode = Str(j, "tracing_mode");
   if (std::string m = Str(j, "mechanism"); !m.empty()) c.mechanism = m;
+  if (std::string n = Str(j, "network"); !n.empty()) c.network = n;
   if (auto it = j.find("generation"); it != j.end() && it->is_number_unsigned()) {
     c.generation = it->get<uint64_t>();
   }

@@ -108,6 +108,48 @@ void Send(LauncherMsg type, uint64_t id, int64_t a, int64_t b, uint32_t extra = 
   }
 }
 
+// A reply carrying a file descriptor (the Runtime API socket of an isolated network namespace).
+void SendWithFd(LauncherMsg type, uint64_t id, int64_t a, int64_t b, int fd) {
+  FixedMsg m{static_cast<uint32_t>(type), 0, id, a, b, 0};
+  iovec iov{&m, sizeof m};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  while (sendmsg(kControlFd, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+  }
+}
+
+// The fd a shell sent on its command socket, or -1.
+int ReceiveFd(int socket) {
+  char tag = 0;
+  iovec iov{&tag, 1};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n;
+  do {
+    n = recvmsg(socket, &msg, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  int fd = -1;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); n > 0 && c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+    }
+  }
+  return fd;
+}
+
 void Warn(const std::string& text) { fprintf(stderr, "thaw-launcher: %s\n", text.c_str()); }
 
 // THAW_LAUNCHER_TRACE=1: the cost of each step of a spawn and an exit, on stderr.
@@ -273,8 +315,9 @@ struct PooledShell {
   std::unique_ptr<Cgroup> cgroup;
   UniqueFd reports;
   UniqueFd command;
-  UniqueFd go;      // closed once the shell was sent its go-ahead
-  std::string tmp;  // its fresh /tmp image (or directory without loop devices)
+  UniqueFd go;       // closed once the shell was sent its go-ahead
+  std::string tmp;   // its fresh /tmp image (or directory without loop devices)
+  bool net = false;  // in a network namespace of its own (never pooled)
 };
 
 std::deque<PooledShell> g_pool;
@@ -286,7 +329,7 @@ std::string PooledTmpPath(uint64_t serial) {
 
 // Clones `n` shells. Cgroups are made first and the v1 moves done back to back: a lone move
 // into a v1 cgroup waits for an RCU grace period (~6 ms), a batch pays it about once.
-std::vector<PooledShell> CloneShells(size_t n) {
+std::vector<PooledShell> CloneShells(size_t n, bool net = false) {
   std::vector<PooledShell> shells;
   for (size_t i = 0; i < n; ++i) {
     PooledShell shell;
@@ -321,6 +364,9 @@ std::vector<PooledShell> CloneShells(size_t n) {
 
     clone_args args{};
     args.flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS;
+    // A network namespace costs 0.5-5 ms: only functions that ask for one get it, made on demand.
+    if (net) args.flags |= CLONE_NEWNET;
+    shell.net = net;
     args.exit_signal = SIGCHLD;
     bool into_cgroup = shell.cgroup && shell.cgroup->v2_dir_fd() >= 0;
     if (into_cgroup) {
@@ -350,6 +396,7 @@ std::vector<PooledShell> CloneShells(size_t n) {
       params.report_fd = report_write.Release();
       params.go_fd = go_read.Release();
       params.command_fd = command_theirs.Release();
+      params.new_net = net;
       thaw::sandbox::RunShell(params);
     }
     if (pid < 0) {
@@ -417,18 +464,22 @@ void SpawnSandboxed(const thaw::sys::SpawnSpec& spec, const char* wire, size_t w
   using thaw::sandbox::ShellReport;
   using thaw::sandbox::TmpMode;
   UniqueFd output(out_fd);
-  if (g_pool.empty()) {
+  std::deque<PooledShell> own;
+  if (spec.sandbox.isolated_network) {
+    for (auto& shell : CloneShells(1, /*net=*/true)) own.push_back(std::move(shell));
+  } else if (g_pool.empty()) {
     // A burst beyond the pool: clone a batch, so the v1 moves are paid once for several.
     for (auto& shell : CloneShells(std::max<size_t>(1, g_options.pool))) {
       g_pool.push_back(std::move(shell));
     }
   }
-  if (g_pool.empty()) {
+  std::deque<PooledShell>& source = spec.sandbox.isolated_network ? own : g_pool;
+  if (source.empty()) {
     Send(LauncherMsg::kSpawnFailed, spec.id, EAGAIN, 0);
     return;
   }
-  PooledShell shell = std::move(g_pool.front());
-  g_pool.pop_front();
+  PooledShell shell = std::move(source.front());
+  source.pop_front();
   int64_t t0 = NowUs();
   ShellReport ready = ReadReport(shell.reports.get());
   Trace("spawn: wait for a ready shell", t0);
@@ -438,6 +489,15 @@ void SpawnSandboxed(const thaw::sys::SpawnSpec& spec, const char* wire, size_t w
     DiscardShell(shell);
     Send(LauncherMsg::kSpawnFailed, spec.id, ready.value ? ready.value : EIO, 0);
     return;
+  }
+  UniqueFd runtime_listener;
+  if (shell.net) {
+    runtime_listener.Reset(ReceiveFd(shell.command.get()));
+    if (!runtime_listener.valid()) {
+      DiscardShell(shell);
+      Send(LauncherMsg::kSpawnFailed, spec.id, EIO, 0);
+      return;
+    }
   }
   if (shell.cgroup) {
     Status limits =
@@ -503,6 +563,11 @@ void SpawnSandboxed(const thaw::sys::SpawnSpec& spec, const char* wire, size_t w
   }
   fcntl(shell.reports.get(), F_SETFL, O_NONBLOCK);
   g_groups[shell.pid] = Group{std::move(shell.cgroup), std::move(shell.reports)};
+  if (runtime_listener.valid()) {
+    SendWithFd(LauncherMsg::kSpawned, spec.id, shell.pid, static_cast<int64_t>(shell.serial),
+               runtime_listener.get());
+    return;
+  }
   Send(LauncherMsg::kSpawned, spec.id, shell.pid, static_cast<int64_t>(shell.serial));
 }
 

@@ -1,9 +1,12 @@
 #include "sandbox/shell.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -16,6 +19,8 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+
+#include <net/if.h>
 
 #include "sandbox/seccomp.h"
 #include "sys/child_exec.h"
@@ -95,7 +100,52 @@ bool ReceiveAssignment(int fd, TmpMode& mode, sys::SpawnSpec& spec, int& output_
   return true;
 }
 
+bool SendFd(int socket, int fd) {
+  char tag = 'L';
+  iovec iov{&tag, 1};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  return sendmsg(socket, &msg, MSG_NOSIGNAL) == 1;
+}
+
 }  // namespace
+
+StatusOr<int> ListenInNewNetns(uint16_t port) {
+  // A new namespace's loopback starts down.
+  int ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (ctl < 0) return ErrnoStatus("socket", "lo", errno);
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+  int rc = ioctl(ctl, SIOCGIFFLAGS, &ifr);
+  if (rc == 0) {
+    ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
+    rc = ioctl(ctl, SIOCSIFFLAGS, &ifr);
+  }
+  int err = errno;
+  close(ctl);
+  if (rc != 0) return ErrnoStatus("SIOCSIFFLAGS", "lo", err);
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return ErrnoStatus("socket", "127.0.0.1", errno);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(fd, 128) != 0) {
+    err = errno;
+    close(fd);
+    return ErrnoStatus("bind", "127.0.0.1:" + std::to_string(port), err);
+  }
+  return fd;
+}
 
 void RunShell(const ShellParams& p) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -116,6 +166,15 @@ void RunShell(const ShellParams& p) {
   if (Status s = MountTmp(p.fs); !s.ok()) {
     Report(p.report_fd, ShellReport::kFailed, EIO, s.ToString());
     _exit(1);
+  }
+  if (p.new_net) {
+    StatusOr<int> listener = ListenInNewNetns(sys::kIsolatedRuntimeApiPort);
+    if (!listener.ok() || !SendFd(p.command_fd, *listener)) {
+      Report(p.report_fd, ShellReport::kFailed, EIO,
+             listener.ok() ? "cannot send the Runtime API socket" : listener.status().ToString());
+      _exit(1);
+    }
+    close(*listener);  // the server holds it now; the function must not inherit it
   }
   Report(p.report_fd, ShellReport::kReady, 0);
 

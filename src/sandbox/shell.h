@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "sandbox/filesystem.h"
 
 namespace thaw::sandbox {
@@ -46,7 +47,13 @@ struct ShellParams {
   int report_fd = -1;   // ShellReports to the launcher
   int go_fd = -1;       // one byte from the launcher: cgroups are ready
   int command_fd = -1;  // SOCK_SEQPACKET: TmpMode + sys::EncodeSpawn, output fd as SCM_RIGHTS
+  // Cloned into a new network namespace: bring loopback up, listen on 127.0.0.1:9001 and send
+  // that socket to the launcher on command_fd (SCM_RIGHTS) before reporting kReady.
+  bool new_net = false;
 };
+
+// In a new network namespace: loopback up, and a listening TCP socket on 127.0.0.1:port.
+StatusOr<int> ListenInNewNetns(uint16_t port);
 
 [[noreturn]] void RunShell(const ShellParams& params);
 

@@ -44,7 +44,13 @@ struct SandboxSpec {
   std::string tmp_image;  // host path of the environment's /tmp image (kept across resets)
   int64_t tmp_mb = 512;
   int64_t memory_mb = 128;
+  // A network namespace of its own, with only loopback. The shell listens on 127.0.0.1:9001
+  // there and the launcher hands that socket to the server with the kSpawned reply.
+  bool isolated_network = false;
 };
+
+// The Runtime API's address inside an isolated network namespace (Lambda's own).
+inline constexpr uint16_t kIsolatedRuntimeApiPort = 9001;
 
 struct SpawnSpec {
   uint64_t id = 0;  // chosen by the server, echoed back
@@ -81,6 +87,7 @@ inline std::string EncodeSpawn(const SpawnSpec& s) {
   put64(static_cast<uint64_t>(s.sandbox.memory_mb));
   str(s.sandbox.code_dir);
   str(s.sandbox.tmp_image);
+  out.push_back(s.sandbox.isolated_network ? '\1' : '\0');
   return out;
 }
 
@@ -127,6 +134,8 @@ inline std::optional<SpawnSpec> DecodeSpawn(const char* data, size_t len) {
   s.sandbox.tmp_mb = static_cast<int64_t>(tmp_mb);
   s.sandbox.memory_mb = static_cast<int64_t>(memory_mb);
   if (!str(s.sandbox.code_dir) || !str(s.sandbox.tmp_image)) return std::nullopt;
+  if (pos >= len) return std::nullopt;
+  s.sandbox.isolated_network = data[pos++] != 0;
   return s;
 }
 

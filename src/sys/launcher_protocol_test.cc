@@ -30,6 +30,12 @@ TEST(LauncherProtocolTest, SpawnRoundTrip) {
   EXPECT_EQ(back->sandbox.tmp_image, s.sandbox.tmp_image);
   EXPECT_EQ(back->sandbox.tmp_mb, 10240);
   EXPECT_EQ(back->sandbox.memory_mb, 1769);
+  EXPECT_FALSE(back->sandbox.isolated_network);
+  s.sandbox.isolated_network = true;
+  wire = EncodeSpawn(s);
+  back = DecodeSpawn(wire.data(), wire.size());
+  ASSERT_TRUE(back.has_value());
+  EXPECT_TRUE(back->sandbox.isolated_network);
 }
 
 TEST(LauncherProtocolTest, TruncatedMessagesAreRejected) {

@@ -30,8 +30,25 @@ def test_go_example_zip(examples, name):
     assert data[:4] == b"\x7fELF"
 
 
+# examples/functions/go/mech/*: one handler per mechanism (docs/mechanisms.md), zipped with the
+# file its Handler names.
+MECH_EXAMPLES = {"runtime-api": ("bootstrap", 0o111), "go1.x": ("handler", 0o111),
+                 "spawn": ("handler", 0o111), "http-sidecar": ("handler", 0o111),
+                 "shim": ("handler.so", 0)}
+
+
+@pytest.mark.parametrize("mechanism", sorted(MECH_EXAMPLES))
+def test_mechanism_example_zip(examples, mechanism):
+    entry, exec_bits = MECH_EXAMPLES[mechanism]
+    with zipfile.ZipFile(examples.go(f"mech-{mechanism}")) as z:
+        assert z.namelist() == [entry]
+        mode = z.getinfo(entry).external_attr >> 16
+        assert stat.S_ISREG(mode) and (mode & 0o111) == (exec_bits and mode & 0o111)
+        assert z.read(entry)[:4] == b"\x7fELF"
+
+
 def test_all_go_examples_listed(examples):
-    assert examples.go_names() == sorted(GO_EXAMPLES)
+    assert examples.go_names() == sorted(GO_EXAMPLES + [f"mech-{m}" for m in MECH_EXAMPLES])
 
 
 def test_python_echo_zip(examples):

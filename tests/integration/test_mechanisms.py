@@ -178,7 +178,8 @@ def test_timeout(lam, thaw_server, mechanism):
 @pytest.mark.parametrize("mechanism", MECHANISMS)
 def test_out_of_memory(lam, thaw_server, mechanism):
     require(thaw_server, "memory limit")
-    name = create(lam, mechanism, MemorySize=128)
+    # 128 MB gets 0.072 vCPU: filling it takes a while on a loaded machine.
+    name = create(lam, mechanism, MemorySize=128, Timeout=30)
     before = warm(lam, thaw_server, name)
     resp, body = invoke(lam, name, {"action": "alloc", "mb": 400})
     assert resp["FunctionError"] == "Unhandled"

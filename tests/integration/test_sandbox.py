@@ -324,3 +324,45 @@ def test_no_freeze_is_said_and_done(make_thaw_server, examples):
     call(lam, name, action="identity")
     env = wait_idle(server, name)[0]
     assert env["sandboxed"] is True and env["frozen"] is False
+
+
+# ---- thaw:network=none: a network namespace per environment ---------------------------------
+
+def test_network_none_gives_the_environment_only_its_own_loopback(lam, thaw_server, probe):
+    require(thaw_server, "namespaces+read-only root")
+    isolated = make(lam, "netnone", "probe", Tags={"thaw:network": "none"})
+    # The Runtime API still works: the shell listens on 127.0.0.1:9001 inside the namespace.
+    values = dict(v.split("=", 1) for v in call(lam, isolated, action="identity")["values"])
+    assert values["uid"] == "993"
+    env = environments(thaw_server, isolated)
+    assert [e["runtimeApiPort"] for e in env] == [9001], env
+    # thaw's own front door (and anything else on the host's loopback) is out of reach...
+    front = f"127.0.0.1:{thaw_server.port}"
+    r = call(lam, isolated, action="connect", addr=front)
+    assert not r["ok"] and "connection refused" in r["error"], r
+    # ...while a function on the default network reaches it.
+    r = call(lam, probe, action="connect", addr=front)
+    assert r["ok"] and r["text"].startswith("HTTP/1.1"), r
+
+
+def test_network_none_survives_a_reset_and_works_with_a_mechanism(lam, thaw_server, examples):
+    require(thaw_server, "namespaces+read-only root")
+    name = make(lam, "netmech", examples.go_dir / "mech-spawn.zip", Handler="handler",
+                Tags={"thaw:network": "none", "thaw:mechanism": "spawn"})
+    r = lam.invoke(FunctionName=name, Payload=b'{"action":"echo","payload":1}')
+    assert "FunctionError" not in r and json.loads(r["Payload"].read())["mechanism"] == "spawn"
+    native = make(lam, "netreset", "exit", Tags={"thaw:network": "none"})
+    r = lam.invoke(FunctionName=native, Payload=b"{}")
+    assert r["FunctionError"] == "Unhandled"  # the exit example exits; a new namespace follows
+    wait_for(lambda: all(e["state"] in ("idle", "cold") for e in environments(thaw_server, native)),
+             5, what="the reset")
+    r = lam.invoke(FunctionName=native, Payload=b"{}")
+    assert json.loads(r["Payload"].read())["errorType"] == "Runtime.ExitError"
+
+
+def test_network_tag_is_validated(lam):
+    from botocore.exceptions import ClientError
+    with pytest.raises(ClientError) as err:
+        make(lam, "netbad", "probe", Tags={"thaw:network": "vpc"})
+    assert err.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert "thaw:network must be loopback or none" in err.value.response["Error"]["Message"]

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# What invocation records cost the server: CPU time of the `thaw serve` process (every thread:
+# loop, control, log writer, record writer) per warm invocation, records on against
+# `--no-records`. Each round runs the two servers side by side, each driven by its own
+# closed-loop client at the same time, so that both see the same machine (this box is shared
+# and its load moves the per-invocation CPU by tens of µs from one minute to the next).
+#   bench/records_cpu.sh                      N=20000 invokes per server per round, 5 rounds, c=1
+#   N=50000 ROUNDS=7 C=2 EXTRA=--no-sandbox THAW_BIN=/path/to/thaw bench/records_cpu.sh
+# CPU comes from /proc/PID/task/*/schedstat (ns, summed over threads; the record writer thread,
+# "thaw-records", also on its own) and, as a cross-check, /proc/PID/stat utime+stime (ticks),
+# read just before and after the measured load. The function is the no-op Go example
+# (build/examples/go/noop.zip) at 1769 MB; its own CPU is not counted.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+THAW=${THAW_BIN:-$ROOT/build/thaw}
+N=${N:-20000}
+ROUNDS=${ROUNDS:-5}
+C=${C:-1}
+WARMUP=${WARMUP:-2000}
+EXTRA=${EXTRA:-}
+ZIP=${ZIP:-$ROOT/build/examples/go/noop.zip}
+GO=$(command -v go || echo /usr/local/go/bin/go)
+[ -x "$THAW" ] || { echo "records_cpu: $THAW missing (build it, or set THAW_BIN)" >&2; exit 1; }
+[ -f "$ZIP" ] || { echo "records_cpu: $ZIP missing (scripts/build-examples.sh)" >&2; exit 1; }
+
+WORK=$(mktemp -d /tmp/thaw-records-cpu.XXXXXX)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+(cd "$ROOT/bench" && "$GO" build -o "$WORK/load" ./load)
+TICK=$(getconf CLK_TCK)
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# "all_threads_ns stat_ticks loop_thread_ns record_writer_ns" of process $1 (the loop is its
+# main thread).
+cpu_of() {
+  local sched=0 writer=0 t ns
+  for t in /proc/"$1"/task/*; do
+    ns=$(cut -d' ' -f1 "$t/schedstat")
+    sched=$((sched + ns))
+    [ "$(cat "$t/comm")" = thaw-records ] && writer=$((writer + ns))
+  done
+  echo "$sched $(awk '{ sub(/.*\) /, ""); print $12 + $13 }' /proc/"$1"/stat)" \
+    "$(cut -d' ' -f1 /proc/"$1"/task/"$1"/schedstat) $writer"
+}
+
+start_server() {  # MODE -> sets PORT_<MODE>, PID_<MODE>
+  local mode=$1 port flags=($EXTRA)
+  [ "$mode" = off ] && flags+=(--no-records)
+  port=$(free_port)
+  "$THAW" serve --listen 127.0.0.1:$port --state-dir "$WORK/state-$mode-$ROUND" "${flags[@]}" \
+    2>"$WORK/serve-$mode-$ROUND.log" &
+  PIDS+=($!)
+  eval "PID_$mode=$! PORT_$mode=$port"
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/2016-08-19/account-settings/" >/dev/null && break; sleep 0.1; done
+  python3 - "http://127.0.0.1:$port" "$ZIP" <<'PY'
+import base64, json, sys, urllib.request
+ep, zip_path = sys.argv[1:]
+body = json.dumps({"FunctionName": "noop", "Runtime": "provided.al2023", "Handler": "bootstrap",
+                   "Role": "arn:aws:iam::000000000000:role/bench", "MemorySize": 1769,
+                   "Code": {"ZipFile": base64.b64encode(open(zip_path, "rb").read()).decode()}})
+req = urllib.request.Request(ep + "/2015-03-31/functions", data=body.encode(), method="POST",
+                             headers={"Content-Type": "application/json"})
+urllib.request.urlopen(req).read()
+PY
+  "$WORK/load" -endpoint "http://127.0.0.1:$port" -function noop -n "$WARMUP" -c "$C" -warmup 0 \
+    >/dev/null 2>&1
+}
+
+echo "records_cpu: N=$N per server per round, $ROUNDS rounds, c=$C ${EXTRA:+($EXTRA) }$(nproc) vCPU, load $(cut -d' ' -f1-3 /proc/loadavg)"
+# Each round starts both servers and both clients, in an order that alternates between rounds.
+for ROUND in $(seq "$ROUNDS"); do
+  if [ $((ROUND % 2)) = 1 ]; then ORDER="on off"; else ORDER="off on"; fi
+  for m in $ORDER; do start_server "$m"; done
+  sleep 0.2
+  read -r on_s0 on_t0 on_l0 on_w0 < <(cpu_of "$PID_on")
+  read -r off_s0 off_t0 off_l0 _ < <(cpu_of "$PID_off")
+  LOADS=()
+  for m in $ORDER; do
+    port_var=PORT_$m
+    "$WORK/load" -endpoint "http://127.0.0.1:${!port_var}" -function noop -n "$N" -c "$C" \
+      -warmup 0 >"$WORK/load-$m" 2>/dev/null &
+    LOADS+=($!)
+  done
+  wait "${LOADS[@]}"
+  sleep 0.25  # the record writer's last batch (100 ms period) belongs to this load
+  read -r on_s1 on_t1 on_l1 on_w1 < <(cpu_of "$PID_on")
+  read -r off_s1 off_t1 off_l1 _ < <(cpu_of "$PID_off")
+  for p in "$PID_on" "$PID_off"; do kill -TERM "$p"; wait "$p" || true; done
+  PIDS=()
+  python3 - "$ROUND" "$N" "$TICK" "$on_s0" "$on_s1" "$off_s0" "$off_s1" "$on_t0" "$on_t1" \
+    "$off_t0" "$off_t1" "$on_w0" "$on_w1" "$on_l0" "$on_l1" "$off_l0" "$off_l1" \
+    "$WORK/load-on" "$WORK/load-off" <<'PY' | tee -a "$WORK/results"
+import json, sys
+r, n, tick = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+v = [int(x) for x in sys.argv[4:18]]
+us = lambda a, b: (v[b] - v[a]) / n / 1e3
+on, off = us(0, 1), us(2, 3)
+on_stat, off_stat = (v[5] - v[4]) / tick / n * 1e6, (v[7] - v[6]) / tick / n * 1e6
+writer, loop_on, loop_off = us(8, 9), us(10, 11), us(12, 13)
+lo, lf = (json.load(open(p)) for p in sys.argv[18:20])
+print(f"round {r}: on {on:.2f} off {off:.2f} diff {on - off:+.2f} us/invoke (stat {on_stat:.1f}/"
+      f"{off_stat:.1f}); loop thread {loop_on:.2f}/{loop_off:.2f} loopdiff {loop_on - loop_off:+.2f};"
+      f" record writer thread {writer:.3f} us/invoke; p50 {lo['p50_us']:.0f}/"
+      f"{lf['p50_us']:.0f} us, {lo['throughput_rps']:.0f}/{lf['throughput_rps']:.0f} per s")
+PY
+done
+python3 - "$WORK/results" <<'PY'
+import re, statistics, sys
+rows = [l for l in open(sys.argv[1]) if l.startswith("round")]
+get = lambda pat: [float(re.search(pat, l).group(1)) for l in rows]
+on, off = get(r"on ([-+\d.]+)"), get(r"off ([-+\d.]+)")
+diff, writer = get(r" diff ([-+\d.]+)"), get(r"writer thread ([-+\d.]+)")
+loopdiff = get(r"loopdiff ([-+\d.]+)")
+print(f"medians: server CPU per invocation on {statistics.median(on):.2f} us, off "
+      f"{statistics.median(off):.2f} us; paired difference {statistics.median(diff):+.2f} us "
+      f"(rounds: {', '.join(f'{d:+.2f}' for d in diff)}); loop thread difference "
+      f"{statistics.median(loopdiff):+.2f} us; record writer thread "
+      f"{statistics.median(writer):.3f} us")
+PY

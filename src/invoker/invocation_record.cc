@@ -1,0 +1,47 @@
+#include "invoker/invocation_record.h"
+
+#include <nlohmann/json.hpp>
+
+namespace thaw::invoker {
+
+records::InvocationRecord MakeRecord(const Invocation& inv, const RecordFacts& facts) {
+  records::InvocationRecord r;
+  r.request_id = inv.event.request_id;
+  r.function = facts.config.name;
+  r.version = facts.version;
+  r.mechanism = facts.config.mechanism;
+  r.architecture = facts.config.architecture;
+  r.environment = facts.environment;
+  r.memory_mb = facts.config.memory_mb;
+  r.error_type = facts.error_type.empty() ? std::string_view(inv.error_type) : facts.error_type;
+  r.trace = inv.event.trace_id;
+  r.cold = inv.cold;
+  r.async = inv.async;
+  r.status = facts.status == "timeout"                     ? records::RecordStatus::kTimeout
+             : !facts.status.empty() || inv.function_error ? records::RecordStatus::kError
+                                                           : records::RecordStatus::kSuccess;
+  r.arrived_ns = inv.arrived_ns;
+  r.acquired_ns = inv.received_ns;
+  r.ready_ns = inv.ready_ns;
+  r.sent_ns = inv.sent_ns;
+  r.responded_ns = inv.responded_ns;
+  r.answered_ns = inv.answered_ns;
+  r.ended_ns = facts.ended_ns;
+  r.init_ns = inv.init_ns;
+  r.freeze_ns = facts.freeze_ns;
+  r.duration_ns = facts.duration_ns;
+  r.billed_ms = facts.billed_ms;
+  r.max_memory_mb = facts.max_memory_mb;
+  r.cpu_ns = facts.cpu_ns;
+  return r;
+}
+
+std::string ErrorTypeOf(std::string_view header, std::string_view body) {
+  if (!header.empty() || body.size() > 65536) return std::string(header);
+  auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object()) return "";
+  auto type = json.find("errorType");
+  return type != json.end() && type->is_string() ? type->get<std::string>() : "";
+}
+
+}  // namespace thaw::invoker

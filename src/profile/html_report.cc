@@ -1,0 +1,736 @@
+#include "profile/html_report.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace thaw::profile {
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr char kNotRun[] = "not run";
+constexpr char kDash[] = "\u2014";
+// Groups of a bench report, in the order they are drawn.
+constexpr const char* kGroups[] = {"warm", "cold", "unclassified"};
+// Axes whose values span this ratio or more are drawn on a log scale.
+constexpr double kLogScaleRatio = 20;
+constexpr long kMaxBuckets = 1000;
+
+// ---- Reading JSON without exceptions -----------------------------------------------------------
+
+const json& Get(const json& object, const char* key) {
+  static const json kNull;
+  if (!object.is_object()) return kNull;
+  auto it = object.find(key);
+  return it == object.end() ? kNull : *it;
+}
+
+std::optional<double> Number(const json& value) {
+  if (!value.is_number()) return std::nullopt;
+  return value.get<double>();
+}
+
+std::string Text(const json& value) { return value.is_string() ? value.get<std::string>() : ""; }
+
+const json& Array(const json& value) {
+  static const json kEmpty = json::array();
+  return value.is_array() ? value : kEmpty;
+}
+
+// ---- Formatting --------------------------------------------------------------------------------
+
+// Three significant digits or so, no exponent: 0.212, 2.48, 15.5, 117, 2236.
+std::string Fmt(std::optional<double> value) {
+  if (!value) return kDash;
+  double magnitude = std::fabs(*value);
+  int digits = magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : magnitude >= 1 ? 2 : 3;
+  char text[64];
+  std::snprintf(text, sizeof(text), "%.*f", digits, *value);
+  return text;
+}
+
+std::string FmtInt(std::optional<double> value) {
+  if (!value) return kDash;
+  char text[64];
+  std::snprintf(text, sizeof(text), "%.0f", *value);
+  return text;
+}
+
+std::string EscapeHtml(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// JSON inside <script type="application/json">: no '<', '>' or '&' may end the element early.
+// Those characters occur only inside JSON strings, where \u escapes mean the same.
+std::string ScriptJson(const json& value) {
+  std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '<') {
+      out += "\\u003c";
+    } else if (c == '>') {
+      out += "\\u003e";
+    } else if (c == '&') {
+      out += "\\u0026";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// Inline code may not contain its element's end tag, in any case; "<\/" means the same in
+// JavaScript and CSS.
+std::string InlineCode(std::string_view code, std::string_view tag) {
+  std::string out;
+  out.reserve(code.size());
+  for (size_t i = 0; i < code.size(); ++i) {
+    bool end_tag = code[i] == '<' && i + 1 + tag.size() < code.size() && code[i + 1] == '/';
+    for (size_t j = 0; end_tag && j < tag.size(); ++j) {
+      end_tag = std::tolower(static_cast<unsigned char>(code[i + 2 + j])) == tag[j];
+    }
+    out += end_tag ? "<\\" : std::string(1, code[i]);
+  }
+  return out;
+}
+
+// ---- Charts ------------------------------------------------------------------------------------
+
+struct Axis {
+  std::string label;
+  std::string scale = "linear";  // Chart.js scale type: linear, logarithmic, category
+};
+
+struct Series {
+  explicit Series(std::string series_name, std::string y_axis = "y")
+      : name(std::move(series_name)), axis(std::move(y_axis)) {}
+  std::string name;
+  std::string axis;
+  json points = json::array();  // [x, y] pairs
+};
+
+struct Chart {
+  Chart(std::string chart_id, std::string chart_kind, std::string chart_title)
+      : id(std::move(chart_id)), kind(std::move(chart_kind)), title(std::move(chart_title)) {}
+  std::string id;
+  std::string kind;  // bar or line
+  std::string title;
+  Axis x;
+  Axis y;
+  std::optional<Axis> y2;
+  std::vector<std::string> categories;  // category x axes only
+  bool stepped = false;
+  std::vector<Series> series;
+};
+
+json AxisJson(const Axis& axis) { return {{"label", axis.label}, {"scale", axis.scale}}; }
+
+// The chart's JSON, or null when nothing would be plotted. Each series' count is what Chart.js
+// gets: the page draws exactly these points.
+json ChartJson(const Chart& chart) {
+  json series = json::array();
+  size_t total = 0;
+  for (const Series& s : chart.series) {
+    if (s.points.empty()) continue;
+    total += s.points.size();
+    series.push_back(
+        {{"name", s.name}, {"axis", s.axis}, {"points", s.points}, {"count", s.points.size()}});
+  }
+  if (total == 0) return nullptr;
+  return {{"id", chart.id},
+          {"kind", chart.kind},
+          {"title", chart.title},
+          {"x", AxisJson(chart.x)},
+          {"y", AxisJson(chart.y)},
+          {"y2", chart.y2 ? AxisJson(*chart.y2) : json(nullptr)},
+          {"categories", chart.categories.empty() ? json(nullptr) : json(chart.categories)},
+          {"stepped", chart.stepped},
+          {"series", std::move(series)},
+          {"points", total}};
+}
+
+// Column `index` (0: x, 1: y) of the points of the series on `axis` (of all series when empty).
+std::vector<double> Column(const std::vector<Series>& series, size_t index,
+                           std::string_view axis = {}) {
+  std::vector<double> values;
+  for (const Series& s : series) {
+    if (!axis.empty() && s.axis != axis) continue;
+    for (const json& point : s.points) values.push_back(point[index].get<double>());
+  }
+  return values;
+}
+
+// "logarithmic" when every value is positive and they span kLogScaleRatio, else "linear".
+std::string ScaleFor(const std::vector<double>& values) {
+  if (values.empty()) return "linear";
+  auto [low, high] = std::minmax_element(values.begin(), values.end());
+  return *low > 0 && *high / *low >= kLogScaleRatio ? "logarithmic" : "linear";
+}
+
+struct Table {
+  Table(std::string table_title, std::vector<std::string> table_columns)
+      : title(std::move(table_title)), columns(std::move(table_columns)) {}
+  std::string title;
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::string>> rows;
+  std::optional<size_t> verdict_column;  // "pass" cells are marked good, others bad
+  bool numeric = true;                   // cells after the first are numbers
+};
+
+json TableJson(const Table& table) {
+  return {{"title", table.title},
+          {"columns", table.columns},
+          {"rows", table.rows},
+          {"verdict_column", table.verdict_column ? json(*table.verdict_column) : json(nullptr)},
+          {"numeric", table.numeric}};
+}
+
+struct Section {
+  std::string id;
+  std::string title;
+  std::string note;
+  bool run = true;
+  std::vector<Chart> charts;
+  std::vector<Table> tables;
+};
+
+json SectionJson(const Section& section) {
+  json charts = json::array();
+  for (const Chart& c : section.charts) {
+    if (json j = ChartJson(c); !j.is_null()) charts.push_back(std::move(j));
+  }
+  json tables = json::array();
+  for (const Table& t : section.tables) tables.push_back(TableJson(t));
+  return {{"id", section.id},
+          {"title", section.title},
+          {"status", section.run ? "ok" : kNotRun},
+          {"note", section.note},
+          {"charts", std::move(charts)},
+          {"tables", std::move(tables)}};
+}
+
+Section NotRun(std::string id, std::string title, const std::string& how) {
+  Section s;
+  s.id = std::move(id);
+  s.title = std::move(title);
+  s.run = false;
+  s.note = "Not run: " + how;
+  return s;
+}
+
+// ---- Bench -------------------------------------------------------------------------------------
+
+std::optional<double> Stat(const json& summary, const std::string& stat) {
+  if (stat == "min" || stat == "max" || stat == "mean") return Number(Get(summary, stat.c_str()));
+  return Number(Get(Get(Get(summary, "percentiles"), stat.c_str()), "value"));
+}
+
+int64_t CountOf(const json& summary) {
+  return static_cast<int64_t>(Number(Get(summary, "count")).value_or(0));
+}
+
+std::string WithCount(const std::string& name, const json& summary) {
+  return name + " (n=" + std::to_string(CountOf(summary)) + ")";
+}
+
+// Histograms share edges 10^(k / buckets_per_decade): buckets of different groups line up by k.
+Chart HistogramChart(const std::string& id, const std::string& function, const json& latency) {
+  Chart chart(id, "bar", function + ": client latency histogram");
+  chart.x = {"client latency (ms)", "category"};
+  chart.y = {"invocations", "linear"};
+  std::optional<double> per_decade;
+  std::vector<std::pair<std::string, std::vector<std::pair<long, double>>>> groups;
+  std::optional<long> low_k;
+  std::optional<long> high_k;
+  for (const char* group : kGroups) {
+    const json& summary = Get(latency, group);
+    const json& histogram = Get(summary, "histogram");
+    std::optional<double> bpd = Number(Get(histogram, "buckets_per_decade"));
+    if (CountOf(summary) == 0 || !bpd || *bpd <= 0) continue;
+    if (per_decade && *per_decade != *bpd) continue;  // not on the same grid
+    per_decade = bpd;
+    std::vector<std::pair<long, double>> counts;
+    for (const json& bucket : Array(Get(histogram, "buckets"))) {
+      std::optional<double> low = Number(Get(bucket, "low"));
+      std::optional<double> count = Number(Get(bucket, "count"));
+      if (!low || !count || *low <= 0) continue;
+      long k = std::lround(std::log10(*low) * *bpd);
+      low_k = std::min(low_k.value_or(k), k);
+      high_k = std::max(high_k.value_or(k), k);
+      counts.emplace_back(k, *count);
+    }
+    if (!counts.empty()) groups.emplace_back(WithCount(group, summary), std::move(counts));
+  }
+  // A bench histogram is contiguous; a wider span means a file that is not one.
+  if (groups.empty() || *high_k - *low_k >= kMaxBuckets) return chart;
+  for (long k = *low_k; k <= *high_k; ++k) {
+    double low = std::pow(10.0, static_cast<double>(k) / *per_decade);
+    double high = std::pow(10.0, static_cast<double>(k + 1) / *per_decade);
+    chart.categories.push_back(Fmt(low) + "\u2013" + Fmt(high));
+  }
+  for (auto& [name, counts] : groups) {
+    Series series(name);
+    std::vector<double> by_k(chart.categories.size(), 0);
+    for (auto [k, count] : counts) by_k[static_cast<size_t>(k - *low_k)] += count;
+    for (size_t i = 0; i < by_k.size(); ++i) {
+      series.points.push_back({chart.categories[i], by_k[i]});
+    }
+    chart.series.push_back(std::move(series));
+  }
+  return chart;
+}
+
+Section BenchSection(size_t index, const ReportInput& input) {
+  const json& b = input.json;
+  std::string function = Text(Get(b, "function"));
+  std::string qualifier = Text(Get(b, "qualifier"));
+  if (!qualifier.empty()) function += ":" + qualifier;
+  Section s;
+  s.id = "bench-" + std::to_string(index);
+  s.title = "Function " + function;
+  const json& latency = Get(b, "client_latency");
+  const json& duration = Get(b, "report_duration");
+  const json& init = Get(b, "init_duration");
+  const json& invocations = Get(b, "invocations");
+  const json& errors = Get(b, "errors");
+
+  s.note = "thaw bench (" + input.source + "): " + FmtInt(Number(Get(invocations, "total"))) +
+           " invocations, " + FmtInt(Number(Get(invocations, "warm"))) + " warm, " +
+           FmtInt(Number(Get(invocations, "cold"))) + " cold, " +
+           FmtInt(Number(Get(invocations, "warmup_discarded"))) + " warm-up left out; " +
+           FmtInt(Number(Get(errors, "total"))) + " errors; " +
+           Fmt(Number(Get(b, "throughput_per_s"))) + " invocations/s; " + Text(Get(b, "mode")) +
+           " loop, concurrency " + FmtInt(Number(Get(b, "concurrency"))) + ".";
+  if (std::string first = Text(Get(errors, "first")); !first.empty()) {
+    s.note += " First error: " + first;
+  }
+
+  const std::vector<std::string> stats = {"min", "p50", "p90", "p99", "max"};
+  Chart cold_warm(s.id + "-cold-warm", "bar", function + ": cold vs warm latency");
+  cold_warm.x = {"", "category"};
+  cold_warm.categories = stats;
+  auto add_stats = [&](const std::string& name, const json& summary) {
+    if (CountOf(summary) == 0) return;
+    Series series(WithCount(name, summary));
+    for (const std::string& stat : stats) {
+      if (std::optional<double> v = Stat(summary, stat)) series.points.push_back({stat, *v});
+    }
+    cold_warm.series.push_back(std::move(series));
+  };
+  for (const char* group : kGroups) add_stats(std::string(group) + " client", Get(latency, group));
+  add_stats("cold Init Duration", init);
+  cold_warm.y = {"ms", ScaleFor(Column(cold_warm.series, 1, "y"))};
+  s.charts.push_back(std::move(cold_warm));
+
+  s.charts.push_back(HistogramChart(s.id + "-histogram", function, latency));
+
+  Chart cdf(s.id + "-cdf", "line", function + ": client latency CDF");
+  cdf.stepped = true;
+  cdf.y = {"fraction of invocations", "linear"};
+  for (const char* group : kGroups) {
+    const json& summary = Get(latency, group);
+    if (CountOf(summary) == 0) continue;
+    Series series(WithCount(group, summary));
+    for (const json& point : Array(Get(summary, "cdf"))) {
+      std::optional<double> value = Number(Get(point, "value"));
+      std::optional<double> fraction = Number(Get(point, "fraction"));
+      if (value && fraction) series.points.push_back({*value, *fraction});
+    }
+    cdf.series.push_back(std::move(series));
+  }
+  cdf.x = {"client latency (ms)", ScaleFor(Column(cdf.series, 0))};
+  s.charts.push_back(std::move(cdf));
+
+  Table table(function + ": latency (ms)",
+              {"", "n", "min", "mean", "p50", "p90", "p99", "p99.9", "max"});
+  auto add_row = [&](const std::string& name, const json& summary) {
+    if (CountOf(summary) == 0 && name.find("unclassified") != std::string::npos) return;
+    std::vector<std::string> row = {name, std::to_string(CountOf(summary))};
+    for (const char* stat : {"min", "mean", "p50", "p90", "p99", "p99.9", "max"}) {
+      row.push_back(Fmt(Stat(summary, stat)));
+    }
+    table.rows.push_back(std::move(row));
+  };
+  for (const char* group : kGroups) add_row(std::string("client ") + group, Get(latency, group));
+  for (const char* group : kGroups)
+    add_row(std::string("REPORT Duration ") + group, Get(duration, group));
+  add_row("Init Duration", init);
+  s.tables.push_back(std::move(table));
+  return s;
+}
+
+// ---- Tune --------------------------------------------------------------------------------------
+
+std::string Recommendation(const json& recommendations, const char* which) {
+  const json& r = Get(recommendations, which);
+  if (!r.is_object()) return std::string(which) + ": none";
+  return std::string(which) + ": " + FmtInt(Number(Get(r, "memory_mb"))) + " MB (" +
+         Fmt(Number(Get(r, "duration_ms"))) + " ms, $" + Fmt(Number(Get(r, "cost_per_million"))) +
+         " per 1M)";
+}
+
+Section TuneSection(const ReportInput& input) {
+  const json& t = input.json;
+  std::string function = Text(Get(t, "function"));
+  Section s;
+  s.id = "tune";
+  s.title = "Power tuning: " + function;
+  const json& recommendations = Get(t, "recommendations");
+  s.note = "thaw tune (" + input.source + "): " + FmtInt(Number(Get(t, "count"))) +
+           " invocations per size, " + Text(Get(t, "architecture")) + ". Best " +
+           Recommendation(recommendations, "cost") + "; " +
+           Recommendation(recommendations, "speed") + "; " +
+           Recommendation(recommendations, "balanced") + ".";
+
+  Chart curve("tune-curve", "line", function + ": duration and cost vs memory");
+  curve.x = {"memory (MB)", "linear"};
+  curve.y2 = Axis{"$ per 1M invocations", "linear"};
+  Series trimmed("duration, trimmed mean (ms)");
+  Series p99("duration p99 (ms)");
+  Series init("cold start Init Duration (ms)");
+  Series cost("$ per 1M invocations", "y2");
+  Table table(function + ": per memory size",
+              {"memory MB", "vCPU", "warm", "p50 ms", "p90 ms", "p99 ms", "trimmed mean ms",
+               "$ per 1M", "cold init ms", "max used MB", "errors"});
+  for (const json& size : Array(Get(t, "sizes"))) {
+    std::optional<double> memory = Number(Get(size, "memory_mb"));
+    if (!memory) continue;
+    const json& d = Get(size, "duration_ms");
+    auto add = [&](Series& series, std::optional<double> v) {
+      if (v) series.points.push_back({*memory, *v});
+    };
+    add(trimmed, Number(Get(d, "trimmed_mean")));
+    add(p99, Number(Get(d, "p99")));
+    add(init, Number(Get(Get(size, "cold_start"), "init_duration_ms")));
+    add(cost, Number(Get(Get(size, "cost"), "per_million")));
+    table.rows.push_back(
+        {FmtInt(memory), Fmt(Number(Get(size, "vcpu"))), FmtInt(Number(Get(size, "warm"))),
+         Fmt(Number(Get(d, "p50"))), Fmt(Number(Get(d, "p90"))), Fmt(Number(Get(d, "p99"))),
+         Fmt(Number(Get(d, "trimmed_mean"))), Fmt(Number(Get(Get(size, "cost"), "per_million"))),
+         Fmt(Number(Get(Get(size, "cold_start"), "init_duration_ms"))),
+         FmtInt(Number(Get(size, "max_memory_used_mb"))), FmtInt(Number(Get(size, "errors")))});
+  }
+  curve.series = {std::move(trimmed), std::move(p99), std::move(init), std::move(cost)};
+  curve.y = {"duration (ms)", ScaleFor(Column(curve.series, 1, "y"))};
+  s.charts.push_back(std::move(curve));
+  s.tables.push_back(std::move(table));
+  return s;
+}
+
+// ---- Compare -----------------------------------------------------------------------------------
+
+Section CompareSection(const ReportInput& input) {
+  const json& c = input.json;
+  const json& config = Get(c, "config");
+  Section s;
+  s.id = "compare";
+  s.title = "Mechanisms";
+  s.note = "thaw compare (" + input.source + "): " + FmtInt(Number(Get(config, "cold"))) +
+           " cold starts and " + FmtInt(Number(Get(config, "count"))) +
+           " warm invocations per mechanism, throughput at concurrency " +
+           FmtInt(Number(Get(config, "concurrency"))) + ", " +
+           FmtInt(Number(Get(config, "memory_mb"))) + " MB." +
+           (Get(c, "interrupted").is_boolean() && Get(c, "interrupted").get<bool>()
+                ? " Interrupted: some mechanisms did not run."
+                : "");
+
+  Chart latency("compare-latency", "bar", "Cold vs warm per mechanism");
+  latency.x = {"mechanism", "category"};
+  Chart throughput("compare-throughput", "bar", "Throughput per mechanism");
+  throughput.x = {"mechanism", "category"};
+  Series init("cold Init Duration");
+  Series cold_client("cold client");
+  Series warm_p50("warm client p50");
+  Series warm_p99("warm client p99");
+  Series per_s("invocations/s");
+  Table table("Mechanisms", {"mechanism", "cold n", "init ms", "cold client ms", "warm p50 ms",
+                             "warm p99 ms", "x p50", "Duration p50 ms", "Duration p99 ms", "inv/s",
+                             "max MiB", "+MiB", "CPU ms/inv", "errors"});
+  for (const json& m : Array(Get(c, "mechanisms"))) {
+    std::string name = Text(Get(m, "mechanism"));
+    latency.categories.push_back(name);
+    throughput.categories.push_back(name);
+    const json& cold = Get(m, "cold");
+    const json& warm = Get(m, "warm");
+    auto add = [&](Series& series, std::optional<double> v) {
+      if (v) series.points.push_back({name, *v});
+    };
+    add(init, Number(Get(cold, "init_ms")));
+    add(cold_client, Number(Get(cold, "client_ms")));
+    add(warm_p50, Number(Get(warm, "client_p50_ms")));
+    add(warm_p99, Number(Get(warm, "client_p99_ms")));
+    add(per_s, Number(Get(Get(m, "throughput"), "per_s")));
+    auto mib = [](std::optional<double> kib) {
+      return kib ? std::optional<double>(*kib / 1024) : std::nullopt;
+    };
+    const json& memory = Get(m, "memory");
+    table.rows.push_back(
+        {name, FmtInt(Number(Get(cold, "count"))), Fmt(Number(Get(cold, "init_ms"))),
+         Fmt(Number(Get(cold, "client_ms"))), Fmt(Number(Get(warm, "client_p50_ms"))),
+         Fmt(Number(Get(warm, "client_p99_ms"))), Fmt(Number(Get(Get(m, "ratios"), "warm_p50"))),
+         Fmt(Number(Get(warm, "duration_p50_ms"))), Fmt(Number(Get(warm, "duration_p99_ms"))),
+         FmtInt(Number(Get(Get(m, "throughput"), "per_s"))),
+         Fmt(mib(Number(Get(memory, "max_kib")))), Fmt(mib(Number(Get(memory, "overhead_kib")))),
+         Fmt(Number(Get(Get(m, "cpu"), "ms_per_invocation"))),
+         FmtInt(Number(Get(Get(m, "errors"), "count")))});
+  }
+  latency.series = {std::move(init), std::move(cold_client), std::move(warm_p50),
+                    std::move(warm_p99)};
+  latency.y = {"ms", ScaleFor(Column(latency.series, 1, "y"))};
+  throughput.series = {std::move(per_s)};
+  throughput.y = {"invocations/s", ScaleFor(Column(throughput.series, 1, "y"))};
+  s.charts.push_back(std::move(latency));
+  s.charts.push_back(std::move(throughput));
+  s.tables.push_back(std::move(table));
+  return s;
+}
+
+// ---- Latency experiment ------------------------------------------------------------------------
+
+Axis AxisFrom(const json& axis, std::string fallback_label) {
+  std::string label = Text(Get(axis, "label"));
+  std::string scale = Text(Get(axis, "scale"));
+  return {label.empty() ? std::move(fallback_label) : label,
+          scale == "log" || scale == "logarithmic" ? "logarithmic" : "linear"};
+}
+
+Section LatencySection(const ReportInput& input) {
+  const json& l = input.json;
+  Section s;
+  s.id = "latency";
+  s.title = "Latency experiment";
+  s.note = "Latency experiment (" + input.source + ")." +
+           (Text(Get(l, "note")).empty() ? "" : " " + Text(Get(l, "note")));
+  std::string title = Text(Get(l, "title"));
+  Chart chart("latency-chart", "line", title.empty() ? s.title : title);
+  chart.x = AxisFrom(Get(l, "x"), "x");
+  chart.y = AxisFrom(Get(l, "y"), "ms");
+  for (const json& in : Array(Get(l, "series"))) {
+    Series series(Text(Get(in, "name")));
+    for (const json& point : Array(Get(in, "points"))) {
+      if (point.is_array() && point.size() == 2 && point[0].is_number() && point[1].is_number()) {
+        series.points.push_back({point[0].get<double>(), point[1].get<double>()});
+      }
+    }
+    chart.series.push_back(std::move(series));
+  }
+  s.charts.push_back(std::move(chart));
+  return s;
+}
+
+// ---- Stress ------------------------------------------------------------------------------------
+
+Section StressSection(const ReportInput& input) {
+  const json& st = input.json;
+  Section s;
+  s.id = "stress";
+  s.title = "Stress suite";
+  s.note = "thaw stress (" + input.source + "): " + FmtInt(Number(Get(st, "passed"))) +
+           " passed, " + FmtInt(Number(Get(st, "failed"))) +
+           " failed. Expected is what AWS Lambda does; a behaviour passes when thaw does the "
+           "same and the function recovers.";
+  Table table("Verdicts", {"behaviour", "expected (Lambda)", "observed", "recovered", "verdict",
+                           "seconds", "details"});
+  table.verdict_column = 4;
+  table.numeric = false;
+  for (const json& r : Array(Get(st, "results"))) {
+    std::string details;
+    for (const json& d : Array(Get(r, "details"))) {
+      details += (details.empty() ? "" : "; ") + Text(d);
+    }
+    const json& recovered = Get(r, "recovered");
+    table.rows.push_back({Text(Get(r, "behaviour")), Text(Get(r, "expected")),
+                          Text(Get(r, "observed")),
+                          recovered.is_boolean() ? (recovered.get<bool>() ? "yes" : "no") : kDash,
+                          Text(Get(r, "verdict")), Fmt(Number(Get(r, "seconds"))), details});
+  }
+  s.tables.push_back(std::move(table));
+  return s;
+}
+
+// ---- Checking inputs ---------------------------------------------------------------------------
+
+Status Expect(const ReportInput& input, const char* key, bool want_array, const char* command) {
+  const json& value = Get(input.json, key);
+  if (want_array ? value.is_array() : value.is_object()) return Status::Ok();
+  return Status::InvalidArgument(input.source + ": not the JSON of `" + command + "` (no \"" + key +
+                                 "\" " + (want_array ? "array" : "object") + ")");
+}
+
+json SourceJson(const std::optional<ReportInput>& input) {
+  return input ? json(input->source) : json(nullptr);
+}
+
+// ---- HTML --------------------------------------------------------------------------------------
+
+void RenderTable(const json& table, std::string& out) {
+  std::optional<double> verdict = Number(Get(table, "verdict_column"));
+  bool numeric = Get(table, "numeric").is_boolean() && Get(table, "numeric").get<bool>();
+  out += numeric ? "<table class=\"numeric\">" : "<table>";
+  out += "<caption>" + EscapeHtml(Text(Get(table, "title"))) + "</caption><thead><tr>";
+  for (const json& column : Array(Get(table, "columns"))) {
+    out += "<th>" + EscapeHtml(Text(column)) + "</th>";
+  }
+  out += "</tr></thead><tbody>";
+  for (const json& row : Array(Get(table, "rows"))) {
+    out += "<tr>";
+    size_t i = 0;
+    for (const json& cell : Array(row)) {
+      std::string text = Text(cell);
+      if (verdict && static_cast<size_t>(*verdict) == i) {
+        out += text == "pass" ? "<td class=\"pass\">" : "<td class=\"fail\">";
+      } else {
+        out += "<td>";
+      }
+      out += EscapeHtml(text) + "</td>";
+      ++i;
+    }
+    out += "</tr>";
+  }
+  out += "</tbody></table>\n";
+}
+
+}  // namespace
+
+StatusOr<json> BuildReport(const ReportInputs& inputs) {
+  if (inputs.bench.empty() && !inputs.tune && !inputs.stress && !inputs.compare &&
+      !inputs.latency) {
+    return Status::InvalidArgument(
+        "no input: give at least one of bench, tune, stress, compare "
+        "or latency");
+  }
+  for (const ReportInput& b : inputs.bench) {
+    THAW_RETURN_IF_ERROR(Expect(b, "client_latency", false, "thaw bench --json"));
+  }
+  if (inputs.tune) THAW_RETURN_IF_ERROR(Expect(*inputs.tune, "sizes", true, "thaw tune --json"));
+  if (inputs.stress) {
+    THAW_RETURN_IF_ERROR(Expect(*inputs.stress, "results", true, "thaw stress --json"));
+  }
+  if (inputs.compare) {
+    THAW_RETURN_IF_ERROR(Expect(*inputs.compare, "mechanisms", true, "thaw compare --json"));
+  }
+  if (inputs.latency) {
+    THAW_RETURN_IF_ERROR(Expect(*inputs.latency, "series", true, "the latency experiment"));
+  }
+
+  std::vector<Section> sections;
+  for (size_t i = 0; i < inputs.bench.size(); ++i) {
+    sections.push_back(BenchSection(i, inputs.bench[i]));
+  }
+  if (inputs.bench.empty()) {
+    sections.push_back(
+        NotRun("bench", "Functions", "no --bench input (thaw bench NAME --json FILE)."));
+  }
+  sections.push_back(inputs.tune ? TuneSection(*inputs.tune)
+                                 : NotRun("tune", "Power tuning",
+                                          "no --tune input (thaw tune NAME --json FILE)."));
+  sections.push_back(inputs.compare ? CompareSection(*inputs.compare)
+                                    : NotRun("compare", "Mechanisms",
+                                             "no --compare input (thaw compare --json FILE)."));
+  sections.push_back(inputs.latency
+                         ? LatencySection(*inputs.latency)
+                         : NotRun("latency", "Latency experiment", "no --latency input."));
+  sections.push_back(inputs.stress ? StressSection(*inputs.stress)
+                                   : NotRun("stress", "Stress suite",
+                                            "no --stress input (thaw stress --json FILE)."));
+
+  json bench_sources = json::array();
+  for (const ReportInput& b : inputs.bench) bench_sources.push_back(b.source);
+  json out;
+  out["report"] = "thaw";
+  out["version"] = 1;
+  out["generated_at"] = inputs.generated_at;
+  out["sources"] = {{"bench", std::move(bench_sources)},
+                    {"tune", SourceJson(inputs.tune)},
+                    {"stress", SourceJson(inputs.stress)},
+                    {"compare", SourceJson(inputs.compare)},
+                    {"latency", SourceJson(inputs.latency)}};
+  out["sections"] = json::array();
+  for (const Section& s : sections) out["sections"].push_back(SectionJson(s));
+  return out;
+}
+
+std::string RenderHtml(const json& report, const ReportAssets& assets) {
+  std::string out =
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      // An empty icon: a browser asks for none.
+      "<link rel=\"icon\" href=\"data:,\">\n<title>thaw report</title>\n<style>\n";
+  out += InlineCode(assets.report_css, "style");
+  out += "</style>\n</head>\n<body>\n<header>\n<h1>thaw report</h1>\n";
+  if (std::string at = Text(Get(report, "generated_at")); !at.empty()) {
+    out += "<p class=\"meta\">Generated " + EscapeHtml(at) + ".</p>\n";
+  }
+  out += "<nav><ul>\n";
+  for (const json& section : Array(Get(report, "sections"))) {
+    bool run = Text(Get(section, "status")) == "ok";
+    out += "<li><a href=\"#" + EscapeHtml(Text(Get(section, "id"))) + "\">" +
+           EscapeHtml(Text(Get(section, "title"))) + "</a>" +
+           (run ? "" : " <span class=\"not-run\">not run</span>") + "</li>\n";
+  }
+  out += "</ul></nav>\n</header>\n<main>\n";
+  for (const json& section : Array(Get(report, "sections"))) {
+    bool run = Text(Get(section, "status")) == "ok";
+    out += "<section id=\"" + EscapeHtml(Text(Get(section, "id"))) + "\"" +
+           (run ? "" : " class=\"not-run\"") + ">\n<h2>" + EscapeHtml(Text(Get(section, "title"))) +
+           "</h2>\n<p class=\"note\">" + EscapeHtml(Text(Get(section, "note"))) + "</p>\n";
+    const json& charts = Array(Get(section, "charts"));
+    if (!charts.empty()) out += "<div class=\"charts\">\n";
+    for (const json& chart : charts) {
+      std::string title = EscapeHtml(Text(Get(chart, "title")));
+      out += "<figure class=\"chart\"><div class=\"plot\"><canvas id=\"";
+      out += EscapeHtml(Text(Get(chart, "id")));
+      out += "\" role=\"img\" aria-label=\"" + title + "\"></canvas></div><figcaption>";
+      out += title + " \u00b7 " + FmtInt(Number(Get(chart, "points"))) + " points";
+      out += "</figcaption></figure>\n";
+    }
+    if (!charts.empty()) out += "</div>\n";
+    for (const json& table : Array(Get(section, "tables"))) RenderTable(table, out);
+    out += "</section>\n";
+  }
+  out +=
+      "</main>\n<footer>Charts drawn with Chart.js (MIT License), inlined in this file with the "
+      "data: the page reads offline and makes no network request. The data is also in "
+      "report.json beside it.</footer>\n<script type=\"application/json\" id=\"thaw-report-data\">";
+  out += ScriptJson(report);
+  out += "</script>\n<script>\n";
+  out += InlineCode(assets.chart_js, "script");
+  out += "\n</script>\n<script>\n";
+  out += InlineCode(assets.report_js, "script");
+  out += "\n</script>\n</body>\n</html>\n";
+  return out;
+}
+
+}  // namespace thaw::profile

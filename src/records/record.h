@@ -1,0 +1,52 @@
+// An invocation record: what one invocation leaves behind. The loop fills an InvocationRecord
+// (views of strings the invocation and its environment hold, and CLOCK_MONOTONIC nanoseconds)
+// and hands it to the RecordStore, which encodes it at once (record_codec.h); queries get
+// DecodedRecords back. Plain data: thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace thaw::records {
+
+enum class RecordStatus : uint8_t { kSuccess, kError, kTimeout };
+
+template <typename Text>
+struct BasicRecord {
+  // Identity. The environment id determines function .. memory_mb.
+  Text request_id = {};
+  Text function = {};
+  Text version = {};
+  Text mechanism = {};
+  Text architecture = {};
+  Text environment = {};
+  int64_t memory_mb = 0;
+  Text error_type = {};  // Lambda's error type, or the one the runtime posted to /error
+  Text trace = {};       // the X-Amzn-Trace-Id header as the invocation carried it
+  bool cold = false;     // the environment ran init for this invocation
+  bool async = false;    // an Event invocation (from the async queue)
+  RecordStatus status = RecordStatus::kSuccess;
+
+  // Monotonic timestamps; 0 when the step did not happen (an init that failed, say).
+  int64_t arrived_ns = 0;    // at the Invoke API (Event: when it was queued)
+  int64_t acquired_ns = 0;   // the invoker took an environment
+  int64_t ready_ns = 0;      // the environment could take the event: thawed, or init done
+  int64_t sent_ns = 0;       // the event went out as the runtime's /next response
+  int64_t responded_ns = 0;  // /response or /error came in (or the failure was found)
+  int64_t answered_ns = 0;   // the caller's answer was handed to the front door
+  int64_t ended_ns = 0;      // the runtime's next /next: END and REPORT
+  int64_t init_ns = 0;       // init run for this invocation (cold start or re-init after a reset)
+  int64_t freeze_ns = 0;     // the freeze write after it
+
+  // Lambda's REPORT figures.
+  int64_t duration_ns = 0;
+  int64_t billed_ms = 0;
+  int64_t max_memory_mb = 0;
+  int64_t cpu_ns = 0;  // CPU time of the environment's processes (0 without a cgroup)
+};
+
+using InvocationRecord = BasicRecord<std::string_view>;
+using DecodedRecord = BasicRecord<std::string>;
+
+}  // namespace thaw::records
