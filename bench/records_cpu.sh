@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
 # What invocation records cost the server: CPU time of the `thaw serve` process (every thread:
-# loop, control, log writer, record writer) per warm invocation, records on against
-# `--no-records`. Each round runs the two servers side by side, each driven by its own
-# closed-loop client at the same time, so that both see the same machine (this box is shared
-# and its load moves the per-invocation CPU by tens of µs from one minute to the next).
-#   bench/records_cpu.sh                      N=20000 invokes per server per round, 5 rounds, c=1
-#   N=50000 ROUNDS=7 C=2 EXTRA=--no-sandbox THAW_BIN=/path/to/thaw bench/records_cpu.sh
-# CPU comes from /proc/PID/task/*/schedstat (ns, summed over threads; the record writer thread,
-# "thaw-records", also on its own) and, as a cross-check, /proc/PID/stat utime+stime (ticks),
-# read just before and after the measured load. The function is the no-op Go example
-# (build/examples/go/noop.zip) at 1769 MB; its own CPU is not counted.
+# loop, control, log writer, record writer) per warm invocation, records on against off.
+# Two measurements, both with closed-loop clients on the no-op Go example at 1769 MB:
+#  1. one server, recording paused and resumed (POST /thaw/invocations/recording) in
+#     alternating windows of WINDOW invokes, on off off on ...: the same process, environment
+#     and placement either way, and neighbouring windows see the same machine, so the paired
+#     difference is the recording and little else; the record writer thread's CPU over the
+#     whole run is divided by the invocations recorded;
+#  2. two servers side by side, the default against `--no-records`, each driven by its own
+#     client at the same time (ROUNDS rounds of N invokes; the start order alternates).
+# This box is shared: its load moves the per-invocation CPU by tens of µs from one minute to
+# the next, hence the interleaving. CPU comes from /proc/PID/task/*/schedstat (ns, summed over
+# threads; the loop is the main thread, the record writer is "thaw-records") and, as a
+# cross-check, /proc/PID/stat utime+stime (ticks). The function's own CPU is not counted.
+#   bench/records_cpu.sh
+#   WINDOWS=40 WINDOW=3000 N=30000 ROUNDS=6 C=1 EXTRA=--no-sandbox THAW_BIN=... bench/records_cpu.sh
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 THAW=${THAW_BIN:-$ROOT/build/thaw}
 N=${N:-20000}
 ROUNDS=${ROUNDS:-5}
+WINDOWS=${WINDOWS:-200}
+WINDOW=${WINDOW:-500}
 C=${C:-1}
 WARMUP=${WARMUP:-2000}
 EXTRA=${EXTRA:-}
@@ -71,7 +78,49 @@ PY
     >/dev/null 2>&1
 }
 
-echo "records_cpu: N=$N per server per round, $ROUNDS rounds, c=$C ${EXTRA:+($EXTRA) }$(nproc) vCPU, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "records_cpu: c=$C ${EXTRA:+($EXTRA) }$(nproc) vCPU, load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+echo "1. one server, recording resumed and paused in $WINDOWS windows of $WINDOW invokes"
+ROUND=toggle
+start_server on
+: >"$WORK/windows"
+read -r _ _ _ writer0 < <(cpu_of "$PID_on")
+for w in $(seq "$WINDOWS"); do
+  case $((w % 4)) in 1 | 0) mode=on ;; *) mode=off ;; esac  # on off off on ...
+  enabled=true; [ $mode = off ] && enabled=false
+  curl -sf -X POST "http://127.0.0.1:$PORT_on/thaw/invocations/recording?enabled=$enabled" >/dev/null
+  read -r s0 _ l0 _ < <(cpu_of "$PID_on")
+  "$WORK/load" -endpoint "http://127.0.0.1:$PORT_on" -function noop -n "$WINDOW" -c "$C" \
+    -warmup 0 >/dev/null 2>&1
+  read -r s1 _ l1 _ < <(cpu_of "$PID_on")
+  echo "$mode $((s1 - s0)) $((l1 - l0))" >>"$WORK/windows"
+done
+sleep 0.3  # the last records are written
+read -r _ _ _ writer1 < <(cpu_of "$PID_on")
+kill -TERM "$PID_on"; wait "$PID_on" || true
+PIDS=()
+python3 - "$WORK/windows" "$WINDOW" "$((writer1 - writer0))" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+window, writer_ns = int(sys.argv[2]), int(sys.argv[3])
+on_windows = sum(r[0] == "on" for r in rows)
+# The writer's CPU over the whole run (its idle wake-ups included) per recorded invocation;
+# the rest per window, on and off windows paired as they ran (on off, off on, ...).
+writer = writer_ns / (on_windows * window) / 1e3
+for name, i in (("process", 1), ("loop thread", 2)):
+    us = [int(r[i]) / window / 1e3 for r in rows]
+    pairs = [(us[k] - us[k + 1]) * (1 if rows[k][0] == "on" else -1)
+             for k in range(0, len(rows) - 1, 2)]
+    se = statistics.stdev(pairs) / len(pairs) ** 0.5
+    on = statistics.mean(u for u, r in zip(us, rows) if r[0] == "on")
+    off = statistics.mean(u for u, r in zip(us, rows) if r[0] == "off")
+    print(f"   {name:12} on {on:7.2f} off {off:7.2f} us/invoke; paired difference "
+          f"{statistics.mean(pairs):+.2f} +- {se:.2f} (median {statistics.median(pairs):+.2f}, "
+          f"{len(pairs)} pairs)")
+print(f"   record writer thread: {writer:.3f} us per recorded invocation")
+PY
+
+echo "2. two servers side by side, the default against --no-records: $ROUNDS rounds of $N invokes each"
 # Each round starts both servers and both clients, in an order that alternates between rounds.
 for ROUND in $(seq "$ROUNDS"); do
   if [ $((ROUND % 2)) = 1 ]; then ORDER="on off"; else ORDER="off on"; fi

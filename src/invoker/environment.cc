@@ -584,7 +584,7 @@ void Environment::EndInvocation(const std::string& status, const std::string& er
   } else {
     state_ = EnvState::kCold;  // reset: processes are gone, init re-runs on the next invoke
   }
-  if (deps_.options.records) {  // after the freeze, whose time it records
+  if (deps_.options.records && inv.clock) {  // after the freeze, whose time it records
     deps_.options.records->Add(
         MakeRecord(inv, {*config_, version_, id_, status, error_type, now,
                          end_ns - inv.delivered_ns, report.billed_ms, report.max_memory_used_mb,

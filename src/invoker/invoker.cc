@@ -4,6 +4,7 @@
 
 #include "base/log.h"
 #include "invoker/launcher_client.h"
+#include "records/record_store.h"
 
 namespace thaw::invoker {
 
@@ -82,8 +83,8 @@ Status Invoker::Invoke(const lambda::Resolved& target, runtime_api::Event event,
   invocation->want_tail = want_tail;
   invocation->done = std::move(done);
   invocation->received_ns = clock_.MonotonicNanos();
-  if (options_.environment.records) {
-    invocation->clock = &clock_;
+  if (options_.environment.records && options_.environment.records->enabled()) {
+    invocation->clock = &clock_;  // stamps and a record for this invocation
     invocation->async = origin.async;
     invocation->arrived_ns = origin.arrived_ns ? origin.arrived_ns : invocation->received_ns;
     if (origin.queued_ms > 0) {

@@ -37,7 +37,7 @@ constexpr size_t kTraceBytes = 25;
 constexpr auto kHexValue = [] {
   std::array<int8_t, 256> t{};
   for (int c = 0; c < 256; ++c) {
-    t[c] = c >= '0' && c <= '9' ? static_cast<int8_t>(c - '0')
+    t[c] = c >= '0' && c <= '9'   ? static_cast<int8_t>(c - '0')
            : c >= 'a' && c <= 'f' ? static_cast<int8_t>(c - 'a' + 10)
                                   : int8_t{-1};
   }

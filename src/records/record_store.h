@@ -50,6 +50,10 @@ class RecordStore {
 
   // Producer: encodes `r` into the ring. False, and counted in dropped(), when it is full.
   bool Add(const InvocationRecord& r);
+  // Producer thread: recording can be paused, to measure its cost within one server. Invocations
+  // that start while paused leave no record.
+  bool enabled() const { return enabled_; }
+  void set_enabled(bool enabled) { enabled_ = enabled; }
 
   // Runs `fn` on the writer thread once every record added before this call is written.
   // False, without keeping `fn`, once stopped.
@@ -73,6 +77,7 @@ class RecordStore {
   std::unique_ptr<store::Database> db_;  // writer thread only, once started
   BatchWriter batches_;                  // writer thread only, once started
   SpscRing ring_;
+  bool enabled_ = true;             // producer thread only
   char last_environment_[64] = {};  // producer: the identity the last record in the ring had
   std::string identity_;            // writer: the identity bytes of the last record taken
   std::string blob_;                // writer: the batch being written

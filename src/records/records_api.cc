@@ -84,6 +84,20 @@ RecordsApi::~RecordsApi() {
 }
 
 bool RecordsApi::Handle(http::Request& request, http::ResponseWriter& writer) {
+  if (request.path == "/thaw/invocations/recording" && request.method == "POST") {
+    auto enabled = request.QueryParam("enabled");
+    if (!store_) {
+      writer.Send(http::RestJsonError(503, "ServiceException",
+                                      "invocation records are off (thaw serve --no-records)"));
+    } else if (!enabled || (*enabled != "true" && *enabled != "false")) {
+      writer.Send(http::RestJsonError(400, "InvalidParameterValueException",
+                                      "enabled must be true or false"));
+    } else {
+      store_->set_enabled(*enabled == "true");
+      writer.Send(JsonResponse(200, {{"enabled", store_->enabled()}}));
+    }
+    return true;
+  }
   if (request.path != "/thaw/invocations" || request.method != "GET") return false;
   auto filter = ParseRecordFilter(request);
   if (!filter.ok()) {

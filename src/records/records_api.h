@@ -3,6 +3,8 @@
 // &limit=N (default 100, at most 10000), newest first, as
 // {"invocations": [...], "dropped": N, "priceSource": "..."}. Queries run on the record
 // store's writer thread and come back to the loop through boost::asio::post.
+// POST /thaw/invocations/recording?enabled=true|false pauses or resumes recording: for
+// measuring its cost within one server (bench/records_cpu.sh), like `serve --no-records`.
 // Loop thread only: construct, call Handle and destroy on the io_context's thread.
 #pragma once
 

@@ -265,6 +265,21 @@ def test_records_survive_restart_and_kill(make_thaw_server):
     assert found == [second, first]
 
 
+def test_recording_can_be_paused(thaw_server):
+    lam = boto_client("lambda", thaw_server)
+    name = make_fn(lam, "pause", "noop")
+    path = "/thaw/invocations/recording?enabled="
+    assert http_request(thaw_server, "POST", path + "false")[0] == 200
+    try:
+        paused = invoke(thaw_server, name, tail=False)[0]
+    finally:
+        assert http_request(thaw_server, "POST", path + "true")[0] == 200
+    recorded = invoke(thaw_server, name, tail=False)[0]
+    record(thaw_server, recorded)
+    assert query(thaw_server, requestId=paused)["invocations"] == []
+    assert http_request(thaw_server, "POST", path + "maybe")[0] == 400
+
+
 def test_no_records(make_thaw_server):
     server = make_thaw_server("--no-records")
     lam = boto_client("lambda", server)
