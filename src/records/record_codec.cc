@@ -104,6 +104,7 @@ class Writer {
     Bytes(text.data(), text.size());
   }
   void Bytes(const void* data, size_t n) {
+    if (n == 0) return;  // an empty string_view's data() may be null
     memcpy(p_, data, n);
     p_ += n;
   }

@@ -46,7 +46,7 @@ bool RecordStore::Add(const InvocationRecord& r) {
               r.environment == last_environment_;
   ring_.Commit(EncodeRecord(r, !same, room));
   size_t n = std::min(r.environment.size(), sizeof last_environment_ - 1);
-  memcpy(last_environment_, r.environment.data(), n);
+  if (n > 0) memcpy(last_environment_, r.environment.data(), n);
   last_environment_[n] = '\0';
   return true;
 }
@@ -93,7 +93,7 @@ void RecordStore::Run() {
       queries.swap(queries_);
       stop = stopping_;
     }
-    Drain();  // before the queries: they must see what was committed before them
+    Drain();  // before the queries: they must see every record added before them
     for (auto& query : queries) query(*db_);
     if (stop) return;
   }
