@@ -34,7 +34,7 @@ struct Ended {
     inv.arrived_ns = t;
     inv.received_ns = t + 2'000;
     inv.ready_ns = t + 5'000;
-    inv.sent_ns = t + 20'000;
+    inv.delivered_ns = t + 20'000;
     inv.responded_ns = t + 80'000;
     inv.answered_ns = t + 90'000;
   }

@@ -395,19 +395,19 @@ void Environment::DeliverEvent() {
   runtime_api::Event event = kept;
   event.payload = std::move(payload);
   session_.Deliver(std::move(event));
-  current_->Stamp(current_->sent_ns);
 }
 
 void Environment::OnInvocationResponse(std::string body, std::string content_type) {
   if (!current_) return;
-  current_->Stamp(current_->responded_ns);
+  // Without the tail the answer goes out now, and Answer's stamp serves for both.
+  if (current_->want_tail) current_->Stamp(current_->responded_ns);
   current_->result = InvokeResult{std::move(body), std::move(content_type), false, version_, ""};
   if (!current_->want_tail) current_->Answer(std::move(*current_->result));
 }
 
 void Environment::OnInvocationError(std::string body, std::string error_type) {
   if (!current_) return;
-  current_->Stamp(current_->responded_ns);
+  if (current_->want_tail) current_->Stamp(current_->responded_ns);
   if (current_->clock) current_->error_type = ErrorTypeOf(error_type, body);
   if (body.empty()) body = ErrorBody(error_type.empty() ? "Runtime.Unknown" : error_type, "");
   current_->result = InvokeResult{std::move(body), "application/json", true, version_, ""};

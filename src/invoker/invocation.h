@@ -42,9 +42,8 @@ struct Invocation {
   const Clock* clock = nullptr;
   int64_t arrived_ns = 0;    // at the Invoke API (Event: when queued)
   int64_t ready_ns = 0;      // the environment could take the event: thawed, or init done
-  int64_t sent_ns = 0;       // the event went out to the runtime's /next
   int64_t responded_ns = 0;  // /response or /error came in (or the failure was found)
-  int64_t answered_ns = 0;   // the caller's answer was handed to the front door
+  int64_t answered_ns = 0;   // the caller's answer went to the front door (before the send)
   int64_t init_ns = 0;       // init run inside this invocation
   bool cold = false;
   bool async = false;
@@ -60,9 +59,10 @@ struct Invocation {
     if (answered) return;
     answered = true;
     function_error = out.function_error;
-    if (responded_ns == 0) Stamp(responded_ns);
-    if (done) done(std::move(out));
+    // Before the send: a stamp after it could land after the caller already has the answer.
     Stamp(answered_ns);
+    if (responded_ns == 0) responded_ns = answered_ns;
+    if (done) done(std::move(out));
   }
 };
 

@@ -1,5 +1,7 @@
 #include "invoker/invocation_record.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace thaw::invoker {
@@ -23,7 +25,9 @@ records::InvocationRecord MakeRecord(const Invocation& inv, const RecordFacts& f
   r.arrived_ns = inv.arrived_ns;
   r.acquired_ns = inv.received_ns;
   r.ready_ns = inv.ready_ns;
-  r.sent_ns = inv.sent_ns;
+  // Duration's start, just before the event is written to /next (after a re-init inside the
+  // invocation, the init's end): no clock read of its own.
+  r.sent_ns = std::max(inv.delivered_ns, inv.ready_ns);
   r.responded_ns = inv.responded_ns;
   r.answered_ns = inv.answered_ns;
   r.ended_ns = facts.ended_ns;

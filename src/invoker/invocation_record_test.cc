@@ -17,7 +17,7 @@ struct Ended {
     inv.arrived_ns = 10;
     inv.received_ns = 20;
     inv.ready_ns = 30;
-    inv.sent_ns = 40;
+    inv.delivered_ns = 40;
     inv.responded_ns = 50;
     inv.answered_ns = 60;
     inv.cold = true;

@@ -32,9 +32,9 @@ struct BasicRecord {
   int64_t arrived_ns = 0;    // at the Invoke API (Event: when it was queued)
   int64_t acquired_ns = 0;   // the invoker took an environment
   int64_t ready_ns = 0;      // the environment could take the event: thawed, or init done
-  int64_t sent_ns = 0;       // the event went out as the runtime's /next response
+  int64_t sent_ns = 0;       // the event was handed to the runtime (Duration starts)
   int64_t responded_ns = 0;  // /response or /error came in (or the failure was found)
-  int64_t answered_ns = 0;   // the caller's answer was handed to the front door
+  int64_t answered_ns = 0;   // the caller's answer went to the front door (before its write)
   int64_t ended_ns = 0;      // the runtime's next /next: END and REPORT
   int64_t init_ns = 0;       // init run for this invocation (cold start or re-init after a reset)
   int64_t freeze_ns = 0;     // the freeze write after it
