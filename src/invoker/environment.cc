@@ -122,7 +122,7 @@ Environment::~Environment() {
   if (pid_ > 0) deps_.launcher.Kill(pid_, SIGKILL);
   if (current_) {
     current_->Answer({ErrorBody("Sandbox.Failure", "The execution environment was shut down"),
-                      "application/json", true, version_, ""});
+                      "application/json", true, version_, "", ""});
   }
 }
 
@@ -394,6 +394,10 @@ void Environment::DeliverEvent() {
   std::string payload = std::move(kept.payload);
   runtime_api::Event event = kept;
   event.payload = std::move(payload);
+  if (current_->hlc) {
+    event.trace_id = trace::ForCallee(current_->caller, trace::SpanIdFor(kept.request_id),
+                                      current_->hlc->Now());
+  }
   session_.Deliver(std::move(event));
 }
 
@@ -401,7 +405,7 @@ void Environment::OnInvocationResponse(std::string body, std::string content_typ
   if (!current_) return;
   // Without the tail the answer goes out now, and Answer's stamp serves for both.
   if (current_->want_tail) current_->Stamp(current_->responded_ns);
-  current_->result = InvokeResult{std::move(body), std::move(content_type), false, version_, ""};
+  current_->result = InvokeResult{std::move(body), std::move(content_type), false, version_, "", ""};
   if (!current_->want_tail) current_->Answer(std::move(*current_->result));
 }
 
@@ -410,7 +414,7 @@ void Environment::OnInvocationError(std::string body, std::string error_type) {
   if (current_->want_tail) current_->Stamp(current_->responded_ns);
   if (current_->clock) current_->error_type = ErrorTypeOf(error_type, body);
   if (body.empty()) body = ErrorBody(error_type.empty() ? "Runtime.Unknown" : error_type, "");
-  current_->result = InvokeResult{std::move(body), "application/json", true, version_, ""};
+  current_->result = InvokeResult{std::move(body), "application/json", true, version_, "", ""};
   if (!current_->want_tail) current_->Answer(std::move(*current_->result));
 }
 
@@ -430,7 +434,7 @@ void Environment::OnInitError(std::string body, std::string error_type) {
 void Environment::AnswerError(const std::string& error_type, const std::string& message) {
   if (!current_ || current_->result) return;
   current_->result =
-      InvokeResult{ErrorBody(error_type, message), "application/json", true, version_, ""};
+      InvokeResult{ErrorBody(error_type, message), "application/json", true, version_, "", ""};
   if (!current_->want_tail) current_->Answer(std::move(*current_->result));
 }
 
@@ -463,7 +467,7 @@ void Environment::InitFailed(const std::string& error_type, const std::string& m
   const std::string& id = current_->event.request_id;
   if (!body.empty()) {
     if (!current_->result) {
-      current_->result = InvokeResult{std::move(body), "application/json", true, version_, ""};
+      current_->result = InvokeResult{std::move(body), "application/json", true, version_, "", ""};
       if (!current_->want_tail) current_->Answer(std::move(*current_->result));
     }
   } else {
@@ -567,7 +571,7 @@ void Environment::EndInvocation(const std::string& status, const std::string& er
   if (!inv.result) {
     inv.result = InvokeResult{
         ErrorBody("Runtime.Unknown", "RequestId: " + inv.event.request_id + " Error: no response"),
-        "application/json", true, version_, ""};
+        "application/json", true, version_, "", ""};
   }
   if (!inv.answered) {
     InvokeResult result = std::move(*inv.result);

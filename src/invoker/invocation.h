@@ -9,6 +9,8 @@
 
 #include "base/clock.h"
 #include "runtime_api/runtime_session.h"
+#include "trace/hlc.h"
+#include "trace/trace_header.h"
 
 namespace thaw::invoker {
 
@@ -19,6 +21,7 @@ struct InvokeResult {
   bool function_error = false;  // X-Amz-Function-Error: Unhandled
   std::string executed_version;
   std::string log_tail;  // the invocation's log text, when the caller asked for Tail
+  std::string trace_header;  // X-Amzn-Trace-Id for the answer: this span, the answer's Hlc
 };
 
 using ResultCallback = std::function<void(InvokeResult)>;
@@ -37,6 +40,13 @@ struct Invocation {
   int64_t deadline_ns = 0;   // the function timeout ends here
 
   std::string log_text;  // START .. REPORT of this invocation, capped
+
+  // Causality (trace/): the caller's trace context (its Hlc taken in, then dropped; the kept
+  // event.trace_id is the caller's header without it) and the server's clock stamps.
+  trace::HlcClock* hlc = nullptr;
+  trace::TraceContext caller;
+  trace::HlcStamp hlc_arrived;
+  trace::HlcStamp hlc_answered;
 
   // For the invocation record (records/record.h); set only while recording (clock != null).
   const Clock* clock = nullptr;
@@ -62,6 +72,11 @@ struct Invocation {
     // Before the send: a stamp after it could land after the caller already has the answer.
     Stamp(answered_ns);
     if (responded_ns == 0) responded_ns = answered_ns;
+    if (hlc) {
+      hlc_answered = hlc->Now();
+      out.trace_header =
+          trace::ForCallee(caller, trace::SpanIdFor(event.request_id), hlc_answered);
+    }
     if (done) done(std::move(out));
   }
 };

@@ -17,6 +17,8 @@ records::InvocationRecord MakeRecord(const Invocation& inv, const RecordFacts& f
   r.memory_mb = facts.config.memory_mb;
   r.error_type = facts.error_type.empty() ? std::string_view(inv.error_type) : facts.error_type;
   r.trace = inv.event.trace_id;
+  r.hlc_arrived = inv.hlc_arrived;
+  r.hlc_answered = inv.hlc_answered;
   r.cold = inv.cold;
   r.async = inv.async;
   r.status = facts.status == "timeout"                     ? records::RecordStatus::kTimeout

@@ -6,6 +6,7 @@
 
 #include "base/codec.h"
 #include "http/aws_error.h"
+#include "trace/trace_header.h"
 
 namespace thaw::invoker {
 
@@ -20,13 +21,6 @@ http::Response WithRequestId(http::Response r, const std::string& id) {
 }
 
 }  // namespace
-
-std::string NewTraceHeader(int64_t realtime_ms) {
-  char epoch[16];
-  snprintf(epoch, sizeof epoch, "%08llx", static_cast<unsigned long long>(realtime_ms / 1000));
-  return std::string("Root=1-") + epoch + "-" + RandomHex(12) + ";Parent=" + RandomHex(8) +
-         ";Sampled=0";
-}
 
 InvokeApi::InvokeApi(Invoker& invoker, AsyncQueue& queue, const lambda::Registry& registry,
                      const Clock& clock)
@@ -101,7 +95,7 @@ void InvokeApi::Invoke(http::Request& request, const std::string& function_name,
     client_context = std::move(*decoded);
   }
   std::string trace(request.headers.Get("X-Amzn-Trace-Id").value_or(""));
-  if (trace.empty()) trace = NewTraceHeader(clock_.RealtimeMillis());
+  if (trace.empty()) trace = trace::FormatTraceHeader(trace::NewTrace(clock_.RealtimeMillis()));
 
   if (type == "DryRun") {
     http::Response r;
@@ -145,7 +139,9 @@ void InvokeApi::Invoke(http::Request& request, const std::string& function_name,
                                r.status = 200;
                                r.headers.Set("Content-Type", result.content_type);
                                r.headers.Set("X-Amz-Executed-Version", result.executed_version);
-                               r.headers.Set("X-Amzn-Trace-Id", trace);
+                               r.headers.Set("X-Amzn-Trace-Id", result.trace_header.empty()
+                                                                    ? trace
+                                                                    : result.trace_header);
                                if (result.function_error)
                                  r.headers.Set("X-Amz-Function-Error", "Unhandled");
                                if (!result.log_tail.empty()) {

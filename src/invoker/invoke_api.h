@@ -34,7 +34,4 @@ class InvokeApi final : public http::Api {
   const Clock& clock_;
 };
 
-// "Root=1-<8 hex epoch s>-<24 hex>;Parent=<16 hex>;Sampled=0", a new X-Ray trace header.
-std::string NewTraceHeader(int64_t realtime_ms);
-
 }  // namespace thaw::invoker

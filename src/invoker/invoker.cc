@@ -17,6 +17,7 @@ Invoker::Invoker(asio::io_context& io, LauncherClient& launcher, logs::LogStore*
       log_store_(log_store),
       registry_(registry),
       clock_(clock),
+      hlc_(clock),
       options_(std::move(options)),
       reap_timer_(io) {
   launcher_.set_exit_handler([this](const LauncherClient::Exit& exit) { OnProcessExit(exit); });
@@ -83,6 +84,16 @@ Status Invoker::Invoke(const lambda::Resolved& target, runtime_api::Event event,
   invocation->want_tail = want_tail;
   invocation->done = std::move(done);
   invocation->received_ns = clock_.MonotonicNanos();
+  // Every event source's header comes through here (the seam for SNS and streams too).
+  invocation->hlc = &hlc_;
+  invocation->caller = trace::ParseTraceHeader(invocation->event.trace_id);
+  if (invocation->caller.hlc) {
+    invocation->hlc_arrived = hlc_.Receive(*invocation->caller.hlc);
+    invocation->caller.hlc.reset();
+    invocation->event.trace_id = trace::FormatTraceHeader(invocation->caller);
+  } else {
+    invocation->hlc_arrived = hlc_.Now();
+  }
   if (options_.environment.records && options_.environment.records->enabled()) {
     invocation->clock = &clock_;  // stamps and a record for this invocation
     invocation->async = origin.async;

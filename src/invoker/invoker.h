@@ -21,6 +21,7 @@
 #include "invoker/invocation.h"
 #include "invoker/launcher_client.h"
 #include "lambda/registry.h"
+#include "trace/hlc.h"
 
 namespace thaw::logs {
 class LogStore;
@@ -86,6 +87,8 @@ class Invoker {
   void Shutdown(std::function<void()> done);
 
   int64_t busy() const { return total_busy_; }
+  // The server's hybrid logical clock (loop thread).
+  trace::HlcClock& hlc() { return hlc_; }
   std::vector<EnvironmentInfo> Snapshot() const;
 
  private:
@@ -106,6 +109,7 @@ class Invoker {
   logs::LogStore* log_store_;
   const lambda::Registry& registry_;
   const Clock& clock_;
+  trace::HlcClock hlc_;
   InvokerOptions options_;
   std::map<std::string, std::map<std::string, Pool>> pools_;  // function -> version -> pool
   std::map<std::string, int64_t> busy_by_function_;

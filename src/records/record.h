@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "trace/hlc.h"
+
 namespace thaw::records {
 
 enum class RecordStatus : uint8_t { kSuccess, kError, kTimeout };
@@ -23,7 +25,8 @@ struct BasicRecord {
   Text environment = {};
   int64_t memory_mb = 0;
   Text error_type = {};  // Lambda's error type, or the one the runtime posted to /error
-  Text trace = {};       // the X-Amzn-Trace-Id header as the invocation carried it
+  Text trace = {};       // the caller's X-Amzn-Trace-Id (without Hlc); this span is
+                         // trace::SpanIdFor(request_id)
   bool cold = false;     // the environment ran init for this invocation
   bool async = false;    // an Event invocation (from the async queue)
   RecordStatus status = RecordStatus::kSuccess;
@@ -44,6 +47,11 @@ struct BasicRecord {
   int64_t billed_ms = 0;
   int64_t max_memory_mb = 0;
   int64_t cpu_ns = 0;  // CPU time of the environment's processes (0 without a cgroup)
+
+  // The server's hybrid logical clock when the invoke arrived (after taking in the caller's
+  // stamp) and when its answer went out; empty for records written before thaw had them.
+  trace::HlcStamp hlc_arrived = {};
+  trace::HlcStamp hlc_answered = {};
 };
 
 using InvocationRecord = BasicRecord<std::string_view>;

@@ -12,6 +12,7 @@ enum Flags : uint8_t {
   kAsync = 2,
   kStatusShift = 2,  // two bits
   kIdentity = 16,
+  kHlc = 32,  // hybrid logical clock stamps of the arrival and the answer follow the figures
   kUuid = 64,        // the request id is a lowercase UUID, stored as 16 bytes
   kXRayTrace = 128,  // the trace header has X-Ray's usual shape, stored as 25 bytes
 };
@@ -180,7 +181,7 @@ void ReadIdentity(Reader& in, DecodedRecord* r) {
 size_t MaxEncodedSize(const InvocationRecord& r) {
   return 1 + 9 * kMaxVarint + r.function.size() + r.version.size() + r.mechanism.size() +
          r.architecture.size() + r.environment.size() + r.request_id.size() + r.trace.size() +
-         r.error_type.size() + 14 * kMaxVarint;
+         r.error_type.size() + 18 * kMaxVarint;
 }
 
 size_t EncodeRecord(const InvocationRecord& r, bool with_identity, char* out) {
@@ -188,12 +189,13 @@ size_t EncodeRecord(const InvocationRecord& r, bool with_identity, char* out) {
   bool packed_uuid = PackShape(r.request_id, kUuidShape, kUuidRuns, uuid);
   bool packed_trace = PackShape(r.trace, kTraceShape, kTraceRuns, trace);
   if (packed_trace) trace[kTraceBytes - 1] = static_cast<uint8_t>(r.trace.back());
+  bool hlc = !r.hlc_arrived.empty();
 
   Writer w(out);
   w.Byte(static_cast<uint8_t>((r.cold ? kCold : 0) | (r.async ? kAsync : 0) |
                               (static_cast<uint8_t>(r.status) << kStatusShift) |
                               (with_identity ? kIdentity : 0) | (packed_uuid ? kUuid : 0) |
-                              (packed_trace ? kXRayTrace : 0)));
+                              (packed_trace ? kXRayTrace : 0) | (hlc ? kHlc : 0)));
   if (with_identity) {
     w.Text(r.function);
     w.Text(r.version);
@@ -221,6 +223,12 @@ size_t EncodeRecord(const InvocationRecord& r, bool with_identity, char* out) {
   for (int64_t v :
        {r.init_ns, r.freeze_ns, r.duration_ns, r.billed_ms, r.max_memory_mb, r.cpu_ns}) {
     w.Varint(ZigZag(v));
+  }
+  if (hlc) {
+    w.Varint(static_cast<uint64_t>(r.hlc_arrived.l));
+    w.Varint(r.hlc_arrived.c);
+    w.Varint(ZigZag(r.hlc_answered.l - r.hlc_arrived.l));
+    w.Varint(r.hlc_answered.c);
   }
   return w.size();
 }
@@ -295,6 +303,12 @@ StatusOr<std::vector<DecodedRecord>> DecodeBatch(std::string_view data) {
     for (int64_t* v :
          {&r.init_ns, &r.freeze_ns, &r.duration_ns, &r.billed_ms, &r.max_memory_mb, &r.cpu_ns}) {
       *v = UnZigZag(in.Varint());
+    }
+    if (flags & kHlc) {
+      r.hlc_arrived.l = static_cast<int64_t>(in.Varint());
+      r.hlc_arrived.c = static_cast<uint32_t>(in.Varint());
+      r.hlc_answered.l = r.hlc_arrived.l + UnZigZag(in.Varint());
+      r.hlc_answered.c = static_cast<uint32_t>(in.Varint());
     }
     if (!in.ok()) return Status::InvalidArgument("not a batch of invocation records");
     out.push_back(std::move(r));

@@ -14,6 +14,7 @@ int64_t Span(int64_t from, int64_t to) { return from > 0 && to >= from ? to - fr
 bool Matches(const DecodedRecord& r, const RecordFilter& f, int64_t start_ns) {
   if (!f.function.empty() && r.function != f.function) return false;
   if (!f.request_id.empty() && r.request_id != f.request_id) return false;
+  if (!f.trace_root.empty() && trace::ParseTraceHeader(r.trace).root != f.trace_root) return false;
   if (f.since_ms && start_ns < *f.since_ms * 1000000) return false;
   if (f.cold && r.cold != *f.cold) return false;
   if (!f.statuses.empty()) {
@@ -26,23 +27,6 @@ bool Matches(const DecodedRecord& r, const RecordFilter& f, int64_t start_ns) {
 }
 
 }  // namespace
-
-TraceContext ParseTraceHeader(std::string_view header) {
-  TraceContext out;
-  while (!header.empty()) {
-    size_t end = header.find(';');
-    std::string_view part = header.substr(0, end);
-    header = end == std::string_view::npos ? std::string_view() : header.substr(end + 1);
-    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-    size_t eq = part.find('=');
-    if (eq == std::string_view::npos) continue;
-    std::string_view key = part.substr(0, eq), value = part.substr(eq + 1);
-    if (key == "Root") out.root = value;
-    if (key == "Parent") out.parent = value;
-    if (key == "Sampled") out.sampled = value;
-  }
-  return out;
-}
 
 const char* StatusName(RecordStatus status) {
   switch (status) {
@@ -121,7 +105,8 @@ StoredRecord ToStored(const DecodedRecord& r, int64_t realtime_ns, int64_t monot
   s.async = r.async;
   s.status = StatusName(r.status);
   s.error_type = r.error_type;
-  s.start_ms = (realtime_ns - (monotonic_ns - r.arrived_ns)) / 1000000;
+  s.start_ns = realtime_ns - (monotonic_ns - r.arrived_ns);
+  s.start_ms = s.start_ns / 1000000;
   s.queue_ns = Span(r.arrived_ns, r.acquired_ns);
   s.acquire_ns = Span(r.acquired_ns, r.ready_ns);
   s.init_ns = r.init_ns;
@@ -140,7 +125,10 @@ StoredRecord ToStored(const DecodedRecord& r, int64_t realtime_ns, int64_t monot
   auto arch = profile::ParseArchitecture(s.architecture).value_or(profile::Architecture::kX86_64);
   s.gb_seconds = profile::GbSeconds(s.billed_ms, s.memory_mb);
   s.cost_usd = profile::InvocationCost(arch, s.billed_ms, s.memory_mb);
-  s.trace = ParseTraceHeader(r.trace);
+  s.trace = trace::ParseTraceHeader(r.trace);
+  s.span_id = trace::SpanIdFor(r.request_id);
+  s.hlc_arrived = r.hlc_arrived;
+  s.hlc_answered = r.hlc_answered;
   return s;
 }
 
@@ -199,7 +187,13 @@ nlohmann::json RecordJson(const StoredRecord& r) {
       {"cpuTimeNs", r.cpu_ns},
       {"gbSeconds", r.gb_seconds},
       {"costUsd", r.cost_usd},
-      {"trace", {{"root", r.trace.root}, {"parent", r.trace.parent}, {"sampled", r.trace.sampled}}},
+      {"trace",
+       {{"root", r.trace.root},
+        {"parent", r.trace.parent},
+        {"sampled", r.trace.sampled},
+        {"spanId", r.span_id},
+        {"hlcStart", r.hlc_arrived.empty() ? "" : trace::FormatHlc(r.hlc_arrived)},
+        {"hlcEnd", r.hlc_answered.empty() ? "" : trace::FormatHlc(r.hlc_answered)}}},
   };
 }
 

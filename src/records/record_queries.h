@@ -17,17 +17,9 @@
 #include "base/status.h"
 #include "records/record.h"
 #include "store/sqlite.h"
+#include "trace/trace_header.h"
 
 namespace thaw::records {
-
-// The parts of an X-Amzn-Trace-Id header: "Root=1-...;Parent=...;Sampled=1". Unknown keys
-// (Lineage, Self, ...) are skipped; missing ones stay empty.
-struct TraceContext {
-  std::string root = {};
-  std::string parent = {};
-  std::string sampled = {};  // "1", "0", "?" or ""
-};
-TraceContext ParseTraceHeader(std::string_view header);
 
 // One stored record, as read back.
 struct StoredRecord {
@@ -42,6 +34,7 @@ struct StoredRecord {
   std::string status = {};  // success, error or timeout
   std::string error_type = {};
   int64_t start_ms = 0;  // wall clock (Unix ms) when the invoke arrived
+  int64_t start_ns = 0;  // the same, in nanoseconds
   // Phases, nanoseconds: queue (arrival -> environment taken), acquire (-> environment ready:
   // the thaw, or spawn and init), init (its part of acquire, or of the invoke after a reset),
   // delivery (-> event sent to /next), handler (-> /response or /error), response (-> the
@@ -62,12 +55,16 @@ struct StoredRecord {
   int64_t cpu_ns = 0;
   double gb_seconds = 0;
   double cost_usd = 0;
-  TraceContext trace = {};
+  trace::TraceContext trace = {};  // the caller's; this invocation's span is `span_id`
+  std::string span_id = {};
+  trace::HlcStamp hlc_arrived = {};
+  trace::HlcStamp hlc_answered = {};
 };
 
 struct RecordFilter {
   std::string function = {};    // empty: all
   std::string request_id = {};  // empty: all
+  std::string trace_root = {};  // empty: all
   std::optional<int64_t> since_ms = {};
   std::optional<bool> cold = {};
   std::vector<std::string> statuses = {};  // empty: all

@@ -244,18 +244,6 @@ TEST_F(RecordStoreTest, QueriesAfterStopAreRefused) {
   EXPECT_FALSE(store->Flush());
 }
 
-TEST(TraceHeaderTest, ParsesXRayFieldsLeniently) {
-  TraceContext t = ParseTraceHeader(
-      "Root=1-5759e988-bd862e3fe1be46a994272793; Sampled=?;"
-      "Lineage=a87bd80c:0;Parent=53995c3f42cd8ad8");
-  EXPECT_EQ(t.root, "1-5759e988-bd862e3fe1be46a994272793");
-  EXPECT_EQ(t.parent, "53995c3f42cd8ad8");
-  EXPECT_EQ(t.sampled, "?");
-  TraceContext empty = ParseTraceHeader("");
-  EXPECT_TRUE(empty.root.empty() && empty.parent.empty() && empty.sampled.empty());
-  EXPECT_EQ(ParseTraceHeader("garbage;Root=x").root, "x");
-}
-
 TEST_F(RecordStoreTest, EachBatchStandsAloneAfterIdentitiesWereLeftOut) {
   auto store = Open();
   // Same environment throughout: only the first record in the ring carries the identity.

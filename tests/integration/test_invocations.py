@@ -113,8 +113,12 @@ def test_cold_then_warm(thaw_server):
         assert rec["architecture"] == "x86_64"
         assert rec["invocationType"] == "RequestResponse"
         assert rec["status"] == "success" and rec["errorType"] == ""
-        assert rec["trace"] == {"root": "1-5759e988-bd862e3fe1be46a994272793",
-                                "parent": "53995c3f42cd8ad8", "sampled": "1"}
+        t = rec["trace"]
+        assert (t["root"], t["parent"], t["sampled"]) == (
+            "1-5759e988-bd862e3fe1be46a994272793", "53995c3f42cd8ad8", "1")
+        assert t["spanId"] == rec["requestId"].replace("-", "")[:16]
+        start, end = (tuple(map(int, t[k].split("."))) for k in ("hlcStart", "hlcEnd"))
+        assert start < end
         assert rec["cpuTimeNs"] >= 0
         assert abs(rec["startTime"] / 1000 - time.time()) < 60
     assert cold["cold"] is True and warm["cold"] is False
@@ -158,8 +162,10 @@ def test_generated_trace_is_recorded(thaw_server):
     rid, headers, _, _ = invoke(thaw_server, name, tail=False)
     rec = record(thaw_server, rid)
     sent = dict(p.split("=", 1) for p in headers["x-amzn-trace-id"].split(";"))
-    assert rec["trace"] == {"root": sent["Root"], "parent": sent["Parent"],
-                            "sampled": sent["Sampled"]}
+    t = rec["trace"]
+    assert (t["root"], t["spanId"], t["sampled"], t["hlcEnd"]) == (
+        sent["Root"], sent["Parent"], sent["Sampled"], sent["Hlc"])
+    assert len(t["parent"]) == 16 and t["parent"] != t["spanId"]
 
 
 def test_errors_and_timeouts(thaw_server):

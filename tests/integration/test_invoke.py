@@ -478,21 +478,43 @@ def test_context_request_id_deadline_and_arn(lam):
     assert out["request_id"] == request_id(resp)
     assert before + 7000 - 50 <= out["deadline_ms"] <= after + 7000 + 50
     assert out["invoked_function_arn"] == function_arn
-    # Generated X-Ray header when the caller sent none.
-    assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=[01]",
-                        out["trace_id"]), out["trace_id"]
+    # Generated X-Ray header when the caller sent none; Parent is this invocation's span, and
+    # thaw adds its hybrid logical clock stamp.
+    m = re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=([0-9a-f]{16});Sampled=[01];"
+                     r"Hlc=\d+\.\d+", out["trace_id"])
+    assert m, out["trace_id"]
+    assert m.group(1) == out["request_id"].replace("-", "")[:16]
 
 
-def test_trace_id_passes_through(thaw_server, lam):
+def hlc_of(header):
+    fields = dict(p.split("=", 1) for p in header.split(";"))
+    l, c = fields["Hlc"].split(".")
+    return fields, (int(l), int(c))
+
+
+def test_trace_context_passes_through(thaw_server, lam):
+    # As Lambda does: the caller's Root and Sampled (and other fields) reach the function, whose
+    # Parent is the invocation's own span. The caller's Hlc stamp is taken in: a stamp 1 s
+    # ahead of this clock still orders caller < function < answer.
     name = make(lam, "ctx-trace", "context")
-    trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+    ahead = time.time_ns() + 1_000_000_000
+    trace = ("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1;"
+             f"Lineage=a87bd80c:0;Hlc={ahead}.7")
     status, headers, body = http_request(
         thaw_server, "POST", f"/2015-03-31/functions/{name}/invocations", b"{}",
         {"X-Amzn-Trace-Id": trace, "Content-Type": "application/json"})
     assert status == 200, body
     out = json.loads(body)
-    assert out["trace_id"] == trace
     assert out["request_id"] == headers["x-amzn-requestid"]
+    span = out["request_id"].replace("-", "")[:16]
+    seen, seen_hlc = hlc_of(out["trace_id"])
+    assert seen["Root"] == "1-5759e988-bd862e3fe1be46a994272793"
+    assert seen["Parent"] == span
+    assert seen["Sampled"] == "1" and seen["Lineage"] == "a87bd80c:0"
+    answer, answer_hlc = hlc_of(headers["x-amzn-trace-id"])
+    assert answer["Root"] == seen["Root"] and answer["Parent"] == span
+    assert (ahead, 7) < seen_hlc < answer_hlc
+    assert seen_hlc[0] == ahead  # the clock has not caught up with the caller's yet
 
 
 def test_client_context_arrives(lam):

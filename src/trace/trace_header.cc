@@ -1,0 +1,109 @@
+#include "trace/trace_header.h"
+
+#include <cstdio>
+#include <functional>
+
+#include "base/codec.h"
+
+namespace thaw::trace {
+
+namespace {
+
+bool IsLowerHex(std::string_view s) {
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+TraceContext ParseTraceHeader(std::string_view header) {
+  TraceContext out;
+  while (!header.empty()) {
+    size_t end = header.find(';');
+    std::string_view part = header.substr(0, end);
+    header = end == std::string_view::npos ? std::string_view() : header.substr(end + 1);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    size_t eq = part.find('=');
+    if (eq == std::string_view::npos || eq == 0) continue;
+    std::string_view key = part.substr(0, eq), value = part.substr(eq + 1);
+    if (key == "Root") {
+      out.root = value;
+    } else if (key == "Parent") {
+      out.parent = value;
+    } else if (key == "Sampled") {
+      out.sampled = value;
+    } else if (key == "Hlc") {
+      out.hlc = ParseHlc(value);
+    } else {
+      if (!out.extra.empty()) out.extra += ';';
+      out.extra += part;
+    }
+  }
+  return out;
+}
+
+std::string FormatTraceHeader(const TraceContext& context) {
+  std::string out;
+  out.reserve(128);
+  auto add = [&out](std::string_view key, std::string_view value) {
+    if (!out.empty()) out += ';';
+    out += key;
+    out += '=';
+    out += value;
+  };
+  if (!context.root.empty()) add("Root", context.root);
+  if (!context.parent.empty()) add("Parent", context.parent);
+  if (!context.sampled.empty()) add("Sampled", context.sampled);
+  if (!context.extra.empty()) {
+    if (!out.empty()) out += ';';
+    out += context.extra;
+  }
+  if (context.hlc) add("Hlc", FormatHlc(*context.hlc));
+  return out;
+}
+
+TraceContext NewTrace(int64_t realtime_ms) {
+  char epoch[16];
+  snprintf(epoch, sizeof epoch, "%08llx", static_cast<unsigned long long>(realtime_ms / 1000));
+  TraceContext t;
+  t.root = std::string("1-") + epoch + "-" + RandomHex(12);
+  t.parent = RandomHex(8);
+  t.sampled = "0";
+  return t;
+}
+
+std::string SpanIdFor(std::string_view request_id) {
+  std::string out;
+  out.reserve(16);
+  for (char c : request_id) {
+    if (c == '-') continue;
+    if (!IsLowerHex(std::string_view(&c, 1))) break;
+    out += c;
+    if (out.size() == 16) return out;
+  }
+  char hashed[17];
+  snprintf(hashed, sizeof hashed, "%016llx",
+           static_cast<unsigned long long>(std::hash<std::string_view>{}(request_id)));
+  return hashed;
+}
+
+std::string ForCallee(const TraceContext& caller, std::string_view span_id, HlcStamp stamp) {
+  TraceContext callee;
+  callee.root = caller.root;
+  callee.parent = span_id;
+  callee.sampled = caller.sampled;
+  callee.extra = caller.extra;
+  callee.hlc = stamp;
+  return FormatTraceHeader(callee);
+}
+
+std::string OtelTraceId(std::string_view root) {
+  // "1-" 8 hex "-" 24 hex
+  if (root.size() != 35 || root.substr(0, 2) != "1-" || root[10] != '-') return "";
+  std::string id = std::string(root.substr(2, 8)) + std::string(root.substr(11));
+  return IsLowerHex(id) ? id : "";
+}
+
+}  // namespace thaw::trace
