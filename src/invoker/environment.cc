@@ -395,8 +395,8 @@ void Environment::DeliverEvent() {
   runtime_api::Event event = kept;
   event.payload = std::move(payload);
   if (current_->hlc) {
-    event.trace_id = trace::ForCallee(current_->caller, trace::SpanIdFor(kept.request_id),
-                                      current_->hlc->Now());
+    event.trace_id =
+        trace::ForCallee(current_->caller, trace::SpanIdFor(kept.request_id), current_->hlc->Now());
   }
   session_.Deliver(std::move(event));
 }
@@ -405,7 +405,8 @@ void Environment::OnInvocationResponse(std::string body, std::string content_typ
   if (!current_) return;
   // Without the tail the answer goes out now, and Answer's stamp serves for both.
   if (current_->want_tail) current_->Stamp(current_->responded_ns);
-  current_->result = InvokeResult{std::move(body), std::move(content_type), false, version_, "", ""};
+  current_->result =
+      InvokeResult{std::move(body), std::move(content_type), false, version_, "", ""};
   if (!current_->want_tail) current_->Answer(std::move(*current_->result));
 }
 
@@ -571,7 +572,11 @@ void Environment::EndInvocation(const std::string& status, const std::string& er
   if (!inv.result) {
     inv.result = InvokeResult{
         ErrorBody("Runtime.Unknown", "RequestId: " + inv.event.request_id + " Error: no response"),
-        "application/json", true, version_, "", ""};
+        "application/json",
+        true,
+        version_,
+        "",
+        ""};
   }
   if (!inv.answered) {
     InvokeResult result = std::move(*inv.result);

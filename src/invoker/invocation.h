@@ -20,7 +20,7 @@ struct InvokeResult {
   std::string content_type = "application/json";
   bool function_error = false;  // X-Amz-Function-Error: Unhandled
   std::string executed_version;
-  std::string log_tail;  // the invocation's log text, when the caller asked for Tail
+  std::string log_tail;      // the invocation's log text, when the caller asked for Tail
   std::string trace_header;  // X-Amzn-Trace-Id for the answer: this span, the answer's Hlc
 };
 
@@ -74,8 +74,7 @@ struct Invocation {
     if (responded_ns == 0) responded_ns = answered_ns;
     if (hlc) {
       hlc_answered = hlc->Now();
-      out.trace_header =
-          trace::ForCallee(caller, trace::SpanIdFor(event.request_id), hlc_answered);
+      out.trace_header = trace::ForCallee(caller, trace::SpanIdFor(event.request_id), hlc_answered);
     }
     if (done) done(std::move(out));
   }

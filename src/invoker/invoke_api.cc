@@ -133,24 +133,22 @@ void InvokeApi::Invoke(http::Request& request, const std::string& function_name,
   event.trace_id = trace;
   event.client_context = std::move(client_context);
   auto shared_writer = std::make_shared<http::ResponseWriter>(std::move(writer));
-  Status s = invoker_.Invoke(*resolved, std::move(event), log_type == "Tail",
-                             [shared_writer, request_id, trace](InvokeResult result) {
-                               http::Response r;
-                               r.status = 200;
-                               r.headers.Set("Content-Type", result.content_type);
-                               r.headers.Set("X-Amz-Executed-Version", result.executed_version);
-                               r.headers.Set("X-Amzn-Trace-Id", result.trace_header.empty()
-                                                                    ? trace
-                                                                    : result.trace_header);
-                               if (result.function_error)
-                                 r.headers.Set("X-Amz-Function-Error", "Unhandled");
-                               if (!result.log_tail.empty()) {
-                                 r.headers.Set("X-Amz-Log-Result", Base64Encode(result.log_tail));
-                               }
-                               r.body = std::move(result.body);
-                               shared_writer->Send(WithRequestId(std::move(r), request_id));
-                             },
-                             {.arrived_ns = arrived_ns});
+  Status s = invoker_.Invoke(
+      *resolved, std::move(event), log_type == "Tail",
+      [shared_writer, request_id, trace](InvokeResult result) {
+        http::Response r;
+        r.status = 200;
+        r.headers.Set("Content-Type", result.content_type);
+        r.headers.Set("X-Amz-Executed-Version", result.executed_version);
+        r.headers.Set("X-Amzn-Trace-Id", result.trace_header.empty() ? trace : result.trace_header);
+        if (result.function_error) r.headers.Set("X-Amz-Function-Error", "Unhandled");
+        if (!result.log_tail.empty()) {
+          r.headers.Set("X-Amz-Log-Result", Base64Encode(result.log_tail));
+        }
+        r.body = std::move(result.body);
+        shared_writer->Send(WithRequestId(std::move(r), request_id));
+      },
+      {.arrived_ns = arrived_ns});
   if (s.ok()) return;
   if (s.code() == StatusCode::kResourceExhausted) {
     nlohmann::json body = {

@@ -12,7 +12,7 @@ enum Flags : uint8_t {
   kAsync = 2,
   kStatusShift = 2,  // two bits
   kIdentity = 16,
-  kHlc = 32,  // hybrid logical clock stamps of the arrival and the answer follow the figures
+  kHlc = 32,         // hybrid logical clock stamps of the arrival and the answer follow the figures
   kUuid = 64,        // the request id is a lowercase UUID, stored as 16 bytes
   kXRayTrace = 128,  // the trace header has X-Ray's usual shape, stored as 25 bytes
 };

@@ -17,9 +17,9 @@ namespace thaw::trace {
 struct TraceContext {
   std::string root = {};
   std::string parent = {};
-  std::string sampled = {};        // "1", "0", "?" or ""
+  std::string sampled = {};  // "1", "0", "?" or ""
   std::optional<HlcStamp> hlc = {};
-  std::string extra = {};          // other "Key=Value" fields, ';'-joined, as received
+  std::string extra = {};  // other "Key=Value" fields, ';'-joined, as received
 };
 
 // Lenient, as X-Ray is: missing fields stay empty, malformed parts are skipped, and an Hlc

@@ -62,8 +62,7 @@ TEST(TraceHeaderTest, NewTraceIsUnsampledWithAnEpochRoot) {
 }
 
 TEST(TraceHeaderTest, OtelTraceId) {
-  EXPECT_EQ(OtelTraceId("1-5759e988-bd862e3fe1be46a994272793"),
-            "5759e988bd862e3fe1be46a994272793");
+  EXPECT_EQ(OtelTraceId("1-5759e988-bd862e3fe1be46a994272793"), "5759e988bd862e3fe1be46a994272793");
   EXPECT_EQ(OtelTraceId("x"), "");
   EXPECT_EQ(OtelTraceId("1-5759e988-BD862E3FE1BE46A994272793"), "");
 }
