@@ -3,6 +3,7 @@
 #include "base/codec.h"
 #include "profile/pricing.h"
 #include "records/record_codec.h"
+#include "records/trace_store.h"
 
 namespace thaw::records {
 
@@ -44,6 +45,7 @@ Status CreateSchema(store::Database& db) {
   // One connection, on the writer thread, uses the file: holding its locks for good saves a
   // handful of fcntl calls per transaction (thaw.lock already keeps other servers off).
   THAW_RETURN_IF_ERROR(db.Exec("PRAGMA locking_mode=EXCLUSIVE"));
+  THAW_RETURN_IF_ERROR(CreateTraceSchema(db));
   // realtime_ns is when the batch was written, after every arrival in it: `since` skips
   // batches written before it.
   return db.Exec(

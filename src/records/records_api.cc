@@ -10,6 +10,10 @@
 #include "base/codec.h"
 #include "http/aws_error.h"
 #include "profile/pricing.h"
+#include "records/trace_store.h"
+#include "trace/export.h"
+#include "trace/segment.h"
+#include "trace/trace_view.h"
 
 namespace thaw::records {
 
@@ -98,6 +102,16 @@ bool RecordsApi::Handle(http::Request& request, http::ResponseWriter& writer) {
     }
     return true;
   }
+  if (request.path == "/TraceSegments" && request.method == "POST") {
+    PutTraceSegments(request, std::move(writer));
+    return true;
+  }
+  constexpr std::string_view kTraces = "/thaw/traces/";
+  if (request.path.starts_with(kTraces) && request.method == "GET") {
+    GetTrace(request.path.substr(kTraces.size()), request.QueryParam("format").value_or("json"),
+             std::move(writer));
+    return true;
+  }
   if (request.path != "/thaw/invocations" || request.method != "GET") return false;
   auto filter = ParseRecordFilter(request);
   if (!filter.ok()) {
@@ -105,45 +119,118 @@ bool RecordsApi::Handle(http::Request& request, http::ResponseWriter& writer) {
         http::RestJsonError(400, "InvalidParameterValueException", filter.status().message()));
     return true;
   }
+  RecordStore* store = store_;
+  OnWriter(std::move(writer), [store, filter = std::move(*filter)](store::Database& db) {
+    auto records = QueryRecords(db, filter);
+    if (!records.ok()) {
+      return http::RestJsonError(500, "ServiceException", records.status().message());
+    }
+    nlohmann::json list = nlohmann::json::array();
+    for (const StoredRecord& r : *records) list.push_back(RecordJson(r));
+    return JsonResponse(200, {{"invocations", std::move(list)},
+                              {"dropped", store->dropped()},
+                              {"priceSource", profile::kPriceSource}});
+  });
+  return true;
+}
+
+void RecordsApi::OnWriter(http::ResponseWriter writer,
+                          std::function<http::Response(store::Database&)> fn) {
   if (!store_) {
     writer.Send(http::RestJsonError(503, "ServiceException",
                                     "invocation records are off (thaw serve --no-records)"));
-    return true;
+    return;
   }
   uint64_t id = next_id_++;
   std::weak_ptr<WriterMap> weak_waiting = waiting_;
-  RecordStore* store = store_;
-  bool queued = store_->Query([poster = poster_, weak_waiting, id, store,
-                               filter = std::move(*filter)](store::Database& db) {
-    // On the writer thread: read, build the answer, hand it to the loop.
-    auto records = QueryRecords(db, filter);
-    http::Response response;
-    if (!records.ok()) {
-      response = http::RestJsonError(500, "ServiceException", records.status().message());
-    } else {
-      nlohmann::json list = nlohmann::json::array();
-      for (const StoredRecord& r : *records) list.push_back(RecordJson(r));
-      response = JsonResponse(200, {{"invocations", std::move(list)},
-                                    {"dropped", store->dropped()},
-                                    {"priceSource", profile::kPriceSource}});
-    }
-    poster->Post([weak_waiting, id, response = std::move(response)]() mutable {
-      auto waiting = weak_waiting.lock();
-      if (!waiting) return;
-      auto it = waiting->find(id);
-      if (it == waiting->end()) return;
-      http::ResponseWriter w = std::move(it->second);
-      waiting->erase(it);
-      w.Send(std::move(response));
-    });
-  });
+  bool queued =
+      store_->Query([poster = poster_, weak_waiting, id, fn = std::move(fn)](store::Database& db) {
+        // On the writer thread: read or write, build the answer, hand it to the loop.
+        http::Response response = fn(db);
+        poster->Post([weak_waiting, id, response = std::move(response)]() mutable {
+          auto waiting = weak_waiting.lock();
+          if (!waiting) return;
+          auto it = waiting->find(id);
+          if (it == waiting->end()) return;
+          http::ResponseWriter w = std::move(it->second);
+          waiting->erase(it);
+          w.Send(std::move(response));
+        });
+      });
   if (!queued) {
     writer.Send(http::RestJsonError(503, "ServiceException", "the record store is stopped"));
-    return true;
+    return;
   }
   // Parking the writer after queueing is safe: the answer is posted to this very thread.
   waiting_->emplace(id, std::move(writer));
-  return true;
+}
+
+void RecordsApi::PutTraceSegments(http::Request& request, http::ResponseWriter writer) {
+  // X-Ray's PutTraceSegments (rest-json): {"TraceSegmentDocuments": ["<segment JSON>", ...]}
+  // -> {"UnprocessedTraceSegments": [{"Id", "ErrorCode", "Message"}]}. Parsed here on the
+  // loop (a request is at most a few hundred KB), stored on the writer thread.
+  auto body = nlohmann::json::parse(request.body, nullptr, false);
+  auto docs = body.is_object() ? body.find("TraceSegmentDocuments") : body.end();
+  if (!body.is_object() || docs == body.end() || !docs->is_array()) {
+    writer.Send(http::RestJsonError(400, "InvalidRequestException",
+                                    "TraceSegmentDocuments must be a list of segment documents"));
+    return;
+  }
+  std::vector<trace::SegmentDocument> good;
+  nlohmann::json unprocessed = nlohmann::json::array();
+  for (const auto& doc : *docs) {
+    auto parsed = doc.is_string() ? trace::ParseSegmentDocument(doc.get<std::string>())
+                                  : StatusOr<trace::SegmentDocument>(Status::InvalidArgument(
+                                        "a segment document must be a string"));
+    if (parsed.ok()) {
+      good.push_back(std::move(*parsed));
+      continue;
+    }
+    std::string id;
+    if (doc.is_string()) {
+      auto j = nlohmann::json::parse(doc.get<std::string>(), nullptr, false);
+      if (j.is_object() && j.contains("id") && j["id"].is_string()) id = j["id"];
+    }
+    unprocessed.push_back(
+        {{"Id", id}, {"ErrorCode", "InvalidSegment"}, {"Message", parsed.status().message()}});
+  }
+  OnWriter(std::move(writer), [good = std::move(good),
+                               unprocessed = std::move(unprocessed)](store::Database& db) mutable {
+    for (const trace::SegmentDocument& doc : good) {
+      Status s = InsertSegments(db, doc.trace_root, doc.spans);
+      if (!s.ok()) return http::RestJsonError(500, "ServiceException", s.message());
+    }
+    return JsonResponse(200, {{"UnprocessedTraceSegments", std::move(unprocessed)}});
+  });
+}
+
+void RecordsApi::GetTrace(std::string root, std::string format, http::ResponseWriter writer) {
+  if (format != "json" && format != "text" && format != "chrome" && format != "otlp") {
+    writer.Send(http::RestJsonError(400, "InvalidParameterValueException",
+                                    "format must be json, text, chrome or otlp"));
+    return;
+  }
+  OnWriter(std::move(writer),
+           [root = std::move(root), format = std::move(format)](store::Database& db) {
+             auto spans = QueryTrace(db, root);
+             if (!spans.ok())
+               return http::RestJsonError(500, "ServiceException", spans.status().message());
+             if (spans->empty()) {
+               return http::RestJsonError(404, "ResourceNotFoundException",
+                                          "no invocation or segment has trace " + root);
+             }
+             if (format == "chrome") return JsonResponse(200, trace::ChromeTraceJson(root, *spans));
+             if (format == "otlp") return JsonResponse(200, trace::OtlpJson(root, *spans));
+             trace::TraceView view = trace::BuildView(*spans);
+             if (format == "text") {
+               http::Response r;
+               r.status = 200;
+               r.headers.Set("Content-Type", "text/plain; charset=utf-8");
+               r.body = trace::FormatTree(root, *spans, view);
+               return r;
+             }
+             return JsonResponse(200, trace::ViewJson(root, *spans, view));
+           });
 }
 
 }  // namespace thaw::records

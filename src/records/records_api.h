@@ -5,11 +5,16 @@
 // store's writer thread and come back to the loop through boost::asio::post.
 // POST /thaw/invocations/recording?enabled=true|false pauses or resumes recording: for
 // measuring its cost within one server (bench/records_cpu.sh), like `serve --no-records`.
+// Traces: X-Ray's PutTraceSegments (POST /TraceSegments) takes segments from functions and
+// hosts; GET /thaw/traces/ROOT?format=json|text|chrome|otlp shows a trace's invocations and
+// segments as a causal tree (trace/trace_view.h) or exports it (trace/export.h).
 // Loop thread only: construct, call Handle and destroy on the io_context's thread.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <string>
 #include <unordered_map>
 
 #include "http/api.h"
@@ -37,6 +42,11 @@ class RecordsApi final : public http::Api {
 
  private:
   struct Poster;  // shared with the writer thread
+  // Runs `fn` on the record store's writer thread and sends its answer from the loop.
+  void OnWriter(http::ResponseWriter writer, std::function<http::Response(store::Database&)> fn);
+  void PutTraceSegments(http::Request& request, http::ResponseWriter writer);
+  void GetTrace(std::string root, std::string format, http::ResponseWriter writer);
+
   using WriterMap = std::unordered_map<uint64_t, http::ResponseWriter>;
 
   RecordStore* store_;

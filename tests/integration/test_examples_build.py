@@ -6,7 +6,7 @@ import zipfile
 import pytest
 
 GO_EXAMPLES = ["echo", "noop", "context", "error", "signatures", "sleep", "logger",
-               "panic", "exit", "initfail", "sigterm", "callaws", "big", "rawruntime",
+               "panic", "exit", "initfail", "sigterm", "callaws", "chain", "big", "rawruntime",
                "attacker", "probe"]
 # examples/functions/go/stress/<name>, for `thaw stress` and test_stress.py.
 GO_EXAMPLES += ["stress-" + name for name in [
