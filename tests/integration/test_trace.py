@@ -201,3 +201,28 @@ def test_bad_requests_get_clear_errors(thaw_server):
     assert res.returncode == 1 and "no invocation or segment has trace" in res.stderr
     res = thaw_cli(thaw_server, "trace", "a/b")
     assert res.returncode == 2
+
+
+def test_async_queue_carries_the_trace(thaw_server):
+    lam = boto_client("lambda", thaw_server)
+    names = chain(lam, [0, -300])
+    root = new_root()
+    caller_hlc = time.time_ns() + 2_000_000_000  # a caller whose clock is 2 s ahead
+    status, headers, body = http_request(
+        thaw_server, "POST", f"/2015-03-31/functions/{names[0]}/invocations",
+        json.dumps({"next": names[1:]}).encode(),
+        {"Content-Type": "application/json", "X-Amz-Invocation-Type": "Event",
+         "X-Amzn-Trace-Id": f"Root={root};Parent=53995c3f42cd8ad8;Sampled=1;"
+                            f"Hlc={caller_hlc}.0"})
+    assert status == 202, body
+    view = json.loads(get_trace(thaw_server, root, want=4))
+    spans = {s["id"]: s for s in view["spans"]}
+    first = [s for s in spans.values() if s["kind"] == "invocation" and s["name"] == names[0]]
+    assert len(first) == 1
+    inv = first[0]
+    assert inv["parent"] == "53995c3f42cd8ad8" and inv["attributes"]["async"] is True
+    # The queued stamp was taken in: the invocation is causally after its caller.
+    assert tuple(map(int, inv["hlcStart"].split("."))) > (caller_hlc, 0)
+    tree = [(spans[t["id"]]["name"], t["depth"]) for t in view["tree"]]
+    assert tree == [(names[0], 0), (names[0] + " handler", 1), (names[1], 2),
+                    (names[1] + " handler", 3)], tree
