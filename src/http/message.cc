@@ -22,6 +22,8 @@ void Headers::Set(std::string_view name, std::string_view value) {
 }
 
 void Headers::Add(std::string_view name, std::string_view value) {
+  // Requests carry about ten headers: one allocation instead of a growth step every few.
+  if (items_.capacity() == 0) items_.reserve(12);
   items_.emplace_back(std::string(name), std::string(value));
 }
 

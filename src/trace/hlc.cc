@@ -6,7 +6,16 @@
 namespace thaw::trace {
 
 std::string FormatHlc(HlcStamp stamp) {
-  return std::to_string(stamp.l) + "." + std::to_string(stamp.c);
+  std::string out;
+  AppendHlc(stamp, out);
+  return out;
+}
+
+void AppendHlc(HlcStamp stamp, std::string& out) {
+  char buf[24];  // int64: at most 20 characters
+  out.append(buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, stamp.l).ptr - buf));
+  out += '.';
+  out.append(buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, stamp.c).ptr - buf));
 }
 
 std::optional<HlcStamp> ParseHlc(std::string_view text) {

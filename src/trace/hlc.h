@@ -26,6 +26,7 @@ struct HlcStamp {
 };
 
 std::string FormatHlc(HlcStamp stamp);
+void AppendHlc(HlcStamp stamp, std::string& out);
 // Refuses anything but two decimal numbers joined by one '.'.
 std::optional<HlcStamp> ParseHlc(std::string_view text);
 

@@ -60,7 +60,11 @@ std::string FormatTraceHeader(const TraceContext& context) {
     if (!out.empty()) out += ';';
     out += context.extra;
   }
-  if (context.hlc) add("Hlc", FormatHlc(*context.hlc));
+  if (context.hlc) {
+    if (!out.empty()) out += ';';
+    out += "Hlc=";
+    AppendHlc(*context.hlc, out);
+  }
   return out;
 }
 
@@ -90,13 +94,27 @@ std::string SpanIdFor(std::string_view request_id) {
 }
 
 std::string ForCallee(const TraceContext& caller, std::string_view span_id, HlcStamp stamp) {
-  TraceContext callee;
-  callee.root = caller.root;
-  callee.parent = span_id;
-  callee.sampled = caller.sampled;
-  callee.extra = caller.extra;
-  callee.hlc = stamp;
-  return FormatTraceHeader(callee);
+  // On every invocation's path, twice: one allocation, no TraceContext copy.
+  std::string out;
+  out.reserve(caller.root.size() + span_id.size() + caller.sampled.size() + caller.extra.size() +
+              64);
+  auto add = [&out](std::string_view key, std::string_view value) {
+    if (!out.empty()) out += ';';
+    out += key;
+    out += '=';
+    out += value;
+  };
+  if (!caller.root.empty()) add("Root", caller.root);
+  if (!span_id.empty()) add("Parent", span_id);
+  if (!caller.sampled.empty()) add("Sampled", caller.sampled);
+  if (!caller.extra.empty()) {
+    if (!out.empty()) out += ';';
+    out += caller.extra;
+  }
+  if (!out.empty()) out += ';';
+  out += "Hlc=";
+  AppendHlc(stamp, out);
+  return out;
 }
 
 std::string OtelTraceId(std::string_view root) {
