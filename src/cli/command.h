@@ -33,5 +33,6 @@ void AddTuneCommand(CLI::App& app, CommandContext& ctx);
 void AddCompareCommand(CLI::App& app, CommandContext& ctx);
 void AddReportCommand(CLI::App& app, CommandContext& ctx);
 void AddInvocationsCommand(CLI::App& app, CommandContext& ctx);
+void AddLatencyCommand(CLI::App& app, CommandContext& ctx);
 
 }  // namespace thaw::cli
