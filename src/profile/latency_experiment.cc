@@ -216,8 +216,9 @@ std::string FormatLatencyText(const json& report) {
     return r["within_bound"] == true ? std::string("yes") : std::string("NO");
   });
   row("drift fit / injected ppm", [](const json& r, const json& a) {
-    return (a["drift"]["fitted"] == true ? Fixed(Num(a["drift"], "ppm"), 1, true) : "-") + " / " +
-           Fixed(Num(r["injected"], "drift_ppm"), 1, true);
+    std::string used = a["drift"]["used"] == true ? "" : " (not used)";
+    return (a["drift"]["fitted"] == true ? Fixed(Num(a["drift"], "ppm"), 1, true) + used : "-") +
+           " / " + Fixed(Num(r["injected"], "drift_ppm"), 1, true);
   });
   row("corrected ms p1 / p50 / p99",
       [](const json&, const json& a) { return Percentiles(a["corrected"]); });
