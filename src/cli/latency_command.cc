@@ -193,7 +193,10 @@ Status RunWay(http::Client& client, const std::string& payload, int64_t calls, P
     StatusOr<profile::LatencyAnswer> answer = CallOnce(client, payload);
     if (!answer.ok() && answer.status().code() == StatusCode::kUnavailable) return answer.status();
     if (i < 0) {
-      if (!answer.ok() && i == -1) return answer.status();  // still failing after the warm-up
+      if (!answer.ok() && i == -1) {  // still failing after the warm-up
+        return Status(answer.status().code(),
+                      "latency-a could not reach " + run.callee + ": " + answer.status().message());
+      }
       continue;
     }
     if (answer.ok()) {
