@@ -142,7 +142,8 @@ def test_json_has_distributions_and_says_simulation(run):
         assert r["hlc"]["checked"] == CALLS and r["hlc"]["violations"] == 0
         # The callee merged A's Hlc from the trace header on every call.
         assert r["hlc"]["callee_received_hlc"] == CALLS
-    # The host answers with its Hlc in X-Amzn-Trace-Id.
+    # The host answers with its Hlc in X-Amzn-Trace-Id; thaw's Invoke response only echoes A's
+    # own header (older than B's stamp in the body) until the server stamps it.
     assert runs(report)["http"]["hlc"]["answer_hlc_from_header"] == CALLS
 
 

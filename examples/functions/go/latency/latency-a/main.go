@@ -6,8 +6,8 @@
 //
 //	{"via":"invoke","target":"latency-b"}   {"via":"http","url":"http://10.77.1.2:8080/"}
 //
-// The trace header's Hlc carries A's send stamp onward; the answer's Hlc (the response header
-// when there is one, else the callee's T3 stamp in the body) is merged at T4.
+// The trace header's Hlc carries A's send stamp onward; the answer's Hlc (the later of the
+// response header's and the callee's T3 stamp in the body) is merged at T4.
 package main
 
 import (
@@ -52,7 +52,8 @@ type result struct {
 	T3  int64     `json:"t3"`
 	T4  int64     `json:"t4"`
 	HLC hlcStamps `json:"hlc"`
-	// Where the answer's Hlc came from: "header" (X-Amzn-Trace-Id of the answer) or "body".
+	// Where the merged answer Hlc came from: "header" (X-Amzn-Trace-Id of the answer, when it is
+	// not older than the body's) or "body" (the callee's T3 stamp).
 	AnswerHLC         string `json:"answer_hlc"`
 	ReceivedHLC       bool   `json:"received_hlc"` // A's own invocation carried Hlc
 	CalleeReceivedHLC bool   `json:"callee_received_hlc"`
@@ -149,14 +150,11 @@ func (c *caller) handle(ctx context.Context, req request) (result, error) {
 	if err := json.Unmarshal(body, &callee); err != nil {
 		return r, fmt.Errorf("callee answer %q: %v", body, err)
 	}
-	m, ok := trace.Parse(answer).HLC()
-	r.AnswerHLC = "header"
-	if !ok {
-		r.AnswerHLC = "body"
-		if m, err = hlc.Parse(callee.HLC3); err != nil {
-			return r, fmt.Errorf("callee hlc3: %v", err)
-		}
+	m, err := hlc.Parse(callee.HLC3)
+	if err != nil {
+		return r, fmt.Errorf("callee hlc3: %v", err)
 	}
+	m, r.AnswerHLC = node.AnswerStamp(answer, m)
 	h4 := c.node.HLC.UpdateAt(t4, m)
 	r.T1, r.T2, r.T3, r.T4 = t1, callee.T2, callee.T3, t4
 	r.HLC = hlcStamps{T1: h1.String(), T2: callee.HLC2, T3: callee.HLC3, T4: h4.String()}

@@ -52,3 +52,14 @@ func (n *Node) Serve(header string) (CalleeStamps, string) {
 	return CalleeStamps{T2: t2, T3: t3, HLC2: h2.String(), HLC3: h3.String(), ReceivedHLC: merged},
 		trace.Parse(header).Onward(h3)
 }
+
+// AnswerStamp is the stamp of an answer: the later of the answer header's Hlc and the callee's
+// T3 stamp from the body, and where it came from ("header" or "body"). The header may only echo
+// the request's (thaw echoes X-Amzn-Trace-Id, as Lambda does), which carries the caller's own
+// send stamp, older than the callee's.
+func AnswerStamp(answerHeader string, body hlc.Timestamp) (hlc.Timestamp, string) {
+	if h, ok := trace.Parse(answerHeader).HLC(); ok && !h.Less(body) {
+		return h, "header"
+	}
+	return body, "body"
+}

@@ -32,3 +32,24 @@ func TestServeMergesAndStamps(t *testing.T) {
 		t.Fatalf("without Hlc: %+v", stamps)
 	}
 }
+
+func TestAnswerStampTakesTheLater(t *testing.T) {
+	body := hlc.Timestamp{L: 100, C: 2}
+	cases := []struct {
+		header string
+		want   hlc.Timestamp
+		from   string
+	}{
+		{"Root=1-a-b;Hlc=100.1", body, "body"},                          // an echo of the caller's own stamp
+		{"Root=1-a-b;Hlc=100.5", hlc.Timestamp{L: 100, C: 5}, "header"}, // the server stamped it later
+		{"Root=1-a-b;Hlc=100.2", body, "header"},
+		{"Root=1-a-b", body, "body"}, // no Hlc at all
+		{"", body, "body"},
+	}
+	for _, tc := range cases {
+		got, from := AnswerStamp(tc.header, body)
+		if got != tc.want || from != tc.from {
+			t.Errorf("%q: %v from %s, want %v from %s", tc.header, got, from, tc.want, tc.from)
+		}
+	}
+}
