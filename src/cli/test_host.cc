@@ -154,6 +154,7 @@ Status TestHost::Launch() {
                                    "-epoch-ns",
                                    std::to_string(options_.epoch_ns)};
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (std::string& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
   int log = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
