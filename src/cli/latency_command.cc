@@ -365,6 +365,7 @@ void AddLatencyCommand(CLI::App& app, CommandContext& ctx) {
       "The seed's latency experiment, as a simulation: function A stamps T1 and calls B (Invoke "
       "API) or a test host in a network namespace (HTTP); T2-T1 with injected clock skew, NTP's "
       "offset estimate with its bound, and the corrected distribution");
+  cmd->add_option("--endpoint", ctx.endpoint, "thaw server endpoint (as before the subcommand)");
   cmd->add_option("--calls,-n", flags->calls, "calls per way (after 20 warm-up calls)")
       ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}))
       ->capture_default_str();

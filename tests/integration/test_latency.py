@@ -186,3 +186,27 @@ def test_http_way_needs_root(thaw_server, zips):
                          capture_output=True, text=True, timeout=30)
     assert res.returncode == 2, res
     assert "needs root" in res.stderr
+
+
+def test_after_sigkill_the_host_dies_and_the_next_run_removes_the_namespace(thaw_server, zips):
+    before = our_namespaces()
+    proc = subprocess.Popen([str(THAW_BIN), "--endpoint", thaw_server.url, "latency", "--zips",
+                             str(zips), "--via", "http", "--calls", "1000000"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    ns = f"thaw-lat-{proc.pid}"
+    deadline = time.monotonic() + 60
+    while ns not in our_namespaces() or not host_processes():
+        assert proc.poll() is None
+        assert time.monotonic() < deadline, "the test host never appeared"
+        time.sleep(0.05)
+    proc.kill()  # no destructor runs
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while host_processes():  # PR_SET_PDEATHSIG
+        assert time.monotonic() < deadline, "latency-host outlived its driver"
+        time.sleep(0.05)
+    assert ns in our_namespaces()  # left behind, as expected after SIGKILL
+    res = latency(thaw_server, zips, "--via", "http", "--calls", 20)
+    assert res.returncode == 0, res.stderr
+    assert our_namespaces() == before
+    assert not os.path.exists(f"/sys/class/net/thl{proc.pid}h")
