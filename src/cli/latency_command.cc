@@ -188,31 +188,31 @@ Status RunWay(http::Client& client, const std::string& payload, int64_t calls, P
   const Clock& clock = SystemClock::Get();
   int64_t in_a_row = 0;
   int64_t start = clock.MonotonicNanos();
-  for (int64_t i = -kWarmup; i < calls && !g_interrupted.load(); ++i) {
+  Status stop;
+  for (int64_t i = -kWarmup; i < calls && stop.ok() && !g_interrupted.load(); ++i) {
     if (i == 0) start = clock.MonotonicNanos();
     StatusOr<profile::LatencyAnswer> answer = CallOnce(client, payload);
-    if (!answer.ok() && answer.status().code() == StatusCode::kUnavailable) return answer.status();
-    if (i < 0) {
+    if (!answer.ok() && answer.status().code() == StatusCode::kUnavailable) {
+      stop = answer.status();
+    } else if (i < 0) {
       if (!answer.ok() && i == -1) {  // still failing after the warm-up
-        return Status(answer.status().code(),
+        stop = Status(answer.status().code(),
                       "latency-a could not reach " + run.callee + ": " + answer.status().message());
       }
-      continue;
-    }
-    if (answer.ok()) {
+    } else if (answer.ok()) {
       in_a_row = 0;
       run.answers.push_back(*answer);
     } else {
       ++run.failed;
       if (run.first_error.empty()) run.first_error = answer.status().message();
-      if (++in_a_row >= kMaxFailuresInARow) return answer.status();
+      if (++in_a_row >= kMaxFailuresInARow) stop = answer.status();
     }
-    if ((i + 1) % 250 == 0) {
+    if (i >= 0 && (i + 1) % 250 == 0) {
       progress.Show(run.via + ": " + std::to_string(i + 1) + " of " + std::to_string(calls));
     }
   }
   run.elapsed_s = static_cast<double>(clock.MonotonicNanos() - start) / 1e9;
-  return Status::Ok();
+  return stop;
 }
 
 std::string Machine() {
