@@ -88,6 +88,23 @@ zip_files "$OUT/mech-http-sidecar.zip" "handler=$MECH/http-sidecar"
 zip_files "$OUT/mech-shim.zip" "handler.so=$MECH/shim.so"
 echo "build-examples: mechanisms: runtime-api go1.x spawn http-sidecar shim -> $OUT/mech-*.zip"
 
+# The latency experiment (docs/latency.md): its own Go module (it needs the AWS SDK), zipped as
+# latency-a.zip and latency-b.zip; latency-host is a plain binary `thaw latency` runs in a
+# network namespace.
+LAT=build/examples/.latency
+mkdir -p "$LAT"
+(cd "$SRC/latency" &&
+    gobuild -o "$ROOT/$LAT/" ./latency-a ./latency-b &&
+    CGO_ENABLED=0 "$GO" build -trimpath -ldflags=-s -o "$ROOT/$OUT/latency-host" ./latency-host)
+for name in latency-a latency-b; do
+    if ! cmp -s "$LAT/$name" "$OUT/$name/bootstrap" || [ ! -f "$OUT/$name.zip" ]; then
+        mkdir -p "$OUT/$name"
+        cp -f "$LAT/$name" "$OUT/$name/bootstrap"
+        zip_files "$OUT/$name.zip" "bootstrap=$OUT/$name/bootstrap"
+    fi
+done
+echo "build-examples: latency: latency-a latency-b latency-host -> $OUT"
+
 PYSRC=examples/functions/python/echo
 PYOUT=build/examples/python/echo
 rm -rf "$PYOUT"; mkdir -p "$PYOUT"

@@ -24,6 +24,9 @@ scripts/build.sh
 stage "example functions"
 scripts/build-examples.sh
 
+stage "Go unit tests (latency experiment: skewclock, hlc, trace, node)"
+(cd examples/functions/go/latency && go vet ./... && go test ./...)
+
 stage "unit tests"
 (cd build && ctest --output-on-failure -j2 -L unit)
 

@@ -16,7 +16,8 @@ for p in "${PACKAGES[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done
-# Go: use the machine's Go when it has one (>= 1.19); otherwise Debian's golang-go (1.19).
+# Go: use the machine's Go when it has one (>= 1.19; the latency experiment's module, which uses the
+# AWS SDK, needs >= 1.24); otherwise Debian's golang-go (1.19).
 if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then
   missing+=(golang-go)
 fi

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   thaw::cli::AddReportCommand(app, ctx);
   thaw::cli::AddInvocationsCommand(app, ctx);
   thaw::cli::AddTraceCommand(app, ctx);
+  thaw::cli::AddLatencyCommand(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

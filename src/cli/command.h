@@ -34,5 +34,6 @@ void AddCompareCommand(CLI::App& app, CommandContext& ctx);
 void AddReportCommand(CLI::App& app, CommandContext& ctx);
 void AddInvocationsCommand(CLI::App& app, CommandContext& ctx);
 void AddTraceCommand(CLI::App& app, CommandContext& ctx);
+void AddLatencyCommand(CLI::App& app, CommandContext& ctx);
 
 }  // namespace thaw::cli

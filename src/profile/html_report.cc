@@ -519,11 +519,85 @@ Section CompareSection(const ReportInput& input) {
 
 // ---- Latency experiment ------------------------------------------------------------------------
 
-Axis AxisFrom(const json& axis, std::string fallback_label) {
-  std::string label = Text(Get(axis, "label"));
-  std::string scale = Text(Get(axis, "scale"));
-  return {label.empty() ? std::move(fallback_label) : label,
-          scale == "log" || scale == "logarithmic" ? "logarithmic" : "linear"};
+std::string Pct(std::optional<double> fraction) {
+  return fraction ? Fmt(*fraction * 100) + "%" : std::string(kDash);
+}
+
+std::string WayName(const json& run) {
+  return Text(Get(run, "via")) == "invoke" ? "A \u2192 B (invoke)" : "A \u2192 host (http)";
+}
+
+// Raw T2 - T1 and corrected, on the analysis's shared grid of equal buckets (bucket centres).
+Chart DistributionChart(const std::string& id, const json& run) {
+  const json& analysis = Get(run, "analysis");
+  const json& h = Get(analysis, "histogram");
+  Chart chart(id, "line", WayName(run) + ": T2 \u2212 T1, raw and corrected");
+  chart.x = {"T2 \u2212 T1 (ms)", "linear"};
+  chart.y = {"calls", "linear"};
+  std::optional<double> low = Number(Get(h, "low"));
+  std::optional<double> width = Number(Get(h, "width"));
+  for (const char* which : {"raw", "corrected"}) {
+    Series series(std::string(which) + " (" +
+                  Pct(Number(Get(Get(analysis, which), "negative_fraction"))) + " negative)");
+    size_t k = 0;
+    for (const json& count : Array(Get(h, which))) {
+      if (low && width && count.is_number()) {
+        series.points.push_back({*low + (static_cast<double>(k) + 0.5) * *width, count});
+      }
+      ++k;
+    }
+    chart.series.push_back(std::move(series));
+  }
+  return chart;
+}
+
+Chart CdfChart(const std::string& id, const json& run) {
+  const json& analysis = Get(run, "analysis");
+  Chart chart(id, "line", WayName(run) + ": CDF of T2 \u2212 T1");
+  chart.stepped = true;
+  chart.x = {"T2 \u2212 T1 (ms)", "linear"};
+  chart.y = {"fraction of calls", "linear"};
+  for (const char* which : {"raw", "corrected"}) {
+    Series series(which);
+    for (const json& point : Array(Get(Get(analysis, which), "cdf"))) {
+      if (point.is_array() && point.size() == 2 && point[0].is_number() && point[1].is_number()) {
+        series.points.push_back({point[0], point[1]});
+      }
+    }
+    chart.series.push_back(std::move(series));
+  }
+  return chart;
+}
+
+// The minimum-delay offset of each window, its bound, and the injected offset, over the run.
+Chart DriftChart(const std::string& id, const json& run, std::optional<double> epoch_ns) {
+  const json& drift = Get(Get(run, "analysis"), "drift");
+  const json& injected = Get(run, "injected");
+  Chart chart(id, "line", WayName(run) + ": offset estimate over time");
+  chart.x = {"seconds since the first call", "linear"};
+  chart.y = {"callee clock \u2212 caller clock (ms)", "linear"};
+  Series estimate("min-delay offset per window");
+  Series low("estimate \u2212 bound");
+  Series high("estimate + bound");
+  Series truth("injected");
+  std::optional<double> ref = Number(Get(drift, "ref_ns"));
+  std::optional<double> at_epoch = Number(Get(injected, "offset_ms_at_epoch"));
+  std::optional<double> ppm = Number(Get(injected, "drift_ppm"));
+  for (const json& w : Array(Get(drift, "windows"))) {
+    std::optional<double> at = Number(Get(w, "at_ns"));
+    std::optional<double> offset = Number(Get(w, "offset_ms"));
+    std::optional<double> bound = Number(Get(w, "bound_ms"));
+    if (!at || !offset || !bound || !ref) continue;
+    double t = (*at - *ref) / 1e9;
+    estimate.points.push_back({t, *offset});
+    low.points.push_back({t, *offset - *bound});
+    high.points.push_back({t, *offset + *bound});
+    if (epoch_ns && at_epoch && ppm) {
+      truth.points.push_back({t, *at_epoch + *ppm * (*at - *epoch_ns) / 1e12});
+    }
+  }
+  chart.series = {std::move(estimate), std::move(low), std::move(high), std::move(truth)};
+  return chart;
 }
 
 Section LatencySection(const ReportInput& input) {
@@ -531,22 +605,80 @@ Section LatencySection(const ReportInput& input) {
   Section s;
   s.id = "latency";
   s.title = "Latency experiment";
-  s.note = "Latency experiment (" + input.source + ")." +
-           (Text(Get(l, "note")).empty() ? "" : " " + Text(Get(l, "note")));
-  std::string title = Text(Get(l, "title"));
-  Chart chart("latency-chart", "line", title.empty() ? s.title : title);
-  chart.x = AxisFrom(Get(l, "x"), "x");
-  chart.y = AxisFrom(Get(l, "y"), "ms");
-  for (const json& in : Array(Get(l, "series"))) {
-    Series series(Text(Get(in, "name")));
-    for (const json& point : Array(Get(in, "points"))) {
-      if (point.is_array() && point.size() == 2 && point[0].is_number() && point[1].is_number()) {
-        series.points.push_back({point[0].get<double>(), point[1].get<double>()});
-      }
+  s.note = "thaw latency (" + input.source + "), " + FmtInt(Number(Get(l, "calls"))) +
+           " calls per way, " + Text(Get(l, "generated_at")) + ". " +
+           (Get(l, "simulation").is_boolean() && Get(l, "simulation").get<bool>()
+                ? Text(Get(l, "note"))
+                : "Not marked as a simulation.") +
+           " The seed's figures are its 2018 measurements on AWS.";
+  Chart negative("latency-negative", "bar", "Negative T2 \u2212 T1: the seed's, raw, corrected");
+  negative.x = {"", "category"};
+  negative.y = {"% of calls", "linear"};
+  Series seed("seed 2018 (AWS)");
+  Series raw("raw (simulated skew)");
+  Series corrected("corrected by the estimate");
+  Chart offsets("latency-offsets", "bar", "Clock offset: injected vs estimated (\u00b1 bound)");
+  offsets.x = {"", "category"};
+  offsets.y = {"ms", "linear"};
+  Series injected("injected");
+  Series estimate("estimate");
+  Series low("estimate \u2212 bound");
+  Series high("estimate + bound");
+  Table table("Clock offsets and negative fractions",
+              {"way", "calls", "raw negative", "seed negative", "corrected negative",
+               "estimate (ms)", "bound (ms)", "injected (ms)", "within bound", "drift fit (ppm)",
+               "injected drift (ppm)", "HLC order violations"});
+  std::optional<double> epoch_ns = Number(Get(l, "epoch_ns"));
+  size_t index = 0;
+  for (const json& run : Array(Get(l, "runs"))) {
+    const json& analysis = Get(run, "analysis");
+    if (!analysis.is_object()) continue;
+    std::string way = WayName(run);
+    std::string id = "latency-" + Text(Get(run, "via"));
+    if (id == "latency-") id += std::to_string(index);
+    ++index;
+    negative.categories.push_back(way);
+    offsets.categories.push_back(way);
+    auto add = [&way](Series& series, std::optional<double> value, double scale = 1) {
+      if (value) series.points.push_back({way, *value * scale});
+    };
+    std::optional<double> seed_fraction = Number(Get(Get(run, "seed"), "negative_fraction"));
+    std::optional<double> raw_fraction = Number(Get(Get(analysis, "raw"), "negative_fraction"));
+    std::optional<double> corrected_fraction =
+        Number(Get(Get(analysis, "corrected"), "negative_fraction"));
+    add(seed, seed_fraction, 100);
+    add(raw, raw_fraction, 100);
+    add(corrected, corrected_fraction, 100);
+    const json& e = Get(analysis, "estimate");
+    std::optional<double> offset = Number(Get(e, "offset_ms"));
+    std::optional<double> bound = Number(Get(e, "bound_ms"));
+    std::optional<double> truth = Number(Get(Get(run, "injected"), "offset_ms_at_estimate"));
+    add(injected, truth);
+    add(estimate, offset);
+    if (offset && bound) {
+      add(low, *offset - *bound);
+      add(high, *offset + *bound);
     }
-    chart.series.push_back(std::move(series));
+    const json& within = Get(run, "within_bound");
+    const json& drift = Get(analysis, "drift");
+    bool fitted = Get(drift, "fitted").is_boolean() && Get(drift, "fitted").get<bool>();
+    table.rows.push_back({way, FmtInt(Number(Get(run, "calls"))), Pct(raw_fraction),
+                          Pct(seed_fraction), Pct(corrected_fraction), Fmt(offset), Fmt(bound),
+                          Fmt(truth),
+                          within.is_boolean() ? (within.get<bool>() ? "yes" : "NO") : kDash,
+                          fitted ? Fmt(Number(Get(drift, "ppm"))) : kDash,
+                          Fmt(Number(Get(Get(run, "injected"), "drift_ppm"))),
+                          FmtInt(Number(Get(Get(run, "hlc"), "violations"))) + " of " +
+                              FmtInt(Number(Get(Get(run, "hlc"), "checked")))});
+    s.charts.push_back(DistributionChart(id + "-distribution", run));
+    s.charts.push_back(CdfChart(id + "-cdf", run));
+    if (fitted) s.charts.push_back(DriftChart(id + "-drift", run, epoch_ns));
   }
-  s.charts.push_back(std::move(chart));
+  negative.series = {std::move(seed), std::move(raw), std::move(corrected)};
+  offsets.series = {std::move(injected), std::move(estimate), std::move(low), std::move(high)};
+  s.charts.insert(s.charts.begin(), std::move(offsets));
+  s.charts.insert(s.charts.begin(), std::move(negative));
+  s.tables.push_back(std::move(table));
   return s;
 }
 
@@ -642,7 +774,7 @@ StatusOr<json> BuildReport(const ReportInputs& inputs) {
     THAW_RETURN_IF_ERROR(Expect(*inputs.compare, "mechanisms", true, "thaw compare --json"));
   }
   if (inputs.latency) {
-    THAW_RETURN_IF_ERROR(Expect(*inputs.latency, "series", true, "the latency experiment"));
+    THAW_RETURN_IF_ERROR(Expect(*inputs.latency, "runs", true, "thaw latency --json"));
   }
 
   std::vector<Section> sections;
@@ -659,9 +791,9 @@ StatusOr<json> BuildReport(const ReportInputs& inputs) {
   sections.push_back(inputs.compare ? CompareSection(*inputs.compare)
                                     : NotRun("compare", "Mechanisms",
                                              "no --compare input (thaw compare --json FILE)."));
-  sections.push_back(inputs.latency
-                         ? LatencySection(*inputs.latency)
-                         : NotRun("latency", "Latency experiment", "no --latency input."));
+  sections.push_back(inputs.latency ? LatencySection(*inputs.latency)
+                                    : NotRun("latency", "Latency experiment",
+                                             "no --latency input (thaw latency --json FILE)."));
   sections.push_back(inputs.stress ? StressSection(*inputs.stress)
                                    : NotRun("stress", "Stress suite",
                                             "no --stress input (thaw stress --json FILE)."));

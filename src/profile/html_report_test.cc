@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "profile/bench_report.h"
+#include "profile/latency_experiment.h"
 #include "profile/tune.h"
 
 namespace thaw::profile {
@@ -204,6 +205,34 @@ TEST(HtmlReportTest, BenchChartsPlotEveryGroupAndPoint) {
   EXPECT_EQ(table["rows"][0][1], "40");
 }
 
+// A `thaw latency --json` value from synthetic exchanges: B 0.5 ms behind A, the host 2 ms behind.
+json LatencyJsonForTest() {
+  constexpr int64_t kStart = 1'764'280'000'000'000'000;
+  LatencyConfig config;
+  config.calls = 200;
+  config.epoch_ns = kStart;
+  config.b = {-500'000, 0, kStart};
+  config.host = {-2'000'000, 10, kStart};
+  std::vector<LatencyRun> runs;
+  for (const char* via : {"invoke", "http"}) {
+    LatencyRun run;
+    run.via = via;
+    run.callee_skew = std::string(via) == "invoke" ? config.b : config.host;
+    for (int64_t i = 0; i < 200; ++i) {
+      int64_t t = kStart + i * 1'000'000;
+      int64_t out = 100'000 + (i % 7) * 30'000;
+      int64_t back = 120'000 + (i % 5) * 20'000;
+      LatencyAnswer a;
+      int64_t skew = run.callee_skew.ErrorNs(t);
+      a.exchange = {t, t + out + skew, t + out + 10'000 + skew, t + out + 10'000 + back};
+      for (uint32_t k = 0; k < 4; ++k) a.hlc[k] = {t, k};
+      run.answers.push_back(a);
+    }
+    runs.push_back(std::move(run));
+  }
+  return LatencyJson(config, runs);
+}
+
 TEST(HtmlReportTest, AbsentInputsAreNotRun) {
   ReportInputs inputs;
   inputs.tune = ReportInput{"t.json", TuneJson()};
@@ -222,10 +251,7 @@ TEST(HtmlReportTest, TuneCompareLatencyAndStress) {
   inputs.tune = ReportInput{"t.json", TuneJson()};
   inputs.compare = ReportInput{"c.json", CompareJson()};
   inputs.stress = ReportInput{"s.json", StressJson()};
-  inputs.latency = ReportInput{
-      "l.json",
-      {{"x", {{"label", "payload (bytes)"}, {"scale", "log"}}},
-       {"series", {{{"name", "p50"}, {"points", {{1, 0.5}, {1024, 0.6}, {"bad", 1}}}}}}}};
+  inputs.latency = ReportInput{"l.json", LatencyJsonForTest()};
   StatusOr<json> built = BuildReport(inputs);
   ASSERT_TRUE(built.ok()) << built.status().ToString();
   ExpectCountsMatch(*built);
@@ -243,9 +269,22 @@ TEST(HtmlReportTest, TuneCompareLatencyAndStress) {
   EXPECT_EQ(ChartById(compare, "compare-throughput")["points"], 2);
   EXPECT_EQ(compare["tables"][0]["rows"][1][12], "\u2014");  // spawn's CPU was not measured
 
-  const json& experiment = ChartById(SectionById(*built, "latency"), "latency-chart");
-  EXPECT_EQ(experiment["x"]["scale"], "logarithmic");
-  EXPECT_EQ(experiment["points"], 2);  // the non-numeric point is left out
+  const json& latency_section = SectionById(*built, "latency");
+  EXPECT_NE(latency_section["note"].get<std::string>().find("SIMULATION"), std::string::npos);
+  const json& negative = ChartById(latency_section, "latency-negative");
+  EXPECT_EQ(negative["categories"].size(), 2u);
+  EXPECT_EQ(negative["points"], 6);  // seed, raw, corrected per way
+  EXPECT_DOUBLE_EQ(negative["series"][0]["points"][1][1].get<double>(), 100.0 * 4656 / 10038);
+  EXPECT_EQ(ChartById(latency_section, "latency-offsets")["points"], 8);
+  const json& distribution = ChartById(latency_section, "latency-http-distribution");
+  ASSERT_EQ(distribution["series"].size(), 2u);
+  EXPECT_EQ(distribution["series"][0]["count"], 60);  // every bucket of the shared grid
+  EXPECT_EQ(distribution["x"]["scale"], "linear");
+  EXPECT_GT(ChartById(latency_section, "latency-invoke-cdf")["points"], 2);
+  EXPECT_EQ(ChartById(latency_section, "latency-http-drift")["series"].size(), 4u);
+  const json& offsets = latency_section["tables"][0];
+  EXPECT_EQ(offsets["rows"].size(), 2u);
+  EXPECT_EQ(offsets["rows"][1][8], "yes");
 
   const json& stress = SectionById(*built, "stress")["tables"][0];
   EXPECT_EQ(stress["verdict_column"], 4);

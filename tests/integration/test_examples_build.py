@@ -47,8 +47,25 @@ def test_mechanism_example_zip(examples, mechanism):
         assert z.read(entry)[:4] == b"\x7fELF"
 
 
+# examples/functions/go/latency (its own Go module): the latency experiment's two functions, and
+# latency-host, a plain binary `thaw latency` runs in a network namespace (docs/latency.md).
+LATENCY_EXAMPLES = ["latency-a", "latency-b"]
+
+
+@pytest.mark.parametrize("name", LATENCY_EXAMPLES)
+def test_latency_example_zip(examples, name):
+    assert assert_bootstrap(examples.go(name), ["bootstrap"])[:4] == b"\x7fELF"
+
+
+def test_latency_host_binary(examples):
+    host = examples.go_dir / "latency-host"
+    assert host.stat().st_mode & 0o111
+    assert host.read_bytes()[:4] == b"\x7fELF"
+
+
 def test_all_go_examples_listed(examples):
-    assert examples.go_names() == sorted(GO_EXAMPLES + [f"mech-{m}" for m in MECH_EXAMPLES])
+    assert examples.go_names() == sorted(
+        GO_EXAMPLES + [f"mech-{m}" for m in MECH_EXAMPLES] + LATENCY_EXAMPLES)
 
 
 def test_python_echo_zip(examples):

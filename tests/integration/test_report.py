@@ -11,6 +11,7 @@ Without Chromium, chromedriver or selenium the browser tests skip; with CI=true 
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -20,19 +21,24 @@ from conftest import ROOT, THAW_BIN, create_function
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-ZIPS = ["echo", "noop", "stress-panic", "stress-exit", "mech-runtime-api", "mech-spawn"]
-# The latency experiment is not built yet: a hand-written file in the schema of docs/report.md.
-LATENCY = {"experiment": "latency", "title": "Client latency against payload size",
-           "x": {"label": "payload (bytes)", "scale": "log"}, "y": {"label": "ms"},
-           "series": [{"name": "p50", "points": [[16, 0.4], [1024, 0.5], [65536, 0.9]]},
-                      {"name": "p99", "points": [[16, 1.2], [1024, 1.4], [65536, 2.8]]}]}
+ZIPS = ["echo", "noop", "stress-panic", "stress-exit", "mech-runtime-api", "mech-spawn",
+        "latency-a", "latency-b"]
+
+
+def latency_ways():
+    """Both ways as root with iproute2 (the test host is a network namespace), else invoke."""
+    if os.geteuid() == 0 and shutil.which("ip"):
+        return ["invoke", "http"]
+    print("not root or no iproute2: the latency experiment runs the Invoke API way only")
+    return ["invoke"]
 
 
 @pytest.fixture(scope="module")
 def zips(request):
     """The directory of the example zips; builds the examples only when one is missing."""
     go = ROOT / "build" / "examples" / "go"
-    if not all((go / f"{name}.zip").exists() for name in ZIPS):
+    built = all((go / f"{name}.zip").exists() for name in ZIPS)
+    if not built or not (go / "latency-host").exists():
         go = request.getfixturevalue("examples").go_dir
     return go
 
@@ -53,7 +59,7 @@ def has_compare(server):
 
 @pytest.fixture(scope="module")
 def inputs(thaw_server, lam, zips, tmp_path_factory):
-    """The --json files of real runs (small counts), and the hand-written latency file."""
+    """The --json files of real runs (small counts)."""
     d = tmp_path_factory.mktemp("report-inputs")
     for name in ("echo", "noop"):
         create_function(lam, name, zips / f"{name}.zip")
@@ -73,7 +79,9 @@ def inputs(thaw_server, lam, zips, tmp_path_factory):
     else:
         print("thaw compare is not in this build: the report's compare section is not run")
     files["latency"] = d / "latency.json"
-    files["latency"].write_text(json.dumps(LATENCY))
+    ways = latency_ways()
+    thaw(thaw_server, "latency", "--calls", 150, "--via", "both" if len(ways) == 2 else "invoke",
+         "--zips", zips, "--json", files["latency"])
     return files
 
 
@@ -90,10 +98,9 @@ def report(server, out, **inputs):
 
 @pytest.fixture(scope="module")
 def main_report(thaw_server, inputs, tmp_path_factory):
-    """What the README's main job makes: everything but the latency experiment."""
+    """What the README's main job makes: every section."""
     out = tmp_path_factory.mktemp("report")
-    kwargs = {k: v for k, v in inputs.items() if k != "latency"}
-    return report(thaw_server, out, **kwargs)
+    return report(thaw_server, out, **inputs)
 
 
 @pytest.fixture(scope="module")
@@ -188,7 +195,7 @@ def test_main_report_renders(browser, main_report):
     assert sections["bench-1"]["title"] == "Function noop"
     assert sections["tune"]["status"] == "ok"
     assert sections["stress"]["status"] == "ok"
-    assert sections["latency"]["status"] == "not run"
+    assert sections["latency"]["status"] == "ok"
     # bench: cold vs warm, histogram, CDF per function; echo had cold starts (2 clients).
     echo = {c["id"]: c for c in sections["bench-0"]["charts"]}
     assert set(echo) == {"bench-0-cold-warm", "bench-0-histogram", "bench-0-cdf"}
@@ -199,7 +206,8 @@ def test_main_report_renders(browser, main_report):
     assert [row[0] for row in verdicts] == ["panic", "exit"]
 
     live = check_page(browser, html, data)
-    assert len(live) >= 7  # 2 x 3 bench charts and the tuning curve (+2 with compare)
+    # 2 x 3 bench charts, the tuning curve, 2 + 3 per way of the latency experiment (+2 compare)
+    assert len(live) >= 12
 
     # The stress verdicts are an HTML table, coloured by verdict.
     cells = browser.find_elements("css selector", "#stress td.pass, #stress td.fail")
@@ -217,11 +225,34 @@ def test_main_report_renders(browser, main_report):
 def test_latency_experiment_renders(browser, latency_report):
     html, data = latency_report
     sections = {s["id"]: s for s in data["sections"]}
-    assert sections["latency"]["status"] == "ok"
-    assert sections["latency"]["charts"][0]["points"] == 6
+    latency = sections["latency"]
+    assert latency["status"] == "ok"
+    assert "SIMULATION" in latency["note"]
     for absent in ("bench", "tune", "compare"):
         assert sections[absent]["status"] == "not run"
+    ways = latency_ways()
+    charts = {c["id"]: c for c in latency["charts"]}
+    expected = {"latency-negative", "latency-offsets"}
+    for way in ways:
+        expected |= {f"latency-{way}-distribution", f"latency-{way}-cdf", f"latency-{way}-drift"}
+    assert set(charts) == expected
+    # The seed's, raw and corrected negative fraction per way; injected, estimate and its bound.
+    assert charts["latency-negative"]["points"] == 3 * len(ways)
+    assert charts["latency-offsets"]["points"] == 4 * len(ways)
+    seed = {p[0]: p[1] for p in charts["latency-negative"]["series"][0]["points"]}
+    assert sorted(round(v, 2) for v in seed.values()) == sorted(
+        {"invoke": 6.68, "http": 46.38}[w] for w in ways)
+    for way in ways:
+        dist = charts[f"latency-{way}-distribution"]
+        assert [s["name"].split()[0] for s in dist["series"]] == ["raw", "corrected"]
+        assert sum(p[1] for p in dist["series"][0]["points"]) > 0.95 * 150
+    rows = latency["tables"][0]["rows"]
+    assert len(rows) == len(ways)
+    assert all(row[8] == "yes" for row in rows), rows  # every estimate holds the injected offset
     check_page(browser, html, data)
+    text = browser.find_element("id", "latency").text
+    assert "SIMULATION" in text
+    assert "6.68%" in text  # the seed's Lambda -> Lambda figure, in the table
 
 
 def test_page_is_self_contained(main_report):
