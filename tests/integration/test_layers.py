@@ -298,3 +298,27 @@ def test_extension_environment(lam, thaw_server, examples, logext):
     # The probe runs as the function; what it sees at /opt/extensions is what started.
     name = make(lam, "extprobe", "probe", Layers=[logext], Timeout=10)
     assert call(lam, name, action="list", path="/opt/extensions")["values"] == ["logext"]
+
+
+def test_bootstrap_from_a_layer(lam, thaw_server, examples, tmp_path):
+    # No /var/task/bootstrap: Lambda runs /opt/bootstrap, here the echo example as a layer.
+    require(thaw_server, "namespaces+read-only root")
+    runtime = lam.publish_layer_version(
+        LayerName=unique("runtime"),
+        Content={"ZipFile": (Path(examples.root) / "go" / "echo.zip").read_bytes()})
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("README.txt", "the runtime comes from a layer\n")
+    code = tmp_path / "code.zip"
+    code.write_bytes(buf.getvalue())
+    name = unique("optboot")
+    create_function(lam, name, code, Layers=[runtime["LayerVersionArn"]])
+    resp = lam.invoke(FunctionName=name, Payload=b'{"from":"opt"}')
+    assert "FunctionError" not in resp
+    assert json.loads(resp["Payload"].read()) == {"from": "opt"}
+    # Without the layer there is no bootstrap at all.
+    lam.update_function_configuration(FunctionName=name, Layers=[])
+    resp = lam.invoke(FunctionName=name, Payload=b"{}")
+    assert json.loads(resp["Payload"].read())["errorType"] == "Runtime.InvalidEntrypoint"
