@@ -322,3 +322,16 @@ def test_bootstrap_from_a_layer(lam, thaw_server, examples, tmp_path):
     lam.update_function_configuration(FunctionName=name, Layers=[])
     resp = lam.invoke(FunctionName=name, Payload=b"{}")
     assert json.loads(resp["Payload"].read())["errorType"] == "Runtime.InvalidEntrypoint"
+
+
+def test_without_sandbox_layers_are_not_mounted_and_said_so(make_thaw_server, examples):
+    server = make_thaw_server("--no-sandbox")
+    lam = boto_client("lambda", server)
+    logext = publish(lam, examples, "nosandbox-ext", "logext")["LayerVersionArn"]
+    create_function(lam, "nosandbox", "echo", Layers=[logext])
+    resp = lam.invoke(FunctionName="nosandbox", Payload=b'{"plain":1}', LogType="Tail")
+    assert "FunctionError" not in resp
+    assert json.loads(resp["Payload"].read()) == {"plain": 1}
+    assert "logext" not in tail(resp)  # the extension did not run
+    wait_for(lambda: "layers are NOT mounted at /opt" in server.stderr(), 5,
+             what="the degraded-mode warning")
