@@ -1,6 +1,9 @@
 // ControlService: PublishLayerVersion, GetLayerVersion(ByArn), ListLayers, ListLayerVersions,
 // DeleteLayerVersion, and the resolution of a function's Layers into its /opt tree.
 #include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
 #include <set>
 #include <utility>
 
