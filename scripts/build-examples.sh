@@ -3,6 +3,8 @@
 #   build/examples/go/<name>/bootstrap, build/examples/go/<name>.zip
 #   build/examples/go/stress-<name>.zip  (examples/functions/go/stress/<name>, for `thaw stress`)
 #   build/examples/python/echo.zip  (app.py + bootstrap that runs $THAW_PYTHON -m awslambdaric)
+#   build/examples/layers/<name>.zip  (layers: extensions/<name> for each Go extension under
+#                                      examples/functions/go/extensions, and examples/layers/*)
 # Safe to re-run; Go's build cache keeps repeat runs quick.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,7 +50,7 @@ mkdir -p build/examples
 STAGE=$(mktemp -d build/examples/.go-stage.XXXXXX)
 # The stress suite (stress/<name>) builds apart, as stress-<name>: its names repeat top-level ones.
 gobuild() { CGO_ENABLED=0 GOOS=linux "$GO" build -tags lambda.norpc -trimpath -ldflags=-s "$@"; }
-(cd "$SRC" && gobuild -o "$ROOT/$STAGE/" $("$GO" list ./... | grep -v -e '/stress/' -e '/mech/') &&
+(cd "$SRC" && gobuild -o "$ROOT/$STAGE/" $("$GO" list ./... | grep -v -e '/stress/' -e '/mech/' -e '/extensions/') &&
     gobuild -o "$ROOT/$STAGE/stress/" ./stress/...)
 for bin in "$STAGE"/stress/*; do mv "$bin" "$STAGE/stress-$(basename "$bin")"; done
 rmdir "$STAGE/stress"
@@ -104,6 +106,26 @@ for name in latency-a latency-b; do
     fi
 done
 echo "build-examples: latency: latency-a latency-b latency-host -> $OUT"
+
+# Layers: each external extension as extensions/<name> (Lambda starts what it finds there), and
+# each folder of examples/layers zipped as it is.
+LAYERS=build/examples/layers
+mkdir -p "$LAYERS/bin"
+(cd "$SRC" && gobuild -o "$ROOT/$LAYERS/bin/" ./extensions/...)
+layer_names=()
+for bin in "$LAYERS"/bin/*; do
+    name=$(basename "$bin")
+    layer_names+=("$name")
+    zip_files "$LAYERS/$name.zip" "extensions/$name=$bin"
+done
+for dir in examples/layers/*/; do
+    name=$(basename "$dir")
+    entries=()
+    while IFS= read -r f; do entries+=("${f#$dir}=$f"); done < <(find "$dir" -type f | sort)
+    zip_files "$LAYERS/$name.zip" "${entries[@]}"
+    layer_names+=("$name")
+done
+echo "build-examples: layers: ${layer_names[*]} -> $LAYERS"
 
 PYSRC=examples/functions/python/echo
 PYOUT=build/examples/python/echo

@@ -78,7 +78,8 @@ std::string RuntimeVersion(const std::string& runtime) {
 
 // rapid keeps an error type only if it looks like Category.Reason.
 std::string ValidErrorType(const std::string& type) {
-  bool category = type.rfind("Runtime.", 0) == 0 || type.rfind("Function.", 0) == 0;
+  bool category = type.rfind("Runtime.", 0) == 0 || type.rfind("Function.", 0) == 0 ||
+                  type.rfind("Extension.", 0) == 0;
   if (category && type.size() > 9) return type;
   return type.rfind("Function.", 0) == 0 ? "Function.Unknown" : "Runtime.Unknown";
 }
@@ -204,7 +205,19 @@ void Environment::Spawn(InitKind kind) {
   // Other mechanisms run thaw-host, which checks the handler's file itself and says what to fix.
   const bool native = config_->mechanism == "runtime-api";
   std::string bootstrap = config_->code_dir + "/bootstrap";
+  std::string sandbox_bootstrap = "/var/task/bootstrap";
   struct stat st {};
+  if (native && sandboxed() && !config_->opt_dir.empty() &&
+      (stat(bootstrap.c_str(), &st) != 0 || !S_ISREG(st.st_mode))) {
+    // Lambda's second choice: a bootstrap from a layer.
+    bootstrap = config_->opt_dir + "/bootstrap";
+    sandbox_bootstrap = "/opt/bootstrap";
+  }
+  if (!sandboxed() && !config_->layers.empty() && kind == InitKind::kCold) {
+    THAW_LOG(kWarn, "env") << config_->name
+                           << ": layers are NOT mounted at /opt and their extensions do not run "
+                              "(no sandbox here: run thaw serve as root)";
+  }
   if (native && (stat(bootstrap.c_str(), &st) != 0 || !S_ISREG(st.st_mode))) {
     // Post, so that the failure unwinds like any other asynchronous init failure.
     uint64_t epoch = epoch_;
@@ -257,7 +270,7 @@ void Environment::Spawn(InitKind kind) {
   sys::SpawnSpec spec;
   if (sandboxed()) {
     inputs.task_root = "/var/task";
-    spec.path = native ? "/var/task/bootstrap" : "/var/runtime/thaw-host";
+    spec.path = native ? sandbox_bootstrap : "/var/runtime/thaw-host";
     spec.cwd = "/var/task";
     spec.sandbox.enabled = true;
     spec.sandbox.code_dir = config_->code_dir;
@@ -265,12 +278,15 @@ void Environment::Spawn(InitKind kind) {
     spec.sandbox.tmp_mb = config_->ephemeral_mb;
     spec.sandbox.memory_mb = config_->memory_mb;
     spec.sandbox.isolated_network = isolated;
+    spec.sandbox.opt_dir = config_->opt_dir;
+    spec.sandbox.extensions = config_->extensions;
   } else {
     spec.path = native ? bootstrap : deps_.options.host_path;
     spec.cwd = config_->code_dir;
   }
   spec.argv = {spec.path};
   spec.env = BuildRuntimeEnv(inputs);
+  session_.ExpectExtensions(sandboxed() ? config_->extensions : std::vector<std::string>{});
   if (!native) {
     spec.argv.push_back(config_->mechanism);
     spec.env.push_back("THAW_MECHANISM=" + config_->mechanism);
@@ -508,6 +524,16 @@ void Environment::OnProcessExit(pid_t pid, int wait_status, int64_t max_memory_k
   // The cgroup's OOM killer ended the runtime: Lambda's Runtime.OutOfMemory.
   bool oom = oom_kills > 0 && WIFSIGNALED(wait_status) && WTERMSIG(wait_status) == SIGKILL;
   const char* exit_type = oom ? "Runtime.OutOfMemory" : "Runtime.ExitError";
+  std::string message = RuntimeExitMessage(wait_status);
+  if (sys::IsExtensionExit(wait_status)) {
+    // An external extension exited outside a shutdown; the shell ended the sandbox.
+    size_t index = sys::ExtensionExitIndex(wait_status);
+    int status = sys::ExtensionExitStatus(wait_status);
+    std::string name = index < config_->extensions.size() ? config_->extensions[index] : "?";
+    std::string text = ExitText(status);
+    exit_type = "Extension.Crash";
+    message = "Extension " + name + " exited" + (text.empty() ? "" : " with error: " + text);
+  }
   if (state_ == EnvState::kStopping) {
     DrainOutput();
     pid_ = -1;
@@ -516,7 +542,6 @@ void Environment::OnProcessExit(pid_t pid, int wait_status, int64_t max_memory_k
     if (auto done = std::move(stop_done_)) done();
     return;
   }
-  std::string message = RuntimeExitMessage(wait_status);
   if (state_ == EnvState::kInitializing) {
     pid_ = -1;
     InitFailed(exit_type, message, "", false);

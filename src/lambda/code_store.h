@@ -12,7 +12,7 @@
 
 namespace thaw::lambda {
 
-// Lambda's limit on a deployment package's unzipped size (layers included, which we lack).
+// Lambda's limit on a deployment package's unzipped size (each layer is checked alone).
 inline constexpr int64_t kMaxUnzippedBytes = 262144000;
 
 struct StoredCode {
@@ -46,6 +46,7 @@ class CodeStore {
 
   std::string ZipPath(const std::string& sha256_hex) const;
   std::string CodeDir(const std::string& sha256_hex) const;
+  const std::string& root() const { return code_root_; }
 
  private:
   // Extracts `zip` into a temporary directory and renames it to CodeDir(sha256_hex).

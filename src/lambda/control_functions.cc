@@ -95,6 +95,7 @@ StatusOr<http::Response> ControlService::CreateFunction(const http::Request& req
   config.architecture = architecture.value_or("x86_64");
   SetCode(stored, &config);
   config.tags = tags;
+  if (update.layers) THAW_RETURN_IF_ERROR(ApplyLayers(*update.layers, &config));
   THAW_ASSIGN_OR_RETURN(config.mechanism, ResolveMechanism(config.runtime, tags));
   THAW_ASSIGN_OR_RETURN(config.network, ResolveNetwork(tags));
   config.last_modified = Now();
@@ -222,6 +223,7 @@ StatusOr<http::Response> ControlService::UpdateFunctionConfiguration(const Route
 
   FunctionState state = *found;
   FunctionConfig config = ApplyConfigUpdate(*state.entry.latest, update);
+  if (update.layers) THAW_RETURN_IF_ERROR(ApplyLayers(*update.layers, &config));
   THAW_ASSIGN_OR_RETURN(config.mechanism, ResolveMechanism(config.runtime, config.tags));
   config.last_modified = Now();
   config.revision_id = NewUuid();
@@ -245,6 +247,7 @@ StatusOr<http::Response> ControlService::DeleteFunction(const Route& route,
   std::string name = ref.name;
   if (ref.qualifier.empty()) {
     THAW_RETURN_IF_ERROR(Transact([&] { return function_store_.DeleteFunction(name); }));
+    ForgetPolicies(name, nullptr);
     Uninstall(name);
     NotifyChanged(name);
     return http::Response{204, {}, {}};
@@ -275,7 +278,12 @@ StatusOr<http::Response> ControlService::DeleteFunction(const Route& route,
   }
   FunctionState state = *found;
   state.entry.versions.erase(*number);
-  THAW_RETURN_IF_ERROR(Transact([&] { return function_store_.DeleteVersion(name, *number); }));
+  auto write = [&]() -> Status {
+    THAW_RETURN_IF_ERROR(policy_store_.Delete(name, ref.qualifier));
+    return function_store_.DeleteVersion(name, *number);
+  };
+  THAW_RETURN_IF_ERROR(Transact(write));
+  ForgetPolicies(name, &ref.qualifier);
   Install(name, std::move(state));
   NotifyChanged(name);
   return http::Response{204, {}, {}};

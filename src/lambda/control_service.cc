@@ -50,11 +50,19 @@ Status CheckRevision(const std::optional<std::string>& given, const std::string&
 }
 
 ControlService::ControlService(ServiceOptions options)
-    : options_(std::move(options)), code_store_(options_.state_dir), function_store_(options_.db) {}
+    : options_(std::move(options)),
+      code_store_(options_.state_dir),
+      function_store_(options_.db),
+      layer_store_(options_.db),
+      policy_store_(options_.db) {}
 
 Status ControlService::Start() {
   THAW_RETURN_IF_ERROR(code_store_.Init());
   THAW_RETURN_IF_ERROR(function_store_.Init());
+  THAW_RETURN_IF_ERROR(layer_store_.Init());
+  THAW_RETURN_IF_ERROR(policy_store_.Init());
+  THAW_ASSIGN_OR_RETURN(layers_, layer_store_.LoadAll());
+  THAW_ASSIGN_OR_RETURN(policies_, policy_store_.LoadAll());
   THAW_ASSIGN_OR_RETURN(std::vector<StoredFunction> stored, function_store_.LoadAll());
   // Point code_dir at this state directory (it may have moved) and rebuild any tree that is
   // missing from its kept zip.
@@ -66,9 +74,14 @@ Status ControlService::Start() {
                                 << " is unavailable: " << dir.status().ToString();
       return config;
     }
-    if (*dir == config->code_dir) return config;
+    if (*dir == config->code_dir && config->layers.empty()) return config;
     auto copy = std::make_shared<FunctionConfig>(*config);
     copy->code_dir = *dir;
+    // The /opt tree is derived, not stored: rebuild it (or find it) from the layers' zips.
+    if (Status s = PrepareOpt(copy.get()); !s.ok()) {
+      THAW_LOG(kWarn, "lambda") << "layers of " << config->name << ":" << config->version
+                                << " are unavailable: " << s.ToString();
+    }
     return copy;
   };
   for (StoredFunction& f : stored) {
@@ -137,6 +150,22 @@ StatusOr<http::Response> ControlService::Dispatch(const Route& route,
       return UntagResource(route, request);
     case Op::kGetCodeZip:
       return GetCodeZip(route);
+    case Op::kPublishLayerVersion:
+      return PublishLayerVersion(route, request);
+    case Op::kListLayerVersions:
+      return ListLayerVersions(route, request);
+    case Op::kGetLayerVersion:
+      return GetLayerVersion(route, request);
+    case Op::kDeleteLayerVersion:
+      return DeleteLayerVersion(route);
+    case Op::kListLayers:
+      return ListLayers(request);
+    case Op::kAddPermission:
+      return AddPermission(route, request);
+    case Op::kGetPolicy:
+      return GetPolicy(route, request);
+    case Op::kRemovePermission:
+      return RemovePermission(route, request);
     case Op::kUnknownOperation:
       break;
   }
@@ -203,7 +232,7 @@ bool SameCodeAndConfig(const FunctionConfig& v, const FunctionConfig& c) {
          v.memory_mb == c.memory_mb && v.ephemeral_mb == c.ephemeral_mb &&
          v.environment == c.environment && v.architecture == c.architecture &&
          v.package_type == c.package_type && v.tracing_mode == c.tracing_mode &&
-         v.mechanism == c.mechanism && v.network == c.network;
+         v.mechanism == c.mechanism && v.network == c.network && v.layers == c.layers;
 }
 }  // namespace
 

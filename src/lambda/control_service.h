@@ -18,6 +18,8 @@
 #include "http/message.h"
 #include "lambda/code_store.h"
 #include "lambda/function_store.h"
+#include "lambda/layer_store.h"
+#include "lambda/policy.h"
 #include "lambda/registry.h"
 #include "lambda/route.h"
 #include "store/sqlite.h"
@@ -88,6 +90,30 @@ class ControlService {
   StatusOr<http::Response> UntagResource(const Route& route, const http::Request& request);
   StatusOr<http::Response> GetCodeZip(const Route& route);
 
+  // Layers (control_layers.cc).
+  StatusOr<http::Response> PublishLayerVersion(const Route& route, const http::Request& request);
+  StatusOr<http::Response> GetLayerVersion(const Route& route, const http::Request& request);
+  StatusOr<http::Response> GetLayerVersionByArn(const http::Request& request);
+  StatusOr<http::Response> ListLayers(const http::Request& request);
+  StatusOr<http::Response> ListLayerVersions(const Route& route, const http::Request& request);
+  StatusOr<http::Response> DeleteLayerVersion(const Route& route);
+  StatusOr<const LayerVersion*> FindLayerVersion(const std::string& name, int64_t version) const;
+  // Resolves a function's Layers (version ARNs) into config->layers and prepares its /opt tree.
+  // A version deleted since the function took it stays usable by that function.
+  Status ApplyLayers(const std::vector<std::string>& arns, FunctionConfig* config);
+  // Sets config->opt_dir and config->extensions from config->layers (building the tree).
+  Status PrepareOpt(FunctionConfig* config);
+
+  // Resource-based policies (control_policy.cc).
+  StatusOr<http::Response> AddPermission(const Route& route, const http::Request& request);
+  StatusOr<http::Response> GetPolicy(const Route& route, const http::Request& request);
+  StatusOr<http::Response> RemovePermission(const Route& route, const http::Request& request);
+  // (function name, qualifier) of a policy route; the qualifier must exist and not be $LATEST.
+  StatusOr<std::pair<std::string, std::string>> PolicyKey(const Route& route,
+                                                          const http::Request& request);
+  // Drops in-memory policies of a deleted function (qualifier null) or version/alias.
+  void ForgetPolicies(const std::string& name, const std::string* qualifier);
+
   // Helpers (control_service.cc).
   // The function named by an unqualified FunctionName path value; NotFound otherwise.
   StatusOr<const FunctionState*> Find(const std::string& function_name);
@@ -117,7 +143,11 @@ class ControlService {
   ServiceOptions options_;
   CodeStore code_store_;
   FunctionStore function_store_;
+  LayerStore layer_store_;
+  PolicyStore policy_store_;
   std::map<std::string, FunctionState> functions_;
+  std::map<std::string, StoredLayer> layers_;
+  std::map<std::pair<std::string, std::string>, Policy> policies_;  // by (name, qualifier)
 };
 
 // A JSON response with the given status.

@@ -146,7 +146,12 @@ StatusOr<http::Response> ControlService::DeleteAlias(const Route& route) {
   if (found->entry.aliases.count(route.alias) == 0) return AliasNotFound(name, route.alias);
   FunctionState state = *found;
   state.entry.aliases.erase(route.alias);
-  THAW_RETURN_IF_ERROR(Transact([&] { return function_store_.DeleteAlias(name, route.alias); }));
+  auto write = [&]() -> Status {
+    THAW_RETURN_IF_ERROR(policy_store_.Delete(name, route.alias));
+    return function_store_.DeleteAlias(name, route.alias);
+  };
+  THAW_RETURN_IF_ERROR(Transact(write));
+  ForgetPolicies(name, &route.alias);
   Install(name, std::move(state));
   return http::Response{204, {}, {}};
 }

@@ -18,6 +18,16 @@ inline constexpr char kRegion[] = "us-east-1";
 inline constexpr char kAccount[] = "000000000000";
 inline constexpr char kLatest[] = "$LATEST";
 
+// One of a function's layers (Layers in the configuration), as it was when the function took it:
+// deleting the layer version later does not take it away from the function, as on AWS.
+struct LayerRef {
+  std::string arn;  // the layer version's ARN
+  int64_t code_size = 0;
+  std::string sha256_hex;  // names the layer's zip and extracted tree in the CodeStore
+
+  bool operator==(const LayerRef&) const = default;
+};
+
 struct FunctionConfig {
   std::string name;
   std::string version = kLatest;  // "$LATEST" or "1", "2", ...
@@ -44,6 +54,13 @@ struct FunctionConfig {
   // The function's thaw:network tag: "loopback" shares the host's loopback (it can reach thaw's
   // AWS endpoint); "none" gives each environment a network namespace of its own.
   std::string network = "loopback";
+  // Layers in order (a later layer's files override an earlier one's at /opt).
+  std::vector<LayerRef> layers;
+  // Derived from `layers` on the control thread, never stored: the host directory shown at /opt
+  // (the layers merged, see opt_tree.h; "" without layers) and the executables in its
+  // extensions/ directory, sorted (the external extensions started before the bootstrap).
+  std::string opt_dir;
+  std::vector<std::string> extensions;
   // Bumped whenever code or configuration changes, so warm environments of an older
   // generation are retired instead of reused.
   uint64_t generation = 0;

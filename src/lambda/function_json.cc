@@ -31,6 +31,12 @@ json RenderConfiguration(const FunctionConfig& c, ConfigPhase phase,
       {"SnapStart", {{"ApplyOn", "None"}, {"OptimizationStatus", "Off"}}},
       {"LoggingConfig", {{"LogFormat", "Text"}, {"LogGroup", "/aws/lambda/" + c.name}}},
   };
+  if (!c.layers.empty()) {
+    json layers = json::array();
+    for (const LayerRef& l : c.layers)
+      layers.push_back({{"Arn", l.arn}, {"CodeSize", l.code_size}});
+    j["Layers"] = std::move(layers);
+  }
   if (!c.environment.empty()) {
     json vars = json::object();
     for (const auto& [k, v] : c.environment) vars[k] = v;

@@ -5,6 +5,7 @@
 
 #include "base/codec.h"
 #include "lambda/api_error.h"
+#include "lambda/layer.h"
 
 namespace thaw::lambda {
 
@@ -224,6 +225,18 @@ StatusOr<ConfigUpdate> ParseConfigUpdate(const json& body) {
   }
   if (auto it = body.find("Environment"); it != body.end() && !it->is_null()) {
     THAW_ASSIGN_OR_RETURN(u.environment, ParseEnvironment(*it));
+  }
+  if (auto it = body.find("Layers"); it != body.end() && !it->is_null()) {
+    if (!it->is_array()) return BadRequestContent("Layers must be a list");
+    std::vector<std::string> layers;
+    for (const auto& l : *it) {
+      if (!l.is_string()) return BadRequestContent("Layers must be a list of strings");
+      layers.push_back(l.get<std::string>());
+    }
+    for (const auto& l : layers) {
+      if (!ParseLayerVersionArn(l)) return LayersPatternError(layers);
+    }
+    u.layers = std::move(layers);
   }
 
   // Constraint checks of the API model, reported together like AWS's validator does.

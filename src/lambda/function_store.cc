@@ -61,7 +61,12 @@ int64_t Int(const json& j, const char* key, int64_t fallback) {
 std::string ConfigToStorage(const FunctionConfig& c) {
   json env = json::array();
   for (const auto& [k, v] : c.environment) env.push_back(json::array({k, v}));
+  json layers = json::array();
+  for (const LayerRef& l : c.layers) {
+    layers.push_back({{"arn", l.arn}, {"code_size", l.code_size}, {"sha256_hex", l.sha256_hex}});
+  }
   json j = {
+      {"layers", std::move(layers)},
       {"name", c.name},
       {"version", c.version},
       {"runtime", c.runtime},
@@ -105,6 +110,12 @@ StatusOr<FunctionConfig> ConfigFromStorage(const std::string& text) {
       if (pair.is_array() && pair.size() == 2 && pair[0].is_string() && pair[1].is_string()) {
         c.environment.emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
       }
+    }
+  }
+  if (auto it = j.find("layers"); it != j.end() && it->is_array()) {
+    for (const auto& l : *it) {
+      if (!l.is_object()) continue;
+      c.layers.push_back({Str(l, "arn"), Int(l, "code_size", 0), Str(l, "sha256_hex")});
     }
   }
   c.architecture = Str(j, "architecture");

@@ -63,11 +63,32 @@ std::optional<Route> MatchFunctions(std::string_view method,
   } else if (s.size() == 5 && s[3] == "aliases" && !s[4].empty()) {
     r = Pick(method, Op::kGetAlias, kNone, Op::kUpdateAlias, Op::kDeleteAlias);
     r.alias = std::string(s[4]);
+  } else if (s.size() == 4 && s[3] == "policy") {
+    r = Pick(method, Op::kGetPolicy, Op::kAddPermission, kNone, kNone);
+  } else if (s.size() == 5 && s[3] == "policy" && !s[4].empty()) {
+    r = Pick(method, kNone, kNone, kNone, Op::kRemovePermission);
+    r.statement_id = std::string(s[4]);
   } else {
     // /invocations belongs to the invoke path; /policy, /url, ... are not implemented here.
     return std::nullopt;
   }
   r.function_name = std::string(s[2]);
+  return r;
+}
+
+std::optional<Route> MatchLayers(std::string_view method, const std::vector<std::string_view>& s) {
+  // s[0] == "2018-10-31", s[1] == "layers".
+  if (s.size() == 2) return Pick(method, Op::kListLayers, kNone, kNone, kNone);
+  if (s[2].empty() || s.size() < 4 || s[3] != "versions" || s.size() > 5) return std::nullopt;
+  Route r;
+  if (s.size() == 4) {
+    r = Pick(method, Op::kListLayerVersions, Op::kPublishLayerVersion, kNone, kNone);
+  } else {
+    if (s[4].empty()) return std::nullopt;
+    r = Pick(method, Op::kGetLayerVersion, kNone, kNone, Op::kDeleteLayerVersion);
+    r.layer_version = std::string(s[4]);
+  }
+  r.layer = std::string(s[2]);
   return r;
 }
 
@@ -86,6 +107,7 @@ std::optional<Route> MatchRoute(std::string_view method, std::string_view path) 
     r.function_name = std::string(s[2]);
     return r;
   }
+  if (s[0] == "2018-10-31" && s[1] == "layers") return MatchLayers(method, s);
   if (s[0] == "2016-08-19" && s[1] == "account-settings" && s.size() == 2) {
     return Pick(method, Op::kGetAccountSettings, kNone, kNone, kNone);
   }
@@ -147,6 +169,22 @@ std::string_view OpName(Op op) {
       return "TagResource";
     case Op::kUntagResource:
       return "UntagResource";
+    case Op::kPublishLayerVersion:
+      return "PublishLayerVersion";
+    case Op::kListLayerVersions:
+      return "ListLayerVersions";
+    case Op::kGetLayerVersion:
+      return "GetLayerVersion";
+    case Op::kDeleteLayerVersion:
+      return "DeleteLayerVersion";
+    case Op::kListLayers:
+      return "ListLayers";
+    case Op::kAddPermission:
+      return "AddPermission";
+    case Op::kGetPolicy:
+      return "GetPolicy";
+    case Op::kRemovePermission:
+      return "RemovePermission";
     case Op::kGetCodeZip:
       return "GetCodeZip";
     case Op::kUnknownOperation:

@@ -31,6 +31,14 @@ enum class Op {
   kListTags,
   kTagResource,
   kUntagResource,
+  kPublishLayerVersion,
+  kListLayerVersions,
+  kGetLayerVersion,
+  kDeleteLayerVersion,
+  kListLayers,  // GetLayerVersionByArn too: the same path with ?find=LayerVersion
+  kAddPermission,
+  kGetPolicy,
+  kRemovePermission,
   kGetCodeZip,        // thaw's own download route behind GetFunction's Code.Location
   kUnknownOperation,  // a control-plane path with a method it does not support
 };
@@ -40,6 +48,9 @@ struct Route {
   std::string function_name;  // the {FunctionName} path value, percent-decoded
   std::string alias;          // {Name} of the alias routes
   std::string resource;       // {ARN} of the tag routes, or the sha256 hex of kGetCodeZip
+  std::string layer;          // {LayerName} of the layer routes
+  std::string layer_version;  // {VersionNumber}, unparsed
+  std::string statement_id;   // {StatementId} of RemovePermission
 };
 
 // nullopt when the path does not belong to the control plane.

@@ -31,6 +31,24 @@ TEST(RouteTest, MapsControlPlanePaths) {
   EXPECT_EQ(OpOf("POST", "/2017-03-31/tags/arn:aws:lambda:us-east-1:000000000000:function:f"),
             Op::kTagResource);
   EXPECT_EQ(OpOf("PATCH", "/2015-03-31/functions/f"), Op::kUnknownOperation);
+  EXPECT_EQ(OpOf("POST", "/2015-03-31/functions/f/policy"), Op::kAddPermission);
+  EXPECT_EQ(OpOf("GET", "/2015-03-31/functions/f/policy"), Op::kGetPolicy);
+  EXPECT_EQ(OpOf("DELETE", "/2015-03-31/functions/f/policy/sid"), Op::kRemovePermission);
+  EXPECT_EQ(OpOf("GET", "/2018-10-31/layers"), Op::kListLayers);
+  EXPECT_EQ(OpOf("POST", "/2018-10-31/layers/l/versions"), Op::kPublishLayerVersion);
+  EXPECT_EQ(OpOf("GET", "/2018-10-31/layers/l/versions"), Op::kListLayerVersions);
+  EXPECT_EQ(OpOf("GET", "/2018-10-31/layers/l/versions/3"), Op::kGetLayerVersion);
+  EXPECT_EQ(OpOf("DELETE", "/2018-10-31/layers/l/versions/3"), Op::kDeleteLayerVersion);
+  EXPECT_FALSE(MatchRoute("GET", "/2018-10-31/layers/l/other"));
+
+  auto layer = MatchRoute("DELETE", "/2018-10-31/layers/my-layer/versions/12");
+  ASSERT_TRUE(layer);
+  EXPECT_EQ(layer->layer, "my-layer");
+  EXPECT_EQ(layer->layer_version, "12");
+  auto sid = MatchRoute("DELETE", "/2015-03-31/functions/f/policy/s3-invoke");
+  ASSERT_TRUE(sid);
+  EXPECT_EQ(sid->function_name, "f");
+  EXPECT_EQ(sid->statement_id, "s3-invoke");
 
   auto alias = MatchRoute("GET", "/2015-03-31/functions/my-fn/aliases/live");
   ASSERT_TRUE(alias);
@@ -48,7 +66,7 @@ TEST(RouteTest, MapsControlPlanePaths) {
 TEST(RouteTest, LeavesOtherPathsAlone) {
   EXPECT_FALSE(MatchRoute("POST", "/2015-03-31/functions/f/invocations"));
   EXPECT_FALSE(MatchRoute("POST", "/2021-11-15/functions/f/response-streaming-invocations"));
-  EXPECT_FALSE(MatchRoute("POST", "/2015-03-31/functions/f/policy"));
+  EXPECT_FALSE(MatchRoute("POST", "/2015-03-31/functions/f/url"));
   EXPECT_FALSE(MatchRoute("GET", "/2018-06-01/runtime/invocation/next"));
   EXPECT_FALSE(MatchRoute("POST", "/"));
   EXPECT_FALSE(MatchRoute("GET", "/thaw/code/../../etc/passwd.zip"));

@@ -1,5 +1,7 @@
 #include "runtime_api/runtime_session.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "base/codec.h"
@@ -69,8 +71,10 @@ void RuntimeSession::Handle(http::Request request, http::ResponseWriter writer) 
   if (path == kExtensionNextPath && request.method == "GET") {
     return HandleExtensionNext(request, std::move(writer));
   }
-  if ((path == kExtensionInitErrorPath || path == kExtensionExitErrorPath) &&
-      request.method == "POST") {
+  if (path == kExtensionInitErrorPath && request.method == "POST") {
+    return HandleExtensionInitError(request, std::move(writer));
+  }
+  if (path == kExtensionExitErrorPath && request.method == "POST") {
     return writer.Send(Accepted());
   }
   if (path == kTelemetryPath && request.method == "PUT") {
@@ -96,11 +100,15 @@ void RuntimeSession::HandleNext(http::ResponseWriter writer) {
       if (pending_event_) Deliver(std::move(*pending_event_));
       return;
     case RuntimeState::kStarted:
-    case RuntimeState::kResponseSent:
       state_ = RuntimeState::kReady;
       parked_next_ = std::move(writer);
       // May call Deliver() before returning.
-      listener_->OnRuntimeNext();
+      MaybeFinishInit();
+      return;
+    case RuntimeState::kResponseSent:
+      state_ = RuntimeState::kReady;
+      parked_next_ = std::move(writer);
+      MaybeFinishInvoke();
       return;
   }
 }
@@ -120,8 +128,10 @@ void RuntimeSession::Deliver(Event event) {
   pending_event_.reset();
   state_ = RuntimeState::kRunning;
   current_id_ = event.request_id;
+  awaiting_end_ = true;
   for (auto& [_, ext] : extensions_) {
     if (!ext.wants_invoke) continue;
+    ext.busy = true;
     nlohmann::json ev = {{"eventType", "INVOKE"},
                          {"deadlineMs", event.deadline_ms},
                          {"requestId", event.request_id},
@@ -216,7 +226,7 @@ void RuntimeSession::HandleExtensionRegister(http::Request& request, http::Respo
     return writer.Send(
         ErrorReply(403, "Extension.MissingExtensionName", "Missing Lambda-Extension-Name header"));
   }
-  if (state_ != RuntimeState::kStarted) {
+  if (init_done_ || state_ == RuntimeState::kInitError) {
     return writer.Send(
         ErrorReply(403, "Extension.InvalidState", "Extensions may register only during init"));
   }
@@ -226,6 +236,13 @@ void RuntimeSession::HandleExtensionRegister(http::Request& request, http::Respo
   }
   Extension ext;
   ext.name = std::string(*name);
+  for (const auto& [_, other] : extensions_) {
+    if (other.name == ext.name) {
+      return writer.Send(ErrorReply(409, "Extension.AlreadyRegistered",
+                                    "Extension " + ext.name + " is already registered"));
+    }
+  }
+  ext.external = std::find(expected_.begin(), expected_.end(), ext.name) != expected_.end();
   if (!request.body.empty()) {
     auto body = nlohmann::json::parse(request.body, nullptr, false);
     if (body.is_discarded() || !body.is_object()) {
@@ -274,6 +291,53 @@ void RuntimeSession::HandleExtensionNext(http::Request& request, http::ResponseW
     return writer.Send(std::move(r));
   }
   ext.parked_next = std::move(writer);
+  bool was_busy = ext.busy;
+  bool was_ready = ext.ready;
+  ext.busy = false;
+  ext.ready = true;
+  if (!was_ready) MaybeFinishInit();
+  if (was_busy) MaybeFinishInvoke();
+}
+
+void RuntimeSession::HandleExtensionInitError(http::Request& request, http::ResponseWriter writer) {
+  auto id = request.headers.Get(kHeaderExtensionId);
+  if (!id || extensions_.count(std::string(*id)) == 0) {
+    return writer.Send(ErrorReply(403, "Extension.InvalidExtensionIdentifier",
+                                  "Invalid Lambda-Extension-Identifier"));
+  }
+  if (init_done_) return writer.Send(Accepted());
+  std::string type(request.headers.Get(kHeaderExtensionErrorType).value_or(""));
+  if (type.rfind("Extension.", 0) != 0 || type.size() <= 10) type = "Extension.InitError";
+  writer.Send(Accepted());
+  listener_->OnInitError(std::move(request.body), std::move(type));
+}
+
+void RuntimeSession::MaybeFinishInit() {
+  if (init_done_ || state_ != RuntimeState::kReady) return;
+  for (const std::string& name : expected_) {
+    bool ready = false;
+    for (const auto& [_, ext] : extensions_) ready = ready || (ext.name == name && ext.ready);
+    if (!ready) return;
+  }
+  init_done_ = true;
+  listener_->OnRuntimeNext();  // may call Deliver() before returning
+}
+
+void RuntimeSession::MaybeFinishInvoke() {
+  if (!awaiting_end_ || state_ != RuntimeState::kReady) return;
+  for (const auto& [_, ext] : extensions_) {
+    if (ext.busy) return;
+  }
+  awaiting_end_ = false;
+  listener_->OnRuntimeNext();
+}
+
+std::vector<std::string> RuntimeSession::busy_extensions() const {
+  std::vector<std::string> out;
+  for (const auto& [_, ext] : extensions_) {
+    if (ext.busy) out.push_back(ext.name);
+  }
+  return out;
 }
 
 void RuntimeSession::QueueExtensionEvent(Extension& ext, std::string event_json) {
@@ -297,7 +361,7 @@ void RuntimeSession::SendShutdown(const std::string& reason, int64_t deadline_ms
 
 bool RuntimeSession::only_internal_extensions() const {
   for (const auto& [_, ext] : extensions_) {
-    if (ext.wants_shutdown) return false;
+    if (ext.wants_shutdown || ext.external) return false;
   }
   return true;
 }
@@ -308,6 +372,8 @@ void RuntimeSession::Reset() {
   pending_event_.reset();
   parked_next_.reset();
   extensions_.clear();
+  init_done_ = false;
+  awaiting_end_ = false;
 }
 
 }  // namespace thaw::runtime_api

@@ -2,7 +2,11 @@
 // runtime state machine of rapid (core/states.go): Started -> Ready -> Running -> ResponseSent
 // -> Ready ..., InitError from Started only; every other transition is refused with 403.
 // It holds the runtime's parked /next, delivers events to it, and tells its Listener about
-// responses, errors and the end of each invocation. Loop thread only.
+// responses, errors and the end of each invocation.
+// Extensions, as in Lambda: init is done only when the runtime has called /next and every
+// expected external extension has registered and called /event/next; an invocation ends only
+// when the runtime and every extension subscribed to INVOKE have called next again (their time
+// after the response counts toward Duration and the timeout). Loop thread only.
 #pragma once
 
 #include <cstdint>
@@ -30,13 +34,16 @@ struct Event {
 class Listener {
  public:
   virtual ~Listener() = default;
-  // The runtime called /next: init is done (first call) or the running invocation has ended.
+  // Init is done (the runtime and every expected extension called next) or the running
+  // invocation has ended (the runtime and every INVOKE subscriber called next again).
   virtual void OnRuntimeNext() = 0;
   virtual void OnInvocationResponse(std::string body, std::string content_type) = 0;
   // `body` as posted (passed to the caller unchanged); `error_type` from the header, if any.
   virtual void OnInvocationError(std::string body, std::string error_type) = 0;
   // The runtime posted a response larger than kMaxResponseBytes; it got 413.
   virtual void OnResponseTooLarge() = 0;
+  // The runtime posted /init/error, or an extension /extension/init/error during init (then
+  // `error_type` starts with "Extension.").
   virtual void OnInitError(std::string body, std::string error_type) = 0;
 };
 
@@ -64,13 +71,20 @@ class RuntimeSession final : public http::Handler {
   // Forgets everything about the current runtime process (after a kill); back to kStarted.
   // Registered extensions are forgotten too: a reset restarts them.
   void Reset();
+  // The external extensions started with the runtime (file names in /opt/extensions); init
+  // waits for each to register under that name and call /event/next. Set before each start.
+  void ExpectExtensions(std::vector<std::string> names) { expected_ = std::move(names); }
   // Answers every extension's parked /event/next with a SHUTDOWN event.
   void SendShutdown(const std::string& reason, int64_t deadline_ms);
 
   RuntimeState state() const { return state_; }
   const std::string& current_request_id() const { return current_id_; }
   bool has_extensions() const { return !extensions_.empty(); }
-  // True when only internal extensions (none subscribed to SHUTDOWN) are registered.
+  bool init_done() const { return init_done_; }
+  // Names of INVOKE subscribers that have not called next since the current event (tests, logs).
+  std::vector<std::string> busy_extensions() const;
+  // True when only internal extensions (none external, none subscribed to SHUTDOWN) are
+  // registered.
   bool only_internal_extensions() const;
 
  private:
@@ -78,6 +92,9 @@ class RuntimeSession final : public http::Handler {
     std::string name;
     bool wants_invoke = false;
     bool wants_shutdown = false;
+    bool external = false;  // one of the expected names
+    bool ready = false;     // called /event/next at least once
+    bool busy = false;      // has an INVOKE it has not finished (no next since)
     std::optional<http::ResponseWriter> parked_next;
     std::deque<std::string> queued;  // events not yet taken
   };
@@ -90,6 +107,10 @@ class RuntimeSession final : public http::Handler {
   void HandleExtensionNext(http::Request& request, http::ResponseWriter writer);
   void SendEvent(http::ResponseWriter writer, Event event);
   void QueueExtensionEvent(Extension& ext, std::string event_json);
+  void HandleExtensionInitError(http::Request& request, http::ResponseWriter writer);
+  // Tell the listener once init, or the running invocation, is complete.
+  void MaybeFinishInit();
+  void MaybeFinishInvoke();
 
   Listener* listener_;
   SessionIdentity identity_;
@@ -98,6 +119,9 @@ class RuntimeSession final : public http::Handler {
   std::optional<Event> pending_event_;
   std::optional<http::ResponseWriter> parked_next_;
   std::map<std::string, Extension> extensions_;  // by identifier
+  std::vector<std::string> expected_;            // external extension names
+  bool init_done_ = false;
+  bool awaiting_end_ = false;  // an event was delivered; its end is not reported yet
 };
 
 }  // namespace thaw::runtime_api

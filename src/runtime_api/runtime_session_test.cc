@@ -211,6 +211,70 @@ TEST_F(RuntimeSessionTest, ExtensionsRegisterAndReceiveShutdown) {
   EXPECT_EQ(NewClient()->Do("GET", kExtensionNextPath, {}, "")->status, 403);
 }
 
+TEST_F(RuntimeSessionTest, InitWaitsForExpectedExtensionsAndInvokeForSubscribers) {
+  OnLoop([&] { session_.ExpectExtensions({"ext"}); });
+  auto runtime = NewClient();
+  auto next = Next(runtime.get());
+  // The runtime is ready first, but the external extension has not registered yet.
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  OnLoop([&] { EXPECT_EQ(recorder_.nexts, 0); });
+  http::Headers h;
+  h.Set(kHeaderExtensionName, "ext");
+  auto reg = Post(kExtensionRegisterPath, R"({"events":["INVOKE","SHUTDOWN"]})", h);
+  ASSERT_EQ(reg.status, 200);
+  http::Headers idh;
+  idh.Set(kHeaderExtensionId, std::string(reg.headers.Get(kHeaderExtensionId).value_or("")));
+  OnLoop([&] { EXPECT_EQ(recorder_.nexts, 0); });  // registered, but no /event/next yet
+  auto ext = NewClient();
+  auto ext_next =
+      std::async(std::launch::async, [&] { return ext->Do("GET", kExtensionNextPath, idh, ""); });
+  while (recorder_.nexts == 0) std::this_thread::yield();  // now init is done
+
+  OnLoop([&] { session_.Deliver(MakeEvent("id-7")); });
+  ASSERT_TRUE(next.get().ok());
+  auto invoke = ext_next.get();
+  ASSERT_TRUE(invoke.ok());
+  EXPECT_NE(invoke->body.find(R"("requestId":"id-7")"), std::string::npos) << invoke->body;
+  EXPECT_NE(invoke->body.find(R"("eventType":"INVOKE")"), std::string::npos);
+  EXPECT_EQ(Post("/2018-06-01/runtime/invocation/id-7/response", "{}").status, 202);
+  auto next2 = Next(runtime.get());
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  // The runtime is back, the extension is not: the invocation has not ended.
+  OnLoop([&] {
+    EXPECT_EQ(recorder_.nexts, 1);
+    EXPECT_EQ(session_.busy_extensions(), std::vector<std::string>{"ext"});
+  });
+  auto ext_next2 =
+      std::async(std::launch::async, [&] { return ext->Do("GET", kExtensionNextPath, idh, ""); });
+  while (recorder_.nexts < 2) std::this_thread::yield();
+  OnLoop([&] {
+    EXPECT_TRUE(session_.busy_extensions().empty());
+    EXPECT_FALSE(session_.only_internal_extensions());
+    session_.SendShutdown("spindown", 1);
+  });
+  EXPECT_NE(ext_next2.get()->body.find("SHUTDOWN"), std::string::npos);
+  OnLoop([&] { session_.Deliver(MakeEvent("id-8")); });
+  EXPECT_TRUE(next2.get().ok());
+}
+
+TEST_F(RuntimeSessionTest, ExtensionInitErrorFailsInit) {
+  OnLoop([&] { session_.ExpectExtensions({"ext"}); });
+  http::Headers h;
+  h.Set(kHeaderExtensionName, "ext");
+  auto reg = Post(kExtensionRegisterPath, R"({"events":[]})", h);
+  http::Headers eh;
+  eh.Set(kHeaderExtensionId, std::string(reg.headers.Get(kHeaderExtensionId).value_or("")));
+  eh.Set(kHeaderExtensionErrorType, "Extension.ConfigInvalid");
+  EXPECT_EQ(Post(kExtensionInitErrorPath, R"({"errorMessage":"bad"})", eh).status, 202);
+  OnLoop([] {});
+  ASSERT_EQ(recorder_.init_errors.size(), 1u);
+  EXPECT_EQ(recorder_.init_errors[0], R"({"errorMessage":"bad"}|Extension.ConfigInvalid)");
+  eh.Set(kHeaderExtensionErrorType, "Whatever");
+  Post(kExtensionInitErrorPath, "{}", eh);
+  OnLoop([] {});
+  EXPECT_EQ(recorder_.init_errors.back(), "{}|Extension.InitError");
+}
+
 TEST_F(RuntimeSessionTest, UnknownRouteIs404) {
   auto r = NewClient()->Do("GET", "/2018-06-01/nope", {}, "");
   ASSERT_TRUE(r.ok());

@@ -202,6 +202,13 @@ Status FinishFs(const FsSpec& spec, std::string* timings) {
   THAW_RETURN_IF_ERROR(
       Mount(nullptr, task, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV));
   lap("task");
+  if (!spec.opt_dir.empty()) {
+    const std::string opt = root + "/opt";
+    THAW_RETURN_IF_ERROR(Mount(spec.opt_dir.c_str(), opt, nullptr, MS_BIND));
+    THAW_RETURN_IF_ERROR(
+        Mount(nullptr, opt, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV));
+    lap("opt");
+  }
   THAW_RETURN_IF_ERROR(
       Mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr));
   lap("proc");

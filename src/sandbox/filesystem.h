@@ -3,7 +3,7 @@
 //   /            the host's tree, read-only and nosuid (recursive bind)
 //   <state dir>  hidden under an empty read-only tmpfs (thaw's own data is not visible at all)
 //   /var/task    the function's code, read-only
-//   /opt         empty (layers go here later)
+//   /opt         the function's layers merged (lambda/opt_tree.h), read-only; else empty
 //   /tmp         the environment's own ext4 image on a loop device, EphemeralStorage in size:
 //                disk, not memory, so a 128 MB function can fill a 512 MB /tmp, and ENOSPC
 //                past it. Kept across resets of the environment (the image file outlives the
@@ -27,6 +27,7 @@ struct FsSpec {
   std::string new_root;             // an empty host directory used as the new root's mount point
   std::vector<std::string> hidden;  // host directories to hide (thaw's state directory)
   std::string code_dir;             // host directory shown read-only at /var/task
+  std::string opt_dir;              // host directory shown read-only at /opt ("" = empty /opt)
   std::string tmp_image;            // ext4 image for /tmp, created when missing ("" = tmp_dir)
   int64_t tmp_mb = 512;
   std::string tmp_dir;      // fallback /tmp source when tmp_image is empty
@@ -38,9 +39,9 @@ struct FsSpec {
 // Before the function is known: makes the mount namespace private and assembles the view
 // above under spec.new_root, all read-only, except /var/task, /tmp and /proc.
 Status BuildBaseFs(const FsSpec& spec);
-// Once it is known: shows code_dir read-only at /var/task, mounts /proc, and pivots into the
-// new root (the process's root and cwd are then the new root). /tmp is mounted separately.
-// `timings`, when given, gets each step's cost.
+// Once it is known: shows code_dir read-only at /var/task (and opt_dir at /opt), mounts /proc, and
+// pivots into the new root (the process's root and cwd are then the new root). /tmp is mounted
+// separately. `timings`, when given, gets each step's cost.
 Status FinishFs(const FsSpec& spec, std::string* timings = nullptr);
 // Mounts /tmp under new_root from spec.tmp_image (created when missing) or spec.tmp_dir.
 Status MountTmp(const FsSpec& spec);

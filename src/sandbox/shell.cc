@@ -22,6 +22,7 @@
 
 #include <net/if.h>
 
+#include "sandbox/extension_env.h"
 #include "sandbox/seccomp.h"
 #include "sys/child_exec.h"
 #include "sys/launcher_protocol.h"
@@ -98,6 +99,51 @@ bool ReceiveAssignment(int fd, TmpMode& mode, sys::SpawnSpec& spec, int& output_
   if (!decoded) return false;
   spec = std::move(*decoded);
   return true;
+}
+
+// Set by SIGTERM: the server is shutting the environment down (runtime and extensions get the
+// shutdown budget), so extensions that exit now are not crashes.
+volatile sig_atomic_t g_stopping = 0;
+
+void OnTerm(int) { g_stopping = 1; }
+
+// Starts every external extension (/opt/extensions/NAME, in the spec's order, which is
+// alphabetical) as the function's user, with the function's environment minus the runtime-only
+// variables, its output into the function's log, each in a process group of its own so that
+// the SIGTERM meant for the runtime does not reach it (it gets the SHUTDOWN event instead).
+// Returns their pids; an extension whose exec failed exits 127 and is reaped as a crash.
+std::vector<pid_t> StartExtensions(const ShellParams& p, const sys::SpawnSpec& spec,
+                                   int output_fd) {
+  std::vector<pid_t> pids;
+  for (const std::string& name : spec.sandbox.extensions) {
+    sys::SpawnSpec ext;
+    ext.path = "/opt/extensions/" + name;
+    ext.cwd = "/opt";
+    ext.argv = {ext.path};
+    ext.env = ExtensionEnv(spec.env);
+    int exec_pipe[2];
+    if (pipe2(exec_pipe, O_CLOEXEC) != 0) {
+      pids.push_back(-1);
+      continue;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+      close(exec_pipe[0]);
+      close(p.report_fd);
+      setpgid(0, 0);
+      ExecBootstrap(p, ext, output_fd, exec_pipe[1]);
+    }
+    close(exec_pipe[1]);
+    // Wait for the exec (or its failure), so extensions start before the runtime, in order.
+    int err = 0;
+    ssize_t n;
+    do {
+      n = read(exec_pipe[0], &err, sizeof err);
+    } while (n < 0 && errno == EINTR);
+    close(exec_pipe[0]);
+    pids.push_back(pid);
+  }
+  return pids;
 }
 
 bool SendFd(int socket, int fd) {
@@ -185,6 +231,7 @@ void RunShell(const ShellParams& p) {
   close(p.command_fd);
   FsSpec fs = p.fs;
   fs.code_dir = spec.sandbox.code_dir;
+  fs.opt_dir = spec.sandbox.opt_dir;
   if (mode != TmpMode::kKeepPooled) {
     // The pooled image (already unlinked by the launcher) goes; the environment's comes.
     umount2((fs.new_root + "/tmp").c_str(), MNT_DETACH);
@@ -202,6 +249,11 @@ void RunShell(const ShellParams& p) {
   }
   static const char kHost[] = "localhost";
   sethostname(kHost, sizeof kHost - 1);
+
+  struct sigaction term {};
+  term.sa_handler = OnTerm;  // no SA_RESTART: waitpid below returns EINTR
+  sigaction(SIGTERM, &term, nullptr);
+  std::vector<pid_t> extensions = StartExtensions(p, spec, output_fd);
 
   int exec_pipe[2];
   if (pipe2(exec_pipe, O_CLOEXEC) != 0) {
@@ -240,14 +292,43 @@ void RunShell(const ShellParams& p) {
   }
   Report(p.report_fd, ShellReport::kStarted, child, timings);
   // PID 1: reap everything; report the bootstrap's end and leave, taking the namespace with us.
+  // An extension that exits ends the sandbox too (Lambda's Extension.Crash), unless the
+  // environment is shutting down: then the shell waits for the runtime and every extension.
+  size_t live_extensions = 0;
+  for (pid_t e : extensions) live_extensions += e > 0 ? 1 : 0;
+  bool bootstrap_done = false;
+  int bootstrap_status = 0;
   for (;;) {
     int status = 0;
     pid_t pid = waitpid(-1, &status, 0);
-    if (pid == child) {
-      Report(p.report_fd, ShellReport::kExited, status);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      Report(p.report_fd, ShellReport::kExited, bootstrap_status);
       _exit(0);
     }
-    if (pid < 0 && errno != EINTR) _exit(0);
+    if (pid == child) {
+      bootstrap_done = true;
+      bootstrap_status = status;
+      if (!g_stopping || live_extensions == 0) {
+        Report(p.report_fd, ShellReport::kExited, status);
+        _exit(0);
+      }
+      continue;
+    }
+    auto it = std::find(extensions.begin(), extensions.end(), pid);
+    if (it == extensions.end()) continue;
+    *it = -1;
+    --live_extensions;
+    if (!g_stopping) {
+      auto index = static_cast<size_t>(it - extensions.begin());
+      Report(p.report_fd, ShellReport::kExited,
+             static_cast<int32_t>(sys::EncodeExtensionExit(index, status)));
+      _exit(0);
+    }
+    if (bootstrap_done && live_extensions == 0) {
+      Report(p.report_fd, ShellReport::kExited, bootstrap_status);
+      _exit(0);
+    }
   }
 }
 

@@ -8,7 +8,9 @@
 //      the new root, and forks the bootstrap as an unprivileged user with no capabilities,
 //      no_new_privs and the seccomp filter. Reports kStarted (or kFailed).
 //   3. init: reaps orphans; when the bootstrap exits, reports its wait status (kExited) and
-//      exits, which kills whatever else is left in the namespace.
+//      exits, which kills whatever else is left in the namespace. An extension's exit does the
+//      same, reported as sys::EncodeExtensionExit. After SIGTERM (the environment's shutdown)
+//      it waits for the bootstrap and every extension before it leaves.
 // Runs only in the forked child of the single-threaded launcher.
 #pragma once
 

@@ -47,7 +47,24 @@ struct SandboxSpec {
   // A network namespace of its own, with only loopback. The shell listens on 127.0.0.1:9001
   // there and the launcher hands that socket to the server with the kSpawned reply.
   bool isolated_network = false;
+  // Layers: the host directory shown read-only at /opt ("" = an empty /opt), and the external
+  // extensions to start from /opt/extensions before the bootstrap, in this order.
+  std::string opt_dir;
+  std::vector<std::string> extensions;
 };
+
+// A sandbox's exit status normally is the bootstrap's wait status. When an external extension
+// exits while the environment is not shutting down, the shell ends the sandbox and reports this
+// instead: a flag, the extension's index in SandboxSpec::extensions, and its wait status.
+inline constexpr int64_t kExtensionExitFlag = int64_t{1} << 24;
+inline int64_t EncodeExtensionExit(size_t index, int wait_status) {
+  return kExtensionExitFlag | static_cast<int64_t>((index & 0xff) << 16) | (wait_status & 0xffff);
+}
+inline bool IsExtensionExit(int64_t status) { return (status & kExtensionExitFlag) != 0; }
+inline size_t ExtensionExitIndex(int64_t status) {
+  return static_cast<size_t>((status >> 16) & 0xff);
+}
+inline int ExtensionExitStatus(int64_t status) { return static_cast<int>(status & 0xffff); }
 
 // The Runtime API's address inside an isolated network namespace (Lambda's own).
 inline constexpr uint16_t kIsolatedRuntimeApiPort = 9001;
@@ -88,6 +105,9 @@ inline std::string EncodeSpawn(const SpawnSpec& s) {
   str(s.sandbox.code_dir);
   str(s.sandbox.tmp_image);
   out.push_back(s.sandbox.isolated_network ? '\1' : '\0');
+  str(s.sandbox.opt_dir);
+  put32(static_cast<uint32_t>(s.sandbox.extensions.size()));
+  for (const auto& e : s.sandbox.extensions) str(e);
   return out;
 }
 
@@ -136,6 +156,12 @@ inline std::optional<SpawnSpec> DecodeSpawn(const char* data, size_t len) {
   if (!str(s.sandbox.code_dir) || !str(s.sandbox.tmp_image)) return std::nullopt;
   if (pos >= len) return std::nullopt;
   s.sandbox.isolated_network = data[pos++] != 0;
+  uint32_t extc = 0;
+  if (!str(s.sandbox.opt_dir) || !get32(extc) || extc > 64) return std::nullopt;
+  s.sandbox.extensions.resize(extc);
+  for (auto& e : s.sandbox.extensions) {
+    if (!str(e)) return std::nullopt;
+  }
   return s;
 }
 

@@ -36,6 +36,24 @@ TEST(LauncherProtocolTest, SpawnRoundTrip) {
   back = DecodeSpawn(wire.data(), wire.size());
   ASSERT_TRUE(back.has_value());
   EXPECT_TRUE(back->sandbox.isolated_network);
+  EXPECT_EQ(back->sandbox.opt_dir, "");
+  EXPECT_TRUE(back->sandbox.extensions.empty());
+  s.sandbox.opt_dir = "/state/code/opt-1";
+  s.sandbox.extensions = {"alpha", "zeta"};
+  wire = EncodeSpawn(s);
+  back = DecodeSpawn(wire.data(), wire.size());
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->sandbox.opt_dir, "/state/code/opt-1");
+  EXPECT_EQ(back->sandbox.extensions, s.sandbox.extensions);
+}
+
+TEST(LauncherProtocolTest, ExtensionExitEncoding) {
+  int64_t v = EncodeExtensionExit(3, 1 << 8);  // exit status 1
+  EXPECT_TRUE(IsExtensionExit(v));
+  EXPECT_EQ(ExtensionExitIndex(v), 3u);
+  EXPECT_EQ(ExtensionExitStatus(v), 1 << 8);
+  EXPECT_FALSE(IsExtensionExit(1 << 8));
+  EXPECT_FALSE(IsExtensionExit(9));  // killed by SIGKILL
 }
 
 TEST(LauncherProtocolTest, TruncatedMessagesAreRejected) {
@@ -43,6 +61,7 @@ TEST(LauncherProtocolTest, TruncatedMessagesAreRejected) {
   s.path = "/bin/true";
   s.cwd = "/";
   s.argv = {"true"};
+  s.sandbox.extensions = {"ext"};
   std::string wire = EncodeSpawn(s);
   for (size_t n = 0; n < wire.size(); ++n) {
     EXPECT_FALSE(DecodeSpawn(wire.data(), n).has_value()) << "length " << n;

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -102,6 +103,12 @@ StatusOr<int64_t> CpuTimeNanos(pid_t pid) {
 
 std::vector<pid_t> ProcessGroupMembers(pid_t pgid) {
   std::vector<pid_t> out;
+  struct Proc {
+    pid_t pid;
+    int64_t ppid;
+    int64_t pgrp;
+  };
+  std::vector<Proc> others;
   DIR* dir = opendir("/proc");
   if (!dir) return out;
   while (dirent* e = readdir(dir)) {
@@ -114,9 +121,21 @@ std::vector<pid_t> ProcessGroupMembers(pid_t pgid) {
     std::istringstream fields(text.substr(close + 2));
     std::string state, ppid, pgrp;
     fields >> state >> ppid >> pgrp;
-    if (ParseInt(pgrp).value_or(-1) == pgid) out.push_back(static_cast<pid_t>(*pid));
+    int64_t group = ParseInt(pgrp).value_or(-1);
+    if (group == pgid) {
+      out.push_back(static_cast<pid_t>(*pid));
+    } else {
+      others.push_back({static_cast<pid_t>(*pid), ParseInt(ppid).value_or(-1), group});
+    }
   }
   closedir(dir);
+  std::vector<int64_t> leaders;
+  for (const Proc& p : others) {
+    if (p.ppid == pgid && p.pgrp == p.pid) leaders.push_back(p.pid);
+  }
+  for (const Proc& p : others) {
+    if (std::find(leaders.begin(), leaders.end(), p.pgrp) != leaders.end()) out.push_back(p.pid);
+  }
   return out;
 }
 

@@ -36,7 +36,9 @@ class PeakRssReader {
 // User+system CPU time of one process (its threads included, children excluded), in ns.
 StatusOr<int64_t> CpuTimeNanos(pid_t pid);
 
-// The processes whose process group is `pgid` (scans /proc).
+// The processes whose process group is `pgid` (scans /proc), plus the leader's children that
+// made groups of their own and those groups' members (a sandbox's external extensions run in
+// groups of their own, so the SIGTERM for the runtime does not reach them).
 std::vector<pid_t> ProcessGroupMembers(pid_t pgid);
 
 // The inode of the TCP socket connected from peer_address:peer_port to 127.0.0.1:local_port,

@@ -2,9 +2,12 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -39,6 +42,25 @@ TEST(ProcessInfoTest, PeakRssReaderMatchesOneShotRead) {
 TEST(ProcessInfoTest, OwnGroupContainsSelf) {
   auto members = ProcessGroupMembers(getpgrp());
   EXPECT_NE(std::find(members.begin(), members.end(), getpid()), members.end());
+}
+
+TEST(ProcessInfoTest, GroupIncludesTheLeadersChildrenInGroupsOfTheirOwn) {
+  // As a sandbox's extensions: children of the group leader that made their own group.
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    setpgid(0, 0);
+    pause();
+    _exit(0);
+  }
+  setpgid(child, child);  // no race with the child's own call
+  auto members = ProcessGroupMembers(getpid());
+  bool found = std::find(members.begin(), members.end(), child) != members.end();
+  auto strangers = ProcessGroupMembers(child + 1000000);
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  EXPECT_TRUE(found);
+  EXPECT_TRUE(strangers.empty());
 }
 
 TEST(ProcessInfoTest, FindsTheOwnerOfALoopbackConnection) {

@@ -676,9 +676,6 @@ def test_revision_id_precondition(lam):
     assert upd["Timeout"] == 5 and upd["RevisionId"] != created["RevisionId"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "AddPermission/GetPolicy/RemovePermission (reference 5.2) are not implemented: "
-    "POST/GET /2015-03-31/functions/NAME/policy answer 404 UnknownOperationException"))
 def test_resource_policy(lam):
     name = fname("policy")
     create_function(lam, name, "noop")
@@ -688,10 +685,55 @@ def test_resource_policy(lam):
     assert json.loads(added["Statement"])["Sid"] == "sns"
     policy = json.loads(lam.get_policy(FunctionName=name)["Policy"])
     assert [st["Sid"] for st in policy["Statement"]] == ["sns"]
-    lam.remove_permission(FunctionName=name, StatementId="sns")
+    assert policy["Version"] == "2012-10-17"
+    statement = policy["Statement"][0]
+    assert statement == {"Sid": "sns", "Effect": "Allow",
+                         "Principal": {"Service": "sns.amazonaws.com"},
+                         "Action": "lambda:InvokeFunction", "Resource": ARN_PREFIX + name}
+    with pytest.raises(ClientError) as e:  # the same StatementId again
+        lam.add_permission(FunctionName=name, StatementId="sns", Action="lambda:InvokeFunction",
+                           Principal="sns.amazonaws.com")
+    assert_client_error(e, "ResourceConflictException", 409)
+    with pytest.raises(ClientError) as e:
+        lam.add_permission(FunctionName=name, StatementId="bad id", Action="lambda:InvokeFunction",
+                           Principal="sns.amazonaws.com")
+    assert_client_error(e, "ValidationException", 400)
+    # A qualifier has a policy of its own; $LATEST cannot have one.
+    lam.publish_version(FunctionName=name)
+    lam.add_permission(FunctionName=name, StatementId="v1", Action="lambda:InvokeFunction",
+                       Principal="123456789012", Qualifier="1",
+                       SourceArn="arn:aws:s3:::bucket")
+    v1 = json.loads(lam.get_policy(FunctionName=name, Qualifier="1")["Policy"])
+    assert v1["Statement"][0]["Resource"] == ARN_PREFIX + name + ":1"
+    assert v1["Statement"][0]["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+    assert v1["Statement"][0]["Condition"] == {"ArnLike": {"AWS:SourceArn": "arn:aws:s3:::bucket"}}
+    with pytest.raises(ClientError) as e:
+        lam.add_permission(FunctionName=name, StatementId="l", Action="lambda:InvokeFunction",
+                           Principal="sns.amazonaws.com", Qualifier="$LATEST")
+    assert_client_error(e, "InvalidParameterValueException", 400)
+    with pytest.raises(ClientError) as e:
+        lam.remove_permission(FunctionName=name, StatementId="nope")
+    assert_client_error(e, "ResourceNotFoundException", 404)
+    removed = lam.remove_permission(FunctionName=name, StatementId="sns")
+    assert removed["ResponseMetadata"]["HTTPStatusCode"] == 204
     with pytest.raises(ClientError) as e:
         lam.get_policy(FunctionName=name)
     assert_client_error(e, "ResourceNotFoundException", 404)
+    assert lam.get_policy(FunctionName=name, Qualifier="1")["RevisionId"]
+
+
+def test_resource_policy_survives_kill9(make_thaw_server, examples):
+    server = make_thaw_server()
+    lam = boto_client("lambda", server)
+    name = fname("policykill")
+    create_function(lam, name, "noop")
+    lam.add_permission(FunctionName=name, StatementId="keep", Action="lambda:InvokeFunction",
+                       Principal="events.amazonaws.com")
+    server.kill9()
+    server.start()
+    lam = boto_client("lambda", server)
+    policy = json.loads(lam.get_policy(FunctionName=name)["Policy"])
+    assert [st["Sid"] for st in policy["Statement"]] == ["keep"]
 
 
 def test_create_function_validation_cli(thaw_server, zips):

@@ -1,0 +1,109 @@
+// ControlService: AddPermission, GetPolicy and RemovePermission (a function's resource-based
+// policy, one per qualifier).
+#include <utility>
+
+#include "base/codec.h"
+#include "lambda/api_error.h"
+#include "lambda/control_service.h"
+#include "lambda/function_request.h"
+
+namespace thaw::lambda {
+
+using nlohmann::json;
+
+namespace {
+
+Status NoPolicy() { return Status::NotFound("The resource you requested does not exist."); }
+
+}  // namespace
+
+StatusOr<std::pair<std::string, std::string>> ControlService::PolicyKey(
+    const Route& route, const http::Request& request) {
+  THAW_ASSIGN_OR_RETURN(FunctionRef ref,
+                        ParseRef(route.function_name, request.QueryParam("Qualifier")));
+  THAW_ASSIGN_OR_RETURN(const FunctionState* state, Find(ref));
+  if (!ref.qualifier.empty()) {
+    if (ref.qualifier == kLatest) {
+      return Status::InvalidArgument("We currently do not support adding policies for $LATEST.");
+    }
+    THAW_RETURN_IF_ERROR(Resolve(*state, ref.name, ref.qualifier).status());
+  }
+  return std::make_pair(ref.name, ref.qualifier);
+}
+
+StatusOr<http::Response> ControlService::AddPermission(const Route& route,
+                                                       const http::Request& request) {
+  THAW_ASSIGN_OR_RETURN(json body, ParseJsonObject(request.body));
+  THAW_ASSIGN_OR_RETURN(auto revision, OptionalString(body, "RevisionId"));
+  THAW_ASSIGN_OR_RETURN(auto key, PolicyKey(route, request));
+  std::string resource =
+      key.second.empty() ? FunctionArn(key.first) : QualifiedArn(key.first, key.second);
+  THAW_ASSIGN_OR_RETURN(json statement, BuildStatement(body, resource));
+  Policy policy;
+  if (auto it = policies_.find(key); it != policies_.end()) policy = it->second;
+  if (!policy.revision_id.empty())
+    THAW_RETURN_IF_ERROR(CheckRevision(revision, policy.revision_id));
+  for (const auto& existing : policy.statements) {
+    if (existing.value("Sid", "") == statement["Sid"]) {
+      return Status::AlreadyExists("The statement id (" + statement["Sid"].get<std::string>() +
+                                   ") provided already exists. Please provide a new statement "
+                                   "id, or remove the existing statement.");
+    }
+  }
+  policy.statements.push_back(statement);
+  policy.revision_id = NewUuid();
+  THAW_RETURN_IF_ERROR(Transact([&] { return policy_store_.Put(key.first, key.second, policy); }));
+  policies_[key] = std::move(policy);
+  return JsonResponse(
+      201, {{"Statement", statement.dump(-1, ' ', false, json::error_handler_t::replace)}});
+}
+
+StatusOr<http::Response> ControlService::GetPolicy(const Route& route,
+                                                   const http::Request& request) {
+  THAW_ASSIGN_OR_RETURN(FunctionRef ref,
+                        ParseRef(route.function_name, request.QueryParam("Qualifier")));
+  THAW_ASSIGN_OR_RETURN(const FunctionState* state, Find(ref));
+  if (!ref.qualifier.empty() && ref.qualifier != kLatest) {
+    THAW_RETURN_IF_ERROR(Resolve(*state, ref.name, ref.qualifier).status());
+  }
+  std::string qualifier = ref.qualifier == kLatest ? "" : ref.qualifier;
+  auto it = policies_.find({ref.name, qualifier});
+  if (it == policies_.end() || it->second.statements.empty()) return NoPolicy();
+  return JsonResponse(
+      200, {{"Policy", PolicyDocument(it->second)}, {"RevisionId", it->second.revision_id}});
+}
+
+StatusOr<http::Response> ControlService::RemovePermission(const Route& route,
+                                                          const http::Request& request) {
+  THAW_ASSIGN_OR_RETURN(auto key, PolicyKey(route, request));
+  auto it = policies_.find(key);
+  if (it == policies_.end()) return NoPolicy();
+  THAW_RETURN_IF_ERROR(CheckRevision(request.QueryParam("RevisionId"), it->second.revision_id));
+  Policy policy = it->second;
+  json kept = json::array();
+  for (const auto& s : policy.statements) {
+    if (s.value("Sid", "") != route.statement_id) kept.push_back(s);
+  }
+  if (kept.size() == policy.statements.size()) {
+    return Status::NotFound("Statement " + route.statement_id +
+                            " is not found in resource policy.");
+  }
+  policy.statements = std::move(kept);
+  policy.revision_id = NewUuid();
+  THAW_RETURN_IF_ERROR(Transact([&] { return policy_store_.Put(key.first, key.second, policy); }));
+  if (policy.statements.empty()) {
+    policies_.erase(it);
+  } else {
+    it->second = std::move(policy);
+  }
+  return http::Response{204, {}, {}};
+}
+
+void ControlService::ForgetPolicies(const std::string& name, const std::string* qualifier) {
+  for (auto it = policies_.begin(); it != policies_.end();) {
+    bool match = it->first.first == name && (!qualifier || it->first.second == *qualifier);
+    it = match ? policies_.erase(it) : std::next(it);
+  }
+}
+
+}  // namespace thaw::lambda
