@@ -31,6 +31,7 @@
 #include "base/codec.h"
 #include "cli/client_util.h"
 #include "cli/command.h"
+#include "cli/invoke_batch.h"
 #include "profile/arrivals.h"
 #include "profile/bench_report.h"
 #include "profile/report_line.h"
@@ -43,7 +44,6 @@ constexpr char kCommand[] = "bench";
 constexpr int64_t kDefaultCount = 1000;
 constexpr int kDefaultOpenLoopClients = 64;
 constexpr int kMaxClients = 1024;
-constexpr size_t kMaxErrorChars = 300;
 // Open loop: sleep until this close to an arrival, then yield-spin, because a timed sleep
 // wakes tens of microseconds late and that lateness would be measured as latency.
 constexpr int64_t kSpinNs = 50'000;
@@ -64,31 +64,6 @@ struct BenchFlags {
   bool no_tail = false;
   uint64_t seed = 1;
   CLI::Option* concurrency_option = nullptr;
-};
-
-// Set by SIGINT, read by every client thread: a lock-free atomic is safe in both places.
-std::atomic<bool> g_interrupted{false};
-static_assert(std::atomic<bool>::is_always_lock_free);
-
-extern "C" void OnBenchInterrupt(int) { g_interrupted.store(true); }
-
-// Routes SIGINT to a flag for the run (a second Ctrl-C still kills), then restores it.
-class InterruptGuard {
- public:
-  InterruptGuard() {
-    g_interrupted.store(false);
-    struct sigaction action {};
-    action.sa_handler = OnBenchInterrupt;
-    action.sa_flags = SA_RESETHAND;
-    sigemptyset(&action.sa_mask);
-    ::sigaction(SIGINT, &action, &previous_);
-  }
-  ~InterruptGuard() { ::sigaction(SIGINT, &previous_, nullptr); }
-  InterruptGuard(const InterruptGuard&) = delete;
-  InterruptGuard& operator=(const InterruptGuard&) = delete;
-
- private:
-  struct sigaction previous_ {};
 };
 
 // "10s", "500ms", "2m", "1h" or plain seconds ("2.5"); must be > 0.
@@ -115,13 +90,6 @@ StatusOr<int64_t> ParseDurationNanos(const std::string& text) {
                                    "'");
   }
   return static_cast<int64_t>(value * factor);
-}
-
-std::string OneLine(std::string_view text) {
-  std::string out;
-  for (char c : text.substr(0, kMaxErrorChars)) out.push_back(c == '\n' || c == '\r' ? ' ' : c);
-  if (text.size() > kMaxErrorChars) out += "...";
-  return out;
 }
 
 // Sleeps until the monotonic time deadline_ns (SystemClock's CLOCK_MONOTONIC), in slices of at
@@ -155,44 +123,6 @@ struct RunSpec {
   int64_t count = 0;        // 0: no limit
   int64_t duration_ns = 0;  // 0: no limit
 };
-
-// Reads one answer into the record. Returns a Status for answers that every later invocation
-// would get too (no function, a refused payload, no server): the run stops on those.
-Status ClassifyAnswer(const StatusOr<http::Response>& response, bool tail,
-                      profile::InvocationRecord& record) {
-  if (!response.ok()) {
-    record.outcome = profile::Outcome::kError;
-    record.error = response.status().message();
-    return response.status();
-  }
-  record.http_status = response->status;
-  if (response->status >= 200 && response->status < 300) {
-    if (tail) {
-      if (auto log = response->headers.Get("X-Amz-Log-Result")) {
-        if (std::optional<std::string> text = Base64Decode(*log)) {
-          if (StatusOr<profile::Report> report = profile::FindReport(*text); report.ok()) {
-            record.report = std::move(report).value();
-          }
-        }
-      }
-    }
-    if (auto error = response->headers.Get("X-Amz-Function-Error")) {
-      record.outcome = profile::Outcome::kFunctionError;
-      record.error = "function error (" + std::string(*error) + "): " + OneLine(response->body);
-    }
-    return Status::Ok();
-  }
-  record.error = FormatAwsError(ParseAwsError(*response));
-  if (response->status == 429) {
-    record.outcome = profile::Outcome::kThrottled;
-    return Status::Ok();
-  }
-  record.outcome = profile::Outcome::kError;
-  if (response->status == 400 || response->status == 404 || response->status == 413) {
-    return ResponseStatus(*response);
-  }
-  return Status::Ok();
-}
 
 // One load run: the clients, their records and what stops them.
 class Run {
@@ -239,7 +169,7 @@ class Run {
 
   std::vector<profile::InvocationRecord>& records() { return records_; }
   int64_t elapsed_ns() const { return elapsed_ns_; }
-  bool interrupted() const { return g_interrupted.load(); }
+  bool interrupted() const { return Interrupted(); }
 
  private:
   void Client(std::latch& ready, std::latch& go, std::vector<profile::InvocationRecord>& out) {
@@ -261,11 +191,11 @@ class Run {
     headers.Set("X-Amz-Invocation-Type", "RequestResponse");
     if (spec_.tail) headers.Set("X-Amz-Log-Type", "Tail");
     for (;;) {
-      if (stop_.load() || g_interrupted.load()) return;
+      if (stop_.load() || Interrupted()) return;
       profile::InvocationRecord record;
       if (!NextSlot(record)) return;
       if (spec_.open_loop && !SleepUntil(clock_, start_ns_ + record.scheduled_ns,
-                                         [this] { return stop_.load() || g_interrupted.load(); })) {
+                                         [this] { return stop_.load() || Interrupted(); })) {
         return;
       }
       record.sent_ns = clock_.MonotonicNanos() - start_ns_;

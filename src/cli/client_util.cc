@@ -33,21 +33,6 @@ constexpr int kMaxListPages = 10'000;
 // Zip entry times are pinned so that rebuilding the same binary gives the same CodeSha256.
 constexpr time_t kZipEntryTime = 1'577'836'800;  // 2020-01-01T00:00:00Z
 
-std::string OneLine(std::string_view text, size_t limit) {
-  std::string out;
-  for (char c : text) {
-    if (out.size() >= limit) {
-      out += "...";
-      break;
-    }
-    out.push_back(c == '\n' || c == '\r' || c == '\t' ? ' ' : c);
-  }
-  size_t begin = out.find_first_not_of(' ');
-  if (begin == std::string::npos) return "";
-  size_t end = out.find_last_not_of(' ');
-  return out.substr(begin, end - begin + 1);
-}
-
 // An owned file descriptor, closed on destruction.
 class Fd {
  public:
@@ -177,6 +162,21 @@ bool NeedsMechanismTag(const DeploySpec& spec) {
 }
 
 }  // namespace
+
+std::string OneLine(std::string_view text, size_t limit) {
+  std::string out;
+  for (char c : text) {
+    if (out.size() >= limit) {
+      out += "...";
+      break;
+    }
+    out.push_back(c == '\n' || c == '\r' || c == '\t' ? ' ' : c);
+  }
+  size_t begin = out.find_first_not_of(' ');
+  if (begin == std::string::npos) return "";
+  size_t end = out.find_last_not_of(' ');
+  return out.substr(begin, end - begin + 1);
+}
 
 // ---- Errors and exit codes -------------------------------------------------------------------
 

@@ -86,6 +86,9 @@ StatusOr<http::Response> Send(http::Client& client, const std::string& method,
 StatusOr<nlohmann::json> CallJson(http::Client& client, const std::string& method,
                                   const std::string& target, const nlohmann::json* body = nullptr);
 
+// `text` on one line (newlines and tabs as spaces, trimmed), cut at `limit` with "...".
+std::string OneLine(std::string_view text, size_t limit);
+
 // ---- JSON (never throws) ---------------------------------------------------------------------
 
 // object[key] when object is an object and the member is a string, else "".

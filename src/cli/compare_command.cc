@@ -29,6 +29,7 @@
 #include "base/codec.h"
 #include "cli/client_util.h"
 #include "cli/command.h"
+#include "cli/invoke_batch.h"
 #include "profile/compare.h"
 #include "profile/report_line.h"
 
@@ -44,9 +45,8 @@ constexpr char kColdVariable[] = "THAW_COMPARE_COLD";
 constexpr int64_t kWarmup = 10;
 constexpr int64_t kCpuSamples = 20;
 constexpr int kMaxClients = 256;
-constexpr size_t kMaxErrorChars = 300;
 constexpr int kPollIntervalMs = 5;
-constexpr int kMaxPolls = 12'000;  // 60 s for an update or an environment to settle
+constexpr int kMaxPolls = 12'000;  // 60 s for an environment to settle
 
 struct CompareFlags {
   std::string zips;
@@ -60,31 +60,6 @@ struct CompareFlags {
   int64_t memory_mb = 1769;
   std::string json_file;
   bool keep = false;
-};
-
-// Set by SIGINT, read by every invoking thread: a lock-free atomic is safe in both places.
-std::atomic<bool> g_interrupted{false};
-static_assert(std::atomic<bool>::is_always_lock_free);
-
-extern "C" void OnCompareInterrupt(int) { g_interrupted.store(true); }
-
-// Routes SIGINT to a flag for the run (a second Ctrl-C still kills), then restores it.
-class InterruptGuard {
- public:
-  InterruptGuard() {
-    g_interrupted.store(false);
-    struct sigaction action {};
-    action.sa_handler = OnCompareInterrupt;
-    action.sa_flags = SA_RESETHAND;
-    sigemptyset(&action.sa_mask);
-    ::sigaction(SIGINT, &action, &previous_);
-  }
-  ~InterruptGuard() { ::sigaction(SIGINT, &previous_, nullptr); }
-  InterruptGuard(const InterruptGuard&) = delete;
-  InterruptGuard& operator=(const InterruptGuard&) = delete;
-
- private:
-  struct sigaction previous_ {};
 };
 
 // go1.x -> compare-go1x: a function name allows no dot.
@@ -114,123 +89,6 @@ std::string DefaultZipsDir(const std::string& mechanism) {
   return candidates.back().string();
 }
 
-std::string OneLine(std::string_view text) {
-  std::string out;
-  for (char c : text.substr(0, kMaxErrorChars)) out.push_back(c == '\n' || c == '\r' ? ' ' : c);
-  if (text.size() > kMaxErrorChars) out += "...";
-  return out;
-}
-
-// Classify, RunBatch, WaitSettled and InterruptGuard repeat tune_command.cc's until they move to
-// a shared cli header.
-
-// Reads one answer into the record. Returns a Status for answers every later invocation would
-// get too (no function, a refused payload, no server): the run stops on those.
-Status Classify(const StatusOr<http::Response>& response, profile::InvocationRecord& record) {
-  if (!response.ok()) {
-    record.outcome = profile::Outcome::kError;
-    record.error = response.status().message();
-    return response.status();
-  }
-  record.http_status = response->status;
-  if (response->status >= 200 && response->status < 300) {
-    if (auto log = response->headers.Get("X-Amz-Log-Result")) {
-      if (std::optional<std::string> text = Base64Decode(*log)) {
-        if (StatusOr<profile::Report> report = profile::FindReport(*text); report.ok()) {
-          record.report = std::move(report).value();
-        }
-      }
-    }
-    if (auto error = response->headers.Get("X-Amz-Function-Error")) {
-      record.outcome = profile::Outcome::kFunctionError;
-      record.error = "function error (" + std::string(*error) + "): " + OneLine(response->body);
-    }
-    return Status::Ok();
-  }
-  record.error = FormatAwsError(ParseAwsError(*response));
-  record.outcome =
-      response->status == 429 ? profile::Outcome::kThrottled : profile::Outcome::kError;
-  if (response->status == 400 || response->status == 404 || response->status == 413) {
-    return ResponseStatus(*response);
-  }
-  return Status::Ok();
-}
-
-// Runs `count` invocations (or, with duration_ns > 0, as many as start within it) with the log
-// tail on the first `threads` clients, each starting the next as soon as its last is answered.
-// Appends the records in issue order and sets elapsed_ns (the batch's wall time); returns the
-// first fatal answer. Stops early on Ctrl-C.
-Status RunBatch(std::vector<std::unique_ptr<http::Client>>& clients, size_t threads,
-                const std::string& target, int64_t count,
-                std::vector<profile::InvocationRecord>& out, int64_t duration_ns = 0,
-                int64_t* elapsed_ns = nullptr) {
-  const Clock& clock = SystemClock::Get();
-  if (duration_ns > 0) count = INT64_MAX;
-  std::atomic<int64_t> next{0};
-  std::atomic<bool> stop{false};
-  std::mutex mu;
-  Status fatal;  // guarded by mu
-  threads = std::min({threads, clients.size(), static_cast<size_t>(std::max<int64_t>(count, 0))});
-  std::vector<std::vector<profile::InvocationRecord>> per_client(threads);
-  const int64_t start = clock.MonotonicNanos();
-  auto work = [&](size_t i) {
-    http::Headers headers;
-    headers.Set("Content-Type", "application/json");
-    headers.Set("X-Amz-Log-Type", "Tail");
-    while (!stop.load() && !g_interrupted.load()) {
-      profile::InvocationRecord record;
-      record.index = next.fetch_add(1);
-      if (record.index >= count) return;
-      record.sent_ns = clock.MonotonicNanos();
-      if (duration_ns > 0 && record.sent_ns - start >= duration_ns) return;
-      record.scheduled_ns = record.sent_ns;
-      StatusOr<http::Response> response =
-          Send(*clients[i], "POST", target, kPayload, headers, /*timeout_ms=*/0);
-      record.done_ns = clock.MonotonicNanos();
-      Status status = Classify(response, record);
-      per_client[i].push_back(std::move(record));
-      if (!status.ok()) {
-        std::lock_guard lock(mu);
-        if (fatal.ok()) fatal = status;
-        stop.store(true);
-        return;
-      }
-    }
-  };
-  if (threads == 1) {
-    work(0);
-  } else {
-    std::vector<std::thread> pool;
-    for (size_t i = 0; i < threads; ++i) pool.emplace_back(work, i);
-    for (std::thread& t : pool) t.join();
-  }
-  if (elapsed_ns != nullptr) *elapsed_ns = clock.MonotonicNanos() - start;
-  size_t first = out.size();
-  for (auto& records : per_client) {
-    for (auto& r : records) out.push_back(std::move(r));
-  }
-  std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
-            [](const auto& a, const auto& b) { return a.index < b.index; });
-  std::lock_guard lock(mu);
-  return fatal;
-}
-
-// Polls GetFunctionConfiguration until the function is Active and its last update Successful.
-Status WaitSettled(http::Client& client, const std::string& name) {
-  std::string target = FunctionTarget(name, "/configuration");
-  for (int i = 0; i < kMaxPolls; ++i) {
-    THAW_ASSIGN_OR_RETURN(json config, CallJson(client, "GET", target));
-    std::string update = JsonString(config, "LastUpdateStatus");
-    if (update == "Failed") {
-      return Status::FailedPrecondition("update of " + name +
-                                        " failed: " + JsonString(config, "LastUpdateStatusReason"));
-    }
-    if (update != "InProgress" && JsonString(config, "State") != "Pending") return Status::Ok();
-    std::this_thread::sleep_for(std::chrono::milliseconds(kPollIntervalMs));
-  }
-  return Status::FailedPrecondition("the configuration of " + name + " did not settle");
-}
-
 // The function's environments from GET /thaw/environments.
 StatusOr<std::vector<json>> EnvironmentsOf(http::Client& client, const std::string& name) {
   THAW_ASSIGN_OR_RETURN(json answer, CallJson(client, "GET", "/thaw/environments"));
@@ -254,7 +112,7 @@ std::map<std::string, int64_t> InvocationsById(const std::vector<json>& envs) {
 // leave the list meanwhile, so totals would not do.
 StatusOr<json> WaitIdleAfter(http::Client& client, const std::string& name,
                              const std::map<std::string, int64_t>& before) {
-  for (int i = 0; i < kMaxPolls && !g_interrupted.load(); ++i) {
+  for (int i = 0; i < kMaxPolls && !Interrupted(); ++i) {
     THAW_ASSIGN_OR_RETURN(std::vector<json> envs, EnvironmentsOf(client, name));
     for (const json& e : envs) {
       auto it = before.find(JsonString(e, "id"));
@@ -327,10 +185,10 @@ Status ForceColdStart(http::Client& control, const std::string& name, int64_t se
 // then its peak memory and whether it is sandboxed.
 Status SampleEnvironment(http::Client& control, std::vector<std::unique_ptr<http::Client>>& clients,
                          const std::string& target, int64_t samples, profile::MechanismRun& run) {
-  for (int64_t i = 0; i < samples && !g_interrupted.load(); ++i) {
+  for (int64_t i = 0; i < samples && !Interrupted(); ++i) {
     THAW_ASSIGN_OR_RETURN(std::vector<json> envs, EnvironmentsOf(control, run.function));
     std::vector<profile::InvocationRecord> records;
-    THAW_RETURN_IF_ERROR(RunBatch(clients, 1, target, 1, records));
+    THAW_RETURN_IF_ERROR(RunBatch(clients, {target, kPayload, 1, 0, 1}, records));
     if (records.empty() || records[0].outcome != profile::Outcome::kOk) continue;
     THAW_ASSIGN_OR_RETURN(json used, WaitIdleAfter(control, run.function, InvocationsById(envs)));
     run.cpu_ns.push_back(JsonInt(used, "lastCpuNs"));
@@ -371,24 +229,25 @@ Status Measure(http::Client& control, std::vector<std::unique_ptr<http::Client>>
   std::string step = run.mechanism + ": ";
   progress.Show(step + "deploying");
   THAW_RETURN_IF_ERROR(Deploy(control, flags, zips, run.mechanism, cleanup));
-  for (int64_t i = 0; i < flags.cold && !g_interrupted.load(); ++i) {
+  for (int64_t i = 0; i < flags.cold && !Interrupted(); ++i) {
     progress.Show(step + "cold start " + std::to_string(i + 1));
     THAW_RETURN_IF_ERROR(ForceColdStart(control, run.function, i + 1));
-    THAW_RETURN_IF_ERROR(RunBatch(clients, 1, target, 1, run.cold));
+    THAW_RETURN_IF_ERROR(RunBatch(clients, {target, kPayload, 1, 0, 1}, run.cold));
   }
   progress.Show(step + "warm-up");
   std::vector<profile::InvocationRecord> left_out;
-  THAW_RETURN_IF_ERROR(RunBatch(clients, 1, target, kWarmup, left_out));
+  THAW_RETURN_IF_ERROR(RunBatch(clients, {target, kPayload, kWarmup, 0, 1}, left_out));
   progress.Show(step + std::to_string(flags.count) + " warm invocations");
-  THAW_RETURN_IF_ERROR(RunBatch(clients, 1, target, flags.count, run.warm));
+  THAW_RETURN_IF_ERROR(RunBatch(clients, {target, kPayload, flags.count, 0, 1}, run.warm));
   progress.Show(step + "CPU and memory");
   THAW_RETURN_IF_ERROR(
       SampleEnvironment(control, clients, target, std::min(flags.count, kCpuSamples), run));
   // Warms one environment per client first, so that their cold starts stay out of the figure.
   progress.Show(step + "throughput");
-  THAW_RETURN_IF_ERROR(RunBatch(clients, clients.size(), target, 2 * flags.concurrency, left_out));
-  return RunBatch(clients, clients.size(), target, 0, run.throughput,
-                  static_cast<int64_t>(flags.throughput_s * 1e9), &run.throughput_elapsed_ns);
+  THAW_RETURN_IF_ERROR(
+      RunBatch(clients, {target, kPayload, 2 * flags.concurrency, 0, 0}, left_out));
+  return RunBatch(clients, {target, kPayload, 0, static_cast<int64_t>(flags.throughput_s * 1e9), 0},
+                  run.throughput, &run.throughput_elapsed_ns);
 }
 
 Status WriteJsonFile(const std::string& path, const json& value) {
@@ -440,7 +299,7 @@ void RunCompare(CommandContext& ctx, const CompareFlags& flags) {
     InterruptGuard guard;
     Progress progress;
     for (const std::string& mechanism : *mechanisms) {
-      if (g_interrupted.load()) break;
+      if (Interrupted()) break;
       profile::MechanismRun run;
       run.mechanism = mechanism;
       run.function = FunctionName(mechanism);
@@ -451,7 +310,7 @@ void RunCompare(CommandContext& ctx, const CompareFlags& flags) {
       if (!s.ok()) run.error = s.message();
       runs.push_back(std::move(run));
     }
-    interrupted = g_interrupted.load();
+    interrupted = Interrupted();
     progress.Show("deleting the functions");
     cleaned = cleanup.Run();
   }

@@ -28,6 +28,7 @@
 #include "base/codec.h"
 #include "cli/client_util.h"
 #include "cli/command.h"
+#include "cli/invoke_batch.h"
 #include "profile/pricing.h"
 #include "profile/report_line.h"
 #include "profile/tune.h"
@@ -42,9 +43,6 @@ constexpr char kCommand[] = "tune";
 constexpr int64_t kDefaultCount = 50;
 constexpr int64_t kDefaultWarmup = 2;
 constexpr int kMaxClients = 256;
-constexpr size_t kMaxErrorChars = 300;
-constexpr int kPollIntervalMs = 50;
-constexpr int kMaxPolls = 1200;  // 60 s for a configuration update to settle
 
 struct TuneFlags {
   std::string name;
@@ -60,153 +58,11 @@ struct TuneFlags {
   std::string arch;
 };
 
-// Set by SIGINT, read by every invoking thread: a lock-free atomic is safe in both places.
-std::atomic<bool> g_interrupted{false};
-static_assert(std::atomic<bool>::is_always_lock_free);
-
-extern "C" void OnTuneInterrupt(int) { g_interrupted.store(true); }
-
-// Routes SIGINT to a flag for the run (a second Ctrl-C still kills), then restores it.
-class InterruptGuard {
- public:
-  InterruptGuard() {
-    g_interrupted.store(false);
-    struct sigaction action {};
-    action.sa_handler = OnTuneInterrupt;
-    action.sa_flags = SA_RESETHAND;
-    sigemptyset(&action.sa_mask);
-    ::sigaction(SIGINT, &action, &previous_);
-  }
-  ~InterruptGuard() { ::sigaction(SIGINT, &previous_, nullptr); }
-  InterruptGuard(const InterruptGuard&) = delete;
-  InterruptGuard& operator=(const InterruptGuard&) = delete;
-
- private:
-  struct sigaction previous_ {};
-};
-
-std::string OneLine(std::string_view text) {
-  std::string out;
-  for (char c : text.substr(0, kMaxErrorChars)) out.push_back(c == '\n' || c == '\r' ? ' ' : c);
-  if (text.size() > kMaxErrorChars) out += "...";
-  return out;
-}
-
-// Reads one answer into the record. Returns a Status for answers every later invocation would
-// get too (no function, a refused payload, no server): the run stops on those.
-Status Classify(const StatusOr<http::Response>& response, profile::InvocationRecord& record) {
-  if (!response.ok()) {
-    record.outcome = profile::Outcome::kError;
-    record.error = response.status().message();
-    return response.status();
-  }
-  record.http_status = response->status;
-  if (response->status >= 200 && response->status < 300) {
-    if (auto log = response->headers.Get("X-Amz-Log-Result")) {
-      if (std::optional<std::string> text = Base64Decode(*log)) {
-        if (StatusOr<profile::Report> report = profile::FindReport(*text); report.ok()) {
-          record.report = std::move(report).value();
-        }
-      }
-    }
-    if (auto error = response->headers.Get("X-Amz-Function-Error")) {
-      record.outcome = profile::Outcome::kFunctionError;
-      record.error = "function error (" + std::string(*error) + "): " + OneLine(response->body);
-    }
-    return Status::Ok();
-  }
-  record.error = FormatAwsError(ParseAwsError(*response));
-  record.outcome =
-      response->status == 429 ? profile::Outcome::kThrottled : profile::Outcome::kError;
-  if (response->status == 400 || response->status == 404 || response->status == 413) {
-    return ResponseStatus(*response);
-  }
-  return Status::Ok();
-}
-
-// Runs `count` invocations on one thread per client (at most count threads), each starting the
-// next as soon as its last is answered. Appends the records in issue order; returns the first
-// fatal answer. Stops early on Ctrl-C.
-Status RunBatch(std::vector<std::unique_ptr<http::Client>>& clients, const std::string& target,
-                const std::string& payload, int64_t count,
-                std::vector<profile::InvocationRecord>& out) {
-  const Clock& clock = SystemClock::Get();
-  std::atomic<int64_t> next{0};
-  std::atomic<bool> stop{false};
-  std::mutex mu;
-  Status fatal;  // guarded by mu
-  size_t threads = std::min(clients.size(), static_cast<size_t>(std::max<int64_t>(count, 0)));
-  std::vector<std::vector<profile::InvocationRecord>> per_client(threads);
-  auto work = [&](size_t i) {
-    http::Headers headers;
-    headers.Set("Content-Type", "application/json");
-    headers.Set("X-Amz-Invocation-Type", "RequestResponse");
-    headers.Set("X-Amz-Log-Type", "Tail");
-    while (!stop.load() && !g_interrupted.load()) {
-      profile::InvocationRecord record;
-      record.index = next.fetch_add(1);
-      if (record.index >= count) return;
-      record.sent_ns = clock.MonotonicNanos();
-      record.scheduled_ns = record.sent_ns;
-      // No timeout: a function may run for up to 900 s.
-      StatusOr<http::Response> response =
-          Send(*clients[i], "POST", target, payload, headers, /*timeout_ms=*/0);
-      record.done_ns = clock.MonotonicNanos();
-      Status status = Classify(response, record);
-      per_client[i].push_back(std::move(record));
-      if (!status.ok()) {
-        std::lock_guard lock(mu);
-        if (fatal.ok()) fatal = status;
-        stop.store(true);
-        return;
-      }
-    }
-  };
-  if (threads == 1) {
-    work(0);
-  } else {
-    std::vector<std::thread> pool;
-    for (size_t i = 0; i < threads; ++i) pool.emplace_back(work, i);
-    for (std::thread& t : pool) t.join();
-  }
-  size_t first = out.size();
-  for (auto& records : per_client) {
-    for (auto& r : records) out.push_back(std::move(r));
-  }
-  std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
-            [](const auto& a, const auto& b) { return a.index < b.index; });
-  std::lock_guard lock(mu);
-  return fatal;
-}
-
-// Polls GetFunctionConfiguration until LastUpdateStatus is Successful (and, when given,
-// MemorySize is memory_mb). FailedPrecondition when the update failed or never settles.
-Status WaitForUpdate(http::Client& client, const std::string& name,
-                     std::optional<int64_t> memory_mb) {
-  std::string target = FunctionTarget(name, "/configuration");
-  for (int i = 0; i < kMaxPolls; ++i) {
-    THAW_ASSIGN_OR_RETURN(json config, CallJson(client, "GET", target));
-    std::string update = JsonString(config, "LastUpdateStatus");
-    if (update == "Failed") {
-      return Status::FailedPrecondition("update of " + name +
-                                        " failed: " + JsonString(config, "LastUpdateStatusReason"));
-    }
-    bool memory_ok = !memory_mb || JsonInt(config, "MemorySize", -1) == *memory_mb;
-    if ((update == "Successful" || update.empty()) && JsonString(config, "State") != "Pending" &&
-        memory_ok) {
-      return Status::Ok();
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(kPollIntervalMs));
-  }
-  return Status::FailedPrecondition("the configuration of " + name + " did not settle in " +
-                                    std::to_string(kMaxPolls * kPollIntervalMs / 1000) + " s");
-}
-
 Status SetMemory(http::Client& client, const std::string& name, int64_t memory_mb) {
   json body = {{"MemorySize", memory_mb}};
   THAW_RETURN_IF_ERROR(
       CallJson(client, "PUT", FunctionTarget(name, "/configuration"), &body).status());
-  return WaitForUpdate(client, name, memory_mb);
+  return WaitSettled(client, name, memory_mb);
 }
 
 // Puts the function's MemorySize back once it has been changed: explicitly through Restore(),
@@ -288,7 +144,7 @@ Status RunSizes(http::Client& control, std::vector<std::unique_ptr<http::Client>
                 const std::vector<int64_t>& sizes, MemoryRestorer& restorer, TuneRun& result) {
   std::string target = FunctionTarget(flags.name, "/invocations");
   Progress progress;
-  for (size_t i = 0; i < sizes.size() && !g_interrupted.load(); ++i) {
+  for (size_t i = 0; i < sizes.size() && !Interrupted(); ++i) {
     std::string step = "[" + std::to_string(i + 1) + "/" + std::to_string(sizes.size()) + "] " +
                        std::to_string(sizes[i]) + " MB: ";
     profile::SizeRun run;
@@ -298,13 +154,13 @@ Status RunSizes(http::Client& control, std::vector<std::unique_ptr<http::Client>
     THAW_RETURN_IF_ERROR(SetMemory(control, flags.name, sizes[i]));
     progress.Show(step + "cold start");
     THAW_RETURN_IF_ERROR(
-        RunBatch(clients, target, payload, static_cast<int64_t>(clients.size()), run.warmup));
+        RunBatch(clients, {target, payload, static_cast<int64_t>(clients.size())}, run.warmup));
     if (!result.sandboxed) result.sandboxed = Sandboxed(control, flags.name);
     progress.Show(step + "warm-up");
-    THAW_RETURN_IF_ERROR(RunBatch(clients, target, payload, flags.warmup, run.warmup));
+    THAW_RETURN_IF_ERROR(RunBatch(clients, {target, payload, flags.warmup}, run.warmup));
     progress.Show(step + std::to_string(flags.count) + " invocations");
-    THAW_RETURN_IF_ERROR(RunBatch(clients, target, payload, flags.count, run.measured));
-    if (g_interrupted.load()) break;  // a size cut short is left out
+    THAW_RETURN_IF_ERROR(RunBatch(clients, {target, payload, flags.count}, run.measured));
+    if (Interrupted()) break;  // a size cut short is left out
     result.runs.push_back(std::move(run));
   }
   return Status::Ok();
@@ -377,9 +233,9 @@ void RunTune(CommandContext& ctx, const TuneFlags& flags) {
     MemoryRestorer restorer(**control, flags.name, original_mb);
     InterruptGuard guard;
     // A deploy may still be settling; AWS refuses an update until it has.
-    fatal = WaitForUpdate(**control, flags.name, std::nullopt);
+    fatal = WaitSettled(**control, flags.name);
     if (fatal.ok()) fatal = RunSizes(**control, clients, flags, payload, *sizes, restorer, run);
-    interrupted = g_interrupted.load();
+    interrupted = Interrupted();
     changed = restorer.armed();
     restored = restorer.Restore();
   }
