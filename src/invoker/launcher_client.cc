@@ -19,6 +19,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 
 #include "base/log.h"
+#include "sys/fd_passing.h"
 
 extern char** environ;
 
@@ -108,29 +109,11 @@ class LauncherClient::Impl {
 
   // 0, EAGAIN, or another errno (logged).
   int TrySend(const void* data, size_t len, int fd) {
-    iovec iov{const_cast<void*>(data), len};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-    if (fd >= 0) {
-      msg.msg_control = control;
-      msg.msg_controllen = sizeof control;
-      cmsghdr* c = CMSG_FIRSTHDR(&msg);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN(sizeof(int));
-      std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    }
-    for (;;) {
-      ssize_t n = sendmsg(stream_.native_handle(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n >= 0) return 0;
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN) return EAGAIN;
-      int err = errno;
-      THAW_LOG(kError, "launcher") << "send to thaw-launcher failed: " << std::strerror(err);
-      return err;
-    }
+    if (sys::SendWithFd(stream_.native_handle(), data, len, fd, MSG_DONTWAIT) >= 0) return 0;
+    if (errno == EAGAIN) return EAGAIN;
+    int err = errno;
+    THAW_LOG(kError, "launcher") << "send to thaw-launcher failed: " << std::strerror(err);
+    return err;
   }
 
   void WaitWritable() {
@@ -163,23 +146,11 @@ class LauncherClient::Impl {
     for (;;) {
       FixedMsg m;
       // A kSpawned reply may carry the Runtime API socket of an isolated network namespace.
-      iovec iov{&m, sizeof m};
-      msghdr msg{};
-      msg.msg_iov = &iov;
-      msg.msg_iovlen = 1;
-      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-      msg.msg_control = control;
-      msg.msg_controllen = sizeof control;
-      ssize_t n = recvmsg(stream_.native_handle(), &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-      sys::UniqueFd fd;
-      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); n > 0 && c; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-          int received = -1;
-          std::memcpy(&received, CMSG_DATA(c), sizeof received);
-          fd.Reset(received);
-        }
-      }
-      if (n < 0 && (errno == EAGAIN || errno == EINTR)) return true;
+      int received = -1;
+      ssize_t n =
+          sys::ReceiveWithFd(stream_.native_handle(), &m, sizeof m, &received, MSG_DONTWAIT);
+      sys::UniqueFd fd(received);
+      if (n < 0 && errno == EAGAIN) return true;
       if (n <= 0) {
         if (!stopping_) THAW_LOG(kError, "launcher") << "thaw-launcher exited unexpectedly";
         FailPending();

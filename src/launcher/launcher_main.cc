@@ -43,6 +43,7 @@
 #include "sandbox/seccomp.h"
 #include "sandbox/shell.h"
 #include "sys/child_exec.h"
+#include "sys/fd_passing.h"
 #include "sys/launcher_protocol.h"
 #include "sys/unique_fd.h"
 
@@ -111,41 +112,16 @@ void Send(LauncherMsg type, uint64_t id, int64_t a, int64_t b, uint32_t extra = 
 // A reply carrying a file descriptor (the Runtime API socket of an isolated network namespace).
 void SendWithFd(LauncherMsg type, uint64_t id, int64_t a, int64_t b, int fd) {
   FixedMsg m{static_cast<uint32_t>(type), 0, id, a, b, 0};
-  iovec iov{&m, sizeof m};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  while (sendmsg(kControlFd, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR) {
-  }
+  (void)thaw::sys::SendWithFd(kControlFd, &m, sizeof m, fd);
 }
 
 // The fd a shell sent on its command socket, or -1.
 int ReceiveFd(int socket) {
   char tag = 0;
-  iovec iov{&tag, 1};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t n;
-  do {
-    n = recvmsg(socket, &msg, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
   int fd = -1;
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); n > 0 && c; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-      std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-    }
+  if (thaw::sys::ReceiveWithFd(socket, &tag, 1, &fd) <= 0 && fd >= 0) {
+    close(fd);
+    fd = -1;
   }
   return fd;
 }
@@ -531,21 +507,8 @@ void SpawnSandboxed(const thaw::sys::SpawnSpec& spec, const char* wire, size_t w
   auto word = static_cast<uint32_t>(mode);
   std::memcpy(packet.data(), &word, sizeof word);
   packet.append(wire, wire_len);
-  iovec iov{packet.data(), packet.size()};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  int fd = output.get();
-  std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
   ShellReport started;
-  if (sendmsg(shell.command.get(), &msg, MSG_NOSIGNAL) < 0) {
+  if (thaw::sys::SendWithFd(shell.command.get(), packet.data(), packet.size(), output.get()) < 0) {
     started.kind = ShellReport::kFailed;
     started.value = errno;
   } else {
@@ -780,21 +743,11 @@ int main(int argc, char** argv) {
       SweepGraveyard();
     }
     if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-      iovec iov{buf, sizeof buf};
-      msghdr msg{};
-      msg.msg_iov = &iov;
-      msg.msg_iovlen = 1;
-      msg.msg_control = control;
-      msg.msg_controllen = sizeof control;
-      ssize_t n = recvmsg(kControlFd, &msg, MSG_CMSG_CLOEXEC);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;  // the server is gone
       int passed_fd = -1;
-      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-          std::memcpy(&passed_fd, CMSG_DATA(c), sizeof passed_fd);
-        }
+      ssize_t n = thaw::sys::ReceiveWithFd(kControlFd, buf, sizeof buf, &passed_fd);
+      if (n <= 0) {
+        if (passed_fd >= 0) close(passed_fd);
+        break;  // the server is gone
       }
       uint32_t type = 0;
       if (static_cast<size_t>(n) >= sizeof type) std::memcpy(&type, buf, sizeof type);

@@ -25,6 +25,7 @@
 #include "sandbox/extension_env.h"
 #include "sandbox/seccomp.h"
 #include "sys/child_exec.h"
+#include "sys/fd_passing.h"
 #include "sys/launcher_protocol.h"
 
 namespace thaw::sandbox {
@@ -148,19 +149,7 @@ std::vector<pid_t> StartExtensions(const ShellParams& p, const sys::SpawnSpec& s
 
 bool SendFd(int socket, int fd) {
   char tag = 'L';
-  iovec iov{&tag, 1};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  return sendmsg(socket, &msg, MSG_NOSIGNAL) == 1;
+  return sys::SendWithFd(socket, &tag, 1, fd) == 1;
 }
 
 }  // namespace
