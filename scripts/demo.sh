@@ -3,7 +3,7 @@
 # ./.thaw), deploy the example Go functions with `thaw deploy`, invoke them, run the stress
 # suite (the seed's misbehaving functions, each against Lambda's expected outcome), run the same
 # handler under the seed's invocation mechanisms, measure (bench, tune, compare), run the seed's
-# latency experiment (as a simulation: thaw latency), write the HTML
+# latency experiment (as a simulation: thaw latency), a causal trace (thaw trace), write the HTML
 # report, then stop the server. Nothing is left running; the last line says where the report is.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -98,6 +98,18 @@ say "the seed's latency experiment, as a simulation: injected clock skew, NTP es
 VIA=both
 [ "$(id -u)" = 0 ] || { VIA=invoke; echo "demo: not root: the test host (a network namespace) is skipped"; }
 $THAW latency --calls 10000 --via $VIA --json "$REPORT/latency.json"
+
+say "causal traces: a chain of three functions, the middle one's clock 300 ms behind"
+$THAW deploy examples/functions/go/chain --name demo-chain-a
+$THAW deploy examples/functions/go/chain --name demo-chain-b --env THAW_SKEW_OFFSET_NS=-300000000
+$THAW deploy examples/functions/go/chain --name demo-chain-c --env THAW_SKEW_OFFSET_NS=150000000
+TRACE_ROOT=$(printf '1-%08x-%024x' "$(date +%s)" "$$")
+$THAW invoke demo-chain-a --payload '{"next":["demo-chain-b","demo-chain-c"]}' \
+  --trace-id "Root=$TRACE_ROOT;Parent=53995c3f42cd8ad8;Sampled=1" >/dev/null
+sleep 0.5  # records are written every 100 ms
+$THAW trace "$TRACE_ROOT"
+$THAW trace "$TRACE_ROOT" --format chrome -o "$REPORT/trace-perfetto.json"
+$THAW trace "$TRACE_ROOT" --format otlp -o "$REPORT/trace-otlp.json"
 
 say "the HTML report"
 $THAW report --bench "$REPORT/bench-echo.json" --tune "$REPORT/tune.json" \

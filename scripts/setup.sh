@@ -9,6 +9,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev libseccomp-dev libcurl4-openssl-dev
   clang-format clang-tidy
   awscli python3 python3-venv zip unzip iproute2 procps ca-certificates e2fsprogs util-linux
+  valgrind
 )
 
 missing=()

@@ -21,6 +21,7 @@ struct InvokeFlags {
   std::string qualifier;
   std::string type = "RequestResponse";
   bool log_tail = false;
+  std::string trace_id;
   CLI::Option* payload_option = nullptr;
   CLI::Option* payload_file_option = nullptr;
 };
@@ -51,6 +52,7 @@ void RunInvoke(CommandContext& ctx, const InvokeFlags& flags) {
   headers.Set("Content-Type", "application/json");
   headers.Set("X-Amz-Invocation-Type", flags.type);
   if (flags.log_tail) headers.Set("X-Amz-Log-Type", "Tail");
+  if (!flags.trace_id.empty()) headers.Set("X-Amzn-Trace-Id", flags.trace_id);
   // No timeout: a function may run for up to 900 s.
   StatusOr<http::Response> response =
       Send(**client, "POST", FunctionTarget(flags.name, "/invocations", flags.qualifier), payload,
@@ -101,6 +103,9 @@ void AddInvokeCommand(CLI::App& app, CommandContext& ctx) {
       ->capture_default_str();
   cmd->add_flag("--log-tail", flags->log_tail,
                 "print the last 4 KB of the invocation's log to stderr");
+  cmd->add_option("--trace-id", flags->trace_id,
+                  "X-Amzn-Trace-Id to send, e.g. Root=1-5759e988-bd862e3fe1be46a994272793;"
+                  "Parent=53995c3f42cd8ad8;Sampled=1 (see thaw trace)");
   cmd->footer(kExitCodesFooter);
   cmd->callback([&ctx, flags] { RunInvoke(ctx, *flags); });
 }
