@@ -226,3 +226,16 @@ def test_async_queue_carries_the_trace(thaw_server):
     tree = [(spans[t["id"]]["name"], t["depth"]) for t in view["tree"]]
     assert tree == [(names[0], 0), (names[0] + " handler", 1), (names[1], 2),
                     (names[1] + " handler", 3)], tree
+
+
+def test_cli_invoke_sends_the_trace_header(thaw_server):
+    lam = boto_client("lambda", thaw_server)
+    names = chain(lam, [0])
+    root = new_root()
+    res = thaw_cli(thaw_server, "invoke", names[0], "--payload", "{}", "--trace-id",
+                   f"Root={root};Parent=53995c3f42cd8ad8;Sampled=1")
+    assert res.returncode == 0, res.stderr
+    seen = dict(p.split("=", 1) for p in json.loads(res.stdout)["trace"].split(";"))
+    assert seen["Root"] == root and seen["Sampled"] == "1" and "Hlc" in seen
+    view = json.loads(get_trace(thaw_server, root, want=2))
+    assert {s["kind"] for s in view["spans"]} == {"invocation", "segment"}
