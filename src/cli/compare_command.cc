@@ -30,6 +30,7 @@
 #include "cli/client_util.h"
 #include "cli/command.h"
 #include "cli/invoke_batch.h"
+#include "cli/run_support.h"
 #include "profile/compare.h"
 #include "profile/report_line.h"
 
@@ -76,17 +77,9 @@ std::filesystem::path ZipPath(const std::string& dir, const std::string& mechani
   return std::filesystem::path(dir) / ("mech-" + mechanism + ".zip");
 }
 
-// examples/go beside the thaw binary (a build directory), else ./build/examples/go.
+// examples/go beside the thaw binary holding the first mechanism's zip, else ./build/examples/go.
 std::string DefaultZipsDir(const std::string& mechanism) {
-  std::error_code ec;
-  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  std::vector<std::filesystem::path> candidates;
-  if (!ec) candidates.push_back(self.parent_path() / "examples" / "go");
-  candidates.push_back(std::filesystem::current_path(ec) / "build" / "examples" / "go");
-  for (const auto& dir : candidates) {
-    if (std::filesystem::exists(ZipPath(dir.string(), mechanism), ec)) return dir.string();
-  }
-  return candidates.back().string();
+  return DefaultExamplesDir("mech-" + mechanism + ".zip");
 }
 
 // The function's environments from GET /thaw/environments.
@@ -124,39 +117,9 @@ StatusOr<json> WaitIdleAfter(http::Client& client, const std::string& name,
   return Status::DeadlineExceeded("the environment of " + name + " did not become idle");
 }
 
-// Deletes the functions it was given unless --keep, at the latest when destroyed.
-class Cleanup {
- public:
-  // `client` must outlive this object.
-  Cleanup(http::Client& client, bool keep) : client_(client), keep_(keep) {}
-  ~Cleanup() { (void)Run(); }
-  Cleanup(const Cleanup&) = delete;
-  Cleanup& operator=(const Cleanup&) = delete;
-
-  void Add(const std::string& name) { names_.push_back(name); }
-
-  // Deletes them all; the first failure is returned, the others still tried.
-  Status Run() {
-    Status first;
-    if (keep_) return first;
-    for (const std::string& name : names_) {
-      StatusOr<http::Response> answer = Send(client_, "DELETE", FunctionTarget(name));
-      Status s = answer.ok() ? ResponseStatus(*answer) : answer.status();
-      if (!s.ok() && s.code() != StatusCode::kNotFound && first.ok()) first = s;
-    }
-    names_.clear();
-    return first;
-  }
-
- private:
-  http::Client& client_;
-  bool keep_;
-  std::vector<std::string> names_;
-};
-
 // Creates or updates the function for `mechanism` from its zip at the flags' memory size.
 Status Deploy(http::Client& control, const CompareFlags& flags, const std::string& zips,
-              const std::string& mechanism, Cleanup& cleanup) {
+              const std::string& mechanism, FunctionCleanup& cleanup) {
   THAW_ASSIGN_OR_RETURN(MechanismBuild build, MechanismBuildFor(mechanism));
   DeploySpec spec;
   spec.name = FunctionName(mechanism);
@@ -204,26 +167,9 @@ Status SampleEnvironment(http::Client& control, std::vector<std::unique_ptr<http
   return Status::Ok();
 }
 
-// Shows the current step on stderr (a terminal only).
-class Progress {
- public:
-  Progress() : on_(::isatty(STDERR_FILENO) == 1) {}
-  ~Progress() {
-    if (on_) std::cerr << "\r\033[K" << std::flush;
-  }
-  Progress(const Progress&) = delete;
-  Progress& operator=(const Progress&) = delete;
-  void Show(const std::string& text) {
-    if (on_) std::cerr << "\r\033[K" << text << std::flush;
-  }
-
- private:
-  bool on_;
-};
-
 // Deploys and measures one mechanism; a failure is kept in run.error with what ran before it.
 Status Measure(http::Client& control, std::vector<std::unique_ptr<http::Client>>& clients,
-               const CompareFlags& flags, const std::string& zips, Cleanup& cleanup,
+               const CompareFlags& flags, const std::string& zips, FunctionCleanup& cleanup,
                Progress& progress, profile::MechanismRun& run) {
   std::string target = FunctionTarget(run.function, "/invocations");
   std::string step = run.mechanism + ": ";
@@ -295,7 +241,7 @@ void RunCompare(CommandContext& ctx, const CompareFlags& flags) {
   Status cleaned;
   bool interrupted = false;
   {
-    Cleanup cleanup(**control, flags.keep);
+    FunctionCleanup cleanup(**control, flags.keep);
     InterruptGuard guard;
     Progress progress;
     for (const std::string& mechanism : *mechanisms) {

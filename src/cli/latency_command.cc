@@ -27,6 +27,7 @@
 #include "base/clock.h"
 #include "cli/client_util.h"
 #include "cli/command.h"
+#include "cli/run_support.h"
 #include "cli/test_host.h"
 #include "profile/latency_experiment.h"
 
@@ -91,24 +92,6 @@ class InterruptGuard {
   struct sigaction previous_term_ {};
 };
 
-// Deletes the functions this run created unless --keep, at the latest when destroyed.
-class FunctionCleanup {
- public:
-  FunctionCleanup(http::Client& client, bool keep) : client_(client), keep_(keep) {}
-  ~FunctionCleanup() {
-    if (keep_) return;
-    for (const std::string& name : names_) (void)Send(client_, "DELETE", FunctionTarget(name));
-  }
-  FunctionCleanup(const FunctionCleanup&) = delete;
-  FunctionCleanup& operator=(const FunctionCleanup&) = delete;
-  void Add(const std::string& name) { names_.push_back(name); }
-
- private:
-  http::Client& client_;
-  bool keep_;
-  std::vector<std::string> names_;
-};
-
 int64_t Nanos(double ms) { return static_cast<int64_t>(std::llround(ms * 1e6)); }
 
 std::string Decimal(double value) {
@@ -123,16 +106,8 @@ EnvVars SkewVariables(const profile::SkewConfig& skew) {
           {"THAW_SKEW_EPOCH_NS", std::to_string(skew.epoch_ns)}};
 }
 
-// examples/go beside the thaw binary (a build directory), else ./build/examples/go.
-std::filesystem::path DefaultZipsDir() {
-  std::error_code ec;
-  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    std::filesystem::path dir = self.parent_path() / "examples" / "go";
-    if (std::filesystem::exists(dir / "latency-a.zip", ec)) return dir;
-  }
-  return std::filesystem::current_path(ec) / "build" / "examples" / "go";
-}
+// examples/go beside the thaw binary when it holds latency-a.zip, else ./build/examples/go.
+std::filesystem::path DefaultZipsDir() { return DefaultExamplesDir("latency-a.zip"); }
 
 Status Deploy(http::Client& control, const std::filesystem::path& zips, const std::string& name,
               const profile::SkewConfig& skew, int64_t memory_mb, FunctionCleanup& cleanup) {
@@ -147,23 +122,6 @@ Status Deploy(http::Client& control, const std::filesystem::path& zips, const st
   if (result.created) cleanup.Add(name);
   return Status::Ok();
 }
-
-// Shows progress on stderr (a terminal only).
-class Progress {
- public:
-  Progress() : on_(::isatty(STDERR_FILENO) == 1) {}
-  ~Progress() {
-    if (on_) std::cerr << "\r\033[K" << std::flush;
-  }
-  Progress(const Progress&) = delete;
-  Progress& operator=(const Progress&) = delete;
-  void Show(const std::string& text) {
-    if (on_) std::cerr << "\r\033[K" << text << std::flush;
-  }
-
- private:
-  bool on_;
-};
 
 // One call of latency-a; the answer, or why there is none.
 StatusOr<profile::LatencyAnswer> CallOnce(http::Client& client, const std::string& payload) {

@@ -20,6 +20,7 @@
 #include "base/clock.h"
 #include "cli/client_util.h"
 #include "cli/command.h"
+#include "cli/run_support.h"
 #include "cli/stress_checks.h"
 
 namespace thaw::cli {
@@ -320,17 +321,6 @@ Row RunBehaviour(Suite& s, const Behaviour& b, const std::string& zip_path) {
   }
   row.seconds = static_cast<double>(NowMs() - start) / 1000;
   return row;
-}
-
-// <dir of the thaw binary>/examples/go, else ./build/examples/go.
-std::string DefaultExamplesDir() {
-  std::error_code ec;
-  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    std::filesystem::path dir = self.parent_path() / "examples" / "go";
-    if (std::filesystem::is_directory(dir, ec)) return dir.string();
-  }
-  return "build/examples/go";
 }
 
 json RowsJson(const std::vector<Row>& rows, const CommandContext& ctx, const StressFlags& flags) {
