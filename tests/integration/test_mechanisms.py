@@ -96,7 +96,9 @@ def assert_recovers(lam, name, server, mechanism, before, reset):
 
 @pytest.fixture(scope="module")
 def functions(lam):
-    return {m: create(lam, m) for m in MECHANISMS}
+    # 512 MB (0.29 vCPU) and 15 s: at 128 MB a 7 MB response through gob takes seconds of CPU
+    # on a loaded machine. The timeout and OOM tests make their own functions.
+    return {m: create(lam, m, MemorySize=512, Timeout=15) for m in MECHANISMS}
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS)
