@@ -115,27 +115,13 @@ void AddPattern(Sql& sql, const FilterPattern& pattern) {
 
 Status CreateSchema(store::Database& db) { return db.Exec(kSchema); }
 
-Status InsertEvents(store::Database& db, const std::vector<LogEvent>& events, int64_t ingest_ms) {
-  if (events.empty()) return Status::Ok();
-  THAW_ASSIGN_OR_RETURN(auto tx, store::Transaction::Begin(db));
+StatusOr<std::unique_ptr<EventWriter>> EventWriter::Open(store::Database& db) {
+  THAW_ASSIGN_OR_RETURN(auto begin, db.Prepare("BEGIN IMMEDIATE"));
+  THAW_ASSIGN_OR_RETURN(auto commit, db.Prepare("COMMIT"));
+  THAW_ASSIGN_OR_RETURN(auto rollback, db.Prepare("ROLLBACK"));
   THAW_ASSIGN_OR_RETURN(auto insert_event,
                         db.Prepare("INSERT INTO events(group_name, stream_name, ts, ingest_ms, "
                                    "message) VALUES(?, ?, ?, ?, ?)"));
-  // Per stream: the oldest and newest timestamp of this batch.
-  std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> ranges;
-  for (const LogEvent& e : events) {
-    insert_event.Bind(1, std::string_view(e.group))
-        .Bind(2, std::string_view(e.stream))
-        .Bind(3, e.timestamp_ms)
-        .Bind(4, ingest_ms)
-        .Bind(5, std::string_view(e.message));
-    THAW_RETURN_IF_ERROR(insert_event.Run());
-    auto [it, inserted] = ranges.try_emplace({e.group, e.stream}, e.timestamp_ms, e.timestamp_ms);
-    if (!inserted) {
-      it->second.first = std::min(it->second.first, e.timestamp_ms);
-      it->second.second = std::max(it->second.second, e.timestamp_ms);
-    }
-  }
   THAW_ASSIGN_OR_RETURN(auto insert_group,
                         db.Prepare("INSERT OR IGNORE INTO log_groups(name, created_ms) "
                                    "VALUES(?, ?)"));
@@ -147,17 +133,63 @@ Status InsertEvents(store::Database& db, const std::vector<LogEvent>& events, in
                  "first_ts = min(coalesce(first_ts, excluded.first_ts), excluded.first_ts), "
                  "last_ts = max(coalesce(last_ts, excluded.last_ts), excluded.last_ts), "
                  "last_ingest = excluded.last_ingest"));
+  return std::unique_ptr<EventWriter>(
+      new EventWriter(std::move(begin), std::move(commit), std::move(rollback),
+                      std::move(insert_event), std::move(insert_group), std::move(upsert_stream)));
+}
+
+EventWriter::EventWriter(store::Statement begin, store::Statement commit, store::Statement rollback,
+                         store::Statement insert_event, store::Statement insert_group,
+                         store::Statement upsert_stream)
+    : begin_(std::move(begin)),
+      commit_(std::move(commit)),
+      rollback_(std::move(rollback)),
+      insert_event_(std::move(insert_event)),
+      insert_group_(std::move(insert_group)),
+      upsert_stream_(std::move(upsert_stream)) {}
+
+Status EventWriter::Insert(const std::vector<LogEvent>& events, int64_t ingest_ms) {
+  if (events.empty()) return Status::Ok();
+  THAW_RETURN_IF_ERROR(begin_.Run());
+  Status status = InsertInTransaction(events, ingest_ms);
+  if (status.ok()) status = commit_.Run();
+  if (!status.ok()) (void)rollback_.Run();
+  return status;
+}
+
+Status EventWriter::InsertInTransaction(const std::vector<LogEvent>& events, int64_t ingest_ms) {
+  // Per stream: the oldest and newest timestamp of this batch.
+  std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> ranges;
+  for (const LogEvent& e : events) {
+    insert_event_.Bind(1, std::string_view(e.group))
+        .Bind(2, std::string_view(e.stream))
+        .Bind(3, e.timestamp_ms)
+        .Bind(4, ingest_ms)
+        .Bind(5, std::string_view(e.message));
+    THAW_RETURN_IF_ERROR(insert_event_.Run());
+    auto [it, inserted] = ranges.try_emplace({e.group, e.stream}, e.timestamp_ms, e.timestamp_ms);
+    if (!inserted) {
+      it->second.first = std::min(it->second.first, e.timestamp_ms);
+      it->second.second = std::max(it->second.second, e.timestamp_ms);
+    }
+  }
   for (const auto& [key, range] : ranges) {
-    insert_group.Bind(1, std::string_view(key.first)).Bind(2, ingest_ms);
-    THAW_RETURN_IF_ERROR(insert_group.Run());
-    upsert_stream.Bind(1, std::string_view(key.first))
+    insert_group_.Bind(1, std::string_view(key.first)).Bind(2, ingest_ms);
+    THAW_RETURN_IF_ERROR(insert_group_.Run());
+    upsert_stream_.Bind(1, std::string_view(key.first))
         .Bind(2, std::string_view(key.second))
         .Bind(3, ingest_ms)
         .Bind(4, range.first)
         .Bind(5, range.second);
-    THAW_RETURN_IF_ERROR(upsert_stream.Run());
+    THAW_RETURN_IF_ERROR(upsert_stream_.Run());
   }
-  return tx->Commit();
+  return Status::Ok();
+}
+
+Status InsertEvents(store::Database& db, const std::vector<LogEvent>& events, int64_t ingest_ms) {
+  if (events.empty()) return Status::Ok();
+  THAW_ASSIGN_OR_RETURN(std::unique_ptr<EventWriter> writer, EventWriter::Open(db));
+  return writer->Insert(events, ingest_ms);
 }
 
 StatusOr<bool> GroupExists(store::Database& db, std::string_view group) {

@@ -12,7 +12,9 @@ namespace thaw::logs {
 StatusOr<std::unique_ptr<LogStore>> LogStore::Open(Options options) {
   THAW_ASSIGN_OR_RETURN(auto db, store::Database::Open(options.path));
   THAW_RETURN_IF_ERROR(CreateSchema(*db));
+  THAW_ASSIGN_OR_RETURN(std::unique_ptr<EventWriter> events_writer, EventWriter::Open(*db));
   std::unique_ptr<LogStore> log_store(new LogStore(std::move(options), std::move(db)));
+  log_store->events_writer_ = std::move(events_writer);
   // The connection is handed to the writer here; from now on only that thread touches it.
   log_store->writer_ = std::thread([raw = log_store.get()] { raw->Run(); });
   return log_store;
@@ -73,6 +75,7 @@ void LogStore::Stop() {
       cv_.notify_one();
     }
     if (writer_.joinable()) writer_.join();
+    events_writer_.reset();  // its statements before the connection
     db_.reset();
   });
 }
@@ -110,7 +113,7 @@ void LogStore::Run() {
 }
 
 void LogStore::WriteBatch(const std::vector<LogEvent>& batch) {
-  Status status = InsertEvents(*db_, batch, clock_->RealtimeMillis());
+  Status status = events_writer_->Insert(batch, clock_->RealtimeMillis());
   if (status.ok()) return;
   uint64_t dropped = 0;
   {

@@ -23,6 +23,8 @@
 
 namespace thaw::logs {
 
+class EventWriter;
+
 struct LogEvent {
   std::string group = {};   // "/aws/lambda/NAME"
   std::string stream = {};  // "2024/12/28/[$LATEST]<32 hex>"
@@ -74,7 +76,8 @@ class LogStore {
 
   const Options options_;
   const Clock* const clock_;
-  std::unique_ptr<store::Database> db_;  // used only by the writer thread once started
+  std::unique_ptr<store::Database> db_;         // used only by the writer thread once started
+  std::unique_ptr<EventWriter> events_writer_;  // the same; reset before db_
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
