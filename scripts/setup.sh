@@ -8,7 +8,7 @@ PACKAGES=(
   libboost1.81-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libzip-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev libseccomp-dev libcurl4-openssl-dev
   clang-format clang-tidy
-  awscli python3 python3-venv zip unzip iproute2 procps ca-certificates e2fsprogs util-linux
+  awscli python3 python3-venv zip unzip curl iproute2 procps ca-certificates e2fsprogs util-linux
   valgrind
 )
 
@@ -17,12 +17,6 @@ for p in "${PACKAGES[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done
-# Go: use the machine's Go when it has one (>= 1.19; the latency experiment's module, which uses the
-# AWS SDK, needs >= 1.24); otherwise Debian's golang-go (1.19).
-if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then
-  missing+=(golang-go)
-fi
-
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -30,6 +24,41 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 echo "setup: system packages ready"
+
+# Go: the machine's Go when it is at least 1.24 (the latency experiment's module needs it for the
+# AWS SDK for Go v2; Debian 12's golang-go is 1.19). Otherwise the toolchain the go command itself
+# fetches for GOTOOLCHAIN: golang.org/toolchain from the Go module proxy, unpacked once under
+# /usr/local/lib/thaw-go and linked as /usr/local/bin/go.
+GO_MIN_MINOR=24
+GO_TOOLCHAIN=go1.24.13
+go_recent() {  # GO_BINARY: true when it runs and is go1.N with N >= GO_MIN_MINOR
+  local v
+  v=$("$1" env GOVERSION 2>/dev/null) || return 1
+  [[ "$v" =~ ^go1\.([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -ge "$GO_MIN_MINOR" ]
+}
+GO_FOUND=$(command -v go || true)
+[ -n "$GO_FOUND" ] || GO_FOUND=/usr/local/go/bin/go
+if ! go_recent "$GO_FOUND"; then
+  GO_ARCH=$(dpkg --print-architecture)
+  GO_DEST=/usr/local/lib/thaw-go/$GO_TOOLCHAIN
+  if ! go_recent "$GO_DEST/bin/go"; then
+    echo "setup: fetching the Go toolchain $GO_TOOLCHAIN from the Go module proxy"
+    GO_TMP=$(mktemp -d)
+    curl -fsSL "https://proxy.golang.org/golang.org/toolchain/@v/v0.0.1-$GO_TOOLCHAIN.linux-$GO_ARCH.zip" \
+      -o "$GO_TMP/go.zip"
+    unzip -q "$GO_TMP/go.zip" -d "$GO_TMP"
+    GO_UNPACKED=$(echo "$GO_TMP"/golang.org/toolchain@*)
+    # Module zips need not keep file modes (the go command sets them the same way).
+    chmod +x "$GO_UNPACKED"/bin/* "$GO_UNPACKED"/pkg/tool/*/*
+    mkdir -p "$(dirname "$GO_DEST")"
+    rm -rf "$GO_DEST"
+    mv "$GO_UNPACKED" "$GO_DEST"
+    rm -rf "$GO_TMP"
+  fi
+  ln -sf "$GO_DEST/bin/go" /usr/local/bin/go
+  ln -sf "$GO_DEST/bin/gofmt" /usr/local/bin/gofmt
+fi
+echo "setup: Go ready ($(command -v go 2>/dev/null || echo /usr/local/go/bin/go))"
 
 # thaw report embeds Chart.js, pinned by web/package-lock.json. npm fetches it here into its cache
 # (and build/web); the build then installs it with `npm ci --offline` (cmake/embed.cmake).
