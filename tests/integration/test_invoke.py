@@ -413,7 +413,7 @@ def test_bad_invocation_type_header(thaw_server, lam, echo_fn):
 
 
 def test_response_too_large(lam):
-    name = make(lam, "big-over", "big")
+    name = make(lam, "big-over", "big", MemorySize=1024, Timeout=30)
     # A JSON string of bytes+2 characters: one byte over the limit.
     resp = lam.invoke(FunctionName=name, Payload=json.dumps({"bytes": MAX_RESPONSE - 1}).encode())
     assert resp["StatusCode"] == 200
@@ -424,7 +424,7 @@ def test_response_too_large(lam):
 
 
 def test_response_at_limit(lam):
-    name = make(lam, "big-at", "big")
+    name = make(lam, "big-at", "big", MemorySize=1024, Timeout=30)
     resp = lam.invoke(FunctionName=name, Payload=json.dumps({"bytes": MAX_RESPONSE - 2}).encode())
     assert "FunctionError" not in resp
     data = resp["Payload"].read()
