@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "base/codec.h"
+#include "profile/table.h"
 
 extern char** environ;
 
@@ -697,22 +698,7 @@ StatusOr<std::vector<json>> ListAllFunctions(http::Client& client) {
 }
 
 std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> widths;
-  for (const auto& row : rows) {
-    if (widths.size() < row.size()) widths.resize(row.size(), 0);
-    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + "\n";
-  }
-  return out;
+  return profile::FormatLeftAligned(rows);
 }
 
 std::string FormatFunctionTable(const std::vector<json>& functions) {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/codec.h"
+#include "lambda/stored_json.h"
 
 namespace thaw::lambda {
 
@@ -46,16 +47,6 @@ CREATE TABLE IF NOT EXISTS lambda_meta (
 INSERT OR IGNORE INTO lambda_meta (key, value) VALUES ('generation', 0);
 )sql";
 
-std::string Str(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-int64_t Int(const json& j, const char* key, int64_t fallback) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : fallback;
-}
-
 }  // namespace
 
 std::string ConfigToStorage(const FunctionConfig& c) {
@@ -96,15 +87,15 @@ StatusOr<FunctionConfig> ConfigFromStorage(const std::string& text) {
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return Status::Internal("corrupt function config row");
   FunctionConfig c;
-  c.name = Str(j, "name");
-  c.version = Str(j, "version");
-  c.runtime = Str(j, "runtime");
-  c.role = Str(j, "role");
-  c.handler = Str(j, "handler");
-  c.description = Str(j, "description");
-  c.timeout_s = Int(j, "timeout_s", c.timeout_s);
-  c.memory_mb = Int(j, "memory_mb", c.memory_mb);
-  c.ephemeral_mb = Int(j, "ephemeral_mb", c.ephemeral_mb);
+  c.name = StoredString(j, "name");
+  c.version = StoredString(j, "version");
+  c.runtime = StoredString(j, "runtime");
+  c.role = StoredString(j, "role");
+  c.handler = StoredString(j, "handler");
+  c.description = StoredString(j, "description");
+  c.timeout_s = StoredInt(j, "timeout_s", c.timeout_s);
+  c.memory_mb = StoredInt(j, "memory_mb", c.memory_mb);
+  c.ephemeral_mb = StoredInt(j, "ephemeral_mb", c.ephemeral_mb);
   if (auto it = j.find("environment"); it != j.end() && it->is_array()) {
     for (const auto& pair : *it) {
       if (pair.is_array() && pair.size() == 2 && pair[0].is_string() && pair[1].is_string()) {
@@ -115,19 +106,20 @@ StatusOr<FunctionConfig> ConfigFromStorage(const std::string& text) {
   if (auto it = j.find("layers"); it != j.end() && it->is_array()) {
     for (const auto& l : *it) {
       if (!l.is_object()) continue;
-      c.layers.push_back({Str(l, "arn"), Int(l, "code_size", 0), Str(l, "sha256_hex")});
+      c.layers.push_back(
+          {StoredString(l, "arn"), StoredInt(l, "code_size", 0), StoredString(l, "sha256_hex")});
     }
   }
-  c.architecture = Str(j, "architecture");
-  c.package_type = Str(j, "package_type");
-  c.code_sha256 = Str(j, "code_sha256");
-  c.code_size = Int(j, "code_size", 0);
-  c.code_dir = Str(j, "code_dir");
-  c.last_modified = Str(j, "last_modified");
-  c.revision_id = Str(j, "revision_id");
-  c.tracing_mode = Str(j, "tracing_mode");
-  if (std::string m = Str(j, "mechanism"); !m.empty()) c.mechanism = m;
-  if (std::string n = Str(j, "network"); !n.empty()) c.network = n;
+  c.architecture = StoredString(j, "architecture");
+  c.package_type = StoredString(j, "package_type");
+  c.code_sha256 = StoredString(j, "code_sha256");
+  c.code_size = StoredInt(j, "code_size", 0);
+  c.code_dir = StoredString(j, "code_dir");
+  c.last_modified = StoredString(j, "last_modified");
+  c.revision_id = StoredString(j, "revision_id");
+  c.tracing_mode = StoredString(j, "tracing_mode");
+  if (std::string m = StoredString(j, "mechanism"); !m.empty()) c.mechanism = m;
+  if (std::string n = StoredString(j, "network"); !n.empty()) c.network = n;
   if (auto it = j.find("generation"); it != j.end() && it->is_number_unsigned()) {
     c.generation = it->get<uint64_t>();
   }

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lambda/stored_json.h"
+
 namespace thaw::lambda {
 
 using nlohmann::json;
@@ -20,26 +22,6 @@ CREATE TABLE IF NOT EXISTS lambda_layer_versions (
   PRIMARY KEY (name, version)
 );
 )sql";
-
-std::string Str(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::vector<std::string> Strings(const json& j, const char* key) {
-  std::vector<std::string> out;
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_array()) return out;
-  for (const auto& s : *it) {
-    if (s.is_string()) out.push_back(s.get<std::string>());
-  }
-  return out;
-}
-
-int64_t Int(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
-}
 
 }  // namespace
 
@@ -63,16 +45,16 @@ StatusOr<LayerVersion> LayerFromStorage(const std::string& text) {
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return Status::Internal("corrupt layer version row");
   LayerVersion v;
-  v.name = Str(j, "name");
-  v.version = Int(j, "version");
-  v.description = Str(j, "description");
-  v.license_info = Str(j, "license_info");
-  v.compatible_runtimes = Strings(j, "compatible_runtimes");
-  v.compatible_architectures = Strings(j, "compatible_architectures");
-  v.code_sha256 = Str(j, "code_sha256");
-  v.sha256_hex = Str(j, "sha256_hex");
-  v.code_size = Int(j, "code_size");
-  v.created_date = Str(j, "created_date");
+  v.name = StoredString(j, "name");
+  v.version = StoredInt(j, "version");
+  v.description = StoredString(j, "description");
+  v.license_info = StoredString(j, "license_info");
+  v.compatible_runtimes = StoredStrings(j, "compatible_runtimes");
+  v.compatible_architectures = StoredStrings(j, "compatible_architectures");
+  v.code_sha256 = StoredString(j, "code_sha256");
+  v.sha256_hex = StoredString(j, "sha256_hex");
+  v.code_size = StoredInt(j, "code_size");
+  v.created_date = StoredString(j, "created_date");
   if (v.name.empty() || v.version <= 0 || v.sha256_hex.empty()) {
     return Status::Internal("corrupt layer version row");
   }

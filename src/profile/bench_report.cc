@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "profile/table.h"
+
 namespace thaw::profile {
 
 namespace {
@@ -45,30 +47,6 @@ nlohmann::json GroupJson(const GroupStats& warm, const GroupStats& cold,
     return ToJson(client ? g.client : g.report_duration);
   };
   return {{"warm", pick(warm)}, {"cold", pick(cold)}, {"unclassified", pick(unclassified)}};
-}
-
-// Right-aligned columns after a left-aligned first one, two spaces apart.
-std::string RenderTable(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> widths;
-  for (const auto& row : rows) {
-    if (widths.size() < row.size()) widths.resize(row.size(), 0);
-    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      const std::string& cell = row[i];
-      if (i == 0) {
-        line += cell + std::string(widths[0] - cell.size(), ' ');
-      } else {
-        line += "  " + std::string(widths[i] - cell.size(), ' ') + cell;
-      }
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + "\n";
-  }
-  return out;
 }
 
 // Adds a group's row (and, for client latency, its row of 95% intervals). Returns whether an
@@ -147,7 +125,7 @@ std::string HistogramText(const std::string& label, const Summary& s) {
          std::to_string(b.count),
          Printf("%.1f%%", 100.0 * static_cast<double>(b.count) / static_cast<double>(s.count))});
   }
-  return "histogram of " + label + " (ms, log buckets):\n" + RenderTable(table);
+  return "histogram of " + label + " (ms, log buckets):\n" + FormatColumns(table);
 }
 
 }  // namespace
@@ -321,7 +299,7 @@ std::string FormatText(const BenchReport& report) {
   AddRows(rows, "Init Duration", report.init_duration, false);
   if (c.open_loop) AddRows(rows, "send lag", report.send_lag, false);
   if (rows.size() > 1) {
-    out += "\n" + RenderTable(rows);
+    out += "\n" + FormatColumns(rows);
     if (short_coverage) {
       out += "  * too few samples for 95%: the interval reaches the sample's min or max\n";
     }

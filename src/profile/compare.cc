@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "profile/stats.h"
+#include "profile/table.h"
 
 namespace thaw::profile {
 
@@ -57,26 +58,6 @@ std::string Cell(const std::optional<double>& value, const char* format) {
 std::string MiB(std::optional<int64_t> kib, bool sign = false) {
   if (!kib) return "-";
   return Printf(sign ? "%+.1f" : "%.1f", static_cast<double>(*kib) / 1024.0);
-}
-
-// Columns two spaces apart, the first left-aligned, the others right-aligned; no trailing spaces.
-std::string Columns(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> widths;
-  for (const auto& row : rows) {
-    if (widths.size() < row.size()) widths.resize(row.size(), 0);
-    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      std::string pad(widths[i] - row[i].size(), ' ');
-      line += i == 0 ? row[i] + pad : "  " + pad + row[i];
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + "\n";
-  }
-  return out;
 }
 
 }  // namespace
@@ -266,7 +247,7 @@ std::string FormatText(const CompareReport& report) {
                     MiB(m.max_memory_kib), MiB(m.memory_overhead_kib, true), Cell(m.cpu_ms, "%.3f"),
                     std::to_string(m.errors)});
   }
-  out += Columns(rows);
+  out += FormatColumns(rows);
   out += "\n";
   if (report.baseline) {
     out +=

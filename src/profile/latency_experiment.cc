@@ -6,6 +6,8 @@
 #include <optional>
 #include <utility>
 
+#include "profile/table.h"
+
 namespace thaw::profile {
 
 namespace {
@@ -47,27 +49,6 @@ std::string Percentiles(const json& distribution) {
 
 std::string Label(const std::string& via) {
   return via == "invoke" ? "Lambda -> Lambda (Invoke API)" : "Lambda -> test host (HTTP)";
-}
-
-// Left-aligned columns, two spaces apart.
-std::string Columns(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> widths;
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) {
-      if (widths.size() <= i) widths.push_back(0);
-      widths[i] = std::max(widths[i], row[i].size());
-    }
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
-    }
-    out += line + "\n";
-  }
-  return out;
 }
 
 }  // namespace
@@ -230,7 +211,7 @@ std::string FormatLatencyText(const json& report) {
     return std::to_string(r["hlc"]["violations"].get<int64_t>()) + " of " +
            std::to_string(r["hlc"]["checked"].get<int64_t>());
   });
-  out += Columns(rows);
+  out += FormatLeftAligned(rows);
   for (const json& run : report["runs"]) {
     if (!run["first_error"].get<std::string>().empty()) {
       out += "\n" + run["via"].get<std::string>() +

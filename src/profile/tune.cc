@@ -8,6 +8,8 @@
 #include <numeric>
 #include <utility>
 
+#include "profile/table.h"
+
 namespace thaw::profile {
 
 namespace {
@@ -53,29 +55,6 @@ json RecommendationJson(const std::vector<SizeResult>& sizes, std::optional<size
               {"cost_per_invocation", s.cost},
               {"cost_per_million", PerMillion(s.cost)}};
   if (with_score) out["score"] = NullOr(s.balanced_score.value_or(0), s.balanced_score.has_value());
-  return out;
-}
-
-// Columns two spaces apart, right-aligned except those listed in `left`; no trailing spaces.
-std::string Columns(const std::vector<std::vector<std::string>>& rows,
-                    std::initializer_list<size_t> left) {
-  std::vector<size_t> widths;
-  for (const auto& row : rows) {
-    if (widths.size() < row.size()) widths.resize(row.size(), 0);
-    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      std::string pad(widths[i] - row[i].size(), ' ');
-      if (i > 0) line += "  ";
-      bool left_aligned = std::find(left.begin(), left.end(), i) != left.end();
-      line += left_aligned ? row[i] + pad : pad + row[i];
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + "\n";
-  }
   return out;
 }
 
@@ -389,7 +368,7 @@ std::string FormatText(const TuneReport& report) {
                     s.cold_start.count > 0 ? Printf("%.2f", s.cold_start.init_duration_ms) : "-",
                     Mb(s.max_memory_used_mb), std::to_string(s.errors), Marks(report, i)});
   }
-  out += "\n" + Columns(rows, {13});
+  out += "\n" + FormatColumns(rows, {13});
   out +=
       "  durations are REPORT Duration of warm invocations; avg is the mean of the middle 60% "
       "(Power Tuning's);\n  cost is each invocation's Billed Duration x MemorySize at " +
@@ -425,7 +404,7 @@ std::string FormatText(const TuneReport& report) {
     formula += Printf(" = %.3f", *report.sizes[*report.best.balanced].balanced_score);
   }
   add(report.best.balanced, Strategy::kBalanced, formula);
-  out += "\n" + Columns(picks, {0, 4});
+  out += "\n" + FormatColumns(picks, {0, 4});
   out +=
       "  * --strategy; balanced is Power Tuning's formula over the sizes without errors, its cost "
       "without the request price\n";
@@ -455,7 +434,8 @@ std::string FormatChart(const TuneReport& report) {
                     Printf("%.2f", s.duration_ms), Bar(cost, max_cost), Dollars(cost),
                     marks.empty() ? "" : "<- " + marks});
   }
-  return "duration and cost against memory size (* = --strategy):\n" + Columns(rows, {1, 3, 5});
+  return "duration and cost against memory size (* = --strategy):\n" +
+         FormatColumns(rows, {1, 3, 5});
 }
 
 }  // namespace thaw::profile
