@@ -36,6 +36,17 @@ go_recent() {  # GO_BINARY: true when it runs and is go1.N with N >= GO_MIN_MINO
   v=$("$1" env GOVERSION 2>/dev/null) || return 1
   [[ "$v" =~ ^go1\.([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -ge "$GO_MIN_MINOR" ]
 }
+# The module proxy the machine is set up for: $GOPROXY, else the installed go's, else Go's default.
+# Its first entry that is a URL (not "direct" or "off").
+go_proxy() {
+  local list=${GOPROXY:-}
+  [ -n "$list" ] || list=$("$GO_FOUND" env GOPROXY 2>/dev/null || true)
+  local entry
+  for entry in $(tr ',|' '  ' <<<"$list"); do
+    case "$entry" in http://* | https://* | file://*) echo "${entry%/}"; return ;; esac
+  done
+  echo "https://proxy.golang.org"
+}
 GO_FOUND=$(command -v go || true)
 [ -n "$GO_FOUND" ] || GO_FOUND=/usr/local/go/bin/go
 if ! go_recent "$GO_FOUND"; then
@@ -44,7 +55,7 @@ if ! go_recent "$GO_FOUND"; then
   if ! go_recent "$GO_DEST/bin/go"; then
     echo "setup: fetching the Go toolchain $GO_TOOLCHAIN from the Go module proxy"
     GO_TMP=$(mktemp -d)
-    curl -fsSL "https://proxy.golang.org/golang.org/toolchain/@v/v0.0.1-$GO_TOOLCHAIN.linux-$GO_ARCH.zip" \
+    curl -fsSL "$(go_proxy)/golang.org/toolchain/@v/v0.0.1-$GO_TOOLCHAIN.linux-$GO_ARCH.zip" \
       -o "$GO_TMP/go.zip"
     unzip -q "$GO_TMP/go.zip" -d "$GO_TMP"
     GO_UNPACKED=$(echo "$GO_TMP"/golang.org/toolchain@*)
