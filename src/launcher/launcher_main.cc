@@ -26,6 +26,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -38,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "launcher/spawn_paths.h"
 #include "sandbox/cgroup.h"
 #include "sandbox/filesystem.h"
 #include "sandbox/seccomp.h"
@@ -84,8 +86,9 @@ struct Sandboxing {
   std::string host_binary;  // thaw-host beside this binary, for the non-native mechanisms
   std::string tmp_dir;      // images (or plain directories) for /tmp
   bool tmp_images = false;
-  std::string tmp_template;   // a formatted image, copied for each pooled shell
-  int64_t pool_tmp_mb = 512;  // Lambda's default EphemeralStorage
+  std::string tmp_template;          // a formatted image, copied for each pooled shell
+  int64_t pool_tmp_mb = 512;         // Lambda's default EphemeralStorage
+  thaw::launcher::SpawnRoots roots;  // where a spawn request's host paths may point
 };
 
 std::map<pid_t, Group> g_groups;  // process groups we started and that may still have members
@@ -211,7 +214,18 @@ void SetUpSandboxing() {
     Warn("not root: functions run without namespaces, cgroup limits or freezing");
     return;
   }
-  if (g_options.state_dir.empty()) return;
+  if (g_options.state_dir.empty()) {
+    Warn("no --state-dir: functions run without namespaces, cgroup limits or freezing");
+    return;
+  }
+  // Resolved once: every path a spawn request names is checked against it.
+  char state[PATH_MAX];
+  if (!realpath(g_options.state_dir.c_str(), state)) {
+    Warn("state dir " + g_options.state_dir + ": " + strerror(errno) +
+         "; functions run without namespaces, cgroup limits or freezing");
+    return;
+  }
+  g_options.state_dir = state;
   std::string base = g_options.state_dir + "/sandbox";
   g_sandbox.new_root = base + "/root";
   g_sandbox.tmp_dir = base + "/tmp";
@@ -224,6 +238,8 @@ void SetUpSandboxing() {
       return;
     }
   }
+  g_sandbox.roots.code = g_options.state_dir + "/code";
+  g_sandbox.roots.tmp_dir = g_sandbox.tmp_dir;
   g_sandbox.namespaces = true;
   g_sandbox.features |= thaw::sys::kFeatureNamespaces | thaw::sys::kFeatureUnprivileged;
   auto seccomp = thaw::sandbox::BuildSeccompFilter();
@@ -537,12 +553,20 @@ void SpawnSandboxed(const thaw::sys::SpawnSpec& spec, const char* wire, size_t w
 void HandleSpawn(const char* data, size_t len, int out_fd) {
   auto spec = thaw::sys::DecodeSpawn(data, len);
   if (!spec || out_fd < 0) {
-    Send(LauncherMsg::kSpawnFailed, spec ? spec->id : 0, EINVAL, 0);
+    Send(LauncherMsg::kSpawnFailed, thaw::sys::PeekSpawnId(data, len), EINVAL, 0);
     if (out_fd >= 0) close(out_fd);
     return;
   }
   if (spec->sandbox.enabled && g_sandbox.namespaces) {
-    SpawnSandboxed(*spec, data, len, out_fd);
+    // The shell mounts these as root: only paths inside the state directory's trees, resolved.
+    if (Status paths = thaw::launcher::CheckSandboxPaths(g_sandbox.roots, *spec); !paths.ok()) {
+      Warn("spawn refused: " + paths.ToString());
+      Send(LauncherMsg::kSpawnFailed, spec->id, EPERM, 0);
+      close(out_fd);
+      return;
+    }
+    std::string wire = thaw::sys::EncodeSpawn(*spec);
+    SpawnSandboxed(*spec, wire.data(), wire.size(), out_fd);
     return;
   }
   int status_pipe[2];
