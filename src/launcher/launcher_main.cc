@@ -293,11 +293,12 @@ void SetUpSandboxing() {
 }
 
 [[noreturn]] void ExecChild(const thaw::sys::SpawnSpec& spec, int out_fd, int status_fd) {
-  // New process group, so the whole environment can be signalled at once (kill(-pgid)).
-  setpgid(0, 0);
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  thaw::sys::SetUpChildFds(out_fd, status_fd);
-  thaw::sys::ExecOrReport(spec, 0);
+  // A new session, so the function has no controlling terminal (no TIOCSTI into the operator's
+  // shell); it is also a new process group, so the environment is signalled at once (kill(-pgid)).
+  int err = setsid() < 0 ? errno : 0;
+  if (err == 0 && prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) err = errno;
+  int fds = thaw::sys::SetUpChildFds(out_fd, status_fd);
+  thaw::sys::ExecOrReport(spec, err != 0 ? err : fds);
 }
 
 // A shell made ahead of demand (see sandbox/shell.h), pooled until a spawn takes it.
@@ -367,6 +368,8 @@ std::vector<PooledShell> CloneShells(size_t n, bool net = false) {
     }
     long pid = syscall(SYS_clone3, &args, sizeof args);
     if (pid == 0) {
+      // Its own session: no controlling terminal for anything in the sandbox (see ExecChild).
+      if (setsid() < 0) _exit(1);
       report_read.Reset();
       go_write.Reset();
       command_ours.Reset();
@@ -396,7 +399,6 @@ std::vector<PooledShell> CloneShells(size_t n, bool net = false) {
       break;
     }
     shell.pid = static_cast<pid_t>(pid);
-    setpgid(shell.pid, shell.pid);
     shell.reports = std::move(report_read);
     shell.command = std::move(command_ours);
     // The go pipe is kept open until the moves below are done.
@@ -587,7 +589,8 @@ void HandleSpawn(const char* data, size_t len, int out_fd) {
     close(status_pipe[0]);
     return;
   }
-  setpgid(pid, pid);  // also from the parent, so a kill right after this reply finds the group
+  // No setpgid from here: it could make the child a group leader before its setsid, which then
+  // fails. The reply waits for the exec, and the child's setsid comes before that.
   // The status pipe closes on a successful exec (CLOEXEC) or carries the errno of a failure.
   int err = 0;
   ssize_t n;
@@ -720,8 +723,12 @@ int main(int argc, char** argv) {
     }
   }
   // The server owns shutdown; a Ctrl-C aimed at the terminal's process group must not kill us
-  // before we have killed our children.
-  setpgid(0, 0);
+  // before we have killed our children. A session of our own also leaves the terminal behind:
+  // nothing we start can reach it.
+  if (setsid() < 0) {
+    perror("thaw-launcher: setsid");
+    return 1;
+  }
   prctl(PR_SET_NAME, "thaw-launcher");
   // Orphaned grandchildren (daemonizing functions) are reparented to us, so we can reap them.
   prctl(PR_SET_CHILD_SUBREAPER, 1);

@@ -1,17 +1,20 @@
 """The launcher's wire and its children: what a function's configuration cannot smuggle into the
 launcher, and what a function process cannot reach of the operator's terminal."""
 
+import fcntl
 import itertools
 import json
 import os
 import struct
+import subprocess
+import termios
 
 import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import REGION, create_function
+from conftest import REGION, THAW_BIN, ThawServer, boto_client, create_function
 
 _counter = itertools.count()
 
@@ -73,3 +76,89 @@ def test_nul_in_environment_cannot_forge_launcher_fields(lam, lam_raw, thaw_serv
     resp = lam.invoke(FunctionName=name, Payload=json.dumps({"hi": 1}).encode())
     assert "FunctionError" not in resp, resp["Payload"].read()
     assert json.loads(resp["Payload"].read()) == {"hi": 1}
+
+
+class TtyThawServer(ThawServer):
+    """A server whose session has a controlling terminal (a pty), as when run from a shell."""
+
+    master = None
+
+    def start(self):
+        self.master, slave = os.openpty()
+        self._starts += 1
+        out = open(self.log_dir / f"thaw-{self._starts}.stdout", "wb")
+        self._stderr_path = self.log_dir / f"thaw-{self._starts}.stderr"
+        err = open(self._stderr_path, "wb")
+        cmd = [str(THAW_BIN), "serve", "--listen", f"127.0.0.1:{self.port}",
+               "--state-dir", str(self.state_dir), *self.extra_args]
+        # start_new_session's setsid runs before preexec_fn: the pty becomes the new session's
+        # controlling terminal.
+        self.proc = subprocess.Popen(
+            cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True,
+            preexec_fn=lambda: fcntl.ioctl(slave, termios.TIOCSCTTY, 0))
+        os.close(slave)
+        out.close()
+        err.close()
+        self._wait_ready()
+        return self
+
+    def close(self):
+        try:
+            super().close()
+        finally:
+            os.close(self.master)
+
+
+def session_and_tty(stat):
+    """(session id, tty_nr) from a /proc/PID/stat text."""
+    fields = stat[stat.rindex(")") + 2:].split()
+    return int(fields[3]), int(fields[4])
+
+
+def launcher_pids(server_pid):
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        if "(thaw-launcher)" in stat and int(stat[stat.rindex(")") + 2:].split()[1]) == server_pid:
+            pids.append(int(entry))
+    return pids
+
+
+@pytest.mark.parametrize("sandbox", [False, True], ids=["no-sandbox", "sandbox"])
+def test_functions_have_no_controlling_terminal(tmp_path, examples, sandbox):
+    """The launcher and every function run in sessions of their own: the terminal `thaw serve`
+    was started from is not theirs, so TIOCSTI cannot push keystrokes into the operator's shell."""
+    if sandbox and os.geteuid() != 0:
+        pytest.skip("sandboxes need root")
+    (tmp_path / "state").mkdir()
+    server = TtyThawServer(tmp_path / "state", tmp_path, [] if sandbox else ["--no-sandbox"])
+    try:
+        server.start()
+        with open(f"/proc/{server.proc.pid}/stat") as f:
+            server_sid, server_tty = session_and_tty(f.read())
+        assert server_tty != 0  # the test's premise: the server has a terminal
+        launchers = launcher_pids(server.proc.pid)
+        assert len(launchers) == 1, launchers
+        with open(f"/proc/{launchers[0]}/stat") as f:
+            sid, tty = session_and_tty(f.read())
+        assert (sid != server_sid, tty) == (True, 0)
+
+        lam = boto_client("lambda", server)
+        name = fname("tty")
+        create_function(lam, name, "probe")
+        resp = lam.invoke(FunctionName=name,
+                          Payload=json.dumps({"action": "read", "path": "/proc/self/stat"}))
+        result = json.loads(resp["Payload"].read())
+        assert result.get("ok"), result
+        sid, tty = session_and_tty(result["text"])
+        assert tty == 0, result["text"]
+        if not sandbox:  # in a sandbox, the pid namespace numbers sessions its own way
+            assert sid != server_sid, (sid, server_sid)
+    finally:
+        server.close()
