@@ -11,6 +11,7 @@
 // group, and the hello message tells the server which limits are not enforced.
 #include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <signal.h>
@@ -292,13 +293,54 @@ void SetUpSandboxing() {
   if (freezer == Provider::kV1) g_sandbox.features |= thaw::sys::kFeatureFreezeV1;
 }
 
+// Spawns without a sandbox, as root: run as the sandbox's uid when it can reach the code
+// (SetUpPlainSpawns), else as root, said at start.
+bool g_plain_unprivileged = false;
+
+// As root without a sandbox: the state dir's code and thaw-host must be reachable by the
+// unprivileged uid, or every function would fail to start.
+void SetUpPlainSpawns() {
+  if (g_sandbox.namespaces || geteuid() != 0) return;
+  std::string state = g_options.state_dir;
+  if (char resolved[PATH_MAX]; !state.empty() && realpath(state.c_str(), resolved)) {
+    state = resolved;
+  }
+  std::string code = state + "/code";
+  bool reachable = !g_options.state_dir.empty() && thaw::launcher::ReachableByOthers(state) &&
+                   (access(code.c_str(), F_OK) != 0 || thaw::launcher::ReachableByOthers(code)) &&
+                   thaw::launcher::ReachableByOthers(SelfDir());
+  if (!reachable) {
+    Warn("functions run as ROOT: uid " + std::to_string(kSandboxUid) + " cannot reach " +
+         (state.empty() ? std::string("the state dir") : state) + " or " + SelfDir() +
+         " (a directory on the way is not searchable by others)");
+    return;
+  }
+  g_plain_unprivileged = true;
+  g_sandbox.features |= thaw::sys::kFeatureUnprivileged;
+}
+
+// Lambda's user, without supplementary groups; the uid change clears every capability.
+int DropToSandboxUser() {
+  if (setgroups(0, nullptr) != 0) return errno;
+  if (setresgid(kSandboxGid, kSandboxGid, kSandboxGid) != 0) return errno;
+  if (setresuid(kSandboxUid, kSandboxUid, kSandboxUid) != 0) return errno;
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) return errno;
+  return 0;
+}
+
 [[noreturn]] void ExecChild(const thaw::sys::SpawnSpec& spec, int out_fd, int status_fd) {
+  pid_t launcher = getppid();
   // A new session, so the function has no controlling terminal (no TIOCSTI into the operator's
   // shell); it is also a new process group, so the environment is signalled at once (kill(-pgid)).
   int err = setsid() < 0 ? errno : 0;
-  if (err == 0 && prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) err = errno;
+  // Fds first, while /proc/self/fd is still ours to list.
   int fds = thaw::sys::SetUpChildFds(out_fd, status_fd);
-  thaw::sys::ExecOrReport(spec, err != 0 ? err : fds);
+  if (err == 0) err = fds;
+  if (err == 0 && g_plain_unprivileged) err = DropToSandboxUser();
+  // After the uid change, which clears it; then make sure the launcher did not die meanwhile.
+  if (err == 0 && prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) err = errno;
+  if (getppid() != launcher) _exit(1);
+  thaw::sys::ExecOrReport(spec, err);
 }
 
 // A shell made ahead of demand (see sandbox/shell.h), pooled until a spawn takes it.
@@ -749,6 +791,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   SetUpSandboxing();
+  SetUpPlainSpawns();
   RefillPool();
   Send(LauncherMsg::kHello, 0, getpid(), 0, g_sandbox.features);
   static char buf[1 << 18];

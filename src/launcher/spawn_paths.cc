@@ -67,6 +67,21 @@ bool IsSandboxPath(std::string_view path) {
   return false;
 }
 
+bool ReachableByOthers(const std::string& path) {
+  auto resolved = RealPath(path);
+  if (!resolved.ok()) return false;
+  std::string dir = *resolved;
+  for (;;) {
+    struct stat st {};
+    if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || !(st.st_mode & S_IXOTH)) {
+      return false;
+    }
+    if (dir == "/") return true;
+    size_t slash = dir.rfind('/');
+    dir = slash == 0 ? "/" : dir.substr(0, slash);
+  }
+}
+
 Status CheckSandboxPaths(const SpawnRoots& roots, sys::SpawnSpec& spec) {
   sys::SandboxSpec& box = spec.sandbox;
   if (!IsSandboxPath(spec.path)) return Refuse("bootstrap", spec.path);

@@ -32,6 +32,11 @@ struct SpawnRoots {
   std::string tmp_dir;  // resolved STATE/sandbox/tmp: the home of every tmp image
 };
 
+// True if a user other than the owner can reach `path` (resolved): every directory on the way,
+// `path` included, is searchable by others. Without it an unprivileged function cannot see
+// its code.
+bool ReachableByOthers(const std::string& path);
+
 // Checks a sandboxed request's paths and replaces the host ones with their resolved form.
 Status CheckSandboxPaths(const SpawnRoots& roots, sys::SpawnSpec& spec);
 

@@ -124,6 +124,18 @@ TEST_F(SpawnPathsTest, SandboxPathsStayInTheFunctionsTrees) {
   }
 }
 
+TEST_F(SpawnPathsTest, ReachableByOthers) {
+  chmod(base_.c_str(), 0755);
+  chmod(state_.c_str(), 0755);
+  chmod((state_ + "/code").c_str(), 0755);
+  EXPECT_TRUE(ReachableByOthers(state_ + "/code"));
+  chmod(state_.c_str(), 0700);  // a parent others cannot search
+  EXPECT_FALSE(ReachableByOthers(state_ + "/code"));
+  chmod(state_.c_str(), 0711);  // search is enough
+  EXPECT_TRUE(ReachableByOthers(state_ + "/code"));
+  EXPECT_FALSE(ReachableByOthers(state_ + "/missing"));
+}
+
 TEST(IsNormalAbsoluteTest, Components) {
   EXPECT_TRUE(IsNormalAbsolute("/a/b"));
   EXPECT_FALSE(IsNormalAbsolute("/a/../b"));
