@@ -773,14 +773,20 @@ int main(int argc, char** argv) {
   }
   prctl(PR_SET_NAME, "thaw-launcher");
   // Orphaned grandchildren (daemonizing functions) are reparented to us, so we can reap them.
-  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
+    Warn(std::string("not a subreaper (") + strerror(errno) +
+         "): processes a function daemonizes are neither reaped nor killed by thaw");
+  }
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGCHLD);
   sigaddset(&mask, SIGINT);
   sigaddset(&mask, SIGTERM);
   sigaddset(&mask, SIGHUP);
-  sigprocmask(SIG_BLOCK, &mask, nullptr);
+  if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) {
+    perror("thaw-launcher: sigprocmask");
+    return 1;
+  }
   signal(SIGPIPE, SIG_IGN);
   sigset_t chld;
   sigemptyset(&chld);
@@ -830,12 +836,22 @@ int main(int argc, char** argv) {
         continue;
       }
       if (passed_fd >= 0) close(passed_fd);
-      if (static_cast<size_t>(n) < sizeof(FixedMsg)) continue;
+      if (static_cast<size_t>(n) != sizeof(FixedMsg)) {
+        Warn("ignored a malformed message of " + std::to_string(n) + " bytes");
+        continue;
+      }
       FixedMsg m;
       std::memcpy(&m, buf, sizeof m);
       if (m.type == static_cast<uint32_t>(LauncherMsg::kKill)) {
+        // Only a real process group and a real signal: kill(-1) or a pgid cut short by the
+        // cast would reach processes that are not ours.
+        if (m.id <= 1 || m.id > static_cast<uint64_t>(INT32_MAX) || m.a < 1 || m.a > SIGRTMAX) {
+          Warn("ignored a kill of group " + std::to_string(m.id) + " with signal " +
+               std::to_string(m.a));
+          continue;
+        }
         auto pgid = static_cast<pid_t>(m.id);
-        if (pgid > 1) kill(-pgid, static_cast<int>(m.a));
+        kill(-pgid, static_cast<int>(m.a));
         auto it = g_groups.find(pgid);
         if (m.a == SIGKILL && it != g_groups.end() && it->second.cgroup) {
           // Dying takes CPU too: a function that spent its quota would exit (and its shell
