@@ -8,7 +8,10 @@
 // Sandboxed spawns (as root): the process is cloned into new PID/mount/IPC/UTS namespaces and
 // its own cgroup (memory, CPU, pids limits; freezer), runs sandbox::RunShell, and execs the
 // function as an unprivileged user (see src/sandbox/shell.h). Otherwise it is a plain process
-// group, and the hello message tells the server which limits are not enforced.
+// (as root: run as uid 993 when that uid can reach the code), and the hello message tells the
+// server which limits are not enforced. Every process it starts is in a session of its own, so
+// none shares thaw serve's controlling terminal. Spawn requests are decoded strictly
+// (sys/launcher_protocol.h) and a sandbox's host paths re-checked (launcher/spawn_paths.h).
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
