@@ -164,6 +164,13 @@ int RunServer(const ServeFlags& flags) {
   uint32_t enforced = features;
   if (flags.no_freeze) enforced &= ~(sys::kFeatureFreezeV2 | sys::kFeatureFreezeV1);
   std::cerr << "thaw: sandbox: " << DescribeSandbox(enforced) << "\n";
+  if (geteuid() == 0 && !(features & sys::kFeatureUnprivileged)) {
+    bool color = isatty(STDERR_FILENO) != 0;
+    std::cerr << (color ? "\033[1;31m" : "")
+              << "thaw: WARNING: functions run as root (no sandbox, and its uid cannot reach the "
+                 "state dir; see thaw-launcher's line above)"
+              << (color ? "\033[0m" : "") << "\n";
+  }
   auto cgroup_layout = sandbox::DetectCgroupLayout();
 
   lambda::Registry registry;

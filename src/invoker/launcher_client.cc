@@ -41,7 +41,16 @@ class LauncherClient::Impl {
 
   void Spawn(sys::SpawnSpec spec, int output_fd, SpawnDone done) {
     spec.id = next_id_++;
+    // The launcher would refuse it too, but only after a round trip.
+    if (std::string problem = sys::SpawnProblem(spec); !problem.empty()) {
+      done(Status::InvalidArgument("cannot start the function process: " + problem));
+      return;
+    }
     std::string wire = sys::EncodeSpawn(spec);
+    if (wire.size() > sys::kMaxSpawnBytes) {
+      done(Status::InvalidArgument("cannot start the function process: the request is too large"));
+      return;
+    }
     pending_[spec.id] = std::move(done);
     if (!SendPacket(wire.data(), wire.size(), output_fd)) {
       auto cb = std::move(pending_[spec.id]);

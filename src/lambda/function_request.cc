@@ -140,6 +140,14 @@ StatusOr<std::vector<std::pair<std::string, std::string>>> ParseEnvironment(cons
       reserved.push_back(it.key());
     }
     out.emplace_back(it.key(), it.value().get<std::string>());
+    // A process environment cannot hold a NUL (execve ends the string there). The model puts no
+    // pattern on values, so this is Lambda's own check, like the reserved keys and 4 KB below.
+    if (out.back().second.find('\0') != std::string::npos) {
+      return Status::InvalidArgument(
+          "Lambda was unable to configure your environment variables because the environment "
+          "variables you have provided contains invalid characters. Variable: " +
+          it.key());
+    }
   }
   if (!reserved.empty()) {
     std::string list;

@@ -94,6 +94,24 @@ TEST(FunctionRequestTest, ChecksEnvironment) {
                   .starts_with("Could not parse request body into json"));
 }
 
+// A NUL would end the string in the process's environment (and once forged launcher fields).
+TEST(FunctionRequestTest, RefusesNulInEnvironment) {
+  std::string value("a");
+  value.push_back('\0');
+  value += "b";
+  auto update =
+      ParseConfigUpdate({{"Environment", {{"Variables", {{"OK", "x"}, {"VAL", value}}}}}});
+  ASSERT_FALSE(update.ok());
+  EXPECT_EQ(update.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(update.status().message(),
+            "Lambda was unable to configure your environment variables because the environment "
+            "variables you have provided contains invalid characters. Variable: VAL");
+  std::string key("K");
+  key.push_back('\0');
+  EXPECT_TRUE(ErrorOf({{"Environment", {{"Variables", {{key, "x"}}}}}})
+                  .starts_with("1 validation error detected"));
+}
+
 TEST(FunctionRequestTest, ParsesArchitecturesTagsAndNames) {
   auto arch = ParseArchitectures({{"Architectures", {"arm64"}}});
   ASSERT_TRUE(arch.ok());

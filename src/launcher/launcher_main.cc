@@ -8,9 +8,13 @@
 // Sandboxed spawns (as root): the process is cloned into new PID/mount/IPC/UTS namespaces and
 // its own cgroup (memory, CPU, pids limits; freezer), runs sandbox::RunShell, and execs the
 // function as an unprivileged user (see src/sandbox/shell.h). Otherwise it is a plain process
-// group, and the hello message tells the server which limits are not enforced.
+// (as root: run as uid 993 when that uid can reach the code), and the hello message tells the
+// server which limits are not enforced. Every process it starts is in a session of its own, so
+// none shares thaw serve's controlling terminal. Spawn requests are decoded strictly
+// (sys/launcher_protocol.h) and a sandbox's host paths re-checked (launcher/spawn_paths.h).
 #include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <signal.h>
@@ -26,6 +30,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -38,6 +43,7 @@
 #include <string>
 #include <vector>
 
+#include "launcher/spawn_paths.h"
 #include "sandbox/cgroup.h"
 #include "sandbox/filesystem.h"
 #include "sandbox/seccomp.h"
@@ -84,8 +90,9 @@ struct Sandboxing {
   std::string host_binary;  // thaw-host beside this binary, for the non-native mechanisms
   std::string tmp_dir;      // images (or plain directories) for /tmp
   bool tmp_images = false;
-  std::string tmp_template;   // a formatted image, copied for each pooled shell
-  int64_t pool_tmp_mb = 512;  // Lambda's default EphemeralStorage
+  std::string tmp_template;          // a formatted image, copied for each pooled shell
+  int64_t pool_tmp_mb = 512;         // Lambda's default EphemeralStorage
+  thaw::launcher::SpawnRoots roots;  // where a spawn request's host paths may point
 };
 
 std::map<pid_t, Group> g_groups;  // process groups we started and that may still have members
@@ -211,7 +218,18 @@ void SetUpSandboxing() {
     Warn("not root: functions run without namespaces, cgroup limits or freezing");
     return;
   }
-  if (g_options.state_dir.empty()) return;
+  if (g_options.state_dir.empty()) {
+    Warn("no --state-dir: functions run without namespaces, cgroup limits or freezing");
+    return;
+  }
+  // Resolved once: every path a spawn request names is checked against it.
+  char state[PATH_MAX];
+  if (!realpath(g_options.state_dir.c_str(), state)) {
+    Warn("state dir " + g_options.state_dir + ": " + strerror(errno) +
+         "; functions run without namespaces, cgroup limits or freezing");
+    return;
+  }
+  g_options.state_dir = state;
   std::string base = g_options.state_dir + "/sandbox";
   g_sandbox.new_root = base + "/root";
   g_sandbox.tmp_dir = base + "/tmp";
@@ -224,6 +242,8 @@ void SetUpSandboxing() {
       return;
     }
   }
+  g_sandbox.roots.code = g_options.state_dir + "/code";
+  g_sandbox.roots.tmp_dir = g_sandbox.tmp_dir;
   g_sandbox.namespaces = true;
   g_sandbox.features |= thaw::sys::kFeatureNamespaces | thaw::sys::kFeatureUnprivileged;
   auto seccomp = thaw::sandbox::BuildSeccompFilter();
@@ -276,12 +296,54 @@ void SetUpSandboxing() {
   if (freezer == Provider::kV1) g_sandbox.features |= thaw::sys::kFeatureFreezeV1;
 }
 
+// Spawns without a sandbox, as root: run as the sandbox's uid when it can reach the code
+// (SetUpPlainSpawns), else as root, said at start.
+bool g_plain_unprivileged = false;
+
+// As root without a sandbox: the state dir's code and thaw-host must be reachable by the
+// unprivileged uid, or every function would fail to start.
+void SetUpPlainSpawns() {
+  if (g_sandbox.namespaces || geteuid() != 0) return;
+  std::string state = g_options.state_dir;
+  if (char resolved[PATH_MAX]; !state.empty() && realpath(state.c_str(), resolved)) {
+    state = resolved;
+  }
+  std::string code = state + "/code";
+  bool reachable = !g_options.state_dir.empty() && thaw::launcher::ReachableByOthers(state) &&
+                   (access(code.c_str(), F_OK) != 0 || thaw::launcher::ReachableByOthers(code)) &&
+                   thaw::launcher::ReachableByOthers(SelfDir());
+  if (!reachable) {
+    Warn("functions run as ROOT: uid " + std::to_string(kSandboxUid) + " cannot reach " +
+         (state.empty() ? std::string("the state dir") : state) + " or " + SelfDir() +
+         " (a directory on the way is not searchable by others)");
+    return;
+  }
+  g_plain_unprivileged = true;
+  g_sandbox.features |= thaw::sys::kFeatureUnprivileged;
+}
+
+// Lambda's user, without supplementary groups; the uid change clears every capability.
+int DropToSandboxUser() {
+  if (setgroups(0, nullptr) != 0) return errno;
+  if (setresgid(kSandboxGid, kSandboxGid, kSandboxGid) != 0) return errno;
+  if (setresuid(kSandboxUid, kSandboxUid, kSandboxUid) != 0) return errno;
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) return errno;
+  return 0;
+}
+
 [[noreturn]] void ExecChild(const thaw::sys::SpawnSpec& spec, int out_fd, int status_fd) {
-  // New process group, so the whole environment can be signalled at once (kill(-pgid)).
-  setpgid(0, 0);
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  thaw::sys::SetUpChildFds(out_fd, status_fd);
-  thaw::sys::ExecOrReport(spec, 0);
+  pid_t launcher = getppid();
+  // A new session, so the function has no controlling terminal (no TIOCSTI into the operator's
+  // shell); it is also a new process group, so the environment is signalled at once (kill(-pgid)).
+  int err = setsid() < 0 ? errno : 0;
+  // Fds first, while /proc/self/fd is still ours to list.
+  int fds = thaw::sys::SetUpChildFds(out_fd, status_fd);
+  if (err == 0) err = fds;
+  if (err == 0 && g_plain_unprivileged) err = DropToSandboxUser();
+  // After the uid change, which clears it; then make sure the launcher did not die meanwhile.
+  if (err == 0 && prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) err = errno;
+  if (getppid() != launcher) _exit(1);
+  thaw::sys::ExecOrReport(spec, err);
 }
 
 // A shell made ahead of demand (see sandbox/shell.h), pooled until a spawn takes it.
@@ -351,6 +413,8 @@ std::vector<PooledShell> CloneShells(size_t n, bool net = false) {
     }
     long pid = syscall(SYS_clone3, &args, sizeof args);
     if (pid == 0) {
+      // Its own session: no controlling terminal for anything in the sandbox (see ExecChild).
+      if (setsid() < 0) _exit(1);
       report_read.Reset();
       go_write.Reset();
       command_ours.Reset();
@@ -380,7 +444,6 @@ std::vector<PooledShell> CloneShells(size_t n, bool net = false) {
       break;
     }
     shell.pid = static_cast<pid_t>(pid);
-    setpgid(shell.pid, shell.pid);
     shell.reports = std::move(report_read);
     shell.command = std::move(command_ours);
     // The go pipe is kept open until the moves below are done.
@@ -537,12 +600,20 @@ void SpawnSandboxed(const thaw::sys::SpawnSpec& spec, const char* wire, size_t w
 void HandleSpawn(const char* data, size_t len, int out_fd) {
   auto spec = thaw::sys::DecodeSpawn(data, len);
   if (!spec || out_fd < 0) {
-    Send(LauncherMsg::kSpawnFailed, spec ? spec->id : 0, EINVAL, 0);
+    Send(LauncherMsg::kSpawnFailed, thaw::sys::PeekSpawnId(data, len), EINVAL, 0);
     if (out_fd >= 0) close(out_fd);
     return;
   }
   if (spec->sandbox.enabled && g_sandbox.namespaces) {
-    SpawnSandboxed(*spec, data, len, out_fd);
+    // The shell mounts these as root: only paths inside the state directory's trees, resolved.
+    if (Status paths = thaw::launcher::CheckSandboxPaths(g_sandbox.roots, *spec); !paths.ok()) {
+      Warn("spawn refused: " + paths.ToString());
+      Send(LauncherMsg::kSpawnFailed, spec->id, EPERM, 0);
+      close(out_fd);
+      return;
+    }
+    std::string wire = thaw::sys::EncodeSpawn(*spec);
+    SpawnSandboxed(*spec, wire.data(), wire.size(), out_fd);
     return;
   }
   int status_pipe[2];
@@ -563,7 +634,8 @@ void HandleSpawn(const char* data, size_t len, int out_fd) {
     close(status_pipe[0]);
     return;
   }
-  setpgid(pid, pid);  // also from the parent, so a kill right after this reply finds the group
+  // No setpgid from here: it could make the child a group leader before its setsid, which then
+  // fails. The reply waits for the exec, and the child's setsid comes before that.
   // The status pipe closes on a successful exec (CLOEXEC) or carries the errno of a failure.
   int err = 0;
   ssize_t n;
@@ -696,18 +768,28 @@ int main(int argc, char** argv) {
     }
   }
   // The server owns shutdown; a Ctrl-C aimed at the terminal's process group must not kill us
-  // before we have killed our children.
-  setpgid(0, 0);
+  // before we have killed our children. A session of our own also leaves the terminal behind:
+  // nothing we start can reach it.
+  if (setsid() < 0) {
+    perror("thaw-launcher: setsid");
+    return 1;
+  }
   prctl(PR_SET_NAME, "thaw-launcher");
   // Orphaned grandchildren (daemonizing functions) are reparented to us, so we can reap them.
-  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
+    Warn(std::string("not a subreaper (") + strerror(errno) +
+         "): processes a function daemonizes are neither reaped nor killed by thaw");
+  }
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGCHLD);
   sigaddset(&mask, SIGINT);
   sigaddset(&mask, SIGTERM);
   sigaddset(&mask, SIGHUP);
-  sigprocmask(SIG_BLOCK, &mask, nullptr);
+  if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) {
+    perror("thaw-launcher: sigprocmask");
+    return 1;
+  }
   signal(SIGPIPE, SIG_IGN);
   sigset_t chld;
   sigemptyset(&chld);
@@ -718,6 +800,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   SetUpSandboxing();
+  SetUpPlainSpawns();
   RefillPool();
   Send(LauncherMsg::kHello, 0, getpid(), 0, g_sandbox.features);
   static char buf[1 << 18];
@@ -756,12 +839,22 @@ int main(int argc, char** argv) {
         continue;
       }
       if (passed_fd >= 0) close(passed_fd);
-      if (static_cast<size_t>(n) < sizeof(FixedMsg)) continue;
+      if (static_cast<size_t>(n) != sizeof(FixedMsg)) {
+        Warn("ignored a malformed message of " + std::to_string(n) + " bytes");
+        continue;
+      }
       FixedMsg m;
       std::memcpy(&m, buf, sizeof m);
       if (m.type == static_cast<uint32_t>(LauncherMsg::kKill)) {
+        // Only a real process group and a real signal: kill(-1) or a pgid cut short by the
+        // cast would reach processes that are not ours.
+        if (m.id <= 1 || m.id > static_cast<uint64_t>(INT32_MAX) || m.a < 1 || m.a > SIGRTMAX) {
+          Warn("ignored a kill of group " + std::to_string(m.id) + " with signal " +
+               std::to_string(m.a));
+          continue;
+        }
         auto pgid = static_cast<pid_t>(m.id);
-        if (pgid > 1) kill(-pgid, static_cast<int>(m.a));
+        kill(-pgid, static_cast<int>(m.a));
         auto it = g_groups.find(pgid);
         if (m.a == SIGKILL && it != g_groups.end() && it->second.cgroup) {
           // Dying takes CPU too: a function that spent its quota would exit (and its shell

@@ -8,8 +8,15 @@
 namespace thaw::sys {
 
 // Default signal mask and SIGPIPE; stdin from /dev/null, stdout and stderr to `output_fd`,
-// `status_fd` as fd 3 (close-on-exec); every other fd closed.
-void SetUpChildFds(int output_fd, int status_fd);
+// `status_fd` as fd 3 (close-on-exec); every other fd closed. 0, or the errno of the first step
+// that failed (fd 3 is in place whenever that is possible, to report it).
+int SetUpChildFds(int output_fd, int status_fd);
+
+// Closes every fd >= first: close_range, else a walk of /proc/self/fd, else every number up to
+// RLIMIT_NOFILE. 0 or an errno. The fallbacks are exposed for tests.
+int CloseFdsFrom(int first);
+int CloseFdsByListing(int first);
+int CloseFdsByLimit(int first);
 
 // With err == 0: chdir to spec.cwd and execve spec.path. Otherwise, or if that fails, writes
 // the errno to fd 3 and exits 127 (a successful exec closes fd 3 instead).

@@ -85,20 +85,78 @@ struct LauncherReply {
   int64_t b = 0;  // wait status (kExited)
 };
 
-// Wire: u32 type, then fields. Strings are NUL-terminated, preceded by u32 counts.
+// Limits of a spawn request, checked on both sides of the wire. Strings reach execve and mount
+// as C strings, so none may hold a NUL.
+inline constexpr size_t kMaxSpawnBytes = (1u << 18) - 64;  // the launcher's and shell's buffers
+inline constexpr size_t kMaxPathBytes = 4096;              // PATH_MAX
+inline constexpr size_t kMaxArgBytes = 128 * 1024;         // MAX_ARG_STRLEN
+inline constexpr size_t kMaxNameBytes = 255;               // NAME_MAX
+inline constexpr uint32_t kMaxArgs = 64;
+inline constexpr uint32_t kMaxEnv = 4096;
+inline constexpr uint32_t kMaxExtensions = 64;
+inline constexpr int64_t kMinMemoryMb = 128, kMaxMemoryMb = 10240;
+inline constexpr int64_t kMinTmpMb = 512, kMaxTmpMb = 10240;
+
+namespace protocol_detail {
+inline bool StringOk(const std::string& s, size_t max, bool allow_empty) {
+  return s.size() <= max && (allow_empty || !s.empty()) && s.find('\0') == std::string::npos;
+}
+// An extension is run as /opt/extensions/NAME: one plain path component.
+inline bool ExtensionNameOk(const std::string& s) {
+  return StringOk(s, kMaxNameBytes, false) && s != "." && s != ".." &&
+         s.find('/') == std::string::npos;
+}
+}  // namespace protocol_detail
+
+// Why `s` cannot be sent ("" if it can). The decoder enforces the same rules.
+inline std::string SpawnProblem(const SpawnSpec& s) {
+  using protocol_detail::StringOk;
+  if (!StringOk(s.path, kMaxPathBytes, false)) return "bad path";
+  if (!StringOk(s.cwd, kMaxPathBytes, false)) return "bad cwd";
+  if (s.argv.empty() || s.argv.size() > kMaxArgs) return "bad argument count";
+  for (const auto& a : s.argv) {
+    if (!StringOk(a, kMaxArgBytes, true)) return "bad argument";
+  }
+  if (s.env.size() > kMaxEnv) return "too many environment variables";
+  for (const auto& e : s.env) {
+    if (!StringOk(e, kMaxArgBytes, false) || e.find('=') == std::string::npos || e.front() == '=') {
+      return "bad environment variable";
+    }
+  }
+  const SandboxSpec& b = s.sandbox;
+  if (b.memory_mb < kMinMemoryMb || b.memory_mb > kMaxMemoryMb) return "memory out of range";
+  if (b.tmp_mb < kMinTmpMb || b.tmp_mb > kMaxTmpMb) return "/tmp size out of range";
+  if (!StringOk(b.code_dir, kMaxPathBytes, !b.enabled)) return "bad code_dir";
+  if (!StringOk(b.tmp_image, kMaxPathBytes, !b.enabled)) return "bad tmp_image";
+  if (!StringOk(b.opt_dir, kMaxPathBytes, true)) return "bad opt_dir";
+  if (b.extensions.size() > kMaxExtensions) return "too many extensions";
+  for (const auto& e : b.extensions) {
+    if (!protocol_detail::ExtensionNameOk(e)) return "bad extension name";
+  }
+  return "";
+}
+
+// Wire: u32 type, u64 id, then the fields in the order below. A string is a u32 length and its
+// bytes; a list is a u32 count and its strings; a bool is one byte, 0 or 1; numbers are native
+// endian (both ends are on one host). Callers check SpawnProblem first.
 inline std::string EncodeSpawn(const SpawnSpec& s) {
   std::string out;
   auto put32 = [&](uint32_t v) { out.append(reinterpret_cast<const char*>(&v), sizeof v); };
   auto put64 = [&](uint64_t v) { out.append(reinterpret_cast<const char*>(&v), sizeof v); };
-  auto str = [&](const std::string& v) { out.append(v.c_str(), v.size() + 1); };
+  auto str = [&](const std::string& v) {
+    put32(static_cast<uint32_t>(v.size()));
+    out.append(v);
+  };
+  auto list = [&](const std::vector<std::string>& v) {
+    put32(static_cast<uint32_t>(v.size()));
+    for (const auto& item : v) str(item);
+  };
   put32(static_cast<uint32_t>(LauncherMsg::kSpawn));
   put64(s.id);
-  put32(static_cast<uint32_t>(s.argv.size()));
-  put32(static_cast<uint32_t>(s.env.size()));
   str(s.path);
   str(s.cwd);
-  for (const auto& a : s.argv) str(a);
-  for (const auto& e : s.env) str(e);
+  list(s.argv);
+  list(s.env);
   out.push_back(s.sandbox.enabled ? '\1' : '\0');
   put64(static_cast<uint64_t>(s.sandbox.tmp_mb));
   put64(static_cast<uint64_t>(s.sandbox.memory_mb));
@@ -106,12 +164,22 @@ inline std::string EncodeSpawn(const SpawnSpec& s) {
   str(s.sandbox.tmp_image);
   out.push_back(s.sandbox.isolated_network ? '\1' : '\0');
   str(s.sandbox.opt_dir);
-  put32(static_cast<uint32_t>(s.sandbox.extensions.size()));
-  for (const auto& e : s.sandbox.extensions) str(e);
+  list(s.sandbox.extensions);
   return out;
 }
 
+// The id of a spawn request, readable even when the rest is malformed (so the failure can be
+// answered), or 0.
+inline uint64_t PeekSpawnId(const char* data, size_t len) {
+  uint64_t id = 0;
+  if (len >= sizeof(uint32_t) + sizeof id) std::memcpy(&id, data + sizeof(uint32_t), sizeof id);
+  return id;
+}
+
+// The request, or nullopt if the message is not exactly one well-formed spawn request within
+// the limits above: truncated, with bytes left over, or with any field out of range.
 inline std::optional<SpawnSpec> DecodeSpawn(const char* data, size_t len) {
+  if (len > kMaxSpawnBytes) return std::nullopt;
   size_t pos = 0;
   auto get32 = [&](uint32_t& v) {
     if (len - pos < sizeof v) return false;
@@ -125,43 +193,43 @@ inline std::optional<SpawnSpec> DecodeSpawn(const char* data, size_t len) {
     pos += sizeof v;
     return true;
   };
-  auto str = [&](std::string& v) {
-    const void* end = std::memchr(data + pos, '\0', len - pos);
-    if (!end) return false;
-    size_t n = static_cast<size_t>(static_cast<const char*>(end) - (data + pos));
-    v.assign(data + pos, n);
-    pos += n + 1;
+  auto flag = [&](bool& v) {
+    if (len - pos < 1 || static_cast<unsigned char>(data[pos]) > 1) return false;
+    v = data[pos++] == 1;
     return true;
   };
-  uint32_t type = 0, argc = 0, envc = 0;
+  auto str = [&](std::string& v) {
+    uint32_t n = 0;
+    if (!get32(n) || n > len - pos) return false;
+    v.assign(data + pos, n);
+    pos += n;
+    return true;
+  };
+  auto list = [&](std::vector<std::string>& v, uint32_t max) {
+    uint32_t n = 0;
+    // Each item takes at least its 4-byte length: a count beyond that is a lie.
+    if (!get32(n) || n > max || n > (len - pos) / sizeof(uint32_t)) return false;
+    v.resize(n);
+    for (auto& item : v) {
+      if (!str(item)) return false;
+    }
+    return true;
+  };
+  uint32_t type = 0;
+  uint64_t tmp_mb = 0, memory_mb = 0;
   SpawnSpec s;
   if (!get32(type) || type != static_cast<uint32_t>(LauncherMsg::kSpawn)) return std::nullopt;
-  if (!get64(s.id) || !get32(argc) || !get32(envc)) return std::nullopt;
-  if (argc > 4096 || envc > 4096) return std::nullopt;
-  if (!str(s.path) || !str(s.cwd)) return std::nullopt;
-  s.argv.resize(argc);
-  for (auto& a : s.argv) {
-    if (!str(a)) return std::nullopt;
-  }
-  s.env.resize(envc);
-  for (auto& e : s.env) {
-    if (!str(e)) return std::nullopt;
-  }
-  if (pos >= len) return std::nullopt;
-  s.sandbox.enabled = data[pos++] != 0;
-  uint64_t tmp_mb = 0, memory_mb = 0;
-  if (!get64(tmp_mb) || !get64(memory_mb)) return std::nullopt;
+  if (!get64(s.id) || !str(s.path) || !str(s.cwd)) return std::nullopt;
+  if (!list(s.argv, kMaxArgs) || !list(s.env, kMaxEnv)) return std::nullopt;
+  if (!flag(s.sandbox.enabled) || !get64(tmp_mb) || !get64(memory_mb)) return std::nullopt;
+  if (tmp_mb > uint64_t{kMaxTmpMb} || memory_mb > uint64_t{kMaxMemoryMb}) return std::nullopt;
   s.sandbox.tmp_mb = static_cast<int64_t>(tmp_mb);
   s.sandbox.memory_mb = static_cast<int64_t>(memory_mb);
   if (!str(s.sandbox.code_dir) || !str(s.sandbox.tmp_image)) return std::nullopt;
-  if (pos >= len) return std::nullopt;
-  s.sandbox.isolated_network = data[pos++] != 0;
-  uint32_t extc = 0;
-  if (!str(s.sandbox.opt_dir) || !get32(extc) || extc > 64) return std::nullopt;
-  s.sandbox.extensions.resize(extc);
-  for (auto& e : s.sandbox.extensions) {
-    if (!str(e)) return std::nullopt;
-  }
+  if (!flag(s.sandbox.isolated_network) || !str(s.sandbox.opt_dir)) return std::nullopt;
+  if (!list(s.sandbox.extensions, kMaxExtensions)) return std::nullopt;
+  if (pos != len) return std::nullopt;  // trailing bytes
+  if (!SpawnProblem(s).empty()) return std::nullopt;
   return s;
 }
 
