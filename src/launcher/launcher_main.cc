@@ -380,7 +380,8 @@ std::vector<PooledShell> CloneShells(size_t n, bool net = false) {
       break;
     }
     shell.pid = static_cast<pid_t>(pid);
-    setpgid(shell.pid, shell.pid);
+    // No setpgid here: the shell makes its own session (and group) with setsid, which fails
+    // once it leads a group.
     shell.reports = std::move(report_read);
     shell.command = std::move(command_ours);
     // The go pipe is kept open until the moves below are done.

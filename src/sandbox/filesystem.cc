@@ -34,6 +34,50 @@ Status MakeDir(const std::string& path) {
   return Status::Ok();
 }
 
+// The only device nodes a function gets: bound from the host's, so they are the real ones.
+// /dev/tty is /dev/null: a function has no terminal, and must not reach the operator's.
+constexpr const char* kDevices[][2] = {
+    {"null", "/dev/null"},     {"zero", "/dev/zero"},       {"full", "/dev/full"},
+    {"random", "/dev/random"}, {"urandom", "/dev/urandom"}, {"tty", "/dev/null"},
+};
+
+// /dev: a small tmpfs instead of the host's (block devices, kvm, tun, fuse, loop devices), with
+// mount points for kDevices, /dev/shm and the usual links. Made read-only with the rest.
+Status MakeDevDir(const std::string& dev) {
+  // The host's /dev (and its submounts) leave this namespace's copy of the tree altogether.
+  if (umount2(dev.c_str(), MNT_DETACH) != 0 && errno != EINVAL) return MountErr("umount2", dev);
+  THAW_RETURN_IF_ERROR(Mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV,
+                             "size=16k,nr_inodes=32,mode=0755"));
+  for (const auto& device : kDevices) {
+    const std::string target = dev + "/" + device[0];
+    int fd = open(target.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0666);
+    if (fd < 0) return MountErr("open", target);
+    close(fd);
+  }
+  THAW_RETURN_IF_ERROR(MakeDir(dev + "/shm"));
+  constexpr const char* kLinks[][2] = {{"/proc/self/fd", "fd"},
+                                       {"/proc/self/fd/0", "stdin"},
+                                       {"/proc/self/fd/1", "stdout"},
+                                       {"/proc/self/fd/2", "stderr"}};
+  for (const auto& link : kLinks) {
+    const std::string target = dev + "/" + link[1];
+    if (symlink(link[0], target.c_str()) != 0) return MountErr("symlink", target);
+  }
+  return Status::Ok();
+}
+
+// After the tree became read-only and nodev: the device nodes (bind mounts keep the host /dev's
+// flags, so they open), read-only, and a writable /dev/shm.
+Status BindDevices(const std::string& dev) {
+  for (const auto& device : kDevices) {
+    const std::string target = dev + "/" + device[0];
+    THAW_RETURN_IF_ERROR(Mount(device[1], target, nullptr, MS_BIND));
+    THAW_RETURN_IF_ERROR(
+        Mount(nullptr, target, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC));
+  }
+  return Mount("tmpfs", dev + "/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
+}
+
 }  // namespace
 
 std::string FindMke2fs() {
@@ -156,13 +200,15 @@ Status BuildBaseFs(const FsSpec& spec) {
   }
   THAW_RETURN_IF_ERROR(
       Mount("tmpfs", root + "/opt", "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=0755"));
-  // Everything so far becomes read-only, recursively; /var/task, /tmp and /proc come after.
+  THAW_RETURN_IF_ERROR(MakeDevDir(root + "/dev"));
+  // Everything so far becomes read-only, recursively, and no device node in it opens; /dev's
+  // few nodes, /dev/shm, /var/task, /tmp and /proc come after.
   mount_attr attr{};
-  attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID;
+  attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
   if (mount_setattr(AT_FDCWD, root.c_str(), AT_RECURSIVE, &attr, sizeof attr) != 0) {
     return MountErr("mount_setattr", root);
   }
-  return Status::Ok();
+  return BindDevices(root + "/dev");
 }
 
 Status MountTmp(const FsSpec& spec) {

@@ -1,6 +1,9 @@
 // The sandbox's file system view, built inside a fresh mount namespace by the shell process
 // (see shell.h) before it execs the function:
-//   /            the host's tree, read-only and nosuid (recursive bind)
+//   /            the host's tree, read-only, nosuid and nodev (recursive bind)
+//   /dev         a small tmpfs, not the host's: null, zero, full, random, urandom (the host's
+//                nodes, bound), tty (a /dev/null), a writable /dev/shm tmpfs, and the fd,
+//                stdin, stdout, stderr links into /proc/self/fd
 //   <state dir>  hidden under an empty read-only tmpfs (thaw's own data is not visible at all)
 //   /var/task    the function's code, read-only
 //   /opt         the function's layers merged (lambda/opt_tree.h), read-only; else empty

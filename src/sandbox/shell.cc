@@ -183,6 +183,10 @@ StatusOr<int> ListenInNewNetns(uint16_t port) {
 }
 
 void RunShell(const ShellParams& p) {
+  // A session of our own, without a controlling terminal: the function cannot reach the
+  // terminal thaw was started from (TIOCSTI, /dev/tty), and the session id is this shell's
+  // pid, which the launcher uses as the sandbox's process group.
+  if (setsid() < 0) _exit(1);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   prctl(PR_SET_NAME, "thaw-shell");
   char go = 0;

@@ -366,3 +366,79 @@ def test_network_tag_is_validated(lam):
         make(lam, "netbad", "probe", Tags={"thaw:network": "vpc"})
     assert err.value.response["Error"]["Code"] == "InvalidParameterValueException"
     assert "thaw:network must be loopback or none" in err.value.response["Error"]["Message"]
+
+
+# ---- /dev, the terminal, nodev, threads under seccomp -----------------------------------------
+
+SANDBOX_DEV = ["fd", "full", "null", "random", "shm", "stderr", "stdin", "stdout", "tty",
+               "urandom", "zero"]
+
+
+def test_dev_is_minimal(lam, thaw_server, probe):
+    require(thaw_server, "namespaces+read-only root")
+    assert sorted(call(lam, probe, action="list", path="/dev")["values"]) == SANDBOX_DEV
+    for path in ("/dev/kvm", "/dev/net/tun", "/dev/fuse", "/dev/loop-control", "/dev/loop0",
+                 "/dev/kmsg", "/dev/mem", "/dev/vda", "/dev/sda", "/dev/ptmx"):
+        r = call(lam, probe, action="read", path=path)
+        assert not r["ok"] and r["errno"] == "ENOENT", (path, r)
+    # The nodes it has work, /dev/tty is a /dev/null, and /dev/shm is writable.
+    for path in ("/dev/null", "/dev/tty", "/dev/shm/probe"):
+        assert call(lam, probe, action="write", path=path)["ok"], path
+    assert call(lam, probe, action="read", path="/dev/tty") == {"ok": True}
+    # Nothing else is writable there.
+    r = call(lam, probe, action="write", path="/dev/new")
+    assert not r["ok"] and r["errno"] in ("EROFS", "EACCES"), r
+
+
+def test_root_is_nodev(lam, thaw_server, probe):
+    require(thaw_server, "namespaces+read-only root")
+    mounts = call(lam, probe, action="read", path="/proc/self/mountinfo")["text"].splitlines()
+    root = next(m.split() for m in mounts if m.split()[4] == "/")
+    options = root[5].split(",")
+    assert "ro" in options and "nosuid" in options and "nodev" in options, root
+
+
+def test_no_controlling_terminal_and_a_session_of_its_own(lam, thaw_server, probe):
+    require(thaw_server, "namespaces+read-only root")
+    stat = call(lam, probe, action="read", path="/proc/self/stat")["text"]
+    fields = stat[stat.rindex(")") + 2:].split()
+    session, tty_nr = int(fields[3]), int(fields[4])
+    # The sandbox's shell (pid 1 inside) leads the session: not the server's (invisible, 0).
+    assert session == 1, stat
+    assert tty_nr == 0, stat
+
+
+def test_go_and_python_start_threads_under_seccomp(lam, thaw_server, probe):
+    require(thaw_server, "seccomp")
+    status = call(lam, probe, action="read", path="/proc/self/status")["text"]
+    threads = int(next(l.split()[1] for l in status.splitlines() if l.startswith("Threads:")))
+    assert threads > 1, status
+    assert "Seccomp:\t2" in status
+    py = make(lam, "pythreads", "python/echo")
+    r = lam.invoke(FunctionName=py, Payload=json.dumps({"threads": 4}).encode())
+    assert json.loads(r["Payload"].read()) == {"threads": 4}
+
+
+# ---- /tmp images go with their environment ----------------------------------------------------
+
+def test_reaped_environments_leave_no_tmp_image(make_thaw_server, examples):
+    from conftest import boto_client
+    server = make_thaw_server("--idle-timeout", "2")
+    require(server, "namespaces+read-only root", "/tmp size limit")
+    lam = boto_client("lambda", server)
+    tmp = server.state_dir / "sandbox" / "tmp"
+    names = [make(lam, f"fill{i}", "probe") for i in range(5)]
+    images = []
+    for name in names:
+        r = call(lam, name, action="fill-tmp", path="data", pid=16)
+        assert r["ok"], r
+        image = tmp / f"{environments(server, name)[0]['id']}.img"
+        assert image.exists() and image.stat().st_blocks * 512 >= 16 << 20, image
+        images.append(image)
+    # Idle for two seconds, the environments are reaped, and their images deleted.
+    wait_for(lambda: not environments(server) or None, timeout=10, what="the reaper")
+    wait_for(lambda: not [i for i in images if i.exists()] or None, timeout=5,
+             what="the images to be deleted")
+    # What is left is the pool's fresh images, nothing of an environment.
+    assert all(re.fullmatch(r"s\d+\.img(\.new)?", p.name) for p in tmp.iterdir()), \
+        list(tmp.iterdir())
