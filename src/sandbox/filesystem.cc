@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 #include "sys/unique_fd.h"
@@ -64,6 +66,31 @@ Status MakeDevDir(const std::string& dev) {
     if (symlink(link[0], target.c_str()) != 0) return MountErr("symlink", target);
   }
   return Status::Ok();
+}
+
+// /run: an empty tmpfs instead of the host's, whose sockets (D-Bus, journald, container
+// runtimes) a function has no business reaching. When /etc/resolv.conf is a link into /run
+// (systemd-resolved, resolvconf), that one file is kept, so names still resolve.
+Status HideRun(const std::string& root) {
+  const std::string run = root + "/run";
+  struct stat st {};
+  if (lstat(run.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return Status::Ok();
+  if (umount2(run.c_str(), MNT_DETACH) != 0 && errno != EINVAL) return MountErr("umount2", run);
+  THAW_RETURN_IF_ERROR(Mount("tmpfs", run, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                             "size=16k,nr_inodes=64,mode=0755"));
+  char real[PATH_MAX];
+  if (realpath("/etc/resolv.conf", real) == nullptr) return Status::Ok();
+  const std::string resolv = real;
+  if (resolv.rfind("/run/", 0) != 0) return Status::Ok();
+  for (size_t slash = resolv.find('/', 5); slash != std::string::npos;
+       slash = resolv.find('/', slash + 1)) {
+    THAW_RETURN_IF_ERROR(MakeDir(root + resolv.substr(0, slash)));
+  }
+  const std::string target = root + resolv;
+  int fd = open(target.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0) return MountErr("open", target);
+  close(fd);
+  return Mount(resolv.c_str(), target, nullptr, MS_BIND);
 }
 
 // After the tree became read-only and nodev: the device nodes (bind mounts keep the host /dev's
@@ -201,6 +228,7 @@ Status BuildBaseFs(const FsSpec& spec) {
   THAW_RETURN_IF_ERROR(
       Mount("tmpfs", root + "/opt", "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=0755"));
   THAW_RETURN_IF_ERROR(MakeDevDir(root + "/dev"));
+  THAW_RETURN_IF_ERROR(HideRun(root));
   // Everything so far becomes read-only, recursively, and no device node in it opens; /dev's
   // few nodes, /dev/shm, /var/task, /tmp and /proc come after.
   mount_attr attr{};

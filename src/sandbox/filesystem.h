@@ -5,6 +5,8 @@
 //                nodes, bound), tty (a /dev/null), a writable /dev/shm tmpfs, and the fd,
 //                stdin, stdout, stderr links into /proc/self/fd
 //   <state dir>  hidden under an empty read-only tmpfs (thaw's own data is not visible at all)
+//   /run         an empty tmpfs (no host sockets), except /etc/resolv.conf's target when it
+//                lives there
 //   /var/task    the function's code, read-only
 //   /opt         the function's layers merged (lambda/opt_tree.h), read-only; else empty
 //   /tmp         the environment's own ext4 image on a loop device, EphemeralStorage in size:

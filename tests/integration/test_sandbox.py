@@ -390,6 +390,19 @@ def test_dev_is_minimal(lam, thaw_server, probe):
     assert not r["ok"] and r["errno"] in ("EROFS", "EACCES"), r
 
 
+def test_run_holds_no_host_sockets(lam, thaw_server, probe):
+    require(thaw_server, "namespaces+read-only root")
+    listing = call(lam, probe, action="list", path="/run").get("values") or []
+    # Only the way to /etc/resolv.conf's target, when it lives under /run.
+    resolv = os.path.realpath("/etc/resolv.conf")
+    keep = [resolv.split("/")[2]] if resolv.startswith("/run/") else []
+    assert listing == keep, listing
+    host = [p for p in os.listdir("/run") if p not in keep]
+    assert host, "the host's /run has something to hide"
+    r = call(lam, probe, action="read", path="/etc/resolv.conf")
+    assert r["ok"] == os.path.exists("/etc/resolv.conf"), r
+
+
 def test_root_is_nodev(lam, thaw_server, probe):
     require(thaw_server, "namespaces+read-only root")
     mounts = call(lam, probe, action="read", path="/proc/self/mountinfo")["text"].splitlines()

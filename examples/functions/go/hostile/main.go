@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -183,6 +184,50 @@ func devices(r *report, allowed []string) {
 		outcome = "host nodes visible: " + strings.Join(extra, " ")
 	}
 	r.add("see the host's /dev", len(allowed) > 0 && len(extra) == 0, outcome)
+}
+
+// ---- sockets ------------------------------------------------------------------------------
+
+func dial(name string) error {
+	conn, err := net.DialTimeout("unix", name, time.Second)
+	if err == nil {
+		conn.Close()
+	}
+	return err
+}
+
+func sockets(r *report) {
+	// Sockets in the file system: /run holds D-Bus, journald and container runtimes' on a host.
+	var found, reached []string
+	for _, dir := range []string{"/run", "/var/run", "/tmp/.X11-unix"} {
+		filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+			if err == nil && d.Type()&os.ModeSocket != 0 {
+				found = append(found, path)
+				if dial(path) == nil {
+					reached = append(reached, path)
+				}
+			}
+			return nil
+		})
+	}
+	r.add("connect to a host socket under /run", len(reached) == 0,
+		fmt.Sprintf("sockets seen: [%s]; connected: [%s]", strings.Join(found, " "),
+			strings.Join(reached, " ")))
+	// Abstract sockets have no file and no permission check: only a network namespace of the
+	// function's own (thaw:network=none) closes them.
+	data, _ := os.ReadFile("/proc/net/unix")
+	var abstract, connected []string
+	for _, line := range strings.Split(string(data), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) >= 8 && strings.HasPrefix(fields[7], "@") {
+			abstract = append(abstract, fields[7])
+			if dial(fields[7]) == nil {
+				connected = append(connected, fields[7])
+			}
+		}
+	}
+	r.add("connect to an abstract unix socket", len(connected) == 0,
+		fmt.Sprintf("%d listed; connected: [%s]", len(abstract), strings.Join(connected, " ")))
 }
 
 // ---- mounts, namespaces, other processes --------------------------------------------------
@@ -451,6 +496,7 @@ func handle(ev Event) ([]Attempt, error) {
 	r := &report{}
 	terminal(r)
 	devices(r, ev.AllowedDev)
+	sockets(r)
 	kernel(r, ev)
 	files(r, ev)
 	secrets(r, ev)
