@@ -403,6 +403,28 @@ def test_run_holds_no_host_sockets(lam, thaw_server, probe):
     assert r["ok"] == os.path.exists("/etc/resolv.conf"), r
 
 
+def test_sys_fs_cgroup_shows_only_its_own_cgroups(lam, thaw_server, probe):
+    require(thaw_server, "namespaces+read-only root", "memory limit")
+    call(lam, make(lam, "neighbour", "echo"))  # another sandbox, which must not be seen
+    # Its own cgroup is the root of every hierarchy it is limited in (a cgroup namespace).
+    own = call(lam, probe, action="read", path="/proc/self/cgroup")["text"].splitlines()
+    assert own and all(line.endswith(":/") for line in own), own
+    hierarchies = call(lam, probe, action="list", path="/sys/fs/cgroup")["values"] or []
+    assert "memory" in hierarchies or "memory.max" in hierarchies, hierarchies
+    memory = "/sys/fs/cgroup/memory" if "memory" in hierarchies else "/sys/fs/cgroup"
+    names = call(lam, probe, action="list", path=memory)["values"]
+    assert "thaw" not in names and not [n for n in names if n.startswith("s")], names
+    limit_file = "memory.limit_in_bytes" if memory.endswith("memory") else "memory.max"
+    limit = call(lam, probe, action="read", path=f"{memory}/{limit_file}")["text"].strip()
+    assert limit == str(128 << 20), limit
+    # Hierarchies thaw does not limit it in are not shown at all.
+    for other in ("devices", "blkio", "cpuset", "systemd"):
+        assert other not in hierarchies, hierarchies
+    # Read-only.
+    r = call(lam, probe, action="write", path=f"{memory}/{limit_file}")
+    assert not r["ok"] and r["errno"] in ("EROFS", "EACCES"), r
+
+
 def test_root_is_nodev(lam, thaw_server, probe):
     require(thaw_server, "namespaces+read-only root")
     mounts = call(lam, probe, action="read", path="/proc/self/mountinfo")["text"].splitlines()

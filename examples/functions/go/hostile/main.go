@@ -230,6 +230,26 @@ func sockets(r *report) {
 		fmt.Sprintf("%d listed; connected: [%s]", len(abstract), strings.Join(connected, " ")))
 }
 
+// ---- cgroups -------------------------------------------------------------------------------
+
+func cgroups(r *report) {
+	// Other sandboxes' cgroups would show their memory and CPU use, and thaw's layout.
+	var others []string
+	filepath.WalkDir("/sys/fs/cgroup", func(path string, d os.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return nil
+		}
+		// A cgroup below another one: the sandbox's own is the root of what it sees.
+		_, self := os.Stat(path + "/cgroup.procs")
+		_, parent := os.Stat(filepath.Dir(path) + "/cgroup.procs")
+		if self == nil && parent == nil {
+			others = append(others, path)
+		}
+		return nil
+	})
+	r.add("see other sandboxes' cgroups", len(others) == 0, "["+strings.Join(others, " ")+"]")
+}
+
 // ---- mounts, namespaces, other processes --------------------------------------------------
 
 func kernel(r *report, ev Event) {
@@ -497,6 +517,7 @@ func handle(ev Event) ([]Attempt, error) {
 	terminal(r)
 	devices(r, ev.AllowedDev)
 	sockets(r)
+	cgroups(r)
 	kernel(r, ev)
 	files(r, ev)
 	secrets(r, ev)
