@@ -184,6 +184,7 @@ int RunServer(const ServeFlags& flags) {
   invoker_options.environment.host_path = invoker::DefaultHostPath();
   invoker_options.environment.records = record_store.get();
   invoker_options.environment.sandbox_tmp_dir = state_dir + "/sandbox/tmp";
+  invoker_options.environment.reclaim = &control;
   if (cgroup_layout.ok() &&
       (features & (sys::kFeatureMemory | sys::kFeatureFreezeV2 | sys::kFeatureFreezeV1))) {
     invoker_options.environment.cgroup_layout = &*cgroup_layout;

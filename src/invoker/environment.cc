@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
@@ -301,6 +302,8 @@ void Environment::Spawn(InitKind kind) {
 void Environment::OnSpawned(uint64_t epoch, StatusOr<LauncherClient::Spawned> result) {
   if (epoch != epoch_ || state_ == EnvState::kDead) {
     if (result.ok()) deps_.launcher.Kill(result->pid, SIGKILL);
+    // Stopped while this spawn was under way: the launcher may have made the image since.
+    if (state_ == EnvState::kDead) ReclaimTmp();
     return;
   }
   if (result.ok()) {
@@ -538,6 +541,7 @@ void Environment::OnProcessExit(pid_t pid, int wait_status, int64_t max_memory_k
     DrainOutput();
     pid_ = -1;
     state_ = EnvState::kDead;
+    ReclaimTmp();
     kill_timer_.cancel();
     if (auto done = std::move(stop_done_)) done();
     return;
@@ -661,6 +665,7 @@ void Environment::Stop(std::function<void()> done) {
   if (pid_ <= 0) {
     ResetProcess();
     state_ = EnvState::kDead;
+    ReclaimTmp();
     done();
     return;
   }
@@ -687,8 +692,21 @@ void Environment::Stop(std::function<void()> done) {
       THAW_LOG(kWarn, "env") << "no exit reported for pid " << pid_ << "; giving up";
       pid_ = -1;
       state_ = EnvState::kDead;
+      ReclaimTmp();
       if (auto cb = std::move(stop_done_)) cb();
     });
+  });
+}
+
+void Environment::ReclaimTmp() {
+  if (!sandboxed() || !deps_.options.reclaim || deps_.options.sandbox_tmp_dir.empty()) return;
+  // The image, or the directory the launcher uses instead without loop devices. A sandbox
+  // still dying keeps the image's blocks until its loop device detaches; the name goes now.
+  std::string image = deps_.options.sandbox_tmp_dir + "/" + id_ + ".img";
+  asio::post(*deps_.options.reclaim, [image = std::move(image)] {
+    std::error_code ec;
+    std::filesystem::remove(image, ec);
+    std::filesystem::remove_all(image + ".d", ec);
   });
 }
 

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -52,6 +53,9 @@ struct EnvironmentOptions {
   uint32_t sandbox_features = 0;
   std::string host_path;        // thaw-host, for mechanisms other than the Runtime API's own
   std::string sandbox_tmp_dir;  // where /tmp images live (STATE/sandbox/tmp)
+  // Where a dead environment's /tmp image is deleted: not the loop, since freeing a large
+  // image's blocks takes a while. Null: images stay until the launcher stops.
+  boost::asio::io_context* reclaim = nullptr;
   const sandbox::CgroupLayout* cgroup_layout = nullptr;  // null: no cgroups
   std::string cgroup_parent;                             // the launcher's "thaw/i<pid>"
   records::RecordStore* records = nullptr;  // null: invocations leave no record (--no-records)
@@ -128,6 +132,7 @@ class Environment final : public runtime_api::Listener {
   void EndInvocation(const std::string& status, const std::string& error_type);
   void AnswerError(const std::string& error_type, const std::string& message);
   void KillProcesses();
+  void ReclaimTmp();  // deletes the /tmp image, off the loop; once the environment is dead
   void ResetProcess();
   void SampleMemory();
   void Freeze();

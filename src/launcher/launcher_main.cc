@@ -413,8 +413,6 @@ std::vector<PooledShell> CloneShells(size_t n, bool net = false) {
     }
     long pid = syscall(SYS_clone3, &args, sizeof args);
     if (pid == 0) {
-      // Its own session: no controlling terminal for anything in the sandbox (see ExecChild).
-      if (setsid() < 0) _exit(1);
       report_read.Reset();
       go_write.Reset();
       command_ours.Reset();
@@ -444,6 +442,8 @@ std::vector<PooledShell> CloneShells(size_t n, bool net = false) {
       break;
     }
     shell.pid = static_cast<pid_t>(pid);
+    // No setpgid here: the shell makes its own session (and group) with setsid (RunShell),
+    // which fails once it leads a group.
     shell.reports = std::move(report_read);
     shell.command = std::move(command_ours);
     // The go pipe is kept open until the moves below are done.

@@ -9,8 +9,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 #include "sys/unique_fd.h"
@@ -34,7 +37,164 @@ Status MakeDir(const std::string& path) {
   return Status::Ok();
 }
 
+// The only device nodes a function gets: bound from the host's, so they are the real ones.
+// /dev/tty is /dev/null: a function has no terminal, and must not reach the operator's.
+constexpr const char* kDevices[][2] = {
+    {"null", "/dev/null"},     {"zero", "/dev/zero"},       {"full", "/dev/full"},
+    {"random", "/dev/random"}, {"urandom", "/dev/urandom"}, {"tty", "/dev/null"},
+};
+
+// /dev: a small tmpfs instead of the host's (block devices, kvm, tun, fuse, loop devices), with
+// mount points for kDevices, /dev/shm and the usual links. Made read-only with the rest.
+Status MakeDevDir(const std::string& dev) {
+  // The host's /dev (and its submounts) leave this namespace's copy of the tree altogether.
+  if (umount2(dev.c_str(), MNT_DETACH) != 0 && errno != EINVAL) return MountErr("umount2", dev);
+  THAW_RETURN_IF_ERROR(Mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV,
+                             "size=16k,nr_inodes=32,mode=0755"));
+  for (const auto& device : kDevices) {
+    const std::string target = dev + "/" + device[0];
+    int fd = open(target.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0666);
+    if (fd < 0) return MountErr("open", target);
+    close(fd);
+  }
+  THAW_RETURN_IF_ERROR(MakeDir(dev + "/shm"));
+  constexpr const char* kLinks[][2] = {{"/proc/self/fd", "fd"},
+                                       {"/proc/self/fd/0", "stdin"},
+                                       {"/proc/self/fd/1", "stdout"},
+                                       {"/proc/self/fd/2", "stderr"}};
+  for (const auto& link : kLinks) {
+    const std::string target = dev + "/" + link[1];
+    if (symlink(link[0], target.c_str()) != 0) return MountErr("symlink", target);
+  }
+  return Status::Ok();
+}
+
+// /run: an empty tmpfs instead of the host's, whose sockets (D-Bus, journald, container
+// runtimes) a function has no business reaching. When /etc/resolv.conf is a link into /run
+// (systemd-resolved, resolvconf), that one file is kept, so names still resolve.
+Status HideRun(const std::string& root) {
+  const std::string run = root + "/run";
+  struct stat st {};
+  if (lstat(run.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return Status::Ok();
+  if (umount2(run.c_str(), MNT_DETACH) != 0 && errno != EINVAL) return MountErr("umount2", run);
+  THAW_RETURN_IF_ERROR(Mount("tmpfs", run, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                             "size=16k,nr_inodes=64,mode=0755"));
+  char real[PATH_MAX];
+  if (realpath("/etc/resolv.conf", real) == nullptr) return Status::Ok();
+  const std::string resolv = real;
+  if (resolv.rfind("/run/", 0) != 0) return Status::Ok();
+  for (size_t slash = resolv.find('/', 5); slash != std::string::npos;
+       slash = resolv.find('/', slash + 1)) {
+    THAW_RETURN_IF_ERROR(MakeDir(root + resolv.substr(0, slash)));
+  }
+  const std::string target = root + resolv;
+  int fd = open(target.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0) return MountErr("open", target);
+  close(fd);
+  return Mount(resolv.c_str(), target, nullptr, MS_BIND);
+}
+
+std::vector<std::string> Split(const std::string& text, char sep) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t end; (end = text.find(sep, start)) != std::string::npos; start = end + 1) {
+    parts.push_back(text.substr(start, end - start));
+  }
+  parts.push_back(text.substr(start));
+  return parts;
+}
+
+std::string ReadSmallFile(const char* path) {
+  std::string text;
+  sys::UniqueFd fd(open(path, O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return text;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd.get(), buf, sizeof buf)) > 0;) text.append(buf, buf + n);
+  return text;
+}
+
+// /sys/fs/cgroup: the host's shows every sandbox's cgroup (and so their memory and CPU use).
+// Replaced by the sandbox's own hierarchies, mounted from within its cgroup namespace; a
+// hierarchy that does not mount is left out.
+Status HideCgroups(const std::string& root, const std::vector<CgroupMount>& mounts) {
+  const std::string dir = root + "/sys/fs/cgroup";
+  struct stat st {};
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return Status::Ok();
+  if (umount2(dir.c_str(), MNT_DETACH) != 0 && errno != EINVAL) return MountErr("umount2", dir);
+  bool direct = false;  // pure v2: /sys/fs/cgroup is the hierarchy itself
+  for (const CgroupMount& m : mounts) direct = direct || m.point == "/sys/fs/cgroup";
+  if (!direct) {
+    THAW_RETURN_IF_ERROR(Mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                               "size=4k,nr_inodes=32,mode=0755"));
+  }
+  for (const CgroupMount& m : mounts) {
+    const std::string target = root + m.point;
+    if (!direct) THAW_RETURN_IF_ERROR(MakeDir(target));
+    if (mount(m.type.c_str(), target.c_str(), m.type.c_str(), MS_NOSUID | MS_NODEV | MS_NOEXEC,
+              m.options.c_str()) != 0 &&
+        !direct) {
+      rmdir(target.c_str());
+    }
+  }
+  return Status::Ok();
+}
+
+// After the tree became read-only and nodev: the device nodes (bind mounts keep the host /dev's
+// flags, so they open), read-only, and a writable /dev/shm.
+Status BindDevices(const std::string& dev) {
+  for (const auto& device : kDevices) {
+    const std::string target = dev + "/" + device[0];
+    THAW_RETURN_IF_ERROR(Mount(device[1], target, nullptr, MS_BIND));
+    THAW_RETURN_IF_ERROR(
+        Mount(nullptr, target, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC));
+  }
+  return Mount("tmpfs", dev + "/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
+}
+
 }  // namespace
+
+std::vector<CgroupMount> OwnCgroupMounts() {
+  return ParseOwnCgroupMounts(ReadSmallFile("/proc/self/cgroup"),
+                              ReadSmallFile("/proc/self/mountinfo"));
+}
+
+std::vector<CgroupMount> ParseOwnCgroupMounts(const std::string& proc_cgroup,
+                                              const std::string& mountinfo) {
+  // Controllers (or "" for v2) of the hierarchies where we are in a sandbox's cgroup.
+  std::vector<std::vector<std::string>> own;
+  for (const std::string& line : Split(proc_cgroup, '\n')) {
+    std::vector<std::string> f = Split(line, ':');
+    if (f.size() < 3 || f[2].find("/thaw/i") == std::string::npos) continue;
+    own.push_back(f[1].empty() ? std::vector<std::string>{} : Split(f[1], ','));
+  }
+  std::vector<CgroupMount> mounts;
+  for (const std::string& line : Split(mountinfo, '\n')) {
+    std::vector<std::string> f = Split(line, ' ');
+    size_t dash = 0;
+    while (dash < f.size() && f[dash] != "-") ++dash;
+    if (f.size() < 5 || dash + 3 >= f.size()) continue;
+    const std::string& point = f[4];
+    const std::string& type = f[dash + 1];
+    if (point.rfind("/sys/fs/cgroup", 0) != 0 || (type != "cgroup" && type != "cgroup2")) continue;
+    // Mount options again, but not rw/ro, nor release_agent (refused inside a cgroup namespace).
+    std::vector<std::string> options;
+    for (const std::string& o : Split(f[dash + 3], ',')) {
+      if (o != "rw" && o != "ro" && o.rfind("release_agent=", 0) != 0) options.push_back(o);
+    }
+    for (const auto& controllers : own) {
+      bool match = type == "cgroup2" ? controllers.empty() : !controllers.empty();
+      for (const std::string& c : controllers) {
+        match = match && std::find(options.begin(), options.end(), c) != options.end();
+      }
+      if (!match) continue;
+      std::string joined;
+      for (const std::string& o : options) joined += (joined.empty() ? "" : ",") + o;
+      mounts.push_back({point, type, joined});
+      break;
+    }
+  }
+  return mounts;
+}
 
 std::string FindMke2fs() {
   for (const char* p : {"/usr/sbin/mke2fs", "/sbin/mke2fs"}) {
@@ -156,13 +316,17 @@ Status BuildBaseFs(const FsSpec& spec) {
   }
   THAW_RETURN_IF_ERROR(
       Mount("tmpfs", root + "/opt", "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=0755"));
-  // Everything so far becomes read-only, recursively; /var/task, /tmp and /proc come after.
+  THAW_RETURN_IF_ERROR(MakeDevDir(root + "/dev"));
+  THAW_RETURN_IF_ERROR(HideRun(root));
+  THAW_RETURN_IF_ERROR(HideCgroups(root, spec.cgroups));
+  // Everything so far becomes read-only, recursively, and no device node in it opens; /dev's
+  // few nodes, /dev/shm, /var/task, /tmp and /proc come after.
   mount_attr attr{};
-  attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID;
+  attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
   if (mount_setattr(AT_FDCWD, root.c_str(), AT_RECURSIVE, &attr, sizeof attr) != 0) {
     return MountErr("mount_setattr", root);
   }
-  return Status::Ok();
+  return BindDevices(root + "/dev");
 }
 
 Status MountTmp(const FsSpec& spec) {

@@ -1,7 +1,14 @@
 // The sandbox's file system view, built inside a fresh mount namespace by the shell process
 // (see shell.h) before it execs the function:
-//   /            the host's tree, read-only and nosuid (recursive bind)
+//   /            the host's tree, read-only, nosuid and nodev (recursive bind)
+//   /dev         a small tmpfs, not the host's: null, zero, full, random, urandom (the host's
+//                nodes, bound), tty (a /dev/null), a writable /dev/shm tmpfs, and the fd,
+//                stdin, stdout, stderr links into /proc/self/fd
 //   <state dir>  hidden under an empty read-only tmpfs (thaw's own data is not visible at all)
+//   /sys/fs/cgroup  only the sandbox's own cgroups (each hierarchy thaw limits it in, mounted
+//                in the shell's cgroup namespace), not every sandbox's
+//   /run         an empty tmpfs (no host sockets), except /etc/resolv.conf's target when it
+//                lives there
 //   /var/task    the function's code, read-only
 //   /opt         the function's layers merged (lambda/opt_tree.h), read-only; else empty
 //   /tmp         the environment's own ext4 image on a loop device, EphemeralStorage in size:
@@ -23,6 +30,14 @@
 
 namespace thaw::sandbox {
 
+// A cgroup hierarchy to show at the same place inside, mounted from within the shell's cgroup
+// namespace, so that its root is the sandbox's own cgroup.
+struct CgroupMount {
+  std::string point;  // e.g. /sys/fs/cgroup/memory
+  std::string type;   // cgroup or cgroup2
+  std::string options;
+};
+
 struct FsSpec {
   std::string new_root;             // an empty host directory used as the new root's mount point
   std::vector<std::string> hidden;  // host directories to hide (thaw's state directory)
@@ -34,7 +49,16 @@ struct FsSpec {
   std::string host_binary;  // thaw-host, shown read-only at /var/runtime/thaw-host when set
   uid_t uid = 0;            // owner of /tmp's root
   gid_t gid = 0;
+  // Shown under /sys/fs/cgroup (OwnCgroupMounts); nothing else of the host's cgroups is.
+  std::vector<CgroupMount> cgroups;
 };
+
+// The hierarchies under /sys/fs/cgroup in which this process sits in a sandbox's own cgroup
+// (".../thaw/i<launcher>/s<n>"). Read before unsharing the cgroup namespace.
+std::vector<CgroupMount> OwnCgroupMounts();
+// The same from the texts of /proc/self/cgroup and /proc/self/mountinfo.
+std::vector<CgroupMount> ParseOwnCgroupMounts(const std::string& proc_cgroup,
+                                              const std::string& mountinfo);
 
 // Before the function is known: makes the mount namespace private and assembles the view
 // above under spec.new_root, all read-only, except /var/task, /tmp and /proc.

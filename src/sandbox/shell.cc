@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -183,6 +184,10 @@ StatusOr<int> ListenInNewNetns(uint16_t port) {
 }
 
 void RunShell(const ShellParams& p) {
+  // A session of our own, without a controlling terminal: the function cannot reach the
+  // terminal thaw was started from (TIOCSTI, /dev/tty), and the session id is this shell's
+  // pid, which the launcher uses as the sandbox's process group.
+  if (setsid() < 0) _exit(1);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   prctl(PR_SET_NAME, "thaw-shell");
   char go = 0;
@@ -194,7 +199,12 @@ void RunShell(const ShellParams& p) {
   close(p.go_fd);
   // The OOM killer must pick the function, not the init that reports its death.
   WriteFile("/proc/self/oom_score_adj", "-1000");
-  if (Status s = BuildBaseFs(p.fs); !s.ok()) {
+  // Our cgroups are in place: a cgroup namespace rooted at them, so /sys/fs/cgroup inside shows
+  // this sandbox's cgroups only. Without one, /sys/fs/cgroup is left empty.
+  FsSpec base = p.fs;
+  base.cgroups = OwnCgroupMounts();
+  if (unshare(CLONE_NEWCGROUP) != 0) base.cgroups.clear();
+  if (Status s = BuildBaseFs(base); !s.ok()) {
     Report(p.report_fd, ShellReport::kFailed, EIO, s.ToString());
     _exit(1);
   }

@@ -11,6 +11,8 @@
 //      exits, which kills whatever else is left in the namespace. An extension's exit does the
 //      same, reported as sys::EncodeExtensionExit. After SIGTERM (the environment's shutdown)
 //      it waits for the bootstrap and every extension before it leaves.
+// The shell is a session leader without a controlling terminal (setsid), so neither it nor the
+// function can reach the operator's terminal.
 // Runs only in the forked child of the single-threaded launcher.
 #pragma once
 

@@ -366,3 +366,114 @@ def test_network_tag_is_validated(lam):
         make(lam, "netbad", "probe", Tags={"thaw:network": "vpc"})
     assert err.value.response["Error"]["Code"] == "InvalidParameterValueException"
     assert "thaw:network must be loopback or none" in err.value.response["Error"]["Message"]
+
+
+# ---- /dev, the terminal, nodev, threads under seccomp -----------------------------------------
+
+SANDBOX_DEV = ["fd", "full", "null", "random", "shm", "stderr", "stdin", "stdout", "tty",
+               "urandom", "zero"]
+
+
+def test_dev_is_minimal(lam, thaw_server, probe):
+    require(thaw_server, "namespaces+read-only root")
+    assert sorted(call(lam, probe, action="list", path="/dev")["values"]) == SANDBOX_DEV
+    for path in ("/dev/kvm", "/dev/net/tun", "/dev/fuse", "/dev/loop-control", "/dev/loop0",
+                 "/dev/kmsg", "/dev/mem", "/dev/vda", "/dev/sda", "/dev/ptmx"):
+        r = call(lam, probe, action="read", path=path)
+        assert not r["ok"] and r["errno"] == "ENOENT", (path, r)
+    # The nodes it has work, /dev/tty is a /dev/null, and /dev/shm is writable.
+    for path in ("/dev/null", "/dev/tty", "/dev/shm/probe"):
+        assert call(lam, probe, action="write", path=path)["ok"], path
+    assert call(lam, probe, action="read", path="/dev/tty") == {"ok": True}
+    # Nothing else is writable there.
+    r = call(lam, probe, action="write", path="/dev/new")
+    assert not r["ok"] and r["errno"] in ("EROFS", "EACCES"), r
+
+
+def test_run_holds_no_host_sockets(lam, thaw_server, probe):
+    require(thaw_server, "namespaces+read-only root")
+    listing = call(lam, probe, action="list", path="/run").get("values") or []
+    # Only the way to /etc/resolv.conf's target, when it lives under /run.
+    resolv = os.path.realpath("/etc/resolv.conf")
+    keep = [resolv.split("/")[2]] if resolv.startswith("/run/") else []
+    assert listing == keep, listing
+    host = [p for p in os.listdir("/run") if p not in keep]
+    assert host, "the host's /run has something to hide"
+    r = call(lam, probe, action="read", path="/etc/resolv.conf")
+    assert r["ok"] == os.path.exists("/etc/resolv.conf"), r
+
+
+def test_sys_fs_cgroup_shows_only_its_own_cgroups(lam, thaw_server, probe):
+    require(thaw_server, "namespaces+read-only root", "memory limit")
+    call(lam, make(lam, "neighbour", "echo"))  # another sandbox, which must not be seen
+    # Its own cgroup is the root of every hierarchy it is limited in (a cgroup namespace).
+    own = call(lam, probe, action="read", path="/proc/self/cgroup")["text"].splitlines()
+    assert own and all(line.endswith(":/") for line in own), own
+    hierarchies = call(lam, probe, action="list", path="/sys/fs/cgroup")["values"] or []
+    assert "memory" in hierarchies or "memory.max" in hierarchies, hierarchies
+    memory = "/sys/fs/cgroup/memory" if "memory" in hierarchies else "/sys/fs/cgroup"
+    names = call(lam, probe, action="list", path=memory)["values"]
+    assert "thaw" not in names and not [n for n in names if n.startswith("s")], names
+    limit_file = "memory.limit_in_bytes" if memory.endswith("memory") else "memory.max"
+    limit = call(lam, probe, action="read", path=f"{memory}/{limit_file}")["text"].strip()
+    assert limit == str(128 << 20), limit
+    # Hierarchies thaw does not limit it in are not shown at all.
+    for other in ("devices", "blkio", "cpuset", "systemd"):
+        assert other not in hierarchies, hierarchies
+    # Read-only.
+    r = call(lam, probe, action="write", path=f"{memory}/{limit_file}")
+    assert not r["ok"] and r["errno"] in ("EROFS", "EACCES"), r
+
+
+def test_root_is_nodev(lam, thaw_server, probe):
+    require(thaw_server, "namespaces+read-only root")
+    mounts = call(lam, probe, action="read", path="/proc/self/mountinfo")["text"].splitlines()
+    root = next(m.split() for m in mounts if m.split()[4] == "/")
+    options = root[5].split(",")
+    assert "ro" in options and "nosuid" in options and "nodev" in options, root
+
+
+def test_no_controlling_terminal_and_a_session_of_its_own(lam, thaw_server, probe):
+    require(thaw_server, "namespaces+read-only root")
+    stat = call(lam, probe, action="read", path="/proc/self/stat")["text"]
+    fields = stat[stat.rindex(")") + 2:].split()
+    session, tty_nr = int(fields[3]), int(fields[4])
+    # The sandbox's shell (pid 1 inside) leads the session: not the server's (invisible, 0).
+    assert session == 1, stat
+    assert tty_nr == 0, stat
+
+
+def test_go_and_python_start_threads_under_seccomp(lam, thaw_server, probe):
+    require(thaw_server, "seccomp")
+    status = call(lam, probe, action="read", path="/proc/self/status")["text"]
+    threads = int(next(l.split()[1] for l in status.splitlines() if l.startswith("Threads:")))
+    assert threads > 1, status
+    assert "Seccomp:\t2" in status
+    py = make(lam, "pythreads", "python/echo")
+    r = lam.invoke(FunctionName=py, Payload=json.dumps({"threads": 4}).encode())
+    assert json.loads(r["Payload"].read()) == {"threads": 4}
+
+
+# ---- /tmp images go with their environment ----------------------------------------------------
+
+def test_reaped_environments_leave_no_tmp_image(make_thaw_server, examples):
+    from conftest import boto_client
+    server = make_thaw_server("--idle-timeout", "2")
+    require(server, "namespaces+read-only root", "/tmp size limit")
+    lam = boto_client("lambda", server)
+    tmp = server.state_dir / "sandbox" / "tmp"
+    names = [make(lam, f"fill{i}", "probe") for i in range(5)]
+    images = []
+    for name in names:
+        r = call(lam, name, action="fill-tmp", path="data", pid=16)
+        assert r["ok"], r
+        image = tmp / f"{environments(server, name)[0]['id']}.img"
+        assert image.exists() and image.stat().st_blocks * 512 >= 16 << 20, image
+        images.append(image)
+    # Idle for two seconds, the environments are reaped, and their images deleted.
+    wait_for(lambda: not environments(server) or None, timeout=10, what="the reaper")
+    wait_for(lambda: not [i for i in images if i.exists()] or None, timeout=5,
+             what="the images to be deleted")
+    # What is left is the pool's fresh images, nothing of an environment.
+    assert all(re.fullmatch(r"s\d+\.img(\.new)?", p.name) for p in tmp.iterdir()), \
+        list(tmp.iterdir())

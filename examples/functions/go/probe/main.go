@@ -166,6 +166,26 @@ func handle(ctx context.Context, ev Event) (Result, error) {
 			return fail(err), nil
 		}
 		return Result{OK: true}, nil
+	case "fill-tmp":
+		// Pid megabytes of data in /tmp/<path>, left there (the image's blocks on the host).
+		chunk := make([]byte, 1<<20)
+		for i := range chunk {
+			chunk[i] = 'x'
+		}
+		f, err := os.Create("/tmp/" + ev.Path)
+		if err != nil {
+			return fail(err), nil
+		}
+		defer f.Close()
+		for i := 0; i < ev.Pid; i++ {
+			if _, err := f.Write(chunk); err != nil {
+				return fail(err), nil
+			}
+		}
+		if err := f.Sync(); err != nil {
+			return fail(err), nil
+		}
+		return Result{OK: true, Number: int64(ev.Pid) << 20}, nil
 	case "crash":
 		os.Exit(3)
 	case "burn":
