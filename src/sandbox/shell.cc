@@ -54,12 +54,12 @@ void WriteFile(const char* path, const char* text) {
 // errno on fd 3 (closed by a successful exec).
 [[noreturn]] void ExecBootstrap(const ShellParams& p, const sys::SpawnSpec& spec, int output_fd,
                                 int exec_fd) {
-  sys::SetUpChildFds(output_fd, exec_fd);
+  // A stray fd would reach the function: refusing to exec is safer than running with it.
+  int err = sys::SetUpChildFds(output_fd, exec_fd);
   WriteFile("/proc/self/oom_score_adj", "0");
   // Lambda's limits: 1,024 file descriptors (processes are capped by the pids cgroup).
   rlimit files{1024, 1024};
-  setrlimit(RLIMIT_NOFILE, &files);
-  int err = 0;
+  if (err == 0 && setrlimit(RLIMIT_NOFILE, &files) != 0) err = errno;
   for (int cap = 0; cap <= CAP_LAST_CAP && err == 0; ++cap) {
     if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) err = errno;
   }
