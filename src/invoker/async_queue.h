@@ -5,6 +5,8 @@
 // Only a bounded window of events is kept in memory; the rest stay in events.db and are paged in,
 // in order, as the window drains (also at start, for events left over from a previous run). An
 // event older than its function's maximum event age when it would run is dropped, as in Lambda.
+// The window is one for all functions: a throttled function's events filling it delay the events
+// of other functions behind them in the database until it drains (Lambda queues per function).
 // Retries of failed events, destinations and DLQs are not here yet.
 // Threads: Enqueue, the dispatcher and the target run on the loop; SQLite work runs on `store`.
 #pragma once
