@@ -1,7 +1,7 @@
 // Command load drives thaw's Lambda Invoke API end to end:
 //
 //	POST {endpoint}/2015-03-31/functions/{function}/invocations
-//	X-Amz-Invocation-Type: RequestResponse
+//	X-Amz-Invocation-Type: RequestResponse (or Event with -type Event)
 //
 // Closed loop (-c clients back to back) or open loop (-rate, Poisson
 // arrivals, latency from the scheduled send time). Prints one JSON line on
@@ -37,6 +37,7 @@ func main() {
 	timeout := flag.Duration("timeout", 30*time.Second, "per-request timeout")
 	procs := flag.Int("procs", 0, "GOMAXPROCS for the load generator (0 = Go default / $GOMAXPROCS)")
 	qualifier := flag.String("qualifier", "", "optional ?Qualifier= (version or alias)")
+	invocationType := flag.String("type", "RequestResponse", "X-Amz-Invocation-Type: RequestResponse or Event (Event answers 202: pass -expect-status 202)")
 	flag.Parse()
 
 	if *function == "" {
@@ -77,7 +78,7 @@ func main() {
 	}
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
-	h.Set("X-Amz-Invocation-Type", "RequestResponse")
+	h.Set("X-Amz-Invocation-Type", *invocationType)
 
 	cfg := loadgen.Config{
 		Name: label, URL: u, Header: h, Body: body,

@@ -1,8 +1,12 @@
 #include "store/sqlite.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <utility>
+
+#include "sys/unique_fd.h"
 
 namespace thaw::store {
 
@@ -10,6 +14,23 @@ namespace {
 Status SqliteError(sqlite3* db, std::string_view what) {
   return Status::IoError(std::string("sqlite ") + std::string(what) + ": " + sqlite3_errmsg(db));
 }
+// The files are the server user's alone: state.db holds every function's environment variables.
+// The main file is created 0600 before SQLite opens it (SQLite would create it 0644 & ~umask);
+// SQLite gives new -wal and -shm files the main file's mode, and older, looser ones are
+// tightened here.
+Status RestrictModes(const std::string& path) {
+  sys::UniqueFd fd(open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd.valid()) return ErrnoStatus("open", path, errno);
+  if (fchmod(fd.get(), 0600) != 0) return ErrnoStatus("fchmod", path, errno);
+  for (const char* suffix : {"-wal", "-shm", "-journal"}) {
+    std::string side = path + suffix;
+    if (chmod(side.c_str(), 0600) != 0 && errno != ENOENT) {
+      return ErrnoStatus("chmod", side, errno);
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Statement::Statement(Statement&& other) noexcept
@@ -87,6 +108,7 @@ bool Statement::IsNull(int column) const {
 }
 
 StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path) {
+  if (!path.empty() && path != ":memory:") THAW_RETURN_IF_ERROR(RestrictModes(path));
   sqlite3* raw = nullptr;
   int rc =
       sqlite3_open_v2(path.c_str(), &raw,
@@ -99,7 +121,10 @@ StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path) {
   std::unique_ptr<Database> db(new Database(raw, path));
   sqlite3_busy_timeout(raw, 5000);
   THAW_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL"));
-  THAW_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=NORMAL"));
+  // FULL: a commit is on disk (the WAL fsynced) before the caller is answered, so acknowledged
+  // writes survive a power loss too. Writers batch (the async queue's group commit, the log
+  // and record writers) so the fsync is shared.
+  THAW_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));
   THAW_RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys=ON"));
   return db;
 }

@@ -1,7 +1,8 @@
 // A thin RAII wrapper over the SQLite C API: a Database owns one connection, a Statement one
 // prepared statement. Thread-compatible: use one Database from one thread at a time.
-// Durability: WAL with synchronous=NORMAL, so a committed transaction survives the process being
-// killed (kill -9); only a power loss can drop the last commits.
+// Durability: WAL with synchronous=FULL, so a committed transaction survives the process being
+// killed (kill -9) and a power loss. Files: created 0600 (also -wal and -shm), looser ones
+// tightened on Open.
 #pragma once
 
 #include <cstdint>

@@ -281,3 +281,49 @@ def test_kill9_server_kills_function_processes(make_thaw_server, examples):
     _, body = invoke_ok(lam, "orphan", {"ms": 1})
     assert body == {"slept": 1}
     assert env_pids(server, "orphan") != pids
+
+
+def file_modes(state_dir):
+    """Mode bits of the state dir and of its top-level files (the databases, the lock)."""
+    modes = {".": os.stat(state_dir).st_mode & 0o7777}
+    for p in Path(state_dir).iterdir():
+        if p.is_file():
+            modes[p.name] = p.stat().st_mode & 0o7777
+    return modes
+
+
+def test_state_files_are_private(make_thaw_server, examples):
+    os.umask(umask := os.umask(0o022))  # the usual umask, which would give 0644/0755
+    try:
+        server = make_thaw_server()
+        lam = boto_client("lambda", server)
+        logs = boto_client("logs", server)
+        # Write to every database: state.db (an environment variable), events.db, logs.db,
+        # invocations.db.
+        create_function(lam, "private", "echo",
+                        Environment={"Variables": {"API_TOKEN": "s3cret"}})
+        invoke_ok(lam, "private", {"x": 1})
+        assert lam.invoke(FunctionName="private", InvocationType="Event",
+                          Payload=b"{}")["StatusCode"] == 202
+        logs.create_log_group(logGroupName="mine")
+        modes = file_modes(server.state_dir)
+        expected = {"state.db", "events.db", "logs.db", "invocations.db", "thaw.lock"}
+        assert expected <= set(modes), modes
+        assert any(n.endswith("-wal") for n in modes) and any(n.endswith("-shm") for n in modes)
+        assert modes == {".": 0o700, **{n: 0o600 for n in modes if n != "."}}, \
+            {n: oct(m) for n, m in modes.items()}
+
+        # A state dir left with looser modes (an older thaw, or made by hand) is tightened.
+        server.stop()
+        os.chmod(server.state_dir, 0o755)
+        for name in file_modes(server.state_dir):  # -wal and -shm are gone after a clean stop
+            if name != ".":
+                os.chmod(server.state_dir / name, 0o644)
+        server.start()
+        modes = file_modes(server.state_dir)
+        assert modes == {".": 0o700, **{n: 0o600 for n in modes if n != "."}}, \
+            {n: oct(m) for n, m in modes.items()}
+        _, body = invoke_ok(lam, "private", {"after": "restart"})
+        assert body == {"after": "restart"}
+    finally:
+        os.umask(umask)
