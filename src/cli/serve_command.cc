@@ -189,7 +189,9 @@ int RunServer(const ServeFlags& flags) {
       {state_dir, loop, control, **state_db, registry, clock, flags.account_concurrency, 100,
        [&loop, &invoker](const std::string& name) {
          asio::post(loop, [&invoker, name] { invoker.RetireFunction(name); });
-       }});
+       },
+       // Code.Location names the configured address, never the caller's Host header.
+       listen->first, listen->second});
   if (Status s = control_api.Start(); !s.ok()) return fail(s);
   invoker::AsyncQueue queue(loop, control, **events_db, invoker, registry);
   if (Status s = queue.Open(); !s.ok()) return fail(s);
