@@ -208,7 +208,9 @@ int RunServer(const ServeFlags& flags) {
       {state_dir, loop, control, **state_db, registry, clock, flags.account_concurrency, 100,
        [&loop, &invoker](const std::string& name) {
          asio::post(loop, [&invoker, name] { invoker.RetireFunction(name); });
-       }});
+       },
+       // Code.Location names the configured address, never the caller's Host header.
+       listen->first, listen->second});
   if (Status s = control_api.Start(); !s.ok()) return fail(s);
   invoker::InvokerTarget async_target(invoker, registry, clock, flags.max_event_age_s);
   invoker::AsyncQueue queue(loop, control, **events_db, async_target);

@@ -5,24 +5,29 @@
 #include <unistd.h>
 #include <zip.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <utility>
 #include <vector>
 
 #include "base/codec.h"
 #include "base/log.h"
+#include "sys/unique_fd.h"
 
 namespace thaw::lambda {
 
 namespace fs = std::filesystem;
+using sys::UniqueFd;
 
 namespace {
 
 constexpr char kUnzipError[] =
     "Could not unzip uploaded file. Please check your file, then try to upload again.";
 constexpr char kTempPrefix[] = ".tmp-";
+constexpr char kOptPrefix[] = "opt-";
 constexpr size_t kMaxSymlinkTarget = 4096;
 
 Status TooBig(int64_t max_unzipped) {
@@ -35,26 +40,11 @@ Status UnzipError(const std::string& detail = "") {
                                                 : std::string(kUnzipError) + " (" + detail + ")");
 }
 
-// Owns a file descriptor. (sys/ has no UniqueFd yet; this stays private to the file.)
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  // Closes now so the caller sees the error (close can report a failed write-back).
-  Status Close(const std::string& path) {
-    int fd = std::exchange(fd_, -1);
-    if (::close(fd) != 0) return ErrnoStatus("close", path, errno);
-    return Status::Ok();
-  }
-
- private:
-  int fd_;
-};
+// Closes now so the caller sees the error (close can report a failed write-back).
+Status CloseFd(UniqueFd& fd, const std::string& path) {
+  if (::close(fd.Release()) != 0) return ErrnoStatus("close", path, errno);
+  return Status::Ok();
+}
 
 Status WriteAll(int fd, std::string_view data, const std::string& path) {
   while (!data.empty()) {
@@ -65,6 +55,14 @@ Status WriteAll(int fd, std::string_view data, const std::string& path) {
     }
     data.remove_prefix(static_cast<size_t>(n));
   }
+  return Status::Ok();
+}
+
+// fsync of a directory, so the names in it (a rename, new entries) survive a crash.
+Status SyncDir(const std::string& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoStatus("open", dir, errno);
+  if (::fsync(fd.get()) != 0) return ErrnoStatus("fsync", dir, errno);
   return Status::Ok();
 }
 
@@ -86,17 +84,19 @@ class TempPath {
   std::string path_;
 };
 
-// Writes `data` to `path` via a temporary file, fsync and rename, so `path` is whole or absent.
+// Writes `data` to `path` via a temporary file, fsync, rename and an fsync of the directory,
+// so `path` is whole or absent, also after a crash.
 Status WriteFileAtomically(const std::string& path, std::string_view data) {
-  TempPath tmp(fs::path(path).parent_path() / (std::string(kTempPrefix) + RandomHex(8)));
-  Fd fd(::open(tmp.path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (fd.get() < 0) return ErrnoStatus("open", tmp.path(), errno);
+  std::string dir = fs::path(path).parent_path().string();
+  TempPath tmp(dir + "/" + kTempPrefix + RandomHex(8));
+  UniqueFd fd(::open(tmp.path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (!fd.valid()) return ErrnoStatus("open", tmp.path(), errno);
   THAW_RETURN_IF_ERROR(WriteAll(fd.get(), data, tmp.path()));
   if (::fsync(fd.get()) != 0) return ErrnoStatus("fsync", tmp.path(), errno);
-  THAW_RETURN_IF_ERROR(fd.Close(tmp.path()));
+  THAW_RETURN_IF_ERROR(CloseFd(fd, tmp.path()));
   if (::rename(tmp.path().c_str(), path.c_str()) != 0) return ErrnoStatus("rename", path, errno);
   tmp.Release();
-  return Status::Ok();
+  return SyncDir(dir);
 }
 
 struct ZipCloser {
@@ -158,6 +158,32 @@ std::optional<std::string> SafeRelativePath(std::string_view name) {
   return out;
 }
 
+// Refuses entries whose path goes through a symlink entry ("a -> /etc", then "a/x"), and a
+// symlink sharing its path with any other entry: either would make the tree depend on the order
+// of creation, and the first writes through the link. Symlinks themselves, to anywhere, stay
+// allowed as leaves (an absolute target is a dangling link inside /var/task, as on Lambda).
+Status CheckSymlinks(const std::vector<Entry>& entries) {
+  std::map<std::string, int> links;  // path -> how many symlink entries have it
+  for (const Entry& e : entries) {
+    if (e.kind == Kind::kSymlink) ++links[e.path];
+  }
+  if (links.empty()) return Status::Ok();
+  for (const Entry& e : entries) {
+    for (size_t slash = e.path.find('/'); slash != std::string::npos;
+         slash = e.path.find('/', slash + 1)) {
+      if (links.count(e.path.substr(0, slash)) > 0) {
+        return UnzipError("entry '" + e.path + "' is beneath symlink '" + e.path.substr(0, slash) +
+                          "'");
+      }
+    }
+    auto link = links.find(e.path);
+    if (link != links.end() && (e.kind != Kind::kSymlink || link->second > 1)) {
+      return UnzipError("conflicting entry '" + e.path + "'");
+    }
+  }
+  return Status::Ok();
+}
+
 // Lists the entries to extract and checks names and the unzipped size before anything is
 // written. The sizes are the ones the zip declares; Extract also counts the real bytes.
 StatusOr<std::vector<Entry>> Plan(zip_t* archive, int64_t max_unzipped) {
@@ -205,6 +231,7 @@ StatusOr<std::vector<Entry>> Plan(zip_t* archive, int64_t max_unzipped) {
     if (total > static_cast<uint64_t>(max_unzipped)) return TooBig(max_unzipped);
     entries.push_back(std::move(e));
   }
+  THAW_RETURN_IF_ERROR(CheckSymlinks(entries));
   return entries;
 }
 
@@ -217,11 +244,32 @@ Status PathError(const char* call, const std::string& path, int err) {
   return ErrnoStatus(call, path, err);
 }
 
-Status MakeDirs(const fs::path& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return PathError("mkdir", dir.string(), ec.value());
-  return Status::Ok();
+// Opens the directory `rel` (relative, normalised; "" for the root itself) beneath `root_fd`,
+// one component at a time with O_NOFOLLOW, creating missing ones when `create`: no symlink,
+// planted by the archive or not, is ever followed, so nothing lands outside the tree.
+StatusOr<UniqueFd> OpenDirBeneath(int root_fd, std::string_view rel, bool create) {
+  UniqueFd dir(::openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir.valid()) return ErrnoStatus("open", ".", errno);
+  std::string_view rest = rel;
+  while (!rest.empty()) {
+    size_t slash = rest.find('/');
+    std::string part(rest.substr(0, slash));
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    if (create && ::mkdirat(dir.get(), part.c_str(), 0700) != 0 && errno != EEXIST) {
+      return PathError("mkdir", std::string(rel), errno);
+    }
+    int next = ::openat(dir.get(), part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (next < 0) return PathError("open", std::string(rel), errno);
+    dir.Reset(next);
+  }
+  return dir;
+}
+
+// (parent directory, last component) of a normalised relative path.
+std::pair<std::string, std::string> SplitPath(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return {"", path};
+  return {path.substr(0, slash), path.substr(slash + 1)};
 }
 
 // Streams one entry into `out`, counting the real bytes against what is left of the limit
@@ -253,6 +301,74 @@ StatusOr<std::string> ReadEntry(zip_t* archive, const Entry& e) {
   return data;
 }
 
+// Extracts the planned `entries` beneath the directory `root_fd`. Every path is resolved
+// component by component without following symlinks, and symlinks are created last. With
+// `durable`, every file and directory is fsynced before this returns.
+Status ExtractTree(zip_t* archive, const std::vector<Entry>& entries, int root_fd, int64_t limit,
+                   bool durable) {
+  int64_t left = limit;
+  std::set<std::string> dirs = {""};
+  auto note_parents = [&dirs](const std::string& path) {
+    for (size_t slash = path.find('/'); slash != std::string::npos;
+         slash = path.find('/', slash + 1)) {
+      dirs.insert(path.substr(0, slash));
+    }
+  };
+  for (const Entry& e : entries) {
+    note_parents(e.path);
+    if (e.kind == Kind::kDirectory) {
+      dirs.insert(e.path);
+      THAW_RETURN_IF_ERROR(OpenDirBeneath(root_fd, e.path, true).status());
+    } else if (e.kind == Kind::kFile) {
+      auto [parent, leaf] = SplitPath(e.path);
+      THAW_ASSIGN_OR_RETURN(UniqueFd dir, OpenDirBeneath(root_fd, parent, true));
+      UniqueFd fd(::openat(dir.get(), leaf.c_str(),
+                           O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
+      if (!fd.valid()) return PathError("open", e.path, errno);
+      THAW_RETURN_IF_ERROR(CopyEntry(archive, e, fd.get(), e.path, limit, &left));
+      // fchmod, not open's mode argument, so the umask cannot strip bootstrap's x bits.
+      if (::fchmod(fd.get(), e.mode) != 0) return ErrnoStatus("fchmod", e.path, errno);
+      if (durable && ::fsync(fd.get()) != 0) return ErrnoStatus("fsync", e.path, errno);
+      THAW_RETURN_IF_ERROR(CloseFd(fd, e.path));
+    }
+  }
+  for (const Entry& e : entries) {
+    if (e.kind != Kind::kSymlink) continue;
+    THAW_ASSIGN_OR_RETURN(std::string link_target, ReadEntry(archive, e));
+    if (link_target.empty() || link_target.find('\0') != std::string::npos) {
+      return UnzipError("bad symlink '" + e.path + "'");
+    }
+    auto [parent, leaf] = SplitPath(e.path);
+    THAW_ASSIGN_OR_RETURN(UniqueFd dir, OpenDirBeneath(root_fd, parent, true));
+    if (::symlinkat(link_target.c_str(), dir.get(), leaf.c_str()) != 0) {
+      return PathError("symlink", e.path, errno);
+    }
+  }
+  // Directories last: their final mode, and (with `durable`) the names in them on disk.
+  for (const std::string& d : dirs) {
+    THAW_ASSIGN_OR_RETURN(UniqueFd dir, OpenDirBeneath(root_fd, d, false));
+    if (::fchmod(dir.get(), 0755) != 0) return ErrnoStatus("fchmod", d, errno);
+    if (durable && ::fsync(dir.get()) != 0) return ErrnoStatus("fsync", d, errno);
+  }
+  return Status::Ok();
+}
+
+// Extracts `zip` into the new directory `tmp`, removed unless the caller Release()s it.
+Status ExtractToTemp(std::string_view zip, int64_t max_unzipped, bool durable, TempPath* tmp) {
+  THAW_ASSIGN_OR_RETURN(ZipPtr archive, OpenZip(zip));
+  THAW_ASSIGN_OR_RETURN(std::vector<Entry> entries, Plan(archive.get(), max_unzipped));
+  if (::mkdir(tmp->path().c_str(), 0700) != 0) return ErrnoStatus("mkdir", tmp->path(), errno);
+  UniqueFd root(::open(tmp->path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!root.valid()) return ErrnoStatus("open", tmp->path(), errno);
+  return ExtractTree(archive.get(), entries, root.get(), max_unzipped, durable);
+}
+
+bool IsHex64(std::string_view s) {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
 }  // namespace
 
 CodeStore::CodeStore(const std::string& state_dir, int64_t max_unzipped)
@@ -264,6 +380,15 @@ std::string CodeStore::ZipPath(const std::string& sha256_hex) const {
 
 std::string CodeStore::CodeDir(const std::string& sha256_hex) const {
   return code_root_ + "/" + sha256_hex;
+}
+
+std::string CodeStore::DonePath(const std::string& sha256_hex) const {
+  return code_root_ + "/" + sha256_hex + ".ok";
+}
+
+bool CodeStore::IsComplete(const std::string& sha256_hex) const {
+  std::error_code ec;
+  return fs::is_directory(CodeDir(sha256_hex), ec) && fs::exists(DonePath(sha256_hex), ec);
 }
 
 Status CodeStore::Init() {
@@ -289,27 +414,32 @@ StatusOr<StoredCode> CodeStore::Put(std::string_view zip) {
   out.code_dir = CodeDir(out.sha256_hex);
   std::error_code ec;
   bool have_zip = fs::exists(ZipPath(out.sha256_hex), ec);
-  bool have_dir = fs::is_directory(out.code_dir, ec);
-  if (have_zip && have_dir) return out;  // same bytes, validated when first stored
-  if (!have_dir) THAW_RETURN_IF_ERROR(Extract(zip, out.sha256_hex));
+  bool have_tree = IsComplete(out.sha256_hex);
+  if (have_zip && have_tree) return out;  // same bytes, validated when first stored
+  if (!have_tree) THAW_RETURN_IF_ERROR(Extract(zip, out.sha256_hex));
   if (!have_zip) THAW_RETURN_IF_ERROR(WriteFileAtomically(ZipPath(out.sha256_hex), zip));
   return out;
 }
 
+Status CodeStore::Check(std::string_view zip) {
+  TempPath tmp(code_root_ + "/" + kTempPrefix + RandomHex(8));
+  return ExtractToTemp(zip, max_unzipped_, false, &tmp);
+}
+
 StatusOr<std::string> CodeStore::EnsureExtracted(const std::string& sha256_hex) {
   std::string dir = CodeDir(sha256_hex);
-  std::error_code ec;
-  if (fs::is_directory(dir, ec)) return dir;
+  if (IsComplete(sha256_hex)) return dir;
   THAW_ASSIGN_OR_RETURN(std::string zip, ReadZip(sha256_hex));
-  THAW_LOG(kWarn, "lambda") << "code directory " << dir << " missing; extracting it again";
+  THAW_LOG(kWarn, "lambda") << "code directory " << dir << " missing or incomplete; extracting it"
+                            << " again";
   THAW_RETURN_IF_ERROR(Extract(zip, sha256_hex));
   return dir;
 }
 
 StatusOr<std::string> CodeStore::ReadZip(const std::string& sha256_hex) const {
   std::string path = ZipPath(sha256_hex);
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return ErrnoStatus("open", path, errno);
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoStatus("open", path, errno);
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return ErrnoStatus("fstat", path, errno);
   std::string data(static_cast<size_t>(st.st_size), '\0');
@@ -326,56 +456,59 @@ StatusOr<std::string> CodeStore::ReadZip(const std::string& sha256_hex) const {
 }
 
 Status CodeStore::Extract(std::string_view zip, const std::string& sha256_hex) {
-  THAW_ASSIGN_OR_RETURN(ZipPtr archive, OpenZip(zip));
-  THAW_ASSIGN_OR_RETURN(std::vector<Entry> entries, Plan(archive.get(), max_unzipped_));
   TempPath tmp(code_root_ + "/" + kTempPrefix + RandomHex(8));
-  fs::path root = tmp.path();
-  THAW_RETURN_IF_ERROR(MakeDirs(root));
-  int64_t left = max_unzipped_;
-  // Directories and files first, symlinks last: no write ever goes through a link the archive
-  // planted (the classic "a -> /etc" then "a/passwd" escape).
-  for (const Entry& e : entries) {
-    fs::path target = root / e.path;
-    if (e.kind == Kind::kDirectory) {
-      THAW_RETURN_IF_ERROR(MakeDirs(target));
-    } else if (e.kind == Kind::kFile) {
-      THAW_RETURN_IF_ERROR(MakeDirs(target.parent_path()));
-      std::string out = target.string();
-      Fd fd(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
-      if (fd.get() < 0) return PathError("open", out, errno);
-      THAW_RETURN_IF_ERROR(CopyEntry(archive.get(), e, fd.get(), out, max_unzipped_, &left));
-      // fchmod, not open's mode argument, so the umask cannot strip bootstrap's x bits.
-      if (::fchmod(fd.get(), e.mode) != 0) return ErrnoStatus("fchmod", out, errno);
-      THAW_RETURN_IF_ERROR(fd.Close(out));
-    }
-  }
-  std::error_code ec;
-  fs::permissions(root, fs::perms(0755), ec);
-  for (auto it = fs::recursive_directory_iterator(root, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_directory(ec)) fs::permissions(it->path(), fs::perms(0755), ec);
-  }
-  if (ec) return ErrnoStatus("chmod", root.string(), ec.value());
-  for (const Entry& e : entries) {
-    if (e.kind != Kind::kSymlink) continue;
-    THAW_ASSIGN_OR_RETURN(std::string link_target, ReadEntry(archive.get(), e));
-    if (link_target.empty() || link_target.find('\0') != std::string::npos) {
-      return UnzipError("bad symlink '" + e.path + "'");
-    }
-    fs::path link = root / e.path;
-    THAW_RETURN_IF_ERROR(MakeDirs(link.parent_path()));
-    if (::symlink(link_target.c_str(), link.c_str()) != 0) {
-      return PathError("symlink", link.string(), errno);
-    }
-  }
+  THAW_RETURN_IF_ERROR(ExtractToTemp(zip, max_unzipped_, true, &tmp));
   std::string final_dir = CodeDir(sha256_hex);
-  if (::rename(root.c_str(), final_dir.c_str()) != 0) {
-    // Someone stored the same bytes first: theirs is identical, keep it.
-    if (errno == EEXIST || errno == ENOTEMPTY) return Status::Ok();
+  std::error_code ec;
+  if (fs::symlink_status(final_dir, ec).type() != fs::file_type::not_found) {
+    // An incomplete tree (no marker): move it aside and drop it.
+    TempPath old(code_root_ + "/" + kTempPrefix + RandomHex(8));
+    if (::rename(final_dir.c_str(), old.path().c_str()) != 0) {
+      return ErrnoStatus("rename", final_dir, errno);
+    }
+  }
+  if (::rename(tmp.path().c_str(), final_dir.c_str()) != 0) {
     return ErrnoStatus("rename", final_dir, errno);
   }
   tmp.Release();
-  return Status::Ok();
+  THAW_RETURN_IF_ERROR(SyncDir(code_root_));
+  // The marker last: a tree without it is extracted again.
+  return WriteFileAtomically(DonePath(sha256_hex), "");
+}
+
+StatusOr<int> CodeStore::RemoveAllBut(const std::set<std::string>& keep) {
+  // Markers first, so a crash half-way leaves trees that count as missing, never a marked tree
+  // with files gone.
+  std::vector<fs::path> markers;
+  std::vector<fs::path> others;
+  std::error_code ec;
+  for (const auto& item : fs::directory_iterator(code_root_, ec)) {
+    std::string name = item.path().filename().string();
+    std::string key = name;
+    bool marker = false;
+    if (name.ends_with(".zip")) {
+      key = name.substr(0, name.size() - 4);
+    } else if (name.ends_with(".ok")) {
+      key = name.substr(0, name.size() - 3);
+      marker = true;
+    }
+    bool known = IsHex64(key) || (key.starts_with(kOptPrefix) &&
+                                  IsHex64(std::string_view(key).substr(4)) && key == name);
+    if (!known || keep.count(key) > 0) continue;
+    (marker ? markers : others).push_back(item.path());
+  }
+  if (ec) return ErrnoStatus("readdir", code_root_, ec.value());
+  int removed = 0;
+  for (const auto* list : {&markers, &others}) {
+    for (const fs::path& path : *list) {
+      std::error_code rm;
+      fs::remove_all(path, rm);
+      if (rm) return ErrnoStatus("remove", path.string(), rm.value());
+      ++removed;
+    }
+  }
+  if (removed > 0) THAW_RETURN_IF_ERROR(SyncDir(code_root_));
+  return removed;
 }
 
 }  // namespace thaw::lambda

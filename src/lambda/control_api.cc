@@ -15,6 +15,8 @@ namespace thaw::lambda {
 ControlApi::ControlApi(Options options)
     : loop_(options.loop),
       control_(options.control),
+      gc_retry_(options.gc_retry),
+      gc_timer_(options.loop),
       service_(ServiceOptions{
           .state_dir = std::move(options.state_dir),
           .db = options.db,
@@ -23,6 +25,8 @@ ControlApi::ControlApi(Options options)
           .account_concurrency_limit = options.account_concurrency_limit,
           .unreserved_minimum = options.unreserved_minimum,
           .on_function_changed = std::move(options.on_function_changed),
+          .endpoint_host = std::move(options.endpoint_host),
+          .endpoint_port = options.endpoint_port,
       }) {}
 
 Status ControlApi::Start() { return service_.Start(); }
@@ -40,18 +44,41 @@ bool ControlApi::Handle(http::Request& request, http::ResponseWriter& writer) {
     writer.Send(std::move(response));
     return true;
   }
-  boost::asio::post(
-      control_, [this, route = std::move(*route), request = std::move(request),
-                 writer = std::move(writer), request_id = std::move(request_id)]() mutable {
-        http::Response response = service_.Handle(route, request);
-        response.headers.Set("x-amzn-RequestId", request_id);
-        // The writer is loop-thread only: send from there.
-        boost::asio::post(loop_,
-                          [writer = std::move(writer), response = std::move(response)]() mutable {
-                            writer.Send(std::move(response));
-                          });
-      });
+  boost::asio::post(control_,
+                    [this, route = std::move(*route), request = std::move(request),
+                     writer = std::move(writer), request_id = std::move(request_id)]() mutable {
+                      http::Response response = service_.Handle(route, request);
+                      response.headers.Set("x-amzn-RequestId", request_id);
+                      bool gc_pending = service_.HasDeferredGarbage();
+                      // The writer is loop-thread only: send from there.
+                      boost::asio::post(loop_, [this, gc_pending, writer = std::move(writer),
+                                                response = std::move(response)]() mutable {
+                        writer.Send(std::move(response));
+                        if (gc_pending) ScheduleGc();
+                      });
+                    });
   return true;
+}
+
+void ControlApi::ScheduleGc() {
+  if (gc_armed_) return;
+  gc_armed_ = true;
+  gc_timer_.expires_after(gc_retry_);
+  // A cancelled wait still runs its handler, maybe after this object is gone: `alive` says.
+  std::weak_ptr<int> alive = alive_;
+  gc_timer_.async_wait([this, alive](boost::system::error_code ec) {
+    if (alive.expired()) return;
+    gc_armed_ = false;
+    if (ec) return;
+    boost::asio::post(control_, [this, alive] {
+      if (alive.expired()) return;
+      service_.CollectGarbage(/*only_if_released=*/true);
+      if (!service_.HasDeferredGarbage()) return;
+      boost::asio::post(loop_, [this, alive] {
+        if (!alive.expired()) ScheduleGc();
+      });
+    });
+  });
 }
 
 }  // namespace thaw::lambda

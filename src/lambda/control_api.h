@@ -3,12 +3,18 @@
 // Handle runs on the loop thread and only routes: a control-plane request moves, with its
 // ResponseWriter, to the control thread, where ControlService does the SQLite and zip work; the
 // finished response is posted back to the loop, the only thread that may Send it.
+// Code of replaced configurations is collected once nobody holds them: a loop-thread timer
+// (which never keeps the loop from stopping) asks the control thread to look again.
 // Threading: Handle on the loop thread only; Start before `control` runs, or on its thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
+
+#include <boost/asio/steady_timer.hpp>
 
 #include "base/clock.h"
 #include "base/status.h"
@@ -16,10 +22,6 @@
 #include "lambda/control_service.h"
 #include "lambda/registry.h"
 #include "store/sqlite.h"
-
-namespace boost::asio {
-class io_context;
-}
 
 namespace thaw::lambda {
 
@@ -38,6 +40,12 @@ class ControlApi final : public http::Api {
     // configuration, or a deletion (of the function or one version); the invoker uses it to
     // retire warm environments. Must not block for long.
     std::function<void(const std::string& name)> on_function_changed;
+    // The configured listen address, for Code.Location (see ServiceOptions).
+    std::string endpoint_host = "127.0.0.1";
+    uint16_t endpoint_port = 0;
+    // While a replaced configuration is still held (by a running environment), its code is
+    // kept; the control thread looks again this often.
+    std::chrono::milliseconds gc_retry{2000};
   };
 
   // Everything `options` references must outlive this object, and this object must outlive
@@ -54,9 +62,16 @@ class ControlApi final : public http::Api {
   bool Handle(http::Request& request, http::ResponseWriter& writer) override;
 
  private:
+  // Loop thread: arms the retry timer unless it is armed.
+  void ScheduleGc();
+
   boost::asio::io_context& loop_;
   boost::asio::io_context& control_;
-  ControlService service_;  // control thread only
+  std::chrono::milliseconds gc_retry_;
+  boost::asio::steady_timer gc_timer_;                     // loop thread only
+  bool gc_armed_ = false;                                  // loop thread only
+  ControlService service_;                                 // control thread only
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // expires with this object
 };
 
 }  // namespace thaw::lambda

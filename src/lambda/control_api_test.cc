@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "base/codec.h"
 #include "lambda/control_fixture.h"
 #include "lambda/function_request.h"
 
@@ -328,6 +329,109 @@ TEST_F(ControlApiTest, UpdateFunctionCode) {
   EXPECT_EQ(huge.status, 413);
   EXPECT_EQ(huge.message(),
             "Request must be smaller than 70167211 bytes for the UpdateFunctionCode operation");
+}
+
+TEST_F(ControlApiTest, CodeLocationIgnoresTheHostHeader) {
+  std::string zip = BootstrapZip("#!/bin/sh\necho host\n");
+  ASSERT_EQ(Call("POST", "/2015-03-31/functions", CreateBody("hosted", zip)).status, 201);
+  http::Headers forged;
+  forged.Set("Host", "evil.example:666");
+  Reply r = Call("GET", "/2015-03-31/functions/hosted", "", forged);
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["Code"]["Location"], "http://127.0.0.1:" + std::to_string(server_->port()) +
+                                            "/thaw/code/" + Sha256Hex(zip) + ".zip");
+}
+
+TEST_F(ControlApiTest, DryRunUpdateFunctionCodeStoresNothing) {
+  Create("dry");
+  auto before = registry_->Get("dry")->latest;
+  std::string zip = BootstrapZip("#!/bin/sh\necho dry\n");
+  Reply r = Call("PUT", "/2015-03-31/functions/dry/code",
+                 json{{"ZipFile", Base64Encode(zip)}, {"DryRun", true}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["CodeSha256"], Sha256Base64(zip));
+  EXPECT_EQ(r.body["CodeSize"], zip.size());
+  EXPECT_FALSE(Stored(Sha256Hex(zip)));
+  EXPECT_EQ(registry_->Get("dry")->latest, before);
+  // Still validated: a zip that would be refused for real is refused.
+  Reply bad =
+      Call("PUT", "/2015-03-31/functions/dry/code",
+           json{{"ZipFile", Base64Encode(MakeZip({{"a", "/tmp", 0120777}, {"a/x", "y", 0100644}}))},
+                {"DryRun", true}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.error_type(), "InvalidParameterValueException");
+  int entries = 0;
+  for ([[maybe_unused]] const auto& e :
+       std::filesystem::directory_iterator(dir_.path() + "/code")) {
+    ++entries;
+  }
+  EXPECT_EQ(entries, 3);  // the function's own zip, tree and marker
+}
+
+TEST_F(ControlApiTest, UnreferencedCodeIsReclaimed) {
+  std::string a = BootstrapZip("#!/bin/sh\necho a\n");
+  std::string a2 = BootstrapZip("#!/bin/sh\necho a2\n");
+  std::string b = BootstrapZip("#!/bin/sh\necho b\n");
+  std::string b2 = BootstrapZip("#!/bin/sh\necho b2\n");
+  ASSERT_EQ(Call("POST", "/2015-03-31/functions", CreateBody("fa", a)).status, 201);
+  ASSERT_EQ(Call("POST", "/2015-03-31/functions", CreateBody("fc", a)).status, 201);
+  ASSERT_EQ(Call("POST", "/2015-03-31/functions", CreateBody("fb", b)).status, 201);
+  // fa moves on, but fc still uses a.
+  ASSERT_EQ(
+      Call("PUT", "/2015-03-31/functions/fa/code", json{{"ZipFile", Base64Encode(a2)}}).status,
+      200);
+  EXPECT_TRUE(Stored(Sha256Hex(a)));
+  ASSERT_EQ(Call("DELETE", "/2015-03-31/functions/fc").status, 204);
+  EXPECT_FALSE(Stored(Sha256Hex(a)));
+  EXPECT_TRUE(std::filesystem::exists(registry_->Get("fa")->latest->code_dir + "/bootstrap"));
+  // A published version keeps its code after $LATEST moves on, until it is deleted.
+  ASSERT_EQ(Call("POST", "/2015-03-31/functions/fb/versions", json::object()).status, 201);
+  ASSERT_EQ(
+      Call("PUT", "/2015-03-31/functions/fb/code", json{{"ZipFile", Base64Encode(b2)}}).status,
+      200);
+  EXPECT_TRUE(Stored(Sha256Hex(b)));
+  ASSERT_EQ(Call("DELETE", "/2015-03-31/functions/fb?Qualifier=1").status, 204);
+  EXPECT_FALSE(Stored(Sha256Hex(b)));
+  EXPECT_TRUE(Stored(Sha256Hex(b2)));
+  ASSERT_EQ(Call("DELETE", "/2015-03-31/functions/fb").status, 204);
+  EXPECT_FALSE(Stored(Sha256Hex(b2)));
+  EXPECT_TRUE(Stored(Sha256Hex(a2)));
+  // A refused create leaves nothing behind either (its code was stored before the check).
+  json unknown_layer = CreateBody("fd", BootstrapZip("#!/bin/sh\necho d\n"));
+  unknown_layer["Layers"] = {"arn:aws:lambda:us-east-1:000000000000:layer:none:1"};
+  EXPECT_EQ(Call("POST", "/2015-03-31/functions", unknown_layer).status, 400);
+  EXPECT_FALSE(Stored(Sha256Hex(BootstrapZip("#!/bin/sh\necho d\n"))));
+}
+
+TEST_F(ControlApiTest, CodeStillHeldByAnEnvironmentIsReclaimedOnlyAfterItsRelease) {
+  std::string old_zip = BootstrapZip("#!/bin/sh\necho old\n");
+  ASSERT_EQ(Call("POST", "/2015-03-31/functions", CreateBody("held", old_zip)).status, 201);
+  // What a running environment holds: the configuration it was started with.
+  FunctionConfigPtr running = registry_->Get("held")->latest;
+  ASSERT_EQ(Call("PUT", "/2015-03-31/functions/held/code",
+                 json{{"ZipFile", Base64Encode(BootstrapZip("#!/bin/sh\necho new\n"))}})
+                .status,
+            200);
+  EXPECT_TRUE(std::filesystem::exists(running->code_dir + "/bootstrap"));
+  PumpUntil([] { return false; }, 300);
+  EXPECT_TRUE(std::filesystem::exists(running->code_dir + "/bootstrap"));
+  std::string old_dir = running->code_dir;
+  running.reset();  // the environment is gone
+  // The control thread looks again on its own (every 2 s by default).
+  EXPECT_TRUE(PumpUntil([&] { return !Stored(Sha256Hex(old_zip)); }, 5000));
+  EXPECT_FALSE(std::filesystem::exists(old_dir));
+}
+
+TEST_F(ControlApiTest, StartSweepsCodeNothingReferences) {
+  Create("kept");
+  std::string kept_dir = registry_->Get("kept")->latest->code_dir;
+  std::string stray = dir_.path() + "/code/" + std::string(64, 'c');
+  std::filesystem::create_directories(stray);
+  std::filesystem::create_directories(dir_.path() + "/code/opt-" + std::string(64, 'd'));
+  StartApi();
+  EXPECT_FALSE(std::filesystem::exists(stray));
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/code/opt-" + std::string(64, 'd')));
+  EXPECT_TRUE(std::filesystem::exists(kept_dir + "/bootstrap"));
 }
 
 TEST_F(ControlApiTest, DeleteFunction) {

@@ -4,6 +4,9 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -98,11 +101,11 @@ class ControlApiTest : public ::testing::Test {
     ASSERT_TRUE(started.ok()) << started.ToString();
   }
 
-  Reply Call(const std::string& method, const std::string& target, const std::string& body = "") {
+  Reply Call(const std::string& method, const std::string& target, const std::string& body = "",
+             http::Headers headers = {}) {
     std::atomic<bool> done{false};
     StatusOr<http::Response> result = Status::Internal("no response");
     std::thread client([&] {
-      http::Headers headers;
       if (!body.empty()) headers.Set("Content-Type", "application/json");
       result = client_->Do(method, target, headers, body, 20000);
       done = true;
@@ -137,6 +140,25 @@ class ControlApiTest : public ::testing::Test {
         {"Handler", "bootstrap"},
         {"Code", {{"ZipFile", Base64Encode(zip)}}},
     };
+  }
+
+  // Runs both contexts until `done` says so or `timeout_ms` passes (timers, deferred work).
+  bool PumpUntil(const std::function<bool()>& done, int timeout_ms) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      loop_.poll();
+      control_.poll();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return true;
+  }
+
+  // Whether the code store holds anything (zip, tree or marker) of this hash.
+  bool Stored(const std::string& sha256_hex) const {
+    std::string base = dir_.path() + "/code/" + sha256_hex;
+    return std::filesystem::exists(base) || std::filesystem::exists(base + ".zip") ||
+           std::filesystem::exists(base + ".ok");
   }
 
   Reply Create(const std::string& name) {

@@ -45,13 +45,6 @@ void SetCode(const StoredCode& stored, FunctionConfig* config) {
   config->code_dir = stored.code_dir;
 }
 
-std::string CodeLocation(const http::Request& request, const FunctionConfig& config) {
-  std::string host = std::string(
-      request.headers.Get("Host").value_or("127.0.0.1:" + std::to_string(request.local_port)));
-  std::string hex = std::filesystem::path(config.code_dir).filename().string();
-  return "http://" + host + "/thaw/code/" + hex + ".zip";
-}
-
 }  // namespace
 
 StatusOr<http::Response> ControlService::CreateFunction(const http::Request& request) {
@@ -128,7 +121,10 @@ StatusOr<http::Response> ControlService::GetFunction(const Route& route,
   THAW_ASSIGN_OR_RETURN(FunctionConfigPtr config, Resolve(*state, ref.name, ref.qualifier));
   json out = {
       {"Configuration", RenderConfiguration(*config, ConfigPhase::kSteady, ref.qualifier)},
-      {"Code", {{"RepositoryType", "S3"}, {"Location", CodeLocation(request, *config)}}},
+      {"Code",
+       {{"RepositoryType", "S3"},
+        {"Location",
+         CodeUrl(request, std::filesystem::path(config->code_dir).filename().string())}}},
   };
   if (!state->entry.latest->tags.empty()) out["Tags"] = state->entry.latest->tags;
   if (state->entry.reserved_concurrency) {
@@ -183,7 +179,17 @@ StatusOr<http::Response> ControlService::UpdateFunctionCode(const Route& route,
   THAW_ASSIGN_OR_RETURN(const FunctionState* found, Find(route.function_name));
   THAW_RETURN_IF_ERROR(CheckRevision(revision, found->entry.latest->revision_id));
   THAW_ASSIGN_OR_RETURN(std::string zip, ReadZip(body));
-  THAW_ASSIGN_OR_RETURN(StoredCode stored, code_store_.Put(zip));
+  StoredCode stored;
+  if (dry_run.value_or(false)) {
+    // Validated as for real (extracted into a temporary directory), but nothing is kept.
+    THAW_RETURN_IF_ERROR(code_store_.Check(zip));
+    stored.sha256 = Sha256Base64(zip);
+    stored.sha256_hex = Sha256Hex(zip);
+    stored.size = static_cast<int64_t>(zip.size());
+    stored.code_dir = code_store_.CodeDir(stored.sha256_hex);
+  } else {
+    THAW_ASSIGN_OR_RETURN(stored, code_store_.Put(zip));
+  }
 
   FunctionState state = *found;
   FunctionConfig config = *state.entry.latest;

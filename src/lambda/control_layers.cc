@@ -20,12 +20,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string ZipLocation(const http::Request& request, const std::string& sha256_hex) {
-  std::string host = std::string(
-      request.headers.Get("Host").value_or("127.0.0.1:" + std::to_string(request.local_port)));
-  return "http://" + host + "/thaw/code/" + sha256_hex + ".zip";
-}
-
 // A list member of strings with at most `max` items, each among `allowed`.
 StatusOr<std::vector<std::string>> StringList(const json& body, const char* key, const char* field,
                                               size_t max,
@@ -130,7 +124,7 @@ StatusOr<http::Response> ControlService::PublishLayerVersion(const Route& route,
   layer.last_version = v.version;
   layer.versions[v.version] = v;
   layers_[name] = std::move(layer);
-  return JsonResponse(201, RenderLayerVersion(v, ZipLocation(request, v.sha256_hex)));
+  return JsonResponse(201, RenderLayerVersion(v, CodeUrl(request, v.sha256_hex)));
 }
 
 StatusOr<const LayerVersion*> ControlService::FindLayerVersion(const std::string& name,
@@ -147,7 +141,7 @@ StatusOr<http::Response> ControlService::GetLayerVersion(const Route& route,
   THAW_ASSIGN_OR_RETURN(std::string name, ParseLayerName(route.layer));
   THAW_ASSIGN_OR_RETURN(int64_t number, ParseVersionNumber(route.layer_version));
   THAW_ASSIGN_OR_RETURN(const LayerVersion* v, FindLayerVersion(name, number));
-  return JsonResponse(200, RenderLayerVersion(*v, ZipLocation(request, v->sha256_hex)));
+  return JsonResponse(200, RenderLayerVersion(*v, CodeUrl(request, v->sha256_hex)));
 }
 
 StatusOr<http::Response> ControlService::GetLayerVersionByArn(const http::Request& request) {
@@ -162,7 +156,7 @@ StatusOr<http::Response> ControlService::GetLayerVersionByArn(const http::Reques
   }
   if (!ref->local) return LayerVersionNotFound();
   THAW_ASSIGN_OR_RETURN(const LayerVersion* v, FindLayerVersion(ref->name, ref->version));
-  return JsonResponse(200, RenderLayerVersion(*v, ZipLocation(request, v->sha256_hex)));
+  return JsonResponse(200, RenderLayerVersion(*v, CodeUrl(request, v->sha256_hex)));
 }
 
 StatusOr<http::Response> ControlService::ListLayers(const http::Request& request) {
@@ -209,7 +203,7 @@ StatusOr<http::Response> ControlService::DeleteLayerVersion(const Route& route) 
   THAW_ASSIGN_OR_RETURN(std::string name, ParseLayerName(route.layer));
   THAW_ASSIGN_OR_RETURN(int64_t number, ParseVersionNumber(route.layer_version));
   // Idempotent, as on AWS (204 for a version that does not exist). Functions that use the
-  // version keep it: their configuration holds its tree, which is never removed.
+  // version keep it: their configuration names its zip, so CollectGarbage keeps zip and tree.
   auto layer = layers_.find(name);
   if (layer != layers_.end() && layer->second.versions.count(number) > 0) {
     THAW_RETURN_IF_ERROR(Transact([&] { return layer_store_.Delete(name, number); }));

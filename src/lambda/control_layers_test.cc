@@ -150,6 +150,33 @@ TEST_F(ControlApiTest, FunctionLayersMergeInOrderAndSurviveDeletion) {
   EXPECT_EQ(registry_->Get("withlayers")->latest->opt_dir, "");
 }
 
+TEST_F(ControlApiTest, LayerCodeIsReclaimedWhenNoVersionOrFunctionUsesIt) {
+  std::string lz = MakeZip({{"lib.txt", "layer", 0100644}});
+  std::string unused = MakeZip({{"lib.txt", "unused", 0100644}});
+  ASSERT_EQ(Call("POST", "/2018-10-31/layers/gl/versions", PublishBody(lz)).status, 201);
+  ASSERT_EQ(Call("POST", "/2018-10-31/layers/gu/versions", PublishBody(unused)).status, 201);
+  json body = CreateBody("gcuser");
+  body["Layers"] = {std::string(kLayerArn) + "gl:1"};
+  ASSERT_EQ(Call("POST", "/2015-03-31/functions", body).status, 201);
+  std::string opt_dir = registry_->Get("gcuser")->latest->opt_dir;
+  ASSERT_FALSE(opt_dir.empty());
+  // A deleted version stays for the function that uses it, zip, tree and /opt tree.
+  ASSERT_EQ(Call("DELETE", "/2018-10-31/layers/gl/versions/1").status, 204);
+  EXPECT_TRUE(Stored(Sha256Hex(lz)));
+  EXPECT_EQ(ReadAll(opt_dir + "/lib.txt"), "layer");
+  // A version nobody uses stays while it exists.
+  EXPECT_TRUE(Stored(Sha256Hex(unused)));
+  // The function drops the layer: nothing references it any more.
+  ASSERT_EQ(
+      Call("PUT", "/2015-03-31/functions/gcuser/configuration", json{{"Layers", json::array()}})
+          .status,
+      200);
+  EXPECT_FALSE(Stored(Sha256Hex(lz)));
+  EXPECT_FALSE(std::filesystem::exists(opt_dir));
+  ASSERT_EQ(Call("DELETE", "/2018-10-31/layers/gu/versions/1").status, 204);
+  EXPECT_FALSE(Stored(Sha256Hex(unused)));
+}
+
 TEST_F(ControlApiTest, ResourcePolicy) {
   Create("pol");
   EXPECT_EQ(Call("GET", "/2015-03-31/functions/pol/policy").status, 404);

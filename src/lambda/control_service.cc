@@ -1,6 +1,7 @@
 #include "lambda/control_service.h"
 
 #include <filesystem>
+#include <set>
 #include <utility>
 
 #include "base/codec.h"
@@ -94,13 +95,74 @@ Status ControlService::Start() {
     Install(name, std::move(state));
   }
   THAW_LOG(kInfo, "lambda") << "loaded " << functions_.size() << " functions";
+  // Nothing runs yet: whatever no function or layer names goes now (deleted before a crash,
+  // or by a version of thaw that kept everything).
+  retired_.clear();
+  CollectGarbage();
   return Status::Ok();
 }
 
 http::Response ControlService::Handle(const Route& route, const http::Request& request) {
   StatusOr<http::Response> response = Dispatch(route, request);
+  switch (route.op) {
+    case Op::kCreateFunction:
+    case Op::kUpdateFunctionCode:
+    case Op::kUpdateFunctionConfiguration:
+    case Op::kDeleteFunction:
+    case Op::kPublishLayerVersion:
+    case Op::kDeleteLayerVersion:
+      CollectGarbage();
+      break;
+    default:
+      break;
+  }
   if (!response.ok()) return ErrorResponse(response.status());
   return std::move(response).value();
+}
+
+void ControlService::Retire(const FunctionEntry& old, const FunctionEntry* now) {
+  auto published = [now](const FunctionConfigPtr& config) {
+    if (!now) return false;
+    if (now->latest == config) return true;
+    for (const auto& [number, v] : now->versions) {
+      if (v == config) return true;
+    }
+    return false;
+  };
+  if (old.latest && !published(old.latest)) retired_.push_back(old.latest);
+  for (const auto& [number, v] : old.versions) {
+    if (!published(v)) retired_.push_back(v);
+  }
+}
+
+void ControlService::CollectGarbage(bool only_if_released) {
+  size_t before = retired_.size();
+  std::erase_if(retired_, [](const std::weak_ptr<const FunctionConfig>& w) { return w.expired(); });
+  if (only_if_released && retired_.size() == before) return;
+  std::set<std::string> keep;
+  auto add = [&keep](const FunctionConfig& config) {
+    keep.insert(std::filesystem::path(config.code_dir).filename().string());
+    for (const LayerRef& layer : config.layers) keep.insert(layer.sha256_hex);
+    if (!config.opt_dir.empty()) {
+      keep.insert(std::filesystem::path(config.opt_dir).filename().string());
+    }
+  };
+  for (const auto& [name, state] : functions_) {
+    add(*state.entry.latest);
+    for (const auto& [number, config] : state.entry.versions) add(*config);
+  }
+  for (const auto& [name, layer] : layers_) {
+    for (const auto& [number, version] : layer.versions) keep.insert(version.sha256_hex);
+  }
+  for (const auto& weak : retired_) {
+    if (FunctionConfigPtr held = weak.lock()) add(*held);
+  }
+  StatusOr<int> removed = code_store_.RemoveAllBut(keep);
+  if (!removed.ok()) {
+    THAW_LOG(kWarn, "lambda") << "code cleanup failed: " << removed.status().ToString();
+  } else if (*removed > 0) {
+    THAW_LOG(kInfo, "lambda") << "removed " << *removed << " unreferenced code objects";
+  }
 }
 
 StatusOr<http::Response> ControlService::Dispatch(const Route& route,
@@ -213,11 +275,15 @@ Status ControlService::Transact(const std::function<Status()>& work) {
 
 void ControlService::Install(const std::string& name, FunctionState state) {
   options_.registry.Put(name, state.entry);
+  if (auto old = functions_.find(name); old != functions_.end()) {
+    Retire(old->second.entry, &state.entry);
+  }
   functions_[name] = std::move(state);
 }
 
 void ControlService::Uninstall(const std::string& name) {
   options_.registry.Remove(name);
+  if (auto old = functions_.find(name); old != functions_.end()) Retire(old->second.entry, nullptr);
   functions_.erase(name);
 }
 
@@ -259,6 +325,15 @@ Status ControlService::StoreVersion(const FunctionState& state, const Publicatio
   if (!publication.created) return Status::Ok();
   THAW_RETURN_IF_ERROR(function_store_.PutVersion(*publication.config));
   return function_store_.SetLastVersion(publication.config->name, state.last_version);
+}
+
+std::string ControlService::CodeUrl(const http::Request& request,
+                                    const std::string& sha256_hex) const {
+  std::string host = options_.endpoint_host;
+  if (host.empty() || host == "0.0.0.0" || host == "::" || host == "[::]") host = "127.0.0.1";
+  if (host.find(':') != std::string::npos && !host.starts_with("[")) host = "[" + host + "]";
+  uint16_t port = options_.endpoint_port != 0 ? options_.endpoint_port : request.local_port;
+  return "http://" + host + ":" + std::to_string(port) + "/thaw/code/" + sha256_hex + ".zip";
 }
 
 std::string ControlService::Now() const {

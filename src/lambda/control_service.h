@@ -8,8 +8,10 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -36,6 +38,11 @@ struct ServiceOptions {
   // Called on the control thread after a committed change to a function's code or
   // configuration, or its deletion (also of one version).
   std::function<void(const std::string& name)> on_function_changed;
+  // The front door's address as configured (--listen), for Code.Location URLs: never the
+  // request's Host header, which the caller controls. A wildcard host becomes 127.0.0.1; port 0
+  // means the port the request arrived on.
+  std::string endpoint_host = "127.0.0.1";
+  uint16_t endpoint_port = 0;
 };
 
 class ControlService {
@@ -47,8 +54,19 @@ class ControlService {
   // Creates the tables, loads every function and publishes it to the Registry.
   Status Start();
 
-  // Runs one routed request to completion; errors become AWS error responses.
+  // Runs one routed request to completion; errors become AWS error responses. A request that
+  // may have left code unreferenced (an update, a delete, a failed create) ends with
+  // CollectGarbage.
   http::Response Handle(const Route& route, const http::Request& request);
+
+  // Removes stored zips, code trees and merged /opt trees that nothing references: no
+  // function's $LATEST or version, no layer version, and no configuration retired since that
+  // something still holds (a running environment has that tree mounted). With
+  // `only_if_released`, does nothing unless a retired configuration was released since the
+  // last pass. Failures are logged: the next pass tries again.
+  void CollectGarbage(bool only_if_released = false);
+  // True while retired configurations are still held, so a later pass may free more.
+  bool HasDeferredGarbage() const { return !retired_.empty(); }
 
  private:
   struct FunctionState {
@@ -139,6 +157,12 @@ class ControlService {
   // Stores what PrepareVersion created (inside the caller's transaction).
   Status StoreVersion(const FunctionState& state, const Publication& publication);
   std::string Now() const;
+  // http://HOST:PORT/thaw/code/<hex>.zip from the configured endpoint (GetFunction's
+  // Code.Location, a layer version's Content.Location).
+  std::string CodeUrl(const http::Request& request, const std::string& sha256_hex) const;
+  // Remembers the configurations of `old` that `now` (null for a deleted function) no longer
+  // publishes, until whoever still holds them lets go.
+  void Retire(const FunctionEntry& old, const FunctionEntry* now);
 
   ServiceOptions options_;
   CodeStore code_store_;
@@ -148,6 +172,9 @@ class ControlService {
   std::map<std::string, FunctionState> functions_;
   std::map<std::string, StoredLayer> layers_;
   std::map<std::pair<std::string, std::string>, Policy> policies_;  // by (name, qualifier)
+  // Configurations replaced or deleted, maybe still held by environments on the loop thread
+  // (expiry is all we look at, which is thread-safe).
+  std::vector<std::weak_ptr<const FunctionConfig>> retired_;
 };
 
 // A JSON response with the given status.

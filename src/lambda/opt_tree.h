@@ -10,7 +10,8 @@
 //
 // Trees live beside the code, as CODE_ROOT/opt-<sha256 of the layers' hashes>/, are built under
 // a temporary name (CodeStore::Init removes leftovers) and renamed, and are never modified
-// after: functions sharing a layer list share the tree. Control thread only (disk work).
+// after: functions sharing a layer list share the tree. A tree no configuration names any more
+// is removed (ControlService::CollectGarbage). Control thread only (disk work).
 #pragma once
 
 #include <string>
