@@ -5,6 +5,14 @@
 
 namespace thaw::cli {
 
+std::optional<uint64_t> FrontDoor::BodyLimit(const http::Request& head) {
+  constexpr uint64_t kUnknownOperationBytes = 64 * 1024;
+  for (const http::Api* api : apis_) {
+    if (auto limit = api->BodyLimit(head)) return limit;
+  }
+  return kUnknownOperationBytes;
+}
+
 void FrontDoor::Handle(http::Request request, http::ResponseWriter writer) {
   for (http::Api* api : apis_) {
     if (api->Handle(request, writer)) return;

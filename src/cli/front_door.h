@@ -14,6 +14,8 @@ class FrontDoor final : public http::Handler {
  public:
   // APIs are borrowed and must outlive the front door.
   void Add(http::Api* api) { apis_.push_back(api); }
+  // The limit of the first API that takes the request; a small one for unknown operations.
+  std::optional<uint64_t> BodyLimit(const http::Request& head) override;
   void Handle(http::Request request, http::ResponseWriter writer) override;
 
  private:

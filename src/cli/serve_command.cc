@@ -4,9 +4,11 @@
 // function processes.
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -111,6 +113,20 @@ StatusOr<sys::UniqueFd> LockStateDir(const std::string& dir) {
   return fd;
 }
 
+// Every connection and environment costs descriptors; the soft limit (often 1,024) is far
+// below what the connection caps allow. Raised after the launcher started, so functions keep
+// the limit they had.
+void RaiseDescriptorLimit() {
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur >= files.rlim_max) return;
+  rlim_t before = files.rlim_cur;
+  files.rlim_cur = files.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &files) != 0) {
+    THAW_LOG(kWarn, "serve") << "cannot raise the descriptor limit from " << before << ": "
+                             << strerror(errno);
+  }
+}
+
 int RunServer(const ServeFlags& flags) {
   if (flags.verbose) SetLogLevel(LogLevel::kDebug);
   auto listen = ParseListen(flags.listen);
@@ -171,6 +187,7 @@ int RunServer(const ServeFlags& flags) {
   launcher_options.pool = flags.sandbox_pool;
   auto launcher = invoker::LauncherClient::Start(loop, launcher_options);
   if (!launcher.ok()) return fail(launcher.status());
+  RaiseDescriptorLimit();
   uint32_t features = (*launcher)->features();
   uint32_t enforced = features;
   if (flags.no_freeze) enforced &= ~(sys::kFeatureFreezeV2 | sys::kFeatureFreezeV1);
@@ -227,7 +244,10 @@ int RunServer(const ServeFlags& flags) {
   http::ServerOptions server_options;
   server_options.host = listen->first;
   server_options.port = listen->second;
+  // Each API sets its routes' limits (FrontDoor::BodyLimit); this is only the ceiling.
   server_options.body_limit = 80ull << 20;
+  server_options.max_connections = 2048;
+  server_options.max_connections_per_peer = 1024;
   auto server = http::Server::Start(loop, server_options, &front_door);
   if (!server.ok()) return fail(server.status());
 

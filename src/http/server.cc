@@ -1,13 +1,18 @@
 // One of the two translation units that include Boost.Beast (the other is client.cc).
 #include "http/server.h"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
-#include <array>
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <list>
 #include <optional>
+#include <unordered_map>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
@@ -20,33 +25,101 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
+using SteadyTime = std::chrono::steady_clock::time_point;
 
 namespace {
 constexpr uint32_t kHeaderLimit = 64 * 1024;
-}
+constexpr size_t kDiscardChunk = 16 * 1024;
+// After a refused body, at most this much of it is read and dropped before closing.
+constexpr size_t kMaxDiscard = 96ull << 20;
+}  // namespace
 
 namespace detail {
 
+// The open connections of one server, so it can count, evict and close them. Shared by the
+// server and its sessions: a session may outlive the server by a few handler runs.
+struct Tracker {
+  std::list<Session*> sessions;
+  std::unordered_map<std::string, size_t> per_peer;
+};
+
+struct Limits {
+  uint64_t body_limit;
+  int64_t header_timeout_ms;
+  int64_t idle_timeout_ms;
+  int64_t body_timeout_ms;
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Handler* handler, uint64_t body_limit, ConnectionInfo info)
-      : socket_(std::move(socket)),
-        handler_(handler),
-        body_limit_(body_limit),
-        info_(std::move(info)) {}
+  enum class Phase { kChecking, kIdle, kHead, kBody, kHeld, kWriting, kDiscard, kClosed };
 
-  void Start() { ReadHeader(); }
+  Session(tcp::socket socket, Handler* handler, Limits limits, ConnectionInfo info,
+          std::shared_ptr<Tracker> tracker)
+      : socket_(std::move(socket)),
+        timer_(socket_.get_executor()),
+        handler_(handler),
+        limits_(limits),
+        info_(std::move(info)),
+        tracker_(std::move(tracker)) {
+    tracker_->sessions.push_back(this);
+    self_in_tracker_ = std::prev(tracker_->sessions.end());
+    ++tracker_->per_peer[info_.peer_address];
+    waiting_since_ = std::chrono::steady_clock::now();
+  }
+
+  ~Session() { Deregister(); }
+
+  const ConnectionInfo& info() const { return info_; }
+  SteadyTime waiting_since() const { return waiting_since_; }
+  // Has not sent a whole request yet (dropped before a kept-alive connection is).
+  bool fresh() const { return requests_ == 0; }
+  // Waiting for the client (for its request head, or for the accept check): may be dropped to
+  // make room for a new connection.
+  bool evictable() const {
+    return phase_ == Phase::kChecking || phase_ == Phase::kIdle || phase_ == Phase::kHead;
+  }
+
+  // The accept check is running; it must finish within the header timeout.
+  void Checking() {
+    phase_ = Phase::kChecking;
+    ArmTimer(limits_.header_timeout_ms);
+  }
+
+  void Start() {
+    if (phase_ == Phase::kClosed) return;
+    waiting_since_ = std::chrono::steady_clock::now();
+    phase_ = Phase::kHead;
+    ArmTimer(limits_.header_timeout_ms);
+    ReadHeader();
+  }
 
   void Close() {
+    if (phase_ == Phase::kClosed) return;
+    phase_ = Phase::kClosed;
+    watching_ = false;
+    DisarmTimer();
     boost::system::error_code ec;
     socket_.shutdown(tcp::socket::shutdown_both, ec);
     socket_.close(ec);
+    Deregister();
   }
 
-  bool open() const { return socket_.is_open(); }
+  bool open() {
+    if (phase_ == Phase::kClosed || !socket_.is_open()) return false;
+    if (PeerClosed()) {
+      Close();
+      return false;
+    }
+    return true;
+  }
 
   void Send(Response response) {
-    if (!socket_.is_open()) return;
+    if (phase_ == Phase::kClosed) return;
+    StopWatch();
+    phase_ = Phase::kWriting;
+    // A client that does not read its answer must not hold the connection for ever.
+    ArmTimer(limits_.idle_timeout_ms);
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
     res->version(11);
     res->result(static_cast<unsigned>(response.status));
@@ -61,23 +134,126 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
+  void Deregister() {
+    if (!tracker_) return;
+    tracker_->sessions.erase(self_in_tracker_);
+    auto it = tracker_->per_peer.find(info_.peer_address);
+    if (it != tracker_->per_peer.end() && --it->second == 0) tracker_->per_peer.erase(it);
+    tracker_.reset();
+  }
+
+  void ArmTimer(int64_t ms) {
+    if (ms <= 0) return DisarmTimer();
+    uint64_t generation = ++timer_generation_;
+    timer_.expires_after(std::chrono::milliseconds(ms));
+    timer_.async_wait([weak = weak_from_this(), generation](beast::error_code ec) {
+      if (ec) return;
+      auto self = weak.lock();
+      if (!self || self->timer_generation_ != generation) return;
+      self->Close();
+    });
+  }
+
+  void DisarmTimer() {
+    ++timer_generation_;
+    timer_.cancel();
+  }
+
+  // The client closed its end (or reset it) while we were not reading.
+  bool PeerClosed() {
+    char byte;
+    ssize_t n = recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0) return true;
+    return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+  }
+
+  // While the handler holds a request nothing is read; watch the socket so a client that goes
+  // away is noticed (a runtime's parked /next must not swallow an event).
+  void StartWatch() {
+    watching_ = true;
+    uint64_t generation = ++watch_generation_;
+    socket_.async_wait(
+        tcp::socket::wait_read, [self = shared_from_this(), generation](beast::error_code ec) {
+          if (!self->watching_ || self->watch_generation_ != generation) return;
+          if (ec) return self->Close();
+          if (self->PeerClosed()) return self->Close();
+          char byte;
+          ssize_t n = recv(self->socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+          // Bytes of a pipelined request: they wait for the answer.
+          if (n > 0) {
+            self->watching_ = false;
+            return;
+          }
+          self->StartWatch();
+        });
+  }
+
+  void StopWatch() {
+    if (!watching_) return;
+    watching_ = false;
+    ++watch_generation_;
+    boost::system::error_code ec;
+    socket_.cancel(ec);
+  }
+
   void ReadHeader() {
     parser_.emplace();
     parser_->header_limit(kHeaderLimit);
-    parser_->body_limit(body_limit_);
+    parser_->body_limit(limits_.body_limit);
     bhttp::async_read_header(
         socket_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
+  // Between requests on a kept-alive connection: wait for the next one's first byte.
+  void WaitForRequest() {
+    waiting_since_ = std::chrono::steady_clock::now();
+    if (buffer_.size() > 0) return Start();
+    phase_ = Phase::kIdle;
+    ArmTimer(limits_.idle_timeout_ms);
+    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+      if (self->phase_ != Phase::kIdle) return;
+      if (ec) return self->Close();
+      self->Start();
+    });
+  }
+
+  Request MakeHead() {
+    auto& msg = parser_->get();
+    Request req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    std::string_view target = req.target;
+    size_t q = target.find('?');
+    req.path = PercentDecode(target.substr(0, q));
+    if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
+    for (const auto& field : msg) req.headers.Add(field.name_string(), field.value());
+    req.local_port = info_.local_port;
+    req.peer_address = info_.peer_address;
+    req.peer_port = info_.peer_port;
+    return req;
+  }
+
   void OnHeader(beast::error_code ec) {
+    if (phase_ == Phase::kClosed) return;
+    DisarmTimer();
     if (ec) return OnReadError(ec);
-    auto& req = parser_->get();
-    auto expect = req[bhttp::field::expect];
+    head_ = MakeHead();
+    uint64_t limit =
+        std::min(handler_->BodyLimit(*head_).value_or(limits_.body_limit), limits_.body_limit);
+    auto length = parser_->content_length();
+    if (length && *length > limit) return Refuse();
+    // Beast checks chunked bodies against this as they arrive.
+    parser_->body_limit(limit);
+    if (parser_->is_done()) return Dispatch(/*oversized=*/false);
+    auto expect = parser_->get()[bhttp::field::expect];
     if (beast::iequals(expect, "100-continue")) {
       static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      phase_ = Phase::kBody;
+      ArmTimer(limits_.body_timeout_ms);
       asio::async_write(socket_, asio::buffer(kContinue),
                         [self = shared_from_this()](beast::error_code wec, size_t) {
+                          if (self->phase_ == Phase::kClosed) return;
                           if (wec) return self->Close();
                           self->ReadBody();
                         });
@@ -86,18 +262,37 @@ class Session : public std::enable_shared_from_this<Session> {
     ReadBody();
   }
 
+  // Reads the body a piece at a time, so the timeout is about progress, not total time.
   void ReadBody() {
-    bhttp::async_read(
+    phase_ = Phase::kBody;
+    ArmTimer(limits_.body_timeout_ms);
+    bhttp::async_read_some(
         socket_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBodyPart(ec); });
+  }
+
+  void OnBodyPart(beast::error_code ec) {
+    if (phase_ == Phase::kClosed) return;
+    if (ec) {
+      DisarmTimer();
+      return OnReadError(ec);
+    }
+    if (!parser_->is_done()) return ReadBody();
+    DisarmTimer();
+    Dispatch(/*oversized=*/false);
+  }
+
+  // The body is over the route's limit: answer (413 from the handler) without reading it.
+  void Refuse() {
+    close_after_ = true;
+    discard_after_ = true;
+    Dispatch(/*oversized=*/true);
   }
 
   void OnReadError(beast::error_code ec) {
     if (ec == bhttp::error::body_limit) {
-      close_after_ = true;
-      discard_after_ = true;
-      Dispatch(/*oversized=*/true);
-      return;
+      if (!head_) head_ = MakeHead();
+      return Refuse();
     }
     if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
         ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
@@ -111,62 +306,72 @@ class Session : public std::enable_shared_from_this<Session> {
         400, R"({"Type":"User","Message":"Malformed HTTP request: )" + ec.message() + "\"}"));
   }
 
-  void OnBody(beast::error_code ec) {
-    if (ec) return OnReadError(ec);
-    Dispatch(/*oversized=*/false);
-  }
-
   void Dispatch(bool oversized) {
-    auto& msg = parser_->get();
-    keep_alive_ = msg.keep_alive();
-    Request req;
-    req.method = std::string(msg.method_string());
-    req.target = std::string(msg.target());
-    std::string_view target = req.target;
-    size_t q = target.find('?');
-    req.path = PercentDecode(target.substr(0, q));
-    if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
-    for (const auto& field : msg) req.headers.Add(field.name_string(), field.value());
+    auto self = shared_from_this();
+    keep_alive_ = parser_->get().keep_alive();
+    Request req = std::move(*head_);
+    head_.reset();
+    ++requests_;
     if (oversized) {
       req.oversized = true;
     } else {
-      req.body = std::move(msg.body());
+      if (parser_->chunked()) {
+        // Trailers (aws-lambda-go's error type and body) arrive after the chunks.
+        req.headers = Headers();
+        for (const auto& field : parser_->get())
+          req.headers.Add(field.name_string(), field.value());
+      }
+      req.body = std::move(parser_->get().body());
     }
-    req.local_port = info_.local_port;
-    req.peer_address = info_.peer_address;
-    req.peer_port = info_.peer_port;
     parser_.reset();
-    handler_->Handle(std::move(req), ResponseWriter(shared_from_this()));
+    phase_ = Phase::kHeld;
+    handler_->Handle(std::move(req), ResponseWriter(self));
+    if (phase_ == Phase::kHeld && !discard_after_) StartWatch();
   }
 
   void OnWritten(beast::error_code ec, bool close) {
+    if (phase_ == Phase::kClosed) return;
+    DisarmTimer();
     if (!ec && discard_after_) return Discard(0);
     if (ec || close || close_after_) return Close();
-    ReadHeader();
+    WaitForRequest();
   }
 
   // After refusing an oversized body, read and drop the rest before closing: closing with
   // unread data makes the kernel send RST, and the client would lose our 413 answer.
   void Discard(size_t total) {
-    constexpr size_t kMaxDiscard = 96ull << 20;
     if (total > kMaxDiscard) return Close();
-    socket_.async_read_some(asio::buffer(scratch_),
+    phase_ = Phase::kDiscard;
+    if (!discard_buffer_) discard_buffer_ = std::make_unique<char[]>(kDiscardChunk);
+    ArmTimer(limits_.body_timeout_ms);
+    socket_.async_read_some(asio::buffer(discard_buffer_.get(), kDiscardChunk),
                             [self = shared_from_this(), total](beast::error_code ec, size_t n) {
+                              if (self->phase_ == Phase::kClosed) return;
                               if (ec) return self->Close();
                               self->Discard(total + n);
                             });
   }
 
   tcp::socket socket_;
+  asio::steady_timer timer_;
   Handler* handler_;
-  uint64_t body_limit_;
+  Limits limits_;
   ConnectionInfo info_;
+  std::shared_ptr<Tracker> tracker_;
+  std::list<Session*>::iterator self_in_tracker_;
+  Phase phase_ = Phase::kChecking;
+  SteadyTime waiting_since_;
+  uint64_t requests_ = 0;
+  uint64_t timer_generation_ = 0;
+  uint64_t watch_generation_ = 0;
+  bool watching_ = false;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<Request> head_;
   bool keep_alive_ = true;
   bool close_after_ = false;
   bool discard_after_ = false;
-  std::array<char, 65536> scratch_{};
+  std::unique_ptr<char[]> discard_buffer_;  // only while discarding
 };
 
 }  // namespace detail
@@ -197,10 +402,20 @@ bool ResponseWriter::connected() const { return session_ && session_->open(); }
 
 namespace {
 
+bool OutOfDescriptors(const boost::system::error_code& ec) {
+  return ec == boost::system::errc::too_many_files_open ||
+         ec == boost::system::errc::too_many_files_open_in_system ||
+         ec == boost::system::errc::no_buffer_space || ec == boost::system::errc::not_enough_memory;
+}
+
 class ServerImpl final : public Server {
  public:
   ServerImpl(asio::io_context& io, ServerOptions options, Handler* handler)
-      : acceptor_(io), options_(std::move(options)), handler_(handler) {}
+      : acceptor_(io),
+        backoff_(io),
+        options_(std::move(options)),
+        handler_(handler),
+        tracker_(std::make_shared<detail::Tracker>()) {}
 
   ~ServerImpl() override { Stop(); }
 
@@ -233,23 +448,69 @@ class ServerImpl final : public Server {
   }
 
   uint16_t port() const override { return port_; }
+  size_t connections() const override { return tracker_->sessions.size(); }
 
   void Stop() override {
     boost::system::error_code ec;
     acceptor_.close(ec);
-    for (auto& weak : sessions_) {
-      if (auto s = weak.lock()) s->Close();
-    }
-    sessions_.clear();
+    backoff_.cancel();
+    // Close() removes the session from the list.
+    while (!tracker_->sessions.empty()) tracker_->sessions.front()->Close();
   }
 
  private:
   void Accept() {
     acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-      if (!ec) OnAccept(std::move(socket));
+      if (OutOfDescriptors(ec)) {
+        // Retrying at once would spin the loop until a descriptor frees up.
+        if (!out_of_descriptors_) {
+          THAW_LOG(kWarn, "http") << "accept on port " << port_ << ": " << ec.message()
+                                  << "; pausing accepts " << options_.accept_backoff_ms
+                                  << " ms at a time";
+        }
+        out_of_descriptors_ = true;
+        backoff_.expires_after(std::chrono::milliseconds(options_.accept_backoff_ms));
+        backoff_.async_wait([this](beast::error_code wec) {
+          if (!wec && acceptor_.is_open()) Accept();
+        });
+        return;
+      }
+      if (!ec) {
+        out_of_descriptors_ = false;
+        OnAccept(std::move(socket));
+      }
       Accept();
     });
+  }
+
+  // Drops the connection that has waited longest for a request head (of this peer, when
+  // `peer` is given), one that never sent a request before a kept-alive one. False when every
+  // connection has a request in flight.
+  bool EvictOne(const std::string* peer) {
+    detail::Session* oldest = nullptr;
+    for (detail::Session* s : tracker_->sessions) {
+      if (!s->evictable() || (peer && s->info().peer_address != *peer)) continue;
+      if (!oldest || (s->fresh() && !oldest->fresh()) ||
+          (s->fresh() == oldest->fresh() && s->waiting_since() < oldest->waiting_since())) {
+        oldest = s;
+      }
+    }
+    if (!oldest) return false;
+    oldest->Close();
+    return true;
+  }
+
+  bool MakeRoom(const std::string& peer) {
+    while (tracker_->sessions.size() >= options_.max_connections) {
+      if (!EvictOne(nullptr)) return false;
+    }
+    for (;;) {
+      auto it = tracker_->per_peer.find(peer);
+      if (it == tracker_->per_peer.end() || it->second < options_.max_connections_per_peer) break;
+      if (!EvictOne(&peer)) return false;
+    }
+    return true;
   }
 
   void OnAccept(tcp::socket socket) {
@@ -264,23 +525,35 @@ class ServerImpl final : public Server {
     info.local_port = local.port();
     info.peer_address = peer.address().to_string();
     info.peer_port = peer.port();
-    if (options_.accept_filter && !options_.accept_filter(info)) {
+    if (!MakeRoom(info.peer_address)) {
+      THAW_LOG(kDebug, "http") << "port " << port_ << ": connection limit reached; refused "
+                               << info.peer_address << ":" << info.peer_port;
       socket.close(ec);
       return;
     }
-    auto session = std::make_shared<detail::Session>(std::move(socket), handler_,
-                                                     options_.body_limit, std::move(info));
-    // Prune closed sessions now and then so the list stays small.
-    if (sessions_.size() > 64) sessions_.remove_if([](auto& w) { return w.expired(); });
-    sessions_.push_back(session);
-    session->Start();
+    detail::Limits limits{options_.body_limit, options_.header_timeout_ms, options_.idle_timeout_ms,
+                          options_.body_timeout_ms};
+    auto session = std::make_shared<detail::Session>(std::move(socket), handler_, limits,
+                                                     std::move(info), tracker_);
+    if (!options_.accept_check) return session->Start();
+    session->Checking();
+    // The session lives on through the check's callback until it is answered or evicted.
+    options_.accept_check(session->info(), [session](bool ok) {
+      if (ok) {
+        session->Start();
+      } else {
+        session->Close();
+      }
+    });
   }
 
   tcp::acceptor acceptor_;
+  asio::steady_timer backoff_;
   ServerOptions options_;
   Handler* handler_;
   uint16_t port_ = 0;
-  std::list<std::weak_ptr<detail::Session>> sessions_;
+  bool out_of_descriptors_ = false;
+  std::shared_ptr<detail::Tracker> tracker_;
 };
 
 }  // namespace

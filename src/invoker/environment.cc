@@ -35,6 +35,9 @@ namespace {
 constexpr size_t kMaxLineBytes = size_t{256} * 1024;  // CloudWatch's largest event
 constexpr size_t kTailCap = size_t{64} * 1024;  // keep at most this much of an invocation's log
 constexpr size_t kTailBytes = 4096;             // X-Amz-Log-Result carries the last 4 KB
+// A runtime and its extensions need a few connections each; a sandbox opening more only
+// costs itself (the oldest waiting one is dropped), not the server's descriptors.
+constexpr size_t kMaxRuntimeApiConnections = 64;
 
 std::string ErrorBody(const std::string& type, const std::string& message) {
   nlohmann::json j = {{"errorType", type}, {"errorMessage", message}};
@@ -113,6 +116,7 @@ Environment::Environment(Deps deps, lambda::FunctionConfigPtr config, std::strin
       release_(std::move(release)),
       id_(RandomHex(16)),
       session_(this, {config_->name, version_, config_->handler}),
+      peer_check_(deps.io, [this] { return RuntimeProcesses(); }),
       init_timer_(deps.io),
       deadline_timer_(deps.io),
       kill_timer_(deps.io) {
@@ -141,29 +145,40 @@ Status Environment::OpenEndpoint() {
   options.host = "127.0.0.1";
   options.port = 0;
   options.body_limit = runtime_api::kMaxResponseBytes;
-  options.accept_filter = [this](const http::ConnectionInfo& info) { return AcceptPeer(info); };
+  options.max_connections = kMaxRuntimeApiConnections;
+  options.max_connections_per_peer = kMaxRuntimeApiConnections;
+  // The runtime's kept-alive connections sit idle while the environment is frozen; closing
+  // them would make its next /response fail. The cap bounds what the sandbox can hold.
+  options.idle_timeout_ms = 0;
+  options.accept_check = [this](const http::ConnectionInfo& info, std::function<void(bool)> done) {
+    AcceptPeer(info, std::move(done));
+  };
   THAW_ASSIGN_OR_RETURN(endpoint_, http::Server::Start(deps_.io, std::move(options), &session_));
   return Status::Ok();
 }
 
 // The Runtime API must answer only this environment's processes: knowing the port (and even a
-// request id) is not enough. The connecting socket must be held by a process of our group.
-bool Environment::AcceptPeer(const http::ConnectionInfo& info) const {
-  if (!deps_.options.verify_runtime_peer) return true;
-  if (pid_ <= 0 && state_ == EnvState::kInitializing) deps_.launcher.Poll(50);
-  if (pid_ <= 0) return false;
-  auto inode = sys::LoopbackSocketInode(info.peer_address, info.peer_port, info.local_port);
-  if (!inode.ok()) {
-    THAW_LOG(kWarn, "env") << "runtime API peer lookup failed: " << inode.status().ToString();
-    return false;
+// request id) is not enough. The connecting socket must be held by one of our processes.
+// Asynchronous: a runtime may connect before the spawn's answer has told us its pid.
+void Environment::AcceptPeer(const http::ConnectionInfo& info, std::function<void(bool)> done) {
+  if (!deps_.options.verify_runtime_peer) return done(true);
+  peer_check_.Check(info, [peer = info.peer_address + ":" + std::to_string(info.peer_port),
+                           id = id_, done = std::move(done)](bool ok) {
+    if (!ok) {
+      THAW_LOG(kWarn, "env") << "refused a Runtime API connection from " << peer
+                             << " that is not from environment " << id;
+    }
+    done(ok);
+  });
+}
+
+std::vector<pid_t> Environment::RuntimeProcesses() const {
+  if (pid_ <= 0) return {};
+  if (cgroup_) {
+    auto procs = cgroup_->Procs();
+    if (procs.ok() && !procs->empty()) return *procs;
   }
-  if (sys::ProcessHoldsSocket(pid_, *inode)) return true;
-  for (pid_t member : sys::ProcessGroupMembers(pid_)) {
-    if (member != pid_ && sys::ProcessHoldsSocket(member, *inode)) return true;
-  }
-  THAW_LOG(kWarn, "env") << "refused a Runtime API connection from " << info.peer_address << ":"
-                         << info.peer_port << " that is not from environment " << id_;
-  return false;
+  return sys::ProcessTree(pid_);
 }
 
 void Environment::Invoke(std::unique_ptr<Invocation> invocation) {
@@ -313,6 +328,9 @@ void Environment::OnSpawned(uint64_t epoch, StatusOr<LauncherClient::Spawned> re
       http::ServerOptions options;
       options.adopt_fd = result->runtime_listener.Release();
       options.body_limit = runtime_api::kMaxResponseBytes;
+      options.max_connections = kMaxRuntimeApiConnections;
+      options.max_connections_per_peer = kMaxRuntimeApiConnections;
+      options.idle_timeout_ms = 0;  // see OpenEndpoint
       auto endpoint = http::Server::Start(deps_.io, std::move(options), &session_);
       if (!endpoint.ok()) {
         THAW_LOG(kError, "env") << "cannot serve the Runtime API: " << endpoint.status().ToString();
@@ -336,6 +354,7 @@ void Environment::OnSpawned(uint64_t epoch, StatusOr<LauncherClient::Spawned> re
     } else {
       rss_reader_ = sys::PeakRssReader(pid_);
     }
+    peer_check_.ProcessesKnown();
     return;
   }
   const Status& s = result.status();
@@ -644,6 +663,7 @@ void Environment::ResetProcess() {
   if (!partial_line_.empty()) Log(std::move(partial_line_));
   ++epoch_;
   pid_ = -1;
+  peer_check_.ProcessesGone();
   rss_reader_ = sys::PeakRssReader();
   cgroup_.reset();
   cpu_end_ns_ = 0;  // a new process gets a new cgroup and counter

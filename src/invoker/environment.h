@@ -28,6 +28,7 @@
 #include "invoker/invocation.h"
 #include "invoker/launcher_client.h"
 #include "lambda/function.h"
+#include "runtime_api/peer_check.h"
 #include "runtime_api/runtime_session.h"
 #include "sandbox/cgroup.h"
 #include "sys/process_info.h"
@@ -121,7 +122,9 @@ class Environment final : public runtime_api::Listener {
   enum class InitKind { kNone, kCold, kSuppressed };
 
   Status OpenEndpoint();
-  bool AcceptPeer(const http::ConnectionInfo& info) const;
+  void AcceptPeer(const http::ConnectionInfo& info, std::function<void(bool)> done);
+  // Host pids of the current runtime process and everything it started (for the peer check).
+  std::vector<pid_t> RuntimeProcesses() const;
   void Spawn(InitKind kind);
   void OnSpawned(uint64_t epoch, StatusOr<LauncherClient::Spawned> result);
   void InitFailed(const std::string& error_type, const std::string& message, std::string body,
@@ -153,6 +156,7 @@ class Environment final : public runtime_api::Listener {
   std::string log_stream_;
   EnvState state_ = EnvState::kCold;
   runtime_api::RuntimeSession session_;
+  runtime_api::PeerCheck peer_check_;
   std::unique_ptr<http::Server> endpoint_;
   pid_t pid_ = -1;
   uint64_t epoch_ = 0;  // bumped on every reset; stale callbacks compare and drop out

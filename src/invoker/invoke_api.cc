@@ -15,6 +15,22 @@ namespace {
 constexpr char kPrefix[] = "/2015-03-31/functions/";
 constexpr char kSuffix[] = "/invocations";
 
+constexpr uint64_t kSmallBodyBytes = 64 * 1024;
+
+// The function name of an Invoke request, or nullopt when the request is not one.
+std::optional<std::string> InvokeTarget(const http::Request& request) {
+  const std::string& path = request.path;
+  size_t prefix = sizeof(kPrefix) - 1, suffix = sizeof(kSuffix) - 1;
+  if (request.method != "POST" || path.size() <= prefix + suffix ||
+      path.compare(0, prefix, kPrefix) != 0 ||
+      path.compare(path.size() - suffix, suffix, kSuffix) != 0) {
+    return std::nullopt;
+  }
+  std::string name = path.substr(prefix, path.size() - prefix - suffix);
+  if (name.find('/') != std::string::npos) return std::nullopt;
+  return name;
+}
+
 http::Response WithRequestId(http::Response r, const std::string& id) {
   r.headers.Set("x-amzn-RequestId", id);
   return r;
@@ -26,21 +42,22 @@ InvokeApi::InvokeApi(Invoker& invoker, AsyncQueue& queue, const lambda::Registry
                      const Clock& clock)
     : invoker_(invoker), queue_(queue), registry_(registry), clock_(clock) {}
 
+std::optional<uint64_t> InvokeApi::BodyLimit(const http::Request& head) const {
+  if (head.path == "/thaw/environments" && head.method == "GET") return kSmallBodyBytes;
+  if (!InvokeTarget(head)) return std::nullopt;
+  // Invoke checks the size itself (and answers in Lambda's words); a body over this is not read.
+  return head.headers.Get("X-Amz-Invocation-Type").value_or("") == "Event" ? kMaxAsyncRequestBytes
+                                                                           : kMaxSyncRequestBytes;
+}
+
 bool InvokeApi::Handle(http::Request& request, http::ResponseWriter& writer) {
-  const std::string& path = request.path;
-  if (path == "/thaw/environments" && request.method == "GET") {
+  if (request.path == "/thaw/environments" && request.method == "GET") {
     Environments(std::move(writer));
     return true;
   }
-  size_t prefix = sizeof(kPrefix) - 1, suffix = sizeof(kSuffix) - 1;
-  if (request.method != "POST" || path.size() <= prefix + suffix ||
-      path.compare(0, prefix, kPrefix) != 0 ||
-      path.compare(path.size() - suffix, suffix, kSuffix) != 0) {
-    return false;
-  }
-  std::string name = path.substr(prefix, path.size() - prefix - suffix);
-  if (name.find('/') != std::string::npos) return false;
-  Invoke(request, name, std::move(writer));
+  auto name = InvokeTarget(request);
+  if (!name) return false;
+  Invoke(request, *name, std::move(writer));
   return true;
 }
 

@@ -5,6 +5,8 @@
 // Loop thread only.
 #pragma once
 
+#include <optional>
+
 #include "base/clock.h"
 #include "http/api.h"
 #include "invoker/async_queue.h"
@@ -21,6 +23,7 @@ class InvokeApi final : public http::Api {
   // Every reference must outlive the API.
   InvokeApi(Invoker& invoker, AsyncQueue& queue, const lambda::Registry& registry,
             const Clock& clock);
+  std::optional<uint64_t> BodyLimit(const http::Request& head) const override;
   bool Handle(http::Request& request, http::ResponseWriter& writer) override;
 
  private:

@@ -31,6 +31,27 @@ ControlApi::ControlApi(Options options)
 
 Status ControlApi::Start() { return service_.Start(); }
 
+namespace {
+constexpr uint64_t kMaxSmallRequestBytes = 1 << 20;
+
+uint64_t RouteBodyLimit(Op op) {
+  switch (op) {
+    case Op::kCreateFunction:
+    case Op::kUpdateFunctionCode:
+    case Op::kPublishLayerVersion:
+      return kMaxCodeRequestBytes;
+    default:
+      return kMaxSmallRequestBytes;
+  }
+}
+}  // namespace
+
+std::optional<uint64_t> ControlApi::BodyLimit(const http::Request& head) const {
+  std::optional<Route> route = MatchRoute(head.method, head.path);
+  if (!route) return std::nullopt;
+  return RouteBodyLimit(route->op);
+}
+
 bool ControlApi::Handle(http::Request& request, http::ResponseWriter& writer) {
   std::optional<Route> route = MatchRoute(request.method, request.path);
   if (!route) return false;
@@ -38,8 +59,8 @@ bool ControlApi::Handle(http::Request& request, http::ResponseWriter& writer) {
   if (request.oversized) {
     // The server dropped the body; nothing for the control thread to do.
     http::Response response = ErrorResponse(Status::ResourceExhausted(
-        "Request must be smaller than " + std::to_string(kMaxCodeRequestBytes) + " bytes for the " +
-        std::string(OpName(route->op)) + " operation"));
+        "Request must be smaller than " + std::to_string(RouteBodyLimit(route->op)) +
+        " bytes for the " + std::string(OpName(route->op)) + " operation"));
     response.headers.Set("x-amzn-RequestId", request_id);
     writer.Send(std::move(response));
     return true;

@@ -57,6 +57,10 @@ class ControlApi final : public http::Api {
   // Creates the tables and loads every stored function into the Registry.
   Status Start();
 
+  // Code uploads (CreateFunction, UpdateFunctionCode, PublishLayerVersion) carry a base64 zip of
+  // up to 50 MB; every other operation a small JSON document.
+  std::optional<uint64_t> BodyLimit(const http::Request& head) const override;
+
   // Loop thread. Returns false for paths that are not control-plane routes (the invoke path
   // POST /2015-03-31/functions/{name}/invocations among them).
   bool Handle(http::Request& request, http::ResponseWriter& writer) override;

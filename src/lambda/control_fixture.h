@@ -49,6 +49,9 @@ class ControlApiTest : public ::testing::Test {
   class Front final : public http::Handler {
    public:
     explicit Front(ControlApiTest* test) : test_(test) {}
+    std::optional<uint64_t> BodyLimit(const http::Request& head) override {
+      return test_->api_->BodyLimit(head);
+    }
     void Handle(http::Request request, http::ResponseWriter writer) override {
       if (!test_->api_->Handle(request, writer)) {
         writer.Send(http::RestJsonError(404, "NotHandled", "not a control-plane route"));

@@ -18,6 +18,20 @@ namespace thaw::logs {
 namespace {
 constexpr std::string_view kTargetPrefix = "Logs_20140328.";
 constexpr std::string_view kContentType = "application/x-amz-json-1.1";
+// A 1,048,576-byte batch as JSON: escaping can double the messages, and each of up to 10,000
+// events adds its braces, keys and timestamp.
+constexpr uint64_t kMaxPutLogEventsBytes = 2 * 1048576 + 10000 * 64;
+constexpr uint64_t kMaxOtherBytes = 256 * 1024;
+
+// The operation name of a CloudWatch Logs request, or nullopt when it is not one.
+std::optional<std::string_view> LogsOperation(const http::Request& request) {
+  auto target = request.headers.Get("X-Amz-Target");
+  auto content_type = request.headers.Get("Content-Type");
+  if (!target || !target->starts_with(kTargetPrefix)) return std::nullopt;
+  if (!content_type || !content_type->starts_with(kContentType)) return std::nullopt;
+  if (request.method != "POST" || request.path != "/") return std::nullopt;
+  return target->substr(kTargetPrefix.size());
+}
 }  // namespace
 
 // The writer thread's way back to the loop. Nulled when the API goes away, so a query that
@@ -43,19 +57,22 @@ LogsApi::~LogsApi() {
   poster_->loop = nullptr;
 }
 
+std::optional<uint64_t> LogsApi::BodyLimit(const http::Request& head) const {
+  auto operation = LogsOperation(head);
+  if (!operation) return std::nullopt;
+  return *operation == "PutLogEvents" ? kMaxPutLogEventsBytes : kMaxOtherBytes;
+}
+
 bool LogsApi::Handle(http::Request& request, http::ResponseWriter& writer) {
-  auto target = request.headers.Get("X-Amz-Target");
-  auto content_type = request.headers.Get("Content-Type");
-  if (!target || !target->starts_with(kTargetPrefix)) return false;
-  if (!content_type || !content_type->starts_with(kContentType)) return false;
-  if (request.method != "POST" || request.path != "/") return false;
+  auto target_operation = LogsOperation(request);
+  if (!target_operation) return false;
 
   auto reply_now = [&writer](http::Response response) {
     response.headers.Set("x-amzn-RequestId", NewUuid());
     writer.Send(std::move(response));
     return true;
   };
-  std::string operation(target->substr(kTargetPrefix.size()));
+  std::string operation(*target_operation);
   if (!IsLogsOperation(operation)) {
     return reply_now(http::JsonRpcError(400, "UnknownOperationException",
                                         "Unknown operation " + Printable(operation)));

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 #include "http/api.h"
@@ -30,6 +31,8 @@ class LogsApi final : public http::Api {
   // Takes requests carrying a Logs_20140328.* target and a JSON 1.1 content type; returns false
   // for anything else. Every answer carries an x-amzn-RequestId header.
   bool Handle(http::Request& request, http::ResponseWriter& writer) override;
+  // PutLogEvents may carry CloudWatch's 1 MiB batch (as JSON, escaped); other operations less.
+  std::optional<uint64_t> BodyLimit(const http::Request& head) const override;
 
  private:
   struct Poster;  // shared with the writer thread; see logs_api.cc

@@ -24,6 +24,9 @@ constexpr char kGroup[] = "/aws/lambda/fn";
 class FrontDoor final : public http::Handler {
  public:
   explicit FrontDoor(http::Api* api) : api_(api) {}
+  std::optional<uint64_t> BodyLimit(const http::Request& head) override {
+    return api_->BodyLimit(head);
+  }
   void Handle(http::Request request, http::ResponseWriter writer) override {
     if (!api_->Handle(request, writer)) writer.Send(http::Response::Json(404, "{}"));
   }

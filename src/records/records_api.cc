@@ -87,6 +87,17 @@ RecordsApi::~RecordsApi() {
   poster_->loop = nullptr;
 }
 
+std::optional<uint64_t> RecordsApi::BodyLimit(const http::Request& head) const {
+  // X-Ray's batches: up to 50 segment documents of at most 64 KB each, JSON-escaped.
+  constexpr uint64_t kMaxTraceSegmentsBytes = 4 << 20;
+  constexpr uint64_t kSmallBytes = 64 * 1024;
+  if (head.path == "/TraceSegments" && head.method == "POST") return kMaxTraceSegmentsBytes;
+  if (head.path == "/thaw/invocations/recording" && head.method == "POST") return kSmallBytes;
+  if (head.path.starts_with("/thaw/traces/") && head.method == "GET") return kSmallBytes;
+  if (head.path == "/thaw/invocations" && head.method == "GET") return kSmallBytes;
+  return std::nullopt;
+}
+
 bool RecordsApi::Handle(http::Request& request, http::ResponseWriter& writer) {
   if (request.path == "/thaw/invocations/recording" && request.method == "POST") {
     auto enabled = request.QueryParam("enabled");
@@ -166,6 +177,13 @@ void RecordsApi::OnWriter(http::ResponseWriter writer,
 }
 
 void RecordsApi::PutTraceSegments(http::Request& request, http::ResponseWriter writer) {
+  if (request.oversized) {
+    writer.Send(http::RestJsonError(413, "RequestEntityTooLargeException",
+                                    "Request must be smaller than " +
+                                        std::to_string(*BodyLimit(request)) +
+                                        " bytes for the PutTraceSegments operation"));
+    return;
+  }
   // X-Ray's PutTraceSegments (rest-json): {"TraceSegmentDocuments": ["<segment JSON>", ...]}
   // -> {"UnprocessedTraceSegments": [{"Id", "ErrorCode", "Message"}]}. Parsed here on the
   // loop (a request is at most a few hundred KB), stored on the writer thread.

@@ -1,5 +1,10 @@
 #include "runtime_api/runtime_session.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <future>
 #include <thread>
 
@@ -109,6 +114,34 @@ TEST_F(RuntimeSessionTest, NextWaitsForAnEventAndCarriesEveryHeader) {
   EXPECT_NE(r->headers.Get(kHeaderTraceId).value_or("").find("Root=1-"), std::string::npos);
   EXPECT_FALSE(r->headers.Get(kHeaderClientContext).has_value());
 }
+
+// A runtime whose parked /next connection went away before the event came (killed, or its
+// client gave up): the event waits for the next /next instead of vanishing into the socket.
+class ParkedNextGoneTest : public RuntimeSessionTest, public ::testing::WithParamInterface<int> {};
+
+TEST_P(ParkedNextGoneTest, EventGoesToTheNextNext) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(server_->port());
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  std::string next = std::string("GET ") + kNextPath + " HTTP/1.1\r\nHost: r\r\n\r\n";
+  ASSERT_EQ(write(fd, next.data(), next.size()), static_cast<ssize_t>(next.size()));
+  while (recorder_.nexts == 0) std::this_thread::yield();
+  close(fd);
+  // 0: deliver at once (only the kernel knows the client left); else after the server saw it.
+  std::this_thread::sleep_for(std::chrono::milliseconds(GetParam()));
+  OnLoop([&] { session_.Deliver(MakeEvent("id-kept")); });
+  auto runtime = NewClient();
+  auto r = runtime->Do("GET", kNextPath, {}, "", /*timeout_ms=*/3000);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->headers.Get(kHeaderRequestId).value_or(""), "id-kept");
+  OnLoop([&] { EXPECT_EQ(session_.state(), RuntimeState::kRunning); });
+  EXPECT_EQ(Post("/2018-06-01/runtime/invocation/id-kept/response", "{}").status, 202);
+}
+
+INSTANTIATE_TEST_SUITE_P(Delays, ParkedNextGoneTest, ::testing::Values(0, 200));
 
 TEST_F(RuntimeSessionTest, ResponseStateMachine) {
   auto runtime = NewClient();

@@ -7,6 +7,8 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -139,9 +141,42 @@ std::vector<pid_t> ProcessGroupMembers(pid_t pgid) {
   return out;
 }
 
-StatusOr<uint64_t> LoopbackSocketInode(const std::string& peer_address, uint16_t peer_port,
-                                       uint16_t local_port) {
-  UniqueFd fd(socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
+std::vector<pid_t> ProcessTree(pid_t root, size_t limit) {
+  std::vector<pid_t> out;
+  if (kill(root, 0) != 0 && errno == ESRCH) return out;
+  out.push_back(root);
+  // Breadth first; a child is listed under the thread that forked it.
+  for (size_t next = 0; next < out.size() && out.size() < limit; ++next) {
+    std::string task_path = "/proc/" + std::to_string(out[next]) + "/task";
+    DIR* tasks = opendir(task_path.c_str());
+    if (!tasks) continue;
+    while (dirent* t = readdir(tasks)) {
+      if (t->d_name[0] == '.') continue;
+      std::string path = task_path + "/" + t->d_name + "/children";
+      UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+      if (!fd.valid()) continue;
+      std::string text;
+      char buf[4096];
+      ssize_t n;
+      while ((n = read(fd.get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+      std::string_view rest = text;
+      while (!rest.empty() && out.size() < limit) {
+        size_t space = rest.find(' ');
+        if (auto pid = ParseInt(rest.substr(0, space)); pid && *pid > 0) {
+          out.push_back(static_cast<pid_t>(*pid));
+        }
+        if (space == std::string_view::npos) break;
+        rest.remove_prefix(space + 1);
+      }
+    }
+    closedir(tasks);
+  }
+  return out;
+}
+
+StatusOr<UniqueFd> SendSocketInodeQuery(const std::string& peer_address, uint16_t peer_port,
+                                        uint16_t local_port) {
+  UniqueFd fd(socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_SOCK_DIAG));
   if (!fd.valid()) return ErrnoStatus("socket", "NETLINK_SOCK_DIAG", errno);
   struct {
     nlmsghdr nlh;
@@ -168,17 +203,38 @@ StatusOr<uint64_t> LoopbackSocketInode(const std::string& peer_address, uint16_t
       0) {
     return ErrnoStatus("sendto", "sock_diag", errno);
   }
+  return fd;
+}
+
+StatusOr<std::optional<uint64_t>> ReadSocketInodeReply(int netlink_fd) {
   alignas(nlmsghdr) char buf[8192];
-  ssize_t n = recv(fd.get(), buf, sizeof buf, 0);
-  if (n < 0) return ErrnoStatus("recv", "sock_diag", errno);
+  ssize_t n = recv(netlink_fd, buf, sizeof buf, MSG_DONTWAIT);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+      return std::optional<uint64_t>();
+    }
+    return ErrnoStatus("recv", "sock_diag", errno);
+  }
   auto* h = reinterpret_cast<nlmsghdr*>(buf);
   for (; NLMSG_OK(h, static_cast<unsigned>(n)); h = NLMSG_NEXT(h, n)) {
     if (h->nlmsg_type == NLMSG_ERROR || h->nlmsg_type == NLMSG_DONE) break;
     if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY) continue;
     auto* diag = static_cast<inet_diag_msg*>(NLMSG_DATA(h));
-    return static_cast<uint64_t>(diag->idiag_inode);
+    return std::optional<uint64_t>(diag->idiag_inode);
   }
-  return Status::NotFound("no socket from " + peer_address + ":" + std::to_string(peer_port));
+  return Status::NotFound("no such socket");
+}
+
+StatusOr<uint64_t> LoopbackSocketInode(const std::string& peer_address, uint16_t peer_port,
+                                       uint16_t local_port) {
+  THAW_ASSIGN_OR_RETURN(UniqueFd fd, SendSocketInodeQuery(peer_address, peer_port, local_port));
+  for (int tries = 0; tries < 100; ++tries) {
+    THAW_ASSIGN_OR_RETURN(std::optional<uint64_t> inode, ReadSocketInodeReply(fd.get()));
+    if (inode) return *inode;
+    pollfd p{fd.get(), POLLIN, 0};
+    poll(&p, 1, 1);
+  }
+  return Status::DeadlineExceeded("no sock_diag answer");
 }
 
 bool ProcessHoldsSocket(pid_t pid, uint64_t inode) {

@@ -63,6 +63,44 @@ TEST(ProcessInfoTest, GroupIncludesTheLeadersChildrenInGroupsOfTheirOwn) {
   EXPECT_TRUE(strangers.empty());
 }
 
+TEST(ProcessInfoTest, ProcessTreeHasDescendantsInAnyGroupAndNoStrangers) {
+  // A child in a group of its own, and its child (what a daemonizing extension makes).
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    setpgid(0, 0);
+    pid_t grandchild = fork();
+    if (grandchild == 0) {
+      pause();
+      _exit(0);
+    }
+    (void)!write(ready[1], &grandchild, sizeof grandchild);
+    pause();
+    _exit(0);
+  }
+  pid_t grandchild = 0;
+  ASSERT_EQ(read(ready[0], &grandchild, sizeof grandchild),
+            static_cast<ssize_t>(sizeof grandchild));
+  close(ready[0]);
+  close(ready[1]);
+  auto tree = ProcessTree(getpid());
+  auto has = [&](pid_t p) { return std::find(tree.begin(), tree.end(), p) != tree.end(); };
+  bool self = has(getpid()), found_child = has(child), found_grandchild = has(grandchild);
+  bool parent = has(getppid());
+  auto child_tree = ProcessTree(child);
+  kill(grandchild, SIGKILL);
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  EXPECT_TRUE(self);
+  EXPECT_TRUE(found_child);
+  EXPECT_TRUE(found_grandchild);
+  EXPECT_FALSE(parent);
+  EXPECT_EQ(child_tree, (std::vector<pid_t>{child, grandchild}));
+  EXPECT_TRUE(ProcessTree(999999999).empty());
+}
+
 TEST(ProcessInfoTest, FindsTheOwnerOfALoopbackConnection) {
   UniqueFd listener(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_in addr{};
@@ -85,6 +123,18 @@ TEST(ProcessInfoTest, FindsTheOwnerOfALoopbackConnection) {
   EXPECT_TRUE(ProcessHoldsSocket(getpid(), *inode));
   EXPECT_FALSE(ProcessHoldsSocket(getppid(), *inode));
   EXPECT_FALSE(LoopbackSocketInode("127.0.0.1", 1, server_port).ok());
+
+  // The two halves: the query never waits; the answer is read when it is there.
+  auto query = SendSocketInodeQuery("127.0.0.1", ntohs(local.sin_port), server_port);
+  ASSERT_TRUE(query.ok()) << query.status().ToString();
+  std::optional<uint64_t> answer;
+  for (int i = 0; i < 100 && !answer; ++i) {
+    auto reply = ReadSocketInodeReply(query->get());
+    ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+    answer = *reply;
+    if (!answer) usleep(1000);
+  }
+  EXPECT_EQ(answer, std::optional<uint64_t>(*inode));
 }
 
 }  // namespace
