@@ -85,6 +85,25 @@ TEST(ProcessInfoTest, FindsTheOwnerOfALoopbackConnection) {
   EXPECT_TRUE(ProcessHoldsSocket(getpid(), *inode));
   EXPECT_FALSE(ProcessHoldsSocket(getppid(), *inode));
   EXPECT_FALSE(LoopbackSocketInode("127.0.0.1", 1, server_port).ok());
+
+  // The front door's lookup: the same socket whatever it knows of its own address, with the
+  // socket's owner, and this process as its holder.
+  uint16_t peer_port = ntohs(local.sin_port);
+  for (const char* own : {"127.0.0.1", "0.0.0.0", "", "::"}) {
+    auto peer = FindPeerSocket("127.0.0.1", peer_port, own, server_port);
+    ASSERT_TRUE(peer.ok()) << own << ": " << peer.status().ToString();
+    EXPECT_EQ(peer->inode, *inode) << own;
+    EXPECT_EQ(peer->uid, getuid()) << own;
+  }
+  auto mapped = FindPeerSocket("::ffff:127.0.0.1", peer_port, "::", server_port);
+  ASSERT_TRUE(mapped.ok()) << mapped.status().ToString();
+  EXPECT_EQ(mapped->inode, *inode);
+  EXPECT_EQ(FindPeerSocket("127.0.0.1", 1, "", server_port).status().code(), StatusCode::kNotFound);
+  auto holder = FindSocketHolder(*inode, getuid());
+  ASSERT_TRUE(holder.ok()) << holder.status().ToString();
+  EXPECT_EQ(holder->pid, getpid());
+  EXPECT_EQ(holder->pgrp, getpgrp());
+  EXPECT_FALSE(FindSocketHolder(*inode, getuid() + 12345).ok());
 }
 
 }  // namespace
