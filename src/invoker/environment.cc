@@ -156,12 +156,18 @@ bool Environment::AcceptPeer(const http::ConnectionInfo& info) const {
     THAW_LOG(kWarn, "env") << "runtime API peer lookup failed: " << inode.status().ToString();
     return false;
   }
-  if (sys::ProcessHoldsSocket(pid_, *inode)) return true;
-  for (pid_t member : sys::ProcessGroupMembers(pid_)) {
-    if (member != pid_ && sys::ProcessHoldsSocket(member, *inode)) return true;
-  }
+  if (OwnsSocket(*inode)) return true;
   THAW_LOG(kWarn, "env") << "refused a Runtime API connection from " << info.peer_address << ":"
                          << info.peer_port << " that is not from environment " << id_;
+  return false;
+}
+
+bool Environment::OwnsSocket(uint64_t inode) const {
+  if (pid_ <= 0) return false;
+  if (sys::ProcessHoldsSocket(pid_, inode)) return true;
+  for (pid_t member : sys::ProcessGroupMembers(pid_)) {
+    if (member != pid_ && sys::ProcessHoldsSocket(member, inode)) return true;
+  }
   return false;
 }
 
@@ -266,6 +272,7 @@ void Environment::Spawn(InitKind kind) {
   inputs.runtime_api =
       "127.0.0.1:" + std::to_string(isolated ? sys::kIsolatedRuntimeApiPort : endpoint_->port());
   inputs.endpoint_url = deps_.options.front_door_url;
+  inputs.credential_key = deps_.options.credential_key;
   inputs.task_root = config_->code_dir;
   sys::SpawnSpec spec;
   if (sandboxed()) {

@@ -26,21 +26,43 @@ InvokeApi::InvokeApi(Invoker& invoker, AsyncQueue& queue, const lambda::Registry
                      const Clock& clock)
     : invoker_(invoker), queue_(queue), registry_(registry), clock_(clock) {}
 
+namespace {
+// The function name of an invoke path, or nullopt.
+std::optional<std::string> InvokeTarget(const http::Request& request) {
+  const std::string& path = request.path;
+  size_t prefix = sizeof(kPrefix) - 1, suffix = sizeof(kSuffix) - 1;
+  if (request.method != "POST" || path.size() <= prefix + suffix ||
+      path.compare(0, prefix, kPrefix) != 0 ||
+      path.compare(path.size() - suffix, suffix, kSuffix) != 0) {
+    return std::nullopt;
+  }
+  std::string name = path.substr(prefix, path.size() - prefix - suffix);
+  if (name.find('/') != std::string::npos) return std::nullopt;
+  return name;
+}
+}  // namespace
+
+std::optional<auth::Operation> InvokeApi::Describe(const http::Request& request) const {
+  using Plane = auth::Operation::Plane;
+  if (request.path == "/thaw/environments" && request.method == "GET") {
+    return auth::Operation{Plane::kThaw, "thaw:ListEnvironments", "*", ""};
+  }
+  std::optional<std::string> name = InvokeTarget(request);
+  if (!name) return std::nullopt;
+  return auth::Operation{Plane::kData, "lambda:InvokeFunction",
+                         auth::FunctionArn(*name, request.QueryParam("Qualifier").value_or("")),
+                         *name};
+}
+
 bool InvokeApi::Handle(http::Request& request, http::ResponseWriter& writer) {
   const std::string& path = request.path;
   if (path == "/thaw/environments" && request.method == "GET") {
     Environments(std::move(writer));
     return true;
   }
-  size_t prefix = sizeof(kPrefix) - 1, suffix = sizeof(kSuffix) - 1;
-  if (request.method != "POST" || path.size() <= prefix + suffix ||
-      path.compare(0, prefix, kPrefix) != 0 ||
-      path.compare(path.size() - suffix, suffix, kSuffix) != 0) {
-    return false;
-  }
-  std::string name = path.substr(prefix, path.size() - prefix - suffix);
-  if (name.find('/') != std::string::npos) return false;
-  Invoke(request, name, std::move(writer));
+  std::optional<std::string> name = InvokeTarget(request);
+  if (!name) return false;
+  Invoke(request, *name, std::move(writer));
   return true;
 }
 

@@ -22,6 +22,7 @@ class InvokeApi final : public http::Api {
   InvokeApi(Invoker& invoker, AsyncQueue& queue, const lambda::Registry& registry,
             const Clock& clock);
   bool Handle(http::Request& request, http::ResponseWriter& writer) override;
+  std::optional<auth::Operation> Describe(const http::Request& request) const override;
 
  private:
   void Invoke(http::Request& request, const std::string& function_name,

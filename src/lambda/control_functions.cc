@@ -1,8 +1,11 @@
 // ControlService: CreateFunction, GetFunction(Configuration), ListFunctions,
 // UpdateFunctionCode, UpdateFunctionConfiguration and DeleteFunction.
+#include <time.h>
+
 #include <filesystem>
 #include <utility>
 
+#include "auth/access.h"
 #include "base/codec.h"
 #include "lambda/api_error.h"
 #include "lambda/control_service.h"
@@ -49,7 +52,7 @@ std::string CodeLocation(const http::Request& request, const FunctionConfig& con
   std::string host = std::string(
       request.headers.Get("Host").value_or("127.0.0.1:" + std::to_string(request.local_port)));
   std::string hex = std::filesystem::path(config.code_dir).filename().string();
-  return "http://" + host + "/thaw/code/" + hex + ".zip";
+  return auth::PresignedUrl(host, "/thaw/code/" + hex + ".zip", ::time(nullptr));
 }
 
 }  // namespace

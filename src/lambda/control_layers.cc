@@ -1,5 +1,7 @@
 // ControlService: PublishLayerVersion, GetLayerVersion(ByArn), ListLayers, ListLayerVersions,
 // DeleteLayerVersion, and the resolution of a function's Layers into its /opt tree.
+#include <time.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -7,6 +9,7 @@
 #include <set>
 #include <utility>
 
+#include "auth/access.h"
 #include "base/codec.h"
 #include "lambda/api_error.h"
 #include "lambda/control_service.h"
@@ -23,7 +26,7 @@ namespace {
 std::string ZipLocation(const http::Request& request, const std::string& sha256_hex) {
   std::string host = std::string(
       request.headers.Get("Host").value_or("127.0.0.1:" + std::to_string(request.local_port)));
-  return "http://" + host + "/thaw/code/" + sha256_hex + ".zip";
+  return auth::PresignedUrl(host, "/thaw/code/" + sha256_hex + ".zip", ::time(nullptr));
 }
 
 // A list member of strings with at most `max` items, each among `allowed`.

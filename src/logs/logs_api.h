@@ -30,6 +30,10 @@ class LogsApi final : public http::Api {
   // Takes requests carrying a Logs_20140328.* target and a JSON 1.1 content type; returns false
   // for anything else. Every answer carries an x-amzn-RequestId header.
   bool Handle(http::Request& request, http::ResponseWriter& writer) override;
+  std::optional<auth::Operation> Describe(const http::Request& request) const override;
+  std::optional<http::Response> Refusal(const http::Request& request, int status,
+                                        std::string_view type,
+                                        std::string_view message) const override;
 
  private:
   struct Poster;  // shared with the writer thread; see logs_api.cc

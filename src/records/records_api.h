@@ -39,6 +39,7 @@ class RecordsApi final : public http::Api {
   ~RecordsApi() override;
 
   bool Handle(http::Request& request, http::ResponseWriter& writer) override;
+  std::optional<auth::Operation> Describe(const http::Request& request) const override;
 
  private:
   struct Poster;  // shared with the writer thread
