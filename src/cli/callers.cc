@@ -28,8 +28,8 @@ auth::Caller Callers::FunctionCaller(const invoker::Environment* env) const {
 }
 
 auth::Caller Callers::Identify(const http::Request& request) const {
-  auto peer = sys::FindPeerSocket(request.peer_address, request.peer_port, listen_host_,
-                                  request.local_port);
+  auto peer =
+      finder_.Find(request.peer_address, request.peer_port, listen_host_, request.local_port);
   if (!peer.ok()) {
     // No socket of this host: the caller is on another machine, not in a function.
     if (peer.status().code() == StatusCode::kNotFound) return auth::Caller::Operator();

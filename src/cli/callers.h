@@ -10,6 +10,7 @@
 #include "auth/access.h"
 #include "http/message.h"
 #include "invoker/invoker.h"
+#include "sys/peer_socket.h"
 
 namespace thaw::cli {
 
@@ -26,6 +27,7 @@ class Callers {
   auth::Caller FunctionCaller(const invoker::Environment* env) const;
 
   const invoker::Invoker& invoker_;
+  mutable sys::PeerSocketFinder finder_;
   std::string listen_host_;
   bool functions_may_manage_;
   uint32_t own_uid_;

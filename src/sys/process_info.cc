@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include "base/codec.h"
+#include "sys/peer_socket.h"
 #include "sys/unique_fd.h"
 
 namespace thaw::sys {
@@ -225,11 +226,11 @@ bool IsWildcard(const Address& a) {
 }
 
 // One sock_diag request; `visit` sees each answer and returns true to stop.
+// One sock_diag request on `fd`; `visit` sees every answer carrying `seq` (answers to earlier
+// requests, if any were left, are skipped).
 template <typename Visit>
-Status SockDiag(const Address& peer, uint16_t peer_port, const Address* local, uint16_t local_port,
-                Visit visit) {
-  UniqueFd fd(socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
-  if (!fd.valid()) return ErrnoStatus("socket", "NETLINK_SOCK_DIAG", errno);
+Status SockDiag(int fd, uint32_t seq, const Address& peer, uint16_t peer_port, const Address* local,
+                uint16_t local_port, Visit visit) {
   struct {
     nlmsghdr nlh;
     inet_diag_req_v2 req;
@@ -237,6 +238,7 @@ Status SockDiag(const Address& peer, uint16_t peer_port, const Address* local, u
   msg.nlh.nlmsg_len = sizeof msg;
   msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
   msg.nlh.nlmsg_flags = NLM_F_REQUEST | (local ? 0 : NLM_F_DUMP);
+  msg.nlh.nlmsg_seq = seq;
   msg.req.sdiag_family = static_cast<uint8_t>(peer.family);
   msg.req.sdiag_protocol = IPPROTO_TCP;
   msg.req.idiag_states = ~0u;
@@ -250,35 +252,42 @@ Status SockDiag(const Address& peer, uint16_t peer_port, const Address* local, u
   msg.req.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
-  if (sendto(fd.get(), &msg, sizeof msg, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) <
-      0) {
+  if (sendto(fd, &msg, sizeof msg, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
     return ErrnoStatus("sendto", "sock_diag", errno);
   }
   alignas(nlmsghdr) char buf[32768];
   while (true) {
-    ssize_t n = recv(fd.get(), buf, sizeof buf, 0);
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
     if (n < 0) return ErrnoStatus("recv", "sock_diag", errno);
-    if (n == 0) return Status::Ok();
+    if (n == 0) return Status::Internal("sock_diag: empty answer");
+    bool ours = false;
     auto* h = reinterpret_cast<nlmsghdr*>(buf);
     for (; NLMSG_OK(h, static_cast<unsigned>(n)); h = NLMSG_NEXT(h, n)) {
+      if (h->nlmsg_seq != seq) continue;
+      ours = true;
       if (h->nlmsg_type == NLMSG_ERROR || h->nlmsg_type == NLMSG_DONE) return Status::Ok();
-      if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY) continue;
-      if (visit(*static_cast<inet_diag_msg*>(NLMSG_DATA(h)))) return Status::Ok();
+      if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY) visit(*static_cast<inet_diag_msg*>(NLMSG_DATA(h)));
     }
-    if (local) return Status::Ok();  // an exact lookup answers in one message
+    if (ours && local) return Status::Ok();  // an exact lookup answers in one datagram
   }
 }
 
 }  // namespace
 
-StatusOr<PeerSocket> FindPeerSocket(const std::string& peer_address, uint16_t peer_port,
-                                    const std::string& local_address, uint16_t local_port) {
+StatusOr<PeerSocket> PeerSocketFinder::Find(const std::string& peer_address, uint16_t peer_port,
+                                            const std::string& local_address, uint16_t local_port) {
   std::optional<Address> peer = ParseAddress(peer_address);
   if (!peer) return Status::InvalidArgument("not an IP address: " + peer_address);
+  if (!fd_.valid()) {
+    fd_ = UniqueFd(socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
+    if (!fd_.valid()) return ErrnoStatus("socket", "NETLINK_SOCK_DIAG", errno);
+  }
   std::optional<PeerSocket> found;
-  auto take = [&found](const inet_diag_msg& d) {
-    found = PeerSocket{d.idiag_inode, d.idiag_uid};
-    return true;
+  auto take = [&found](const inet_diag_msg& d) { found = PeerSocket{d.idiag_inode, d.idiag_uid}; };
+  auto run = [&](const Address* local, auto visit) {
+    Status s = SockDiag(fd_.get(), ++seq_, *peer, peer_port, local, local_port, visit);
+    if (!s.ok()) fd_ = UniqueFd();  // start afresh next time
+    return s;
   };
   // Exact lookups: the listener's own address, else the peer's (a local connection's source is
   // usually its destination), else loopback.
@@ -293,19 +302,24 @@ StatusOr<PeerSocket> FindPeerSocket(const std::string& peer_address, uint16_t pe
     }
   }
   for (const Address& local : locals) {
-    THAW_RETURN_IF_ERROR(SockDiag(*peer, peer_port, &local, local_port, take));
+    THAW_RETURN_IF_ERROR(run(&local, take));
     if (found) return *found;
   }
   // Any destination address: list every TCP socket and match the peer's end.
-  THAW_RETURN_IF_ERROR(SockDiag(*peer, peer_port, nullptr, local_port, [&](const inet_diag_msg& d) {
-    if (ntohs(d.id.idiag_sport) != peer_port || ntohs(d.id.idiag_dport) != local_port ||
-        std::memcmp(d.id.idiag_src, peer->words, peer->family == AF_INET ? 4 : 16) != 0) {
-      return false;
+  THAW_RETURN_IF_ERROR(run(nullptr, [&](const inet_diag_msg& d) {
+    if (!found && ntohs(d.id.idiag_sport) == peer_port && ntohs(d.id.idiag_dport) == local_port &&
+        std::memcmp(d.id.idiag_src, peer->words, peer->family == AF_INET ? 4 : 16) == 0) {
+      take(d);
     }
-    return take(d);
   }));
   if (found) return *found;
   return Status::NotFound("no local socket from " + peer_address + ":" + std::to_string(peer_port));
+}
+
+StatusOr<PeerSocket> FindPeerSocket(const std::string& peer_address, uint16_t peer_port,
+                                    const std::string& local_address, uint16_t local_port) {
+  PeerSocketFinder finder;
+  return finder.Find(peer_address, peer_port, local_address, local_port);
 }
 
 namespace {
