@@ -228,3 +228,16 @@ def test_unsandboxed_function_is_found_by_its_process_group(make_thaw_server, ex
     # The operator, on the same machine and user, still may.
     status, _, _ = http_request(server, "GET", "/thaw/environments")
     assert status == 200
+
+
+def test_functions_may_manage_flag(make_thaw_server, examples):
+    from conftest import boto_client
+    server = make_thaw_server("--functions-may-manage")
+    lam = boto_client("lambda", server)
+    caller, victim = unique("caller"), unique("victim")
+    create_function(lam, caller, "callaws", Timeout=30)
+    create_function(lam, victim, "echo")
+    answer = call_from(lam, caller, action="get-function", target=victim, key="made-up")
+    assert answer["status"] == 200, answer
+    answer = call_from(lam, caller, action="environments")
+    assert answer["status"] == 200, answer
