@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <unordered_map>
 
 #include "auth/access.h"
 #include "http/message.h"
@@ -25,9 +26,13 @@ class Callers {
 
  private:
   auth::Caller FunctionCaller(const invoker::Environment* env) const;
+  auth::Caller Remember(uint64_t inode, auth::Caller caller) const;
 
   const invoker::Invoker& invoker_;
   mutable sys::PeerSocketFinder finder_;
+  // Who holds a socket, by inode, found once per connection: finding a sandbox's process scans
+  // /proc (about a millisecond), the socket lookup alone costs microseconds. Bounded.
+  mutable std::unordered_map<uint64_t, auth::Caller> known_;
   std::string listen_host_;
   bool functions_may_manage_;
   uint32_t own_uid_;
