@@ -16,6 +16,8 @@
 #   bench/records_cpu.sh
 #   WINDOWS=40 WINDOW=3000 N=30000 ROUNDS=6 C=1 EXTRA=--no-sandbox THAW_BIN=... bench/records_cpu.sh
 set -euo pipefail
+# The front door requires SigV4 (any key: signatures are not verified yet).
+SIGV4=(--aws-sigv4 "aws:amz:us-east-1:lambda" --user "${AWS_ACCESS_KEY_ID:-AKIATHAWLOCALCLI0000}:${AWS_SECRET_ACCESS_KEY:-thaw-local-cli-secret-key-000000000000000}")
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 THAW=${THAW_BIN:-$ROOT/build/thaw}
 N=${N:-20000}
@@ -63,7 +65,7 @@ start_server() {  # MODE -> sets PORT_<MODE>, PID_<MODE>
     2>"$WORK/serve-$mode-$ROUND.log" &
   PIDS+=($!)
   eval "PID_$mode=$! PORT_$mode=$port"
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/2016-08-19/account-settings/" >/dev/null && break; sleep 0.1; done
+  for _ in $(seq 100); do curl -sf "${SIGV4[@]}" "http://127.0.0.1:$port/2016-08-19/account-settings/" >/dev/null && break; sleep 0.1; done
   python3 - "http://127.0.0.1:$port" "$ZIP" <<'PY'
 import base64, json, sys, urllib.request
 ep, zip_path = sys.argv[1:]
@@ -88,7 +90,7 @@ read -r _ _ _ writer0 < <(cpu_of "$PID_on")
 for w in $(seq "$WINDOWS"); do
   case $((w % 4)) in 1 | 0) mode=on ;; *) mode=off ;; esac  # on off off on ...
   enabled=true; [ $mode = off ] && enabled=false
-  curl -sf -X POST "http://127.0.0.1:$PORT_on/thaw/invocations/recording?enabled=$enabled" >/dev/null
+  curl -sf "${SIGV4[@]}" -X POST "http://127.0.0.1:$PORT_on/thaw/invocations/recording?enabled=$enabled" >/dev/null
   read -r s0 _ l0 _ < <(cpu_of "$PID_on")
   "$WORK/load" -endpoint "http://127.0.0.1:$PORT_on" -function noop -n "$WINDOW" -c "$C" \
     -warmup 0 >/dev/null 2>&1

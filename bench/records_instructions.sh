@@ -18,6 +18,8 @@
 #   bench/records_instructions.sh
 #   WINDOW=1000 NATIVE_N=20000 THAW_BIN=... bench/records_instructions.sh
 set -euo pipefail
+# The front door requires SigV4 (any key: signatures are not verified yet).
+SIGV4=(--aws-sigv4 "aws:amz:us-east-1:lambda" --user "${AWS_ACCESS_KEY_ID:-AKIATHAWLOCALCLI0000}:${AWS_SECRET_ACCESS_KEY:-thaw-local-cli-secret-key-000000000000000}")
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 THAW=${THAW_BIN:-$ROOT/build/thaw}
 WINDOW=${WINDOW:-1000}
@@ -40,7 +42,7 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 deploy() {  # ENDPOINT
-  for _ in $(seq 300); do curl -sf "$1/2016-08-19/account-settings/" >/dev/null && break; sleep 0.1; done
+  for _ in $(seq 300); do curl -sf "${SIGV4[@]}" "$1/2016-08-19/account-settings/" >/dev/null && break; sleep 0.1; done
   python3 - "$1" "$ZIP" <<'PY'
 import base64, json, sys, urllib.request
 ep, zip_path = sys.argv[1:]
@@ -67,14 +69,14 @@ deploy "$EP"
 # page-cache warm-up) either way.
 load "$EP" 300
 for enabled in false true; do
-  curl -sf -X POST "$EP/thaw/invocations/recording?enabled=$enabled" >/dev/null
+  curl -sf "${SIGV4[@]}" -X POST "$EP/thaw/invocations/recording?enabled=$enabled" >/dev/null
   load "$EP" "$WINDOW"
 done
 callgrind_control --dump=base "$SERVER" >/dev/null 2>&1
 MODES="on off off on on off off on"
 for mode in $MODES; do
   enabled=true; [ "$mode" = off ] && enabled=false
-  curl -sf -X POST "$EP/thaw/invocations/recording?enabled=$enabled" >/dev/null
+  curl -sf "${SIGV4[@]}" -X POST "$EP/thaw/invocations/recording?enabled=$enabled" >/dev/null
   load "$EP" "$WINDOW"
   sleep 0.3  # the record writer's last batch (100 ms period) belongs to this window
   callgrind_control --dump="$mode" "$SERVER" >/dev/null 2>&1

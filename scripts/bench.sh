@@ -7,6 +7,8 @@
 # server with --no-sandbox runs the same warm and cold loads, so the sandbox's own cost (freeze,
 # thaw, namespaces, cgroups) is the difference measured in the same run.
 set -euo pipefail
+# The front door requires SigV4 (any key: signatures are not verified yet).
+SIGV4=(--aws-sigv4 "aws:amz:us-east-1:lambda" --user "${AWS_ACCESS_KEY_ID:-AKIATHAWLOCALCLI0000}:${AWS_SECRET_ACCESS_KEY:-thaw-local-cli-secret-key-000000000000000}")
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 GO=$(command -v go || echo /usr/local/go/bin/go)
@@ -35,7 +37,7 @@ cleanup() {
 }
 trap cleanup EXIT
 for ep in $EP $EP2 $EP3; do
-  for _ in $(seq 100); do curl -sf "$ep/2016-08-19/account-settings/" >/dev/null && break; sleep 0.1; done
+  for _ in $(seq 100); do curl -sf "${SIGV4[@]}" "$ep/2016-08-19/account-settings/" >/dev/null && break; sleep 0.1; done
 done
 head -1 "$OUT/serve.log"
 

@@ -14,6 +14,8 @@ scripts/setup.sh
 scripts/build.sh thaw thaw-launcher thaw-host >/dev/null
 scripts/build-examples.sh >/dev/null 2>&1 || scripts/build-examples.sh
 THAW=build/thaw
+# The front door requires SigV4 (any key: signatures are not verified yet).
+SIGV4=(--aws-sigv4 "aws:amz:us-east-1:lambda" --user "${AWS_ACCESS_KEY_ID:-AKIATHAWLOCALCLI0000}:${AWS_SECRET_ACCESS_KEY:-thaw-local-cli-secret-key-000000000000000}")
 
 printf '\n\033[1m== %s\033[0m\n' "what this host can enforce (thaw doctor)"
 $THAW doctor
@@ -31,7 +33,7 @@ stop_server() {
   fi
 }
 trap stop_server EXIT
-for _ in $(seq 100); do curl -sf http://127.0.0.1:9001/2016-08-19/account-settings/ >/dev/null && break; sleep 0.1; done
+for _ in $(seq 100); do curl -sf "${SIGV4[@]}" http://127.0.0.1:9001/2016-08-19/account-settings/ >/dev/null && break; sleep 0.1; done
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -118,7 +120,7 @@ $THAW report --bench "$REPORT/bench-echo.json" --tune "$REPORT/tune.json" \
 
 say "stopping the server"
 # Everything the server started: its launcher and the functions' process groups.
-PIDS="$(pgrep -P $SERVER || true) $(curl -s http://127.0.0.1:9001/thaw/environments |
+PIDS="$(pgrep -P $SERVER || true) $(curl -s "${SIGV4[@]}" http://127.0.0.1:9001/thaw/environments |
   python3 -c 'import json,sys; print(" ".join(str(e["pid"]) for e in json.load(sys.stdin)["environments"] if e["pid"] > 0))')"
 stop_server
 trap - EXIT

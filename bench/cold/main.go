@@ -15,6 +15,8 @@ import (
 	"os"
 	"sort"
 	"time"
+
+	"thaw.dev/bench/internal/sigv4"
 )
 
 func main() {
@@ -28,7 +30,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "cold: -function is required")
 		os.Exit(2)
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+	client := &http.Client{Transport: &sigv4.Transport{
+		Base: &http.Transport{MaxIdleConnsPerHost: 256}, Credentials: sigv4.FromEnv()}}
 	base := *endpoint + "/2015-03-31/functions/" + *function
 	var lat []float64
 	for i := 0; i < *n; i++ {

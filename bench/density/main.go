@@ -4,6 +4,7 @@
 //   - host memory: MemAvailable before and after, per environment;
 //   - what the sandboxes' own cgroups hold (the function's own memory), per environment;
 //   - the difference, which is what thaw and the kernel spend per environment beyond it.
+//
 // Prints one JSON line on stdout and a summary on stderr.
 package main
 
@@ -19,6 +20,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"thaw.dev/bench/internal/sigv4"
 )
 
 func memAvailableKiB() int64 {
@@ -46,7 +49,8 @@ type env struct {
 }
 
 func environments(endpoint, function string) []env {
-	resp, err := http.Get(endpoint + "/thaw/environments")
+	client := &http.Client{Transport: &sigv4.Transport{Credentials: sigv4.FromEnv()}}
+	resp, err := client.Get(endpoint + "/thaw/environments")
 	if err != nil {
 		return nil
 	}
@@ -72,7 +76,9 @@ func main() {
 	name := flag.String("name", "density", "label")
 	flag.Parse()
 	before := memAvailableKiB()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *n, MaxConnsPerHost: 0},
+	client := &http.Client{Transport: &sigv4.Transport{
+		Base:        &http.Transport{MaxIdleConnsPerHost: *n, MaxConnsPerHost: 0},
+		Credentials: sigv4.FromEnv()},
 		Timeout: 10 * time.Minute}
 	payload := []byte(fmt.Sprintf(`{"ms":%d}`, *sleepMs))
 	var wg sync.WaitGroup

@@ -61,7 +61,8 @@ void BM_BuildRuntimeEnv(benchmark::State& state) {
   c.handler = "bootstrap";
   c.environment = {{"A", "1"}, {"B", "2"}};
   invoker::RuntimeEnvInputs in{
-      &c, "$LATEST", "2024/01/01/[$LATEST]x", "127.0.0.1:1", "http://127.0.0.1:9001", "/code"};
+      &c,      "$LATEST", "2024/01/01/[$LATEST]x", "127.0.0.1:1", "http://127.0.0.1:9001",
+      "/code", "key"};
   for (auto _ : state) benchmark::DoNotOptimize(invoker::BuildRuntimeEnv(in));
 }
 BENCHMARK(BM_BuildRuntimeEnv);

@@ -246,8 +246,20 @@ void ReportError(CommandContext& ctx, std::string_view command, const Status& st
 
 // ---- REST calls ------------------------------------------------------------------------------
 
+auth::Credentials LocalCredentials() {
+  const char* key = std::getenv("AWS_ACCESS_KEY_ID");
+  const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY");
+  if (key && *key && secret && *secret) {
+    const char* token = std::getenv("AWS_SESSION_TOKEN");
+    return {key, secret, token ? token : ""};
+  }
+  return {kLocalAccessKeyId, kLocalSecretAccessKey, ""};
+}
+
 StatusOr<std::unique_ptr<http::Client>> Connect(const std::string& endpoint) {
-  auto client = http::Client::Create(endpoint);
+  http::ClientOptions options;
+  options.credentials = LocalCredentials();
+  auto client = http::Client::Create(endpoint, std::move(options));
   if (!client.ok()) {
     return Status::InvalidArgument("bad --endpoint (or THAW_ENDPOINT): " +
                                    client.status().message());

@@ -66,7 +66,16 @@ void ReportError(CommandContext& ctx, std::string_view command, const Status& st
 
 // ---- REST calls ------------------------------------------------------------------------------
 
-// Parses the endpoint; the connection is made by the first call.
+// The keys thaw's CLI signs with when AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set
+// (the server does not verify signatures yet; it identifies functions by their connection).
+inline constexpr char kLocalAccessKeyId[] = "AKIATHAWLOCALCLI0000";
+inline constexpr char kLocalSecretAccessKey[] = "thaw-local-cli-secret-key-000000000000000";
+// The environment's AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, else the
+// local keys above.
+auth::Credentials LocalCredentials();
+
+// Parses the endpoint; the connection is made by the first call. Every request is signed with
+// SigV4 (LocalCredentials), as the front door requires.
 StatusOr<std::unique_ptr<http::Client>> Connect(const std::string& endpoint);
 
 // "/2015-03-31/functions/NAME" + suffix ("/code", "/invocations", ...) + "?Qualifier=Q" when

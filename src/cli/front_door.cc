@@ -1,9 +1,91 @@
 #include "cli/front_door.h"
 
+#include <algorithm>
+
+#include "auth/sigv4.h"
 #include "base/codec.h"
+#include "base/log.h"
 #include "http/aws_error.h"
 
 namespace thaw::cli {
+
+namespace {
+
+// "host:port" / "[v6]:port" / "host" -> (lower-cased host without brackets, port or -1).
+std::pair<std::string, int64_t> SplitHostPort(std::string_view text) {
+  std::string host;
+  int64_t port = -1;
+  if (text.starts_with("[")) {
+    size_t close = text.find(']');
+    if (close == std::string_view::npos) return {"", -1};
+    host = text.substr(1, close - 1);
+    std::string_view rest = text.substr(close + 1);
+    if (rest.starts_with(":")) port = ParseInt(rest.substr(1)).value_or(-2);
+  } else {
+    size_t colon = text.rfind(':');
+    host = text.substr(0, colon);
+    if (colon != std::string_view::npos) port = ParseInt(text.substr(colon + 1)).value_or(-2);
+  }
+  for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return {host, port};
+}
+
+// "http://host:port/..." -> "host:port".
+std::string_view OriginAuthority(std::string_view origin) {
+  size_t scheme = origin.find("://");
+  if (scheme != std::string_view::npos) origin.remove_prefix(scheme + 3);
+  return origin.substr(0, origin.find('/'));
+}
+
+}  // namespace
+
+bool ExemptFromSignature(const http::Request& request) {
+  (void)request;
+  return false;
+}
+
+FrontDoor::FrontDoor(FrontDoorOptions options, IdentifyFn identify)
+    : options_(std::move(options)), identify_(std::move(identify)) {}
+
+bool FrontDoor::AllowedHost(std::string_view value) const {
+  auto [host, port] = SplitHostPort(value);
+  for (const std::string& origin : options_.allowed_origins) {
+    if (EqualsIgnoreCase(OriginAuthority(origin), value)) return true;
+  }
+  int64_t want = options_.port;
+  if (port == -1) port = 80;
+  if (port != want) return false;
+  std::string listen = SplitHostPort(options_.listen_host).first;
+  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host == listen;
+}
+
+std::string FrontDoor::BrowserProblem(const http::Request& request) const {
+  if (auto origin = request.headers.Get("Origin")) {
+    bool allowed = std::any_of(options_.allowed_origins.begin(), options_.allowed_origins.end(),
+                               [&](const std::string& o) { return EqualsIgnoreCase(o, *origin); });
+    if (!allowed) {
+      return "Requests from web pages are refused (Origin: " + std::string(*origin) +
+             "); start thaw serve with --allow-origin " + std::string(*origin) +
+             " to allow this origin";
+    }
+  }
+  if (auto host = request.headers.Get("Host"); host && !AllowedHost(*host)) {
+    return "Host " + std::string(*host) +
+           " is not this server's name (use 127.0.0.1, localhost "
+           "or the --listen host with port " +
+           std::to_string(options_.port) + ")";
+  }
+  return "";
+}
+
+http::Response FrontDoor::Refuse(const http::Request& request, int status, std::string_view type,
+                                 std::string_view message) const {
+  for (const http::Api* api : apis_) {
+    if (auto r = api->Refusal(request, status, type, message)) return std::move(*r);
+  }
+  if (request.headers.Get("X-Amz-Target")) return http::JsonRpcError(status, type, message);
+  return http::RestJsonError(status, type, message);
+}
 
 std::optional<uint64_t> FrontDoor::BodyLimit(const http::Request& head) {
   constexpr uint64_t kUnknownOperationBytes = 64 * 1024;
@@ -14,6 +96,48 @@ std::optional<uint64_t> FrontDoor::BodyLimit(const http::Request& head) {
 }
 
 void FrontDoor::Handle(http::Request request, http::ResponseWriter writer) {
+  auto refuse = [&](int status, std::string_view type, std::string_view message) {
+    http::Response r = Refuse(request, status, type, message);
+    r.headers.Set("x-amzn-RequestId", NewUuid());
+    writer.Send(std::move(r));
+  };
+  if (options_.port == 0) options_.port = request.local_port;
+  if (std::string problem = BrowserProblem(request); !problem.empty()) {
+    THAW_LOG(kWarn, "front-door") << "refused " << request.method << " " << request.path << ": "
+                                  << problem;
+    return refuse(403, "AccessDeniedException", problem);
+  }
+  if (!ExemptFromSignature(request)) {
+    auto authorization = request.headers.Get("Authorization");
+    if (authorization) {
+      bool has_date = request.headers.Get("X-Amz-Date") || request.headers.Get("Date");
+      auto parsed = auth::ParseAuthorization(*authorization, has_date);
+      if (!parsed.ok()) {
+        return refuse(403, "IncompleteSignatureException", parsed.status().message());
+      }
+    } else if (auth::LooksPresigned(request.query)) {
+      auto parsed = auth::ParsePresignedQuery(request.query);
+      if (!parsed.ok()) {
+        return refuse(403, "IncompleteSignatureException", parsed.status().message());
+      }
+    } else {
+      return refuse(403, "MissingAuthenticationTokenException", "Missing Authentication Token");
+    }
+  }
+  if (identify_) {
+    auth::Caller caller = identify_(request);
+    if (caller.is_function()) {
+      for (const http::Api* api : apis_) {
+        std::optional<auth::Operation> op = api->Describe(request);
+        if (!op) continue;
+        if (std::optional<std::string> denied = auth::Authorize(caller, *op)) {
+          THAW_LOG(kInfo, "front-door") << *denied;
+          return refuse(403, "AccessDeniedException", *denied);
+        }
+        break;
+      }
+    }
+  }
   for (http::Api* api : apis_) {
     if (api->Handle(request, writer)) return;
   }

@@ -23,6 +23,7 @@
 #include "base/clock.h"
 #include "base/codec.h"
 #include "base/log.h"
+#include "cli/callers.h"
 #include "cli/command.h"
 #include "cli/front_door.h"
 #include "invoker/async_queue.h"
@@ -56,6 +57,8 @@ struct ServeFlags {
   bool no_records = false;
   int sandbox_pool = 4;
   int64_t max_event_age_s = invoker::kDefaultMaxEventAgeSeconds;  // hidden, for tests
+  std::vector<std::string> allow_origins;
+  bool functions_may_manage = false;
 };
 
 // One line for the operator: what is enforced, and plainly what is not.
@@ -208,6 +211,7 @@ int RunServer(const ServeFlags& flags) {
   invoker_options.environment.front_door_url =
       "http://" + listen->first + ":" + std::to_string(listen->second);
   invoker_options.environment.sandbox_features = features;
+  invoker_options.environment.credential_key = RandomHex(32);
   invoker_options.environment.freeze_idle = !flags.no_freeze;
   invoker_options.environment.host_path = invoker::DefaultHostPath();
   invoker_options.environment.records = record_store.get();
@@ -236,7 +240,12 @@ int RunServer(const ServeFlags& flags) {
   logs::LogsApi logs_api(loop, **log_store);
   records::RecordsApi records_api(loop, record_store.get());
 
-  FrontDoor front_door;
+  Callers callers(invoker, listen->first, flags.functions_may_manage);
+  FrontDoor front_door(
+      {.listen_host = listen->first,
+       .port = listen->second,
+       .allowed_origins = flags.allow_origins},
+      [&callers](const http::Request& request) { return callers.Identify(request); });
   front_door.Add(&invoke_api);
   front_door.Add(&logs_api);
   front_door.Add(&records_api);
@@ -250,6 +259,7 @@ int RunServer(const ServeFlags& flags) {
   server_options.max_connections_per_peer = 1024;
   auto server = http::Server::Start(loop, server_options, &front_door);
   if (!server.ok()) return fail(server.status());
+  front_door.set_port((*server)->port());
 
   auto control_guard = asio::make_work_guard(control);
   std::thread control_thread([&control] { control.run(); });
@@ -306,6 +316,13 @@ void AddServeCommand(CLI::App& app, CommandContext& ctx) {
       "Keep no invocation records (to measure their cost; `thaw invocations` reads them)");
   cmd->add_flag("--no-sandbox", flags->no_sandbox,
                 "Run functions as plain processes: no namespaces, limits or freezing");
+  cmd->add_option("--allow-origin", flags->allow_origins,
+                  "A web origin (http://host:port) whose browser requests the front door accepts; "
+                  "repeatable. Without it, any request with an Origin header is refused");
+  cmd->add_flag("--functions-may-manage", flags->functions_may_manage,
+                "Let every function use the control plane and /thaw/* (by default a function may "
+                "only invoke, write logs and traces, and read its own configuration; the tag "
+                "thaw:control-plane=allow grants it to one function)");
   cmd->add_option("--sandbox-pool", flags->sandbox_pool,
                   "Sandbox shells kept ready ahead of demand (namespaces, cgroups, /tmp)")
       ->check(CLI::Range(0, 256))

@@ -1,6 +1,8 @@
 // One of the two translation units that include Boost.Beast (the other is server.cc).
 #include "http/client.h"
 
+#include <time.h>
+
 #include <chrono>
 
 #include <boost/asio/connect.hpp>
@@ -20,7 +22,8 @@ namespace {
 
 class ClientImpl final : public Client {
  public:
-  ClientImpl(std::string host, std::string port) : host_(std::move(host)), port_(std::move(port)) {}
+  ClientImpl(std::string host, std::string port, ClientOptions options)
+      : host_(std::move(host)), port_(std::move(port)), options_(std::move(options)) {}
 
   StatusOr<Response> Do(const std::string& method, const std::string& target,
                         const Headers& headers, const std::string& body,
@@ -70,6 +73,9 @@ class ClientImpl final : public Client {
     req.version(11);
     req.set(bhttp::field::host, host_ + ":" + port_);
     for (const auto& [k, v] : headers.all()) req.set(k, v);
+    if (options_.credentials) {
+      for (const auto& [k, v] : SignatureHeaders(method, target, headers, body)) req.set(k, v);
+    }
     req.body() = body;
     req.keep_alive(true);
     req.prepare_payload();
@@ -102,15 +108,42 @@ class ClientImpl final : public Client {
     return out;
   }
 
+  auth::HeaderList SignatureHeaders(const std::string& method, const std::string& target,
+                                    const Headers& headers, const std::string& body) const {
+    auth::SignRequest sign;
+    sign.method = method;
+    size_t question = target.find('?');
+    sign.path = target.substr(0, question);
+    if (question != std::string::npos) sign.query = target.substr(question + 1);
+    sign.host = host_ + ":" + port_;
+    sign.body = &body;
+    sign.region = options_.region;
+    sign.service = options_.service;
+    if (sign.service.empty()) {
+      std::string_view amz_target = headers.Get("X-Amz-Target").value_or("");
+      if (amz_target.starts_with("Logs_")) {
+        sign.service = "logs";
+      } else if (sign.path == "/TraceSegments") {
+        sign.service = "xray";
+      } else {
+        sign.service = "lambda";
+      }
+    }
+    sign.unix_seconds = static_cast<int64_t>(::time(nullptr));
+    return auth::Sign(sign, *options_.credentials, headers.all());
+  }
+
   asio::io_context io_;
   std::string host_;
   std::string port_;
+  ClientOptions options_;
   std::unique_ptr<beast::tcp_stream> stream_;
 };
 
 }  // namespace
 
-StatusOr<std::unique_ptr<Client>> Client::Create(const std::string& endpoint) {
+StatusOr<std::unique_ptr<Client>> Client::Create(const std::string& endpoint,
+                                                 ClientOptions options) {
   std::string rest = endpoint;
   if (rest.rfind("http://", 0) == 0) rest = rest.substr(7);
   while (!rest.empty() && rest.back() == '/') rest.pop_back();
@@ -118,8 +151,8 @@ StatusOr<std::unique_ptr<Client>> Client::Create(const std::string& endpoint) {
   if (colon == std::string::npos || colon == 0 || colon + 1 == rest.size()) {
     return Status::InvalidArgument("endpoint must look like http://HOST:PORT, got " + endpoint);
   }
-  return std::unique_ptr<Client>(
-      std::make_unique<ClientImpl>(rest.substr(0, colon), rest.substr(colon + 1)));
+  return std::unique_ptr<Client>(std::make_unique<ClientImpl>(
+      rest.substr(0, colon), rest.substr(colon + 1), std::move(options)));
 }
 
 }  // namespace thaw::http

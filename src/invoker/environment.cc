@@ -181,6 +181,13 @@ std::vector<pid_t> Environment::RuntimeProcesses() const {
   return sys::ProcessTree(pid_);
 }
 
+bool Environment::OwnsSocket(uint64_t inode) const {
+  for (pid_t member : RuntimeProcesses()) {
+    if (sys::ProcessHoldsSocket(member, inode)) return true;
+  }
+  return false;
+}
+
 void Environment::Invoke(std::unique_ptr<Invocation> invocation) {
   ++invocation_count_;
   current_ = std::move(invocation);
@@ -282,6 +289,7 @@ void Environment::Spawn(InitKind kind) {
   inputs.runtime_api =
       "127.0.0.1:" + std::to_string(isolated ? sys::kIsolatedRuntimeApiPort : endpoint_->port());
   inputs.endpoint_url = deps_.options.front_door_url;
+  inputs.credential_key = deps_.options.credential_key;
   inputs.task_root = config_->code_dir;
   sys::SpawnSpec spec;
   if (sandboxed()) {

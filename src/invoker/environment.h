@@ -44,6 +44,7 @@ namespace thaw::invoker {
 
 struct EnvironmentOptions {
   std::string front_door_url = "http://127.0.0.1:9001";  // AWS_ENDPOINT_URL for functions
+  std::string credential_key;  // the server's secret behind functions' credentials
   int64_t init_timeout_ms = 10000;
   int64_t shutdown_internal_ms = 500;   // shutdown budget with only internal extensions
   int64_t shutdown_external_ms = 2000;  // with external extensions
@@ -110,6 +111,9 @@ class Environment final : public runtime_api::Listener {
   int64_t last_freeze_ns() const { return last_freeze_ns_; }
   int64_t last_thaw_ns() const { return last_thaw_ns_; }
   const std::string& current_request_id() const;
+  // True when a process of this environment (its group, or its leader's children that lead
+  // groups of their own) holds the socket with this inode. Scans /proc.
+  bool OwnsSocket(uint64_t inode) const;
 
   // runtime_api::Listener
   void OnRuntimeNext() override;

@@ -50,6 +50,18 @@ std::optional<uint64_t> InvokeApi::BodyLimit(const http::Request& head) const {
                                                                            : kMaxSyncRequestBytes;
 }
 
+std::optional<auth::Operation> InvokeApi::Describe(const http::Request& request) const {
+  using Plane = auth::Operation::Plane;
+  if (request.path == "/thaw/environments" && request.method == "GET") {
+    return auth::Operation{Plane::kThaw, "thaw:ListEnvironments", "*", ""};
+  }
+  std::optional<std::string> name = InvokeTarget(request);
+  if (!name) return std::nullopt;
+  return auth::Operation{Plane::kData, "lambda:InvokeFunction",
+                         auth::FunctionArn(*name, request.QueryParam("Qualifier").value_or("")),
+                         *name};
+}
+
 bool InvokeApi::Handle(http::Request& request, http::ResponseWriter& writer) {
   if (request.path == "/thaw/environments" && request.method == "GET") {
     Environments(std::move(writer));

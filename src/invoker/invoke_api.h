@@ -25,6 +25,7 @@ class InvokeApi final : public http::Api {
             const Clock& clock);
   std::optional<uint64_t> BodyLimit(const http::Request& head) const override;
   bool Handle(http::Request& request, http::ResponseWriter& writer) override;
+  std::optional<auth::Operation> Describe(const http::Request& request) const override;
 
  private:
   void Invoke(http::Request& request, const std::string& function_name,

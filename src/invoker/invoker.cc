@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "invoker/launcher_client.h"
 #include "records/record_store.h"
+#include "sys/launcher_protocol.h"
 
 namespace thaw::invoker {
 
@@ -210,6 +211,47 @@ void Invoker::Shutdown(std::function<void()> done) {
       if (--*remaining == 0) (*finish)();
     });
   }
+}
+
+bool Invoker::RunsAsServer(const Environment& env) const {
+  return !env.sandboxed() ||
+         (options_.environment.sandbox_features & sys::kFeatureUnprivileged) == 0;
+}
+
+const Environment* Invoker::SandboxedEnvironmentOf(pid_t pgrp, pid_t group_parent) const {
+  for (const auto& [name, versions] : pools_) {
+    for (const auto& [version, pool] : versions) {
+      for (const auto& env : pool.envs) {
+        if (env->pid() > 0 && env->sandboxed() &&
+            (env->pid() == pgrp || env->pid() == group_parent)) {
+          return env.get();
+        }
+      }
+    }
+  }
+  return nullptr;
+}
+
+const Environment* Invoker::UnsandboxedEnvironmentHolding(uint64_t inode) const {
+  for (const auto& [name, versions] : pools_) {
+    for (const auto& [version, pool] : versions) {
+      for (const auto& env : pool.envs) {
+        if (RunsAsServer(*env) && env->OwnsSocket(inode)) return env.get();
+      }
+    }
+  }
+  return nullptr;
+}
+
+bool Invoker::HasUnsandboxedEnvironments() const {
+  for (const auto& [name, versions] : pools_) {
+    for (const auto& [version, pool] : versions) {
+      for (const auto& env : pool.envs) {
+        if (env->pid() > 0 && RunsAsServer(*env)) return true;
+      }
+    }
+  }
+  return false;
 }
 
 std::vector<EnvironmentInfo> Invoker::Snapshot() const {

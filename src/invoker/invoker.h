@@ -90,6 +90,13 @@ class Invoker {
   // The server's hybrid logical clock (loop thread).
   trace::HlcClock& hlc() { return hlc_; }
   std::vector<EnvironmentInfo> Snapshot() const;
+  // Finding which function sent a front-door request (loop thread). A sandboxed process belongs
+  // to the environment whose leader leads its group or is its group leader's parent.
+  const Environment* SandboxedEnvironmentOf(pid_t pgrp, pid_t group_parent) const;
+  // An environment running as the server's own user (no sandbox, or no uid drop) whose
+  // processes hold the socket (scans /proc per environment).
+  const Environment* UnsandboxedEnvironmentHolding(uint64_t inode) const;
+  bool HasUnsandboxedEnvironments() const;
 
  private:
   struct Pool {
@@ -97,6 +104,7 @@ class Invoker {
     std::vector<Environment*> idle;  // most recently used last
   };
 
+  bool RunsAsServer(const Environment& env) const;
   void Release(Environment* env);
   void Destroy(Environment* env);
   void OnProcessExit(const LauncherClient::Exit& exit);

@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "auth/access.h"
+
 namespace thaw::invoker {
 
 namespace {
@@ -40,9 +42,11 @@ std::vector<std::string> BuildRuntimeEnv(const RuntimeEnvInputs& in) {
   env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand";
   env["AWS_REGION"] = lambda::kRegion;
   env["AWS_DEFAULT_REGION"] = lambda::kRegion;
-  env["AWS_ACCESS_KEY_ID"] = kAccessKeyId;
-  env["AWS_SECRET_ACCESS_KEY"] = kSecretAccessKey;
-  env["AWS_SESSION_TOKEN"] = kSessionToken;
+  auth::Credentials credentials =
+      auth::FunctionCredentials(auth::FunctionArn(c.name), in.credential_key);
+  env["AWS_ACCESS_KEY_ID"] = credentials.access_key_id;
+  env["AWS_SECRET_ACCESS_KEY"] = credentials.secret_access_key;
+  env["AWS_SESSION_TOKEN"] = credentials.session_token;
   env["_HANDLER"] = c.handler;
   env["LAMBDA_TASK_ROOT"] = in.task_root;
   env["LAMBDA_RUNTIME_DIR"] = "/var/runtime";

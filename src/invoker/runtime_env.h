@@ -17,14 +17,14 @@ struct RuntimeEnvInputs {
   std::string runtime_api;   // "127.0.0.1:PORT"
   std::string endpoint_url;  // thaw's front door, for AWS SDKs inside the function
   std::string task_root;     // where the code is (Lambda: /var/task)
+  // The server's secret for deriving the function's credentials (auth::FunctionCredentials).
+  std::string credential_key;
 };
 
-// "KEY=value" strings, customer variables first overridden by reserved ones.
+// "KEY=value" strings, customer variables first overridden by reserved ones. The credentials
+// (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) are the function's own, as
+// Lambda's come from its execution role: what they may do is decided by the front door, which
+// knows a function by its connection, whatever key it signs with.
 std::vector<std::string> BuildRuntimeEnv(const RuntimeEnvInputs& in);
-
-// Credentials handed to every function; thaw accepts any credentials.
-inline constexpr char kAccessKeyId[] = "THAWLOCALACCESSKEY00";
-inline constexpr char kSecretAccessKey[] = "thaw/local/secret/key/not/a/real/secret0";
-inline constexpr char kSessionToken[] = "thaw-local-session-token";
 
 }  // namespace thaw::invoker

@@ -25,7 +25,8 @@ TEST(RuntimeEnvTest, SetsLambdaVariablesAndKeepsCustomerOnes) {
   c.environment = {
       {"USER_X", "1"}, {"AWS_REGION", "eu-west-1"}, {"_HIDDEN", "no"}, {"TZ", "Europe/Paris"}};
   RuntimeEnvInputs in{
-      &c, "$LATEST", "2024/01/02/[$LATEST]abc", "127.0.0.1:4000", "http://127.0.0.1:9001", "/code"};
+      &c,      "$LATEST", "2024/01/02/[$LATEST]abc", "127.0.0.1:4000", "http://127.0.0.1:9001",
+      "/code", "key"};
   auto env = AsMap(BuildRuntimeEnv(in));
   EXPECT_EQ(env["AWS_LAMBDA_FUNCTION_NAME"], "fn");
   EXPECT_EQ(env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"], "256");
@@ -49,10 +50,27 @@ TEST(RuntimeEnvTest, ManagedRuntimesGetExecutionEnv) {
   lambda::FunctionConfig c;
   c.name = "py";
   c.runtime = "python3.12";
-  RuntimeEnvInputs in{&c, "1", "s", "127.0.0.1:1", "http://x", "/code"};
+  RuntimeEnvInputs in{&c, "1", "s", "127.0.0.1:1", "http://x", "/code", "key"};
   auto env = AsMap(BuildRuntimeEnv(in));
   EXPECT_EQ(env["AWS_EXECUTION_ENV"], "AWS_Lambda_python3.12");
   EXPECT_EQ(env["AWS_LAMBDA_FUNCTION_VERSION"], "1");
+}
+
+// A function's credentials are its role's temporary ones, its own: not one shared admin key.
+TEST(RuntimeEnvTest, CredentialsAreTheFunctionsOwn) {
+  lambda::FunctionConfig a, b;
+  a.name = "a";
+  b.name = "b";
+  RuntimeEnvInputs in{&a, "1", "s", "127.0.0.1:1", "http://x", "/code", "key"};
+  auto env_a = AsMap(BuildRuntimeEnv(in));
+  in.config = &b;
+  auto env_b = AsMap(BuildRuntimeEnv(in));
+  EXPECT_TRUE(env_a["AWS_ACCESS_KEY_ID"].starts_with("ASIA"));
+  EXPECT_EQ(env_a["AWS_ACCESS_KEY_ID"].size(), 20u);
+  EXPECT_FALSE(env_a["AWS_SESSION_TOKEN"].empty());
+  EXPECT_NE(env_a["AWS_ACCESS_KEY_ID"], env_b["AWS_ACCESS_KEY_ID"]);
+  EXPECT_NE(env_a["AWS_SECRET_ACCESS_KEY"], env_b["AWS_SECRET_ACCESS_KEY"]);
+  EXPECT_NE(env_a["AWS_SESSION_TOKEN"], env_b["AWS_SESSION_TOKEN"]);
 }
 
 }  // namespace

@@ -52,6 +52,43 @@ std::optional<uint64_t> ControlApi::BodyLimit(const http::Request& head) const {
   return RouteBodyLimit(route->op);
 }
 
+std::optional<auth::Operation> ControlApi::Describe(const http::Request& request) const {
+  using Plane = auth::Operation::Plane;
+  std::optional<Route> route = MatchRoute(request.method, request.path);
+  if (!route) return std::nullopt;
+  auth::Operation op;
+  op.action = "lambda:" + std::string(OpName(route->op));
+  op.resource = "*";
+  if (!route->function_name.empty()) {
+    op.resource = auth::FunctionArn(route->function_name, route->alias);
+  } else if (!route->layer.empty()) {
+    op.resource =
+        std::string("arn:aws:lambda:us-east-1:") + auth::kAccount + ":layer:" + route->layer;
+  } else if (route->op == Op::kListTags || route->op == Op::kTagResource ||
+             route->op == Op::kUntagResource) {
+    op.resource = route->resource;
+  }
+  switch (route->op) {
+    case Op::kGetFunction:
+    case Op::kGetFunctionConfiguration:
+    case Op::kGetFunctionConcurrency:
+    case Op::kListVersionsByFunction:
+    case Op::kListAliases:
+    case Op::kGetAlias:
+    case Op::kGetPolicy:
+      op.plane = Plane::kReadFunction;
+      op.function = route->function_name;
+      break;
+    case Op::kGetCodeZip:
+      op.plane = Plane::kThaw;
+      op.action = "thaw:GetCode";
+      break;
+    default:
+      op.plane = Plane::kControl;
+  }
+  return op;
+}
+
 bool ControlApi::Handle(http::Request& request, http::ResponseWriter& writer) {
   std::optional<Route> route = MatchRoute(request.method, request.path);
   if (!route) return false;

@@ -64,6 +64,7 @@ class ControlApi final : public http::Api {
   // Loop thread. Returns false for paths that are not control-plane routes (the invoke path
   // POST /2015-03-31/functions/{name}/invocations among them).
   bool Handle(http::Request& request, http::ResponseWriter& writer) override;
+  std::optional<auth::Operation> Describe(const http::Request& request) const override;
 
  private:
   // Loop thread: arms the retry timer unless it is armed.

@@ -88,7 +88,10 @@ TEST_F(ControlApiTest, GetFunctionAndCodeDownload) {
   std::string location = r.body["Code"]["Location"];
   std::string prefix = "http://127.0.0.1:" + std::to_string(server_->port());
   ASSERT_TRUE(location.starts_with(prefix)) << location;
-  EXPECT_EQ(location.substr(prefix.size()), "/thaw/code/" + Sha256Hex(zip) + ".zip");
+  // Presigned, as S3's Code.Location is.
+  std::string path = "/thaw/code/" + Sha256Hex(zip) + ".zip?X-Amz-Algorithm=AWS4-HMAC-SHA256&";
+  EXPECT_EQ(location.substr(prefix.size(), path.size()), path);
+  EXPECT_NE(location.find("&X-Amz-Signature="), std::string::npos);
   Reply download = Call("GET", location.substr(prefix.size()));
   EXPECT_EQ(download.status, 200);
   EXPECT_EQ(download.raw, zip);

@@ -1,8 +1,11 @@
 // ControlService: CreateFunction, GetFunction(Configuration), ListFunctions,
 // UpdateFunctionCode, UpdateFunctionConfiguration and DeleteFunction.
+#include <time.h>
+
 #include <filesystem>
 #include <utility>
 
+#include "auth/access.h"
 #include "base/codec.h"
 #include "lambda/api_error.h"
 #include "lambda/control_service.h"

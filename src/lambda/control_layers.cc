@@ -1,5 +1,7 @@
 // ControlService: PublishLayerVersion, GetLayerVersion(ByArn), ListLayers, ListLayerVersions,
 // DeleteLayerVersion, and the resolution of a function's Layers into its /opt tree.
+#include <time.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -7,6 +9,7 @@
 #include <set>
 #include <utility>
 
+#include "auth/access.h"
 #include "base/codec.h"
 #include "lambda/api_error.h"
 #include "lambda/control_service.h"

@@ -4,6 +4,7 @@
 #include <set>
 #include <utility>
 
+#include "auth/access.h"
 #include "base/codec.h"
 #include "base/log.h"
 #include "http/aws_error.h"
@@ -333,7 +334,8 @@ std::string ControlService::CodeUrl(const http::Request& request,
   if (host.empty() || host == "0.0.0.0" || host == "::" || host == "[::]") host = "127.0.0.1";
   if (host.find(':') != std::string::npos && !host.starts_with("[")) host = "[" + host + "]";
   uint16_t port = options_.endpoint_port != 0 ? options_.endpoint_port : request.local_port;
-  return "http://" + host + ":" + std::to_string(port) + "/thaw/code/" + sha256_hex + ".zip";
+  return auth::PresignedUrl(host + ":" + std::to_string(port), "/thaw/code/" + sha256_hex + ".zip",
+                           options_.clock.RealtimeMillis() / 1000);
 }
 
 std::string ControlService::Now() const {

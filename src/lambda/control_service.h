@@ -157,8 +157,8 @@ class ControlService {
   // Stores what PrepareVersion created (inside the caller's transaction).
   Status StoreVersion(const FunctionState& state, const Publication& publication);
   std::string Now() const;
-  // http://HOST:PORT/thaw/code/<hex>.zip from the configured endpoint (GetFunction's
-  // Code.Location, a layer version's Content.Location).
+  // A presigned http://HOST:PORT/thaw/code/<hex>.zip from the configured endpoint, never the
+  // request's Host (GetFunction's Code.Location, a layer version's Content.Location).
   std::string CodeUrl(const http::Request& request, const std::string& sha256_hex) const;
   // Remembers the configurations of `old` that `now` (null for a deleted function) no longer
   // publishes, until whoever still holds them lets go.

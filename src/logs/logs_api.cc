@@ -63,6 +63,40 @@ std::optional<uint64_t> LogsApi::BodyLimit(const http::Request& head) const {
   return *operation == "PutLogEvents" ? kMaxPutLogEventsBytes : kMaxOtherBytes;
 }
 
+namespace {
+bool IsLogsRequest(const http::Request& request) {
+  auto target = request.headers.Get("X-Amz-Target");
+  return target && target->starts_with(kTargetPrefix);
+}
+}  // namespace
+
+std::optional<auth::Operation> LogsApi::Describe(const http::Request& request) const {
+  if (!IsLogsRequest(request)) return std::nullopt;
+  std::string operation(request.headers.Get("X-Amz-Target")->substr(kTargetPrefix.size()));
+  auth::Operation op;
+  op.action = "logs:" + operation;
+  // A function's role may write its logs (AWSLambdaBasicExecutionRole), not read any.
+  bool write = operation == "CreateLogGroup" || operation == "CreateLogStream" ||
+               operation == "PutLogEvents";
+  op.plane = write ? auth::Operation::Plane::kData : auth::Operation::Plane::kControl;
+  op.resource = std::string("arn:aws:logs:us-east-1:") + auth::kAccount + ":log-group:*";
+  auto input = nlohmann::json::parse(request.body, nullptr, false);
+  if (input.is_object() && input.contains("logGroupName") && input["logGroupName"].is_string()) {
+    op.resource = std::string("arn:aws:logs:us-east-1:") + auth::kAccount +
+                  ":log-group:" + input["logGroupName"].get<std::string>();
+  }
+  return op;
+}
+
+std::optional<http::Response> LogsApi::Refusal(const http::Request& request, int status,
+                                               std::string_view type,
+                                               std::string_view message) const {
+  if (!IsLogsRequest(request)) return std::nullopt;
+  // JSON 1.1 services answer a bad signature or a denied action with 400, as CloudWatch Logs.
+  if (type != "MissingAuthenticationTokenException") status = 400;
+  return http::JsonRpcError(status, type, message);
+}
+
 bool LogsApi::Handle(http::Request& request, http::ResponseWriter& writer) {
   auto target_operation = LogsOperation(request);
   if (!target_operation) return false;

@@ -33,6 +33,10 @@ class LogsApi final : public http::Api {
   bool Handle(http::Request& request, http::ResponseWriter& writer) override;
   // PutLogEvents may carry CloudWatch's 1 MiB batch (as JSON, escaped); other operations less.
   std::optional<uint64_t> BodyLimit(const http::Request& head) const override;
+  std::optional<auth::Operation> Describe(const http::Request& request) const override;
+  std::optional<http::Response> Refusal(const http::Request& request, int status,
+                                        std::string_view type,
+                                        std::string_view message) const override;
 
  private:
   struct Poster;  // shared with the writer thread; see logs_api.cc

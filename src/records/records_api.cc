@@ -98,6 +98,23 @@ std::optional<uint64_t> RecordsApi::BodyLimit(const http::Request& head) const {
   return std::nullopt;
 }
 
+std::optional<auth::Operation> RecordsApi::Describe(const http::Request& request) const {
+  using Plane = auth::Operation::Plane;
+  if (request.path == "/TraceSegments" && request.method == "POST") {
+    return auth::Operation{Plane::kData, "xray:PutTraceSegments", "*", ""};
+  }
+  if (request.path == "/thaw/invocations/recording" && request.method == "POST") {
+    return auth::Operation{Plane::kThaw, "thaw:SetRecording", "*", ""};
+  }
+  if (request.path.starts_with("/thaw/traces/") && request.method == "GET") {
+    return auth::Operation{Plane::kThaw, "thaw:GetTrace", "*", ""};
+  }
+  if (request.path == "/thaw/invocations" && request.method == "GET") {
+    return auth::Operation{Plane::kThaw, "thaw:ListInvocations", "*", ""};
+  }
+  return std::nullopt;
+}
+
 bool RecordsApi::Handle(http::Request& request, http::ResponseWriter& writer) {
   if (request.path == "/thaw/invocations/recording" && request.method == "POST") {
     auto enabled = request.QueryParam("enabled");

@@ -40,6 +40,7 @@ class RecordsApi final : public http::Api {
 
   bool Handle(http::Request& request, http::ResponseWriter& writer) override;
   std::optional<uint64_t> BodyLimit(const http::Request& head) const override;
+  std::optional<auth::Operation> Describe(const http::Request& request) const override;
 
  private:
   struct Poster;  // shared with the writer thread

@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,6 +22,7 @@
 #include <string_view>
 
 #include "base/codec.h"
+#include "sys/peer_socket.h"
 #include "sys/unique_fd.h"
 
 namespace thaw::sys {
@@ -255,6 +257,169 @@ bool ProcessHoldsSocket(pid_t pid, uint64_t inode) {
   }
   closedir(dir);
   return found;
+}
+
+namespace {
+
+struct Address {
+  int family = AF_INET;
+  uint32_t words[4] = {0, 0, 0, 0};  // network order, as inet_diag_sockid holds them
+};
+
+std::optional<Address> ParseAddress(std::string_view text) {
+  std::string s(text);
+  if (s.size() > 2 && s.front() == '[' && s.back() == ']') s = s.substr(1, s.size() - 2);
+  if (s.starts_with("::ffff:") && s.find('.') != std::string::npos) s = s.substr(7);
+  Address a;
+  if (inet_pton(AF_INET, s.c_str(), &a.words[0]) == 1) return a;
+  a.family = AF_INET6;
+  if (inet_pton(AF_INET6, s.c_str(), &a.words[0]) == 1) return a;
+  return std::nullopt;
+}
+
+bool IsWildcard(const Address& a) {
+  return a.words[0] == 0 && a.words[1] == 0 && a.words[2] == 0 && a.words[3] == 0;
+}
+
+// One sock_diag request; `visit` sees each answer and returns true to stop.
+// One sock_diag request on `fd`; `visit` sees every answer carrying `seq` (answers to earlier
+// requests, if any were left, are skipped).
+template <typename Visit>
+Status SockDiag(int fd, uint32_t seq, const Address& peer, uint16_t peer_port, const Address* local,
+                uint16_t local_port, Visit visit) {
+  struct {
+    nlmsghdr nlh;
+    inet_diag_req_v2 req;
+  } msg{};
+  msg.nlh.nlmsg_len = sizeof msg;
+  msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  msg.nlh.nlmsg_flags = NLM_F_REQUEST | (local ? 0 : NLM_F_DUMP);
+  msg.nlh.nlmsg_seq = seq;
+  msg.req.sdiag_family = static_cast<uint8_t>(peer.family);
+  msg.req.sdiag_protocol = IPPROTO_TCP;
+  msg.req.idiag_states = ~0u;
+  if (local) {
+    msg.req.id.idiag_sport = htons(peer_port);
+    msg.req.id.idiag_dport = htons(local_port);
+    std::memcpy(msg.req.id.idiag_src, peer.words, sizeof peer.words);
+    std::memcpy(msg.req.id.idiag_dst, local->words, sizeof local->words);
+  }
+  msg.req.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+  msg.req.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  if (sendto(fd, &msg, sizeof msg, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
+    return ErrnoStatus("sendto", "sock_diag", errno);
+  }
+  alignas(nlmsghdr) char buf[32768];
+  while (true) {
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n < 0) return ErrnoStatus("recv", "sock_diag", errno);
+    if (n == 0) return Status::Internal("sock_diag: empty answer");
+    bool ours = false;
+    auto* h = reinterpret_cast<nlmsghdr*>(buf);
+    for (; NLMSG_OK(h, static_cast<unsigned>(n)); h = NLMSG_NEXT(h, n)) {
+      if (h->nlmsg_seq != seq) continue;
+      ours = true;
+      if (h->nlmsg_type == NLMSG_ERROR || h->nlmsg_type == NLMSG_DONE) return Status::Ok();
+      if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY) visit(*static_cast<inet_diag_msg*>(NLMSG_DATA(h)));
+    }
+    if (ours && local) return Status::Ok();  // an exact lookup answers in one datagram
+  }
+}
+
+}  // namespace
+
+StatusOr<PeerSocket> PeerSocketFinder::Find(const std::string& peer_address, uint16_t peer_port,
+                                            const std::string& local_address, uint16_t local_port) {
+  std::optional<Address> peer = ParseAddress(peer_address);
+  if (!peer) return Status::InvalidArgument("not an IP address: " + peer_address);
+  if (!fd_.valid()) {
+    fd_ = UniqueFd(socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
+    if (!fd_.valid()) return ErrnoStatus("socket", "NETLINK_SOCK_DIAG", errno);
+  }
+  std::optional<PeerSocket> found;
+  auto take = [&found](const inet_diag_msg& d) { found = PeerSocket{d.idiag_inode, d.idiag_uid}; };
+  auto run = [&](const Address* local, auto visit) {
+    Status s = SockDiag(fd_.get(), ++seq_, *peer, peer_port, local, local_port, visit);
+    if (!s.ok()) fd_ = UniqueFd();  // start afresh next time
+    return s;
+  };
+  // Exact lookups: the listener's own address, else the peer's (a local connection's source is
+  // usually its destination), else loopback.
+  std::vector<Address> locals;
+  if (std::optional<Address> own = ParseAddress(local_address);
+      own && !IsWildcard(*own) && own->family == peer->family) {
+    locals.push_back(*own);
+  } else {
+    locals.push_back(*peer);
+    if (std::optional<Address> lo = ParseAddress(peer->family == AF_INET ? "127.0.0.1" : "::1")) {
+      locals.push_back(*lo);
+    }
+  }
+  for (const Address& local : locals) {
+    THAW_RETURN_IF_ERROR(run(&local, take));
+    if (found) return *found;
+  }
+  // Any destination address: list every TCP socket and match the peer's end.
+  THAW_RETURN_IF_ERROR(run(nullptr, [&](const inet_diag_msg& d) {
+    if (!found && ntohs(d.id.idiag_sport) == peer_port && ntohs(d.id.idiag_dport) == local_port &&
+        std::memcmp(d.id.idiag_src, peer->words, peer->family == AF_INET ? 4 : 16) == 0) {
+      take(d);
+    }
+  }));
+  if (found) return *found;
+  return Status::NotFound("no local socket from " + peer_address + ":" + std::to_string(peer_port));
+}
+
+StatusOr<PeerSocket> FindPeerSocket(const std::string& peer_address, uint16_t peer_port,
+                                    const std::string& local_address, uint16_t local_port) {
+  PeerSocketFinder finder;
+  return finder.Find(peer_address, peer_port, local_address, local_port);
+}
+
+namespace {
+struct StatFields {
+  int64_t ppid = -1;
+  int64_t pgrp = -1;
+};
+std::optional<StatFields> ReadStat(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t close = text.rfind(')');
+  if (close == std::string::npos || close + 2 > text.size()) return std::nullopt;
+  std::istringstream fields(text.substr(close + 2));
+  std::string state, ppid, pgrp;
+  fields >> state >> ppid >> pgrp;
+  return StatFields{ParseInt(ppid).value_or(-1), ParseInt(pgrp).value_or(-1)};
+}
+}  // namespace
+
+StatusOr<SocketHolder> FindSocketHolder(uint64_t inode, uint32_t uid) {
+  DIR* dir = opendir("/proc");
+  if (!dir) return ErrnoStatus("opendir", "/proc", errno);
+  pid_t holder = -1;
+  while (dirent* e = readdir(dir)) {
+    auto pid = ParseInt(e->d_name);
+    if (!pid) continue;
+    struct stat st {};
+    if (fstatat(dirfd(dir), e->d_name, &st, 0) != 0 || st.st_uid != uid) continue;
+    if (ProcessHoldsSocket(static_cast<pid_t>(*pid), inode)) {
+      holder = static_cast<pid_t>(*pid);
+      break;
+    }
+  }
+  closedir(dir);
+  if (holder < 0) return Status::NotFound("no process holds socket " + std::to_string(inode));
+  SocketHolder out;
+  out.pid = holder;
+  std::optional<StatFields> own = ReadStat(holder);
+  if (!own) return Status::NotFound("process " + std::to_string(holder) + " is gone");
+  out.pgrp = static_cast<pid_t>(own->pgrp);
+  if (std::optional<StatFields> leader = ReadStat(out.pgrp)) {
+    out.group_parent = static_cast<pid_t>(leader->ppid);
+  }
+  return out;
 }
 
 }  // namespace thaw::sys

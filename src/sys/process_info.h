@@ -64,4 +64,28 @@ StatusOr<uint64_t> LoopbackSocketInode(const std::string& peer_address, uint16_t
 // True when one of `pid`'s open descriptors is the socket with this inode.
 bool ProcessHoldsSocket(pid_t pid, uint64_t inode);
 
+// The client's end of a TCP connection to one of our listeners: its inode and owner uid.
+struct PeerSocket {
+  uint64_t inode = 0;
+  uint32_t uid = 0;
+};
+
+// Finds, through NETLINK_SOCK_DIAG, the socket connected from peer_address:peer_port to
+// local_address:local_port (IPv4 or IPv6; "::ffff:a.b.c.d" is taken as IPv4). `local_address`
+// may be a wildcard ("0.0.0.0", "::") or empty; then the usual local addresses are tried and, last,
+// every TCP socket of the host is listed. NotFound when no socket of this host matches (the peer
+// is on another machine or in another network namespace).
+StatusOr<PeerSocket> FindPeerSocket(const std::string& peer_address, uint16_t peer_port,
+                                    const std::string& local_address, uint16_t local_port);
+
+// A process of user `uid` with the socket `inode` open: its pid, process group, and the parent of
+// that group's leader (a sandbox's extensions lead groups whose parent is the sandbox's leader).
+struct SocketHolder {
+  pid_t pid = -1;
+  pid_t pgrp = -1;
+  pid_t group_parent = -1;
+};
+// Scans /proc, opening the descriptor tables of `uid`'s processes only. NotFound if none holds it.
+StatusOr<SocketHolder> FindSocketHolder(uint64_t inode, uint32_t uid);
+
 }  // namespace thaw::sys

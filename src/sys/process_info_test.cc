@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "sys/peer_socket.h"
 #include "sys/unique_fd.h"
 
 namespace thaw::sys {
@@ -135,6 +137,63 @@ TEST(ProcessInfoTest, FindsTheOwnerOfALoopbackConnection) {
     if (!answer) usleep(1000);
   }
   EXPECT_EQ(answer, std::optional<uint64_t>(*inode));
+
+  // The front door's lookup: the same socket whatever it knows of its own address, with the
+  // socket's owner, and this process as its holder.
+  uint16_t peer_port = ntohs(local.sin_port);
+  for (const char* own : {"127.0.0.1", "0.0.0.0", "", "::"}) {
+    auto peer = FindPeerSocket("127.0.0.1", peer_port, own, server_port);
+    ASSERT_TRUE(peer.ok()) << own << ": " << peer.status().ToString();
+    EXPECT_EQ(peer->inode, *inode) << own;
+    EXPECT_EQ(peer->uid, getuid()) << own;
+  }
+  auto mapped = FindPeerSocket("::ffff:127.0.0.1", peer_port, "::", server_port);
+  ASSERT_TRUE(mapped.ok()) << mapped.status().ToString();
+  EXPECT_EQ(mapped->inode, *inode);
+  EXPECT_EQ(FindPeerSocket("127.0.0.1", 1, "", server_port).status().code(), StatusCode::kNotFound);
+  // One finder, many lookups (its netlink socket is kept).
+  PeerSocketFinder finder;
+  for (int i = 0; i < 3; ++i) {
+    auto again = finder.Find("127.0.0.1", peer_port, "0.0.0.0", server_port);
+    ASSERT_TRUE(again.ok()) << again.status().ToString();
+    EXPECT_EQ(again->inode, *inode);
+    EXPECT_FALSE(finder.Find("127.0.0.1", 1, "", server_port).ok());
+  }
+  auto holder = FindSocketHolder(*inode, getuid());
+  ASSERT_TRUE(holder.ok()) << holder.status().ToString();
+  EXPECT_EQ(holder->pid, getpid());
+  EXPECT_EQ(holder->pgrp, getpgrp());
+  EXPECT_FALSE(FindSocketHolder(*inode, getuid() + 12345).ok());
+}
+
+// A connection between two loopback addresses that are neither the listener's known address
+// nor 127.0.0.1: found by listing every socket.
+TEST(ProcessInfoTest, FindsAPeerBetweenOtherLoopbackAddresses) {
+  UniqueFd listener(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  inet_pton(AF_INET, "127.0.0.2", &addr.sin_addr);
+  ASSERT_EQ(bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(listener.get(), 1), 0);
+  socklen_t len = sizeof addr;
+  getsockname(listener.get(), reinterpret_cast<sockaddr*>(&addr), &len);
+  UniqueFd client(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  inet_pton(AF_INET, "127.0.0.3", &from.sin_addr);
+  ASSERT_EQ(bind(client.get(), reinterpret_cast<sockaddr*>(&from), sizeof from), 0);
+  ASSERT_EQ(connect(client.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  len = sizeof from;
+  getsockname(client.get(), reinterpret_cast<sockaddr*>(&from), &len);
+  struct stat st {};
+  ASSERT_EQ(fstat(client.get(), &st), 0);
+  PeerSocketFinder finder;
+  auto peer = finder.Find("127.0.0.3", ntohs(from.sin_port), "", ntohs(addr.sin_port));
+  ASSERT_TRUE(peer.ok()) << peer.status().ToString();
+  EXPECT_EQ(peer->inode, st.st_ino);
+  auto exact = finder.Find("127.0.0.3", ntohs(from.sin_port), "127.0.0.2", ntohs(addr.sin_port));
+  ASSERT_TRUE(exact.ok()) << exact.status().ToString();
+  EXPECT_EQ(exact->inode, st.st_ino);
 }
 
 }  // namespace

@@ -21,7 +21,10 @@ from pathlib import Path
 
 import boto3
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
 
 ROOT = Path(__file__).resolve().parents[2]
 THAW_BIN = Path(os.environ.get("THAW_BIN", ROOT / "build" / "thaw"))
@@ -215,6 +218,36 @@ def make_thaw_server(tmp_path_factory):
             errors.append(str(e))
     if errors:
         pytest.fail("\n".join(errors))
+
+
+TEST_CREDENTIALS = Credentials("AKID", "SECRET")
+
+
+def signed_headers(method, url, body=b"", headers=None, service=None, credentials=None):
+    """The headers of a raw request to the front door, signed with SigV4 as botocore signs.
+    The service is taken from the request when not given (logs, xray, else lambda)."""
+    headers = dict(headers or {})
+    if service is None:
+        target = next((v for k, v in headers.items() if k.lower() == "x-amz-target"), "")
+        if target.startswith("Logs_"):
+            service = "logs"
+        elif url.split("?")[0].endswith("/TraceSegments"):
+            service = "xray"
+        else:
+            service = "lambda"
+    request = AWSRequest(method=method, url=url, data=body, headers=headers)
+    SigV4Auth(credentials or TEST_CREDENTIALS, service, REGION).add_auth(request)
+    return dict(request.headers.items())
+
+
+def signed_urlopen(url, data=None, method=None, headers=None, timeout=10):
+    """urllib.request.urlopen with the request signed (the front door refuses unsigned ones).
+    A presigned URL (X-Amz-Signature in the query) is fetched as it is, as S3's would be."""
+    method = method or ("POST" if data is not None else "GET")
+    if "X-Amz-Signature=" not in url:
+        headers = signed_headers(method, url, data or b"", headers)
+    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    return urllib.request.urlopen(req, timeout=timeout)
 
 
 def boto_client(service, server):

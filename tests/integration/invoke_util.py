@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from conftest import create_function, poll
+from conftest import create_function, poll, signed_headers
 
 REQUEST_ID_RE = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 # Lambda's REPORT line, text format: TAB-separated, 2-decimal durations, integer sizes.
@@ -40,11 +40,16 @@ def make(lam, prefix, example, **overrides):
     return name
 
 
-def http_request(server, method, path, body=b"", headers=None, timeout=30):
-    """Raw HTTP to the front door; returns (status, headers dict lower-cased, body bytes)."""
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout)
+def http_request(server, method, path, body=b"", headers=None, timeout=30, sign=True,
+                 host="127.0.0.1"):
+    """Raw HTTP to the front door, signed with SigV4 unless sign=False; returns (status, headers
+    dict lower-cased, body bytes)."""
+    headers = dict(headers or {})
+    if sign:
+        headers = signed_headers(method, f"http://127.0.0.1:{server.port}{path}", body, headers)
+    conn = http.client.HTTPConnection(host, server.port, timeout=timeout)
     try:
-        conn.request(method, path, body=body, headers=headers or {})
+        conn.request(method, path, body=body, headers=headers)
         res = conn.getresponse()
         data = res.read()
         return res.status, {k.lower(): v for k, v in res.getheaders()}, data

@@ -18,7 +18,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import REGION, ROLE, ThawServer, aws, boto_client, create_function, poll
+from conftest import (REGION, ROLE, ThawServer, aws, boto_client, create_function, poll,
+                      signed_headers)
 
 ACCOUNT = "000000000000"
 ARN_PREFIX = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:"
@@ -70,7 +71,8 @@ def invoke_json(lam, name, payload=None, **kw):
 def raw(server, method, path, body=None, headers=None):
     """A raw HTTP request; returns (status, headers(lowercased), body bytes)."""
     req = urllib.request.Request(server.url + path, data=body, method=method,
-                                 headers=headers or {})
+                                 headers=signed_headers(method, server.url + path, body or b"",
+                                                        headers))
     try:
         with urllib.request.urlopen(req, timeout=10) as r:
             return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()

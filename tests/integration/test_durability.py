@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import THAW_BIN, boto_client, create_function, free_port, poll
+from conftest import THAW_BIN, boto_client, create_function, free_port, poll, signed_urlopen
 
 ASYNC_COUNT = 20
 
@@ -28,7 +28,7 @@ def b64sha256(data):
 
 
 def environments(server):
-    with urllib.request.urlopen(server.url + "/thaw/environments", timeout=5) as r:
+    with signed_urlopen(server.url + "/thaw/environments", timeout=5) as r:
         return json.load(r)["environments"]
 
 

@@ -19,7 +19,7 @@ import zipfile
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ROOT, aws, create_function, poll
+from conftest import ROOT, aws, create_function, poll, signed_urlopen
 
 STREAM_RE = re.compile(r"^(\d{4})/(\d{2})/(\d{2})/\[\$LATEST\]([0-9a-f]{32})$")
 _counter = itertools.count()
@@ -181,7 +181,7 @@ def test_describe_log_streams_one_per_environment(lam, logs_client, thaw_server,
         assert m, stream
         assert stream.startswith(today) or time.gmtime().tm_hour == 0, stream
     # Each stream belongs to one of the function's environments.
-    with urllib.request.urlopen(thaw_server.url + "/thaw/environments", timeout=5) as r:
+    with signed_urlopen(thaw_server.url + "/thaw/environments", timeout=5) as r:
         envs = json.load(r)["environments"]
     env_streams = {e["logStream"] for e in envs if e["function"] == name}
     assert set(names) == env_streams

@@ -1,5 +1,10 @@
-// callaws invokes another function through $AWS_ENDPOINT_URL using plain net/http,
-// so it needs no SDK and no request signing.
+// callaws calls thaw's front door from inside a function with plain net/http, signing with
+// SigV4 itself (no SDK). By default it invokes another function and answers with its output.
+// With "action" it makes one other call and answers with what came back, whatever it was, so
+// tests can see what a function may do: "update-code" (UpdateFunctionCode of target),
+// "get-function" (GetFunction of target), "environments" (GET /thaw/environments).
+// "key" picks the signing key: "" the function's own credentials, "made-up" an invented key,
+// "account" the 12-digit account id as key id (what LocalStack treats as its root account).
 package main
 
 import (
@@ -12,11 +17,38 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
+
+	"thaw.dev/examples/internal/sigv4"
 )
 
 type event struct {
 	Target  string          `json:"target"`
 	Payload json.RawMessage `json:"payload"`
+	Action  string          `json:"action"`
+	Key     string          `json:"key"`
+}
+
+type answer struct {
+	Status int    `json:"status"`
+	Type   string `json:"type"`
+	Body   string `json:"body"`
+}
+
+// An empty zip archive: UpdateFunctionCode needs a body, and it must never be applied anyway.
+const emptyZip = "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA=="
+
+func credentials(key string) (sigv4.Credentials, error) {
+	switch key {
+	case "":
+		return sigv4.Credentials{AccessKeyID: os.Getenv("AWS_ACCESS_KEY_ID"),
+			SecretAccessKey: os.Getenv("AWS_SECRET_ACCESS_KEY"),
+			SessionToken:    os.Getenv("AWS_SESSION_TOKEN")}, nil
+	case "made-up":
+		return sigv4.Credentials{AccessKeyID: "AKIAMADEUPKEY0000000", SecretAccessKey: "made-up"}, nil
+	case "account":
+		return sigv4.Credentials{AccessKeyID: "000000000000", SecretAccessKey: "test"}, nil
+	}
+	return sigv4.Credentials{}, fmt.Errorf("unknown key %q", key)
 }
 
 func handler(e event) (json.RawMessage, error) {
@@ -24,12 +56,35 @@ func handler(e event) (json.RawMessage, error) {
 	if endpoint == "" {
 		return nil, fmt.Errorf("AWS_ENDPOINT_URL is not set")
 	}
-	body := []byte(e.Payload)
-	if len(body) == 0 {
-		body = []byte("{}")
+	creds, err := credentials(e.Key)
+	if err != nil {
+		return nil, err
 	}
-	u := endpoint + "/2015-03-31/functions/" + url.PathEscape(e.Target) + "/invocations"
-	resp, err := http.Post(u, "application/json", bytes.NewReader(body))
+	client := &http.Client{Transport: &sigv4.Transport{Credentials: creds}}
+	function := endpoint + "/2015-03-31/functions/" + url.PathEscape(e.Target)
+	var req *http.Request
+	switch e.Action {
+	case "", "invoke":
+		body := []byte(e.Payload)
+		if len(body) == 0 {
+			body = []byte("{}")
+		}
+		req, err = http.NewRequest("POST", function+"/invocations", bytes.NewReader(body))
+	case "update-code":
+		body := []byte(`{"ZipFile":"` + emptyZip + `"}`)
+		req, err = http.NewRequest("PUT", function+"/code", bytes.NewReader(body))
+	case "get-function":
+		req, err = http.NewRequest("GET", function, nil)
+	case "environments":
+		req, err = http.NewRequest("GET", endpoint+"/thaw/environments", nil)
+	default:
+		return nil, fmt.Errorf("unknown action %q", e.Action)
+	}
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, err
 	}
@@ -37,6 +92,9 @@ func handler(e event) (json.RawMessage, error) {
 	out, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return nil, err
+	}
+	if e.Action != "" && e.Action != "invoke" {
+		return json.Marshal(answer{resp.StatusCode, resp.Header.Get("X-Amzn-Errortype"), string(out)})
 	}
 	if resp.StatusCode/100 != 2 {
 		return nil, fmt.Errorf("invoke %s: HTTP %d: %s", e.Target, resp.StatusCode, out)

@@ -25,6 +25,14 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"thaw.dev/examples/internal/sigv4"
+)
+
+// The front door requires SigV4; these sign with the function's own credentials.
+var (
+	lambdaClient = &http.Client{Transport: &sigv4.Transport{Credentials: sigv4.FromEnv()}}
+	xrayClient   = &http.Client{Transport: &sigv4.Transport{Credentials: sigv4.FromEnv(), Service: "xray"}}
 )
 
 type event struct {
@@ -158,7 +166,7 @@ func handler(ctx context.Context, e event) (hop, error) {
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Amzn-Trace-Id", fmt.Sprintf("Root=%s;Parent=%s;Sampled=%s;Hlc=%s",
 			in["Root"], out.Segment, in["Sampled"], hlcNow()))
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := lambdaClient.Do(req)
 		if err != nil {
 			return out, err
 		}
@@ -191,7 +199,7 @@ func handler(ctx context.Context, e event) (hop, error) {
 		},
 	})
 	docs, _ := json.Marshal(map[string]interface{}{"TraceSegmentDocuments": []string{string(segment)}})
-	resp, err := http.Post(endpoint+"/TraceSegments", "application/json", bytes.NewReader(docs))
+	resp, err := xrayClient.Post(endpoint+"/TraceSegments", "application/json", bytes.NewReader(docs))
 	if err != nil {
 		return out, err
 	}
