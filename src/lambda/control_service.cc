@@ -335,7 +335,7 @@ std::string ControlService::CodeUrl(const http::Request& request,
   if (host.find(':') != std::string::npos && !host.starts_with("[")) host = "[" + host + "]";
   uint16_t port = options_.endpoint_port != 0 ? options_.endpoint_port : request.local_port;
   return auth::PresignedUrl(host + ":" + std::to_string(port), "/thaw/code/" + sha256_hex + ".zip",
-                           options_.clock.RealtimeMillis() / 1000);
+                            options_.clock.RealtimeMillis() / 1000);
 }
 
 std::string ControlService::Now() const {

@@ -16,7 +16,7 @@ import zipfile
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ROLE, poll
+from conftest import ROLE, boto_client, poll, signed_headers
 from invoke_util import unique
 
 UNZIP_ERROR = ("Could not unzip uploaded file. Please check your file, then try to upload "
@@ -111,24 +111,28 @@ def test_dry_run_update_function_code_stores_nothing(lam, thaw_server):
     lam.delete_function(FunctionName=name)
 
 
-def test_code_location_ignores_a_forged_host_header(lam, thaw_server):
+def test_code_location_ignores_a_forged_host_header(make_thaw_server):
+    # The front door refuses a foreign Host unless --allow-origin names it; even then the
+    # Location is built from --listen, never from the request.
+    server = make_thaw_server("--allow-origin", "http://evil.example:666")
+    lam = boto_client("lambda", server)
     name = unique("hosthdr")
     create(lam, name, bootstrap_zip("host"))
     layer = unique("hosthdr")
     lam.publish_layer_version(LayerName=layer, Content={"ZipFile": bootstrap_zip("layer")})
-    conn = http.client.HTTPConnection("127.0.0.1", thaw_server.port, timeout=10)
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     try:
         for path in (f"/2015-03-31/functions/{name}", f"/2018-10-31/layers/{layer}/versions/1"):
-            conn.request("GET", path, headers={"Host": "evil.example:666"})
+            headers = signed_headers("GET", f"http://evil.example:666{path}")
+            headers["Host"] = "evil.example:666"
+            conn.request("GET", path, headers=headers)
             resp = conn.getresponse()
             body = json.loads(resp.read())
             assert resp.status == 200, body
             location = body["Code"]["Location"] if "Code" in body else body["Content"]["Location"]
-            assert location.startswith(f"http://127.0.0.1:{thaw_server.port}/thaw/code/"), location
+            assert location.startswith(f"http://127.0.0.1:{server.port}/thaw/code/"), location
     finally:
         conn.close()
-    lam.delete_function(FunctionName=name)
-    lam.delete_layer_version(LayerName=layer, VersionNumber=1)
 
 
 def test_unreferenced_code_and_layers_are_removed(lam, thaw_server):
