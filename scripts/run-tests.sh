@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test: formatting, unit tests (GoogleTest via CTest),
-# the ASan/UBSan unit-test build, integration tests against the real server (pytest with boto3,
+# the ASan/UBSan unit-test build, the clang build with its fuzzers (scripts/fuzz.sh: libFuzzer
+# targets for a fixed time each, and the thread-safety analysis), the unit tests under TSan,
+# integration tests against the real server (pytest with boto3,
 # the AWS CLI v2 and real aws-lambda-go functions), and a short benchmark smoke run.
 # Run as root on Debian 12. Exits non-zero on the first failing stage.
 set -euo pipefail
@@ -34,6 +36,25 @@ if [ "${THAW_SKIP_ASAN:-0}" != 1 ]; then
   stage "unit tests under ASan/UBSan"
   THAW_SANITIZE=1 scripts/build.sh
   (cd build-asan && ctest --output-on-failure -j2 -L unit)
+fi
+
+if [ "${THAW_SKIP_FUZZ:-0}" != 1 ]; then
+  stage "clang build (-Wthread-safety) and fuzzing, 20 s per target"
+  scripts/fuzz.sh
+fi
+
+if [ "${THAW_SKIP_TSAN:-0}" != 1 ]; then
+  stage "unit tests under TSan"
+  THAW_TSAN=1 scripts/build.sh
+  # Tests that cannot run under TSan: "ctest regex|reason".
+  TSAN_SKIP=()
+  skip_re=
+  for entry in "${TSAN_SKIP[@]}"; do
+    echo "TSan: skipping ${entry%%|*}: ${entry#*|}"
+    skip_re+="${skip_re:+|}${entry%%|*}"
+  done
+  (cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+    ctest --output-on-failure -j2 -L unit ${skip_re:+-E "$skip_re"})
 fi
 
 stage "integration tests"

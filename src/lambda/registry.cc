@@ -5,14 +5,14 @@
 namespace thaw::lambda {
 
 void Registry::Put(const std::string& name, FunctionEntry entry) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto& slot = functions_[name];
   total_reserved_ += entry.reserved_concurrency.value_or(0) - slot.reserved_concurrency.value_or(0);
   slot = std::move(entry);
 }
 
 void Registry::Remove(const std::string& name) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto it = functions_.find(name);
   if (it == functions_.end()) return;
   total_reserved_ -= it->second.reserved_concurrency.value_or(0);
@@ -20,14 +20,14 @@ void Registry::Remove(const std::string& name) {
 }
 
 std::optional<FunctionEntry> Registry::Get(const std::string& name) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto it = functions_.find(name);
   if (it == functions_.end()) return std::nullopt;
   return it->second;
 }
 
 std::vector<std::string> Registry::Names() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   std::vector<std::string> out;
   out.reserve(functions_.size());
   for (const auto& [name, _] : functions_) out.push_back(name);
@@ -35,7 +35,7 @@ std::vector<std::string> Registry::Names() const {
 }
 
 int64_t Registry::TotalReserved() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return total_reserved_;
 }
 
@@ -58,7 +58,7 @@ StatusOr<Resolved> Registry::Resolve(const std::string& function_name,
     }
     q = qualifier;
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto it = functions_.find(ref->name);
   std::string arn = q.empty() ? FunctionArn(ref->name) : QualifiedArn(ref->name, q);
   if (it == functions_.end()) return Status::NotFound("Function not found: " + arn);

@@ -5,12 +5,13 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "base/mutex.h"
 #include "base/status.h"
+#include "base/thread_annotations.h"
 #include "lambda/function.h"
 
 namespace thaw::lambda {
@@ -51,9 +52,9 @@ class Registry {
   int64_t TotalReserved() const;
 
  private:
-  mutable std::mutex mu_;
-  std::map<std::string, FunctionEntry> functions_;  // guarded by mu_
-  int64_t total_reserved_ = 0;  // sum of reserved concurrency, kept on every change; mu_
+  mutable Mutex mu_;
+  std::map<std::string, FunctionEntry> functions_ GUARDED_BY(mu_);
+  int64_t total_reserved_ GUARDED_BY(mu_) = 0;  // sum of reserved concurrency, kept on every change
 };
 
 }  // namespace thaw::lambda

@@ -30,7 +30,7 @@ LogStore::~LogStore() { Stop(); }
 void LogStore::Append(LogEvent event) {
   uint64_t dropped = 0;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (!stopping_ && events_.size() < options_.max_queue) {
       events_.push_back(std::move(event));
       // Wake the writer only when it sleeps with nothing to do; during its batching interval
@@ -38,7 +38,7 @@ void LogStore::Append(LogEvent event) {
       // call and the machine a context switch.
       if (writer_idle_) {
         writer_idle_ = false;
-        cv_.notify_one();
+        cv_.Signal();
       }
       return;
     }
@@ -52,10 +52,10 @@ void LogStore::Append(LogEvent event) {
 }
 
 bool LogStore::Query(std::function<void(store::Database&)> fn) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (stopping_) return false;
   queries_.push_back(std::move(fn));
-  cv_.notify_one();
+  cv_.Signal();
   return true;
 }
 
@@ -70,9 +70,9 @@ bool LogStore::Flush() {
 void LogStore::Stop() {
   std::call_once(stop_once_, [this] {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       stopping_ = true;
-      cv_.notify_one();
+      cv_.Signal();
     }
     if (writer_.joinable()) writer_.join();
     events_writer_.reset();  // its statements before the connection
@@ -81,7 +81,7 @@ void LogStore::Stop() {
 }
 
 uint64_t LogStore::dropped() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return dropped_;
 }
 
@@ -92,9 +92,9 @@ void LogStore::Run() {
     std::deque<std::function<void(store::Database&)>> queries;
     bool stop = false;
     {
-      std::unique_lock<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       writer_idle_ = true;
-      cv_.wait(lock, [&] { return stopping_ || !events_.empty() || !queries_.empty(); });
+      while (!stopping_ && events_.empty() && queries_.empty()) cv_.Wait(&mu_);
       writer_idle_ = false;
       batch.swap(events_);
       queries.swap(queries_);
@@ -107,8 +107,10 @@ void LogStore::Run() {
     if (batch.empty()) continue;
     // Batching: after a write, let events pile up for one interval. Queries and Stop cut the
     // wait short so that reads stay fast and shutdown prompt.
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, interval, [&] { return stopping_ || !queries_.empty(); });
+    const auto deadline = std::chrono::steady_clock::now() + interval;
+    MutexLock lock(&mu_);
+    while (!stopping_ && queries_.empty() && cv_.WaitUntil(&mu_, deadline)) {
+    }
   }
 }
 
@@ -117,7 +119,7 @@ void LogStore::WriteBatch(const std::vector<LogEvent>& batch) {
   if (status.ok()) return;
   uint64_t dropped = 0;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     dropped_ += batch.size();
     dropped = dropped_;
   }

@@ -6,19 +6,20 @@
 // Retention is out of scope: events are kept until their log group is deleted.
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
+#include <mutex>  // std::once_flag
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "base/clock.h"
+#include "base/mutex.h"
 #include "base/status.h"
+#include "base/thread_annotations.h"
 #include "store/sqlite.h"
 
 namespace thaw::logs {
@@ -79,13 +80,14 @@ class LogStore {
   std::unique_ptr<store::Database> db_;         // used only by the writer thread once started
   std::unique_ptr<EventWriter> events_writer_;  // the same; reset before db_
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<LogEvent> events_;                               // guarded by mu_
-  std::deque<std::function<void(store::Database&)>> queries_;  // guarded by mu_
-  bool stopping_ = false;                                      // guarded by mu_
-  bool writer_idle_ = false;  // the writer waits for work, not for its batching interval; mu_
-  uint64_t dropped_ = 0;      // guarded by mu_
+  mutable Mutex mu_;
+  CondVar cv_;
+  std::vector<LogEvent> events_ GUARDED_BY(mu_);
+  std::deque<std::function<void(store::Database&)>> queries_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
+  // The writer waits for work, not for its batching interval.
+  bool writer_idle_ GUARDED_BY(mu_) = false;
+  uint64_t dropped_ GUARDED_BY(mu_) = 0;
 
   std::once_flag stop_once_;
   std::thread writer_;

@@ -52,10 +52,10 @@ bool RecordStore::Add(const InvocationRecord& r) {
 }
 
 bool RecordStore::Query(std::function<void(store::Database&)> fn) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (stopping_) return false;
   queries_.push_back(std::move(fn));
-  cv_.notify_one();
+  cv_.Signal();
   return true;
 }
 
@@ -70,9 +70,9 @@ bool RecordStore::Flush() {
 void RecordStore::Stop() {
   std::call_once(stop_once_, [this] {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       stopping_ = true;
-      cv_.notify_one();
+      cv_.Signal();
     }
     if (writer_.joinable()) writer_.join();
     db_.reset();  // closed for good once batches_ finalizes its statement (close_v2)
@@ -88,8 +88,10 @@ void RecordStore::Run() {
     std::deque<std::function<void(store::Database&)>> queries;
     bool stop = false;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, interval, [&] { return stopping_ || !queries_.empty(); });
+      const auto deadline = std::chrono::steady_clock::now() + interval;
+      MutexLock lock(&mu_);
+      while (!stopping_ && queries_.empty() && cv_.WaitUntil(&mu_, deadline)) {
+      }
       queries.swap(queries_);
       stop = stopping_;
     }

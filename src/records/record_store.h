@@ -13,18 +13,19 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
+#include <mutex>  // std::once_flag
 #include <string>
 #include <thread>
 
 #include "base/clock.h"
+#include "base/mutex.h"
 #include "base/status.h"
+#include "base/thread_annotations.h"
 #include "records/record.h"
 #include "records/record_queries.h"
 #include "records/spsc_ring.h"
@@ -86,10 +87,10 @@ class RecordStore {
   std::atomic<uint64_t> dropped_{0};
   std::atomic<uint64_t> written_{0};
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void(store::Database&)>> queries_;  // guarded by mu_
-  bool stopping_ = false;                                      // guarded by mu_
+  Mutex mu_;
+  CondVar cv_;
+  std::deque<std::function<void(store::Database&)>> queries_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
 
   std::once_flag stop_once_;
   std::thread writer_;

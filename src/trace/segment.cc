@@ -1,6 +1,7 @@
 #include "trace/segment.h"
 
 #include <cmath>
+#include <optional>
 
 namespace thaw::trace {
 
@@ -29,8 +30,10 @@ std::string Str(const nlohmann::json& j, const char* key) {
 }
 
 // Epoch seconds as X-Ray writes them (microsecond digits; a double holds ~0.2 us at today's
-// epoch), to nanoseconds without the product's rounding error.
-int64_t Nanos(double seconds) {
+// epoch), to nanoseconds without the product's rounding error. nullopt outside 1970..2255, where
+// the nanoseconds would not fit an int64 (found by tests/fuzz/xray_segment_fuzz).
+std::optional<int64_t> Nanos(double seconds) {
+  if (!(seconds >= 0 && seconds < 9e9)) return std::nullopt;
   double whole = std::floor(seconds);
   return static_cast<int64_t>(whole) * 1'000'000'000 +
          static_cast<int64_t>(std::llround((seconds - whole) * 1e6)) * 1000;
@@ -58,10 +61,14 @@ Status Read(const nlohmann::json& j, const std::string& parent, const std::strin
   if (start == j.end() || !start->is_number()) {
     return Status::InvalidArgument("start_time must be a number (epoch seconds)");
   }
-  s.start_ns = Nanos(start->get<double>());
+  std::optional<int64_t> start_ns = Nanos(start->get<double>());
+  if (!start_ns) return Status::InvalidArgument("start_time is out of range");
+  s.start_ns = *start_ns;
   auto end = j.find("end_time");
   if (end != j.end() && end->is_number()) {
-    s.end_ns = Nanos(end->get<double>());
+    std::optional<int64_t> end_ns = Nanos(end->get<double>());
+    if (!end_ns) return Status::InvalidArgument("end_time is out of range");
+    s.end_ns = *end_ns;
   } else if (auto p = j.find("in_progress"); p != j.end() && p->is_boolean() && p->get<bool>()) {
     s.end_ns = s.start_ns;
     s.attributes["inProgress"] = true;

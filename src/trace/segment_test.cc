@@ -50,5 +50,17 @@ TEST(SegmentTest, RefusesWhatXRayRefuses) {
   for (const char* doc : bad) EXPECT_FALSE(ParseSegmentDocument(doc).ok()) << doc;
 }
 
+// Found by tests/fuzz/xray_segment_fuzz: times whose nanoseconds overflow an int64.
+TEST(SegmentTest, RefusesTimesOutOfRange) {
+  for (const char* times :
+       {R"("start_time": 17641280000.6, "end_time": 17641280000.7)",
+        R"("start_time": 1, "end_time": 1e300)", R"("start_time": -1e300, "in_progress": true)"}) {
+    std::string doc = std::string(R"({"trace_id": "1-5759e988-bd862e3fe1be46a994272793",
+        "id": "70de5b6f19ff9a0a", "name": "n", )") +
+                      times + "}";
+    EXPECT_FALSE(ParseSegmentDocument(doc).ok()) << doc;
+  }
+}
+
 }  // namespace
 }  // namespace thaw::trace

@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora under tests/fuzz/corpus/NAME/ (a handful of small valid inputs per
+target, taken from the unit tests). Rerun after changing a target's input format; the fuzzers
+read the files, not this script. Seeds are named by content so reruns do not duplicate them."""
+import hashlib
+import io
+import os
+import re
+import stat
+import struct
+import zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def write(target, seeds):
+    d = os.path.join(HERE, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    for seed in seeds:
+        if isinstance(seed, str):
+            seed = seed.encode()
+        name = hashlib.sha1(seed).hexdigest()[:16]
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(seed)
+
+
+# http_request: the first byte sets the write size (byte % 64 + 1).
+def http(split, raw):
+    return bytes([split]) + raw.encode()
+
+
+write("http_request", [
+    http(63, "GET / HTTP/1.1\r\nHost: a\r\n\r\n"),
+    http(3, "POST /x?Qualifier=v%201 HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+            "Content-Length: 11\r\n\r\n01234567890"),
+    http(4, "POST /r HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+            "Trailer: Lambda-Runtime-Function-Error-Type\r\nConnection: close\r\n\r\n"
+            "5\r\nhello\r\n6\r\n world\r\n0\r\nLambda-Runtime-Function-Error-Type: Runtime.X\r\n\r\n"),
+    http(1, "POST /e HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\n"
+            "Connection: close\r\n\r\nok"),
+    http(10, "GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b%2Fc HTTP/1.1\r\nHost: a\r\n\r\n"
+             "POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n0\r\n\r\n"),
+    http(0, "POST /2018-06-01/runtime/invocation/1/response HTTP/1.1\r\nHost: a\r\n"
+            "Content-Length: 70000\r\n\r\nxx"),
+    http(20, "THIS IS NOT HTTP\r\n\r\n"),
+])
+
+# control_api: "METHOD PATH\n" then the body.
+create = ('{"FunctionName":"f","Runtime":"provided.al2023","Role":"arn:aws:iam::123456789012:role/x",'
+          '"Handler":"bootstrap","Description":"d","Timeout":900,"MemorySize":10240,'
+          '"EphemeralStorage":{"Size":512},"TracingConfig":{"Mode":"Active"},'
+          '"Environment":{"Variables":{"FOO":"1","BAR_2":"two"}},"Architectures":["arm64"],'
+          '"Tags":{"team":"a","thaw:mechanism":"shim"},"Layers":["arn:aws:lambda:us-east-1:'
+          '000000000000:layer:l:1"],"Code":{"ZipFile":"UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA=="}}')
+write("control_api", [
+    "POST /2015-03-31/functions\n" + create,
+    "PUT /2015-03-31/functions/f/configuration\n{\"MemorySize\":0,\"Timeout\":901}",
+    "PUT /2015-03-31/functions/f/code\n{\"ZipFile\":\"UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==\",\"Publish\":true}",
+    "POST /2017-03-31/tags/arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Af\n"
+    "{\"Tags\":{\"k\":\"v\"}}",
+    "POST /2015-03-31/functions/f/aliases\n{\"Name\":\"live\",\"FunctionVersion\":\"1\"}",
+    "GET /2018-10-31/layers/l/versions/1\n",
+    "DELETE /2015-03-31/functions/f/policy/s1?Qualifier=live\n",
+    "PUT /2017-10-31/functions/f/concurrency\n{\"ReservedConcurrentExecutions\":5}",
+])
+
+# invoke: target, client context, trace header, body (one per line; the body is the rest).
+ctx = "eyJjbGllbnQiOnsiaW5zdGFsbGF0aW9uX2lkIjoiaSJ9LCJjdXN0b20iOnsiayI6InYifX0="
+trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1;Hlc=5.0"
+write("invoke", [
+    "/2015-03-31/functions/f/invocations\n\n\n{\"action\":\"echo\",\"payload\":1}",
+    "/2015-03-31/functions/f/invocations?Qualifier=live\n" + ctx + "\n" + trace + "\n[1,2,3]",
+    "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Af%3A1/"
+    "invocations\n\n\n\"s\"",
+    "/2015-03-31/functions/f:live/invocations?Qualifier=1\n!!\n\n{",
+])
+
+# logs: the operation, "\n", the JSON 1.1 body.
+g = '"logGroupName":"/aws/lambda/fn"'
+write("logs", [
+    'CreateLogGroup\n{"logGroupName":"/aws/lambda/new"}',
+    'DescribeLogGroups\n{"logGroupNamePrefix":"/aws","limit":1,"nextToken":"o/1"}',
+    'DescribeLogStreams\n{' + g + ',"orderBy":"LastEventTime","descending":true,"limit":1}',
+    'GetLogEvents\n{' + g + ',"logStreamName":"a","limit":2,"startFromHead":true,"nextToken":"f/1"}',
+    'GetLogEvents\n{' + g + ',"logStreamName":"b","startTime":20,"endTime":400,"nextToken":"b/4"}',
+    'FilterLogEvents\n{"logGroupIdentifier":"arn:aws:logs:us-east-1:000000000000:log-group:'
+    '/aws/lambda/fn:*","filterPattern":"?ERROR -reset \\"talking to\\"","logStreamNames":["a","b"],'
+    '"startTime":100,"endTime":300,"limit":1,"nextToken":"150/2","interleaved":true}',
+    'CreateLogStream\n{' + g + ',"logStreamName":"c"}',
+    'PutLogEvents\n{' + g + ',"logStreamName":"a","logEvents":[{"timestamp":1,"message":"m"},'
+    '{"timestamp":2,"message":"\\u00ff"}]}',
+    'DeleteLogGroup\n{' + g + '}',
+])
+
+# xray_segment: one segment document.
+write("xray_segment", [
+    '{"trace_id": "1-5759e988-bd862e3fe1be46a994272793", "id": "70de5b6f19ff9a0a",'
+    ' "parent_id": "53995c3f42cd8ad8", "name": "latency-host",'
+    ' "start_time": 1764280000.5, "end_time": 1764280000.75, "origin": "AWS::EC2::Instance",'
+    ' "annotations": {"thaw_hlc_start": "1764280000500000000.2", "thaw_hlc_end": "bad", "k": 3},'
+    ' "subsegments": [{"id": "70de5b6f19ff9a0b", "name": "work", "start_time": 1764280000.6,'
+    ' "in_progress": true, "subsegments": [{"id": "70de5b6f19ff9a0c", "name": "db",'
+    ' "start_time": 1764280000.61, "end_time": 1764280000.62}]}]}',
+    '{"trace_id": "1-5759e988-bd862e3fe1be46a994272793", "id": "70de5b6f19ff9a0a", "name": "n",'
+    ' "start_time": 1, "end_time": 2}',
+])
+
+write("trace_header", [
+    "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1;"
+    "Lineage=a87bd80c:0;Hlc=1764280000123456789.3",
+    "Root=1-5759e988-bd862e3fe1be46a994272793; Sampled=?;Parent=53995c3f42cd8ad8",
+    "garbage;Root=x;Hlc=nope",
+    "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0;Self=1-ab;Hlc=12.0",
+])
+
+# gob: the first byte sets the read size (byte % 16 + 1); the rest is a stream recorded from Go.
+gob_test = open(os.path.join(ROOT, "src/host/gob_test.cc")).read()
+streams = []
+for m in re.finditer(r'constexpr std::string_view k\w+ =\s*((?:"[0-9a-f]*"\s*)+);', gob_test):
+    streams.append(bytes.fromhex("".join(re.findall(r'"([0-9a-f]*)"', m.group(1)))))
+write("gob", [bytes([i % 16]) + s for i, s in enumerate(streams)])
+
+
+# launcher_wire: kSpawn messages in today's encoding (src/sys/launcher_protocol.h EncodeSpawn).
+def spawn(id_, path, cwd, argv, env, enabled, tmp_mb, memory_mb, code_dir, tmp_image, isolated,
+          opt_dir, extensions):
+    s = lambda v: v.encode() + b"\0"
+    out = struct.pack("<IQII", 1, id_, len(argv), len(env)) + s(path) + s(cwd)
+    out += b"".join(s(a) for a in argv) + b"".join(s(e) for e in env)
+    out += bytes([enabled]) + struct.pack("<QQ", tmp_mb, memory_mb) + s(code_dir) + s(tmp_image)
+    out += bytes([isolated]) + s(opt_dir) + struct.pack("<I", len(extensions))
+    out += b"".join(s(e) for e in extensions)
+    return out
+
+
+write("launcher_wire", [
+    spawn(1, "/bin/true", "/", ["true"], [], 0, 512, 128, "", "", 0, "", []),
+    spawn(7, "/var/task/bootstrap", "/var/task", ["bootstrap", "-x"],
+          ["AWS_LAMBDA_FUNCTION_NAME=f", "PATH=/usr/bin"], 1, 512, 256, "/state/code/ab",
+          "/state/env/1/tmp.img", 1, "/state/opt/cd", ["/opt/extensions/a", "/opt/extensions/b"]),
+])
+
+
+# zip: small packages like the unit tests' (a bootstrap, a tree, a symlink) and unsafe names.
+def make_zip(entries):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data, mode in entries:
+            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            info.external_attr = mode << 16
+            info.compress_type = zipfile.ZIP_DEFLATED if len(data) > 8 else zipfile.ZIP_STORED
+            z.writestr(info, data)
+    return buf.getvalue()
+
+
+write("zip", [
+    make_zip([("bootstrap", b"#!/bin/sh\necho hi\n", stat.S_IFREG | 0o755)]),
+    make_zip([("lib/", b"", stat.S_IFDIR | 0o755), ("lib/a.txt", b"a" * 100, stat.S_IFREG | 0o644),
+              ("./lib/b.txt", b"b", stat.S_IFREG | 0o644)]),
+    make_zip([("bootstrap", b"x", stat.S_IFREG | 0o755), ("link", b"bootstrap", stat.S_IFLNK | 0o777)]),
+    make_zip([("../evil", b"x", stat.S_IFREG | 0o644)]),
+    make_zip([("/abs", b"x", stat.S_IFREG | 0o644)]),
+    make_zip([("big", b"\0" * 100000, stat.S_IFREG | 0o644)]),
+])
