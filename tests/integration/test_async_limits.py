@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import boto_client, create_function, poll
+from conftest import boto_client, create_function, poll, signed_headers, signed_urlopen
 
 EVENTS = 20_000
 RSS_GROWTH_LIMIT = 64 << 20
@@ -35,7 +35,7 @@ def vm_rss(pid):
 
 
 def async_pending(server):
-    with urllib.request.urlopen(server.url + "/thaw/environments", timeout=5) as r:
+    with signed_urlopen(server.url + "/thaw/environments", timeout=5) as r:
         return json.load(r)["asyncPending"]
 
 
@@ -79,7 +79,9 @@ def offline_started_ids(state_dir, function):
 def send_events(server, function, count, payload):
     """count Event invokes from SENDERS keep-alive connections; returns the request ids."""
     path = f"/2015-03-31/functions/{function}/invocations"
-    headers = {"X-Amz-Invocation-Type": "Event", "Content-Type": "application/json"}
+    # Signed once, as bench/load does: the front door parses signatures but does not verify them.
+    headers = {"X-Amz-Invocation-Type": "Event", "Content-Type": "application/json",
+               **signed_headers("POST", server.url + path, payload)}
 
     def worker(n):
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)

@@ -28,11 +28,22 @@ def vm_rss_kib(pid):
     raise AssertionError("no VmRSS")
 
 
+# Any SigV4 header that parses passes the front door (signatures are not verified), and the Host
+# must be this server's: otherwise the answer would be the front door's 403, not the route's.
+AUTH = ("Authorization: AWS4-HMAC-SHA256 Credential=AKID/20261207/us-east-1/lambda/aws4_request, "
+        "SignedHeaders=host;x-amz-date, Signature=00\r\nX-Amz-Date: 20261207T000000Z\r\n")
+
+
+def ours(server, head):
+    """`head` with "Host: a" made this server's name, and signed."""
+    return head.replace("Host: a\r\n", f"Host: 127.0.0.1:{server.port}\r\n{AUTH}")
+
+
 def head_only(server, head, timeout=10):
     """Sends a request head (no body) and returns (status, body) of the answer."""
     s = socket.create_connection(("127.0.0.1", server.port), timeout=timeout)
     try:
-        s.sendall(head.encode())
+        s.sendall(ours(server, head).encode())
         data = b""
         while b"\r\n\r\n" not in data:
             chunk = s.recv(65536)
@@ -130,8 +141,8 @@ def test_flood_of_half_open_connections_and_big_bodies(lam, thaw_server):
         path = "/2015-03-31/functions" if i % 2 else f"/2015-03-31/functions/{name}/invocations"
         try:
             s = socket.create_connection(("127.0.0.1", thaw_server.port), timeout=60)
-            s.sendall(f"POST {path} HTTP/1.1\r\nHost: a\r\n"
-                      f"Content-Length: {len(big)}\r\n\r\n".encode())
+            s.sendall(ours(thaw_server, f"POST {path} HTTP/1.1\r\nHost: a\r\n"
+                           f"Content-Length: {len(big)}\r\n\r\n").encode())
             try:
                 s.sendall(big)
             except (BrokenPipeError, ConnectionResetError):
