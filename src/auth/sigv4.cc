@@ -76,17 +76,6 @@ std::string Hmac(std::string_view key, std::string_view data) {
   return std::string(reinterpret_cast<char*>(md), len);
 }
 
-std::string Hex(std::string_view bytes) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
-
 std::string CanonicalQuery(std::string_view query) {
   std::vector<std::pair<std::string, std::string>> pairs;
   while (!query.empty()) {
@@ -203,7 +192,7 @@ std::string SigningKey(std::string_view secret, std::string_view date, std::stri
 }
 
 std::string HmacSha256Hex(std::string_view key, std::string_view data) {
-  return Hex(Hmac(key, data));
+  return HexLower(Hmac(key, data));
 }
 
 std::string AmzDate(int64_t unix_seconds) {

@@ -60,6 +60,8 @@ std::string Hex(std::string_view bytes) {
 }  // namespace
 
 std::string Sha256Base64(std::string_view data) { return Base64Encode(Digest(data)); }
+std::string HexLower(std::string_view bytes) { return Hex(bytes); }
+
 std::string Sha256Hex(std::string_view data) { return Hex(Digest(data)); }
 
 namespace {

@@ -14,6 +14,8 @@ std::string Base64Encode(std::string_view data);
 std::optional<std::string> Base64Decode(std::string_view text);
 std::string Sha256Base64(std::string_view data);
 std::string Sha256Hex(std::string_view data);
+// Lower-case hex of raw bytes.
+std::string HexLower(std::string_view bytes);
 std::string RandomHex(size_t bytes);
 std::string NewUuid();  // random (v4) UUID, lower-case
 // "2024-12-28T19:04:46.553+0000", the form Lambda uses for LastModified.
