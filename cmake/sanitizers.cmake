@@ -1,6 +1,7 @@
 if(THAW_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
+  add_compile_definitions(THAW_UBSAN=1)
 endif()
 # The clang fuzzing build (scripts/fuzz.sh): the whole tree gets libFuzzer's coverage hooks and
 # ASan+UBSan; only the targets under tests/fuzz link libFuzzer's main.
@@ -11,6 +12,7 @@ if(THAW_FUZZ)
   add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
                       -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
+  add_compile_definitions(THAW_UBSAN=1)
 endif()
 if(THAW_TSAN)
   add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)

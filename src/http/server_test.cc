@@ -60,6 +60,9 @@ class ServerTest : public ::testing::Test {
     auto s = Server::Start(io_, std::move(options), &handler_);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(*s);
+    // Kept aside: under UBSan a member call checks the vptr with a pipe, which a test that
+    // has used up every descriptor cannot make.
+    port_ = server_->port();
     thread_ = std::thread([this] { io_.run(); });
   }
   void TearDown() override {
@@ -72,7 +75,7 @@ class ServerTest : public ::testing::Test {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
-    addr.sin_port = htons(server_->port());
+    addr.sin_port = htons(port_);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return "connect";
     (void)!write(fd, bytes.data(), bytes.size());
@@ -91,7 +94,7 @@ class ServerTest : public ::testing::Test {
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
-    addr.sin_port = htons(server_->port());
+    addr.sin_port = htons(port_);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
       close(fd);
@@ -128,12 +131,13 @@ class ServerTest : public ::testing::Test {
     asio::post(io_, [&] { p.set_value(server_->connections()); });
     return p.get_future().get();
   }
-  std::string Url() { return "http://127.0.0.1:" + std::to_string(server_->port()); }
+  std::string Url() { return "http://127.0.0.1:" + std::to_string(port_); }
 
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> guard_ = asio::make_work_guard(io_);
   TestHandler handler_;
   std::unique_ptr<Server> server_;
+  uint16_t port_ = 0;
   std::thread thread_;
 };
 
@@ -419,6 +423,11 @@ TEST_F(ServerTest, AcceptCheckMayAnswerLater) {
 
 // Out of descriptors, the server must wait before accepting again, not spin the loop.
 TEST_F(ServerTest, AcceptBacksOffWhenOutOfDescriptors) {
+#ifdef THAW_UBSAN
+  // UBSan checks a vptr it has not seen by writing to a pipe; with every descriptor used up
+  // that fails and it reports a false "invalid vptr" from inside Asio.
+  GTEST_SKIP() << "needs a free descriptor under UBSan; runs in the plain build";
+#endif
   ServerOptions options;
   options.accept_backoff_ms = 50;
   Start(options);
