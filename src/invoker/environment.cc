@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/codec.h"
+#include "base/lambda_error.h"
 #include "base/log.h"
 #include "invoker/invocation_record.h"
 #include "invoker/launcher_client.h"
@@ -78,14 +79,6 @@ std::string RuntimeVersion(const std::string& runtime) {
   size_t digit = runtime.find_first_of("0123456789");
   if (digit == std::string::npos) return runtime + ":v1";
   return runtime.substr(0, digit) + ":" + runtime.substr(digit) + ".v1";
-}
-
-// rapid keeps an error type only if it looks like Category.Reason.
-std::string ValidErrorType(const std::string& type) {
-  bool category = type.rfind("Runtime.", 0) == 0 || type.rfind("Function.", 0) == 0 ||
-                  type.rfind("Extension.", 0) == 0;
-  if (category && type.size() > 9) return type;
-  return type.rfind("Function.", 0) == 0 ? "Function.Unknown" : "Runtime.Unknown";
 }
 
 }  // namespace
@@ -473,7 +466,7 @@ void Environment::OnResponseTooLarge() {
 }
 
 void Environment::OnInitError(std::string body, std::string error_type) {
-  std::string type = ValidErrorType(error_type);
+  std::string type = FromRuntime(error_type);
   KillProcesses();
   InitFailed(type, "", std::move(body), false);
 }

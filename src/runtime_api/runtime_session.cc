@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/codec.h"
+#include "base/lambda_error.h"
 #include "base/log.h"
 #include "runtime_api/protocol.h"
 
@@ -306,8 +307,7 @@ void RuntimeSession::HandleExtensionInitError(http::Request& request, http::Resp
                                   "Invalid Lambda-Extension-Identifier"));
   }
   if (init_done_) return writer.Send(Accepted());
-  std::string type(request.headers.Get(kHeaderExtensionErrorType).value_or(""));
-  if (type.rfind("Extension.", 0) != 0 || type.size() <= 10) type = "Extension.InitError";
+  std::string type = FromExtension(request.headers.Get(kHeaderExtensionErrorType).value_or(""));
   writer.Send(Accepted());
   listener_->OnInitError(std::move(request.body), std::move(type));
 }
