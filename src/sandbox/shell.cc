@@ -204,9 +204,12 @@ void RunShell(const ShellParams& p) {
   // A session of our own, without a controlling terminal: the function cannot reach the
   // terminal thaw was started from (TIOCSTI, /dev/tty), and the session id is this shell's
   // pid, which the launcher uses as the sandbox's process group.
-  if (setsid() < 0) _exit(1);
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  prctl(PR_SET_NAME, "thaw-shell");
+  if (setsid() < 0) Fail(p.report_fd, sys::SpawnStep::kSession, errno, "setsid");
+  // Without it a shell would outlive a launcher killed with SIGKILL, with nobody to reap it.
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
+    Fail(p.report_fd, sys::SpawnStep::kDeathSignal, errno, "PR_SET_PDEATHSIG");
+  }
+  (void)prctl(PR_SET_NAME, "thaw-shell");  // only a name in ps
   char go = 0;
   ssize_t got;
   do {
@@ -226,8 +229,9 @@ void RunShell(const ShellParams& p) {
     Fail(p.report_fd, sys::SpawnStep::kRootFs, errno, s.message());
   }
   errno = 0;
-  if (Status s = MountTmp(p.fs); !s.ok())
+  if (Status s = MountTmp(p.fs); !s.ok()) {
     Fail(p.report_fd, sys::SpawnStep::kTmp, errno, s.message());
+  }
   if (p.new_net) {
     errno = 0;
     StatusOr<int> listener = ListenInNewNetns(sys::kIsolatedRuntimeApiPort);
@@ -249,12 +253,15 @@ void RunShell(const ShellParams& p) {
   fs.opt_dir = spec.sandbox.opt_dir;
   if (mode != TmpMode::kKeepPooled) {
     // The pooled image (already unlinked by the launcher) goes; the environment's comes.
-    umount2((fs.new_root + "/tmp").c_str(), MNT_DETACH);
+    if (umount2((fs.new_root + "/tmp").c_str(), MNT_DETACH) != 0) {
+      Fail(p.report_fd, sys::SpawnStep::kTmp, errno, "umount2 the pooled /tmp");
+    }
     fs.tmp_image = spec.sandbox.tmp_image;
     fs.tmp_mb = spec.sandbox.tmp_mb;
     errno = 0;
-    if (Status s = MountTmp(fs); !s.ok())
+    if (Status s = MountTmp(fs); !s.ok()) {
       Fail(p.report_fd, sys::SpawnStep::kTmp, errno, s.message());
+    }
   }
   std::string timings;
   errno = 0;
@@ -262,7 +269,7 @@ void RunShell(const ShellParams& p) {
     Fail(p.report_fd, sys::SpawnStep::kTask, errno, s.message());
   }
   static const char kHost[] = "localhost";
-  sethostname(kHost, sizeof kHost - 1);
+  (void)sethostname(kHost, sizeof kHost - 1);  // only cosmetic: the host's name shows instead
 
   struct sigaction term {};
   term.sa_handler = OnTerm;  // no SA_RESTART: waitpid below returns EINTR
