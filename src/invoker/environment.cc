@@ -19,6 +19,7 @@
 #include "invoker/invocation_record.h"
 #include "invoker/launcher_client.h"
 #include "invoker/runtime_env.h"
+#include "invoker/spawn_error.h"
 #include "logs/log_store.h"
 #include "logs/platform_lines.h"
 #include "records/record_store.h"
@@ -358,21 +359,8 @@ void Environment::OnSpawned(uint64_t epoch, StatusOr<LauncherClient::Spawned> re
     peer_check_.ProcessesKnown();
     return;
   }
-  const Status& s = result.status();
-  std::string reason;
-  if (config_->mechanism != "runtime-api") {
-    reason = "thaw-host (the " + config_->mechanism +
-             " mechanism's host) failed to start: " + s.message();
-  } else if (s.code() == StatusCode::kNotFound) {
-    reason = "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]";
-  } else if (s.code() == StatusCode::kPermissionDenied) {
-    reason = "fork/exec /var/task/bootstrap: permission denied";
-  } else if (s.message().find("Exec format error") != std::string::npos) {
-    reason = "fork/exec /var/task/bootstrap: exec format error";
-  } else {
-    reason = "fork/exec /var/task/bootstrap: " + s.message();
-  }
-  InitFailed("Runtime.InvalidEntrypoint", reason, "", false);
+  SpawnError error = ClassifySpawnFailure(result.status(), config_->mechanism);
+  InitFailed(Name(error.type), error.message, "", false);
 }
 
 void Environment::OnRuntimeNext() {

@@ -19,6 +19,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 
 #include "base/log.h"
+#include "invoker/spawn_error.h"
 #include "sys/fd_passing.h"
 
 extern char** environ;
@@ -153,11 +154,11 @@ class LauncherClient::Impl {
   // Returns false once the launcher is gone.
   bool Drain() {
     for (;;) {
-      FixedMsg m;
+      char buf[sys::kMaxReplyBytes];
       // A kSpawned reply may carry the Runtime API socket of an isolated network namespace.
       int received = -1;
       ssize_t n =
-          sys::ReceiveWithFd(stream_.native_handle(), &m, sizeof m, &received, MSG_DONTWAIT);
+          sys::ReceiveWithFd(stream_.native_handle(), buf, sizeof buf, &received, MSG_DONTWAIT);
       sys::UniqueFd fd(received);
       if (n < 0 && errno == EAGAIN) return true;
       if (n <= 0) {
@@ -165,28 +166,38 @@ class LauncherClient::Impl {
         FailPending();
         return false;
       }
-      if (static_cast<size_t>(n) != sizeof m) continue;
+      auto len = static_cast<size_t>(n);
+      if (auto failure = sys::DecodeSpawnFailure(buf, len)) {
+        Fail(*failure);
+        continue;
+      }
+      FixedMsg m;
+      if (len != sizeof m) continue;
+      std::memcpy(&m, buf, sizeof m);
       Dispatch(m, std::move(fd));
     }
   }
 
+  void Fail(const sys::SpawnFailure& failure) {
+    auto it = pending_.find(failure.id);
+    if (it == pending_.end()) return;
+    auto done = std::move(it->second);
+    pending_.erase(it);
+    done(SpawnFailureStatus(failure));
+  }
+
   void Dispatch(const FixedMsg& m, sys::UniqueFd fd) {
     switch (static_cast<LauncherMsg>(m.type)) {
-      case LauncherMsg::kSpawned:
-      case LauncherMsg::kSpawnFailed: {
+      case LauncherMsg::kSpawned: {
         auto it = pending_.find(m.id);
         if (it == pending_.end()) return;
         auto done = std::move(it->second);
         pending_.erase(it);
-        if (m.type == static_cast<uint32_t>(LauncherMsg::kSpawned)) {
-          Spawned spawned;
-          spawned.pid = static_cast<pid_t>(m.a);
-          if (m.b > 0) spawned.cgroup = "s" + std::to_string(m.b);
-          spawned.runtime_listener = std::move(fd);
-          done(std::move(spawned));
-        } else {
-          done(ErrnoStatus("exec", "", static_cast<int>(m.a)));
-        }
+        Spawned spawned;
+        spawned.pid = static_cast<pid_t>(m.a);
+        if (m.b > 0) spawned.cgroup = "s" + std::to_string(m.b);
+        spawned.runtime_listener = std::move(fd);
+        done(std::move(spawned));
         return;
       }
       case LauncherMsg::kExited:

@@ -55,7 +55,7 @@ class LauncherClient {
 
   // Forks and execs `spec` in a new process group with stdout and stderr on `output_fd`
   // (borrowed; the launcher gets its own copy). `done` gets the pid (and cgroup), or the
-  // exec's errno as an ErrnoStatus (NotFound for ENOENT).
+  // failure as SpawnFailureStatus makes it (invoker/spawn_error.h).
   void Spawn(sys::SpawnSpec spec, int output_fd, SpawnDone done);
   // kill(-pgid, signal), done by the launcher.
   void Kill(pid_t pgid, int signal);

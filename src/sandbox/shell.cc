@@ -20,6 +20,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <optional>
 
 #include <net/if.h>
 
@@ -33,13 +34,22 @@ namespace thaw::sandbox {
 
 namespace {
 
-void Report(int fd, ShellReport::Kind kind, int32_t value, const std::string& text = "") {
+void Report(int fd, ShellReport::Kind kind, int32_t value, const std::string& text = "",
+            sys::SpawnStep step = sys::SpawnStep::kNone) {
   ShellReport r;
   r.kind = kind;
   r.value = value;
+  r.step = step;
   std::memcpy(r.text, text.data(), std::min(text.size(), sizeof r.text - 1));
   while (write(fd, &r, sizeof r) < 0 && errno == EINTR) {
   }
+}
+
+// A failed step, reported before the shell gives up. `err` is the errno the step left (a
+// Status does not keep it), or EIO when it left none.
+[[noreturn]] void Fail(int fd, sys::SpawnStep step, int err, const std::string& text) {
+  Report(fd, ShellReport::kFailed, err > 0 ? err : EIO, text, step);
+  _exit(1);
 }
 
 void WriteFile(const char* path, const char* text) {
@@ -50,27 +60,38 @@ void WriteFile(const char* path, const char* text) {
   close(fd);
 }
 
-// The bootstrap's side of the fork: drop everything, then exec. Any failure is sent as an
-// errno on fd 3 (closed by a successful exec).
+// The bootstrap's side of the fork: drop everything, then exec. The first failure is sent as
+// a sys::ChildFailure (step and errno) on fd 3, which a successful exec closes.
 [[noreturn]] void ExecBootstrap(const ShellParams& p, const sys::SpawnSpec& spec, int output_fd,
                                 int exec_fd) {
+  using sys::SpawnStep;
+  sys::ChildFailure failure;
+  auto failed = [&failure](SpawnStep step) {
+    failure = {step, errno};
+    return true;
+  };
   // A stray fd would reach the function: refusing to exec is safer than running with it.
-  int err = sys::SetUpChildFds(output_fd, exec_fd);
+  if (int err = sys::SetUpChildFds(output_fd, exec_fd); err != 0) failure = {SpawnStep::kFds, err};
   WriteFile("/proc/self/oom_score_adj", "0");
   // Lambda's limits: 1,024 file descriptors (processes are capped by the pids cgroup).
   rlimit files{1024, 1024};
-  if (err == 0 && setrlimit(RLIMIT_NOFILE, &files) != 0) err = errno;
-  for (int cap = 0; cap <= CAP_LAST_CAP && err == 0; ++cap) {
-    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) err = errno;
+  bool stop = failure.err != 0;
+  stop = stop || (setrlimit(RLIMIT_NOFILE, &files) != 0 && failed(SpawnStep::kRlimit));
+  for (int cap = 0; cap <= CAP_LAST_CAP && !stop; ++cap) {
+    stop = prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL &&
+           failed(SpawnStep::kBoundingSet);
   }
-  if (err == 0 && setgroups(0, nullptr) != 0) err = errno;
-  if (err == 0 && setresgid(p.gid, p.gid, p.gid) != 0) err = errno;
+  stop = stop || (setgroups(0, nullptr) != 0 && failed(SpawnStep::kGroups));
+  stop = stop || (setresgid(p.gid, p.gid, p.gid) != 0 && failed(SpawnStep::kGid));
   // From uid 0 to another uid, the permitted and effective capability sets are cleared.
-  if (err == 0 && setresuid(p.uid, p.uid, p.uid) != 0) err = errno;
-  if (err == 0 && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) err = errno;
-  if (err == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) err = errno;
-  if (err == 0 && p.seccomp) err = InstallSeccompFilter(*p.seccomp);
-  sys::ExecOrReport(spec, err);
+  stop = stop || (setresuid(p.uid, p.uid, p.uid) != 0 && failed(SpawnStep::kUid));
+  stop = stop || (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 &&
+                  failed(SpawnStep::kAmbientCaps));
+  stop = stop || (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 && failed(SpawnStep::kNoNewPrivs));
+  if (!stop && p.seccomp) {
+    if (int err = InstallSeccompFilter(*p.seccomp); err != 0) failure = {SpawnStep::kSeccomp, err};
+  }
+  sys::ExecOrReport(spec, failure);
 }
 
 // Phase 2's input: one packet with the TmpMode, the encoded spawn spec and the output fd.
@@ -137,11 +158,7 @@ std::vector<pid_t> StartExtensions(const ShellParams& p, const sys::SpawnSpec& s
     }
     close(exec_pipe[1]);
     // Wait for the exec (or its failure), so extensions start before the runtime, in order.
-    int err = 0;
-    ssize_t n;
-    do {
-      n = read(exec_pipe[0], &err, sizeof err);
-    } while (n < 0 && errno == EINTR);
+    (void)sys::ReadChildFailure(exec_pipe[0]);
     close(exec_pipe[0]);
     pids.push_back(pid);
   }
@@ -187,9 +204,12 @@ void RunShell(const ShellParams& p) {
   // A session of our own, without a controlling terminal: the function cannot reach the
   // terminal thaw was started from (TIOCSTI, /dev/tty), and the session id is this shell's
   // pid, which the launcher uses as the sandbox's process group.
-  if (setsid() < 0) _exit(1);
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  prctl(PR_SET_NAME, "thaw-shell");
+  if (setsid() < 0) Fail(p.report_fd, sys::SpawnStep::kSession, errno, "setsid");
+  // Without it a shell would outlive a launcher killed with SIGKILL, with nobody to reap it.
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
+    Fail(p.report_fd, sys::SpawnStep::kDeathSignal, errno, "PR_SET_PDEATHSIG");
+  }
+  (void)prctl(PR_SET_NAME, "thaw-shell");  // only a name in ps
   char go = 0;
   ssize_t got;
   do {
@@ -204,20 +224,20 @@ void RunShell(const ShellParams& p) {
   FsSpec base = p.fs;
   base.cgroups = OwnCgroupMounts();
   if (unshare(CLONE_NEWCGROUP) != 0) base.cgroups.clear();
+  errno = 0;
   if (Status s = BuildBaseFs(base); !s.ok()) {
-    Report(p.report_fd, ShellReport::kFailed, EIO, s.ToString());
-    _exit(1);
+    Fail(p.report_fd, sys::SpawnStep::kRootFs, errno, s.message());
   }
+  errno = 0;
   if (Status s = MountTmp(p.fs); !s.ok()) {
-    Report(p.report_fd, ShellReport::kFailed, EIO, s.ToString());
-    _exit(1);
+    Fail(p.report_fd, sys::SpawnStep::kTmp, errno, s.message());
   }
   if (p.new_net) {
+    errno = 0;
     StatusOr<int> listener = ListenInNewNetns(sys::kIsolatedRuntimeApiPort);
     if (!listener.ok() || !SendFd(p.command_fd, *listener)) {
-      Report(p.report_fd, ShellReport::kFailed, EIO,
-             listener.ok() ? "cannot send the Runtime API socket" : listener.status().ToString());
-      _exit(1);
+      Fail(p.report_fd, sys::SpawnStep::kNetwork, errno,
+           listener.ok() ? "cannot send the Runtime API socket" : listener.status().message());
     }
     close(*listener);  // the server holds it now; the function must not inherit it
   }
@@ -233,21 +253,23 @@ void RunShell(const ShellParams& p) {
   fs.opt_dir = spec.sandbox.opt_dir;
   if (mode != TmpMode::kKeepPooled) {
     // The pooled image (already unlinked by the launcher) goes; the environment's comes.
-    umount2((fs.new_root + "/tmp").c_str(), MNT_DETACH);
+    if (umount2((fs.new_root + "/tmp").c_str(), MNT_DETACH) != 0) {
+      Fail(p.report_fd, sys::SpawnStep::kTmp, errno, "umount2 the pooled /tmp");
+    }
     fs.tmp_image = spec.sandbox.tmp_image;
     fs.tmp_mb = spec.sandbox.tmp_mb;
+    errno = 0;
     if (Status s = MountTmp(fs); !s.ok()) {
-      Report(p.report_fd, ShellReport::kFailed, EIO, s.ToString());
-      _exit(1);
+      Fail(p.report_fd, sys::SpawnStep::kTmp, errno, s.message());
     }
   }
   std::string timings;
+  errno = 0;
   if (Status s = FinishFs(fs, &timings); !s.ok()) {
-    Report(p.report_fd, ShellReport::kFailed, EIO, s.ToString());
-    _exit(1);
+    Fail(p.report_fd, sys::SpawnStep::kTask, errno, s.message());
   }
   static const char kHost[] = "localhost";
-  sethostname(kHost, sizeof kHost - 1);
+  (void)sethostname(kHost, sizeof kHost - 1);  // only cosmetic: the host's name shows instead
 
   struct sigaction term {};
   term.sa_handler = OnTerm;  // no SA_RESTART: waitpid below returns EINTR
@@ -255,17 +277,11 @@ void RunShell(const ShellParams& p) {
   std::vector<pid_t> extensions = StartExtensions(p, spec, output_fd);
 
   int exec_pipe[2];
-  if (pipe2(exec_pipe, O_CLOEXEC) != 0) {
-    Report(p.report_fd, ShellReport::kFailed, errno, "pipe2");
-    _exit(1);
-  }
+  if (pipe2(exec_pipe, O_CLOEXEC) != 0) Fail(p.report_fd, sys::SpawnStep::kFork, errno, "pipe2");
   timespec fork_start;
   clock_gettime(CLOCK_MONOTONIC, &fork_start);
   pid_t child = fork();
-  if (child < 0) {
-    Report(p.report_fd, ShellReport::kFailed, errno, "fork");
-    _exit(1);
-  }
+  if (child < 0) Fail(p.report_fd, sys::SpawnStep::kFork, errno, "fork");
   if (child == 0) {
     close(exec_pipe[0]);
     close(p.report_fd);
@@ -273,11 +289,7 @@ void RunShell(const ShellParams& p) {
   }
   close(exec_pipe[1]);
   close(output_fd);
-  int err = 0;
-  ssize_t n;
-  do {
-    n = read(exec_pipe[0], &err, sizeof err);
-  } while (n < 0 && errno == EINTR);
+  std::optional<sys::ChildFailure> failed = sys::ReadChildFailure(exec_pipe[0]);
   close(exec_pipe[0]);
   timespec exec_done;
   clock_gettime(CLOCK_MONOTONIC, &exec_done);
@@ -285,9 +297,8 @@ void RunShell(const ShellParams& p) {
              std::to_string((exec_done.tv_sec - fork_start.tv_sec) * 1000000 +
                             (exec_done.tv_nsec - fork_start.tv_nsec) / 1000) +
              "us";
-  if (n == static_cast<ssize_t>(sizeof err)) {
-    Report(p.report_fd, ShellReport::kFailed, err, "exec " + spec.path);
-    _exit(1);
+  if (failed) {
+    Fail(p.report_fd, failed->step, failed->err, sys::ChildFailureText(*failed, spec));
   }
   Report(p.report_fd, ShellReport::kStarted, child, timings);
   // PID 1: reap everything; report the bootstrap's end and leave, taking the namespace with us.

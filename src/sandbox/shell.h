@@ -6,7 +6,7 @@
 //   2. assigned: receives a function's spawn spec and output fd on its command socket, shows
 //      the code at /var/task (and the environment's own /tmp, when it has one), pivots into
 //      the new root, and forks the bootstrap as an unprivileged user with no capabilities,
-//      no_new_privs and the seccomp filter. Reports kStarted (or kFailed).
+//      no_new_privs and the seccomp filter. Reports kStarted (or kFailed with the failed step).
 //   3. init: reaps orphans; when the bootstrap exits, reports its wait status (kExited) and
 //      exits, which kills whatever else is left in the namespace. An extension's exit does the
 //      same, reported as sys::EncodeExtensionExit. After SIGTERM (the environment's shutdown)
@@ -25,14 +25,18 @@
 
 #include "base/status.h"
 #include "sandbox/filesystem.h"
+#include "sys/launcher_protocol.h"
 
 namespace thaw::sandbox {
 
+// The shell's reports, one atomic pipe write each. A kFailed report names the step that failed
+// (sys::SpawnStep), its errno and what failed, which the launcher passes on to the server.
 struct ShellReport {
   enum Kind : uint32_t { kReady = 1, kStarted = 2, kFailed = 3, kExited = 4 };
   uint32_t kind = 0;
   int32_t value = 0;  // kFailed: errno; kExited: the bootstrap's wait status
-  char text[248] = {};
+  sys::SpawnStep step = sys::SpawnStep::kNone;  // kFailed
+  char text[244] = {};
 };
 static_assert(sizeof(ShellReport) == 256, "one atomic pipe write");
 

@@ -99,18 +99,38 @@ int SetUpChildFds(int output_fd, int status_fd) {
   return err;
 }
 
-void ExecOrReport(const SpawnSpec& spec, int err) {
-  if (err == 0 && chdir(spec.cwd.c_str()) != 0) err = errno;
-  if (err == 0) {
+std::optional<ChildFailure> ReadChildFailure(int fd) {
+  ChildFailure failure;
+  ssize_t n;
+  do {
+    n = read(fd, &failure, sizeof failure);
+  } while (n < 0 && errno == EINTR);
+  if (n == 0) return std::nullopt;
+  if (n != static_cast<ssize_t>(sizeof failure) || failure.err <= 0) {
+    return ChildFailure{SpawnStep::kFork, EIO};
+  }
+  return failure;
+}
+
+std::string ChildFailureText(const ChildFailure& failure, const SpawnSpec& spec) {
+  return std::string(SpawnStepName(failure.step)) + " " +
+         (failure.step == SpawnStep::kWorkingDir ? spec.cwd : spec.path);
+}
+
+void ExecOrReport(const SpawnSpec& spec, ChildFailure failure) {
+  if (failure.err == 0 && chdir(spec.cwd.c_str()) != 0) {
+    failure = {SpawnStep::kWorkingDir, errno};
+  }
+  if (failure.err == 0) {
     std::vector<char*> argv, envp;
     for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     for (const auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
     envp.push_back(nullptr);
     execve(spec.path.c_str(), argv.data(), envp.data());
-    err = errno;
+    failure = {SpawnStep::kExec, errno};
   }
-  ssize_t n = write(3, &err, sizeof err);
+  ssize_t n = write(3, &failure, sizeof failure);
   (void)n;
   _exit(127);
 }

@@ -3,6 +3,10 @@
 // forked child of a single-threaded parent; never for use in the multi-threaded server.
 #pragma once
 
+#include <cstdint>
+#include <optional>
+#include <string>
+
 #include "sys/launcher_protocol.h"
 
 namespace thaw::sys {
@@ -18,8 +22,23 @@ int CloseFdsFrom(int first);
 int CloseFdsByListing(int first);
 int CloseFdsByLimit(int first);
 
-// With err == 0: chdir to spec.cwd and execve spec.path. Otherwise, or if that fails, writes
-// the errno to fd 3 and exits 127 (a successful exec closes fd 3 instead).
-[[noreturn]] void ExecOrReport(const SpawnSpec& spec, int err);
+// Why a child did not exec: the step that failed and its errno. One record on fd 3.
+struct ChildFailure {
+  SpawnStep step = SpawnStep::kNone;
+  int32_t err = 0;  // 0: nothing failed
+};
+static_assert(sizeof(ChildFailure) == 8, "one atomic pipe write");
+
+// Reads the record a child wrote on its status pipe: nullopt when the pipe closed without
+// one (the exec succeeded). A short record is reported as kFork/EIO.
+std::optional<ChildFailure> ReadChildFailure(int fd);
+
+// "execve /var/task/bootstrap", "chdir /var/task", "setresuid /var/task/bootstrap": the step
+// and what it was for.
+std::string ChildFailureText(const ChildFailure& failure, const SpawnSpec& spec);
+
+// With no failure: chdir to spec.cwd and execve spec.path. Otherwise, or if that fails, writes
+// the failure to fd 3 and exits 127 (a successful exec closes fd 3 instead).
+[[noreturn]] void ExecOrReport(const SpawnSpec& spec, ChildFailure failure);
 
 }  // namespace thaw::sys

@@ -90,5 +90,75 @@ TEST(ChildExecTest, CloseFdsByLimitClosesEverything) {
   EXPECT_EQ(StrayFdsAfterSetUp(Broken::kNone, CloseFdsByLimit), "err=0 open:");
 }
 
+// A child that cannot exec says which step failed and why.
+ChildFailure FailureOf(const SpawnSpec& spec) {
+  int status[2];
+  EXPECT_EQ(pipe2(status, O_CLOEXEC), 0);
+  UniqueFd status_read(status[0]);
+  pid_t pid = fork();
+  if (pid == 0) {
+    status_read.Reset();
+    int devnull = open("/dev/null", O_WRONLY);
+    ExecOrReport(spec, ChildFailure{SpawnStep::kNone, SetUpChildFds(devnull, status[1])});
+  }
+  close(status[1]);
+  std::optional<ChildFailure> failure = ReadChildFailure(status_read.get());
+  waitpid(pid, nullptr, 0);
+  return failure.value_or(ChildFailure{});
+}
+
+TEST(ChildExecTest, FailuresKeepTheirStep) {
+  SpawnSpec spec;
+  spec.path = "/nonexistent/bootstrap";
+  spec.cwd = "/";
+  spec.argv = {spec.path};
+  ChildFailure f = FailureOf(spec);
+  EXPECT_EQ(f.step, SpawnStep::kExec);
+  EXPECT_EQ(f.err, ENOENT);
+  spec.path = "/bin/true";
+  spec.cwd = "/nonexistent";
+  f = FailureOf(spec);
+  EXPECT_EQ(f.step, SpawnStep::kWorkingDir);
+  EXPECT_EQ(f.err, ENOENT);
+  // A step that failed before the exec is passed through as it was.
+  int status[2];
+  ASSERT_EQ(pipe2(status, O_CLOEXEC), 0);
+  UniqueFd status_read(status[0]);
+  pid_t pid = fork();
+  if (pid == 0) {
+    status_read.Reset();
+    dup2(status[1], 3);
+    ExecOrReport(spec, ChildFailure{SpawnStep::kUid, EPERM});
+  }
+  close(status[1]);
+  auto early = ReadChildFailure(status_read.get());
+  waitpid(pid, nullptr, 0);
+  ASSERT_TRUE(early.has_value());
+  EXPECT_EQ(early->step, SpawnStep::kUid);
+  EXPECT_EQ(early->err, EPERM);
+}
+
+// A successful exec closes the pipe without a record.
+TEST(ChildExecTest, ExecClosesTheStatusPipe) {
+  SpawnSpec spec;
+  spec.path = "/bin/true";
+  spec.cwd = "/";
+  spec.argv = {"true"};
+  int status[2];
+  ASSERT_EQ(pipe2(status, O_CLOEXEC), 0);
+  UniqueFd status_read(status[0]);
+  pid_t pid = fork();
+  if (pid == 0) {
+    status_read.Reset();
+    int devnull = open("/dev/null", O_WRONLY);
+    ExecOrReport(spec, ChildFailure{SpawnStep::kNone, SetUpChildFds(devnull, status[1])});
+  }
+  close(status[1]);
+  EXPECT_FALSE(ReadChildFailure(status_read.get()).has_value());
+  int wait_status = 0;
+  waitpid(pid, &wait_status, 0);
+  EXPECT_TRUE(WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) << wait_status;
+}
+
 }  // namespace
 }  // namespace thaw::sys

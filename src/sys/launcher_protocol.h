@@ -1,7 +1,8 @@
 // The messages between the server and thaw-launcher, the small single-threaded process that
 // forks every function process (so the large multi-threaded server never forks).
 // Transport: one SOCK_SEQPACKET socketpair; one message per packet; file descriptors travel
-// as SCM_RIGHTS. Encode/Decode are pure and thread-safe.
+// as SCM_RIGHTS. Encode/Decode are pure and thread-safe. A failed spawn keeps its step, errno
+// and text from the process that failed (the shell, or the launcher's child) to the server.
 #pragma once
 
 #include <sys/types.h>
@@ -20,7 +21,7 @@ enum class LauncherMsg : uint32_t {
   kShutdown = 3,       // server -> launcher: SIGKILL every process group it started, then exit
   kHello = 100,        // launcher -> server, once at start: extra = LauncherFeature bits
   kSpawned = 101,      // launcher -> server: id, pid
-  kSpawnFailed = 102,  // launcher -> server: id, errno (exec never happened)
+  kSpawnFailed = 102,  // launcher -> server: a SpawnFailure (exec never happened)
   kExited = 103,       // launcher -> server: pid, wait status, peak memory (KiB), OOM kills
 };
 
@@ -76,13 +77,6 @@ struct SpawnSpec {
   std::vector<std::string> argv;
   std::vector<std::string> env;
   SandboxSpec sandbox;
-};
-
-struct LauncherReply {
-  LauncherMsg type;
-  uint64_t id = 0;
-  int64_t a = 0;  // pid (kSpawned, kExited) or errno (kSpawnFailed)
-  int64_t b = 0;  // wait status (kExited)
 };
 
 // Limits of a spawn request, checked on both sides of the wire. Strings reach execve and mount
@@ -233,7 +227,7 @@ inline std::optional<SpawnSpec> DecodeSpawn(const char* data, size_t len) {
   return s;
 }
 
-// Kill and the replies are fixed-size records.
+// Kill and the replies are fixed-size records (kSpawnFailed: one, then its text).
 struct FixedMsg {
   uint32_t type;
   uint32_t extra;  // kExited: peak memory in KiB (the cgroup's, else wait4's ru_maxrss)
@@ -243,5 +237,51 @@ struct FixedMsg {
   int64_t c = 0;  // kExited: OOM kills in the process's cgroup
 };
 static_assert(sizeof(FixedMsg) == 40, "launcher wire record must stay 40 bytes");
+
+// The step at which a spawn failed. Only kExec is the function's own doing (a missing or
+// unusable bootstrap: Runtime.InvalidEntrypoint); every other step is the sandbox's, since thaw
+// made the directories and the root the function runs in (Sandbox.Failure).
+// Numbers are on the wire: append only.
+enum class SpawnStep : uint32_t {
+  kNone = 0,
+  kRequest = 1,  // malformed, or a host path outside the state directory's trees
+  kShell = 2,    // no shell could be made or reached (clone3, pipes, a shell that died)
+  kRootFs = 3,   // the shell's read-only root
+  kTmp = 4,      // /tmp: the image made, attached or mounted
+  kNetwork = 5,  // the isolated network namespace's loopback and Runtime API socket
+  kTask = 6,     // /var/task, /opt, /proc and the pivot into the new root
+  kFork = 7,     // fork of the bootstrap or pipe for its exec status
+  kSession = 8,  // setsid
+  kFds = 9,      // stdin, stdout, stderr, and every other fd closed
+  kRlimit = 10,  // RLIMIT_NOFILE
+  kBoundingSet = 11,
+  kGroups = 12,  // setgroups
+  kGid = 13,     // setresgid
+  kUid = 14,     // setresuid
+  kAmbientCaps = 15,
+  kNoNewPrivs = 16,
+  kSeccomp = 17,
+  kDeathSignal = 18,  // PR_SET_PDEATHSIG
+  kWorkingDir = 19,   // chdir to the spec's cwd
+  kExec = 20,         // execve itself
+};
+inline constexpr SpawnStep kLastSpawnStep = SpawnStep::kExec;
+
+// "tmp", "setresuid", "execve": short, for messages.
+const char* SpawnStepName(SpawnStep step);
+
+struct SpawnFailure {
+  uint64_t id = 0;
+  SpawnStep step = SpawnStep::kNone;
+  int err = 0;       // errno of the failed call
+  std::string text;  // what failed, e.g. "mount /dev/loop3 on /.../tmp"; cut to kMaxFailureText
+};
+inline constexpr size_t kMaxFailureText = 240;
+inline constexpr size_t kMaxReplyBytes = sizeof(FixedMsg) + kMaxFailureText;
+
+// Wire: a FixedMsg {kSpawnFailed, extra = step, id, a = errno, b = text length}, then the text.
+std::string EncodeSpawnFailure(const SpawnFailure& failure);
+// nullopt unless exactly one such record: known step, errno in 0..4095, no trailing bytes.
+std::optional<SpawnFailure> DecodeSpawnFailure(const char* data, size_t len);
 
 }  // namespace thaw::sys

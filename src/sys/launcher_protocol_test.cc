@@ -1,5 +1,7 @@
 #include "sys/launcher_protocol.h"
 
+#include <cerrno>
+#include <cstddef>
 #include <cstring>
 
 #include <gtest/gtest.h>
@@ -189,6 +191,58 @@ TEST(LauncherProtocolTest, SpawnProblems) {
   s.sandbox.memory_mb = 64;
   std::string wire = EncodeSpawn(s);
   EXPECT_FALSE(DecodeSpawn(wire.data(), wire.size()).has_value());
+}
+
+TEST(LauncherProtocolTest, SpawnFailureRoundTrip) {
+  SpawnFailure f{42, SpawnStep::kTmp, EINVAL, "mount /dev/loop3 on /root/tmp: Invalid argument"};
+  std::string wire = EncodeSpawnFailure(f);
+  EXPECT_EQ(wire.size(), sizeof(FixedMsg) + f.text.size());
+  auto back = DecodeSpawnFailure(wire.data(), wire.size());
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->id, 42u);
+  EXPECT_EQ(back->step, SpawnStep::kTmp);
+  EXPECT_EQ(back->err, EINVAL);
+  EXPECT_EQ(back->text, f.text);
+  // An empty text, and a long one cut to the limit.
+  f.text.clear();
+  wire = EncodeSpawnFailure(f);
+  ASSERT_TRUE(DecodeSpawnFailure(wire.data(), wire.size()).has_value());
+  f.text = std::string(1000, 'x');
+  wire = EncodeSpawnFailure(f);
+  EXPECT_EQ(wire.size(), kMaxReplyBytes);
+  back = DecodeSpawnFailure(wire.data(), wire.size());
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->text, std::string(kMaxFailureText, 'x'));
+  EXPECT_STREQ(SpawnStepName(SpawnStep::kUid), "setresuid");
+}
+
+TEST(LauncherProtocolTest, MalformedSpawnFailuresAreRejected) {
+  std::string wire = EncodeSpawnFailure({7, SpawnStep::kExec, ENOENT, "execve /var/task/x"});
+  for (size_t n = 0; n < sizeof(FixedMsg); ++n) {
+    EXPECT_FALSE(DecodeSpawnFailure(wire.data(), n).has_value()) << "length " << n;
+  }
+  // The text's length must be exactly what follows the record.
+  EXPECT_FALSE(DecodeSpawnFailure(wire.data(), wire.size() - 1).has_value());
+  std::string longer = wire + "x";
+  EXPECT_FALSE(DecodeSpawnFailure(longer.data(), longer.size()).has_value());
+  auto with = [&](size_t at, uint64_t v, size_t width) {
+    std::string w = wire;
+    std::memcpy(w.data() + at, &v, width);
+    return DecodeSpawnFailure(w.data(), w.size()).has_value();
+  };
+  EXPECT_FALSE(with(offsetof(FixedMsg, type), uint32_t{101}, 4));  // kSpawned
+  EXPECT_FALSE(with(offsetof(FixedMsg, extra), static_cast<uint32_t>(kLastSpawnStep) + 1, 4));
+  EXPECT_FALSE(with(offsetof(FixedMsg, a), static_cast<uint64_t>(-1), 8));  // errno < 0
+  EXPECT_FALSE(with(offsetof(FixedMsg, a), 4096, 8));
+  EXPECT_FALSE(with(offsetof(FixedMsg, b), static_cast<uint64_t>(-1), 8));
+  EXPECT_FALSE(with(offsetof(FixedMsg, c), 1, 8));
+  EXPECT_TRUE(with(offsetof(FixedMsg, a), 4095, 8));
+  // Longer than any reply.
+  std::string huge = EncodeSpawnFailure({7, SpawnStep::kExec, ENOENT, ""});
+  huge.append(kMaxFailureText + 1, 'x');
+  uint64_t len = kMaxFailureText + 1;
+  std::memcpy(huge.data() + offsetof(FixedMsg, b), &len, sizeof len);
+  EXPECT_FALSE(DecodeSpawnFailure(huge.data(), huge.size()).has_value());
 }
 
 }  // namespace
