@@ -1,6 +1,9 @@
 #include "invoker/environment.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +17,8 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include "runtime_api/protocol.h"
 
 namespace thaw::invoker {
 namespace {
@@ -205,6 +210,33 @@ class EnvironmentTest : public ::testing::Test {
     EXPECT_EQ(env_->phase(), P::kResponded);
     EXPECT_EQ(answers_[id].body, "\"ok\"");
     env_->OnRuntimeNext();
+  }
+
+  // Sends one HTTP request to the environment's Runtime API and runs the loop until the
+  // answer's status line and headers are in.
+  std::string RuntimeApiRequest(const std::string& request) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(env_->runtime_api_port());
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    std::string reply;
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+        write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
+      for (int i = 0; i < 5000 && reply.find("\r\n\r\n") == std::string::npos; ++i) {
+        io_.restart();
+        io_.poll();
+        char buf[4096];
+        ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n > 0) {
+          reply.append(buf, static_cast<size_t>(n));
+        } else {
+          usleep(1000);
+        }
+      }
+    }
+    close(fd);
+    return reply;
   }
 
   boost::asio::io_context io_;
@@ -424,6 +456,32 @@ TEST_F(EnvironmentTest, StopGivesUpWhenNoExitComes) {
   env_->Stop([&] { stopped = true; });
   EXPECT_EQ(spawner_.cgroup->thaws, 1);  // a frozen runtime is thawed to die
   timers_.Advance(4999);
+  EXPECT_FALSE(stopped);
+  timers_.Advance(1);
+  EXPECT_TRUE(stopped);
+  EXPECT_EQ(env_->phase(), P::kDead);
+}
+
+// With an extension registered the runtime gets SIGTERM and the shutdown budget, then SIGKILL;
+// the wait for an exit ends 5 s after the stop began (it used to be 5 s after the SIGKILL).
+TEST_F(EnvironmentTest, StopWithExtensionsSignalsThenGivesUp) {
+  options_.shutdown_internal_ms = 2000;
+  Invoke("r1");
+  spawner_.Reply(kPid);
+  ASSERT_NE(env_->runtime_api_port(), 0);
+  std::string reply = RuntimeApiRequest(std::string("POST ") + runtime_api::kExtensionRegisterPath +
+                                        " HTTP/1.1\r\nHost: x\r\nLambda-Extension-Name: ext\r\n"
+                                        "Content-Length: 21\r\n\r\n{\"events\":[\"INVOKE\"]}");
+  ASSERT_EQ(reply.rfind("HTTP/1.1 200", 0), 0u) << reply;
+  bool stopped = false;
+  env_->Stop([&] { stopped = true; });
+  EXPECT_EQ(spawner_.KillsOf(kPid, SIGTERM), 1);
+  EXPECT_EQ(spawner_.KillsOf(kPid, SIGKILL), 0);
+  timers_.Advance(1999);
+  EXPECT_EQ(spawner_.KillsOf(kPid, SIGKILL), 0);
+  timers_.Advance(1);
+  EXPECT_EQ(spawner_.KillsOf(kPid, SIGKILL), 1);
+  timers_.Advance(2999);
   EXPECT_FALSE(stopped);
   timers_.Advance(1);
   EXPECT_TRUE(stopped);
