@@ -549,8 +549,9 @@ void Environment::RetryInit(const Failure& failure) {
   double init_ms = static_cast<double>(deps_.clock.MonotonicNanos() - init_started_ns_) / 1e6;
   KillProcesses();
   ResetProcess();
-  Log(logs::FormatInitReport(init_ms, "init", failure.timed_out ? "timeout" : "error",
-                             failure.timed_out ? "" : failure.type));
+  Log(logs::FormatInitReport(
+      init_ms, "init", EndStatusName(failure.timed_out ? EndStatus::kTimeout : EndStatus::kError),
+      failure.timed_out ? "" : failure.type));
   StartInvokePhase(/*readings_current=*/false);
   Spawn(/*cold=*/false);
 }
@@ -561,7 +562,7 @@ void Environment::FailInvoke(const Failure& failure) {
   double init_ms = static_cast<double>(deps_.clock.MonotonicNanos() - init_started_ns_) / 1e6;
   KillProcesses();
   ResetProcess();
-  Log(logs::FormatInitReport(init_ms, "invoke", "error", failure.type));
+  Log(logs::FormatInitReport(init_ms, "invoke", EndStatusName(EndStatus::kError), failure.type));
   const std::string& id = current_->event.request_id;
   if (!failure.body.empty()) {
     if (!current_->result) {
