@@ -13,6 +13,7 @@
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
+#include "base/check.h"
 #include "base/codec.h"
 #include "base/lambda_error.h"
 #include "base/log.h"
@@ -84,24 +85,6 @@ std::string RuntimeVersion(const std::string& runtime) {
 
 }  // namespace
 
-const char* EnvStateName(EnvState state) {
-  switch (state) {
-    case EnvState::kCold:
-      return "cold";
-    case EnvState::kInitializing:
-      return "initializing";
-    case EnvState::kInvoking:
-      return "invoking";
-    case EnvState::kIdle:
-      return "idle";
-    case EnvState::kStopping:
-      return "stopping";
-    case EnvState::kDead:
-      return "dead";
-  }
-  return "unknown";
-}
-
 Environment::Environment(Deps deps, lambda::FunctionConfigPtr config, std::string version,
                          ReleaseFn release)
     : deps_(deps),
@@ -109,20 +92,23 @@ Environment::Environment(Deps deps, lambda::FunctionConfigPtr config, std::strin
       version_(std::move(version)),
       release_(std::move(release)),
       id_(RandomHex(16)),
+      native_(config_->mechanism == "runtime-api"),
+      network_none_(config_->network == "none"),
       session_(this, {config_->name, version_, config_->handler}),
       peer_check_(deps.io, [this] { return RuntimeProcesses(); }),
-      init_timer_(deps.io),
-      deadline_timer_(deps.io),
-      kill_timer_(deps.io) {
+      init_timer_(deps.timers.NewTimer()),
+      deadline_timer_(deps.timers.NewTimer()),
+      kill_timer_(deps.timers.NewTimer()) {
   log_group_ = "/aws/lambda/" + config_->name;
   log_stream_ = FormatLogDate(deps_.clock.RealtimeMillis()) + "/[" + version_ + "]" + id_;
 }
 
 Environment::~Environment() {
-  if (pid_ > 0) deps_.launcher.Kill(pid_, SIGKILL);
+  if (pid_ > 0) deps_.spawner.Kill(pid_, SIGKILL);
   if (current_) {
-    current_->Answer({ErrorBody("Sandbox.Failure", "The execution environment was shut down"),
-                      "application/json", true, version_, "", ""});
+    current_->Answer(
+        {ErrorBody(Name(LambdaError::kSandboxFailure), "The execution environment was shut down"),
+         "application/json", true, version_, "", ""});
   }
 }
 
@@ -182,45 +168,124 @@ bool Environment::OwnsSocket(uint64_t inode) const {
   return false;
 }
 
-void Environment::Invoke(std::unique_ptr<Invocation> invocation) {
-  ++invocation_count_;
-  current_ = std::move(invocation);
-  current_->cold = state_ != EnvState::kIdle;
-  if (state_ == EnvState::kIdle) {
-    state_ = EnvState::kInvoking;
-    thawed_for_invoke_ = frozen_ && cpu_end_ns_ > 0;
-    bool was_frozen = frozen_;
-    Thaw();
-    // Ready once thawed: the thaw's own timing serves, no extra clock read.
-    current_->ready_ns = current_->received_ns + (was_frozen ? last_thaw_ns_ : 0);
-    DeliverEvent();
-    return;
+bool Environment::Enter(EnvEvent event, EnvPhase* from, EnvAction* action) {
+  auto next = NextPhase(phase_, event);
+  if (!next.ok()) {
+    THAW_LOG(kWarn, "env") << id_ << ": " << next.status().message() << "; ignored";
+    return false;
   }
-  if (!first_init_done_ && init_kind_ == InitKind::kNone && epoch_ == 0) {
-    Spawn(InitKind::kCold);
-    return;
-  }
-  // A reset environment: init runs inside this invocation and counts against its timeout.
-  StartInvokePhase();
-  Spawn(InitKind::kSuppressed);
+  *from = phase_;
+  *action = next->action;
+  phase_ = next->next;
+  return true;
 }
 
-void Environment::Spawn(InitKind kind) {
-  state_ = EnvState::kInitializing;
-  init_kind_ = kind;
+void Environment::Fire(EnvEvent event) { Fire(event, Failure()); }
+
+void Environment::Fire(EnvEvent event, const Failure& failure) {
+  EnvPhase from;
+  EnvAction action;
+  if (Enter(event, &from, &action)) Run(from, action, failure);
+}
+
+// The actions whose data comes with their event (a spawn's reply, the runtime's answer) run
+// in that event's handler instead.
+void Environment::Run(EnvPhase from, EnvAction action, const Failure& failure) {
+  switch (action) {
+    case EnvAction::kNone:
+      return;
+    case EnvAction::kStartColdInit:
+      Spawn(/*cold=*/true);
+      return;
+    case EnvAction::kStartInvokeInit:
+      // A reset environment: init runs inside this invocation and counts against its timeout.
+      StartInvokePhase(/*readings_current=*/false);
+      Spawn(/*cold=*/false);
+      return;
+    case EnvAction::kDeliver:
+      InitDone(from);
+      return;
+    case EnvAction::kDeliverWarm:
+      // Ready at once: no extra clock read.
+      current_->ready_ns = current_->received_ns;
+      DeliverEvent(/*readings_current=*/false);
+      return;
+    case EnvAction::kDeliverThawed: {
+      // Nothing ran since the last invocation's end, whose readings stand (with a counter).
+      bool readings_current = cpu_end_ns_ > 0;
+      Thaw();
+      // Ready once thawed: the thaw's own timing serves, no extra clock read.
+      current_->ready_ns = current_->received_ns + last_thaw_ns_;
+      DeliverEvent(readings_current);
+      return;
+    }
+    case EnvAction::kRetryInit:
+      RetryInit(failure);
+      return;
+    case EnvAction::kFailInvoke:
+      FailInvoke(failure);
+      return;
+    case EnvAction::kEndInvocation:
+      EndInvocation(EndStatus::kSuccess, "");
+      return;
+    case EnvAction::kTimeOut:
+      TimeOut();
+      return;
+    case EnvAction::kCrash:
+      Crash(failure);
+      return;
+    case EnvAction::kForgetProcess:
+      // Died while idle: the next invocation re-initializes.
+      ResetProcess();
+      return;
+    case EnvAction::kBeginStop:
+      BeginStop(from);
+      return;
+    case EnvAction::kFinishStop:
+      FinishStop();
+      return;
+    case EnvAction::kGiveUpStop:
+      THAW_LOG(kWarn, "env") << "no exit reported for pid " << pid_ << "; giving up";
+      FinishStop();
+      return;
+    case EnvAction::kAdoptProcess:
+    case EnvAction::kKeepResult:
+    case EnvAction::kAnswerTooLarge:
+      THAW_CHECK(false) << EnvActionName(action) << " runs in its event's handler";
+      return;
+  }
+}
+
+void Environment::Invoke(std::unique_ptr<Invocation> invocation) {
+  THAW_DCHECK(invocation != nullptr);
+  THAW_DCHECK(state() == EnvState::kCold || state() == EnvState::kIdle) << EnvPhaseName(phase_);
+  THAW_DCHECK(current_ == nullptr);
+  ++invocation_count_;
+  current_ = std::move(invocation);
+  current_->cold = state() != EnvState::kIdle;
+  EnvPhase from;
+  EnvAction action;
+  if (!Enter(EnvEvent::kInvoke, &from, &action)) {
+    AnswerError(Name(LambdaError::kSandboxFailure), "The execution environment is not available");
+    current_.reset();
+    return;
+  }
+  Run(from, action, {});
+}
+
+void Environment::Spawn(bool cold) {
   init_started_ns_ = deps_.clock.MonotonicNanos();
-  init_error_body_.clear();
-  init_error_type_.clear();
-  if (kind == InitKind::kCold) {
+  if (cold) {
     std::string version = RuntimeVersion(config_->runtime);
     Log(logs::FormatInitStart(version, "arn:aws:lambda:us-east-1::runtime:" + Sha256Hex(version)));
-    init_timer_.expires_after(std::chrono::milliseconds(deps_.options.init_timeout_ms));
-    init_timer_.async_wait([this](boost::system::error_code ec) {
-      if (!ec) InitFailed("", "", "", /*timed_out=*/true);
+    init_timer_->StartAt(init_started_ns_ + deps_.options.init_timeout_ms * 1000000, [this] {
+      Failure failure;
+      failure.timed_out = true;
+      Fire(EnvEvent::kInitTimeout, failure);
     });
   }
   // Other mechanisms run thaw-host, which checks the handler's file itself and says what to fix.
-  const bool native = config_->mechanism == "runtime-api";
+  const bool native = native_;
   std::string bootstrap = config_->code_dir + "/bootstrap";
   std::string sandbox_bootstrap = "/var/task/bootstrap";
   struct stat st {};
@@ -230,44 +295,33 @@ void Environment::Spawn(InitKind kind) {
     bootstrap = config_->opt_dir + "/bootstrap";
     sandbox_bootstrap = "/opt/bootstrap";
   }
-  if (!sandboxed() && !config_->layers.empty() && kind == InitKind::kCold) {
+  if (!sandboxed() && !config_->layers.empty() && cold) {
     THAW_LOG(kWarn, "env") << config_->name
                            << ": layers are NOT mounted at /opt and their extensions do not run "
                               "(no sandbox here: run thaw serve as root)";
   }
   if (native && (stat(bootstrap.c_str(), &st) != 0 || !S_ISREG(st.st_mode))) {
-    // Post, so that the failure unwinds like any other asynchronous init failure.
-    uint64_t epoch = epoch_;
-    asio::post(deps_.io, [this, epoch] {
-      if (epoch != epoch_) return;
-      InitFailed("Runtime.InvalidEntrypoint",
-                 "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]", "",
-                 false);
-    });
+    PostInitFailure(LambdaError::kRuntimeInvalidEntrypoint,
+                    "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]");
     return;
   }
   // thaw:network=none: the shell listens in the sandbox's own network namespace and the launcher
   // hands that socket over with the spawn's reply (OnSpawned). Without namespaces it cannot be.
-  const bool isolated = sandboxed() && config_->network == "none";
-  if (!sandboxed() && config_->network == "none" && kind == InitKind::kCold) {
+  const bool no_network = network_none_;
+  const bool isolated = sandboxed() && no_network;
+  if (!sandboxed() && no_network && cold) {
     THAW_LOG(kWarn, "env") << config_->name
                            << ": thaw:network=none is NOT enforced (no namespaces here); the "
                               "function shares the host's network";
   }
   if (Status s = isolated ? Status::Ok() : OpenEndpoint(); !s.ok()) {
     THAW_LOG(kError, "env") << "cannot open Runtime API endpoint: " << s.ToString();
-    uint64_t epoch = epoch_;
-    asio::post(deps_.io, [this, epoch] {
-      if (epoch == epoch_) InitFailed("Runtime.Unknown", "Runtime API unavailable", "", false);
-    });
+    PostInitFailure(LambdaError::kRuntimeUnknown, "Runtime API unavailable");
     return;
   }
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) {
-    uint64_t epoch = epoch_;
-    asio::post(deps_.io, [this, epoch] {
-      if (epoch == epoch_) InitFailed("Runtime.Unknown", "cannot create a pipe", "", false);
-    });
+    PostInitFailure(LambdaError::kRuntimeUnknown, "cannot create a pipe");
     return;
   }
   sys::UniqueFd read_end(fds[0]), write_end(fds[1]);
@@ -310,92 +364,99 @@ void Environment::Spawn(InitKind kind) {
     spec.env.push_back("THAW_MECHANISM=" + config_->mechanism);
   }
   uint64_t epoch = epoch_;
-  // The launcher holds its own copy of write_end once Spawn returns; ours closes here.
-  deps_.launcher.Spawn(
+  // The spawner holds its own copy of write_end once Spawn returns; ours closes here. Its
+  // answer may come inside the call: nothing here may run after it.
+  deps_.spawner.Spawn(
       std::move(spec), write_end.get(),
-      [this, epoch](StatusOr<LauncherClient::Spawned> r) { OnSpawned(epoch, std::move(r)); });
+      [this, epoch](StatusOr<Spawner::Spawned> r) { OnSpawned(epoch, std::move(r)); });
 }
 
-void Environment::OnSpawned(uint64_t epoch, StatusOr<LauncherClient::Spawned> result) {
-  if (epoch != epoch_ || state_ == EnvState::kDead) {
-    if (result.ok()) deps_.launcher.Kill(result->pid, SIGKILL);
+void Environment::PostInitFailure(LambdaError type, std::string message) {
+  // Posted, so that the failure unwinds like any other asynchronous init failure.
+  asio::post(deps_.io, [this, epoch = epoch_, type, message = std::move(message)] {
+    if (epoch != epoch_) return;
+    Fire(EnvEvent::kInitFailed, {Name(type), message, "", false});
+  });
+}
+
+void Environment::OnSpawned(uint64_t epoch, StatusOr<Spawner::Spawned> result) {
+  if (epoch != epoch_ || phase_ == EnvPhase::kDead) {
+    if (result.ok()) deps_.spawner.Kill(result->pid, SIGKILL);
     // Stopped while this spawn was under way: the launcher may have made the image since.
-    if (state_ == EnvState::kDead) ReclaimTmp();
+    if (phase_ == EnvPhase::kDead) ReclaimTmp();
     return;
   }
-  if (result.ok()) {
-    pid_ = result->pid;
-    if (result->runtime_listener.valid()) {
-      // Only this sandbox's processes live in its network namespace: no peer check is needed.
-      http::ServerOptions options;
-      options.adopt_fd = result->runtime_listener.Release();
-      options.body_limit = runtime_api::kMaxResponseBytes;
-      options.max_connections = kMaxRuntimeApiConnections;
-      options.max_connections_per_peer = kMaxRuntimeApiConnections;
-      options.idle_timeout_ms = 0;  // see OpenEndpoint
-      auto endpoint = http::Server::Start(deps_.io, std::move(options), &session_);
-      if (!endpoint.ok()) {
-        THAW_LOG(kError, "env") << "cannot serve the Runtime API: " << endpoint.status().ToString();
-        InitFailed("Runtime.Unknown", "Runtime API unavailable", "", false);
-        return;
-      }
-      endpoint_ = std::move(*endpoint);
-    } else if (sandboxed() && config_->network == "none") {
-      InitFailed("Runtime.Unknown", "the sandbox's network namespace has no Runtime API socket", "",
-                 false);
+  if (!result.ok()) {
+    SpawnError error = ClassifySpawnFailure(result.status(), config_->mechanism);
+    Fire(EnvEvent::kInitFailed, {Name(error.type), error.message, "", false});
+    return;
+  }
+  EnvPhase from;
+  EnvAction action;
+  if (!Enter(EnvEvent::kSpawned, &from, &action)) {
+    deps_.spawner.Kill(result->pid, SIGKILL);
+    return;
+  }
+  AdoptProcess(std::move(*result));
+}
+
+void Environment::AdoptProcess(Spawner::Spawned spawned) {
+  pid_ = spawned.pid;
+  if (spawned.runtime_listener.valid()) {
+    // Only this sandbox's processes live in its network namespace: no peer check is needed.
+    http::ServerOptions options;
+    options.adopt_fd = spawned.runtime_listener.Release();
+    options.body_limit = runtime_api::kMaxResponseBytes;
+    options.max_connections = kMaxRuntimeApiConnections;
+    options.max_connections_per_peer = kMaxRuntimeApiConnections;
+    options.idle_timeout_ms = 0;  // see OpenEndpoint
+    auto endpoint = http::Server::Start(deps_.io, std::move(options), &session_);
+    if (!endpoint.ok()) {
+      THAW_LOG(kError, "env") << "cannot serve the Runtime API: " << endpoint.status().ToString();
+      Fire(EnvEvent::kInitFailed,
+           {Name(LambdaError::kRuntimeUnknown), "Runtime API unavailable", "", false});
       return;
     }
-    if (!result->cgroup.empty() && deps_.options.cgroup_layout) {
-      auto cgroup = sandbox::Cgroup::Open(*deps_.options.cgroup_layout, deps_.options.cgroup_parent,
-                                          result->cgroup);
-      if (cgroup.ok()) {
-        cgroup_.emplace(std::move(*cgroup));
-      } else {
-        THAW_LOG(kWarn, "env") << "cannot open the sandbox cgroup: " << cgroup.status().ToString();
-      }
-    } else {
-      rss_reader_ = sys::PeakRssReader(pid_);
-    }
-    peer_check_.ProcessesKnown();
+    endpoint_ = std::move(*endpoint);
+  } else if (sandboxed() && network_none_) {
+    Fire(EnvEvent::kInitFailed,
+         {Name(LambdaError::kRuntimeUnknown),
+          "the sandbox's network namespace has no Runtime API socket", "", false});
     return;
   }
-  SpawnError error = ClassifySpawnFailure(result.status(), config_->mechanism);
-  InitFailed(Name(error.type), error.message, "", false);
+  auto cgroup = deps_.spawner.OpenCgroup(spawned.cgroup);
+  if (!cgroup.ok()) {
+    THAW_LOG(kWarn, "env") << "cannot open the sandbox cgroup: " << cgroup.status().ToString();
+  } else if (*cgroup) {
+    cgroup_ = std::move(*cgroup);
+  } else {
+    rss_reader_ = sys::PeakRssReader(pid_);
+  }
+  peer_check_.ProcessesKnown();
 }
 
-void Environment::OnRuntimeNext() {
-  if (state_ == EnvState::kInitializing) {
-    init_timer_.cancel();
-    int64_t now = deps_.clock.MonotonicNanos();
-    double init_ms = static_cast<double>(now - init_started_ns_) / 1e6;
-    if (current_) {
-      current_->ready_ns = now;
-      current_->init_ns = now - init_started_ns_;
-    }
-    // Measure now: a runtime that later crashes or times out is gone before any response, and
-    // its REPORT must still show the memory it used, as Lambda's does (never 0 MB).
-    SampleMemory();
-    if (init_kind_ == InitKind::kCold) report_init_ms_ = init_ms;
-    first_init_done_ = true;
-    init_kind_ = InitKind::kNone;
-    if (current_) {
-      state_ = EnvState::kInvoking;
-      DeliverEvent();
-    } else {
-      state_ = EnvState::kIdle;
-      idle_since_ns_ = deps_.clock.MonotonicNanos();
-    }
-    return;
-  }
-  if (state_ == EnvState::kInvoking) EndInvocation("", "");
+// Init is done: the runtime (and every extension) asked for the first event.
+void Environment::InitDone(EnvPhase from) {
+  THAW_DCHECK(current_ != nullptr);
+  init_timer_->Cancel();
+  int64_t now = deps_.clock.MonotonicNanos();
+  double init_ms = static_cast<double>(now - init_started_ns_) / 1e6;
+  current_->ready_ns = now;
+  current_->init_ns = now - init_started_ns_;
+  // Measure now: a runtime that later crashes or times out is gone before any response, and
+  // its REPORT must still show the memory it used, as Lambda's does (never 0 MB).
+  SampleMemory();
+  if (from == EnvPhase::kColdInit) report_init_ms_ = init_ms;
+  DeliverEvent(/*readings_current=*/false);
 }
+
+void Environment::OnRuntimeNext() { Fire(EnvEvent::kRuntimeNext); }
 
 // The invoke phase starts: Duration and the function timeout run from here, and START is logged.
-void Environment::StartInvokePhase() {
-  // A thawed environment ran nothing since the last invocation's end, whose readings stand;
-  // only after init (or without a freezer) are fresh ones needed. Saves two reads per invoke.
-  bool readings_current = thawed_for_invoke_;
-  thawed_for_invoke_ = false;
+// `readings_current`: a thawed environment ran nothing since the last invocation's end, whose
+// readings stand; only after init (or without a freezer) are fresh ones needed. Saves two
+// reads per invoke.
+void Environment::StartInvokePhase(bool readings_current) {
   if (cgroup_) {
     if (!readings_current) SampleMemory();  // init's use stays in the environment's max
     (void)cgroup_->ResetMemoryPeak();
@@ -404,16 +465,13 @@ void Environment::StartInvokePhase() {
   int64_t now = deps_.clock.MonotonicNanos();
   current_->delivered_ns = now;
   current_->deadline_ns = now + config_->timeout_s * 1000000000;
-  deadline_timer_.expires_after(std::chrono::nanoseconds(current_->deadline_ns - now));
-  deadline_timer_.async_wait([this](boost::system::error_code ec) {
-    if (!ec) OnDeadline();
-  });
+  deadline_timer_->StartAt(current_->deadline_ns, [this] { OnDeadline(); });
   Log(logs::FormatStart(current_->event.request_id, version_));
 }
 
-void Environment::DeliverEvent() {
+void Environment::DeliverEvent(bool readings_current) {
   DrainOutput();
-  if (current_->delivered_ns == 0) StartInvokePhase();
+  if (current_->delivered_ns == 0) StartInvokePhase(readings_current);
   int64_t now = deps_.clock.MonotonicNanos();
   runtime_api::Event& kept = current_->event;
   kept.deadline_ms = deps_.clock.RealtimeMillis() + (current_->deadline_ns - now) / 1000000;
@@ -429,7 +487,9 @@ void Environment::DeliverEvent() {
 }
 
 void Environment::OnInvocationResponse(std::string body, std::string content_type) {
-  if (!current_) return;
+  EnvPhase from;
+  EnvAction action;
+  if (!Enter(EnvEvent::kResponse, &from, &action)) return;
   // Without the tail the answer goes out now, and Answer's stamp serves for both.
   if (current_->want_tail) current_->Stamp(current_->responded_ns);
   current_->result =
@@ -438,25 +498,29 @@ void Environment::OnInvocationResponse(std::string body, std::string content_typ
 }
 
 void Environment::OnInvocationError(std::string body, std::string error_type) {
-  if (!current_) return;
+  EnvPhase from;
+  EnvAction action;
+  if (!Enter(EnvEvent::kResponse, &from, &action)) return;
   if (current_->want_tail) current_->Stamp(current_->responded_ns);
   if (current_->clock) current_->error_type = ErrorTypeOf(error_type, body);
-  if (body.empty()) body = ErrorBody(error_type.empty() ? "Runtime.Unknown" : error_type, "");
+  if (body.empty()) {
+    body = ErrorBody(error_type.empty() ? Name(LambdaError::kRuntimeUnknown) : error_type, "");
+  }
   current_->result = InvokeResult{std::move(body), "application/json", true, version_, "", ""};
   if (!current_->want_tail) current_->Answer(std::move(*current_->result));
 }
 
 void Environment::OnResponseTooLarge() {
-  if (!current_) return;
-  AnswerError("Function.ResponseSizeTooLarge",
+  EnvPhase from;
+  EnvAction action;
+  if (!Enter(EnvEvent::kResponseTooLarge, &from, &action)) return;
+  AnswerError(Name(LambdaError::kFunctionResponseSizeTooLarge),
               "Response payload size exceeded maximum allowed payload size (" +
                   std::to_string(runtime_api::kMaxResponseBytes) + " bytes).");
 }
 
 void Environment::OnInitError(std::string body, std::string error_type) {
-  std::string type = FromRuntime(error_type);
-  KillProcesses();
-  InitFailed(type, "", std::move(body), false);
+  Fire(EnvEvent::kInitError, {FromRuntime(error_type), "", std::move(body), false});
 }
 
 void Environment::AnswerError(const std::string& error_type, const std::string& message) {
@@ -466,62 +530,56 @@ void Environment::AnswerError(const std::string& error_type, const std::string& 
   if (!current_->want_tail) current_->Answer(std::move(*current_->result));
 }
 
-void Environment::InitFailed(const std::string& error_type, const std::string& message,
-                             std::string body, bool timed_out) {
-  init_timer_.cancel();
+// The cold init failed: Lambda retries init inside the invoke phase, within the function's
+// timeout. Every later init of this environment is such a suppressed init.
+void Environment::RetryInit(const Failure& failure) {
+  init_timer_->Cancel();
   double init_ms = static_cast<double>(deps_.clock.MonotonicNanos() - init_started_ns_) / 1e6;
   KillProcesses();
   ResetProcess();
-  InitKind kind = init_kind_;
-  init_kind_ = InitKind::kNone;
-  if (kind == InitKind::kCold) {
-    first_init_done_ = true;  // the next attempt, and every later one, is a suppressed init
-    Log(logs::FormatInitReport(init_ms, "init", timed_out ? "timeout" : "error",
-                               timed_out ? "" : error_type));
-    if (!current_) {
-      state_ = EnvState::kCold;
-      return;
-    }
-    // Lambda retries init inside the invoke phase, within the function's timeout.
-    StartInvokePhase();
-    Spawn(InitKind::kSuppressed);
-    return;
-  }
-  Log(logs::FormatInitReport(init_ms, "invoke", "error", error_type));
-  if (!current_) {
-    state_ = EnvState::kCold;
-    return;
-  }
+  Log(logs::FormatInitReport(
+      init_ms, "init", EndStatusName(failure.timed_out ? EndStatus::kTimeout : EndStatus::kError),
+      failure.timed_out ? "" : failure.type));
+  StartInvokePhase(/*readings_current=*/false);
+  Spawn(/*cold=*/false);
+}
+
+// Init inside the invocation failed: the invocation fails with it.
+void Environment::FailInvoke(const Failure& failure) {
+  THAW_DCHECK(current_ != nullptr);
+  double init_ms = static_cast<double>(deps_.clock.MonotonicNanos() - init_started_ns_) / 1e6;
+  KillProcesses();
+  ResetProcess();
+  Log(logs::FormatInitReport(init_ms, "invoke", EndStatusName(EndStatus::kError), failure.type));
   const std::string& id = current_->event.request_id;
-  if (!body.empty()) {
+  if (!failure.body.empty()) {
     if (!current_->result) {
-      current_->result = InvokeResult{std::move(body), "application/json", true, version_, "", ""};
+      current_->result = InvokeResult{failure.body, "application/json", true, version_, "", ""};
       if (!current_->want_tail) current_->Answer(std::move(*current_->result));
     }
   } else {
-    Log("RequestId: " + id + " Error: " + message);
-    Log(error_type);
-    AnswerError(error_type, "RequestId: " + id + " Error: " + message);
+    Log("RequestId: " + id + " Error: " + failure.message);
+    Log(failure.type);
+    AnswerError(failure.type, "RequestId: " + id + " Error: " + failure.message);
   }
-  EndInvocation("error", error_type);
+  EndInvocation(EndStatus::kError, failure.type);
 }
 
-void Environment::OnDeadline() {
-  if (!current_) return;
-  if (state_ != EnvState::kInvoking && state_ != EnvState::kInitializing) return;
+void Environment::OnDeadline() { Fire(EnvEvent::kDeadline); }
+
+void Environment::TimeOut() {
+  THAW_DCHECK(current_ != nullptr);
   const std::string& id = current_->event.request_id;
   double timeout_s = static_cast<double>(config_->timeout_s);
   Log(logs::FormatTimeoutLine(deps_.clock.RealtimeMillis(), id, timeout_s));
   KillProcesses();  // first: the processes must be gone soon after the deadline
   char seconds[32];
   snprintf(seconds, sizeof seconds, "%.2f", timeout_s);
-  AnswerError("Sandbox.Timedout",
+  AnswerError(Name(LambdaError::kSandboxTimedout),
               "RequestId: " + id + " Error: Task timed out after " + seconds + " seconds");
-  init_timer_.cancel();
-  init_kind_ = InitKind::kNone;
-  KillProcesses();
+  init_timer_->Cancel();
   ResetProcess();
-  EndInvocation("timeout", "");
+  EndInvocation(EndStatus::kTimeout, "");
 }
 
 void Environment::OnProcessExit(pid_t pid, int wait_status, int64_t max_memory_kib,
@@ -531,10 +589,9 @@ void Environment::OnProcessExit(pid_t pid, int wait_status, int64_t max_memory_k
   last_window_kib_ = std::max(last_window_kib_, max_memory_kib);
   cgroup_.reset();  // the launcher removes it
   cpu_end_ns_ = 0;
-  frozen_ = false;
   // The cgroup's OOM killer ended the runtime: Lambda's Runtime.OutOfMemory.
   bool oom = oom_kills > 0 && WIFSIGNALED(wait_status) && WTERMSIG(wait_status) == SIGKILL;
-  const char* exit_type = oom ? "Runtime.OutOfMemory" : "Runtime.ExitError";
+  LambdaError exit_type = oom ? LambdaError::kRuntimeOutOfMemory : LambdaError::kRuntimeExitError;
   std::string message = RuntimeExitMessage(wait_status);
   if (sys::IsExtensionExit(wait_status)) {
     // An external extension exited outside a shutdown; the shell ended the sandbox.
@@ -542,47 +599,33 @@ void Environment::OnProcessExit(pid_t pid, int wait_status, int64_t max_memory_k
     int status = sys::ExtensionExitStatus(wait_status);
     std::string name = index < config_->extensions.size() ? config_->extensions[index] : "?";
     std::string text = ExitText(status);
-    exit_type = "Extension.Crash";
+    exit_type = LambdaError::kExtensionCrash;
     message = "Extension " + name + " exited" + (text.empty() ? "" : " with error: " + text);
   }
-  if (state_ == EnvState::kStopping) {
-    DrainOutput();
-    pid_ = -1;
-    state_ = EnvState::kDead;
-    ReclaimTmp();
-    kill_timer_.cancel();
-    if (auto done = std::move(stop_done_)) done();
-    return;
-  }
-  if (state_ == EnvState::kInitializing) {
-    pid_ = -1;
-    InitFailed(exit_type, message, "", false);
-    return;
-  }
-  if (state_ == EnvState::kInvoking) {
-    DrainOutput();
-    pid_ = -1;
-    const std::string& id = current_->event.request_id;
-    Log("RequestId: " + id + " Error: " + message);
-    Log(exit_type);
-    AnswerError(exit_type, "RequestId: " + id + " Error: " + message);
-    KillProcesses();
-    ResetProcess();
-    EndInvocation("error", exit_type);
-    return;
-  }
-  // Died while idle (or between resets): the next invocation re-initializes.
+  // Output still in the pipe belongs before what follows the exit.
+  DrainOutput();
   pid_ = -1;
-  ResetProcess();
-  if (state_ == EnvState::kIdle) state_ = EnvState::kCold;
+  Fire(EnvEvent::kProcessExit, {Name(exit_type), std::move(message), "", false});
 }
 
-void Environment::EndInvocation(const std::string& status, const std::string& error_type) {
+// The process died during the invocation.
+void Environment::Crash(const Failure& failure) {
+  THAW_DCHECK(current_ != nullptr);
+  const std::string& id = current_->event.request_id;
+  Log("RequestId: " + id + " Error: " + failure.message);
+  Log(failure.type);
+  AnswerError(failure.type, "RequestId: " + id + " Error: " + failure.message);
+  ResetProcess();
+  EndInvocation(EndStatus::kError, failure.type);
+}
+
+void Environment::EndInvocation(EndStatus status, const std::string& error_type) {
+  THAW_DCHECK(current_ != nullptr);
   DrainOutput();
-  deadline_timer_.cancel();
+  deadline_timer_->Cancel();
   int64_t now = deps_.clock.MonotonicNanos();
   Invocation& inv = *current_;
-  int64_t end_ns = status == "timeout" ? inv.deadline_ns : now;
+  int64_t end_ns = status == EndStatus::kTimeout ? inv.deadline_ns : now;
   double duration_ms = static_cast<double>(end_ns - inv.delivered_ns) / 1e6;
   SampleMemory();
   if (int64_t cpu = CpuNanos(); cpu > 0) {
@@ -603,17 +646,18 @@ void Environment::EndInvocation(const std::string& status, const std::string& er
   if (sandboxed() && (deps_.options.sandbox_features & sys::kFeatureMemory)) {
     report.max_memory_used_mb = std::min(report.max_memory_used_mb, config_->memory_mb);
   }
-  report.status = status;
+  report.status = EndStatusName(status);
   report.error_type = error_type;
   Log(logs::FormatReport(report));
   if (!inv.result) {
-    inv.result = InvokeResult{
-        ErrorBody("Runtime.Unknown", "RequestId: " + inv.event.request_id + " Error: no response"),
-        "application/json",
-        true,
-        version_,
-        "",
-        ""};
+    inv.result =
+        InvokeResult{ErrorBody(Name(LambdaError::kRuntimeUnknown),
+                               "RequestId: " + inv.event.request_id + " Error: no response"),
+                     "application/json",
+                     true,
+                     version_,
+                     "",
+                     ""};
   }
   if (!inv.answered) {
     InvokeResult result = std::move(*inv.result);
@@ -623,18 +667,14 @@ void Environment::EndInvocation(const std::string& status, const std::string& er
     }
     inv.Answer(std::move(result));
   }
-  if (status.empty()) {
-    state_ = EnvState::kIdle;
-    // Lambda freezes an environment between invocations: nothing in it runs while idle.
-    Freeze();
-  } else {
-    state_ = EnvState::kCold;  // reset: processes are gone, init re-runs on the next invoke
-  }
+  // Lambda freezes an environment between invocations: nothing in it runs while idle. A
+  // failed one was reset: its processes are gone and init re-runs on the next invoke.
+  if (phase_ == EnvPhase::kIdle) Freeze();
   if (deps_.options.records && inv.clock) {  // after the freeze, whose time it records
     deps_.options.records->Add(
-        MakeRecord(inv, {*config_, version_, id_, status, error_type, now,
+        MakeRecord(inv, {*config_, version_, id_, EndStatusName(status), error_type, now,
                          end_ns - inv.delivered_ns, report.billed_ms, report.max_memory_used_mb,
-                         last_cpu_ns_, frozen_ ? last_freeze_ns_ : 0}));
+                         last_cpu_ns_, phase_ == EnvPhase::kFrozen ? last_freeze_ns_ : 0}));
   }
   current_.reset();
   idle_since_ns_ = now;
@@ -644,7 +684,7 @@ void Environment::EndInvocation(const std::string& status, const std::string& er
 void Environment::KillProcesses() {
   if (pid_ <= 0) return;
   SampleMemory();  // the last chance: the REPORT of a timeout or failed init needs it
-  deps_.launcher.Kill(pid_, SIGKILL);
+  deps_.spawner.Kill(pid_, SIGKILL);
 }
 
 void Environment::ResetProcess() {
@@ -656,7 +696,6 @@ void Environment::ResetProcess() {
   rss_reader_ = sys::PeakRssReader();
   cgroup_.reset();
   cpu_end_ns_ = 0;  // a new process gets a new cgroup and counter
-  frozen_ = false;
   session_.Reset();
   // A fresh endpoint, so nothing the killed process had in flight reaches the next one.
   if (endpoint_) endpoint_->Stop();
@@ -666,45 +705,55 @@ void Environment::ResetProcess() {
 }
 
 void Environment::Stop(std::function<void()> done) {
-  init_timer_.cancel();
-  deadline_timer_.cancel();
-  if (current_) AnswerError("Sandbox.Failure", "The execution environment was shut down");
-  if (current_ && !current_->answered && current_->result)
-    current_->Answer(std::move(*current_->result));
-  if (pid_ <= 0) {
-    ResetProcess();
-    state_ = EnvState::kDead;
-    ReclaimTmp();
+  if (phase_ == EnvPhase::kDead) {
     done();
     return;
   }
-  state_ = EnvState::kStopping;
-  stop_done_ = std::move(done);
-  Thaw();  // a frozen runtime could not handle SIGTERM or SHUTDOWN
+  stop_done_.push_back(std::move(done));
+  Fire(EnvEvent::kStop);
+}
+
+void Environment::BeginStop(EnvPhase from) {
+  init_timer_->Cancel();
+  deadline_timer_->Cancel();
+  if (current_)
+    AnswerError(Name(LambdaError::kSandboxFailure), "The execution environment was shut down");
+  if (current_ && !current_->answered && current_->result)
+    current_->Answer(std::move(*current_->result));
+  if (pid_ <= 0) {
+    // Nothing runs (or its spawn is still under way, and the reset makes its reply kill it).
+    ResetProcess();
+    Fire(EnvEvent::kProcessExit);
+    return;
+  }
+  if (from == EnvPhase::kFrozen) Thaw();  // a frozen runtime could not handle SIGTERM or SHUTDOWN
   int64_t budget_ms = 0;
   if (session_.has_extensions()) {
     budget_ms = session_.only_internal_extensions() ? deps_.options.shutdown_internal_ms
                                                     : deps_.options.shutdown_external_ms;
     session_.SendShutdown("spindown", deps_.clock.RealtimeMillis() + budget_ms);
-    deps_.launcher.Kill(pid_, SIGTERM);
+    deps_.spawner.Kill(pid_, SIGTERM);
   } else {
-    deps_.launcher.Kill(pid_, SIGKILL);
+    deps_.spawner.Kill(pid_, SIGKILL);
   }
-  // SIGKILL at the end of the budget; and if no exit is ever reported, give up after 5 s.
-  kill_timer_.expires_after(std::chrono::milliseconds(budget_ms));
-  kill_timer_.async_wait([this, budget_ms](boost::system::error_code ec) {
-    if (ec || state_ != EnvState::kStopping) return;
-    if (pid_ > 0) deps_.launcher.Kill(pid_, SIGKILL);
-    kill_timer_.expires_after(std::chrono::milliseconds(5000 - std::min<int64_t>(budget_ms, 0)));
-    kill_timer_.async_wait([this](boost::system::error_code ec2) {
-      if (ec2 || state_ != EnvState::kStopping) return;
-      THAW_LOG(kWarn, "env") << "no exit reported for pid " << pid_ << "; giving up";
-      pid_ = -1;
-      state_ = EnvState::kDead;
-      ReclaimTmp();
-      if (auto cb = std::move(stop_done_)) cb();
-    });
+  // SIGKILL at the end of the budget; and if no exit is ever reported, give up.
+  StopSchedule schedule = StopScheduleFor(budget_ms);
+  int64_t start = deps_.clock.MonotonicNanos();
+  kill_timer_->StartAt(start + schedule.kill_ms * 1000000, [this, start, schedule] {
+    if (pid_ > 0) deps_.spawner.Kill(pid_, SIGKILL);
+    kill_timer_->StartAt(start + schedule.give_up_ms * 1000000,
+                         [this] { Fire(EnvEvent::kStopTimeout); });
   });
+}
+
+void Environment::FinishStop() {
+  DrainOutput();
+  pid_ = -1;
+  ReclaimTmp();
+  kill_timer_->Cancel();
+  std::vector<std::function<void()>> done = std::move(stop_done_);
+  stop_done_.clear();
+  for (auto& callback : done) callback();
 }
 
 void Environment::ReclaimTmp() {
@@ -750,24 +799,26 @@ int64_t Environment::CpuNanos() const {
 }
 
 // The freezer's cost is the write itself; the kernel completes the freeze asynchronously.
+// A failed freeze leaves the environment idle and running, as without a freezer.
 void Environment::Freeze() {
-  if (!deps_.options.freeze_idle || !cgroup_ || frozen_ || pid_ <= 0) return;
+  THAW_DCHECK(phase_ == EnvPhase::kIdle) << EnvPhaseName(phase_);
+  if (!deps_.options.freeze_idle || !cgroup_ || pid_ <= 0) return;
   int64_t start = deps_.clock.MonotonicNanos();
   Status s = cgroup_->Freeze();
   if (!s.ok()) {
     THAW_LOG(kWarn, "env") << "freeze failed: " << s.ToString();
     return;
   }
-  frozen_ = true;
   last_freeze_ns_ = deps_.clock.MonotonicNanos() - start;
+  Fire(EnvEvent::kFrozen);
 }
 
+// Only for an environment that was frozen: the caller knows, from the phase it left.
 void Environment::Thaw() {
-  if (!cgroup_ || !frozen_) return;
+  if (!cgroup_) return;
   int64_t start = deps_.clock.MonotonicNanos();
   Status s = cgroup_->Thaw();
   if (!s.ok()) THAW_LOG(kWarn, "env") << "thaw failed: " << s.ToString();
-  frozen_ = false;
   last_thaw_ns_ = deps_.clock.MonotonicNanos() - start;
 }
 

@@ -1,13 +1,16 @@
 // Environment: one Lambda execution environment — a process group running the function's
-// bootstrap, its own Runtime API endpoint and its log stream — and its lifecycle:
+// bootstrap, its own Runtime API endpoint and its log stream — and its life cycle, which the
+// transition table in env_state.h decides alone (docs/design.md draws it):
 //
-//   kCold --Invoke--> kInitializing --/next--> kInvoking --/next--> kIdle --Invoke--> kInvoking
-//     ^                     |                      |
-//     +------ reset --------+--- exit/timeout -----+        kStopping --exit--> kDead
+//   kCold --Invoke--> kColdInit --next--> kInvoking --response--> kResponded --next--> kIdle
+//   kIdle --freeze--> kFrozen;  kIdle/kFrozen --Invoke--> kInvoking
+//   failure or timeout --> kReset --Invoke--> kInvokeInit --next--> kInvoking
+//   any live phase --Stop--> kStopping --exit--> kDead
 //
 // A reset (timeout, crash, init failure) kills the processes but keeps the log stream; the
 // next invocation re-runs init inside its own timeout ("suppressed init"), as Lambda does.
-// Loop thread only.
+// Processes come from a Spawner and timers from a TimerFactory on the injected Clock, so that
+// environment_test.cc drives it without root, processes or real time. Loop thread only.
 #pragma once
 
 #include <sys/types.h>
@@ -17,16 +20,19 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "base/clock.h"
+#include "base/lambda_error.h"
 #include "base/status.h"
 #include "http/server.h"
+#include "invoker/env_state.h"
 #include "invoker/invocation.h"
-#include "invoker/launcher_client.h"
+#include "invoker/spawner.h"
+#include "invoker/timer.h"
 #include "lambda/function.h"
 #include "runtime_api/peer_check.h"
 #include "runtime_api/runtime_session.h"
@@ -58,19 +64,18 @@ struct EnvironmentOptions {
   // Where a dead environment's /tmp image is deleted: not the loop, since freeing a large
   // image's blocks takes a while. Null: images stay until the launcher stops.
   boost::asio::io_context* reclaim = nullptr;
+  // For the Invoker's LauncherSpawner, which opens each sandbox's cgroup.
   const sandbox::CgroupLayout* cgroup_layout = nullptr;  // null: no cgroups
   std::string cgroup_parent;                             // the launcher's "thaw/i<pid>"
   records::RecordStore* records = nullptr;  // null: invocations leave no record (--no-records)
 };
 
-enum class EnvState { kCold, kInitializing, kInvoking, kIdle, kStopping, kDead };
-const char* EnvStateName(EnvState state);
-
 class Environment final : public runtime_api::Listener {
  public:
   struct Deps {
     boost::asio::io_context& io;
-    LauncherClient& launcher;
+    Spawner& spawner;
+    TimerFactory& timers;       // on `clock`
     logs::LogStore* log_store;  // may be null in tests
     const Clock& clock;
     const EnvironmentOptions& options;
@@ -84,15 +89,17 @@ class Environment final : public runtime_api::Listener {
   Environment(const Environment&) = delete;
   Environment& operator=(const Environment&) = delete;
 
-  // Runs `invocation`. Precondition: state() is kCold or kIdle.
+  // Runs `invocation`. DCHECKs that state() is kCold or kIdle.
   void Invoke(std::unique_ptr<Invocation> invocation);
   // The launcher reports that `pid` exited, with its peak memory and OOM kills.
   void OnProcessExit(pid_t pid, int wait_status, int64_t max_memory_kib, int64_t oom_kills);
   // Ends the environment for good. With extensions registered the runtime gets SIGTERM and the
-  // shutdown budget; otherwise SIGKILL at once (as Lambda). `done` runs when it is gone.
+  // shutdown budget; otherwise SIGKILL at once (as Lambda). `done` runs when it is gone (at
+  // once when it already is; a second Stop's `done` runs with the first's).
   void Stop(std::function<void()> done);
 
-  EnvState state() const { return state_; }
+  EnvState state() const { return StateOf(phase_); }
+  EnvPhase phase() const { return phase_; }
   pid_t pid() const { return pid_; }
   uint16_t runtime_api_port() const;
   const std::string& id() const { return id_; }
@@ -102,7 +109,7 @@ class Environment final : public runtime_api::Listener {
   int64_t idle_since_ns() const { return idle_since_ns_; }
   int64_t invocation_count() const { return invocation_count_; }
   bool sandboxed() const;
-  bool frozen() const { return frozen_; }
+  bool frozen() const { return phase_ == EnvPhase::kFrozen; }
   // Max Memory Used over the environment's life (what REPORT shows) and over the last
   // invocation alone; CPU time of the last invocation (all processes of the environment).
   int64_t max_memory_kib() const { return max_rss_kib_; }
@@ -123,20 +130,41 @@ class Environment final : public runtime_api::Listener {
   void OnInitError(std::string body, std::string error_type) override;
 
  private:
-  enum class InitKind { kNone, kCold, kSuppressed };
+  // Why init or an invocation failed: the error type, and the message or the body posted.
+  struct Failure {
+    std::string type;
+    std::string message;
+    std::string body;
+    bool timed_out = false;  // the cold init's timer
+  };
+
+  // Moves to the phase the table gives for `event`; false (and logged) when it refuses.
+  bool Enter(EnvEvent event, EnvPhase* from, EnvAction* action);
+  // Enter, then carry out the action.
+  void Fire(EnvEvent event);
+  void Fire(EnvEvent event, const Failure& failure);
+  void Run(EnvPhase from, EnvAction action, const Failure& failure);
 
   Status OpenEndpoint();
   void AcceptPeer(const http::ConnectionInfo& info, std::function<void(bool)> done);
   // Host pids of the current runtime process and everything it started (for the peer check).
   std::vector<pid_t> RuntimeProcesses() const;
-  void Spawn(InitKind kind);
-  void OnSpawned(uint64_t epoch, StatusOr<LauncherClient::Spawned> result);
-  void InitFailed(const std::string& error_type, const std::string& message, std::string body,
-                  bool timed_out);
-  void StartInvokePhase();
-  void DeliverEvent();
+  void Spawn(bool cold);
+  // Reports an init failure found before the spawn, asynchronously like every other.
+  void PostInitFailure(LambdaError type, std::string message);
+  void OnSpawned(uint64_t epoch, StatusOr<Spawner::Spawned> result);
+  void AdoptProcess(Spawner::Spawned spawned);
+  void InitDone(EnvPhase from);
+  void RetryInit(const Failure& failure);
+  void FailInvoke(const Failure& failure);
+  void TimeOut();
+  void Crash(const Failure& failure);
+  void BeginStop(EnvPhase from);
+  void FinishStop();
+  void StartInvokePhase(bool readings_current);
+  void DeliverEvent(bool readings_current);
   void OnDeadline();
-  void EndInvocation(const std::string& status, const std::string& error_type);
+  void EndInvocation(EndStatus status, const std::string& error_type);
   void AnswerError(const std::string& error_type, const std::string& message);
   void KillProcesses();
   void ReclaimTmp();  // deletes the /tmp image, off the loop; once the environment is dead
@@ -158,39 +186,39 @@ class Environment final : public runtime_api::Listener {
   std::string id_;
   std::string log_group_;
   std::string log_stream_;
-  EnvState state_ = EnvState::kCold;
+  const bool native_;        // the Runtime API's own mechanism: no thaw-host in between
+  const bool network_none_;  // thaw:network=none
+  EnvPhase phase_ = EnvPhase::kCold;
   runtime_api::RuntimeSession session_;
   runtime_api::PeerCheck peer_check_;
   std::unique_ptr<http::Server> endpoint_;
   pid_t pid_ = -1;
-  uint64_t epoch_ = 0;  // bumped on every reset; stale callbacks compare and drop out
+  // The process generation, bumped on every reset: a spawn's reply or a posted failure for an
+  // earlier process compares and drops out.
+  uint64_t epoch_ = 0;
   std::unique_ptr<boost::asio::posix::stream_descriptor> output_;
   char read_buf_[16384];
   std::string partial_line_;
-  boost::asio::steady_timer init_timer_;
-  boost::asio::steady_timer deadline_timer_;
-  boost::asio::steady_timer kill_timer_;
+  std::unique_ptr<Timer> init_timer_;
+  std::unique_ptr<Timer> deadline_timer_;
+  std::unique_ptr<Timer> kill_timer_;
+  // Present from Invoke until the invocation ends: in kColdInit, kInvokeInit, kInvoking and
+  // kResponded (and in kStopping when stopped during one).
   std::unique_ptr<Invocation> current_;
-  InitKind init_kind_ = InitKind::kNone;
   int64_t init_started_ns_ = 0;
   std::optional<double> report_init_ms_;  // Init Duration for the first REPORT
-  bool first_init_done_ = false;
   int64_t max_rss_kib_ = 0;
   sys::PeakRssReader rss_reader_;  // of the current process, opened when it starts (no cgroup)
-  std::optional<sandbox::Cgroup> cgroup_;  // the current process's sandbox cgroup (not owned)
+  std::unique_ptr<SandboxCgroup> cgroup_;  // the current process's sandbox cgroup
   int64_t last_window_kib_ = 0;
   int64_t cpu_start_ns_ = 0;
-  int64_t cpu_end_ns_ = 0;          // the cgroup's CPU counter at the last invocation's end
-  bool thawed_for_invoke_ = false;  // this invocation found the environment frozen
+  int64_t cpu_end_ns_ = 0;  // the cgroup's CPU counter at the last invocation's end
   int64_t last_cpu_ns_ = 0;
-  bool frozen_ = false;
   int64_t last_freeze_ns_ = 0;
   int64_t last_thaw_ns_ = 0;
   int64_t idle_since_ns_ = 0;
   int64_t invocation_count_ = 0;
-  std::string init_error_body_;
-  std::string init_error_type_;
-  std::function<void()> stop_done_;
+  std::vector<std::function<void()>> stop_done_;
 };
 
 }  // namespace thaw::invoker

@@ -15,6 +15,8 @@ Invoker::Invoker(asio::io_context& io, LauncherClient& launcher, logs::LogStore*
                  const lambda::Registry& registry, const Clock& clock, InvokerOptions options)
     : io_(io),
       launcher_(launcher),
+      spawner_(launcher, options.environment.cgroup_layout, options.environment.cgroup_parent),
+      timers_(io, clock),
       log_store_(log_store),
       registry_(registry),
       clock_(clock),
@@ -67,7 +69,7 @@ Status Invoker::Invoke(const lambda::Resolved& target, runtime_api::Event event,
     Destroy(candidate);  // an older generation of the function
   }
   if (!env) {
-    Environment::Deps deps{io_, launcher_, log_store_, clock_, options_.environment};
+    Environment::Deps deps{io_, spawner_, timers_, log_store_, clock_, options_.environment};
     auto fresh = std::make_unique<Environment>(deps, target.config, target.executed_version,
                                                [this](Environment* e) { Release(e); });
     env = fresh.get();

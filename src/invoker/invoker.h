@@ -20,6 +20,8 @@
 #include "invoker/environment.h"
 #include "invoker/invocation.h"
 #include "invoker/launcher_client.h"
+#include "invoker/spawner.h"
+#include "invoker/timer.h"
 #include "lambda/registry.h"
 #include "trace/hlc.h"
 
@@ -114,6 +116,8 @@ class Invoker {
 
   boost::asio::io_context& io_;
   LauncherClient& launcher_;
+  LauncherSpawner spawner_;  // launcher_ as environments see it
+  AsioTimers timers_;
   logs::LogStore* log_store_;
   const lambda::Registry& registry_;
   const Clock& clock_;
