@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "base/codec.h"
 
@@ -271,7 +272,19 @@ http::Response RenderXml(std::string_view operation, const json& output,
                          std::string_view request_id) {
   std::string op(operation);
   std::string xml = "<?xml version=\"1.0\"?><" + op + "Response xmlns=\"" + kXmlNamespace + "\">";
-  if (output.is_object() && !output.empty()) {
+  // botocore's query parser needs the result element of these even when it is empty.
+  static const std::set<std::string_view> kWrapped = {"CreateQueue",
+                                                      "GetQueueUrl",
+                                                      "GetQueueAttributes",
+                                                      "ListQueues",
+                                                      "ListQueueTags",
+                                                      "ListDeadLetterSourceQueues",
+                                                      "ReceiveMessage",
+                                                      "SendMessage",
+                                                      "SendMessageBatch",
+                                                      "DeleteMessageBatch",
+                                                      "ChangeMessageVisibilityBatch"};
+  if ((output.is_object() && !output.empty()) || kWrapped.count(operation)) {
     xml += "<" + op + "Result>";
     AppendChildren(xml, operation, output);
     xml += "</" + op + "Result>";

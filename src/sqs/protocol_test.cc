@@ -92,6 +92,11 @@ TEST(ProtocolTest, XmlErrorAndResult) {
             std::string::npos);
   EXPECT_NE(batch.body.find("<SenderFault>true</SenderFault>"), std::string::npos);
 
+  auto empty = RenderXml("ListQueues", json::object(), "rid");
+  EXPECT_NE(empty.body.find("<ListQueuesResult></ListQueuesResult>"), std::string::npos);
+  auto none = RenderXml("DeleteQueue", json::object(), "rid");
+  EXPECT_EQ(none.body.find("Result>"), std::string::npos);
+
   auto list = RenderXml("ListQueues", json::parse(R"({"QueueUrls":["u1","u2"]})"), "rid");
   EXPECT_NE(list.body.find("<QueueUrl>u1</QueueUrl><QueueUrl>u2</QueueUrl>"), std::string::npos);
 }

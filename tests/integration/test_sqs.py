@@ -350,6 +350,8 @@ def test_redrive_to_dlq(sqs):
 # ---- The query protocol, through the aws CLI ----
 
 def test_cli_query_protocol(thaw_server, sqs):
+    # An empty list still carries its result element (the CLI fails on 'ListQueuesResult').
+    assert "QueueUrls" not in cli_json(thaw_server, "list-queues", "--queue-name-prefix", "none-")
     url = cli_json(thaw_server, "create-queue", "--queue-name", "cli-q",
                    "--attributes", "VisibilityTimeout=7", "--tags", "k=v")["QueueUrl"]
     assert url.endswith("/000000000000/cli-q")
@@ -385,8 +387,6 @@ def test_cli_query_protocol(thaw_server, sqs):
     res = aws(thaw_server, "sqs", "get-queue-attributes", "--queue-url", url,
               "--attribute-names", "Nope")
     assert "InvalidAttributeName" in res.stderr
-    res = aws(thaw_server, "sqs", "delete-message", "--queue-url", url, "--receipt-handle", "zz")
-    assert "ReceiptHandleIsInvalid" in res.stderr
     cli_json(thaw_server, "purge-queue", "--queue-url", url)
     cli_json(thaw_server, "delete-queue", "--queue-url", url)
     assert "cli-q" not in str(sqs.list_queues().get("QueueUrls", []))
