@@ -610,6 +610,7 @@ void QueueStore::Receive(Queue& queue, ReceiveOptions options, ReceiveDone done)
   const int visibility = options.visibility_timeout_s.value_or(queue.visibility_timeout_s);
   const int wait = options.wait_s.value_or(queue.wait_s);
   // Parked receives come first: they have waited longer.
+  if (!queue.waiters_.empty()) Serve(queue);
   std::vector<Delivered> got;
   if (queue.waiters_.empty()) got = Take(queue, options.max_messages, visibility);
   if (!got.empty() || wait <= 0) {
