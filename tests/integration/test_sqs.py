@@ -390,3 +390,24 @@ def test_cli_query_protocol(thaw_server, sqs):
     cli_json(thaw_server, "purge-queue", "--queue-url", url)
     cli_json(thaw_server, "delete-queue", "--queue-url", url)
     assert "cli-q" not in str(sqs.list_queues().get("QueueUrls", []))
+
+
+def test_refusals_take_sqs_shapes(thaw_server):
+    import urllib.error
+    import urllib.request
+    # JSON protocol, unsigned: the query code rides in x-amzn-query-error.
+    req = urllib.request.Request(thaw_server.url + "/", data=b"{}", method="POST", headers={
+        "X-Amz-Target": "AmazonSQS.ListQueues", "Content-Type": "application/x-amz-json-1.0"})
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req, timeout=10)
+    assert e.value.headers["x-amzn-query-error"] == "MissingAuthenticationToken;Sender"
+    assert json.loads(e.value.read())["__type"].endswith("#MissingAuthenticationToken")
+    # Query protocol with a broken signature: XML with the query code.
+    req = urllib.request.Request(thaw_server.url + "/", data=b"Action=ListQueues", method="POST",
+                                 headers={"Authorization": "AWS4-HMAC-SHA256 Credential=AKID/"
+                                          "20250101/us-east-1/sqs/aws4_request",
+                                          "Content-Type": "application/x-www-form-urlencoded"})
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req, timeout=10)
+    body = e.value.read().decode()
+    assert "<ErrorResponse" in body and "<Code>IncompleteSignature</Code>" in body
