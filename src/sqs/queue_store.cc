@@ -441,7 +441,8 @@ QueueCounts QueueStore::Count(Queue& queue) {
   QueueCounts c;
   const int64_t now = Now();
   for (auto& [seq, m] : queue.messages_) {
-    if (!m.stored) continue;
+    // Expired messages are dropped when a receive meets them; they no longer count.
+    if (!m.stored || m.sent_ms + int64_t{queue.retention_s} * 1000 <= now) continue;
     if (m.visible_at_ms <= now) {
       ++c.visible;
     } else if (m.receive_count == 0) {
