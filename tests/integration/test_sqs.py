@@ -209,6 +209,16 @@ def test_message_size_limits(sqs):
         sqs.send_message(QueueUrl=url, MessageBody="x" * 1010, MessageAttributes={
             "k": {"DataType": "String", "StringValue": "0123456789"}})
     big = sqs.create_queue(QueueName="size-big-q")["QueueUrl"]
+    # The default maximum, 1 MiB, round trip.
+    body = "é" + "z" * (1048576 - 2)
+    sent = sqs.send_message(QueueUrl=big, MessageBody=body)
+    check_md5(body, None, sent)
+    [m] = sqs.receive_message(QueueUrl=big)["Messages"]
+    assert m["Body"] == body
+    sqs.delete_message(QueueUrl=big, ReceiptHandle=m["ReceiptHandle"])
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sqs.send_message(QueueUrl=big, MessageBody=body + "z")
+    assert "Message must be shorter than 1048576 bytes" in str(e.value)
     with pytest.raises(botocore.exceptions.ClientError) as e:
         sqs.send_message_batch(QueueUrl=big, Entries=[
             {"Id": str(i), "MessageBody": "y" * 300_000} for i in range(4)])
