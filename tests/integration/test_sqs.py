@@ -355,6 +355,19 @@ def test_redrive_to_dlq(sqs):
         sqs.set_queue_attributes(QueueUrl=src, Attributes={"RedrivePolicy": json.dumps(
             {"deadLetterTargetArn": dlq_arn.replace("dlq-q", "missing"), "maxReceiveCount": 2})})
     assert code_of(e) == "InvalidParameterValue"
+    # byQueue: only the listed sources.
+    src_arn = dlq_arn.replace("dlq-q", "src-q")
+    sqs.set_queue_attributes(QueueUrl=dlq, Attributes={"RedriveAllowPolicy": json.dumps(
+        {"redrivePermission": "byQueue", "sourceQueueArns": [src_arn]})})
+    policy = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3})
+    sqs.set_queue_attributes(QueueUrl=src, Attributes={"RedrivePolicy": policy})
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sqs.create_queue(QueueName="src3-q", Attributes={"RedrivePolicy": policy})
+    assert code_of(e) == "InvalidParameterValue"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sqs.set_queue_attributes(QueueUrl=dlq, Attributes={"RedriveAllowPolicy": json.dumps(
+            {"redrivePermission": "byQueue"})})
+    assert code_of(e) == "InvalidParameterValue"
 
 
 # ---- The query protocol, through the aws CLI ----
