@@ -126,6 +126,11 @@ std::optional<http::Response> SqsApi::Refusal(const http::Request& request, int 
                                               std::string_view type,
                                               std::string_view message) const {
   auto protocol = ProtocolOf(request);
+  // An unsigned query request names no service; an SQS action in a form says it is ours.
+  if (!protocol && !request.headers.Get("X-Amz-Target") &&
+      IsOperation(OperationOf(request, Protocol::kQuery))) {
+    protocol = Protocol::kQuery;
+  }
   if (!protocol) return std::nullopt;
   std::string code(type);
   if (code.ends_with("Exception")) code.resize(code.size() - 9);

@@ -434,3 +434,11 @@ def test_refusals_take_sqs_shapes(thaw_server):
         urllib.request.urlopen(req, timeout=10)
     body = e.value.read().decode()
     assert "<ErrorResponse" in body and "<Code>IncompleteSignature</Code>" in body
+    # Query protocol, unsigned: the SQS action in the form says whose error shape to use.
+    req = urllib.request.Request(thaw_server.url + "/", data=b"Action=ListQueues&Version=2012-11-05",
+                                 method="POST",
+                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req, timeout=10)
+    body = e.value.read().decode()
+    assert "<Code>MissingAuthenticationToken</Code>" in body
