@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Creates .venv with what the integration tests need (pytest, boto3, awslambdaric).
+# Creates .venv with what the integration tests need (pytest, boto3, awslambdaric, and moto's
+# server for the SQS differential test).
 # Idempotent: re-running only installs what is missing or at the wrong version.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,7 +8,7 @@ cd "$(dirname "$0")/.."
 # Debian's python3 (needs python3-venv); override with $PYTHON.
 PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 VENV=.venv
-REQS=(pytest==9.2.0 boto3==1.44.8 awslambdaric==4.2.2 selenium==4.51.0)
+REQS=(pytest==9.2.0 boto3==1.44.8 awslambdaric==4.2.2 selenium==4.51.0 "moto[server]==5.2.6")
 
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import sys' 2>/dev/null; then
     echo "setup-test-env: creating $VENV with $PYTHON"
@@ -23,6 +24,7 @@ import sys
 from importlib.metadata import version
 for req in sys.argv[1:]:
     name, want = req.split("==")
+    name = name.split("[")[0]  # "moto[server]": the extra is not part of the name
     if version(name) != want:
         sys.exit(1)
 PY
@@ -35,7 +37,7 @@ else
         --only-binary awslambdaric "${REQS[@]}"
 fi
 
-"$VENV/bin/python" -c 'import awslambdaric, boto3, pytest, selenium'
+"$VENV/bin/python" -c 'import awslambdaric, boto3, moto, pytest, selenium'
 
 # test_report.py opens the HTML report in headless Chromium (Debian's build and its driver).
 if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then

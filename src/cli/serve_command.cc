@@ -36,6 +36,8 @@
 #include "records/record_store.h"
 #include "records/records_api.h"
 #include "sandbox/cgroup.h"
+#include "sqs/queue_store.h"
+#include "sqs/sqs_api.h"
 #include "store/sqlite.h"
 #include "sys/launcher_protocol.h"
 #include "sys/unique_fd.h"
@@ -239,6 +241,9 @@ int RunServer(const ServeFlags& flags) {
   invoker::InvokeApi invoke_api(invoker, queue, registry, clock);
   logs::LogsApi logs_api(loop, **log_store);
   records::RecordsApi records_api(loop, record_store.get());
+  auto sqs_store = sqs::QueueStore::Open(loop, {.path = state_dir + "/sqs.db", .clock = &clock});
+  if (!sqs_store.ok()) return fail(sqs_store.status());
+  sqs::SqsApi sqs_api(**sqs_store);
 
   Callers callers(invoker, listen->first, flags.functions_may_manage);
   FrontDoor front_door(
@@ -249,6 +254,7 @@ int RunServer(const ServeFlags& flags) {
   front_door.Add(&invoke_api);
   front_door.Add(&logs_api);
   front_door.Add(&records_api);
+  front_door.Add(&sqs_api);
   front_door.Add(&control_api);
   http::ServerOptions server_options;
   server_options.host = listen->first;
