@@ -14,7 +14,6 @@
 #include "base/log.h"
 #include "cli/command.h"
 #include "cli/server.h"
-#include "invoker/async_queue.h"
 #include "sys/launcher_protocol.h"
 
 namespace thaw::cli {
@@ -23,19 +22,14 @@ namespace asio = boost::asio;
 
 namespace {
 
+// The flags that are not a Server option as they are.
 struct ServeFlags {
   std::string listen = "127.0.0.1:9001";
-  std::string state_dir = "./.thaw";
-  int64_t account_concurrency = 1000;
-  int64_t idle_timeout_s = 600;
   bool verbose = false;
   bool no_sandbox = false;
   bool no_freeze = false;
   bool no_records = false;
-  int sandbox_pool = 4;
-  int64_t max_event_age_s = invoker::kDefaultMaxEventAgeSeconds;  // hidden, for tests
-  std::vector<std::string> allow_origins;
-  bool functions_may_manage = false;
+  Server::Options server;  // the rest
 };
 
 // One line for the operator: what is enforced, and plainly what is not.
@@ -63,6 +57,20 @@ std::string DescribeSandbox(uint32_t f) {
   return text;
 }
 
+// The operator's lines at start: what the sandbox enforces, and loudly when functions run as root.
+void ReportSandbox(uint32_t features, bool freeze) {
+  uint32_t enforced = features;
+  if (!freeze) enforced &= ~(sys::kFeatureFreezeV2 | sys::kFeatureFreezeV1);
+  std::cerr << "thaw: sandbox: " << DescribeSandbox(enforced) << "\n";
+  if (geteuid() == 0 && !(features & sys::kFeatureUnprivileged)) {
+    bool color = isatty(STDERR_FILENO) != 0;
+    std::cerr << (color ? "\033[1;31m" : "")
+              << "thaw: WARNING: functions run as root (no sandbox, and its uid cannot reach the "
+                 "state dir; see thaw-launcher's line above)"
+              << (color ? "\033[0m" : "") << "\n";
+  }
+}
+
 StatusOr<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) {
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) {
@@ -82,35 +90,18 @@ int RunServer(const ServeFlags& flags) {
     std::cerr << "thaw serve: " << listen.status().message() << "\n";
     return kExitUsage;
   }
-  Server::Options options;
+  Server::Options options = flags.server;
   options.listen_host = listen->first;
   options.port = listen->second;
-  options.state_dir = flags.state_dir;
-  options.account_concurrency = flags.account_concurrency;
-  options.idle_timeout_s = flags.idle_timeout_s;
   options.sandbox = !flags.no_sandbox;
   options.freeze = !flags.no_freeze;
   options.records = !flags.no_records;
-  options.sandbox_pool = flags.sandbox_pool;
-  options.max_event_age_s = flags.max_event_age_s;
-  options.allow_origins = flags.allow_origins;
-  options.functions_may_manage = flags.functions_may_manage;
   Server server(std::move(options));
   if (Status s = server.Start(); !s.ok()) {
     std::cerr << "thaw serve: " << s.ToString() << "\n";
     return kExitFailure;
   }
-  uint32_t features = server.sandbox_features();
-  uint32_t enforced = features;
-  if (flags.no_freeze) enforced &= ~(sys::kFeatureFreezeV2 | sys::kFeatureFreezeV1);
-  std::cerr << "thaw: sandbox: " << DescribeSandbox(enforced) << "\n";
-  if (geteuid() == 0 && !(features & sys::kFeatureUnprivileged)) {
-    bool color = isatty(STDERR_FILENO) != 0;
-    std::cerr << (color ? "\033[1;31m" : "")
-              << "thaw: WARNING: functions run as root (no sandbox, and its uid cannot reach the "
-                 "state dir; see thaw-launcher's line above)"
-              << (color ? "\033[0m" : "") << "\n";
-  }
+  ReportSandbox(server.sandbox_features(), !flags.no_freeze);
   asio::signal_set signals(server.loop(), SIGINT, SIGTERM);
   signals.async_wait([&server](boost::system::error_code ec, int signo) {
     if (ec) return;
@@ -132,13 +123,13 @@ void AddServeCommand(CLI::App& app, CommandContext& ctx) {
                                      "CloudWatch Logs APIs) until Ctrl-C or SIGTERM");
   cmd->add_option("--listen", flags->listen, "HOST:PORT to listen on (loopback by default)")
       ->capture_default_str();
-  cmd->add_option("--state-dir", flags->state_dir, "Where functions, code and logs are kept")
+  cmd->add_option("--state-dir", flags->server.state_dir, "Where functions, code and logs are kept")
       ->capture_default_str();
-  cmd->add_option("--account-concurrency", flags->account_concurrency,
+  cmd->add_option("--account-concurrency", flags->server.account_concurrency,
                   "Account concurrency limit; more concurrent invokes get 429")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
-  cmd->add_option("--idle-timeout", flags->idle_timeout_s,
+  cmd->add_option("--idle-timeout", flags->server.idle_timeout_s,
                   "Seconds an idle environment is kept before it is reaped")
       ->capture_default_str()
       ->check(CLI::Range(1, 86400));
@@ -150,19 +141,19 @@ void AddServeCommand(CLI::App& app, CommandContext& ctx) {
       "Keep no invocation records (to measure their cost; `thaw invocations` reads them)");
   cmd->add_flag("--no-sandbox", flags->no_sandbox,
                 "Run functions as plain processes: no namespaces, limits or freezing");
-  cmd->add_option("--allow-origin", flags->allow_origins,
+  cmd->add_option("--allow-origin", flags->server.allow_origins,
                   "A web origin (http://host:port) whose browser requests the front door accepts; "
                   "repeatable. Without it, any request with an Origin header is refused");
-  cmd->add_flag("--functions-may-manage", flags->functions_may_manage,
+  cmd->add_flag("--functions-may-manage", flags->server.functions_may_manage,
                 "Let every function use the control plane and /thaw/* (by default a function may "
                 "only invoke, write logs and traces, and read its own configuration; the tag "
                 "thaw:control-plane=allow grants it to one function)");
-  cmd->add_option("--sandbox-pool", flags->sandbox_pool,
+  cmd->add_option("--sandbox-pool", flags->server.sandbox_pool,
                   "Sandbox shells kept ready ahead of demand (namespaces, cgroups, /tmp)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
   // Hidden: tests shorten Lambda's 6 h default to see events dropped for their age.
-  cmd->add_option("--max-event-age", flags->max_event_age_s,
+  cmd->add_option("--max-event-age", flags->server.max_event_age_s,
                   "Default MaximumEventAgeInSeconds of Event invokes")
       ->check(CLI::Range(int64_t{1}, int64_t{86400}))
       ->group("");

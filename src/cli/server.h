@@ -72,19 +72,19 @@ class Server {
  public:
   struct Options {
     std::string listen_host = "127.0.0.1";
-    uint16_t port = 9001;  // 0: any free port (see port())
+    uint16_t port = 9001;  // 0: any free port (see port()), though functions are told 0
     std::string state_dir = "./.thaw";
     int64_t account_concurrency = 1000;
-    int64_t idle_timeout_s = 600;
-    bool sandbox = true;
-    bool freeze = true;
-    bool records = true;
-    int sandbox_pool = 4;
-    int64_t max_event_age_s = invoker::kDefaultMaxEventAgeSeconds;
-    std::vector<std::string> allow_origins;
-    bool functions_may_manage = false;
-    std::string launcher_path;  // empty: thaw-launcher beside this program
-    std::string host_path;      // empty: thaw-host beside this program
+    int64_t idle_timeout_s = 600;  // an idle environment is reaped after this
+    bool sandbox = true;           // false: functions run as plain processes
+    bool freeze = true;            // freeze idle environments
+    bool records = true;           // keep invocation records
+    int sandbox_pool = 4;          // sandbox shells kept ready
+    int64_t max_event_age_s = invoker::kDefaultMaxEventAgeSeconds;  // of Event invokes
+    std::vector<std::string> allow_origins;  // web origins the front door accepts
+    bool functions_may_manage = false;       // every function may use the control plane
+    std::string launcher_path;               // empty: thaw-launcher beside this program
+    std::string host_path;                   // empty: thaw-host beside this program
   };
 
   explicit Server(Options options, const Clock& clock = SystemClock::Get());
