@@ -13,6 +13,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "base/check.h"
 #include "base/codec.h"
 #include "base/log.h"
 #include "cli/callers.h"
@@ -209,6 +210,7 @@ Status Server::StartFrontDoor() {
 }
 
 void Server::Run() {
+  THAW_CHECK(control_thread_.joinable()) << "Run once, after a successful Start";
   loop_.run();
   Finish();
   THAW_LOG(kInfo, "serve") << "stopped";
