@@ -12,7 +12,7 @@ namespace thaw::invoker {
 
 namespace {
 
-constexpr uint64_t kSmallBodyBytes = 64 * 1024;
+constexpr uint64_t kSmallBodyBytes = uint64_t{64} * 1024;
 
 }  // namespace
 

@@ -190,7 +190,7 @@ TEST_F(ParseInvokeTest, DecodesTheClientContext) {
 }
 
 TEST_F(ParseInvokeTest, TheClientContextMustBeBase64Json) {
-  for (std::string value : {std::string("not base64!"), Base64Encode("not json")}) {
+  for (const std::string& value : {std::string("not base64!"), Base64Encode("not json")}) {
     http::Request request = Post();
     request.headers.Set("X-Amz-Client-Context", value);
     InvokeError e = Error(std::move(request));
