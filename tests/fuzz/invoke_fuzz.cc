@@ -1,23 +1,24 @@
-// Fuzzes what the Invoke operation decodes before it hands an event to the invoker: the path's
-// function name, ?Qualifier=, the name resolved against a registry holding one function with a
-// version and an alias, the payload's JSON check, the base64 X-Amz-Client-Context and the trace
-// header. InvokeApi itself needs a live Invoker, so this follows InvokeApi::Invoke's decoding
-// step by step (src/invoker/invoke_api.cc) instead of calling it. Input: the request target,
-// then "\n" and the X-Amz-Client-Context value, "\n" and X-Amzn-Trace-Id, "\n" and the body.
+// Fuzzes the Invoke operation's parser and renderer (src/invoker/invoke_request.h): InvokeTarget
+// on the path, then ParseInvoke with ?Qualifier=, X-Amz-Client-Context, X-Amzn-Trace-Id and the
+// body, resolved against a registry holding one function with a version and an alias, then
+// Render of an error. Also the trace header, as the invoker reads it. Input: the
+// request target, then "\n" and the X-Amz-Client-Context value, "\n" and X-Amzn-Trace-Id, "\n"
+// and the body.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
-#include <nlohmann/json.hpp>
-
-#include "base/codec.h"
 #include "http/message.h"
+#include "invoker/invoke_request.h"
 #include "lambda/registry.h"
 #include "trace/trace_header.h"
 
 namespace lambda = thaw::lambda;
+namespace invoker = thaw::invoker;
 
 namespace {
 
@@ -55,25 +56,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // As the server splits a request target.
   thaw::http::Request request;
+  request.method = "POST";
   request.target = std::string(target);
   size_t q = target.find('?');
   request.path = thaw::http::PercentDecode(target.substr(0, q));
   if (q != std::string_view::npos) request.query = std::string(target.substr(q + 1));
+  request.headers.Set("X-Amz-Client-Context", client_context);
+  request.headers.Set("X-Amzn-Trace-Id", trace);
+  request.body = std::string(body);
 
-  // As InvokeApi::Handle and Invoke do.
-  constexpr std::string_view kPrefix = "/2015-03-31/functions/", kSuffix = "/invocations";
-  const std::string& path = request.path;
-  if (path.size() > kPrefix.size() + kSuffix.size() && path.starts_with(kPrefix) &&
-      path.ends_with(kSuffix)) {
-    std::string name = path.substr(kPrefix.size(), path.size() - kPrefix.size() - kSuffix.size());
-    if (name.find('/') == std::string::npos) {
-      std::string qualifier = request.QueryParam("Qualifier").value_or("");
-      (void)OneFunction().Resolve(name, qualifier);
-    }
+  // As the invoker reads the caller's trace header (whatever the request's fate).
+  thaw::trace::FormatTraceHeader(thaw::trace::ParseTraceHeader(trace));
+
+  std::optional<std::string> name = invoker::InvokeTarget(request);
+  if (!name) return 0;
+  auto parsed = invoker::ParseInvoke(*name, std::move(request), OneFunction());
+  if (auto* error = std::get_if<invoker::InvokeError>(&parsed)) {
+    (void)invoker::Render("id", *error);
+    return 0;
   }
-  nlohmann::json::accept(body);
-  if (auto decoded = thaw::Base64Decode(client_context)) nlohmann::json::accept(*decoded);
-  thaw::trace::TraceContext context = thaw::trace::ParseTraceHeader(trace);
-  thaw::trace::FormatTraceHeader(context);
   return 0;
 }

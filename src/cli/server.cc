@@ -1,0 +1,253 @@
+#include "cli/server.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <utility>
+
+#include <boost/asio/post.hpp>
+
+#include "base/check.h"
+#include "base/codec.h"
+#include "base/log.h"
+#include "cli/callers.h"
+#include "cli/front_door.h"
+#include "http/server.h"
+#include "invoker/invoke_api.h"
+#include "invoker/invoker.h"
+#include "invoker/launcher_client.h"
+#include "lambda/control_api.h"
+#include "logs/log_store.h"
+#include "logs/logs_api.h"
+#include "records/record_store.h"
+#include "records/records_api.h"
+#include "sqs/queue_store.h"
+#include "sqs/sqs_api.h"
+#include "store/sqlite.h"
+#include "sys/launcher_protocol.h"
+
+namespace thaw::cli {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// One server per state directory: an flock that dies with the process, even on kill -9.
+StatusOr<sys::UniqueFd> LockStateDir(const std::string& dir) {
+  std::string path = dir + "/thaw.lock";
+  sys::UniqueFd fd(open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd.valid()) return ErrnoStatus("open", path, errno);
+  if (fchmod(fd.get(), 0600) != 0) return ErrnoStatus("fchmod", path, errno);
+  if (flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    return Status::FailedPrecondition("another thaw server is using state dir " + dir +
+                                      " (stop it, or pass a different --state-dir)");
+  }
+  std::string pid = std::to_string(getpid()) + "\n";
+  if (ftruncate(fd.get(), 0) == 0) {
+    ssize_t n = write(fd.get(), pid.data(), pid.size());
+    (void)n;
+  }
+  return fd;
+}
+
+// Every connection and environment costs descriptors; the soft limit (often 1,024) is far
+// below what the connection caps allow. Raised after the launcher started, so functions keep
+// the limit they had.
+void RaiseDescriptorLimit() {
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur >= files.rlim_max) return;
+  rlim_t before = files.rlim_cur;
+  files.rlim_cur = files.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &files) != 0) {
+    THAW_LOG(kWarn, "serve") << "cannot raise the descriptor limit from " << before << ": "
+                             << strerror(errno);
+  }
+}
+
+}  // namespace
+
+Server::Server(Options options, const Clock& clock) : options_(std::move(options)), clock_(clock) {}
+
+Server::~Server() { Finish(); }
+
+Status Server::Start() {
+  THAW_RETURN_IF_ERROR(OpenStateDir());
+  THAW_RETURN_IF_ERROR(OpenStores());
+  THAW_RETURN_IF_ERROR(StartLauncher());
+  THAW_RETURN_IF_ERROR(StartInvoker());
+  THAW_RETURN_IF_ERROR(control_api_->Start());
+  THAW_RETURN_IF_ERROR(queue_->Open());
+  THAW_RETURN_IF_ERROR(StartFrontDoor());
+  control_guard_.emplace(asio::make_work_guard(control_));
+  control_thread_ = std::thread([this] { control_.run(); });
+  return Status::Ok();
+}
+
+Status Server::OpenStateDir() {
+  std::error_code ec;
+  std::filesystem::create_directories(options_.state_dir, ec);
+  if (ec) {
+    return Status::IoError("cannot create state dir " + options_.state_dir + ": " + ec.message());
+  }
+  state_dir_ = std::filesystem::absolute(options_.state_dir).lexically_normal().string();
+  // The server's user alone: state.db holds every function's environment variables. Also
+  // tightens a state dir made by an older thaw or by hand. Sandboxes reach code trees inside
+  // through bind mounts, which do not need search permission on this directory.
+  if (chmod(state_dir_.c_str(), 0700) != 0) {
+    return Status::IoError("cannot chmod state dir " + state_dir_ + ": " + strerror(errno));
+  }
+  THAW_ASSIGN_OR_RETURN(lock_, LockStateDir(state_dir_));
+  return Status::Ok();
+}
+
+Status Server::OpenStores() {
+  THAW_ASSIGN_OR_RETURN(state_db_, store::Database::Open(state_dir_ + "/state.db"));
+  THAW_ASSIGN_OR_RETURN(events_db_, store::Database::Open(state_dir_ + "/events.db"));
+  logs::LogStore::Options log_options;
+  log_options.path = state_dir_ + "/logs.db";
+  log_options.clock = &clock_;
+  THAW_ASSIGN_OR_RETURN(log_store_, logs::LogStore::Open(log_options));
+  if (options_.records) {
+    THAW_ASSIGN_OR_RETURN(
+        record_store_,
+        records::RecordStore::Open({.path = state_dir_ + "/invocations.db", .clock = &clock_}));
+  }
+  THAW_ASSIGN_OR_RETURN(
+      sqs_store_, sqs::QueueStore::Open(loop_, {.path = state_dir_ + "/sqs.db", .clock = &clock_}));
+  return Status::Ok();
+}
+
+Status Server::StartLauncher() {
+  invoker::LauncherClient::Options launcher_options;
+  launcher_options.path =
+      options_.launcher_path.empty() ? invoker::DefaultLauncherPath() : options_.launcher_path;
+  launcher_options.state_dir = state_dir_;
+  launcher_options.sandbox = options_.sandbox;
+  launcher_options.pool = options_.sandbox_pool;
+  THAW_ASSIGN_OR_RETURN(launcher_, invoker::LauncherClient::Start(loop_, launcher_options));
+  RaiseDescriptorLimit();
+  return Status::Ok();
+}
+
+Status Server::StartInvoker() {
+  const uint32_t features = launcher_->features();
+  if (auto layout = sandbox::DetectCgroupLayout(); layout.ok()) {
+    cgroup_layout_ = std::move(*layout);
+  }
+  invoker::InvokerOptions invoker_options;
+  invoker_options.account_concurrency = options_.account_concurrency;
+  invoker_options.idle_timeout_ms = options_.idle_timeout_s * 1000;
+  invoker_options.environment.front_door_url =
+      "http://" + options_.listen_host + ":" + std::to_string(options_.port);
+  invoker_options.environment.sandbox_features = features;
+  invoker_options.environment.credential_key = RandomHex(32);
+  invoker_options.environment.freeze_idle = options_.freeze;
+  invoker_options.environment.host_path =
+      options_.host_path.empty() ? invoker::DefaultHostPath() : options_.host_path;
+  invoker_options.environment.records = record_store_.get();
+  invoker_options.environment.sandbox_tmp_dir = state_dir_ + "/sandbox/tmp";
+  invoker_options.environment.reclaim = &control_;
+  if (cgroup_layout_ &&
+      (features & (sys::kFeatureMemory | sys::kFeatureFreezeV2 | sys::kFeatureFreezeV1))) {
+    invoker_options.environment.cgroup_layout = &*cgroup_layout_;
+    invoker_options.environment.cgroup_parent =
+        "thaw/i" + std::to_string(launcher_->launcher_pid());
+  }
+  invoker_ = std::make_unique<invoker::Invoker>(loop_, *launcher_, log_store_.get(), registry_,
+                                                clock_, std::move(invoker_options));
+  control_api_ = std::make_unique<lambda::ControlApi>(lambda::ControlApi::Options{
+      .state_dir = state_dir_,
+      .loop = loop_,
+      .control = control_,
+      .db = *state_db_,
+      .registry = registry_,
+      .clock = clock_,
+      .account_concurrency_limit = options_.account_concurrency,
+      .unreserved_minimum = 100,
+      .on_function_changed =
+          [this](const std::string& name) {
+            asio::post(loop_, [this, name] { invoker_->RetireFunction(name); });
+          },
+      // Code.Location names the configured address, never the caller's Host header.
+      .endpoint_host = options_.listen_host,
+      .endpoint_port = options_.port,
+  });
+  async_target_ = std::make_unique<invoker::InvokerTarget>(*invoker_, registry_, clock_,
+                                                           options_.max_event_age_s);
+  queue_ = std::make_unique<invoker::AsyncQueue>(loop_, control_, *events_db_, *async_target_);
+  return Status::Ok();
+}
+
+Status Server::StartFrontDoor() {
+  invoke_api_ = std::make_unique<invoker::InvokeApi>(*invoker_, *queue_, registry_, clock_);
+  logs_api_ = std::make_unique<logs::LogsApi>(loop_, *log_store_);
+  records_api_ = std::make_unique<records::RecordsApi>(loop_, record_store_.get());
+  sqs_api_ = std::make_unique<sqs::SqsApi>(*sqs_store_);
+  callers_ =
+      std::make_unique<Callers>(*invoker_, options_.listen_host, options_.functions_may_manage);
+  front_door_ =
+      std::make_unique<FrontDoor>(FrontDoorOptions{.listen_host = options_.listen_host,
+                                                   .port = options_.port,
+                                                   .allowed_origins = options_.allow_origins},
+                                  [callers = callers_.get()](const http::Request& request) {
+                                    return callers->Identify(request);
+                                  });
+  front_door_->Add(invoke_api_.get());
+  front_door_->Add(logs_api_.get());
+  front_door_->Add(records_api_.get());
+  front_door_->Add(sqs_api_.get());
+  front_door_->Add(control_api_.get());
+  http::ServerOptions server_options;
+  server_options.host = options_.listen_host;
+  server_options.port = options_.port;
+  // Each API sets its routes' limits (FrontDoor::BodyLimit); this is only the ceiling.
+  server_options.body_limit = 80ull << 20;
+  server_options.max_connections = 2048;
+  server_options.max_connections_per_peer = 1024;
+  THAW_ASSIGN_OR_RETURN(http_, http::Server::Start(loop_, server_options, front_door_.get()));
+  front_door_->set_port(http_->port());
+  return Status::Ok();
+}
+
+void Server::Run() {
+  THAW_CHECK(control_thread_.joinable()) << "Run once, after a successful Start";
+  loop_.run();
+  Finish();
+  THAW_LOG(kInfo, "serve") << "stopped";
+}
+
+void Server::Stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  if (http_) http_->Stop();
+  if (queue_) queue_->Stop();
+  if (!invoker_) {
+    loop_.stop();
+    return;
+  }
+  invoker_->Shutdown([this] {
+    launcher_->Shutdown();
+    loop_.stop();
+  });
+}
+
+void Server::Finish() {
+  if (control_thread_.joinable()) {
+    control_guard_.reset();
+    control_thread_.join();
+  }
+  if (log_store_) log_store_->Stop();
+  if (record_store_) record_store_->Stop();
+}
+
+uint16_t Server::port() const { return http_ ? http_->port() : 0; }
+
+uint32_t Server::sandbox_features() const { return launcher_ ? launcher_->features() : 0; }
+
+}  // namespace thaw::cli

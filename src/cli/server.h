@@ -1,0 +1,154 @@
+// Server: the thaw server's composition root. It owns every subsystem of `thaw serve` and the
+// order in which they start and stop; serve_command.cc only turns flags into Options and
+// signals into Stop. Event-source pollers will be added here.
+//
+// Start, in this order:
+//  1. the state directory (created, 0700, flock'ed: one server per directory);
+//  2. the stores: state.db, events.db, the log store, the invocation records and the SQS
+//     queues (each of the last three starts its writer thread);
+//  3. thaw-launcher, forked before the descriptor limit is raised so functions keep the limit
+//     they had, and before anything else needs its sandbox features;
+//  4. the invoker, then the control plane, which loads every function into the registry;
+//  5. the async queue, which loads the Events stored by a past run (they start once the loop
+//     runs);
+//  6. the front door and its HTTP listener, last: a request can arrive as soon as it listens,
+//     and everything it may reach is ready by then;
+//  7. the control thread, which runs the control plane's and the queue's SQLite work.
+// Stop, on the loop: the listener first (no new requests), then the queue (no new dispatch),
+// then the environments (their invocations end), then the launcher, then the loop. Run then
+// joins the control thread (queued writes finish) and stops the log and record writers last, so
+// that every line and record of the last invocations is kept.
+//
+// Threads: Start, then Run on the thread that becomes the loop thread (not concurrently); Stop
+// on the loop thread (a handler on loop()). The destructor finishes what Run did not.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "invoker/async_queue.h"
+#include "lambda/registry.h"
+#include "sandbox/cgroup.h"
+#include "sys/unique_fd.h"
+
+namespace thaw::http {
+class Server;
+}
+namespace thaw::invoker {
+class InvokeApi;
+class Invoker;
+class LauncherClient;
+}  // namespace thaw::invoker
+namespace thaw::lambda {
+class ControlApi;
+}
+namespace thaw::logs {
+class LogStore;
+class LogsApi;
+}  // namespace thaw::logs
+namespace thaw::records {
+class RecordStore;
+class RecordsApi;
+}  // namespace thaw::records
+namespace thaw::sqs {
+class QueueStore;
+class SqsApi;
+}  // namespace thaw::sqs
+namespace thaw::store {
+class Database;
+}
+
+namespace thaw::cli {
+
+class Callers;
+class FrontDoor;
+
+class Server {
+ public:
+  struct Options {
+    std::string listen_host = "127.0.0.1";
+    uint16_t port = 9001;  // 0: any free port (see port()), though functions are told 0
+    std::string state_dir = "./.thaw";
+    int64_t account_concurrency = 1000;
+    int64_t idle_timeout_s = 600;  // an idle environment is reaped after this
+    bool sandbox = true;           // false: functions run as plain processes
+    bool freeze = true;            // freeze idle environments
+    bool records = true;           // keep invocation records
+    int sandbox_pool = 4;          // sandbox shells kept ready
+    int64_t max_event_age_s = invoker::kDefaultMaxEventAgeSeconds;  // of Event invokes
+    std::vector<std::string> allow_origins;  // web origins the front door accepts
+    bool functions_may_manage = false;       // every function may use the control plane
+    std::string launcher_path;               // empty: thaw-launcher beside this program
+    std::string host_path;                   // empty: thaw-host beside this program
+  };
+
+  explicit Server(Options options, const Clock& clock = SystemClock::Get());
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Starts every subsystem in the order above. On failure, what started is stopped by the
+  // destructor.
+  Status Start();
+  // Runs the loop until Stop has finished, then stops the threads that outlive it.
+  void Run();
+  // Loop thread. Begins the orderly stop; Run returns once it is done. Idempotent.
+  void Stop();
+
+  boost::asio::io_context& loop() { return loop_; }
+  // After Start.
+  uint16_t port() const;
+  const std::string& state_dir() const { return state_dir_; }
+  // What the launcher can enforce (sys::kFeature*), before --no-freeze.
+  uint32_t sandbox_features() const;
+
+ private:
+  Status OpenStateDir();
+  Status OpenStores();
+  Status StartLauncher();
+  Status StartInvoker();
+  Status StartFrontDoor();
+  // After the loop: the control thread, then the log and record writers.
+  void Finish();
+
+  Options options_;
+  const Clock& clock_;
+  std::string state_dir_;  // absolute
+  sys::UniqueFd lock_;     // released last
+  boost::asio::io_context loop_{1};
+  boost::asio::io_context control_{1};
+  std::unique_ptr<store::Database> state_db_;
+  std::unique_ptr<store::Database> events_db_;
+  std::unique_ptr<logs::LogStore> log_store_;
+  std::unique_ptr<records::RecordStore> record_store_;  // null with records off
+  std::unique_ptr<sqs::QueueStore> sqs_store_;
+  std::unique_ptr<invoker::LauncherClient> launcher_;
+  std::optional<sandbox::CgroupLayout> cgroup_layout_;
+  lambda::Registry registry_;
+  std::unique_ptr<invoker::Invoker> invoker_;
+  std::unique_ptr<lambda::ControlApi> control_api_;
+  std::unique_ptr<invoker::InvokerTarget> async_target_;
+  std::unique_ptr<invoker::AsyncQueue> queue_;
+  std::unique_ptr<invoker::InvokeApi> invoke_api_;
+  std::unique_ptr<logs::LogsApi> logs_api_;
+  std::unique_ptr<records::RecordsApi> records_api_;
+  std::unique_ptr<sqs::SqsApi> sqs_api_;
+  std::unique_ptr<Callers> callers_;
+  std::unique_ptr<FrontDoor> front_door_;
+  std::unique_ptr<http::Server> http_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
+      control_guard_;
+  std::thread control_thread_;
+  bool stopping_ = false;
+};
+
+}  // namespace thaw::cli
