@@ -229,7 +229,7 @@ void RuntimeSession::HandleInitError(http::Request& request, http::ResponseWrite
   state_ = RuntimeState::kInitError;
   writer.Send(Accepted());
   listener_->OnInitError(std::move(request.body),
-                         std::string(request.headers.Get(kHeaderErrorType).value_or("")));
+                         FromRuntime(request.headers.Get(kHeaderErrorType).value_or("")));
 }
 
 void RuntimeSession::HandleExtensionRegister(http::Request& request, http::ResponseWriter writer) {

@@ -42,8 +42,8 @@ class Listener {
   virtual void OnInvocationError(std::string body, std::string error_type) = 0;
   // The runtime posted a response larger than kMaxResponseBytes; it got 413.
   virtual void OnResponseTooLarge() = 0;
-  // The runtime posted /init/error, or an extension /extension/init/error during init (then
-  // `error_type` starts with "Extension.").
+  // The runtime posted /init/error (`error_type` as FromRuntime keeps it), or an extension
+  // /extension/init/error during init (as FromExtension keeps it: "Extension.*").
   virtual void OnInitError(std::string body, std::string error_type) = 0;
 };
 

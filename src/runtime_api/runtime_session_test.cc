@@ -239,6 +239,16 @@ TEST_F(RuntimeSessionTest, InitErrorOnlyBeforeFirstNext) {
   EXPECT_EQ(Post(kInitErrorPath, "{}").status, 403);
 }
 
+// rapid's allow-list: the listener never sees a type Lambda would not keep.
+TEST_F(RuntimeSessionTest, InitErrorTypeIsFilteredAsLambdaDoes) {
+  http::Headers h;
+  h.Set(kHeaderErrorType, "bogus");
+  EXPECT_EQ(Post(kInitErrorPath, "{}", h).status, 202);
+  OnLoop([] {});
+  ASSERT_EQ(recorder_.init_errors.size(), 1u);
+  EXPECT_EQ(recorder_.init_errors[0], "{}|Runtime.Unknown");
+}
+
 TEST_F(RuntimeSessionTest, ExtensionsRegisterAndReceiveShutdown) {
   http::Headers h;
   h.Set(kHeaderExtensionName, "ext");
