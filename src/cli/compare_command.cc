@@ -27,10 +27,16 @@
 
 #include "base/clock.h"
 #include "base/codec.h"
-#include "cli/client_util.h"
+#include "cli/arguments.h"
+#include "cli/aws_errors.h"
 #include "cli/command.h"
+#include "cli/deploy.h"
+#include "cli/go_build.h"
 #include "cli/invoke_batch.h"
+#include "cli/json_fields.h"
+#include "cli/lambda_calls.h"
 #include "cli/run_support.h"
+#include "cli/tables.h"
 #include "profile/compare.h"
 #include "profile/report_line.h"
 
