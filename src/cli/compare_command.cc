@@ -202,14 +202,6 @@ Status Measure(http::Client& control, std::vector<std::unique_ptr<http::Client>>
                   run.throughput, &run.throughput_elapsed_ns);
 }
 
-Status WriteJsonFile(const std::string& path, const json& value) {
-  std::ofstream file(path, std::ios::trunc);
-  file << DumpJson(value, 2) << "\n";
-  file.close();
-  if (!file) return Status::IoError("cannot write --json file " + path);
-  return Status::Ok();
-}
-
 void RunCompare(CommandContext& ctx, const CompareFlags& flags) {
   StatusOr<std::vector<std::string>> mechanisms = profile::ParseMechanismList(flags.mechanisms);
   if (!mechanisms.ok()) return ReportError(ctx, kCommand, mechanisms.status(), kExitUsage);

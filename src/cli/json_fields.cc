@@ -1,5 +1,6 @@
 #include "cli/json_fields.h"
 
+#include <fstream>
 #include <string>
 
 namespace thaw::cli {
@@ -22,6 +23,14 @@ int64_t JsonInt(const json& object, std::string_view key, int64_t fallback) {
 
 std::string DumpJson(const json& value, int indent) {
   return value.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
+Status WriteJsonFile(const std::string& path, const json& value) {
+  std::ofstream file(path, std::ios::trunc);
+  file << DumpJson(value, 2) << "\n";
+  file.close();
+  if (!file) return Status::IoError("cannot write --json file " + path);
+  return Status::Ok();
 }
 
 }  // namespace thaw::cli

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/status.h"
+
 namespace thaw::cli {
 
 // object[key] when object is an object and the member is a string, else "".
@@ -16,5 +18,8 @@ std::string JsonString(const nlohmann::json& object, std::string_view key);
 int64_t JsonInt(const nlohmann::json& object, std::string_view key, int64_t fallback = 0);
 // json::dump that replaces invalid UTF-8 instead of throwing; indent < 0 is compact.
 std::string DumpJson(const nlohmann::json& value, int indent = -1);
+
+// Writes DumpJson(value, 2) and a newline to path (a --json file), replacing it.
+Status WriteJsonFile(const std::string& path, const nlohmann::json& value);
 
 }  // namespace thaw::cli

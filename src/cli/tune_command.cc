@@ -177,14 +177,6 @@ Status WithHint(const Status& status, const std::string& name) {
                                    name + "` or see `thaw functions`");
 }
 
-Status WriteJsonFile(const std::string& path, const json& value) {
-  std::ofstream file(path, std::ios::trunc);
-  file << DumpJson(value, 2) << "\n";
-  file.close();
-  if (!file) return Status::IoError("cannot write --json file " + path);
-  return Status::Ok();
-}
-
 void RunTune(CommandContext& ctx, const TuneFlags& flags) {
   StatusOr<std::vector<int64_t>> sizes = profile::ParseMemoryList(flags.memory);
   if (!sizes.ok()) return ReportError(ctx, kCommand, sizes.status(), kExitUsage);
