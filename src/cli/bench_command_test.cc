@@ -18,6 +18,7 @@
 
 #include "base/codec.h"
 #include "cli/command.h"
+#include "cli/scripted_lambda.h"
 #include "http/aws_error.h"
 #include "http/server.h"
 
@@ -43,64 +44,10 @@ http::Response Invoked(bool cold, bool tail = true) {
   return r;
 }
 
-// Answers "METHOD TARGET" from a script: the first answers in order, the last one repeats;
-// anything else gets 404 ResourceNotFoundException. Handle runs on the server thread.
-class ScriptedLambda final : public http::Handler {
- public:
-  void On(const std::string& key, http::Response response) {
-    std::lock_guard lock(mu_);
-    script_[key].push_back(std::move(response));
-  }
-
-  void Handle(http::Request request, http::ResponseWriter writer) override {
-    http::Response response;
-    {
-      std::lock_guard lock(mu_);
-      std::string key = request.method + " " + request.target;
-      auto it = script_.find(key);
-      if (it == script_.end()) {
-        response = http::RestJsonError(404, "ResourceNotFoundException",
-                                       "Function not found: arn:aws:lambda:us-east-1:"
-                                       "000000000000:function:" +
-                                           request.path.substr(request.path.rfind('/') + 1));
-      } else {
-        response = it->second.front();
-        if (it->second.size() > 1) it->second.erase(it->second.begin());
-      }
-      requests_.push_back(std::move(request));
-    }
-    writer.Send(std::move(response));
-  }
-
-  std::vector<http::Request> Requests(const std::string& method) {
-    std::lock_guard lock(mu_);
-    std::vector<http::Request> out;
-    for (const http::Request& r : requests_) {
-      if (r.method == method) out.push_back(r);
-    }
-    return out;
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, std::vector<http::Response>> script_;
-  std::vector<http::Request> requests_;
-};
-
-struct RunResult {
-  int exit_code = 0;
-  std::string out;
-  std::string err;
-};
-
-class BenchCommandTest : public ::testing::Test {
+class BenchCommandTest : public ScriptedLambdaTest {
  protected:
   void SetUp() override {
-    StatusOr<std::unique_ptr<http::Server>> server = http::Server::Start(io_, {}, &lambda_);
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(server).value();
-    endpoint_ = "http://127.0.0.1:" + std::to_string(server_->port());
-    thread_ = std::thread([this] { io_.run(); });
+    ScriptedLambdaTest::SetUp();
     // ctest runs tests of this binary in parallel processes: one file each.
     json_path_ = ::testing::TempDir() + "/bench_command_test_" +
                  ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
@@ -109,39 +56,12 @@ class BenchCommandTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    io_.stop();
-    thread_.join();
-    server_->Stop();
-    server_.reset();
+    ScriptedLambdaTest::TearDown();
     std::filesystem::remove(json_path_);
   }
 
   RunResult Run(std::vector<std::string> args, const std::string& endpoint = "") {
-    CLI::App app{"thaw"};
-    app.require_subcommand(1);
-    CommandContext ctx;
-    ctx.endpoint = endpoint.empty() ? endpoint_ : endpoint;
-    AddBenchCommand(app, ctx);
-    args.insert(args.begin(), "thaw");
-    std::vector<const char*> argv;
-    argv.reserve(args.size());
-    for (const std::string& arg : args) argv.push_back(arg.c_str());
-    std::ostringstream out;
-    std::ostringstream err;
-    std::streambuf* old_out = std::cout.rdbuf(out.rdbuf());
-    std::streambuf* old_err = std::cerr.rdbuf(err.rdbuf());
-    RunResult result;
-    try {
-      app.parse(static_cast<int>(argv.size()), argv.data());
-      result.exit_code = ctx.exit_code;
-    } catch (const CLI::ParseError& e) {
-      result.exit_code = app.exit(e, err, err) == 0 ? kExitOk : kExitUsage;
-    }
-    std::cout.rdbuf(old_out);
-    std::cerr.rdbuf(old_err);
-    result.out = out.str();
-    result.err = err.str();
-    return result;
+    return RunThaw(AddBenchCommand, std::move(args), endpoint.empty() ? endpoint_ : endpoint);
   }
 
   json ReadJson() {
@@ -149,11 +69,6 @@ class BenchCommandTest : public ::testing::Test {
     return json::parse(file, nullptr, false);
   }
 
-  boost::asio::io_context io_;
-  ScriptedLambda lambda_;
-  std::unique_ptr<http::Server> server_;
-  std::thread thread_;
-  std::string endpoint_;
   std::string json_path_;
 };
 

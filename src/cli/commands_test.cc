@@ -18,8 +18,9 @@
 #include <nlohmann/json.hpp>
 
 #include "base/codec.h"
-#include "cli/client_util.h"
 #include "cli/command.h"
+#include "cli/go_build.h"
+#include "cli/scripted_lambda.h"
 #include "http/aws_error.h"
 #include "http/server.h"
 
@@ -28,108 +29,21 @@ namespace {
 
 using nlohmann::json;
 
-// Answers "METHOD TARGET" from a script (the last answer repeats); unknown requests get 404
-// ResourceNotFoundException. Handle runs on the server thread, the test reads on its own.
-class ScriptedLambda final : public http::Handler {
- public:
-  void On(const std::string& method, const std::string& target, http::Response response) {
-    std::lock_guard lock(mu_);
-    script_[method + " " + target].push_back(std::move(response));
-  }
-
-  void Handle(http::Request request, http::ResponseWriter writer) override {
-    http::Response response;
-    {
-      std::lock_guard lock(mu_);
-      std::string key = request.method + " " + request.target;
-      auto it = script_.find(key);
-      if (it == script_.end() || it->second.empty()) {
-        response = http::RestJsonError(404, "ResourceNotFoundException",
-                                       "Function not found: " + request.path);
-      } else {
-        response = it->second.front();
-        if (it->second.size() > 1) it->second.erase(it->second.begin());
-      }
-      requests_.push_back(std::move(request));
-    }
-    writer.Send(std::move(response));
-  }
-
-  std::vector<http::Request> requests() {
-    std::lock_guard lock(mu_);
-    return requests_;
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, std::vector<http::Response>> script_;
-  std::vector<http::Request> requests_;
-};
-
-struct RunResult {
-  int exit_code = 0;
-  std::string out;
-  std::string err;
-};
-
-class CommandsTest : public ::testing::Test {
+class CommandsTest : public ScriptedLambdaTest {
  protected:
-  void SetUp() override {
-    StatusOr<std::unique_ptr<http::Server>> server = http::Server::Start(io_, {}, &lambda_);
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(server).value();
-    endpoint_ = "http://127.0.0.1:" + std::to_string(server_->port());
-    thread_ = std::thread([this] { io_.run(); });
-  }
-
-  void TearDown() override {
-    io_.stop();
-    thread_.join();
-    server_->Stop();
-    server_.reset();
-  }
-
-  // Runs `thaw ARGS...` the way main() does, capturing stdout and stderr.
   RunResult Run(std::vector<std::string> args, const std::string& endpoint = "") {
-    CLI::App app{"thaw"};
-    app.require_subcommand(1);
-    CommandContext ctx;
-    ctx.endpoint = endpoint.empty() ? endpoint_ : endpoint;
-    AddDeployCommand(app, ctx);
-    AddInvokeCommand(app, ctx);
-    AddFunctionsCommands(app, ctx);
-    args.insert(args.begin(), "thaw");
-    std::vector<const char*> argv;
-    argv.reserve(args.size());
-    for (const std::string& arg : args) argv.push_back(arg.c_str());
-
-    std::ostringstream out;
-    std::ostringstream err;
-    std::streambuf* old_out = std::cout.rdbuf(out.rdbuf());
-    std::streambuf* old_err = std::cerr.rdbuf(err.rdbuf());
-    RunResult result;
-    try {
-      app.parse(static_cast<int>(argv.size()), argv.data());
-      result.exit_code = ctx.exit_code;
-    } catch (const CLI::ParseError& e) {
-      result.exit_code = app.exit(e, err, err) == 0 ? kExitOk : kExitUsage;
-    }
-    std::cout.rdbuf(old_out);
-    std::cerr.rdbuf(old_err);
-    result.out = out.str();
-    result.err = err.str();
-    return result;
+    return RunThaw(
+        [](CLI::App& app, CommandContext& ctx) {
+          AddDeployCommand(app, ctx);
+          AddInvokeCommand(app, ctx);
+          AddFunctionsCommands(app, ctx);
+        },
+        std::move(args), endpoint.empty() ? endpoint_ : endpoint);
   }
 
   static http::Response Json(int status, const std::string& body) {
     return http::Response::Json(status, body);
   }
-
-  boost::asio::io_context io_;
-  ScriptedLambda lambda_;
-  std::unique_ptr<http::Server> server_;
-  std::thread thread_;
-  std::string endpoint_;
 };
 
 // An endpoint where nothing listens: a port we hold bound but never listen on.

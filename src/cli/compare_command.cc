@@ -27,10 +27,16 @@
 
 #include "base/clock.h"
 #include "base/codec.h"
-#include "cli/client_util.h"
+#include "cli/arguments.h"
+#include "cli/aws_errors.h"
 #include "cli/command.h"
+#include "cli/deploy.h"
+#include "cli/go_build.h"
 #include "cli/invoke_batch.h"
+#include "cli/json_fields.h"
+#include "cli/lambda_calls.h"
 #include "cli/run_support.h"
+#include "cli/tables.h"
 #include "profile/compare.h"
 #include "profile/report_line.h"
 
@@ -194,14 +200,6 @@ Status Measure(http::Client& control, std::vector<std::unique_ptr<http::Client>>
       RunBatch(clients, {target, kPayload, 2 * flags.concurrency, 0, 0}, left_out));
   return RunBatch(clients, {target, kPayload, 0, static_cast<int64_t>(flags.throughput_s * 1e9), 0},
                   run.throughput, &run.throughput_elapsed_ns);
-}
-
-Status WriteJsonFile(const std::string& path, const json& value) {
-  std::ofstream file(path, std::ios::trunc);
-  file << DumpJson(value, 2) << "\n";
-  file.close();
-  if (!file) return Status::IoError("cannot write --json file " + path);
-  return Status::Ok();
 }
 
 void RunCompare(CommandContext& ctx, const CompareFlags& flags) {

@@ -6,8 +6,13 @@
 #include <string>
 #include <vector>
 
-#include "cli/client_util.h"
+#include "cli/arguments.h"
+#include "cli/aws_errors.h"
 #include "cli/command.h"
+#include "cli/deploy.h"
+#include "cli/go_build.h"
+#include "cli/lambda_calls.h"
+#include "cli/tables.h"
 
 namespace thaw::cli {
 

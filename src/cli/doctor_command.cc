@@ -8,8 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/client_util.h"
+#include "cli/aws_errors.h"
 #include "cli/command.h"
+#include "cli/json_fields.h"
+#include "cli/tables.h"
 #include "sandbox/probe.h"
 
 namespace thaw::cli {

@@ -4,8 +4,11 @@
 #include <memory>
 #include <string>
 
-#include "cli/client_util.h"
+#include "cli/aws_errors.h"
 #include "cli/command.h"
+#include "cli/json_fields.h"
+#include "cli/lambda_calls.h"
+#include "cli/tables.h"
 
 namespace thaw::cli {
 

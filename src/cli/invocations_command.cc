@@ -9,8 +9,12 @@
 
 #include "base/clock.h"
 #include "base/codec.h"
-#include "cli/client_util.h"
+#include "cli/arguments.h"
+#include "cli/aws_errors.h"
 #include "cli/command.h"
+#include "cli/json_fields.h"
+#include "cli/lambda_calls.h"
+#include "cli/tables.h"
 #include "logs/log_tail.h"
 
 namespace thaw::cli {

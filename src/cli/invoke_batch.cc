@@ -11,7 +11,9 @@
 
 #include "base/clock.h"
 #include "base/codec.h"
-#include "cli/client_util.h"
+#include "cli/aws_errors.h"
+#include "cli/json_fields.h"
+#include "cli/lambda_calls.h"
 #include "profile/report_line.h"
 
 namespace thaw::cli {

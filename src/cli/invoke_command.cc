@@ -5,8 +5,11 @@
 #include <string>
 
 #include "base/codec.h"
-#include "cli/client_util.h"
+#include "cli/arguments.h"
+#include "cli/aws_errors.h"
 #include "cli/command.h"
+#include "cli/lambda_calls.h"
+#include "cli/tables.h"
 
 namespace thaw::cli {
 

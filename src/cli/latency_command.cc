@@ -25,9 +25,14 @@
 #include <vector>
 
 #include "base/clock.h"
-#include "cli/client_util.h"
+#include "cli/arguments.h"
+#include "cli/aws_errors.h"
 #include "cli/command.h"
+#include "cli/deploy.h"
+#include "cli/json_fields.h"
+#include "cli/lambda_calls.h"
 #include "cli/run_support.h"
+#include "cli/tables.h"
 #include "cli/test_host.h"
 #include "profile/latency_experiment.h"
 

@@ -11,8 +11,11 @@
 #include <thread>
 
 #include "base/clock.h"
-#include "cli/client_util.h"
+#include "cli/arguments.h"
+#include "cli/aws_errors.h"
 #include "cli/command.h"
+#include "cli/json_fields.h"
+#include "cli/lambda_calls.h"
 #include "logs/log_tail.h"
 
 namespace thaw::cli {

@@ -12,8 +12,10 @@
 
 #include "base/clock.h"
 #include "base/codec.h"
-#include "cli/client_util.h"
+#include "cli/arguments.h"
+#include "cli/aws_errors.h"
 #include "cli/command.h"
+#include "cli/json_fields.h"
 #include "profile/html_report.h"
 #include "web/assets.h"
 

@@ -5,7 +5,8 @@
 #include <filesystem>
 #include <iostream>
 
-#include "cli/client_util.h"
+#include "cli/aws_errors.h"
+#include "cli/lambda_calls.h"
 
 namespace thaw::cli {
 

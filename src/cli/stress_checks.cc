@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "base/codec.h"
+#include "base/lambda_error.h"
 
 namespace thaw::cli {
 
@@ -172,7 +173,7 @@ std::string Describe(const Observation& o) {
 
 Verdict CheckTimeout(const Observation& o, int64_t timeout_s) {
   Verdict v{Describe(o), {}};
-  WantUnhandled(v, o, "Sandbox.Timedout");
+  WantUnhandled(v, o, Name(LambdaError::kSandboxTimedout));
   char seconds[32];
   std::snprintf(seconds, sizeof(seconds), "%.2f", static_cast<double>(timeout_s));
   WantEqual(v, "errorMessage", o.ErrorMessage(),
@@ -183,10 +184,10 @@ Verdict CheckTimeout(const Observation& o, int64_t timeout_s) {
 
 Verdict CheckOutOfMemory(const Observation& o) {
   Verdict v{Describe(o), {}};
-  WantUnhandled(v, o, "Runtime.OutOfMemory");
+  WantUnhandled(v, o, Name(LambdaError::kRuntimeOutOfMemory));
   WantEqual(v, "errorMessage", o.ErrorMessage(),
             "RequestId: " + o.request_id + " Error: Runtime exited with error: signal: killed");
-  WantReport(v, o, "error", "Runtime.OutOfMemory");
+  WantReport(v, o, "error", Name(LambdaError::kRuntimeOutOfMemory));
   if (o.report.found) {
     v.observed += "; Max Memory Used " + std::to_string(o.report.max_memory_used_mb) + "/" +
                   std::to_string(o.report.memory_size_mb) + " MB";
@@ -229,23 +230,23 @@ Verdict CheckGoPanic(const Observation& o, std::string_view error_type,
 
 Verdict CheckExitError(const Observation& o, int exit_status) {
   Verdict v{Describe(o), {}};
-  WantUnhandled(v, o, "Runtime.ExitError");
+  WantUnhandled(v, o, Name(LambdaError::kRuntimeExitError));
   WantEqual(v, "errorMessage", o.ErrorMessage(),
             "RequestId: " + o.request_id + " Error: Runtime exited with error: exit status " +
                 std::to_string(exit_status));
-  WantReport(v, o, "error", "Runtime.ExitError");
+  WantReport(v, o, "error", Name(LambdaError::kRuntimeExitError));
   return v;
 }
 
 Verdict CheckResponseTooLarge(const Observation& o) {
   Verdict v{Describe(o), {}};
-  WantUnhandled(v, o, "Function.ResponseSizeTooLarge");
+  WantUnhandled(v, o, Name(LambdaError::kFunctionResponseSizeTooLarge));
   WantEqual(v, "errorMessage", o.ErrorMessage(), kResponseTooLargeMessage);
   return v;
 }
 
 Verdict CheckForkBomb(const Observation& o) {
-  if (o.http_status == 200 && o.ErrorType() == "Sandbox.Timedout") {
+  if (o.http_status == 200 && o.ErrorType() == Name(LambdaError::kSandboxTimedout)) {
     return {Describe(o), {}};
   }
   Verdict v;

@@ -18,10 +18,15 @@
 #include <vector>
 
 #include "base/clock.h"
-#include "cli/client_util.h"
+#include "cli/arguments.h"
+#include "cli/aws_errors.h"
 #include "cli/command.h"
+#include "cli/deploy.h"
+#include "cli/json_fields.h"
+#include "cli/lambda_calls.h"
 #include "cli/run_support.h"
 #include "cli/stress_checks.h"
+#include "cli/tables.h"
 
 namespace thaw::cli {
 

@@ -17,7 +17,8 @@
 #include <thread>
 #include <utility>
 
-#include "cli/client_util.h"
+#include "cli/lambda_calls.h"
+#include "cli/run_process.h"
 
 namespace thaw::cli {
 

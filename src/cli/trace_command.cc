@@ -8,8 +8,10 @@
 #include <memory>
 #include <string>
 
-#include "cli/client_util.h"
+#include "cli/aws_errors.h"
 #include "cli/command.h"
+#include "cli/json_fields.h"
+#include "cli/lambda_calls.h"
 
 namespace thaw::cli {
 

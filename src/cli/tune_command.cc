@@ -26,9 +26,14 @@
 
 #include "base/clock.h"
 #include "base/codec.h"
-#include "cli/client_util.h"
+#include "cli/arguments.h"
+#include "cli/aws_errors.h"
 #include "cli/command.h"
+#include "cli/deploy.h"
 #include "cli/invoke_batch.h"
+#include "cli/json_fields.h"
+#include "cli/lambda_calls.h"
+#include "cli/tables.h"
 #include "profile/pricing.h"
 #include "profile/report_line.h"
 #include "profile/tune.h"
@@ -170,14 +175,6 @@ Status WithHint(const Status& status, const std::string& name) {
   if (status.code() != StatusCode::kNotFound) return status;
   return Status(status.code(), status.message() + "; deploy it with `thaw deploy DIR --name " +
                                    name + "` or see `thaw functions`");
-}
-
-Status WriteJsonFile(const std::string& path, const json& value) {
-  std::ofstream file(path, std::ios::trunc);
-  file << DumpJson(value, 2) << "\n";
-  file.close();
-  if (!file) return Status::IoError("cannot write --json file " + path);
-  return Status::Ok();
 }
 
 void RunTune(CommandContext& ctx, const TuneFlags& flags) {

@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/clock.h"
+#include "base/lambda_error.h"
 #include "host/go1x_rpc.h"
 #include "host/mechanism.h"
 #include "host/process.h"
@@ -44,7 +45,6 @@ constexpr int64_t kStartMillis = 9000;
 constexpr int64_t kExitGraceMillis = 2000;
 // After a panic aws-lambda-go's own Runtime API loop ends in log.Fatalf: exit status 1.
 const int kPanicExitStatus = ExitedWith(1);
-constexpr std::string_view kRpcErrorType = "Runtime.GoRPCError";
 
 void SleepMillis(int64_t ms) {
   timespec ts{.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
@@ -162,7 +162,7 @@ void SetTimeouts(int fd, int64_t ms) {
 GoInvokeError RpcError(std::string message) {
   GoInvokeError e;
   e.message = std::move(message);
-  e.type = kRpcErrorType;
+  e.type = Name(LambdaError::kRuntimeGoRpcError);
   return e;
 }
 
@@ -172,14 +172,15 @@ class Go1xMechanism final : public Mechanism {
 
   Status Init() override {
     if (Status s = CheckExecutable(binary_, "go1.x: the handler"); !s.ok()) {
-      return Fail("Runtime.InvalidEntrypoint", s.message());
+      return Fail(Name(LambdaError::kRuntimeInvalidEntrypoint), s.message());
     }
     StatusOr<int> port = PickFreePort();
-    if (!port.ok()) return Fail("Runtime.InitError", "go1.x: " + port.status().message());
+    if (!port.ok())
+      return Fail(Name(LambdaError::kRuntimeInitError), "go1.x: " + port.status().message());
     port_ = "_LAMBDA_SERVER_PORT=" + std::to_string(*port);
     StatusOr<pid_t> pid = Spawn(binary_, *port);
     if (!pid.ok()) {
-      return Fail("Runtime.InvalidEntrypoint",
+      return Fail(Name(LambdaError::kRuntimeInvalidEntrypoint),
                   "go1.x: cannot run " + binary_ + ": " + pid.status().message() +
                       "; build it for Linux on this machine's architecture (GOOS=linux, "
                       "GOARCH=amd64 or arm64)");
@@ -191,7 +192,7 @@ class Go1xMechanism final : public Mechanism {
     while (!(conn = TryConnect(*port))) {
       if (std::optional<int> status = child_->TryWait()) return ExitedBeforePing(*status);
       if (NowMillis() >= deadline) {
-        return Fail("Runtime.InitError",
+        return Fail(Name(LambdaError::kRuntimeInitError),
                     "go1.x: nothing accepted connections on " + port_ + " within " +
                         std::to_string(kStartMillis / 1000) + " s of starting " + binary_ +
                         "; main must call aws-lambda-go's lambda.Start (in a binary built "
@@ -208,9 +209,10 @@ class Go1xMechanism final : public Mechanism {
       std::string what = ping.code() == StatusCode::kDeadlineExceeded
                              ? "got no answer within " + std::to_string(kStartMillis / 1000) + " s"
                              : "failed (" + ping.message() + ")";
-      return Fail("Runtime.InitError", "go1.x: Function.Ping on " + port_ + " " + what +
-                                           "; what listens there is not aws-lambda-go's "
-                                           "lambda.Start");
+      return Fail(Name(LambdaError::kRuntimeInitError),
+                  "go1.x: Function.Ping on " + port_ + " " + what +
+                      "; what listens there is not aws-lambda-go's "
+                      "lambda.Start");
     }
     SetTimeouts(client_->fd(), 0);  // thaw bounds invocations by killing the whole sandbox
     return Status::Ok();
@@ -261,7 +263,7 @@ class Go1xMechanism final : public Mechanism {
     const Status& s = reply.status();
     if (s.code() == StatusCode::kFailedPrecondition) {
       out.kind = Outcome::Kind::kError;
-      out.error_type = kRpcErrorType;
+      out.error_type = Name(LambdaError::kRuntimeGoRpcError);
       out.body =
           GoErrorJson(RpcError("go1.x: Go net/rpc rejected Function.Invoke: " + s.message()));
       return out;
@@ -277,7 +279,7 @@ class Go1xMechanism final : public Mechanism {
     // A corrupt stream cannot be resynchronized: stop the function and say why.
     Stop();
     out.kind = Outcome::Kind::kErrorThenExit;
-    out.error_type = kRpcErrorType;
+    out.error_type = Name(LambdaError::kRuntimeGoRpcError);
     out.body = GoErrorJson(
         RpcError("go1.x: the reply to Function.Invoke is not Go net/rpc: " + s.message()));
     out.wait_status = kPanicExitStatus;
@@ -314,7 +316,7 @@ class Go1xMechanism final : public Mechanism {
   }
 
   Status ExitedBeforePing(int status) {
-    return Fail("Runtime.ExitError",
+    return Fail(Name(LambdaError::kRuntimeExitError),
                 "go1.x: the function exited before serving Function.Ping (" +
                     DescribeWaitStatus(status) +
                     "); is it built with aws-lambda-go's lambda.Start and without -tags "
@@ -329,7 +331,7 @@ class Go1xMechanism final : public Mechanism {
 
   std::string binary_;
   std::string port_;
-  std::string init_error_type_ = "Runtime.InitError";
+  std::string init_error_type_ = Name(LambdaError::kRuntimeInitError);
   std::unique_ptr<ChildProcess> child_;
   std::unique_ptr<GoRpcClient> client_;
   int exit_status_ = kPanicExitStatus;

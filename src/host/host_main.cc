@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "base/lambda_error.h"
 #include "host/mechanism.h"
 #include "host/process.h"
 #include "host/runtime_client.h"
@@ -50,8 +51,8 @@ int main(int argc, char** argv) {
     std::string message =
         "unknown mechanism \"" + name + "\" (one of go1.x, spawn, http-sidecar, shim, runtime-api)";
     Fail(message);
-    (void)client.PostInitError("Runtime.InvalidEntrypoint",
-                               thaw::host::ErrorJson("Runtime.InvalidEntrypoint", message));
+    const char* type = thaw::Name(thaw::LambdaError::kRuntimeInvalidEntrypoint);
+    (void)client.PostInitError(type, thaw::host::ErrorJson(type, message));
     return 1;
   }
   if (thaw::Status s = mechanism->Init(); !s.ok()) {

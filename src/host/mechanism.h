@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "base/lambda_error.h"
 #include "base/status.h"
 
 namespace thaw::host {
@@ -47,7 +48,7 @@ class Mechanism {
   // error_type and the status message, so it must say what to fix.
   virtual Status Init() = 0;
   // The errorType reported through /init/error when Init fails.
-  virtual std::string InitErrorType() const { return "Runtime.InitError"; }
+  virtual std::string InitErrorType() const { return Name(LambdaError::kRuntimeInitError); }
   virtual Outcome Invoke(const Invocation& inv) = 0;
 };
 

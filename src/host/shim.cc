@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/lambda_error.h"
 #include "host/process.h"
 
 namespace thaw::host {
@@ -146,7 +147,7 @@ Status ShimMechanism::Init() {
   if (code == 0) return Status::Ok();
   std::string body = out != nullptr ? std::string(out, out_len) : "";
   auto [type, message] = ParseError(body);
-  init_error_type_ = type.empty() ? "Runtime.InitError" : type;
+  init_error_type_ = type.empty() ? Name(LambdaError::kRuntimeInitError) : type;
   if (message.empty()) {
     message = body.empty() ? "thaw_shim_init returned " + std::to_string(code) : body;
   }
@@ -179,7 +180,7 @@ Outcome ShimMechanism::Invoke(const Invocation& inv) {
     default:
       // The library broke the ABI; its state is unknown, so end as a panic would.
       outcome.kind = Outcome::Kind::kErrorThenExit;
-      outcome.error_type = "Runtime.InvalidEntrypoint";
+      outcome.error_type = Name(LambdaError::kRuntimeInvalidEntrypoint);
       outcome.body =
           ErrorJson(outcome.error_type, "thaw_shim_invoke returned " + std::to_string(code) +
                                             ", not 0, 1 or 2" + kSeeDoc);

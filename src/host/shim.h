@@ -24,6 +24,7 @@
 #include <memory>
 #include <string>
 
+#include "base/lambda_error.h"
 #include "host/mechanism.h"
 
 namespace thaw::host {
@@ -68,7 +69,7 @@ class ShimMechanism : public Mechanism {
   std::string path_;
   void* library_ = nullptr;  // dlopen handle, closed by the destructor
   ShimAbi abi_;
-  std::string init_error_type_ = "Runtime.InvalidEntrypoint";
+  std::string init_error_type_ = Name(LambdaError::kRuntimeInvalidEntrypoint);
 };
 
 // The ctx_json argument of thaw_shim_invoke for inv.

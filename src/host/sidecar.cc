@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/codec.h"
+#include "base/lambda_error.h"
 #include "host/http_event.h"
 #include "host/mechanism.h"
 #include "host/process.h"
@@ -71,7 +72,7 @@ class SidecarMechanism : public Mechanism {
   Status Init() override {
     std::string path = EntryPath();
     if (Status s = CheckExecutable(path, "http-sidecar: the server executable"); !s.ok()) {
-      init_error_type_ = "Runtime.InvalidEntrypoint";
+      init_error_type_ = Name(LambdaError::kRuntimeInvalidEntrypoint);
       return s;
     }
     std::string port = Env("AWS_LWA_PORT", "");
@@ -219,7 +220,7 @@ class SidecarMechanism : public Mechanism {
   }
 
   std::string base_, pass_through_;
-  std::string init_error_type_ = "Runtime.InitError";
+  std::string init_error_type_ = Name(LambdaError::kRuntimeInitError);
   CURL* curl_ = nullptr;
   pid_t pid_ = -1;
 };

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/lambda_error.h"
 #include "host/go_panic.h"
 #include "host/mechanism.h"
 #include "host/process.h"
@@ -42,14 +43,16 @@ class SpawnMechanism : public Mechanism {
     path_ = EntryPath();
     return CheckExecutable(path_, "spawn: the executable");
   }
-  std::string InitErrorType() const override { return "Runtime.InvalidEntrypoint"; }
+  std::string InitErrorType() const override {
+    return Name(LambdaError::kRuntimeInvalidEntrypoint);
+  }
 
   Outcome Invoke(const Invocation& inv) override {
     StatusOr<Outcome> out = Run(inv);
     if (out.ok()) return std::move(*out);
     Outcome failed;
     failed.kind = Outcome::Kind::kError;
-    failed.error_type = "Runtime.SpawnError";
+    failed.error_type = Name(LambdaError::kRuntimeSpawnError);
     failed.body = ErrorJson(failed.error_type, "spawn: " + out.status().message());
     return failed;
   }
@@ -131,7 +134,7 @@ class SpawnMechanism : public Mechanism {
       result.body = std::move(*panic);
       return result;
     }
-    result.error_type = "Runtime.ExitError";
+    result.error_type = Name(LambdaError::kRuntimeExitError);
     // The stderr's last lines go in the stackTrace, as a Python runtime lists its frames.
     nlohmann::json lines = nlohmann::json::array();
     size_t from = stderr_tail.size();

@@ -71,19 +71,13 @@ class ServerTest : public ::testing::Test {
     io_.stop();
     if (thread_.joinable()) thread_.join();
   }
+  // Sends `bytes`, closes the write side and returns everything the server answered.
   std::string Raw(const std::string& bytes) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port_);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return "connect";
-    (void)!write(fd, bytes.data(), bytes.size());
+    int fd = Connect();
+    if (fd < 0) return "connect";
+    Send(fd, bytes);
     shutdown(fd, SHUT_WR);
-    std::string out;
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+    std::string out = ReadToEnd(fd);
     close(fd);
     return out;
   }

@@ -44,11 +44,6 @@ struct InvokeOrigin {
   bool async = false;
 };
 
-// Why an invoke was throttled, in Lambda's words (the 429 body's "Reason").
-struct Throttle {
-  std::string reason;
-};
-
 struct EnvironmentInfo {
   std::string function;
   std::string version;

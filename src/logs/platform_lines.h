@@ -29,7 +29,7 @@ struct ReportFields {
   int64_t max_memory_used_mb = 0;
   std::optional<double> init_duration_ms = {};  // first invoke of an environment only
   std::string status = {};                      // "" (success), "timeout" or "error"
-  std::string error_type = {};  // e.g. "Runtime.ExitError"; used with status "error"
+  std::string error_type = {};  // a LambdaError Name() or the runtime's type; with status "error"
 };
 
 // "REPORT RequestId: <id>\tDuration: 1.16 ms\tBilled Duration: 33 ms\tMemory Size: 128 MB\t

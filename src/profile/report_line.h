@@ -21,7 +21,7 @@ struct Report {
   std::optional<double> init_duration_ms;     // the environment's first invocation only
   std::optional<double> restore_duration_ms;  // SnapStart (not a cold init)
   std::string status;                         // "timeout" or "error"; empty on success
-  std::string error_type;                     // with status "error", e.g. "Runtime.ExitError"
+  std::string error_type;  // with status "error": LambdaError Name() or runtime's
 
   // An "Init Duration" field marks the invocation that started its environment.
   bool cold() const { return init_duration_ms.has_value(); }

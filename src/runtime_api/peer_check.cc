@@ -139,25 +139,22 @@ pid_t PeerCheck::Holder(uint64_t inode) {
   return 0;
 }
 
-void PeerCheck::ProcessesKnown() {
-  known_members_.clear();
-  last_holder_ = 0;
-  auto waiting = std::move(state_->waiting);
-  state_->waiting.clear();
-  for (auto& w : waiting) {
-    w->timer.cancel();
-    Match(w->inode, std::move(w->done));
-  }
-}
+void PeerCheck::ProcessesKnown() { FinishWaiting(true); }
 
-void PeerCheck::ProcessesGone() {
+void PeerCheck::ProcessesGone() { FinishWaiting(false); }
+
+void PeerCheck::FinishWaiting(bool known) {
   known_members_.clear();
   last_holder_ = 0;
   auto waiting = std::move(state_->waiting);
   state_->waiting.clear();
   for (auto& w : waiting) {
     w->timer.cancel();
-    w->done(false);
+    if (known) {
+      Match(w->inode, std::move(w->done));
+    } else {
+      w->done(false);
+    }
   }
 }
 

@@ -53,6 +53,9 @@ class PeerCheck {
     std::function<void(bool)> done;
   };
   void Match(uint64_t inode, std::function<void(bool)> done);
+  // Forgets the processes and finishes every waiting check: matched again when `known`, else
+  // failed.
+  void FinishWaiting(bool known);
   // The environment process holding socket `inode`, or 0.
   pid_t Holder(uint64_t inode);
 

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/check.h"
 #include "base/codec.h"
 #include "base/lambda_error.h"
 #include "base/log.h"
@@ -12,6 +13,15 @@
 namespace thaw::runtime_api {
 
 namespace {
+
+// The error types of the Extensions API's own answers (the RIE's rapi/handler constants); not
+// Lambda error types, so they stay out of base/lambda_error.h.
+constexpr char kMissingExtensionName[] = "Extension.MissingExtensionName";
+constexpr char kExtensionInvalidState[] = "Extension.InvalidState";
+constexpr char kTooManyExtensions[] = "Extension.TooManyExtensions";
+constexpr char kAlreadyRegistered[] = "Extension.AlreadyRegistered";
+constexpr char kMissingExtensionIdentifier[] = "Extension.MissingExtensionIdentifier";
+constexpr char kInvalidExtensionIdentifier[] = "Extension.InvalidExtensionIdentifier";
 
 http::Response ErrorReply(int status, std::string_view type, std::string_view message) {
   nlohmann::json body = {{"errorMessage", std::string(message)}, {"errorType", std::string(type)}};
@@ -115,6 +125,7 @@ void RuntimeSession::HandleNext(http::ResponseWriter writer) {
 }
 
 void RuntimeSession::Deliver(Event event) {
+  THAW_DCHECK(state_ == RuntimeState::kReady) << "Deliver in state " << RuntimeStateName(state_);
   if (state_ != RuntimeState::kReady) {
     THAW_LOG(kError, "runtime_api") << "Deliver in state " << RuntimeStateName(state_);
     return;
@@ -185,9 +196,9 @@ void RuntimeSession::HandlePost(const std::string& id, const std::string& verb,
       state_ = RuntimeState::kResponseSent;
       writer.Send(ErrorReply(400, "InvalidFunctionResponseMode",
                              "Invalid function response mode: " + std::string(*mode)));
+      const std::string type = Name(LambdaError::kRuntimeInvalidResponseModeHeader);
       listener_->OnInvocationError(
-          R"({"errorType":"Runtime.InvalidResponseModeHeader","errorMessage":"Invalid response mode header"})",
-          "Runtime.InvalidResponseModeHeader");
+          R"({"errorType":")" + type + R"(","errorMessage":"Invalid response mode header"})", type);
       return;
     }
     // aws-lambda-go reports a handler reader that failed mid-body through trailers.
@@ -218,29 +229,28 @@ void RuntimeSession::HandleInitError(http::Request& request, http::ResponseWrite
   state_ = RuntimeState::kInitError;
   writer.Send(Accepted());
   listener_->OnInitError(std::move(request.body),
-                         std::string(request.headers.Get(kHeaderErrorType).value_or("")));
+                         FromRuntime(request.headers.Get(kHeaderErrorType).value_or("")));
 }
 
 void RuntimeSession::HandleExtensionRegister(http::Request& request, http::ResponseWriter writer) {
   auto name = request.headers.Get(kHeaderExtensionName);
   if (!name || name->empty()) {
     return writer.Send(
-        ErrorReply(403, "Extension.MissingExtensionName", "Missing Lambda-Extension-Name header"));
+        ErrorReply(403, kMissingExtensionName, "Missing Lambda-Extension-Name header"));
   }
   if (init_done_ || state_ == RuntimeState::kInitError) {
     return writer.Send(
-        ErrorReply(403, "Extension.InvalidState", "Extensions may register only during init"));
+        ErrorReply(403, kExtensionInvalidState, "Extensions may register only during init"));
   }
   if (static_cast<int>(extensions_.size()) >= kMaxExtensions) {
-    return writer.Send(
-        ErrorReply(400, "Extension.TooManyExtensions", "At most 10 extensions may register"));
+    return writer.Send(ErrorReply(400, kTooManyExtensions, "At most 10 extensions may register"));
   }
   Extension ext;
   ext.name = std::string(*name);
   for (const auto& [_, other] : extensions_) {
     if (other.name == ext.name) {
-      return writer.Send(ErrorReply(409, "Extension.AlreadyRegistered",
-                                    "Extension " + ext.name + " is already registered"));
+      return writer.Send(
+          ErrorReply(409, kAlreadyRegistered, "Extension " + ext.name + " is already registered"));
     }
   }
   ext.external = std::find(expected_.begin(), expected_.end(), ext.name) != expected_.end();
@@ -275,13 +285,13 @@ void RuntimeSession::HandleExtensionRegister(http::Request& request, http::Respo
 void RuntimeSession::HandleExtensionNext(http::Request& request, http::ResponseWriter writer) {
   auto id = request.headers.Get(kHeaderExtensionId);
   if (!id || id->empty()) {
-    return writer.Send(ErrorReply(403, "Extension.MissingExtensionIdentifier",
-                                  "Missing Lambda-Extension-Identifier header"));
+    return writer.Send(
+        ErrorReply(403, kMissingExtensionIdentifier, "Missing Lambda-Extension-Identifier header"));
   }
   auto it = extensions_.find(std::string(*id));
   if (it == extensions_.end()) {
-    return writer.Send(ErrorReply(403, "Extension.InvalidExtensionIdentifier",
-                                  "Invalid Lambda-Extension-Identifier"));
+    return writer.Send(
+        ErrorReply(403, kInvalidExtensionIdentifier, "Invalid Lambda-Extension-Identifier"));
   }
   Extension& ext = it->second;
   if (!ext.queued.empty()) {
@@ -303,8 +313,8 @@ void RuntimeSession::HandleExtensionNext(http::Request& request, http::ResponseW
 void RuntimeSession::HandleExtensionInitError(http::Request& request, http::ResponseWriter writer) {
   auto id = request.headers.Get(kHeaderExtensionId);
   if (!id || extensions_.count(std::string(*id)) == 0) {
-    return writer.Send(ErrorReply(403, "Extension.InvalidExtensionIdentifier",
-                                  "Invalid Lambda-Extension-Identifier"));
+    return writer.Send(
+        ErrorReply(403, kInvalidExtensionIdentifier, "Invalid Lambda-Extension-Identifier"));
   }
   if (init_done_) return writer.Send(Accepted());
   std::string type = FromExtension(request.headers.Get(kHeaderExtensionErrorType).value_or(""));

@@ -42,8 +42,8 @@ class Listener {
   virtual void OnInvocationError(std::string body, std::string error_type) = 0;
   // The runtime posted a response larger than kMaxResponseBytes; it got 413.
   virtual void OnResponseTooLarge() = 0;
-  // The runtime posted /init/error, or an extension /extension/init/error during init (then
-  // `error_type` starts with "Extension.").
+  // The runtime posted /init/error (`error_type` as FromRuntime keeps it), or an extension
+  // /extension/init/error during init (as FromExtension keeps it: "Extension.*").
   virtual void OnInitError(std::string body, std::string error_type) = 0;
 };
 
@@ -66,7 +66,8 @@ class RuntimeSession final : public http::Handler {
   void Handle(http::Request request, http::ResponseWriter writer) override;
 
   // Hands an event to the runtime: answers its parked /next now, or the next one it makes.
-  // Precondition: state() is kReady (the runtime finished init or its previous invocation).
+  // Only in state() kReady (the runtime finished init or its previous invocation): a DCHECK;
+  // release builds log and drop the event.
   void Deliver(Event event);
   // Forgets everything about the current runtime process (after a kill); back to kStarted.
   // Registered extensions are forgotten too: a reset restarts them.

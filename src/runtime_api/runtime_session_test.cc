@@ -191,6 +191,25 @@ TEST_F(RuntimeSessionTest, ErrorPassesBodyAndType) {
   EXPECT_EQ(recorder_.error_types[0], "Runtime.Custom");
 }
 
+TEST_F(RuntimeSessionTest, BufferedResponseModeIsRuntimeInvalidResponseModeHeader) {
+  auto runtime = NewClient();
+  auto next = Next(runtime.get());
+  while (recorder_.nexts == 0) std::this_thread::yield();
+  OnLoop([&] { session_.Deliver(MakeEvent("id-mode")); });
+  ASSERT_TRUE(next.get().ok());
+  http::Headers h;
+  h.Set(kHeaderResponseMode, "buffered");
+  auto r = Post("/2018-06-01/runtime/invocation/id-mode/response", "{}", h);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("InvalidFunctionResponseMode"), std::string::npos);
+  OnLoop([] {});
+  ASSERT_EQ(recorder_.errors.size(), 1u);
+  EXPECT_EQ(
+      recorder_.errors[0],
+      R"({"errorType":"Runtime.InvalidResponseModeHeader","errorMessage":"Invalid response mode header"})");
+  EXPECT_EQ(recorder_.error_types[0], "Runtime.InvalidResponseModeHeader");
+}
+
 TEST_F(RuntimeSessionTest, OversizedResponseGets413) {
   auto runtime = NewClient();
   auto next = Next(runtime.get());
@@ -218,6 +237,16 @@ TEST_F(RuntimeSessionTest, InitErrorOnlyBeforeFirstNext) {
   ASSERT_TRUE(next.ok());
   EXPECT_EQ(next->status, 403);
   EXPECT_EQ(Post(kInitErrorPath, "{}").status, 403);
+}
+
+// rapid's allow-list: the listener never sees a type Lambda would not keep.
+TEST_F(RuntimeSessionTest, InitErrorTypeIsFilteredAsLambdaDoes) {
+  http::Headers h;
+  h.Set(kHeaderErrorType, "bogus");
+  EXPECT_EQ(Post(kInitErrorPath, "{}", h).status, 202);
+  OnLoop([] {});
+  ASSERT_EQ(recorder_.init_errors.size(), 1u);
+  EXPECT_EQ(recorder_.init_errors[0], "{}|Runtime.Unknown");
 }
 
 TEST_F(RuntimeSessionTest, ExtensionsRegisterAndReceiveShutdown) {
@@ -312,6 +341,17 @@ TEST_F(RuntimeSessionTest, UnknownRouteIs404) {
   auto r = NewClient()->Do("GET", "/2018-06-01/nope", {}, "");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 404);
+}
+
+// Deliver outside kReady is a bug in the caller (the environment), not bad input.
+TEST(RuntimeSessionDeathTest, DeliverBeforeTheRuntimeIsReadyFailsADcheck) {
+#ifdef NDEBUG
+  GTEST_SKIP() << "DCHECKs are compiled out in NDEBUG builds";
+#else
+  Recorder recorder;
+  RuntimeSession session(&recorder, {"f", "$LATEST", "bootstrap"});
+  EXPECT_DEATH(session.Deliver(Event{}), "CHECK failed: .*Deliver in state Started");
+#endif
 }
 
 }  // namespace

@@ -20,6 +20,8 @@
 #include <thread>
 #include <utility>
 
+#include "sys/read_file.h"
+
 namespace thaw::sandbox {
 
 namespace {
@@ -94,23 +96,6 @@ bool IsDir(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-StatusOr<std::string> ReadFile(const std::string& path) {
-  sys::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return ErrnoStatus("open", path, errno);
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof(buf));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoStatus("read", path, errno);
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
-}
-
 // Reads a whole small file from offset 0 of an open descriptor.
 StatusOr<std::string> PreadAll(int fd, const std::string& what) {
   std::string out;
@@ -144,14 +129,14 @@ Status WriteFile(const std::string& path, std::string_view value) {
 }
 
 StatusOr<int64_t> ReadInt(const std::string& path) {
-  THAW_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  THAW_ASSIGN_OR_RETURN(std::string text, sys::ReadFile(path));
   std::optional<int64_t> value = ParseInt(text);
   if (!value) return Status::Internal("unexpected content in " + path + ": " + text);
   return *value;
 }
 
 StatusOr<int64_t> ReadKeyed(const std::string& path, std::string_view key) {
-  THAW_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  THAW_ASSIGN_OR_RETURN(std::string text, sys::ReadFile(path));
   std::optional<int64_t> value = KeyedValue(text, key);
   if (!value) return Status::NotFound("no " + std::string(key) + " line in " + path);
   return *value;
@@ -159,7 +144,7 @@ StatusOr<int64_t> ReadKeyed(const std::string& path, std::string_view key) {
 
 // cgroup.procs: one pid per line.
 StatusOr<std::vector<pid_t>> ReadPids(const std::string& path) {
-  THAW_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  THAW_ASSIGN_OR_RETURN(std::string text, sys::ReadFile(path));
   std::vector<pid_t> pids;
   for (const std::string& word : Words(text)) {
     std::optional<int64_t> pid = ParseInt(word);
@@ -283,7 +268,7 @@ Status MakeCgroupDir(const std::string& position, const std::string& parent, con
   }
   for (const std::string& level : controllers.empty() ? std::vector<std::string>{} : levels) {
     const std::string file = level + "/cgroup.subtree_control";
-    StatusOr<std::string> enabled = ReadFile(file);
+    StatusOr<std::string> enabled = sys::ReadFile(file);
     if (!enabled.ok() && enabled.status().code() == StatusCode::kNotFound) continue;
     if (!enabled.ok()) return enabled.status();
     std::vector<std::string> words = Words(*enabled);
@@ -485,15 +470,15 @@ StatusOr<CgroupLayout> ParseCgroupLayout(std::string_view proc_self_cgroup,
     }
   }
   if (!layout.v2.empty()) {
-    StatusOr<std::string> controllers = ReadFile(layout.v2 + "/cgroup.controllers");
+    StatusOr<std::string> controllers = sys::ReadFile(layout.v2 + "/cgroup.controllers");
     if (controllers.ok()) layout.v2_controllers = Words(*controllers);
   }
   return layout;
 }
 
 StatusOr<CgroupLayout> DetectCgroupLayout() {
-  THAW_ASSIGN_OR_RETURN(std::string cgroup, ReadFile("/proc/self/cgroup"));
-  THAW_ASSIGN_OR_RETURN(std::string mountinfo, ReadFile("/proc/self/mountinfo"));
+  THAW_ASSIGN_OR_RETURN(std::string cgroup, sys::ReadFile("/proc/self/cgroup"));
+  THAW_ASSIGN_OR_RETURN(std::string mountinfo, sys::ReadFile("/proc/self/mountinfo"));
   return ParseCgroupLayout(cgroup, mountinfo);
 }
 

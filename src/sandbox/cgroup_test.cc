@@ -20,6 +20,7 @@
 
 #include <gtest/gtest.h>
 
+#include "sys/temp_dir.h"
 #include "sys/unique_fd.h"
 
 namespace thaw::sandbox {
@@ -92,23 +93,8 @@ constexpr char kV1Mountinfo[] =
 
 // ---- Fake trees -----------------------------------------------------------------------------
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "thaw-cgroup-test-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data()) == nullptr ? "" : pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+// A fresh directory, removed with its contents at the end of the test.
+sys::TempDir NewTempDir() { return sys::TempDir::Create("thaw-cgroup-test-").value(); }
 
 void Write(const std::string& path, const std::string& text) {
   fs::create_directories(fs::path(path).parent_path());
@@ -246,7 +232,7 @@ Cgroup MustCreate(const CgroupLayout& layout) {
 // ---- Layout ---------------------------------------------------------------------------------
 
 TEST(CgroupLayoutTest, ParsesThisMachinesHybridLayout) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   CgroupLayout layout = FakeHybrid(tmp.path(), /*populate=*/false);
   const std::string& root = tmp.path();
   EXPECT_EQ(layout.v1_memory, root + kHybridMemory);
@@ -269,7 +255,7 @@ TEST(CgroupLayoutTest, ParsesThisMachinesHybridLayout) {
 
 TEST(CgroupLayoutTest, HybridV2ControllersThatThawDoesNotUse) {
   // The real unified root here offers hugetlb, which changes nothing for thaw.
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   Write(tmp.path() + "/sys/fs/cgroup/unified/cgroup.controllers", "hugetlb\n");
   CgroupLayout layout = Parse(kHybridCgroup, kHybridMountinfo, tmp.path());
   EXPECT_EQ(layout.v2_controllers, std::vector<std::string>{"hugetlb"});
@@ -279,7 +265,7 @@ TEST(CgroupLayoutTest, HybridV2ControllersThatThawDoesNotUse) {
 }
 
 TEST(CgroupLayoutTest, ParsesPureV2) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   CgroupLayout layout = FakeV2(tmp.path(), /*populate=*/false);
   EXPECT_EQ(layout.v2, tmp.path() + kV2Position);
   EXPECT_TRUE(layout.v1_memory.empty());
@@ -292,7 +278,7 @@ TEST(CgroupLayoutTest, ParsesPureV2) {
 }
 
 TEST(CgroupLayoutTest, V2WithoutControllersStillFreezesAndKills) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   Write(tmp.path() + kV2Position + "/cgroup.controllers", "\n");
   CgroupLayout layout = Parse(kV2Cgroup, kV2Mountinfo, tmp.path());
   EXPECT_EQ(layout.ProviderOf(Feature::kMemory), Provider::kNone);
@@ -304,7 +290,7 @@ TEST(CgroupLayoutTest, V2WithoutControllersStillFreezesAndKills) {
 }
 
 TEST(CgroupLayoutTest, ParsesPureV1WithCoMountedCpuAndCpuacct) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   CgroupLayout layout = FakeV1(tmp.path(), /*populate=*/false);
   const std::string& root = tmp.path();
   EXPECT_EQ(layout.v1_memory, root + "/sys/fs/cgroup/memory/user.slice");
@@ -389,7 +375,7 @@ TEST(CgroupLimitsTest, CpuFollowsMemoryAtOneVcpuPer1769Mb) {
 // ---- Create, Open, Remove -------------------------------------------------------------------
 
 TEST(CgroupTest, CreateOnAFakeTreeMakesDirectoriesAndEnablesV2Controllers) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   CgroupLayout layout = FakeV2(tmp.path(), /*populate=*/false);
   {
     Cgroup cgroup = MustCreate(layout);
@@ -407,7 +393,7 @@ TEST(CgroupTest, CreateOnAFakeTreeMakesDirectoriesAndEnablesV2Controllers) {
 }
 
 TEST(CgroupTest, CreateMakesOnlyTheHierarchiesThatProvideAFeature) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   CgroupLayout layout = FakeHybrid(tmp.path(), /*populate=*/false);
   Write(Leaf(layout.v2) + "/cgroup.freeze", "0\n");  // what the kernel (5.2+) adds on mkdir
   Cgroup cgroup = MustCreate(layout);
@@ -423,7 +409,7 @@ TEST(CgroupTest, CreateMakesOnlyTheHierarchiesThatProvideAFeature) {
 }
 
 TEST(CgroupTest, HybridBeforeLinux52FreezesThroughV1) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   CgroupLayout layout = FakeHybrid(tmp.path(), /*populate=*/false);
   {
     // No cgroup.freeze appears in the new v2 directory: the v1 freezer is made and used.
@@ -442,7 +428,7 @@ TEST(CgroupTest, HybridBeforeLinux52FreezesThroughV1) {
 }
 
 TEST(CgroupTest, RejectsUnsafeNames) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   CgroupLayout layout = FakeV2(tmp.path(), /*populate=*/false);
   EXPECT_EQ(Cgroup::Create(layout, "", kName).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(Cgroup::Create(layout, "/abs", kName).status().code(), StatusCode::kInvalidArgument);
@@ -452,7 +438,7 @@ TEST(CgroupTest, RejectsUnsafeNames) {
 }
 
 TEST(CgroupTest, OpenDoesNotOwnAndCreateDoes) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   CgroupLayout layout = FakeHybrid(tmp.path());
   EXPECT_EQ(Cgroup::Open(layout, kParent, "missing").status().code(), StatusCode::kNotFound);
   {
@@ -473,7 +459,7 @@ TEST(CgroupTest, OpenDoesNotOwnAndCreateDoes) {
 }
 
 TEST(CgroupTest, ExplicitRemoveThenDestructorIsANoOp) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   CgroupLayout layout = FakeV1(tmp.path());
   Cgroup cgroup = MustCreate(layout);
   ASSERT_TRUE(cgroup.Remove().ok());
@@ -488,7 +474,7 @@ TEST(CgroupTest, ExplicitRemoveThenDestructorIsANoOp) {
 // ---- Limits ---------------------------------------------------------------------------------
 
 TEST(CgroupTest, SetLimitsOnV2) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   CgroupLayout layout = FakeV2(tmp.path());
   Cgroup cgroup = MustCreate(layout);
   ASSERT_TRUE(cgroup.SetLimits(LimitsForMemory(128, 100)).ok());
@@ -509,7 +495,7 @@ TEST(CgroupTest, SetLimitsOnV2) {
 }
 
 TEST(CgroupTest, SetLimitsOnV1) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   CgroupLayout layout = FakeV1(tmp.path());
   Cgroup cgroup = MustCreate(layout);
   ASSERT_TRUE(cgroup.SetLimits(LimitsForMemory(1769, 64)).ok());
@@ -521,7 +507,7 @@ TEST(CgroupTest, SetLimitsOnV1) {
 }
 
 TEST(CgroupTest, SetLimitsOnV1WithoutSwapAccounting) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   CgroupLayout layout = FakeV1(tmp.path());
   fs::remove(Leaf(layout.v1_memory) + "/memory.memsw.limit_in_bytes");
   Cgroup cgroup = MustCreate(layout);
@@ -531,7 +517,7 @@ TEST(CgroupTest, SetLimitsOnV1WithoutSwapAccounting) {
 }
 
 TEST(CgroupTest, SetLimitsOnHybridUsesV1ControllersOnly) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   CgroupLayout layout = FakeHybrid(tmp.path());
   Cgroup cgroup = MustCreate(layout);
   ASSERT_TRUE(cgroup.SetLimits(LimitsForMemory(512, 32)).ok());
@@ -543,7 +529,7 @@ TEST(CgroupTest, SetLimitsOnHybridUsesV1ControllersOnly) {
 }
 
 TEST(CgroupTest, LimitWithoutAControllerIsRefusedButOthersAreWritten) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   Write(tmp.path() + kV2Position + "/cgroup.controllers", "pids\n");
   CgroupLayout layout = Parse(kV2Cgroup, kV2Mountinfo, tmp.path());
   PopulateV2(Leaf(layout.v2));
@@ -559,7 +545,7 @@ TEST(CgroupTest, LimitWithoutAControllerIsRefusedButOthersAreWritten) {
 // ---- Freezer and kill -----------------------------------------------------------------------
 
 TEST(CgroupTest, FreezeAndThawOnV2) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   CgroupLayout layout = FakeV2(tmp.path());
   Cgroup cgroup = MustCreate(layout);
   EXPECT_EQ(cgroup.freezer(), Provider::kV2);
@@ -570,7 +556,7 @@ TEST(CgroupTest, FreezeAndThawOnV2) {
 }
 
 TEST(CgroupTest, FreezeAndThawOnV1) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   CgroupLayout layout = FakeV1(tmp.path());
   Cgroup cgroup = MustCreate(layout);
   EXPECT_EQ(cgroup.freezer(), Provider::kV1);
@@ -581,7 +567,7 @@ TEST(CgroupTest, FreezeAndThawOnV1) {
 }
 
 TEST(CgroupTest, HybridFreezesThroughV2EvenWithAV1Freezer) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   CgroupLayout layout = FakeHybrid(tmp.path());
   PopulateV1Freezer(Leaf(layout.v1_freezer));  // present, but not the one to use
   Cgroup cgroup = MustCreate(layout);
@@ -592,7 +578,7 @@ TEST(CgroupTest, HybridFreezesThroughV2EvenWithAV1Freezer) {
 }
 
 TEST(CgroupTest, NoFreezerIsAFailedPrecondition) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   // v1 without a freezer hierarchy and no v2.
   constexpr char kCgroup[] = "9:memory:/\n";
   constexpr char kMountinfo[] = "30 25 0:27 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n";
@@ -606,7 +592,7 @@ TEST(CgroupTest, NoFreezerIsAFailedPrecondition) {
 }
 
 TEST(CgroupTest, KillWritesCgroupKillOnV2) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   CgroupLayout layout = FakeHybrid(tmp.path());
   StatusOr<Cgroup> cgroup = Cgroup::Open(layout, kParent, kName);
   ASSERT_TRUE(cgroup.ok());
@@ -625,7 +611,7 @@ pid_t SpawnSleeper() {
 }
 
 TEST(CgroupTest, KillWithoutCgroupKillSignalsEveryListedPid) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   CgroupLayout layout = FakeV1(tmp.path());
   pid_t child = SpawnSleeper();
   ASSERT_GT(child, 0);
@@ -643,7 +629,7 @@ TEST(CgroupTest, KillWithoutCgroupKillSignalsEveryListedPid) {
 }
 
 TEST(CgroupTest, AddProcessWritesEveryHierarchyUnlessClonedIntoV2) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   CgroupLayout layout = FakeHybrid(tmp.path());
   Cgroup cgroup = MustCreate(layout);
   ASSERT_TRUE(cgroup.AddProcess(4242, /*skip_v2=*/true).ok());
@@ -656,7 +642,7 @@ TEST(CgroupTest, AddProcessWritesEveryHierarchyUnlessClonedIntoV2) {
 }
 
 TEST(CgroupTest, ProcsReadsV2FirstElseV1) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   CgroupLayout hybrid = FakeHybrid(tmp.path());
   Write(Leaf(hybrid.v2) + "/cgroup.procs", "10\n11\n12\n");
   Write(Leaf(hybrid.v1_memory) + "/cgroup.procs", "99\n");
@@ -666,7 +652,7 @@ TEST(CgroupTest, ProcsReadsV2FirstElseV1) {
   ASSERT_TRUE(procs.ok());
   EXPECT_EQ(*procs, (std::vector<pid_t>{10, 11, 12}));
 
-  TempDir tmp1;
+  sys::TempDir tmp1 = NewTempDir();
   CgroupLayout v1 = FakeV1(tmp1.path());
   Write(Leaf(v1.v1_memory) + "/cgroup.procs", "7\n");
   StatusOr<Cgroup> v1_cgroup = Cgroup::Open(v1, kParent, kName);
@@ -679,7 +665,7 @@ TEST(CgroupTest, ProcsReadsV2FirstElseV1) {
 // ---- Accounting -----------------------------------------------------------------------------
 
 TEST(CgroupTest, AccountingOnV2) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   CgroupLayout layout = FakeV2(tmp.path());
   Cgroup cgroup = MustCreate(layout);
   StatusOr<int64_t> peak = cgroup.MemoryPeakBytes();
@@ -694,7 +680,7 @@ TEST(CgroupTest, AccountingOnV2) {
 }
 
 TEST(CgroupTest, AccountingOnV1) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   CgroupLayout layout = FakeV1(tmp.path());
   Cgroup cgroup = MustCreate(layout);
   EXPECT_EQ(*cgroup.MemoryPeakBytes(), 52428800);
@@ -707,7 +693,7 @@ TEST(CgroupTest, AccountingOnV1) {
 }
 
 TEST(CgroupTest, AccountingOnHybridMixesV1MemoryAndV2Cpu) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   CgroupLayout layout = FakeHybrid(tmp.path());
   Cgroup cgroup = MustCreate(layout);
   EXPECT_EQ(*cgroup.MemoryPeakBytes(), 52428800);
@@ -716,7 +702,7 @@ TEST(CgroupTest, AccountingOnHybridMixesV1MemoryAndV2Cpu) {
 }
 
 TEST(CgroupTest, OldKernelsWithoutOomKillLine) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   CgroupLayout layout = FakeV1(tmp.path());
   Write(Leaf(layout.v1_memory) + "/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\n");
   Cgroup cgroup = MustCreate(layout);
@@ -726,7 +712,7 @@ TEST(CgroupTest, OldKernelsWithoutOomKillLine) {
 // ---- Stale cgroups --------------------------------------------------------------------------
 
 TEST(CgroupTest, RemoveStaleCgroupsRemovesEverythingBelowTheParent) {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   CgroupLayout layout = FakeHybrid(tmp.path());
   // env-1 (populated), env-2 with a nested child, in several hierarchies.
   for (const std::string& position : {layout.v1_memory, layout.v2}) {

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <utility>
 
+#include "sys/read_file.h"
 #include "sys/unique_fd.h"
 
 namespace thaw::sandbox {
@@ -24,21 +25,6 @@ namespace thaw::sandbox {
 namespace {
 
 constexpr int kCapSysAdmin = 21;
-
-StatusOr<std::string> ReadFile(const std::string& path) {
-  sys::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return ErrnoStatus("open", path, errno);
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof(buf));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoStatus("read", path, errno);
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
-}
 
 bool Exists(const std::string& path) {
   struct stat st {};
@@ -149,7 +135,7 @@ class Prober {
 
   StatusOr<SandboxProbe> Run() {
     const std::string& root = options_.root;
-    THAW_ASSIGN_OR_RETURN(std::string status, ReadFile(root + "/proc/self/status"));
+    THAW_ASSIGN_OR_RETURN(std::string status, sys::ReadFile(root + "/proc/self/status"));
     Privileges(status);
     kernel_ = KernelVersion(KernelRelease());
     Namespaces();
@@ -232,7 +218,7 @@ class Prober {
         continue;
       }
       std::string limit_text;
-      if (StatusOr<std::string> limit = ReadFile(sysctl); limit.ok()) {
+      if (StatusOr<std::string> limit = sys::ReadFile(sysctl); limit.ok()) {
         limit_text = Trim(*limit);
         if (limit_text == "0") {
           Add(kind.feature, ProbeStatus::kNotEnforced, sysctl + " is 0", true);
@@ -252,8 +238,8 @@ class Prober {
 
   void Cgroups() {
     const std::string& root = options_.root;
-    StatusOr<std::string> cgroup = ReadFile(root + "/proc/self/cgroup");
-    StatusOr<std::string> mountinfo = ReadFile(root + "/proc/self/mountinfo");
+    StatusOr<std::string> cgroup = sys::ReadFile(root + "/proc/self/cgroup");
+    StatusOr<std::string> mountinfo = sys::ReadFile(root + "/proc/self/mountinfo");
     StatusOr<CgroupLayout> layout =
         cgroup.ok() && mountinfo.ok()
             ? ParseCgroupLayout(*cgroup, *mountinfo, root)
@@ -356,8 +342,8 @@ class Prober {
     // v2 passes a controller to thaw's cgroups only through our cgroup's subtree_control,
     // which the kernel refuses to change while our cgroup holds processes (unless it is the
     // root, which has no cgroup.events).
-    StatusOr<std::string> enabled = ReadFile(l.v2 + "/cgroup.subtree_control");
-    StatusOr<std::string> procs = ReadFile(l.v2 + "/cgroup.procs");
+    StatusOr<std::string> enabled = sys::ReadFile(l.v2 + "/cgroup.subtree_control");
+    StatusOr<std::string> procs = sys::ReadFile(l.v2 + "/cgroup.procs");
     bool listed = enabled.ok() &&
                   (" " + Trim(*enabled) + " ").find(" " + controller + " ") != std::string::npos;
     if (!listed && procs.ok() && !Trim(*procs).empty() && Exists(l.v2 + "/cgroup.events")) {
@@ -491,7 +477,7 @@ class Prober {
   // Filters need SECCOMP_RET_KILL_PROCESS (4.14) and SECCOMP_RET_ERRNO.
   void Seccomp() {
     const std::string path = options_.root + "/proc/sys/kernel/seccomp/actions_avail";
-    StatusOr<std::string> actions = ReadFile(path);
+    StatusOr<std::string> actions = sys::ReadFile(path);
     if (!actions.ok()) {
       Add("seccomp", ProbeStatus::kNotEnforced,
           "no seccomp filter support (" + actions.status().message() + ")", true);

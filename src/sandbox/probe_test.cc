@@ -12,28 +12,15 @@
 
 #include <gtest/gtest.h>
 
+#include "sys/temp_dir.h"
+
 namespace thaw::sandbox {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "thaw-probe-test-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data()) == nullptr ? "" : pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+// A fresh directory, removed with its contents at the end of the test.
+sys::TempDir NewTempDir() { return sys::TempDir::Create("thaw-probe-test-").value(); }
 
 void Write(const std::string& path, const std::string& text) {
   fs::create_directories(fs::path(path).parent_path());
@@ -63,7 +50,7 @@ constexpr char kV2Mountinfo[] =
 
 // A host with everything thaw wants, as a fake tree; tests then take pieces away.
 struct FakeHost {
-  TempDir tmp;
+  sys::TempDir tmp = NewTempDir();
   ProbeOptions options;
 
   explicit FakeHost(const char* status = kRootStatus) {
