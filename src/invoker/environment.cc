@@ -519,8 +519,10 @@ void Environment::OnResponseTooLarge() {
                   std::to_string(runtime_api::kMaxResponseBytes) + " bytes).");
 }
 
+// The session has filtered the type already: FromRuntime for the runtime's, FromExtension for
+// an extension's (which keeps Extension.*).
 void Environment::OnInitError(std::string body, std::string error_type) {
-  Fire(EnvEvent::kInitError, {FromRuntime(error_type), "", std::move(body), false});
+  Fire(EnvEvent::kInitError, {std::move(error_type), "", std::move(body), false});
 }
 
 void Environment::AnswerError(const std::string& error_type, const std::string& message) {

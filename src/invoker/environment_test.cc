@@ -412,6 +412,17 @@ TEST_F(EnvironmentTest, InitErrorFromTheRuntime) {
   EXPECT_EQ(released_, 1);
 }
 
+// The session filters init-error types (FromRuntime, FromExtension); the environment keeps
+// them, so an extension's Extension.* type reaches the caller.
+TEST_F(EnvironmentTest, InitErrorKeepsAnExtensionsType) {
+  Invoke("r1");
+  spawner_.Reply(kPid);
+  env_->OnInitError("", "Extension.ConfigInvalid");
+  spawner_.Reply(kPid2);
+  env_->OnInitError("", "Extension.ConfigInvalid");
+  EXPECT_EQ(ErrorType("r1"), "Extension.ConfigInvalid");
+}
+
 TEST_F(EnvironmentTest, ResponseTooLarge) {
   StartInvoking("r1");
   env_->OnResponseTooLarge();
