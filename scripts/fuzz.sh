@@ -29,7 +29,7 @@ TARGETS=(
   gob            # go1.x responses: gob streams
   launcher_wire  # the launcher's kSpawn decoder (sys/launcher_protocol.h DecodeSpawn)
   zip            # deployment-package extraction (CodeStore::Put), nothing written outside
-  # TODO(sigv4): a sigv4 target for the SigV4 Authorization header parser once src/auth/ lands.
+  sigv4          # SigV4 Authorization headers, presigned queries and the canonical request
   # TODO(event sources): one target per event-source parser (SQS, SNS, streams) as each lands.
 )
 

@@ -144,6 +144,33 @@ write("launcher_wire", [
 ])
 
 
+# sigv4: a flags byte (1: a date header came, 2: encode the path twice), then lines: Authorization,
+# query, method, path, "name:value" headers.
+def sigv4(flags, authorization, query, method="GET", path="/", headers=()):
+    return bytes([flags]) + "\n".join([authorization, query, method, path, *headers]).encode()
+
+
+auth = ("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
+        "SignedHeaders=host;x-amz-date, "
+        "Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31")
+presigned = ("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20150830%2Fus-east-1"
+             "%2Fs3%2Faws4_request&X-Amz-Date=20150830T123600Z&X-Amz-Expires=600"
+             "&X-Amz-SignedHeaders=host&X-Amz-Signature="
+             "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+write("sigv4", [
+    sigv4(3, auth, "", "GET", "/", ["Host:example.amazonaws.com", "X-Amz-Date:20150830T123600Z"]),
+    sigv4(2, auth.replace("aws4_request", "nope"), "Qualifier=%24LATEST&b=2", "POST",
+          "/2015-03-31/functions/my%24fn/invocations",
+          ["host:127.0.0.1:9001", "x-amz-date:20240101T000000Z", "X-Amz-Security-Token:TOKEN",
+           "My-Header:  a   b  ", "my-header:c"]),
+    sigv4(1, "AWS4-HMAC-SHA256 Credential", presigned, "GET", "/thaw/code/ab.zip", ["host:h"]),
+    sigv4(0, "Bearer xyz", presigned.replace("X-Amz-Algorithm=AWS4-HMAC-SHA256", "X-Amz-Algorithm=x"),
+          "PUT", "/a b/%zz/%4", []),
+    sigv4(1, "AWS4-HMAC-SHA256 Credential=A/2024010/r/s/aws4_request,SignedHeaders=;;host;,Signature=x",
+          "X-Amz-Credential=%2F%2F&=&&a", "", "", []),
+])
+
+
 # zip: small packages like the unit tests' (a bootstrap, a tree, a symlink) and unsafe names.
 def make_zip(entries):
     buf = io.BytesIO()
