@@ -44,30 +44,6 @@ std::string CanonicalValue(std::string_view v) {
   return out;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string Decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      int hi = HexValue(s[i + 1]), lo = HexValue(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(s[i]);
-  }
-  return out;
-}
-
 std::string Hmac(std::string_view key, std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -87,7 +63,8 @@ std::string CanonicalQuery(std::string_view query) {
     std::string_view key = item.substr(0, eq);
     std::string_view value =
         eq == std::string_view::npos ? std::string_view() : item.substr(eq + 1);
-    pairs.emplace_back(UriEncode(Decode(key), false), UriEncode(Decode(value), false));
+    pairs.emplace_back(UriEncode(PercentDecode(key), false),
+                       UriEncode(PercentDecode(value), false));
   }
   std::sort(pairs.begin(), pairs.end());
   std::string out;
@@ -158,7 +135,8 @@ std::string SignedHeaderNames(const HeaderList& headers) {
 
 std::string CanonicalRequest(const CanonicalInput& in) {
   std::string path = in.path.empty() ? "/" : in.path;
-  std::string uri = in.double_encode_path ? UriEncode(path, true) : UriEncode(Decode(path), true);
+  std::string uri =
+      in.double_encode_path ? UriEncode(path, true) : UriEncode(PercentDecode(path), true);
   std::string out = in.method + "\n" + uri + "\n" + CanonicalQuery(in.query) + "\n";
   auto headers = CanonicalHeaders(in.headers);
   std::string names;
@@ -389,7 +367,7 @@ StatusOr<ParsedSignature> ParsePresignedQuery(std::string_view query) {
     size_t eq = item.find('=');
     if (eq == std::string_view::npos) continue;
     std::string_view key = item.substr(0, eq);
-    std::string value = Decode(item.substr(eq + 1));
+    std::string value = PercentDecode(item.substr(eq + 1));
     if (key == "X-Amz-Algorithm") algorithm = value;
     if (key == "X-Amz-Credential") credential = value;
     if (key == "X-Amz-Date") date = value;

@@ -65,6 +65,32 @@ std::string HexLower(std::string_view bytes) { return Hex(bytes); }
 std::string Sha256Hex(std::string_view data) { return Hex(Digest(data)); }
 
 namespace {
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      int hi = HexValue(s[i + 1]), lo = HexValue(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(s[i]);
+  }
+  return out;
+}
+
+namespace {
 // Request ids, stream names and trace ids need to be unique, not secret, and are made on the
 // invoke path: a per-thread xoshiro256** seeded once from OpenSSL is ~50x cheaper than
 // RAND_bytes, which takes a lock per call.

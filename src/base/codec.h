@@ -1,4 +1,5 @@
-// Encodings and identifiers used on the wire: base64, SHA-256, hex, UUIDs, ISO-8601 times.
+// Encodings and identifiers used on the wire: base64, SHA-256, hex, percent-encoding, UUIDs,
+// ISO-8601 times.
 // Stateless and thread-safe.
 #pragma once
 
@@ -16,6 +17,9 @@ std::string Sha256Base64(std::string_view data);
 std::string Sha256Hex(std::string_view data);
 // Lower-case hex of raw bytes.
 std::string HexLower(std::string_view bytes);
+// %XX (either case) decoded; a '%' without two hex digits after it is kept as is, and '+' stays
+// '+' (form decoding is the caller's).
+std::string PercentDecode(std::string_view s);
 std::string RandomHex(size_t bytes);
 std::string NewUuid();  // random (v4) UUID, lower-case
 // "2024-12-28T19:04:46.553+0000", the form Lambda uses for LastModified.

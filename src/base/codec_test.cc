@@ -27,6 +27,18 @@ TEST(CodecTest, Sha256MatchesKnownDigest) {
   EXPECT_EQ(Sha256Base64("abc"), "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=");
 }
 
+TEST(CodecTest, PercentDecode) {
+  EXPECT_EQ(PercentDecode("a%2Fb%2fc"), "a/b/c");
+  EXPECT_EQ(PercentDecode("%41%00z"), std::string("A\0z", 3));
+  EXPECT_EQ(PercentDecode("a+b"), "a+b");
+  // A '%' without two hex digits after it is kept, at the end too.
+  EXPECT_EQ(PercentDecode("100%"), "100%");
+  EXPECT_EQ(PercentDecode("%4"), "%4");
+  EXPECT_EQ(PercentDecode("%zz%4g"), "%zz%4g");
+  EXPECT_EQ(PercentDecode("%%41"), "%A");
+  EXPECT_EQ(PercentDecode(""), "");
+}
+
 TEST(CodecTest, UuidHasVersion4Shape) {
   std::string id = NewUuid();
   ASSERT_EQ(id.size(), 36u);

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/codec.h"
+
 namespace thaw::http {
 
 class Headers {
@@ -47,7 +49,8 @@ struct Response {
   static Response Json(int status, std::string body);
 };
 
-std::string PercentDecode(std::string_view s);
+// base/codec.h's, named here too for http's callers.
+using ::thaw::PercentDecode;
 std::string PercentEncode(std::string_view s);
 
 }  // namespace thaw::http

@@ -122,23 +122,52 @@ for m in re.finditer(r'constexpr std::string_view k\w+ =\s*((?:"[0-9a-f]*"\s*)+)
 write("gob", [bytes([i % 16]) + s for i, s in enumerate(streams)])
 
 
-# launcher_wire: kSpawn messages in today's encoding (src/sys/launcher_protocol.h EncodeSpawn).
+# launcher_wire: kSpawn messages (src/sys/launcher_protocol.h EncodeSpawn): u32 type, u64 id, then
+# the fields; a string is a u32 length and its bytes, a list a u32 count and its strings, a bool
+# one byte; native (little) endian.
 def spawn(id_, path, cwd, argv, env, enabled, tmp_mb, memory_mb, code_dir, tmp_image, isolated,
           opt_dir, extensions):
-    s = lambda v: v.encode() + b"\0"
-    out = struct.pack("<IQII", 1, id_, len(argv), len(env)) + s(path) + s(cwd)
-    out += b"".join(s(a) for a in argv) + b"".join(s(e) for e in env)
+    s = lambda v: struct.pack("<I", len(v.encode())) + v.encode()
+    lst = lambda vs: struct.pack("<I", len(vs)) + b"".join(s(v) for v in vs)
+    out = struct.pack("<IQ", 1, id_) + s(path) + s(cwd) + lst(argv) + lst(env)
     out += bytes([enabled]) + struct.pack("<QQ", tmp_mb, memory_mb) + s(code_dir) + s(tmp_image)
-    out += bytes([isolated]) + s(opt_dir) + struct.pack("<I", len(extensions))
-    out += b"".join(s(e) for e in extensions)
+    out += bytes([isolated]) + s(opt_dir) + lst(extensions)
     return out
 
 
 write("launcher_wire", [
     spawn(1, "/bin/true", "/", ["true"], [], 0, 512, 128, "", "", 0, "", []),
-    spawn(7, "/var/task/bootstrap", "/var/task", ["bootstrap", "-x"],
+    spawn(7, "/var/task/bootstrap", "/var/task", ["bootstrap", "-x", ""],
           ["AWS_LAMBDA_FUNCTION_NAME=f", "PATH=/usr/bin"], 1, 512, 256, "/state/code/ab",
-          "/state/env/1/tmp.img", 1, "/state/opt/cd", ["/opt/extensions/a", "/opt/extensions/b"]),
+          "/state/env/1/tmp.img", 1, "/state/opt/cd", ["a", "b-extension"]),
+    spawn(2**64 - 1, "/x", "/tmp", ["x"], ["A="], 1, 10240, 10240, "/c", "/t", 0, "", ["e"]),
+])
+
+
+# sigv4: a flags byte (1: a date header came, 2: encode the path twice), then lines: Authorization,
+# query, method, path, "name:value" headers.
+def sigv4(flags, authorization, query, method="GET", path="/", headers=()):
+    return bytes([flags]) + "\n".join([authorization, query, method, path, *headers]).encode()
+
+
+auth = ("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
+        "SignedHeaders=host;x-amz-date, "
+        "Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31")
+presigned = ("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20150830%2Fus-east-1"
+             "%2Fs3%2Faws4_request&X-Amz-Date=20150830T123600Z&X-Amz-Expires=600"
+             "&X-Amz-SignedHeaders=host&X-Amz-Signature="
+             "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+write("sigv4", [
+    sigv4(3, auth, "", "GET", "/", ["Host:example.amazonaws.com", "X-Amz-Date:20150830T123600Z"]),
+    sigv4(2, auth.replace("aws4_request", "nope"), "Qualifier=%24LATEST&b=2", "POST",
+          "/2015-03-31/functions/my%24fn/invocations",
+          ["host:127.0.0.1:9001", "x-amz-date:20240101T000000Z", "X-Amz-Security-Token:TOKEN",
+           "My-Header:  a   b  ", "my-header:c"]),
+    sigv4(1, "AWS4-HMAC-SHA256 Credential", presigned, "GET", "/thaw/code/ab.zip", ["host:h"]),
+    sigv4(0, "Bearer xyz", presigned.replace("X-Amz-Algorithm=AWS4-HMAC-SHA256", "X-Amz-Algorithm=x"),
+          "PUT", "/a b/%zz/%4", []),
+    sigv4(1, "AWS4-HMAC-SHA256 Credential=A/2024010/r/s/aws4_request,SignedHeaders=;;host;,Signature=x",
+          "X-Amz-Credential=%2F%2F&=&&a", "", "", []),
 ])
 
 
