@@ -105,9 +105,15 @@ def test_estimate_recovers_injected_offset_within_bound(run):
 def test_large_offset_makes_raw_negative_and_corrected_not(run):
     for via, r in runs(run["json"]).items():
         a = r["analysis"]
-        one_way_p50 = a["delay"]["percentiles"]["p50"] / 2
-        assert one_way_p50 < abs(INJECTED[via]), (via, one_way_p50)  # the premise
-        assert a["raw"]["negative_fraction"] > 0.9, (via, a["raw"]["negative_fraction"])
+        delay = a["delay"]["percentiles"]
+        offset = abs(INJECTED[via])
+        assert delay["p50"] / 2 < offset, (via, delay)  # the premise
+        # A raw difference is negative when the one-way delay is under the offset: for 90% of
+        # calls when the delay's p95 is (a quiet box), fewer when only its p75 or p50 is (a
+        # loaded box's tail reaches past the 2 ms offset).
+        least = next(f for p, f in (("p95", 0.9), ("p75", 0.7), ("p50", 0.45))
+                     if delay[p] / 2 < offset)
+        assert a["raw"]["negative_fraction"] > least, (via, a["raw"]["negative_fraction"], delay)
         assert a["corrected"]["negative_fraction"] < 0.02, (via, a["corrected"])
         # Corrected, the median difference is a one-way delay: positive and under the round trip.
         median = a["corrected"]["percentiles"]["p50"]
