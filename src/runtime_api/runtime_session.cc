@@ -4,7 +4,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "base/check.h"
 #include "base/codec.h"
 #include "base/lambda_error.h"
 #include "base/log.h"
@@ -125,7 +124,8 @@ void RuntimeSession::HandleNext(http::ResponseWriter writer) {
 }
 
 void RuntimeSession::Deliver(Event event) {
-  THAW_DCHECK(state_ == RuntimeState::kReady) << "Deliver in state " << RuntimeStateName(state_);
+  // Not a DCHECK: environment_test drives the environment's listener calls without a runtime,
+  // so its session is never ready; the event is dropped and logged, as before.
   if (state_ != RuntimeState::kReady) {
     THAW_LOG(kError, "runtime_api") << "Deliver in state " << RuntimeStateName(state_);
     return;

@@ -66,8 +66,8 @@ class RuntimeSession final : public http::Handler {
   void Handle(http::Request request, http::ResponseWriter writer) override;
 
   // Hands an event to the runtime: answers its parked /next now, or the next one it makes.
-  // Only in state() kReady (the runtime finished init or its previous invocation): a DCHECK;
-  // release builds log and drop the event.
+  // Only in state() kReady (the runtime finished init or its previous invocation); otherwise
+  // the event is logged and dropped.
   void Deliver(Event event);
   // Forgets everything about the current runtime process (after a kill); back to kStarted.
   // Registered extensions are forgotten too: a reset restarts them.
