@@ -26,9 +26,13 @@ def test_tmp_that_cannot_be_mounted_is_a_sandbox_failure(lam, thaw_server):
     env = environments(thaw_server, name)[0]["id"]
     image = thaw_server.state_dir / "sandbox" / "tmp" / f"{env}.img"
     assert image.exists()
+    # Until its runtime asks for the next event the environment is busy, and a second invoke
+    # would start another one (as Lambda does): wait for it to be idle.
+    wait_for(lambda: _state(thaw_server, env) == "idle", timeout=10, what="the environment to be idle")
     # The runtime exits; the environment's next start mounts its own /tmp image again.
     r, body = invoke(lam, name, action="crash")
     assert body["errorType"] == "Runtime.ExitError", body
+    assert _state(thaw_server, env) == "cold", environments(thaw_server, name)
     # The dead sandbox's unmount writes the superblock back: wait until its loop device is gone.
     wait_for(lambda: not _attached(image) or None, timeout=10, what="the image to be released")
     with open(image, "r+b") as f:
@@ -40,6 +44,10 @@ def test_tmp_that_cannot_be_mounted_is_a_sandbox_failure(lam, thaw_server):
     # "Sandbox setup failed at step 'tmp' (errno 22, Invalid argument): mount .../tmp: ..."
     assert "Sandbox setup failed at step 'tmp' (errno 22, " in message, message
     assert ": mount " in message, message
+
+
+def _state(server, env):
+    return next(e["state"] for e in environments(server) if e["id"] == env)
 
 
 def _attached(image):
