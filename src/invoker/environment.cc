@@ -388,6 +388,9 @@ void Environment::OnSpawned(uint64_t epoch, StatusOr<Spawner::Spawned> result) {
   }
   if (!result.ok()) {
     SpawnError error = ClassifySpawnFailure(result.status(), config_->mechanism);
+    if (error.type == LambdaError::kSandboxFailure) {
+      THAW_LOG(kWarn, "env") << config_->name << ": " << error.detail;
+    }
     Fire(EnvEvent::kInitFailed, {Name(error.type), error.message, "", false});
     return;
   }

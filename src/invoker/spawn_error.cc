@@ -14,9 +14,34 @@ Status SpawnFailureStatus(const sys::SpawnFailure& failure) {
   return Status::FailedPrecondition(std::move(message));
 }
 
+namespace {
+
+// "mount /srv/state/sandbox/tmp/e1.img on /run/x/root/tmp: ..." -> "mount .../e1.img on .../tmp: ...".
+std::string WithoutHostPaths(std::string_view text) {
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    bool starts_word = i == 0 || text[i - 1] == ' ' || text[i - 1] == '(';
+    if (text[i] != '/' || !starts_word) {
+      out += text[i++];
+      continue;
+    }
+    size_t end = text.find_first_of(" :,)", i);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view path = text.substr(i, end - i);
+    while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+    out += ".../";
+    out += path.substr(path.rfind('/') + 1);
+    i = end;
+  }
+  return out;
+}
+
+}  // namespace
+
 SpawnError ClassifySpawnFailure(const Status& status, std::string_view mechanism) {
   if (status.code() == StatusCode::kFailedPrecondition) {
-    return {LambdaError::kSandboxFailure, status.message()};
+    return {LambdaError::kSandboxFailure, WithoutHostPaths(status.message()), status.message()};
   }
   std::string reason;
   if (mechanism != "runtime-api") {
@@ -31,7 +56,7 @@ SpawnError ClassifySpawnFailure(const Status& status, std::string_view mechanism
   } else {
     reason = "fork/exec /var/task/bootstrap: " + status.message();
   }
-  return {LambdaError::kRuntimeInvalidEntrypoint, reason};
+  return {LambdaError::kRuntimeInvalidEntrypoint, reason, reason};
 }
 
 }  // namespace thaw::invoker

@@ -4,6 +4,8 @@
 // privilege drop, a fork) is Sandbox.Failure naming the step and the errno; only the function's
 // own exec is Runtime.InvalidEntrypoint. Both directions live here, so the contract between
 // them (setup failures are FailedPrecondition, which ErrnoStatus never returns) is in one place.
+// A setup failure's text names host paths (the state directory, the sandbox's root): the caller
+// sees only each path's last component, and the server logs the whole text.
 // Pure; thread-safe.
 #pragma once
 
@@ -24,6 +26,7 @@ Status SpawnFailureStatus(const sys::SpawnFailure& failure);
 struct SpawnError {
   LambdaError type;
   std::string message;  // the errorMessage callers see
+  std::string detail;   // for the server's log: the message with host paths in full
 };
 
 // The error for a spawn that failed with `status`. `mechanism` is the function's thaw:mechanism:

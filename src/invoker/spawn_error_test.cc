@@ -20,6 +20,9 @@ TEST(SpawnErrorTest, SetupFailuresAreSandboxFailuresNamingTheStepAndErrno) {
   SpawnError e = Classify({1, SpawnStep::kTmp, EINVAL, "mount /dev/loop3 on /r/tmp"});
   EXPECT_EQ(e.type, LambdaError::kSandboxFailure);
   EXPECT_EQ(e.message,
+            "Sandbox setup failed at step 'tmp' (errno 22, Invalid argument): mount .../loop3 on "
+            ".../tmp");
+  EXPECT_EQ(e.detail,
             "Sandbox setup failed at step 'tmp' (errno 22, Invalid argument): mount /dev/loop3 on "
             "/r/tmp");
   for (SpawnStep step : {SpawnStep::kRequest, SpawnStep::kShell, SpawnStep::kRootFs,
@@ -28,6 +31,18 @@ TEST(SpawnErrorTest, SetupFailuresAreSandboxFailuresNamingTheStepAndErrno) {
     EXPECT_EQ(e.type, LambdaError::kSandboxFailure) << sys::SpawnStepName(step);
     EXPECT_NE(e.message.find(sys::SpawnStepName(step)), std::string::npos) << e.message;
   }
+}
+
+// The caller may not be the operator: the state directory and the sandbox root stay in the log.
+TEST(SpawnErrorTest, SetupFailuresDoNotShowHostPaths) {
+  SpawnError e = Classify({1, SpawnStep::kTmp, EINVAL,
+                           "open /srv/thaw/sandbox/tmp/e1.img: (on /run/t/root/tmp/, x)"});
+  EXPECT_EQ(e.message.find("/srv"), std::string::npos) << e.message;
+  EXPECT_EQ(e.message.find("/run"), std::string::npos) << e.message;
+  EXPECT_NE(e.message.find("open .../e1.img: (on .../tmp, x)"),
+            std::string::npos)
+      << e.message;
+  EXPECT_NE(e.detail.find("/srv/thaw/sandbox/tmp/e1.img"), std::string::npos) << e.detail;
 }
 
 TEST(SpawnErrorTest, ExecFailuresAreInvalidEntrypoints) {

@@ -44,6 +44,9 @@ def test_tmp_that_cannot_be_mounted_is_a_sandbox_failure(lam, thaw_server):
     # "Sandbox setup failed at step 'tmp' (errno 22, Invalid argument): mount .../tmp: ..."
     assert "Sandbox setup failed at step 'tmp' (errno 22, " in message, message
     assert ": mount " in message, message
+    # The caller is told the step, not where the server keeps its state; the server's log is.
+    assert str(thaw_server.state_dir) not in message, message
+    assert f"mount {thaw_server.state_dir}/sandbox/" in thaw_server.stderr()
 
 
 def _state(server, env):
