@@ -16,7 +16,7 @@ Status SpawnFailureStatus(const sys::SpawnFailure& failure) {
 
 namespace {
 
-// "mount /srv/state/sandbox/tmp/e1.img on /run/x/root/tmp: ..." -> "mount .../e1.img on .../tmp: ...".
+// "mount /srv/s/tmp/e1.img on /run/x/root/tmp: ..." -> "mount .../e1.img on .../tmp: ...".
 std::string WithoutHostPaths(std::string_view text) {
   std::string out;
   size_t i = 0;

@@ -35,13 +35,11 @@ TEST(SpawnErrorTest, SetupFailuresAreSandboxFailuresNamingTheStepAndErrno) {
 
 // The caller may not be the operator: the state directory and the sandbox root stay in the log.
 TEST(SpawnErrorTest, SetupFailuresDoNotShowHostPaths) {
-  SpawnError e = Classify({1, SpawnStep::kTmp, EINVAL,
-                           "open /srv/thaw/sandbox/tmp/e1.img: (on /run/t/root/tmp/, x)"});
+  SpawnError e = Classify(
+      {1, SpawnStep::kTmp, EINVAL, "open /srv/thaw/sandbox/tmp/e1.img: (on /run/t/root/tmp/, x)"});
   EXPECT_EQ(e.message.find("/srv"), std::string::npos) << e.message;
   EXPECT_EQ(e.message.find("/run"), std::string::npos) << e.message;
-  EXPECT_NE(e.message.find("open .../e1.img: (on .../tmp, x)"),
-            std::string::npos)
-      << e.message;
+  EXPECT_NE(e.message.find("open .../e1.img: (on .../tmp, x)"), std::string::npos) << e.message;
   EXPECT_NE(e.detail.find("/srv/thaw/sandbox/tmp/e1.img"), std::string::npos) << e.detail;
 }
 
