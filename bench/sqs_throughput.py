@@ -3,9 +3,12 @@
 floor measured in the same run (WAL, synchronous=FULL, as thaw's store): one row inserted and
 committed per message, then deleted one per commit, and the same in commits of 10.
 Usage: .venv/bin/python bench/sqs_throughput.py [MESSAGES] [CLIENTS]
-The clients are boto3 (JSON protocol), whose own cost per call is part of the numbers."""
+Two kinds of clients: boto3 (JSON protocol), whose own cost per call is part of its numbers and
+on 2 cores is most of them, and bench/sqsload (Go, the same requests signed once), which shows
+the server's own throughput and latency."""
 
 import os
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -14,6 +17,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+import json
 
 import boto3
 from botocore.config import Config
@@ -38,6 +43,24 @@ def parallel(fn, per_client):
     for t in threads:
         t.join()
     return time.monotonic() - t0
+
+
+def sqsload_rows(url):
+    """SendMessage (1 and CLIENTS clients), SendMessageBatch and drain with bench/sqsload."""
+    go = shutil.which("go") or "/usr/local/go/bin/go"
+    out = tempfile.mkdtemp(prefix="thaw-sqsload-")
+    subprocess.run([go, "build", "-o", out + "/", "./sqsload"], cwd=ROOT / "bench", check=True)
+    rows = []
+    for mode, c, n in (("send", 1, N // 2), ("send", CLIENTS, N), ("drain", CLIENTS, 0),
+                       ("batch", CLIENTS, N // 10), ("drain", CLIENTS, 0)):
+        args = [out + "/sqsload", "-endpoint", url, "-queue", "go", "-mode", mode,
+                "-c", str(c), "-name", f"{mode}_c{c}"]
+        if n:
+            args += ["-n", str(n)]
+        r = subprocess.run(args, capture_output=True, text=True, check=True)
+        rows.append(json.loads(r.stdout.strip().splitlines()[-1]))
+    shutil.rmtree(out)
+    return rows
 
 
 def sqlite_floor(path, batch):
@@ -112,6 +135,7 @@ def main():
         t_batch = parallel(send_batch, per)
         t_recv2 = parallel(receive_delete, per)
         total = per * CLIENTS
+        go_rows = sqsload_rows(url)
         with tempfile.TemporaryDirectory() as d:
             f1 = sqlite_floor(os.path.join(d, "a.db"), 1)
             f10 = sqlite_floor(os.path.join(d, "b.db"), 10)
@@ -120,6 +144,14 @@ def main():
         print(f"  SendMessageBatch (10)  {total / t_batch:8.0f} msg/s")
         print(f"  Receive+DeleteBatch    {total / t_recv2:8.0f} msg/s "
               f"(after single sends: {total / t_recv1:.0f})")
+        print(f"bench/sqsload (Go), {CLIENTS} clients unless said, one queue")
+        for r in go_rows:
+            if "throughput_msgs" in r:
+                print(f"  {'Receive+DeleteBatch ' + r['name']:<22} {r['throughput_msgs']:8.0f} msg/s")
+            else:
+                per_req = 10 if r["name"].startswith("batch") else 1
+                print(f"  {r['name']:<22} {r['throughput_rps'] * per_req:8.0f} msg/s  "
+                      f"p50 {r['p50_us'] / 1000:.2f} ms  p99 {r['p99_us'] / 1000:.2f} ms")
         print(f"  SQLite floor, 1/commit   insert {f1[0]:8.0f}/s  delete {f1[1]:8.0f}/s")
         print(f"  SQLite floor, 10/commit  insert {f10[0]:8.0f}/s  delete {f10[1]:8.0f}/s")
     finally:
