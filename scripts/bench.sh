@@ -16,7 +16,7 @@ SMOKE=0; [ "${1:-}" = "--smoke" ] && SMOKE=1
 if [ $SMOKE = 1 ]; then N=3000; NT=6000; NC=10; else N=20000; NT=60000; NC=100; fi
 
 OUT=build/bench; mkdir -p "$OUT"
-(cd bench && "$GO" build -o "$ROOT/$OUT/" ./floor ./load ./cold ./density)
+(cd bench && "$GO" build -o "$ROOT/$OUT/" ./floor ./load ./cold ./density ./sqsload)
 [ -f build/examples/go/noop.zip ] || scripts/build-examples.sh >/dev/null
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -65,6 +65,8 @@ echo "machine: $(nproc) vCPU, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}'
 "$OUT/cold" -endpoint "$EP" -function noop128_cold -n $NC -name cold_start_128mb >>"$RES"
 "$OUT/cold" -endpoint "$EP2" -function noop_cold -n $NC -name cold_start_nosandbox >>"$RES"
 "$OUT/cold" -endpoint "$EP" -function noop_burst -n $((NC / 10)) -burst 16 -name cold_burst16_pool4 >>"$RES"
+"$OUT/sqsload" -endpoint "$EP" -mode send -n $((N / 5)) -c 8 -name sqs_send_c8 >>"$RES"
+"$OUT/sqsload" -endpoint "$EP" -mode drain -c 8 -name sqs_drain_c8 >>"$RES"
 if [ $SMOKE = 0 ]; then
   build/bench/thaw_micro_bench --benchmark_filter='Freeze|Thaw' --benchmark_min_time=0.5 \
     --benchmark_format=json --benchmark_out="$OUT/freezer.json" >/dev/null 2>&1 || true
@@ -86,6 +88,9 @@ smoke = sys.argv[2] == "1"
 floor = rows["floor_chain_c1"]["p50_us"]
 print(f"{'name':<28}{'p50 us':>10}{'p99 us':>10}{'rps':>10}{'p50/floor':>11}")
 for name, r in rows.items():
+    if "p50_us" not in r:  # sqsload's drain: messages per second only
+        print(f"{name:<28}{'':>10}{'':>10}{r['throughput_msgs']:>10.0f}")
+        continue
     rps = r.get("throughput_rps", 0)
     print(f"{name:<28}{r['p50_us']:>10.0f}{r['p99_us']:>10.0f}{rps:>10.0f}{r['p50_us']/floor:>11.2f}")
 warm = rows["warm_invoke_c1"]["p50_us"]
