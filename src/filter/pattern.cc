@@ -477,16 +477,22 @@ json SqsRecordView(json record) {
   return record;
 }
 
-json KinesisRecordView(json record) {
+json KinesisRecordView(const json& record) {
+  json view = json::object();
+  if (!record.is_object()) return view;
+  for (auto it = record.begin(); it != record.end(); ++it) {
+    if (it.key() != "kinesis") view[it.key()] = it.value();
+  }
   auto kinesis = record.find("kinesis");
-  if (kinesis == record.end() || !kinesis->is_object()) return record;
-  auto data = kinesis->find("data");
-  if (data == kinesis->end() || !data->is_string()) return record;
+  if (kinesis == record.end() || !kinesis->is_object()) return view;
+  for (auto it = kinesis->begin(); it != kinesis->end(); ++it) view[it.key()] = it.value();
+  auto data = view.find("data");
+  if (data == view.end() || !data->is_string()) return view;
   std::optional<std::string> decoded = Base64Decode(data->get_ref<const std::string&>());
-  if (!decoded) return record;
+  if (!decoded) return view;
   json parsed = json::parse(*decoded, nullptr, false);
   if (!parsed.is_discarded()) *data = std::move(parsed);
-  return record;
+  return view;
 }
 
 }  // namespace thaw::filter

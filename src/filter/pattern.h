@@ -102,9 +102,13 @@ class Criteria {
 // the other keys are there as Lambda's record has them.
 nlohmann::json SqsRecordView(nlohmann::json record);
 
-// Kinesis: `kinesis.data` is base64; decoded, it replaces `data` when it is valid JSON, else the
-// base64 text stays (so a JSON pattern for data does not match it).
-nlohmann::json KinesisRecordView(nlohmann::json record);
+// Kinesis: patterns name the `kinesis` object's keys at the top ({"partitionKey": ["1"],
+// "data": {...}}, as Lambda's and Pipes' examples do), beside the record's own (eventSource, ...).
+// `data` is base64; decoded, it replaces `data` when it is valid JSON, else the base64 text stays
+// (so a JSON pattern for data does not match it, as Lambda drops such records). Lambda also
+// refuses, at CreateEventSourceMapping, a plain-string pattern for a stream's data; that check
+// is the caller's.
+nlohmann::json KinesisRecordView(const nlohmann::json& record);
 
 // DynamoDB Streams records are matched as they are ("dynamodb": {"NewImage": {"id": {"S": ...}}}).
 

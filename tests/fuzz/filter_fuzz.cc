@@ -1,7 +1,7 @@
 // Fuzzes Lambda's event filtering (filter/pattern.h): the first line is a FilterCriteria pattern,
-// the rest a record (JSON, also tried as an SQS message body). Checks that a pattern accepted
-// once is accepted again after a JSON round trip and matches the same records, and that nothing
-// a caller sends can crash Parse, Matches or the record views.
+// the rest a record (JSON, also tried as an SQS message body and as Kinesis data). Checks that a
+// pattern accepted once is accepted again after a JSON round trip and matches the same records, and
+// that nothing a caller sends can crash Parse, Matches or the record views.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/codec.h"
 #include "filter/pattern.h"
 
 using nlohmann::json;
@@ -28,8 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (record.is_discarded()) record = json::object();
   json sqs = thaw::filter::SqsRecordView(
       json{{"messageId", "m"}, {"body", std::string(record_text)}, {"attributes", json::object()}});
-  json kinesis =
-      thaw::filter::KinesisRecordView(json{{"kinesis", {{"data", std::string(record_text)}}}});
+  json kinesis = thaw::filter::KinesisRecordView(
+      json{{"kinesis", {{"data", thaw::Base64Encode(record_text)}}}, {"eventSource", record}});
   if (!pattern.ok()) return 0;
   bool matches = pattern->Matches(record);
   bool matches_sqs = pattern->Matches(sqs);
