@@ -16,9 +16,9 @@
 //   ends with       "FileName": [ { "suffix": ".png" } ]
 // EventBridge accepts more, which Lambda does not list and Parse refuses: wildcard, cidr,
 // anything-but with prefix / suffix / equals-ignore-case, prefix or suffix with
-// equals-ignore-case. (EventBridge Pipes refuses the same set.)
+// equals-ignore-case. (EventBridge's table marks the anything-but forms unsupported in Pipes too.)
 //
-// Matching, as EventBridge's event-ruler does it:
+// Matching (event-ruler's rules, with Lambda's for JSON and plain-string data):
 //   - A key's rules match when any rule matches any leaf value at that path. An array in the
 //     record matches when any element does (nested arrays are flattened).
 //   - A nested pattern under a key matches an object, or any object element of an array (all its
@@ -35,7 +35,8 @@
 //   - anything-but needs a present value that differs from every listed one.
 //
 // Limits: a Pattern is at most 4,096 characters (the API model's bound), nesting at most
-// kMaxDepth; FilterCriteria holds at most 5 filters (Lambda's default quota; 10 after a raise).
+// kMaxDepth; FilterCriteria holds at most 5 filters (Lambda's default quota; 10 after a raise;
+// AWS's text for too many is not known, so it gets the same one).
 // Every refusal carries Lambda's text "Invalid filter pattern definition." (what
 // CreateEventSourceMapping answers, as InvalidParameterValueException); `reason` says why, in
 // event-ruler's words where they are known.
