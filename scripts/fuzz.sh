@@ -34,13 +34,15 @@ TARGETS=(
   launcher_wire  # the launcher's kSpawn decoder (sys/launcher_protocol.h DecodeSpawn)
   zip            # deployment-package extraction (CodeStore::Put), nothing written outside
   sigv4          # SigV4 Authorization headers, presigned queries and the canonical request
+  filter         # Lambda's event filtering: FilterCriteria patterns matched against records
   # TODO(event sources): one target per event-source parser (SQS, SNS, streams) as each lands.
 )
 
 # Extra libFuzzer flags per target. http_request's server keeps connection state between inputs
 # by design, so libFuzzer's per-input leak check (malloc/free counts differ) would run a full
 # LeakSanitizer pass on every input, ~50x slower; leaks are still checked when the run ends.
-declare -A FLAGS=([http_request]=-detect_leaks=0)
+# filter's seeds are short; its length limit (4,096) and nesting limit need longer inputs at once.
+declare -A FLAGS=([http_request]=-detect_leaks=0 [filter]=-max_len=8192)
 
 SECONDS_EACH=20
 NICE=()

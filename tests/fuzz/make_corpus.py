@@ -192,3 +192,17 @@ write("zip", [
     make_zip([("/abs", b"x", stat.S_IFREG | 0o644)]),
     make_zip([("big", b"\0" * 100000, stat.S_IFREG | 0o644)]),
 ])
+
+
+# filter: the pattern on the first line, the record after it (also tried as an SQS body); the
+# table shared by the unit and moto tests, and a few SQS bodies.
+import json  # noqa: E402
+
+with open(os.path.join(ROOT, "src", "filter", "testdata", "cases.json")) as f:
+    cases = json.load(f)["cases"]
+write("filter", [json.dumps(c["pattern"]) + "\n" + json.dumps(c["event"]) for c in cases] + [
+    '{"body":{"RequestCode":["BBBB"]}}\n{"RecordNumber":1234,"RequestCode":"BBBB"}',
+    '{"body":["BBBB"]}\nBBBB',
+    '{"body":[{"numeric":[">",0,"<=",5e9]}],"attributes":{"SenderId":[{"anything-but":["x"]}]}}\n5',
+    '{"a":[{"numeric":[">",1,"<",2,"<",3]}]}\n{}',
+])
