@@ -472,3 +472,14 @@ def test_restart_keeps_mappings(make_thaw_server, examples):
     assert m["State"] == "Enabled" and m["BatchSize"] == 7
     sqs.send_message(QueueUrl=url, MessageBody="after-restart")
     wait_batches(logs, fn, lambda b: "after-restart" in bodies(b))
+    # kill -9 while one mapping is Creating and another Deleting: each is settled at start.
+    _, arn2 = queue(sqs)
+    creating = lam.create_event_source_mapping(FunctionName=fn, EventSourceArn=arn2)
+    deleting = lam.delete_event_source_mapping(UUID=uuid)
+    assert (creating["State"], deleting["State"]) == ("Creating", "Deleting")
+    server.kill9()
+    server.start()
+    assert lam.get_event_source_mapping(UUID=creating["UUID"])["State"] == "Enabled"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.get_event_source_mapping(UUID=uuid)
+    assert code_of(e) == "ResourceNotFoundException"

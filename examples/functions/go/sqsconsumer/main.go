@@ -1,6 +1,7 @@
 // sqsconsumer takes an SQS trigger's event, parses it as aws-lambda-go's events.SQSEvent and
 // logs, per batch, the event as it came ("SQSRAW {json}") and what the SDK parsed ("SQSEVENT
-// {json}", marshalled back), so tests can assert the exact fields. A message whose body starts with "fail" fails: with PARTIAL=1 in the environment it is
+// {json}", marshalled back), so tests can assert the exact fields, and when the handler started
+// ("SQSSTART <Unix ns>", for send-to-handler latency). A message whose body starts with "fail" fails: with PARTIAL=1 in the environment it is
 // reported in batchItemFailures (ReportBatchItemFailures), otherwise the whole batch returns an
 // error. A body "bogus-id" makes the response name an itemIdentifier not in the batch; a body
 // "sleep:N" sleeps N milliseconds (concurrency tests).
@@ -20,10 +21,12 @@ import (
 )
 
 func handler(ctx context.Context, raw json.RawMessage) (events.SQSEventResponse, error) {
+	started := time.Now().UnixNano()
 	var event events.SQSEvent
 	if err := json.Unmarshal(raw, &event); err != nil {
 		return events.SQSEventResponse{}, err
 	}
+	fmt.Printf("SQSSTART %d\n", started)
 	fmt.Printf("SQSRAW %s\n", raw)
 	out, err := json.Marshal(event)
 	if err != nil {
