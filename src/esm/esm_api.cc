@@ -176,13 +176,17 @@ std::optional<auth::Operation> EsmApi::Describe(const http::Request& request) co
 }
 
 bool EsmApi::Handle(http::Request& request, http::ResponseWriter& writer) {
+  if (!Match(request.method, request.path)) return false;
+  auto shared = std::make_shared<http::ResponseWriter>(std::move(writer));
+  return Serve(request, [shared](http::Response response) { shared->Send(std::move(response)); });
+}
+
+bool EsmApi::Serve(const http::Request& request, std::function<void(http::Response)> send) {
   auto route = Match(request.method, request.path);
   if (!route) return false;
-  auto shared = std::make_shared<http::ResponseWriter>(std::move(writer));
-  std::string request_id = NewUuid();
-  Done done = [shared, request_id](http::Response response) {
+  Done done = [send = std::move(send), request_id = NewUuid()](http::Response response) {
     response.headers.Set("x-amzn-RequestId", request_id);
-    shared->Send(std::move(response));
+    send(std::move(response));
   };
   if (request.oversized) {
     done(lambda::ErrorResponse(Status::ResourceExhausted(

@@ -54,6 +54,9 @@ class EsmApi final : public http::Api {
   bool Handle(http::Request& request, http::ResponseWriter& writer) override;
   std::optional<auth::Operation> Describe(const http::Request& request) const override;
 
+  // Handle without the HTTP connection: `done` gets the response, now or once committed (on the
+  // loop). False when the request is not for this API.
+  bool Serve(const http::Request& request, std::function<void(http::Response)> done);
   // For tests: the mapping, if it exists.
   const Mapping* Find(const std::string& uuid) const;
 
