@@ -246,6 +246,7 @@ void Server::Stop() {
   stopping_ = true;
   if (http_) http_->Stop();
   if (queue_) queue_->Stop();
+  if (esm_api_) esm_api_->Stop();
   if (!invoker_) {
     loop_.stop();
     return;

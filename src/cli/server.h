@@ -15,10 +15,10 @@
 //  6. the front door and its HTTP listener, last: a request can arrive as soon as it listens,
 //     and everything it may reach is ready by then;
 //  7. the control thread, which runs the control plane's and the queue's SQLite work.
-// Stop, on the loop: the listener first (no new requests), then the queue (no new dispatch),
-// then the environments (their invocations end), then the launcher, then the loop. Run then
-// joins the control thread (queued writes finish) and stops the log and record writers last, so
-// that every line and record of the last invocations is kept.
+// Stop, on the loop: the listener first (no new requests), then the queue and the event source
+// mappings' pollers (no new dispatch), then the environments (their invocations end), then the
+// launcher, then the loop. Run then joins the control thread (queued writes finish) and stops the
+// log and record writers last, so that every line and record of the last invocations is kept.
 //
 // Threads: Start, then Run on the thread that becomes the loop thread (not concurrently); Stop
 // on the loop thread (a handler on loop()). The destructor finishes what Run did not.

@@ -158,6 +158,14 @@ Status EsmApi::Start() {
   return Status::Ok();
 }
 
+void EsmApi::Stop() {
+  stopped_ = true;
+  for (auto& [uuid, e] : mappings_) {
+    e.reader.reset();
+    e.settle.reset();
+  }
+}
+
 std::optional<uint64_t> EsmApi::BodyLimit(const http::Request& head) const {
   if (!Match(head.method, head.path)) return std::nullopt;
   return kBodyLimit;
@@ -359,6 +367,7 @@ std::optional<http::Response> EsmApi::Delete(const std::string& uuid, const Done
 }
 
 void EsmApi::Apply(Entry& e) {
+  if (stopped_) return;
   if (Polls(e.mapping)) {
     if (!e.reader) e.reader = e.source->Start(e.mapping);
   } else {

@@ -50,6 +50,10 @@ class EsmApi final : public http::Api {
   // starts the enabled ones. Before `control` runs.
   Status Start();
 
+  // Server shutdown: every reader stops (a batch being invoked still has its successes
+  // deleted); the mappings stay as they are stored.
+  void Stop();
+
   std::optional<uint64_t> BodyLimit(const http::Request& head) const override;
   bool Handle(http::Request& request, http::ResponseWriter& writer) override;
   std::optional<auth::Operation> Describe(const http::Request& request) const override;
@@ -93,6 +97,7 @@ class EsmApi final : public http::Api {
   std::chrono::milliseconds transition_;
   std::vector<std::unique_ptr<Source>> sources_;
   std::map<std::string, Entry> mappings_;  // by UUID
+  bool stopped_ = false;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
