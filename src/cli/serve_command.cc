@@ -157,6 +157,11 @@ void AddServeCommand(CLI::App& app, CommandContext& ctx) {
                   "Default MaximumEventAgeInSeconds of Event invokes")
       ->check(CLI::Range(int64_t{1}, int64_t{86400}))
       ->group("");
+  // Hidden: tests shorten how long an event source mapping stays Creating, Updating, ...
+  cmd->add_option("--esm-transition-ms", flags->server.esm_transition_ms,
+                  "How long an event source mapping's transitional states last")
+      ->check(CLI::Range(int64_t{0}, int64_t{600000}))
+      ->group("");
   cmd->callback([flags, &ctx] { ctx.exit_code = RunServer(*flags); });
 }
 

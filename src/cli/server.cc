@@ -18,6 +18,9 @@
 #include "base/log.h"
 #include "cli/callers.h"
 #include "cli/front_door.h"
+#include "esm/esm_api.h"
+#include "esm/invoke.h"
+#include "esm/sqs_source.h"
 #include "http/server.h"
 #include "invoker/invoke_api.h"
 #include "invoker/invoker.h"
@@ -83,6 +86,7 @@ Status Server::Start() {
   THAW_RETURN_IF_ERROR(StartInvoker());
   THAW_RETURN_IF_ERROR(control_api_->Start());
   THAW_RETURN_IF_ERROR(queue_->Open());
+  THAW_RETURN_IF_ERROR(StartEventSourceMappings());
   THAW_RETURN_IF_ERROR(StartFrontDoor());
   control_guard_.emplace(asio::make_work_guard(control_));
   control_thread_ = std::thread([this] { control_.run(); });
@@ -184,6 +188,20 @@ Status Server::StartInvoker() {
   return Status::Ok();
 }
 
+Status Server::StartEventSourceMappings() {
+  esm_api_ = std::make_unique<esm::EsmApi>(esm::EsmApi::Options{
+      .loop = loop_,
+      .control = control_,
+      .db = *state_db_,
+      .registry = registry_,
+      .clock = clock_,
+      .transition = std::chrono::milliseconds(options_.esm_transition_ms),
+  });
+  esm_api_->AddSource(std::make_unique<esm::SqsSource>(
+      loop_, *sqs_store_, esm::InvokerFn(loop_, *invoker_, registry_, clock_)));
+  return esm_api_->Start();
+}
+
 Status Server::StartFrontDoor() {
   invoke_api_ = std::make_unique<invoker::InvokeApi>(*invoker_, *queue_, registry_, clock_);
   logs_api_ = std::make_unique<logs::LogsApi>(loop_, *log_store_);
@@ -202,6 +220,7 @@ Status Server::StartFrontDoor() {
   front_door_->Add(logs_api_.get());
   front_door_->Add(records_api_.get());
   front_door_->Add(sqs_api_.get());
+  front_door_->Add(esm_api_.get());
   front_door_->Add(control_api_.get());
   http::ServerOptions server_options;
   server_options.host = options_.listen_host;
@@ -227,6 +246,7 @@ void Server::Stop() {
   stopping_ = true;
   if (http_) http_->Stop();
   if (queue_) queue_->Stop();
+  if (esm_api_) esm_api_->Stop();
   if (!invoker_) {
     loop_.stop();
     return;

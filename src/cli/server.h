@@ -1,6 +1,6 @@
 // Server: the thaw server's composition root. It owns every subsystem of `thaw serve` and the
 // order in which they start and stop; serve_command.cc only turns flags into Options and
-// signals into Stop. Event-source pollers will be added here.
+// signals into Stop.
 //
 // Start, in this order:
 //  1. the state directory (created, 0700, flock'ed: one server per directory);
@@ -11,13 +11,14 @@
 //  4. the invoker, then the control plane, which loads every function into the registry;
 //  5. the async queue, which loads the Events stored by a past run (they start once the loop
 //     runs);
+//  5b. the event source mappings, loaded from state.db; their pollers start once the loop runs;
 //  6. the front door and its HTTP listener, last: a request can arrive as soon as it listens,
 //     and everything it may reach is ready by then;
 //  7. the control thread, which runs the control plane's and the queue's SQLite work.
-// Stop, on the loop: the listener first (no new requests), then the queue (no new dispatch),
-// then the environments (their invocations end), then the launcher, then the loop. Run then
-// joins the control thread (queued writes finish) and stops the log and record writers last, so
-// that every line and record of the last invocations is kept.
+// Stop, on the loop: the listener first (no new requests), then the queue and the event source
+// mappings' pollers (no new dispatch), then the environments (their invocations end), then the
+// launcher, then the loop. Run then joins the control thread (queued writes finish) and stops the
+// log and record writers last, so that every line and record of the last invocations is kept.
 //
 // Threads: Start, then Run on the thread that becomes the loop thread (not concurrently); Stop
 // on the loop thread (a handler on loop()). The destructor finishes what Run did not.
@@ -40,6 +41,9 @@
 #include "sandbox/cgroup.h"
 #include "sys/unique_fd.h"
 
+namespace thaw::esm {
+class EsmApi;
+}
 namespace thaw::http {
 class Server;
 }
@@ -85,6 +89,7 @@ class Server {
     bool records = true;           // keep invocation records
     int sandbox_pool = 4;          // sandbox shells kept ready
     int64_t max_event_age_s = invoker::kDefaultMaxEventAgeSeconds;  // of Event invokes
+    int64_t esm_transition_ms = 2000;  // how long an event source mapping's Creating etc. last
     std::vector<std::string> allow_origins;  // web origins the front door accepts
     bool functions_may_manage = false;       // every function may use the control plane
     std::string launcher_path;               // empty: thaw-launcher beside this program
@@ -116,6 +121,7 @@ class Server {
   Status OpenStores();
   Status StartLauncher();
   Status StartInvoker();
+  Status StartEventSourceMappings();
   Status StartFrontDoor();
   // After the loop: the control thread, then the log and record writers.
   void Finish();
@@ -142,6 +148,8 @@ class Server {
   std::unique_ptr<logs::LogsApi> logs_api_;
   std::unique_ptr<records::RecordsApi> records_api_;
   std::unique_ptr<sqs::SqsApi> sqs_api_;
+  // After the invoker and the queue store: its pollers go first.
+  std::unique_ptr<esm::EsmApi> esm_api_;
   std::unique_ptr<Callers> callers_;
   std::unique_ptr<FrontDoor> front_door_;
   std::unique_ptr<http::Server> http_;
