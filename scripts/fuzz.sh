@@ -34,7 +34,9 @@ TARGETS=(
   launcher_wire  # the launcher's kSpawn decoder (sys/launcher_protocol.h DecodeSpawn)
   zip            # deployment-package extraction (CodeStore::Put), nothing written outside
   sigv4          # SigV4 Authorization headers, presigned queries and the canonical request
-  # TODO(event sources): one target per event-source parser (SQS, SNS, streams) as each lands.
+  sqs_request    # SQS's JSON and query protocols: parse, run against a QueueStore, render
+  sqs_attributes # SQS message attributes: parsing, validation, MD5OfMessageAttributes
+  # TODO(event sources): one target per event-source parser (SNS, streams) as each lands.
 )
 
 # Extra libFuzzer flags per target. http_request's server keeps connection state between inputs
