@@ -35,7 +35,9 @@ TARGETS=(
   zip            # deployment-package extraction (CodeStore::Put), nothing written outside
   sigv4          # SigV4 Authorization headers, presigned queries and the canonical request
   filter         # Lambda's event filtering: FilterCriteria patterns matched against records
-  # TODO(event sources): one target per event-source parser (SQS, SNS, streams) as each lands.
+  sqs_request    # SQS's JSON and query protocols: parse, run against a QueueStore, render
+  sqs_attributes # SQS message attributes: parsing, validation, MD5OfMessageAttributes
+  # TODO(event sources): one target per event-source parser (SNS, streams) as each lands.
 )
 
 # Extra libFuzzer flags per target. http_request's server keeps connection state between inputs

@@ -78,26 +78,57 @@ std::string FrontDoor::BrowserProblem(const http::Request& request) const {
   return "";
 }
 
-http::Response FrontDoor::Refuse(const http::Request& request, int status, std::string_view type,
+void FrontDoor::Add(std::string_view service, http::Api* api) {
+  auto it = services_.find(service);
+  if (it == services_.end())
+    it = services_.emplace(std::string(service), std::vector<http::Api*>{}).first;
+  it->second.push_back(api);
+}
+
+const std::vector<http::Api*>* FrontDoor::ApisFor(std::string_view service) const {
+  auto it = services_.find(service);
+  return it == services_.end() ? nullptr : &it->second;
+}
+
+http::Response FrontDoor::Refuse(const http::Request& request, const http::Destination& to,
+                                 int status, std::string_view type,
                                  std::string_view message) const {
-  for (const http::Api* api : apis_) {
-    if (auto r = api->Refusal(request, status, type, message)) return std::move(*r);
+  if (const auto* apis = ApisFor(to.service)) {
+    for (const http::Api* api : *apis) {
+      if (auto r = api->Refusal(request, status, type, message)) return std::move(*r);
+    }
   }
-  if (request.headers.Get("X-Amz-Target")) return http::JsonRpcError(status, type, message);
+  switch (to.protocol) {
+    case http::Protocol::kJson:
+      return http::JsonRpcError(status, type, message);
+    case http::Protocol::kQuery: {
+      // Query services name their errors without the suffix (AccessDenied, InvalidAction).
+      std::string_view code = type;
+      if (code.ends_with("Exception")) code.remove_suffix(9);
+      return http::QueryXmlError(status, code, message, NewUuid());
+    }
+    case http::Protocol::kRestJson:
+      break;
+  }
   return http::RestJsonError(status, type, message);
 }
 
 std::optional<uint64_t> FrontDoor::BodyLimit(const http::Request& head) {
   constexpr uint64_t kUnknownOperationBytes = 64 * 1024;
-  for (const http::Api* api : apis_) {
-    if (auto limit = api->BodyLimit(head)) return limit;
+  http::Destination to = http::Classify(head);
+  const auto* apis = to.error.empty() ? ApisFor(to.service) : nullptr;
+  if (apis) {
+    for (const http::Api* api : *apis) {
+      if (auto limit = api->BodyLimit(head)) return limit;
+    }
   }
   return kUnknownOperationBytes;
 }
 
 void FrontDoor::Handle(http::Request request, http::ResponseWriter writer) {
+  const http::Destination to = http::Classify(request);
   auto refuse = [&](int status, std::string_view type, std::string_view message) {
-    http::Response r = Refuse(request, status, type, message);
+    http::Response r = Refuse(request, to, status, type, message);
     r.headers.Set("x-amzn-RequestId", NewUuid());
     writer.Send(std::move(r));
   };
@@ -124,10 +155,30 @@ void FrontDoor::Handle(http::Request request, http::ResponseWriter writer) {
       return refuse(403, "MissingAuthenticationTokenException", "Missing Authentication Token");
     }
   }
+  if (!to.error.empty()) {
+    return refuse(403,
+                  to.protocol == http::Protocol::kQuery ? "SignatureDoesNotMatch"
+                                                        : "InvalidSignatureException",
+                  to.error);
+  }
+  const std::vector<http::Api*>* apis = ApisFor(to.service);
+  if (!apis) {
+    std::string message =
+        to.service.empty()
+            ? "thaw cannot tell which service this request is for (no credential scope, "
+              "X-Amz-Target, Action or known path)"
+            : "thaw does not serve the " + to.service + " service";
+    if (!to.signed_for.empty()) message += " (signed for " + to.signed_for + ")";
+    THAW_LOG(kInfo, "front-door") << request.method << " " << request.path << ": " << message;
+    return refuse(
+        to.protocol == http::Protocol::kRestJson ? 404 : 400,
+        to.protocol == http::Protocol::kQuery ? "InvalidAction" : "UnknownOperationException",
+        message);
+  }
   if (identify_) {
     auth::Caller caller = identify_(request);
     if (caller.is_function()) {
-      for (const http::Api* api : apis_) {
+      for (const http::Api* api : *apis) {
         std::optional<auth::Operation> op = api->Describe(request);
         if (!op) continue;
         if (std::optional<std::string> denied = auth::Authorize(caller, *op)) {
@@ -138,20 +189,22 @@ void FrontDoor::Handle(http::Request request, http::ResponseWriter writer) {
       }
     }
   }
-  for (http::Api* api : apis_) {
+  for (http::Api* api : *apis) {
     if (api->Handle(request, writer)) return;
   }
-  http::Response r;
-  if (request.headers.Get("X-Amz-Target")) {
-    r = http::JsonRpcError(
-        400, "UnknownOperationException",
-        "Unknown operation " + std::string(*request.headers.Get("X-Amz-Target")));
-  } else {
-    r = http::RestJsonError(404, "UnknownOperationException",
-                            "Unknown operation: " + request.method + " " + request.path);
+  switch (to.protocol) {
+    case http::Protocol::kJson:
+      return refuse(400, "UnknownOperationException",
+                    "Unknown operation " + std::string(*request.headers.Get("X-Amz-Target")));
+    case http::Protocol::kQuery:
+      return refuse(400, "InvalidAction",
+                    "The action " + http::QueryAction(request).value_or("").substr(0, 64) +
+                        " is not valid for this endpoint.");
+    case http::Protocol::kRestJson:
+      break;
   }
-  r.headers.Set("x-amzn-RequestId", NewUuid());
-  writer.Send(std::move(r));
+  refuse(404, "UnknownOperationException",
+         "Unknown operation: " + request.method + " " + request.path);
 }
 
 }  // namespace thaw::cli

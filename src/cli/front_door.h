@@ -4,19 +4,26 @@
 //      Origin header (a web page's request), is refused unless --allow-origin lists it;
 //   2. SigV4: an Authorization header or a presigned query that parses (signatures are not
 //      verified yet), else MissingAuthenticationTokenException / IncompleteSignatureException;
-//   3. the access rules for the caller (auth/access.h), found from the connection by `identify`.
-// Then it offers the request to the registered APIs in order and answers the ones nobody takes
-// with AWS's unknown-operation error. Refusals take the shape of the API the request is for.
+//   3. dispatch (http/dispatch.h): the service the request is for, from the signature's scope,
+//      X-Amz-Target, the query protocol's Action or the path. A scope that disagrees with the
+//      target is refused; a service no API serves gets an unknown-operation error;
+//   4. the access rules for the caller (auth/access.h), found from the connection by `identify`.
+// Then the APIs registered for that service, and only those, are offered the request in the
+// order added; one that none takes gets the service's unknown-operation error. Every refusal
+// takes the shape of the service the request is for (its API's Refusal, else its protocol's).
 // Loop thread only.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "auth/access.h"
 #include "http/api.h"
+#include "http/dispatch.h"
 #include "http/server.h"
 
 namespace thaw::cli {
@@ -34,24 +41,29 @@ class FrontDoor final : public http::Handler {
 
   // Without `identify` every caller is the operator.
   explicit FrontDoor(FrontDoorOptions options = {}, IdentifyFn identify = nullptr);
-  // APIs are borrowed and must outlive the front door.
-  void Add(http::Api* api) { apis_.push_back(api); }
-  // The limit of the first API that takes the request; a small one for unknown operations.
+  // Serves `service` (a name of http/dispatch.h: "lambda", "sqs", "thaw", ...) with `api`. A
+  // service may have several APIs (tried in the order added), an API several services. APIs are
+  // borrowed and must outlive the front door.
+  void Add(std::string_view service, http::Api* api);
+  // The limit of the first of the service's APIs that takes the request; a small one for
+  // unknown services and operations.
   std::optional<uint64_t> BodyLimit(const http::Request& head) override;
   void Handle(http::Request request, http::ResponseWriter writer) override;
   void set_port(uint16_t port) { options_.port = port; }
 
  private:
-  // A refusal in the shape of the API the request is for.
-  http::Response Refuse(const http::Request& request, int status, std::string_view type,
-                        std::string_view message) const;
+  // The APIs serving `service`, or null.
+  const std::vector<http::Api*>* ApisFor(std::string_view service) const;
+  // A refusal in the shape of the service the request is for.
+  http::Response Refuse(const http::Request& request, const http::Destination& to, int status,
+                        std::string_view type, std::string_view message) const;
   // The reason to refuse a browser's or a rebound name's request, or "".
   std::string BrowserProblem(const http::Request& request) const;
   bool AllowedHost(std::string_view host) const;
 
   FrontDoorOptions options_;
   IdentifyFn identify_;
-  std::vector<http::Api*> apis_;
+  std::map<std::string, std::vector<http::Api*>, std::less<>> services_;
 };
 
 // Requests that need no signature. None today; an SNS SubscribeURL or certificate, or a

@@ -16,11 +16,13 @@ namespace {
 
 namespace asio = boost::asio;
 
-// Answers every request with 200; says every request is a control-plane write of function "b".
+// Answers every request with 200 (unless it takes none); says every request is a control-plane
+// write of function "b".
 class FakeApi final : public http::Api {
  public:
-  std::optional<uint64_t> BodyLimit(const http::Request&) const override { return 1024; }
+  std::optional<uint64_t> BodyLimit(const http::Request&) const override { return limit; }
   bool Handle(http::Request& request, http::ResponseWriter& writer) override {
+    if (!takes) return false;
     ++handled;
     http::Response r;
     r.body = request.path;
@@ -36,6 +38,8 @@ class FakeApi final : public http::Api {
                            auth::FunctionArn("b"), "b"};
   }
   int handled = 0;
+  bool takes = true;
+  uint64_t limit = 1024;
 };
 
 class FrontDoorTest : public ::testing::Test {
@@ -43,7 +47,8 @@ class FrontDoorTest : public ::testing::Test {
   void Start(FrontDoorOptions options) {
     door_ = std::make_unique<FrontDoor>(std::move(options),
                                         [this](const http::Request&) { return caller_; });
-    door_->Add(&api_);
+    door_->Add("lambda", &api_);
+    door_->Add("sqs", &sqs_);
     auto s = http::Server::Start(io_, {}, door_.get());
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(*s);
@@ -56,18 +61,22 @@ class FrontDoorTest : public ::testing::Test {
     io_.stop();
     if (thread_.joinable()) thread_.join();
   }
-  http::Response Call(const std::string& path, http::Headers headers = {}, bool sign = true) {
+  http::Response Call(const std::string& path, http::Headers headers = {}, bool sign = true,
+                      const std::string& service = "", const std::string& method = "GET",
+                      const std::string& body = "") {
     http::ClientOptions options;
     if (sign) options.credentials = auth::Credentials{"AKID", "SECRET", ""};
+    options.service = service;
     auto client = http::Client::Create("127.0.0.1:" + std::to_string(server_->port()), options);
-    auto r = (*client)->Do("GET", path, headers, "", 5000);
+    auto r = (*client)->Do(method, path, headers, body, 5000);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : http::Response{};
   }
 
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> guard_ = asio::make_work_guard(io_);
-  FakeApi api_;
+  FakeApi api_;  // lambda
+  FakeApi sqs_;
   auth::Caller caller_ = auth::Caller::Operator();
   std::unique_ptr<FrontDoor> door_;
   std::unique_ptr<http::Server> server_;
@@ -138,6 +147,104 @@ TEST_F(FrontDoorTest, FunctionsGetTheDataPlaneOnly) {
   EXPECT_EQ(Call("/invoke").status, 200);
   caller_.may_manage = true;
   EXPECT_EQ(Call("/update").status, 200);
+}
+
+TEST_F(FrontDoorTest, EachServiceGetsOnlyItsRequests) {
+  Start({});
+  EXPECT_EQ(Call("/anything").status, 200);  // signed as lambda
+  EXPECT_EQ(api_.handled, 1);
+  EXPECT_EQ(sqs_.handled, 0);
+  http::Headers form;
+  form.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
+  EXPECT_EQ(Call("/", form, true, "sqs", "POST", "Action=ListQueues&Version=2012-11-05").status,
+            200);
+  http::Headers json;
+  json.Set("X-Amz-Target", "AmazonSQS.ListQueues");
+  json.Set("Content-Type", "application/x-amz-json-1.0");
+  EXPECT_EQ(Call("/", json, true, "sqs", "POST", "{}").status, 200);
+  EXPECT_EQ(api_.handled, 1);
+  EXPECT_EQ(sqs_.handled, 2);
+}
+
+TEST_F(FrontDoorTest, BodyLimitsAreTheServices) {
+  Start({});
+  sqs_.limit = 5 << 20;
+  http::Request head;
+  head.method = "POST";
+  head.path = "/";
+  head.headers.Set("Authorization",
+                   "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/sqs/aws4_request, "
+                   "SignedHeaders=host, Signature=00");
+  EXPECT_EQ(door_->BodyLimit(head), 5u << 20);
+  head.headers.Set("Authorization",
+                   "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/lambda/aws4_request, "
+                   "SignedHeaders=host, Signature=00");
+  EXPECT_EQ(door_->BodyLimit(head), 1024u);
+  // Services nobody serves, and scopes that disagree with their target, get the small limit.
+  head.headers.Set("Authorization",
+                   "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/sns/aws4_request, "
+                   "SignedHeaders=host, Signature=00");
+  EXPECT_EQ(door_->BodyLimit(head), 64u * 1024);
+  head.headers.Set("Authorization",
+                   "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/lambda/aws4_request, "
+                   "SignedHeaders=host, Signature=00");
+  head.headers.Set("X-Amz-Target", "AmazonSQS.SendMessage");
+  EXPECT_EQ(door_->BodyLimit(head), 64u * 1024);
+}
+
+TEST_F(FrontDoorTest, ServicesNobodyServesGetAnErrorInTheirShape) {
+  Start({});
+  http::Headers form;
+  form.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
+  http::Response r = Call("/", form, true, "sns", "POST", "Action=ListTopics&Version=2010-03-31");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("<Code>InvalidAction</Code>"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("thaw does not serve the sns service (signed for sns)"), std::string::npos)
+      << r.body;
+  http::Headers json;
+  json.Set("X-Amz-Target", "DynamoDBStreams_20120810.ListStreams");
+  json.Set("Content-Type", "application/x-amz-json-1.0");
+  r = Call("/", json, true, "dynamodb", "POST", "{}");
+  EXPECT_EQ(r.status, 400);
+  auto body = nlohmann::json::parse(r.body);
+  EXPECT_EQ(body["__type"], "UnknownOperationException");
+  EXPECT_EQ(body["message"],
+            "thaw does not serve the dynamodbstreams service (signed for dynamodb)");
+  r = Call("/2015-03-31/functions", {}, true, "s3");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(ErrorType(r), "UnknownOperationException");
+  EXPECT_EQ(api_.handled + sqs_.handled, 0);
+}
+
+TEST_F(FrontDoorTest, ScopeAndTargetMustAgree) {
+  Start({});
+  http::Headers json;
+  json.Set("X-Amz-Target", "AmazonSQS.ListQueues");
+  json.Set("Content-Type", "application/x-amz-json-1.0");
+  http::Response r = Call("/", json, true, "lambda", "POST", "{}");
+  EXPECT_EQ(r.status, 403);
+  auto body = nlohmann::json::parse(r.body);
+  EXPECT_EQ(body["__type"], "InvalidSignatureException");
+  EXPECT_EQ(body["message"], "Credential should be scoped to correct service: 'sqs'. ");
+  EXPECT_EQ(api_.handled + sqs_.handled, 0);
+}
+
+TEST_F(FrontDoorTest, OperationsNoApiTakesAreUnknown) {
+  Start({});
+  api_.takes = false;
+  sqs_.takes = false;
+  http::Response r = Call("/2015-03-31/nothing");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(ErrorType(r), "UnknownOperationException");
+  EXPECT_EQ(nlohmann::json::parse(r.body)["Message"], "Unknown operation: GET /2015-03-31/nothing");
+  http::Headers form;
+  form.Set("Content-Type", "application/x-www-form-urlencoded");
+  r = Call("/", form, true, "sqs", "POST", "Action=Frobnicate");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("<Code>InvalidAction</Code><Message>The action Frobnicate is not valid "
+                        "for this endpoint.</Message>"),
+            std::string::npos)
+      << r.body;
 }
 
 }  // namespace

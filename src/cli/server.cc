@@ -216,12 +216,17 @@ Status Server::StartFrontDoor() {
                                   [callers = callers_.get()](const http::Request& request) {
                                     return callers->Identify(request);
                                   });
-  front_door_->Add(invoke_api_.get());
-  front_door_->Add(logs_api_.get());
-  front_door_->Add(records_api_.get());
-  front_door_->Add(sqs_api_.get());
-  front_door_->Add(esm_api_.get());
-  front_door_->Add(control_api_.get());
+  // Each service's APIs (http/dispatch.h names them). thaw's own /thaw/* routes: environments
+  // (invoker), invocation records and traces (records), code downloads (control plane).
+  front_door_->Add("lambda", invoke_api_.get());
+  front_door_->Add("lambda", esm_api_.get());
+  front_door_->Add("lambda", control_api_.get());
+  front_door_->Add("logs", logs_api_.get());
+  front_door_->Add("xray", records_api_.get());
+  front_door_->Add("sqs", sqs_api_.get());
+  front_door_->Add("thaw", invoke_api_.get());
+  front_door_->Add("thaw", records_api_.get());
+  front_door_->Add("thaw", control_api_.get());
   http::ServerOptions server_options;
   server_options.host = options_.listen_host;
   server_options.port = options_.port;

@@ -15,4 +15,10 @@ Response RestJsonError(int status, std::string_view type, std::string_view messa
 // JSON 1.0/1.1 services (CloudWatch Logs, DynamoDB, Kinesis): body {"__type":..,"message":..}.
 Response JsonRpcError(int status, std::string_view type, std::string_view message);
 
+// Query-protocol services (SQS's and SNS's XML): <ErrorResponse><Error><Type>Sender</Type>
+// <Code>..</Code><Message>..</Message></Error><RequestId>..</RequestId></ErrorResponse>; the
+// Type is Receiver for a 5xx status.
+Response QueryXmlError(int status, std::string_view code, std::string_view message,
+                       std::string_view request_id);
+
 }  // namespace thaw::http

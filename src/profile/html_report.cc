@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/xml.h"
+
 namespace thaw::profile {
 
 namespace {
@@ -62,33 +64,6 @@ std::string FmtInt(std::optional<double> value) {
   char text[64];
   std::snprintf(text, sizeof(text), "%.0f", *value);
   return text;
-}
-
-std::string EscapeHtml(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 // JSON inside <script type="application/json">: no '<', '>' or '&' may end the element early.
@@ -731,9 +706,9 @@ void RenderTable(const json& table, std::string& out) {
   std::optional<double> verdict = Number(Get(table, "verdict_column"));
   bool numeric = Get(table, "numeric").is_boolean() && Get(table, "numeric").get<bool>();
   out += numeric ? "<table class=\"numeric\">" : "<table>";
-  out += "<caption>" + EscapeHtml(Text(Get(table, "title"))) + "</caption><thead><tr>";
+  out += "<caption>" + XmlEscape(Text(Get(table, "title"))) + "</caption><thead><tr>";
   for (const json& column : Array(Get(table, "columns"))) {
-    out += "<th>" + EscapeHtml(Text(column)) + "</th>";
+    out += "<th>" + XmlEscape(Text(column)) + "</th>";
   }
   out += "</tr></thead><tbody>";
   for (const json& row : Array(Get(table, "rows"))) {
@@ -746,7 +721,7 @@ void RenderTable(const json& table, std::string& out) {
       } else {
         out += "<td>";
       }
-      out += EscapeHtml(text) + "</td>";
+      out += XmlEscape(text) + "</td>";
       ++i;
     }
     out += "</tr>";
@@ -823,27 +798,27 @@ std::string RenderHtml(const json& report, const ReportAssets& assets) {
   out += InlineCode(assets.report_css, "style");
   out += "</style>\n</head>\n<body>\n<header>\n<h1>thaw report</h1>\n";
   if (std::string at = Text(Get(report, "generated_at")); !at.empty()) {
-    out += "<p class=\"meta\">Generated " + EscapeHtml(at) + ".</p>\n";
+    out += "<p class=\"meta\">Generated " + XmlEscape(at) + ".</p>\n";
   }
   out += "<nav><ul>\n";
   for (const json& section : Array(Get(report, "sections"))) {
     bool run = Text(Get(section, "status")) == "ok";
-    out += "<li><a href=\"#" + EscapeHtml(Text(Get(section, "id"))) + "\">" +
-           EscapeHtml(Text(Get(section, "title"))) + "</a>" +
+    out += "<li><a href=\"#" + XmlEscape(Text(Get(section, "id"))) + "\">" +
+           XmlEscape(Text(Get(section, "title"))) + "</a>" +
            (run ? "" : " <span class=\"not-run\">not run</span>") + "</li>\n";
   }
   out += "</ul></nav>\n</header>\n<main>\n";
   for (const json& section : Array(Get(report, "sections"))) {
     bool run = Text(Get(section, "status")) == "ok";
-    out += "<section id=\"" + EscapeHtml(Text(Get(section, "id"))) + "\"" +
-           (run ? "" : " class=\"not-run\"") + ">\n<h2>" + EscapeHtml(Text(Get(section, "title"))) +
-           "</h2>\n<p class=\"note\">" + EscapeHtml(Text(Get(section, "note"))) + "</p>\n";
+    out += "<section id=\"" + XmlEscape(Text(Get(section, "id"))) + "\"" +
+           (run ? "" : " class=\"not-run\"") + ">\n<h2>" + XmlEscape(Text(Get(section, "title"))) +
+           "</h2>\n<p class=\"note\">" + XmlEscape(Text(Get(section, "note"))) + "</p>\n";
     const json& charts = Array(Get(section, "charts"));
     if (!charts.empty()) out += "<div class=\"charts\">\n";
     for (const json& chart : charts) {
-      std::string title = EscapeHtml(Text(Get(chart, "title")));
+      std::string title = XmlEscape(Text(Get(chart, "title")));
       out += "<figure class=\"chart\"><div class=\"plot\"><canvas id=\"";
-      out += EscapeHtml(Text(Get(chart, "id")));
+      out += XmlEscape(Text(Get(chart, "id")));
       out += "\" role=\"img\" aria-label=\"" + title + "\"></canvas></div><figcaption>";
       out += title + " \u00b7 " + FmtInt(Number(Get(chart, "points"))) + " points";
       out += "</figcaption></figure>\n";

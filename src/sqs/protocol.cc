@@ -5,6 +5,7 @@
 #include <set>
 
 #include "base/codec.h"
+#include "base/xml.h"
 
 namespace thaw::sqs {
 
@@ -309,37 +310,6 @@ http::Response RenderXmlError(const Error& error, std::string_view request_id) {
   r.headers.Set("Content-Type", "text/xml");
   r.body = std::move(xml);
   return r;
-}
-
-std::string XmlEscape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      // A parser would turn a raw CR (or CRLF) into LF and break the body's MD5.
-      case '\r':
-        out += "&#13;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
 }
 
 }  // namespace thaw::sqs

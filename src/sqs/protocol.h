@@ -50,6 +50,4 @@ http::Response RenderXml(std::string_view operation, const nlohmann::json& outpu
                          std::string_view request_id);
 http::Response RenderXmlError(const Error& error, std::string_view request_id);
 
-std::string XmlEscape(std::string_view text);
-
 }  // namespace thaw::sqs

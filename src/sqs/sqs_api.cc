@@ -8,6 +8,7 @@
 
 #include "auth/access.h"
 #include "base/codec.h"
+#include "http/dispatch.h"
 #include "sqs/operations.h"
 #include "sqs/protocol.h"
 
@@ -24,36 +25,17 @@ enum class Protocol { kJson, kQuery };
 
 // The access key id of a request's signature (header or presigned query), or "".
 std::string AccessKeyId(const http::Request& request) {
-  std::string_view credential;
-  std::string query_credential;
-  if (auto auth = request.headers.Get("Authorization")) {
-    auto pos = auth->find("Credential=");
-    if (pos == std::string_view::npos) return "";
-    credential = auth->substr(pos + 11);
-  } else if (auto q = request.QueryParam("X-Amz-Credential")) {
-    query_credential = *q;
-    credential = query_credential;
-  }
-  return std::string(credential.substr(0, credential.find('/')));
+  std::string credential = http::SignatureCredential(request);
+  return credential.substr(0, credential.find('/'));
 }
 
-bool SignedForSqs(const http::Request& request) {
-  if (auto auth = request.headers.Get("Authorization")) {
-    return auth->find("/sqs/aws4_request") != std::string_view::npos;
-  }
-  if (auto q = request.QueryParam("X-Amz-Credential")) {
-    return q->find("/sqs/aws4_request") != std::string::npos;
-  }
-  return false;
-}
-
+// The front door sends only SQS's requests here (http/dispatch.h); X-Amz-Target tells JSON.
 std::optional<Protocol> ProtocolOf(const http::Request& request) {
   if (auto target = request.headers.Get("X-Amz-Target")) {
     if (target->starts_with(kTargetPrefix)) return Protocol::kJson;
     return std::nullopt;
   }
-  if (SignedForSqs(request)) return Protocol::kQuery;
-  return std::nullopt;
+  return Protocol::kQuery;
 }
 
 // The query protocol's parameters: the form body and the URL's query.
@@ -126,11 +108,6 @@ std::optional<http::Response> SqsApi::Refusal(const http::Request& request, int 
                                               std::string_view type,
                                               std::string_view message) const {
   auto protocol = ProtocolOf(request);
-  // An unsigned query request names no service; an SQS action in a form says it is ours.
-  if (!protocol && !request.headers.Get("X-Amz-Target") &&
-      IsOperation(OperationOf(request, Protocol::kQuery))) {
-    protocol = Protocol::kQuery;
-  }
   if (!protocol) return std::nullopt;
   std::string code(type);
   if (code.ends_with("Exception")) code.resize(code.size() - 9);

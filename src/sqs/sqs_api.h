@@ -1,9 +1,8 @@
-// SqsApi: SQS on the front door, in both wire protocols. It takes requests carrying
-// X-Amz-Target: AmazonSQS.<Op> (JSON 1.0, current SDKs) and requests signed for the "sqs"
-// service (the query protocol: a form POST or a GET with Action=<Op>, as the AWS CLI v2 of
-// Debian and older SDKs send). Queue URLs are http://HOST:PORT/ACCOUNT/NAME. The account is the
-// caller's access key id when that is 12 digits, else 000000000000.
-// Loop thread only.
+// SqsApi: SQS on the front door, in both wire protocols, registered for the "sqs" service
+// (http/dispatch.h). A request carrying X-Amz-Target: AmazonSQS.<Op> is JSON 1.0 (current SDKs);
+// one without a target is the query protocol (a form POST or a GET with Action=<Op>, as the AWS
+// CLI v2 of Debian and older SDKs send). Queue URLs are http://HOST:PORT/ACCOUNT/NAME. The account
+// is the caller's access key id when that is 12 digits, else 000000000000. Loop thread only.
 #pragma once
 
 #include <cstdint>

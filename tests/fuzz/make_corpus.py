@@ -206,3 +206,66 @@ write("filter", [json.dumps(c["pattern"]) + "\n" + json.dumps(c["event"]) for c 
     '{"body":[{"numeric":[">",0,"<=",5e9]}],"attributes":{"SenderId":[{"anything-but":["x"]}]}}\n5',
     '{"a":[{"numeric":[">",1,"<",2,"<",3]}]}\n{}',
 ])
+
+# sqs_request: byte 0 even = JSON ("Operation\n{body}"), odd = a query-protocol form.
+Q = "http://h:1/000000000000/q"
+F = "http://h:1/000000000000/q.fifo"
+
+
+def sqs_json(op, body):
+    return b"\x00" + op.encode() + b"\n" + body.encode()
+
+
+def sqs_query(form):
+    return b"\x01" + form.encode()
+
+
+write("sqs_request", [
+    sqs_json("SendMessage", '{"QueueUrl": "%s", "MessageBody": "hi", "DelaySeconds": 0, '
+             '"MessageAttributes": {"a": {"DataType": "String", "StringValue": "v"}}}' % Q),
+    sqs_json("SendMessage", '{"QueueUrl": "%s", "MessageBody": "m", "MessageGroupId": "g", '
+             '"MessageDeduplicationId": "d"}' % F),
+    sqs_json("SendMessageBatch", '{"QueueUrl": "%s", "Entries": [{"Id": "1", "MessageBody": "a"}, '
+             '{"Id": "2", "MessageBody": "b", "DelaySeconds": 1}]}' % Q),
+    sqs_json("ReceiveMessage", '{"QueueUrl": "%s", "MaxNumberOfMessages": 10, "VisibilityTimeout": 0, '
+             '"AttributeNames": ["All"], "MessageAttributeNames": ["All"]}' % Q),
+    sqs_json("CreateQueue", '{"QueueName": "n.fifo", "Attributes": {"FifoQueue": "true", '
+             '"ContentBasedDeduplication": "true", "VisibilityTimeout": "30"}, "tags": {"k": "v"}}'),
+    sqs_json("SetQueueAttributes", '{"QueueUrl": "%s", "Attributes": {"RedrivePolicy": '
+             '"{\\"deadLetterTargetArn\\":\\"arn:aws:sqs:us-east-1:000000000000:q\\",\\"maxReceiveCount\\":2}"}}' % Q),
+    sqs_json("GetQueueAttributes", '{"QueueUrl": "%s", "AttributeNames": ["All"]}' % F),
+    sqs_json("ListQueues", '{"QueueNamePrefix": "q", "MaxResults": 1}'),
+    sqs_json("ChangeMessageVisibilityBatch", '{"QueueUrl": "%s", "Entries": [{"Id": "1", '
+             '"ReceiptHandle": "x", "VisibilityTimeout": 5}]}' % Q),
+    sqs_json("DeleteMessage", '{"QueueUrl": "%s", "ReceiptHandle": "bad"}' % Q),
+    sqs_json("TagQueue", '{"QueueUrl": "%s", "Tags": {"a": "b"}}' % Q),
+    sqs_json("ListDeadLetterSourceQueues", '{"QueueUrl": "%s"}' % Q),
+    sqs_query("Action=SendMessage&Version=2012-11-05&QueueUrl=%s&MessageBody=a+b%%0D%%0A"
+              "&MessageAttribute.1.Name=n&MessageAttribute.1.Value.DataType=Number"
+              "&MessageAttribute.1.Value.StringValue=1.5" % Q),
+    sqs_query("Action=SendMessageBatch&QueueUrl=%s&SendMessageBatchRequestEntry.1.Id=a"
+              "&SendMessageBatchRequestEntry.1.MessageBody=x&SendMessageBatchRequestEntry.1.MessageGroupId=g"
+              "&SendMessageBatchRequestEntry.1.MessageDeduplicationId=d" % F),
+    sqs_query("Action=ReceiveMessage&QueueUrl=%s&AttributeName.1=All&MessageAttributeName.1=All"
+              "&MaxNumberOfMessages=10" % Q),
+    sqs_query("Action=CreateQueue&QueueName=z&Attribute.1.Name=DelaySeconds&Attribute.1.Value=5"
+              "&Tag.1.Key=k&Tag.1.Value=v"),
+    sqs_query("Action=GetQueueAttributes&QueueUrl=%s&AttributeName.1=All" % Q),
+    sqs_query("Action=ListQueues&QueueNamePrefix=q&MaxResults=1"),
+    sqs_query("Action=DeleteMessageBatch&QueueUrl=%s&DeleteMessageBatchRequestEntry.1.Id=a"
+              "&DeleteMessageBatchRequestEntry.1.ReceiptHandle=x" % Q),
+    sqs_query("Action=ListQueueTags&QueueUrl=%s" % Q),
+    sqs_query("Action=GetQueueUrl&QueueName=q"),
+])
+
+# sqs_attributes: byte 0 even = the JSON MessageAttributes map, odd = query MessageAttribute.N.*.
+write("sqs_attributes", [
+    b"\x00" + b'{"s": {"DataType": "String", "StringValue": "v"}, '
+              b'"n": {"DataType": "Number.int", "StringValue": "-1e3"}, '
+              b'"b": {"DataType": "Binary", "BinaryValue": "AAEC/w=="}}',
+    b"\x00" + b'{"\xc3\xa9": {"DataType": "String.x", "StringValue": "\xe2\x82\xac\\r\\n"}}',
+    b"\x00" + b'{}',
+    b"\x01" + b"MessageAttribute.1.Name=a&MessageAttribute.1.Value.DataType=String"
+              b"&MessageAttribute.1.Value.StringValue=x&MessageAttribute.2.Name=b"
+              b"&MessageAttribute.2.Value.DataType=Binary&MessageAttribute.2.Value.BinaryValue=AAE%3D",
+])

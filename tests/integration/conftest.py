@@ -225,12 +225,14 @@ TEST_CREDENTIALS = Credentials("AKID", "SECRET")
 
 def signed_headers(method, url, body=b"", headers=None, service=None, credentials=None):
     """The headers of a raw request to the front door, signed with SigV4 as botocore signs.
-    The service is taken from the request when not given (logs, xray, else lambda)."""
+    The service is taken from the request when not given (logs, sqs, xray, else lambda)."""
     headers = dict(headers or {})
     if service is None:
         target = next((v for k, v in headers.items() if k.lower() == "x-amz-target"), "")
         if target.startswith("Logs_"):
             service = "logs"
+        elif target.startswith("AmazonSQS."):
+            service = "sqs"
         elif url.split("?")[0].endswith("/TraceSegments"):
             service = "xray"
         else:

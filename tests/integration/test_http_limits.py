@@ -35,8 +35,14 @@ AUTH = ("Authorization: AWS4-HMAC-SHA256 Credential=AKID/20261207/us-east-1/lamb
 
 
 def ours(server, head):
-    """`head` with "Host: a" made this server's name, and signed."""
-    return head.replace("Host: a\r\n", f"Host: 127.0.0.1:{server.port}\r\n{AUTH}")
+    """`head` with "Host: a" made this server's name, and signed for its service as the SDKs
+    sign (the front door dispatches on the credential scope)."""
+    auth = AUTH
+    if "X-Amz-Target: Logs_" in head:
+        auth = AUTH.replace("/lambda/", "/logs/")
+    elif " /TraceSegments " in head:
+        auth = AUTH.replace("/lambda/", "/xray/")
+    return head.replace("Host: a\r\n", f"Host: 127.0.0.1:{server.port}\r\n{auth}")
 
 
 def head_only(server, head, timeout=10):
