@@ -106,7 +106,8 @@ struct SqsPoller::Core : std::enable_shared_from_this<SqsPoller::Core> {
     store.Receive(*queue,
                   {.max_messages = static_cast<int>(want),
                    .visibility_timeout_s = std::nullopt,
-                   .wait_s = static_cast<int>(wait_s)},
+                   .wait_s = static_cast<int>(wait_s),
+                   .durable = false},
                   [self = shared_from_this(), batch](Status s, std::vector<sqs::Delivered> got) {
                     self->Received(batch, s, std::move(got));
                   });

@@ -69,6 +69,7 @@ std::string DedupKey(const Queue& queue, const Message& m) {
 struct Queue::Waiter {
   int max = 1;
   int visibility_s = 30;
+  bool durable = true;
   QueueStore::ReceiveDone done;
   std::unique_ptr<asio::steady_timer> timer;
 };
@@ -615,14 +616,13 @@ void QueueStore::Receive(Queue& queue, ReceiveOptions options, ReceiveDone done)
   std::vector<Delivered> got;
   if (queue.waiters_.empty()) got = Take(queue, options.max_messages, visibility);
   if (!got.empty() || wait <= 0) {
-    AfterCommit([done = std::move(done), got = std::move(got)](Status s) mutable {
-      done(s, std::move(got));
-    });
+    Answer(options.durable, std::move(done), std::move(got));
     return;
   }
   auto waiter = std::make_shared<Queue::Waiter>();
   waiter->max = options.max_messages;
   waiter->visibility_s = visibility;
+  waiter->durable = options.durable;
   waiter->done = std::move(done);
   waiter->timer = std::make_unique<asio::steady_timer>(loop_, std::chrono::seconds(wait));
   waiter->timer->async_wait(
@@ -652,11 +652,24 @@ void QueueStore::Serve(Queue& queue) {
     if (got.empty()) break;
     queue.waiters_.erase(queue.waiters_.begin());
     waiter->timer->cancel();
-    AfterCommit([done = std::move(waiter->done), got = std::move(got)](Status s) mutable {
-      done(s, std::move(got));
-    });
+    Answer(waiter->durable, std::move(waiter->done), std::move(got));
   }
   ArmWake(queue);
+}
+
+void QueueStore::Answer(bool durable, ReceiveDone done, std::vector<Delivered> got) {
+  if (durable) {
+    AfterCommit([done = std::move(done), got = std::move(got)](Status s) mutable {
+      done(s, std::move(got));
+    });
+    return;
+  }
+  // Posted, not called: the caller may be inside its own Receive.
+  asio::post(loop_, [alive = std::weak_ptr<bool>(alive_), done = std::move(done),
+                     got = std::move(got)]() mutable {
+    auto a = alive.lock();
+    if (a && *a) done(Status::Ok(), std::move(got));
+  });
 }
 
 void QueueStore::ArmWake(Queue& queue) {

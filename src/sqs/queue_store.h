@@ -66,6 +66,10 @@ struct ReceiveOptions {
   int max_messages = 1;
   std::optional<int> visibility_timeout_s;  // else the queue's
   std::optional<int> wait_s;                // else the queue's ReceiveMessageWaitTimeSeconds
+  // false: answered at once, the receive committed with the next group commit. For in-process
+  // readers (event source mappings), which save an fsync per batch: a crash before that commit
+  // makes the message visible again with its receive count one lower, which at-least-once allows.
+  bool durable = true;
 };
 
 class QueueStore;
@@ -188,6 +192,8 @@ class QueueStore {
   void Remove(Queue& queue, int64_t seq);
   bool MoveToDlq(Queue& queue, Message& m);
   void Serve(Queue& queue);
+  // Answers a receive after its commit, or at once when it need not be durable.
+  void Answer(bool durable, ReceiveDone done, std::vector<Delivered> got);
   void ArmWake(Queue& queue);
   std::optional<std::pair<int64_t, int64_t>> ParseHandle(const Queue& queue,
                                                          std::string_view handle) const;

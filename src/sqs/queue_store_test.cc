@@ -91,6 +91,30 @@ TEST_F(QueueStoreTest, MessageReceivableOnlyAfterCommit) {
   EXPECT_EQ(got[0].message.receive_count, 1);
 }
 
+// An in-process reader does not wait for the receive's fsync; the receive is still committed.
+TEST_F(QueueStoreTest, NonDurableReceiveAnswersBeforeItsCommit) {
+  Queue& q = store_->CreateQueue("000000000000", "q", {}, {});
+  store_->Send(q, Body("a"));
+  Flush();
+  std::vector<Delivered> got;
+  store_->Receive(q, {.max_messages = 1, .visibility_timeout_s = 30, .wait_s = 0, .durable = false},
+                  [&](Status s, std::vector<Delivered> d) {
+                    EXPECT_TRUE(s.ok());
+                    got = std::move(d);
+                  });
+  loop_.restart();
+  loop_.poll();  // only what is ready now: no commit has come back yet
+  ASSERT_EQ(got.size(), 1u);
+  Flush();
+  Reopen();
+  Queue* again = store_->Find("000000000000", "q");
+  ASSERT_NE(again, nullptr);
+  clock_.Advance(31'000'000'000);
+  auto redelivered = ReceiveNow(*again);
+  ASSERT_EQ(redelivered.size(), 1u);
+  EXPECT_EQ(redelivered[0].message.receive_count, 2);
+}
+
 TEST_F(QueueStoreTest, SurvivesReopenWithReceiveCount) {
   Queue& q = store_->CreateQueue("000000000000", "q", {{"VisibilityTimeout", "5"}}, {{"t", "v"}});
   store_->Send(q, Body("durable"));
