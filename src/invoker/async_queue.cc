@@ -346,9 +346,9 @@ void AsyncQueue::Run(QueuedEvent event) {
   }
   const int64_t age_ms = Now() - event.received_ms;
   if (age_ms > policy->max_age_s * 1000) {
-    THAW_LOG(kWarn, "async") << "event " << event.request_id << " for function "
-                             << event.function_name << " is " << age_ms / 1000
-                             << " s old (MaximumEventAgeInSeconds " << policy->max_age_s << ")";
+    THAW_LOG(kWarn, "async") << "dropping event " << event.request_id << " for function "
+                             << event.function_name << ": EventAgeExceeded (" << age_ms / 1000
+                             << " s old, MaximumEventAgeInSeconds " << policy->max_age_s << ")";
     Finish(std::move(event), {Condition::kEventAgeExceeded, std::nullopt});
     return;
   }
