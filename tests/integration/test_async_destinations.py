@@ -3,11 +3,13 @@ CLI), retries with the scaled delays (--retry-delay-scale), OnSuccess / OnFailur
 (SQS and Lambda), the function's dead-letter queue, event age, and retries surviving kill -9."""
 
 import json
+import re
+import subprocess
 import time
 
 import pytest
 
-from conftest import aws, boto_client, create_function
+from conftest import THAW_BIN, aws, boto_client, create_function
 from invoke_util import log_messages, request_id, unique, wait_for, wait_for_log
 from sqs_util import sqs_client
 
@@ -194,7 +196,18 @@ def test_dead_letter_config_on_the_function(lam, sqs, examples):
     assert "DeadLetterConfig" not in lam.get_function_configuration(FunctionName=name)
 
 
-def test_failures_are_retried_then_go_to_on_failure_and_the_dlq(lam, sqs, examples):
+def attempts_table(server, name, rid):
+    """`thaw invocations NAME`: the ATTEMPT column of the rows of request `rid`, oldest first."""
+    out = subprocess.run([str(THAW_BIN), "--endpoint", server.url, "invocations", name],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    at = lines[0].index("ATTEMPT")
+    rows = [line[at:].split("  ")[0].strip() for line in lines[1:] if rid in line]
+    return list(reversed(rows))  # the table is newest first
+
+
+def test_failures_are_retried_then_go_to_on_failure_and_the_dlq(server, lam, sqs, examples):
     name = unique("fails")
     fail_q, fail_url = new_queue(sqs, "on-failure")
     dlq, dlq_url = new_queue(sqs, "dlq")
@@ -229,6 +242,14 @@ def test_failures_are_retried_then_go_to_on_failure_and_the_dlq(lam, sqs, exampl
     assert attrs["RequestID"] == {"StringValue": rid, "DataType": "String"}
     assert attrs["ErrorCode"] == {"StringValue": "200", "DataType": "Number"}
     assert attrs["ErrorMessage"] == {"StringValue": "something went wrong!", "DataType": "String"}
+
+    # Every attempt is its own record, numbered, with the wait before it (0.6 s, then 1.2 s).
+    rows = wait_for(lambda: (lambda r: r if len(r) == 3 else None)(
+        attempts_table(server, name, rid)), timeout=10, what="three attempt records")
+    assert rows[0] == "1", rows
+    waits = [int(re.fullmatch(r"(\d) \(\+(-?\d+) ms\)", r).group(2)) for r in rows[1:]]
+    assert [r[0] for r in rows[1:]] == ["2", "3"], rows
+    assert waits[0] >= 550 and waits[1] >= 1150, rows
 
 
 def test_success_goes_to_on_success(lam, sqs, examples):
