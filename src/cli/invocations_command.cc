@@ -1,8 +1,11 @@
 // `thaw invocations [FUNCTION] [--limit N] [--cold|--warm] [--errors] [--since 10m] [--json]`:
 // lists invocation records, newest first, through GET /thaw/invocations on the thaw server.
+// The attempts of an Event invoke (same request id) are numbered, with the wait before each.
 // Runs on the main thread.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,10 +49,37 @@ double JsonNumber(const nlohmann::json& object, const char* key) {
   return it != object.end() && it->is_number() ? it->get<double>() : 0.0;
 }
 
+// The attempts of each Event invoke (its records share the request id), in order: for each
+// record, "N" and the wait since the previous attempt ended ("2 (+600 ms)"); "-" for the others.
+std::vector<std::string> Attempts(const nlohmann::json& records) {
+  std::map<std::string, std::vector<std::pair<double, size_t>>> by_request;  // (start, index)
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (JsonString(records[i], "invocationType") != "Event") continue;
+    by_request[JsonString(records[i], "requestId")].emplace_back(
+        JsonNumber(records[i], "startTime"), i);
+  }
+  std::vector<std::string> out(records.size(), "-");
+  for (auto& [id, attempts] : by_request) {
+    std::sort(attempts.begin(), attempts.end());
+    for (size_t n = 0; n < attempts.size(); ++n) {
+      std::string text = std::to_string(n + 1);
+      if (n > 0) {
+        const nlohmann::json& prev = records[attempts[n - 1].second];
+        double ended = attempts[n - 1].first + JsonNumber(prev, "durationMs");
+        text += " (+" + Fixed(attempts[n].first - ended, "%.0f") + " ms)";
+      }
+      out[attempts[n].second] = text;
+    }
+  }
+  return out;
+}
+
 std::string FormatRecords(const nlohmann::json& records) {
   std::vector<std::vector<std::string>> rows = {{"START", "FUNCTION", "REQUEST ID", "KIND",
-                                                 "STATUS", "DURATION", "BILLED", "MEMORY", "INIT",
-                                                 "CPU", "LATENCY", "COST"}};
+                                                 "ATTEMPT", "STATUS", "DURATION", "BILLED",
+                                                 "MEMORY", "INIT", "CPU", "LATENCY", "COST"}};
+  std::vector<std::string> attempts = Attempts(records);
+  size_t index = 0;
   for (const nlohmann::json& r : records) {
     std::string status = JsonString(r, "status");
     if (!JsonString(r, "errorType").empty()) status += " (" + JsonString(r, "errorType") + ")";
@@ -58,7 +88,7 @@ std::string FormatRecords(const nlohmann::json& records) {
     auto cold = r.find("cold");
     bool is_cold = cold != r.end() && cold->is_boolean() && cold->get<bool>();
     rows.push_back({JsonString(r, "start"), JsonString(r, "function"), JsonString(r, "requestId"),
-                    is_cold ? "cold" : "warm", status,
+                    is_cold ? "cold" : "warm", attempts[index++], status,
                     Fixed(JsonNumber(r, "durationMs"), "%.2f ms"),
                     std::to_string(JsonInt(r, "billedDurationMs")) + " ms",
                     std::to_string(JsonInt(r, "maxMemoryUsedMB")) + "/" +

@@ -162,6 +162,11 @@ void AddServeCommand(CLI::App& app, CommandContext& ctx) {
                   "How long an event source mapping's transitional states last")
       ->check(CLI::Range(int64_t{0}, int64_t{600000}))
       ->group("");
+  cmd->add_option("--retry-delay-scale", flags->server.retry_delay_scale,
+                  "Multiply every retry and backoff delay of Event invokes by this (Lambda's ~1 "
+                  "and ~2 min retries, its 1 s to 5 min throttle backoff); tests use a small value")
+      ->check(CLI::Range(0.0, 1000.0))
+      ->capture_default_str();
   cmd->callback([flags, &ctx] { ctx.exit_code = RunServer(*flags); });
 }
 

@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "cli/callers.h"
 #include "cli/front_door.h"
+#include "delivery/destinations.h"
 #include "esm/esm_api.h"
 #include "esm/invoke.h"
 #include "esm/sqs_source.h"
@@ -184,7 +185,12 @@ Status Server::StartInvoker() {
   });
   async_target_ = std::make_unique<invoker::InvokerTarget>(*invoker_, registry_, clock_,
                                                            options_.max_event_age_s);
-  queue_ = std::make_unique<invoker::AsyncQueue>(loop_, control_, *events_db_, *async_target_);
+  queue_ = std::make_unique<invoker::AsyncQueue>(
+      loop_, control_, *events_db_, *async_target_,
+      invoker::AsyncQueue::Options{.delay_scale = options_.retry_delay_scale, .clock = &clock_});
+  sinks_ = std::make_unique<delivery::ServerSinks>(*sqs_store_, *queue_, clock_);
+  destinations_ = std::make_unique<delivery::Destinations>(registry_, *sinks_, clock_);
+  queue_->SetSink(destinations_.get());
   return Status::Ok();
 }
 

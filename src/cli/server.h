@@ -41,6 +41,10 @@
 #include "sandbox/cgroup.h"
 #include "sys/unique_fd.h"
 
+namespace thaw::delivery {
+class Destinations;
+class ServerSinks;
+}  // namespace thaw::delivery
 namespace thaw::esm {
 class EsmApi;
 }
@@ -89,6 +93,9 @@ class Server {
     bool records = true;           // keep invocation records
     int sandbox_pool = 4;          // sandbox shells kept ready
     int64_t max_event_age_s = invoker::kDefaultMaxEventAgeSeconds;  // of Event invokes
+    // Multiplies every retry and backoff delay of Event invokes (and of later triggers); tests
+    // make Lambda's minutes into milliseconds with a small value.
+    double retry_delay_scale = 1.0;
     int64_t esm_transition_ms = 2000;  // how long an event source mapping's Creating etc. last
     std::vector<std::string> allow_origins;  // web origins the front door accepts
     bool functions_may_manage = false;       // every function may use the control plane
@@ -144,6 +151,8 @@ class Server {
   std::unique_ptr<lambda::ControlApi> control_api_;
   std::unique_ptr<invoker::InvokerTarget> async_target_;
   std::unique_ptr<invoker::AsyncQueue> queue_;
+  std::unique_ptr<delivery::ServerSinks> sinks_;
+  std::unique_ptr<delivery::Destinations> destinations_;
   std::unique_ptr<invoker::InvokeApi> invoke_api_;
   std::unique_ptr<logs::LogsApi> logs_api_;
   std::unique_ptr<records::RecordsApi> records_api_;

@@ -1,53 +1,118 @@
 #include "invoker/async_queue.h"
 
-#include <boost/asio/post.hpp>
+#include <algorithm>
+#include <cmath>
 
+#include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
+
+#include "base/check.h"
 #include "base/log.h"
 
 namespace thaw::invoker {
 
 namespace asio = boost::asio;
 
+namespace {
+
+std::chrono::milliseconds Scaled(int64_t ms, double scale) {
+  return std::chrono::milliseconds(std::llround(static_cast<double>(ms) * scale));
+}
+
+}  // namespace
+
+std::chrono::milliseconds FunctionErrorDelay(int attempts, double scale) {
+  // Lambda: about a minute before the first retry, about two before the second.
+  return Scaled(attempts <= 1 ? 60'000 : 120'000, scale);
+}
+
+std::chrono::milliseconds ThrottleDelay(int throttles, double scale,
+                                        std::chrono::milliseconds first) {
+  int64_t ms = first.count();
+  for (int i = 1; i < throttles && ms < 300'000; ++i) ms *= 2;
+  return Scaled(std::min<int64_t>(ms, 300'000), scale);
+}
+
+std::string_view ConditionName(Condition condition) {
+  switch (condition) {
+    case Condition::kSuccess:
+      return "Success";
+    case Condition::kRetriesExhausted:
+      return "RetriesExhausted";
+    case Condition::kEventAgeExceeded:
+      return "EventAgeExceeded";
+  }
+  return "Success";
+}
+
 InvokerTarget::InvokerTarget(Invoker& invoker, const lambda::Registry& registry, const Clock& clock,
                              int64_t max_event_age_s)
     : invoker_(invoker), registry_(registry), clock_(clock), max_event_age_s_(max_event_age_s) {}
 
-AsyncTarget::Outcome InvokerTarget::Start(const QueuedEvent& event, std::function<void()> done) {
+std::optional<EventPolicy> InvokerTarget::Policy(const QueuedEvent& event) {
+  auto entry = registry_.Get(event.function_name);
+  if (!entry) return std::nullopt;
+  EventPolicy policy;
+  policy.max_age_s = max_event_age_s_;
+  const std::string qualifier = event.qualifier.empty() ? lambda::kLatest : event.qualifier;
+  if (auto it = entry->event_invoke_configs.find(qualifier);
+      it != entry->event_invoke_configs.end()) {
+    policy.max_retries = it->second.retries();
+    if (it->second.max_event_age_s) policy.max_age_s = *it->second.max_event_age_s;
+  }
+  return policy;
+}
+
+AsyncTarget::Outcome InvokerTarget::Start(const QueuedEvent& event,
+                                          std::function<void(AttemptResult)> done) {
   auto resolved = registry_.Resolve(event.function_name, event.qualifier);
   if (!resolved.ok()) {
     THAW_LOG(kWarn, "async") << "dropping event " << event.request_id << ": "
                              << resolved.status().message();
     return Outcome::kDrop;
   }
-  // Per function at run time: PutFunctionEventInvokeConfig's MaximumEventAgeInSeconds goes here.
-  const int64_t max_age_s = max_event_age_s_;
-  const int64_t age_ms = clock_.RealtimeMillis() - event.received_ms;
-  if (age_ms > max_age_s * 1000) {
-    THAW_LOG(kWarn, "async") << "dropping event " << event.request_id << " for function "
-                             << event.function_name << ": EventAgeExceeded (" << age_ms / 1000
-                             << " s old, MaximumEventAgeInSeconds " << max_age_s << ")";
-    return Outcome::kDrop;
-  }
   runtime_api::Event ev;
   ev.request_id = event.request_id;
   ev.payload = event.payload;  // a copy: a throttled event stays queued
   ev.trace_id = event.trace_id;
-  Status s = invoker_.Invoke(*resolved, std::move(ev), /*want_tail=*/false,
-                             [done = std::move(done)](const InvokeResult&) { done(); },
-                             {.queued_ms = event.received_ms, .async = true});
+  auto finished = [done = std::move(done)](const InvokeResult& r) {
+    AttemptResult a;
+    a.function_error = r.function_error;
+    a.response = r.body;
+    a.executed_version = r.executed_version;
+    if (r.function_error) {
+      auto j = nlohmann::json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+      if (j.is_object()) {
+        if (auto t = j.find("errorType"); t != j.end() && t->is_string()) a.error_type = *t;
+        if (auto m = j.find("errorMessage"); m != j.end() && m->is_string()) a.error_message = *m;
+      }
+    }
+    done(std::move(a));
+  };
+  Status s = invoker_.Invoke(
+      *resolved, std::move(ev), /*want_tail=*/false, std::move(finished),
+      {.queued_ms = event.attempts > 0 ? event.next_attempt_ms : event.received_ms, .async = true});
   return s.ok() ? Outcome::kStarted : Outcome::kThrottled;
 }
 
 AsyncQueue::AsyncQueue(asio::io_context& loop, asio::io_context& store, store::Database& db,
                        AsyncTarget& target, Options options)
-    : loop_(loop), store_(store), db_(db), target_(target), options_(options), retry_timer_(loop) {}
+    : loop_(loop),
+      store_(store),
+      db_(db),
+      target_(target),
+      options_(options),
+      clock_(options.clock ? options.clock : &SystemClock::Get()),
+      wait_timer_(loop),
+      retry_timer_(loop) {}
 
 StatusOr<AsyncQueue::Page> AsyncQueue::LoadPage(store::Database& db, int64_t after,
                                                 size_t max_events, size_t max_bytes) {
   THAW_ASSIGN_OR_RETURN(
       auto stmt,
       db.Prepare("SELECT id, request_id, function_name, qualifier, trace_id, received_ms,"
-                 " length(payload), payload FROM async_events WHERE id > ? ORDER BY id LIMIT ?"));
+                 " length(payload), payload, attempts, next_attempt_ms FROM async_events"
+                 " WHERE id > ? ORDER BY id LIMIT ?"));
   // One row more than asked, to know whether more follow.
   stmt.Bind(1, after).Bind(2, static_cast<int64_t>(max_events) + 1);
   Page page;
@@ -69,6 +134,8 @@ StatusOr<AsyncQueue::Page> AsyncQueue::LoadPage(store::Database& db, int64_t aft
     e.trace_id = stmt.Text(4);
     e.received_ms = stmt.Int(5);
     e.payload = stmt.Text(7);
+    e.attempts = static_cast<int>(stmt.Int(8));
+    e.next_attempt_ms = stmt.Int(9);
     bytes += size;
     page.events.push_back(std::move(e));
   }
@@ -77,11 +144,20 @@ StatusOr<AsyncQueue::Page> AsyncQueue::LoadPage(store::Database& db, int64_t aft
 }
 
 Status AsyncQueue::Open() {
-  THAW_RETURN_IF_ERROR(
-      db_.Exec("CREATE TABLE IF NOT EXISTS async_events ("
-               " id INTEGER PRIMARY KEY AUTOINCREMENT, request_id TEXT NOT NULL,"
-               " function_name TEXT NOT NULL, qualifier TEXT NOT NULL, payload BLOB NOT NULL,"
-               " trace_id TEXT NOT NULL, received_ms INTEGER NOT NULL)"));
+  THAW_RETURN_IF_ERROR(db_.Exec(
+      "CREATE TABLE IF NOT EXISTS async_events ("
+      " id INTEGER PRIMARY KEY AUTOINCREMENT, request_id TEXT NOT NULL,"
+      " function_name TEXT NOT NULL, qualifier TEXT NOT NULL, payload BLOB NOT NULL,"
+      " trace_id TEXT NOT NULL, received_ms INTEGER NOT NULL,"
+      " attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL DEFAULT 0)"));
+  // events.db of an older thaw: add the retry columns.
+  for (const char* column : {"attempts", "next_attempt_ms"}) {
+    Status added = db_.Exec(std::string("ALTER TABLE async_events ADD COLUMN ") + column +
+                            " INTEGER NOT NULL DEFAULT 0");
+    if (!added.ok() && added.message().find("duplicate column") == std::string::npos) {
+      return added;
+    }
+  }
   {
     THAW_ASSIGN_OR_RETURN(auto count, db_.Prepare("SELECT COUNT(*) FROM async_events"));
     THAW_ASSIGN_OR_RETURN(bool row, count.Step());
@@ -112,11 +188,29 @@ void AsyncQueue::Remove(int64_t id) {
   if (!committing_) Commit();
 }
 
+void AsyncQueue::Finish(QueuedEvent event, FinalOutcome outcome) {
+  const int64_t id = event.id;
+  if (outcome.condition != Condition::kSuccess) {
+    THAW_LOG(kInfo, "async") << "event " << event.request_id << " of " << event.function_name
+                             << ": " << ConditionName(outcome.condition) << " after "
+                             << event.attempts << " invocation(s)";
+  }
+  if (!sink_) {
+    Remove(id);
+    return;
+  }
+  sink_->Finish(event, outcome, [this, id] {
+    if (stopping_) return;  // stays stored: finished again next start
+    Remove(id);
+  });
+}
+
 // Group commit: one transaction (one fsync) for everything that arrived since the last one.
 void AsyncQueue::Commit() {
-  if (batch_.empty() && removals_.empty()) return;
+  if (batch_.empty() && removals_.empty() && updates_.empty()) return;
   committing_ = true;
-  asio::post(store_, [this, batch = std::move(batch_), removals = std::move(removals_)]() mutable {
+  asio::post(store_, [this, batch = std::move(batch_), removals = std::move(removals_),
+                      updates = std::move(updates_)]() mutable {
     auto run = [&]() -> Status {
       THAW_ASSIGN_OR_RETURN(auto tx, store::Transaction::Begin(db_));
       THAW_ASSIGN_OR_RETURN(
@@ -138,6 +232,13 @@ void AsyncQueue::Commit() {
       for (int64_t id : removals) {
         remove.Bind(1, id);
         THAW_RETURN_IF_ERROR(remove.Run());
+      }
+      THAW_ASSIGN_OR_RETURN(
+          auto update,
+          db_.Prepare("UPDATE async_events SET attempts = ?, next_attempt_ms = ? WHERE id = ?"));
+      for (const Update& u : updates) {
+        update.Bind(1, static_cast<int64_t>(u.attempts)).Bind(2, u.next_attempt_ms).Bind(3, u.id);
+        THAW_RETURN_IF_ERROR(update.Run());
       }
       return tx->Commit();
     };
@@ -178,6 +279,10 @@ void AsyncQueue::Admit(QueuedEvent event) {
 }
 
 void AsyncQueue::PushReady(QueuedEvent event) {
+  if (event.next_attempt_ms > Now()) {
+    Wait(std::move(event));  // a retry stored by a past run, not due yet
+    return;
+  }
   ready_bytes_ += event.payload.size();
   ready_.push_back(std::move(event));
 }
@@ -232,14 +337,31 @@ void AsyncQueue::Pump() {
 
 void AsyncQueue::Run(QueuedEvent event) {
   const int64_t id = event.id;
-  switch (target_.Start(event, [this, id] {
+  std::optional<EventPolicy> policy = target_.Policy(event);
+  if (!policy) {
+    THAW_LOG(kWarn, "async") << "dropping event " << event.request_id << ": function "
+                             << event.function_name << " is gone";
+    Remove(id);
+    return;
+  }
+  const int64_t age_ms = Now() - event.received_ms;
+  if (age_ms > policy->max_age_s * 1000) {
+    THAW_LOG(kWarn, "async") << "dropping event " << event.request_id << " for function "
+                             << event.function_name << ": EventAgeExceeded (" << age_ms / 1000
+                             << " s old, MaximumEventAgeInSeconds " << policy->max_age_s << ")";
+    Finish(std::move(event), {Condition::kEventAgeExceeded, std::nullopt});
+    return;
+  }
+  switch (target_.Start(event, [this, id](AttemptResult result) {
     --in_flight_;
     if (stopping_) return;
-    Remove(id);
+    Attempted(id, std::move(result));
     Pump();
   })) {
     case AsyncTarget::Outcome::kStarted:
       ++in_flight_;
+      throttle_rounds_ = 0;
+      running_.emplace(id, std::move(event));
       return;
     case AsyncTarget::Outcome::kDrop:
       Remove(id);
@@ -247,16 +369,74 @@ void AsyncQueue::Run(QueuedEvent event) {
     case AsyncTarget::Outcome::kThrottled:
       break;
   }
-  // Throttled (or shutting down): Lambda keeps throttled events and retries them with backoff.
-  ++event.attempts;
+  // Throttled: Lambda keeps the event and tries again with backoff. It is tried again sooner
+  // when another event finishes (Pump), as capacity is free then.
   PushReady(std::move(event));
   ArmRetry();
+}
+
+void AsyncQueue::Attempted(int64_t id, AttemptResult result) {
+  auto it = running_.find(id);
+  THAW_CHECK(it != running_.end()) << "event " << id << " finished but was not running";
+  QueuedEvent event = std::move(it->second);
+  running_.erase(it);
+  ++event.attempts;
+  event.last_attempt_ms = Now();
+  if (!result.function_error) {
+    Finish(std::move(event), {Condition::kSuccess, std::move(result)});
+    return;
+  }
+  std::optional<EventPolicy> policy = target_.Policy(event);
+  if (!policy) {
+    Remove(id);
+    return;
+  }
+  if (event.attempts > policy->max_retries) {
+    Finish(std::move(event), {Condition::kRetriesExhausted, std::move(result)});
+    return;
+  }
+  event.next_attempt_ms = Now() + FunctionErrorDelay(event.attempts, options_.delay_scale).count();
+  THAW_LOG(kInfo, "async") << "event " << event.request_id << " of " << event.function_name
+                           << " failed (" << result.error_type << "); retry " << event.attempts
+                           << " in " << event.next_attempt_ms - Now() << " ms";
+  updates_.push_back({id, event.attempts, event.next_attempt_ms});
+  if (!committing_) Commit();
+  Wait(std::move(event));
+}
+
+void AsyncQueue::Wait(QueuedEvent event) {
+  waiting_.emplace(std::make_pair(event.next_attempt_ms, event.id), std::move(event));
+  ArmWait();
+}
+
+// One timer for the earliest waiting event; due events join the window's back.
+void AsyncQueue::ArmWait() {
+  if (waiting_.empty() || stopping_) return;
+  const int64_t due = waiting_.begin()->first.first;
+  if (wait_armed_for_ != 0 && wait_armed_for_ <= due) return;
+  wait_armed_for_ = due;
+  wait_timer_.expires_after(std::chrono::milliseconds(std::max<int64_t>(0, due - Now())));
+  wait_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;  // cancelled: re-armed earlier, or the queue is being destroyed
+    wait_armed_for_ = 0;
+    const int64_t now = Now();
+    while (!waiting_.empty() && waiting_.begin()->first.first <= now) {
+      QueuedEvent event = std::move(waiting_.begin()->second);
+      waiting_.erase(waiting_.begin());
+      ready_bytes_ += event.payload.size();
+      ready_.push_back(std::move(event));
+    }
+    ArmWait();
+    Pump();
+  });
 }
 
 void AsyncQueue::ArmRetry() {
   if (retry_armed_) return;
   retry_armed_ = true;
-  retry_timer_.expires_after(options_.retry_delay);
+  ++throttle_rounds_;
+  retry_timer_.expires_after(
+      ThrottleDelay(throttle_rounds_, options_.delay_scale, options_.retry_delay));
   retry_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;  // cancelled: the queue is being destroyed
     retry_armed_ = false;

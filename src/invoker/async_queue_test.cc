@@ -15,23 +15,51 @@ namespace {
 // Runs up to `capacity` events at once and finishes them when the test says so.
 class FakeTarget final : public AsyncTarget {
  public:
-  Outcome Start(const QueuedEvent& event, std::function<void()> done) override {
+  std::optional<EventPolicy> Policy(const QueuedEvent&) override { return policy; }
+  Outcome Start(const QueuedEvent& event, std::function<void(AttemptResult)> done) override {
     if (drop) return Outcome::kDrop;
     if (running.size() >= capacity) return Outcome::kThrottled;
     started.push_back(event.request_id);
+    started_ms.push_back(SystemClock::Get().RealtimeMillis());
     running.push_back(std::move(done));
     return Outcome::kStarted;
   }
-  void FinishOne() {
+  void FinishOne(bool function_error = false) {
     auto done = std::move(running.front());
     running.erase(running.begin());
-    done();
+    AttemptResult result;
+    result.function_error = function_error;
+    result.response = function_error ? R"({"errorType":"E","errorMessage":"boom"})" : "42";
+    done(std::move(result));
   }
 
   size_t capacity = 1;
   bool drop = false;
+  EventPolicy policy;
   std::vector<std::string> started;
-  std::vector<std::function<void()>> running;
+  std::vector<int64_t> started_ms;
+  std::vector<std::function<void(AttemptResult)>> running;
+};
+
+// Records finished events; stores them when the test says so.
+class FakeSink final : public AsyncSink {
+ public:
+  void Finish(const QueuedEvent& event, const FinalOutcome& outcome,
+              std::function<void()> stored) override {
+    finished.push_back({event, outcome});
+    if (store_at_once) {
+      stored();
+    } else {
+      pending.push_back(std::move(stored));
+    }
+  }
+  struct Finished {
+    QueuedEvent event;
+    FinalOutcome outcome;
+  };
+  bool store_at_once = true;
+  std::vector<Finished> finished;
+  std::vector<std::function<void()>> pending;
 };
 
 class AsyncQueueTest : public ::testing::Test {
@@ -56,7 +84,29 @@ class AsyncQueueTest : public ::testing::Test {
     // Throttled events are retried on the next completion, never by the timer, so Drain ends.
     options.retry_delay = std::chrono::hours(1);
     queue_ = std::make_unique<AsyncQueue>(loop_, store_, *db_, target_, options);
+    queue_->SetSink(&sink_);
     ASSERT_TRUE(queue_->Open().ok());
+  }
+  // Runs both contexts (timers included) until `done` or 5 s.
+  template <typename Pred>
+  bool RunUntil(Pred done) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > until) return false;
+      store_.poll();
+      store_.restart();
+      loop_.run_for(std::chrono::milliseconds(2));
+      loop_.restart();
+    }
+    Drain();
+    return true;
+  }
+  int64_t StoredAttempts() {
+    auto stmt = db_->Prepare("SELECT attempts, next_attempt_ms FROM async_events");
+    EXPECT_TRUE(stmt.ok());
+    auto row = stmt->Step();
+    if (!row.ok() || !*row) return -1;
+    return stmt->Int(0);
   }
   // Both contexts on this thread, until neither has work; tracks the largest window seen.
   void Drain() {
@@ -75,7 +125,7 @@ class AsyncQueueTest : public ::testing::Test {
       e.request_id = "r" + std::to_string(i);
       e.function_name = "f";
       e.payload = std::string(payload_bytes, 'x');
-      e.received_ms = 1;
+      e.received_ms = SystemClock::Get().RealtimeMillis();
       queue_->Enqueue(std::move(e), [this](Status s) {
         EXPECT_TRUE(s.ok()) << s.ToString();
         ++stored_;
@@ -108,6 +158,7 @@ class AsyncQueueTest : public ::testing::Test {
   boost::asio::io_context store_{1};
   std::unique_ptr<store::Database> db_;
   FakeTarget target_;
+  FakeSink sink_;
   std::unique_ptr<AsyncQueue> queue_;
   int stored_ = 0;
   size_t max_in_memory_ = 0;
@@ -199,6 +250,123 @@ TEST_F(AsyncQueueTest, GroupCommitsEventsThatArriveDuringACommit) {
   loop_.restart();
   EXPECT_EQ(stored_, 10);
   EXPECT_EQ(Rows(), 10);
+}
+
+TEST(RetrySchedule, FunctionErrorsWaitAboutOneThenTwoMinutes) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(FunctionErrorDelay(1, 1.0), milliseconds(60'000));
+  EXPECT_EQ(FunctionErrorDelay(2, 1.0), milliseconds(120'000));
+  EXPECT_EQ(FunctionErrorDelay(1, 0.01), milliseconds(600));
+  EXPECT_EQ(FunctionErrorDelay(2, 0.01), milliseconds(1'200));
+}
+
+TEST(RetrySchedule, ThrottlesBackOffFromOneSecondToFiveMinutes) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(ThrottleDelay(1, 1.0), milliseconds(1'000));
+  EXPECT_EQ(ThrottleDelay(2, 1.0), milliseconds(2'000));
+  EXPECT_EQ(ThrottleDelay(5, 1.0), milliseconds(16'000));
+  EXPECT_EQ(ThrottleDelay(9, 1.0), milliseconds(256'000));
+  EXPECT_EQ(ThrottleDelay(10, 1.0), milliseconds(300'000));
+  EXPECT_EQ(ThrottleDelay(40, 1.0), milliseconds(300'000));
+  EXPECT_EQ(ThrottleDelay(3, 0.5), milliseconds(2'000));
+}
+
+TEST_F(AsyncQueueTest, SuccessGoesToTheSinkAndIsDeletedOnlyOnceStored) {
+  NewQueue({});
+  sink_.store_at_once = false;
+  EnqueueN(1, 10);
+  Drain();
+  target_.FinishOne();
+  Drain();
+  ASSERT_EQ(sink_.finished.size(), 1u);
+  EXPECT_EQ(sink_.finished[0].outcome.condition, Condition::kSuccess);
+  EXPECT_EQ(sink_.finished[0].event.attempts, 1);
+  ASSERT_TRUE(sink_.finished[0].outcome.last.has_value());
+  EXPECT_EQ(sink_.finished[0].outcome.last->response, "42");
+  EXPECT_EQ(Rows(), 1);  // the destination has not stored it yet
+  sink_.pending[0]();
+  Drain();
+  EXPECT_EQ(Rows(), 0);
+  EXPECT_EQ(queue_->pending(), 0);
+}
+
+TEST_F(AsyncQueueTest, FunctionErrorsAreRetriedWithTheScaledDelaysThenExhausted) {
+  NewQueue({.delay_scale = 0.002});  // 120 ms, then 240 ms
+  EnqueueN(1, 10);
+  Drain();
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    ASSERT_TRUE(RunUntil([&] { return target_.running.size() == 1; })) << attempt;
+    target_.FinishOne(/*function_error=*/true);
+    Drain();
+    if (attempt < 3) {
+      EXPECT_EQ(queue_->waiting(), 1u);
+      EXPECT_EQ(StoredAttempts(), attempt);  // durable before the retry
+    }
+  }
+  ASSERT_EQ(target_.started.size(), 3u);
+  EXPECT_GE(target_.started_ms[1] - target_.started_ms[0], 120);
+  EXPECT_GE(target_.started_ms[2] - target_.started_ms[1], 240);
+  ASSERT_EQ(sink_.finished.size(), 1u);
+  EXPECT_EQ(sink_.finished[0].outcome.condition, Condition::kRetriesExhausted);
+  EXPECT_EQ(sink_.finished[0].event.attempts, 3);
+  EXPECT_EQ(Rows(), 0);
+}
+
+TEST_F(AsyncQueueTest, MaximumRetryAttemptsZeroFailsAtOnce) {
+  NewQueue({.delay_scale = 0.001});
+  target_.policy.max_retries = 0;
+  EnqueueN(1, 10);
+  Drain();
+  target_.FinishOne(/*function_error=*/true);
+  Drain();
+  ASSERT_EQ(sink_.finished.size(), 1u);
+  EXPECT_EQ(sink_.finished[0].outcome.condition, Condition::kRetriesExhausted);
+  EXPECT_EQ(target_.started.size(), 1u);
+}
+
+TEST_F(AsyncQueueTest, AnEventOlderThanItsMaximumAgeFailsWithoutRunning) {
+  NewQueue({});
+  target_.policy.max_age_s = 60;
+  QueuedEvent e;
+  e.request_id = "old";
+  e.function_name = "f";
+  e.payload = "{}";
+  e.received_ms = SystemClock::Get().RealtimeMillis() - 61'000;
+  queue_->Enqueue(std::move(e), [](Status) {});
+  Drain();
+  EXPECT_TRUE(target_.started.empty());
+  ASSERT_EQ(sink_.finished.size(), 1u);
+  EXPECT_EQ(sink_.finished[0].outcome.condition, Condition::kEventAgeExceeded);
+  EXPECT_FALSE(sink_.finished[0].outcome.last.has_value());
+  EXPECT_EQ(Rows(), 0);
+}
+
+TEST_F(AsyncQueueTest, AWaitingRetrySurvivesARestartAndKeepsItsCountAndTime) {
+  NewQueue({.delay_scale = 0.004});  // the retry is due 240 ms after the failure
+  EnqueueN(1, 10);
+  Drain();
+  target_.FinishOne(/*function_error=*/true);
+  const int64_t failed_ms = SystemClock::Get().RealtimeMillis();
+  Drain();
+  ASSERT_EQ(StoredAttempts(), 1);
+  queue_->Stop();
+  queue_.reset();  // as a kill -9 would leave it: stored, waiting
+
+  target_.started.clear();
+  target_.started_ms.clear();
+  NewQueue({.delay_scale = 0.004});
+  EXPECT_EQ(queue_->waiting(), 1u);  // not run again at once
+  Drain();
+  EXPECT_TRUE(target_.started.empty());
+  ASSERT_TRUE(RunUntil([&] { return target_.running.size() == 1; }));
+  EXPECT_GE(target_.started_ms[0] - failed_ms, 230);
+  target_.FinishOne(/*function_error=*/true);
+  ASSERT_TRUE(RunUntil([&] { return target_.running.size() == 1; }));
+  target_.FinishOne(/*function_error=*/true);
+  Drain();
+  ASSERT_EQ(sink_.finished.size(), 1u);
+  EXPECT_EQ(sink_.finished[0].event.attempts, 3);  // counted across the restart
+  EXPECT_EQ(sink_.finished[0].outcome.condition, Condition::kRetriesExhausted);
 }
 
 }  // namespace

@@ -287,8 +287,10 @@ StatusOr<http::Response> ControlService::DeleteFunction(const Route& route,
   }
   FunctionState state = *found;
   state.entry.versions.erase(*number);
+  state.entry.event_invoke_configs.erase(ref.qualifier);
   auto write = [&]() -> Status {
     THAW_RETURN_IF_ERROR(policy_store_.Delete(name, ref.qualifier));
+    THAW_RETURN_IF_ERROR(function_store_.DeleteEventInvokeConfig(name, ref.qualifier));
     return function_store_.DeleteVersion(name, *number);
   };
   THAW_RETURN_IF_ERROR(Transact(write));

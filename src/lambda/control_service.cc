@@ -229,6 +229,16 @@ StatusOr<http::Response> ControlService::Dispatch(const Route& route,
       return GetPolicy(route, request);
     case Op::kRemovePermission:
       return RemovePermission(route, request);
+    case Op::kPutFunctionEventInvokeConfig:
+      return PutEventInvokeConfig(route, request, /*update=*/false);
+    case Op::kUpdateFunctionEventInvokeConfig:
+      return PutEventInvokeConfig(route, request, /*update=*/true);
+    case Op::kGetFunctionEventInvokeConfig:
+      return GetEventInvokeConfig(route, request);
+    case Op::kDeleteFunctionEventInvokeConfig:
+      return DeleteEventInvokeConfig(route, request);
+    case Op::kListFunctionEventInvokeConfigs:
+      return ListEventInvokeConfigs(route, request);
     case Op::kUnknownOperation:
       break;
   }
@@ -299,7 +309,8 @@ bool SameCodeAndConfig(const FunctionConfig& v, const FunctionConfig& c) {
          v.memory_mb == c.memory_mb && v.ephemeral_mb == c.ephemeral_mb &&
          v.environment == c.environment && v.architecture == c.architecture &&
          v.package_type == c.package_type && v.tracing_mode == c.tracing_mode &&
-         v.mechanism == c.mechanism && v.network == c.network && v.layers == c.layers;
+         v.mechanism == c.mechanism && v.network == c.network && v.layers == c.layers &&
+         v.dead_letter_arn == c.dead_letter_arn;
 }
 }  // namespace
 

@@ -132,6 +132,18 @@ class ControlService {
   // Drops in-memory policies of a deleted function (qualifier null) or version/alias.
   void ForgetPolicies(const std::string& name, const std::string* qualifier);
 
+  // Event invoke configurations (control_event_invoke.cc).
+  StatusOr<http::Response> PutEventInvokeConfig(const Route& route, const http::Request& request,
+                                                bool update);
+  StatusOr<http::Response> GetEventInvokeConfig(const Route& route, const http::Request& request);
+  StatusOr<http::Response> DeleteEventInvokeConfig(const Route& route,
+                                                   const http::Request& request);
+  StatusOr<http::Response> ListEventInvokeConfigs(const Route& route, const http::Request& request);
+  // (function name, qualifier with "" as $LATEST) of an event-invoke-config route.
+  StatusOr<std::pair<std::string, std::string>> EventInvokeKey(const Route& route,
+                                                               const http::Request& request,
+                                                               bool must_exist);
+
   // Helpers (control_service.cc).
   // The function named by an unqualified FunctionName path value; NotFound otherwise.
   StatusOr<const FunctionState*> Find(const std::string& function_name);

@@ -146,8 +146,10 @@ StatusOr<http::Response> ControlService::DeleteAlias(const Route& route) {
   if (found->entry.aliases.count(route.alias) == 0) return AliasNotFound(name, route.alias);
   FunctionState state = *found;
   state.entry.aliases.erase(route.alias);
+  state.entry.event_invoke_configs.erase(route.alias);
   auto write = [&]() -> Status {
     THAW_RETURN_IF_ERROR(policy_store_.Delete(name, route.alias));
+    THAW_RETURN_IF_ERROR(function_store_.DeleteEventInvokeConfig(name, route.alias));
     return function_store_.DeleteAlias(name, route.alias);
   };
   THAW_RETURN_IF_ERROR(Transact(write));

@@ -47,6 +47,7 @@ struct FunctionConfig {
   std::string last_modified;
   std::string revision_id;
   std::string tracing_mode = "PassThrough";
+  std::string dead_letter_arn;  // DeadLetterConfig.TargetArn; "" for none
   std::map<std::string, std::string> tags;
   // How thaw hands events to the code (docs/mechanisms.md): Runtime go1.x, else the function's
   // thaw:mechanism tag, else the Runtime API. Kept with the configuration so a version keeps it.

@@ -37,6 +37,7 @@ json RenderConfiguration(const FunctionConfig& c, ConfigPhase phase,
       layers.push_back({{"Arn", l.arn}, {"CodeSize", l.code_size}});
     j["Layers"] = std::move(layers);
   }
+  if (!c.dead_letter_arn.empty()) j["DeadLetterConfig"] = {{"TargetArn", c.dead_letter_arn}};
   if (!c.environment.empty()) {
     json vars = json::object();
     for (const auto& [k, v] : c.environment) vars[k] = v;

@@ -5,6 +5,7 @@
 
 #include "base/codec.h"
 #include "lambda/api_error.h"
+#include "lambda/event_invoke_config.h"
 #include "lambda/layer.h"
 
 namespace thaw::lambda {
@@ -231,6 +232,11 @@ StatusOr<ConfigUpdate> ParseConfigUpdate(const json& body) {
     if (!it->is_object()) return BadRequestContent("TracingConfig must be an object");
     THAW_ASSIGN_OR_RETURN(u.tracing_mode, OptionalString(*it, "Mode"));
   }
+  if (auto it = body.find("DeadLetterConfig"); it != body.end() && !it->is_null()) {
+    if (!it->is_object()) return BadRequestContent("DeadLetterConfig must be an object");
+    THAW_ASSIGN_OR_RETURN(auto target, OptionalString(*it, "TargetArn"));
+    u.dead_letter_arn = target.value_or("");
+  }
   if (auto it = body.find("Environment"); it != body.end() && !it->is_null()) {
     THAW_ASSIGN_OR_RETURN(u.environment, ParseEnvironment(*it));
   }
@@ -276,6 +282,7 @@ StatusOr<ConfigUpdate> ParseConfigUpdate(const json& body) {
                             "Member must satisfy enum value set: [Active, PassThrough]"));
   }
   if (!violations.empty()) return ValidationError(violations);
+  if (u.dead_letter_arn) THAW_RETURN_IF_ERROR(ValidateDeadLetterTarget(*u.dead_letter_arn));
   // Not a model constraint: AWS checks the runtime separately and answers
   // InvalidParameterValueException.
   if (u.runtime && !IsKnownRuntime(*u.runtime)) {
@@ -297,6 +304,7 @@ FunctionConfig ApplyConfigUpdate(FunctionConfig c, const ConfigUpdate& u) {
   if (u.ephemeral_mb) c.ephemeral_mb = *u.ephemeral_mb;
   if (u.environment) c.environment = *u.environment;
   if (u.tracing_mode) c.tracing_mode = *u.tracing_mode;
+  if (u.dead_letter_arn) c.dead_letter_arn = *u.dead_letter_arn;
   return c;
 }
 

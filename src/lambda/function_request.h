@@ -44,6 +44,7 @@ struct ConfigUpdate {
   std::optional<int64_t> ephemeral_mb;
   std::optional<std::vector<std::pair<std::string, std::string>>> environment;
   std::optional<std::string> tracing_mode;
+  std::optional<std::string> dead_letter_arn;      // "" removes the dead-letter queue
   std::optional<std::vector<std::string>> layers;  // layer version ARNs, resolved by the caller
 };
 

@@ -40,6 +40,12 @@ CREATE TABLE IF NOT EXISTS lambda_tags (
   value TEXT NOT NULL,
   PRIMARY KEY (name, key)
 );
+CREATE TABLE IF NOT EXISTS lambda_event_invoke_configs (
+  name TEXT NOT NULL REFERENCES lambda_functions(name) ON DELETE CASCADE,
+  qualifier TEXT NOT NULL,
+  config TEXT NOT NULL,
+  PRIMARY KEY (name, qualifier)
+);
 CREATE TABLE IF NOT EXISTS lambda_meta (
   key TEXT PRIMARY KEY,
   value INTEGER NOT NULL
@@ -76,6 +82,7 @@ std::string ConfigToStorage(const FunctionConfig& c) {
       {"last_modified", c.last_modified},
       {"revision_id", c.revision_id},
       {"tracing_mode", c.tracing_mode},
+      {"dead_letter_arn", c.dead_letter_arn},
       {"generation", c.generation},
       {"mechanism", c.mechanism},
       {"network", c.network},
@@ -118,6 +125,7 @@ StatusOr<FunctionConfig> ConfigFromStorage(const std::string& text) {
   c.last_modified = StoredString(j, "last_modified");
   c.revision_id = StoredString(j, "revision_id");
   c.tracing_mode = StoredString(j, "tracing_mode");
+  c.dead_letter_arn = StoredString(j, "dead_letter_arn");
   if (std::string m = StoredString(j, "mechanism"); !m.empty()) c.mechanism = m;
   if (std::string n = StoredString(j, "network"); !n.empty()) c.network = n;
   if (auto it = j.find("generation"); it != j.end() && it->is_number_unsigned()) {
@@ -186,7 +194,36 @@ StatusOr<std::vector<StoredFunction>> FunctionStore::LoadAll() {
       out[it->second].entry.aliases[a.name] = std::move(a);
     }
   }
+  {
+    THAW_ASSIGN_OR_RETURN(
+        auto st, db_.Prepare("SELECT name, qualifier, config FROM lambda_event_invoke_configs"));
+    for (;;) {
+      THAW_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      auto it = index.find(st.Text(0));
+      if (it == index.end()) continue;
+      out[it->second].entry.event_invoke_configs[st.Text(1)] =
+          EventInvokeConfigFromStorage(st.Text(2));
+    }
+  }
   return out;
+}
+
+Status FunctionStore::PutEventInvokeConfig(const std::string& name, const std::string& qualifier,
+                                           const EventInvokeConfig& config) {
+  THAW_ASSIGN_OR_RETURN(auto st, db_.Prepare("INSERT OR REPLACE INTO lambda_event_invoke_configs "
+                                             "(name, qualifier, config) VALUES (?1, ?2, ?3)"));
+  st.Bind(1, name).Bind(2, qualifier).Bind(3, EventInvokeConfigToStorage(config));
+  return st.Run();
+}
+
+Status FunctionStore::DeleteEventInvokeConfig(const std::string& name,
+                                              const std::string& qualifier) {
+  THAW_ASSIGN_OR_RETURN(
+      auto st,
+      db_.Prepare("DELETE FROM lambda_event_invoke_configs WHERE name = ?1 AND qualifier = ?2"));
+  st.Bind(1, name).Bind(2, qualifier);
+  return st.Run();
 }
 
 Status FunctionStore::PutLatest(const FunctionConfig& latest) {

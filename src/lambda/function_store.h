@@ -45,7 +45,11 @@ class FunctionStore {
   Status DeleteAlias(const std::string& name, const std::string& alias);
   Status SetTags(const std::string& name, const std::map<std::string, std::string>& tags);
   Status SetReservedConcurrency(const std::string& name, std::optional<int64_t> reserved);
-  // Removes the function with its versions, aliases and tags.
+  // Event invoke configurations, by qualifier ("$LATEST", a version or an alias).
+  Status PutEventInvokeConfig(const std::string& name, const std::string& qualifier,
+                              const EventInvokeConfig& config);
+  Status DeleteEventInvokeConfig(const std::string& name, const std::string& qualifier);
+  // Removes the function with its versions, aliases, tags and event invoke configurations.
   Status DeleteFunction(const std::string& name);
   // Returns a number larger than any returned before, across restarts (FunctionConfig's
   // generation). Call it inside the transaction that stores the new configuration.

@@ -12,6 +12,7 @@
 #include "base/mutex.h"
 #include "base/status.h"
 #include "base/thread_annotations.h"
+#include "lambda/event_invoke_config.h"
 #include "lambda/function.h"
 
 namespace thaw::lambda {
@@ -28,6 +29,8 @@ struct FunctionEntry {
   std::map<int64_t, FunctionConfigPtr> versions;  // published versions by number
   std::map<std::string, Alias> aliases;
   std::optional<int64_t> reserved_concurrency;
+  // Event invoke configurations by qualifier ("$LATEST", a version number or an alias).
+  std::map<std::string, EventInvokeConfig> event_invoke_configs;
 };
 
 // What an invoke resolved to.

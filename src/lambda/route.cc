@@ -107,6 +107,20 @@ std::optional<Route> MatchRoute(std::string_view method, std::string_view path) 
     r.function_name = std::string(s[2]);
     return r;
   }
+  if (s[0] == "2019-09-25" && s[1] == "functions" && s.size() >= 4 && !s[2].empty() &&
+      s[3] == "event-invoke-config") {
+    Route r;
+    if (s.size() == 4) {
+      r = Pick(method, Op::kGetFunctionEventInvokeConfig, Op::kUpdateFunctionEventInvokeConfig,
+               Op::kPutFunctionEventInvokeConfig, Op::kDeleteFunctionEventInvokeConfig);
+    } else if (s.size() == 5 && s[4] == "list") {
+      r = Pick(method, Op::kListFunctionEventInvokeConfigs, kNone, kNone, kNone);
+    } else {
+      return std::nullopt;
+    }
+    r.function_name = std::string(s[2]);
+    return r;
+  }
   if (s[0] == "2018-10-31" && s[1] == "layers") return MatchLayers(method, s);
   if (s[0] == "2016-08-19" && s[1] == "account-settings" && s.size() == 2) {
     return Pick(method, Op::kGetAccountSettings, kNone, kNone, kNone);
@@ -185,6 +199,16 @@ std::string_view OpName(Op op) {
       return "GetPolicy";
     case Op::kRemovePermission:
       return "RemovePermission";
+    case Op::kPutFunctionEventInvokeConfig:
+      return "PutFunctionEventInvokeConfig";
+    case Op::kUpdateFunctionEventInvokeConfig:
+      return "UpdateFunctionEventInvokeConfig";
+    case Op::kGetFunctionEventInvokeConfig:
+      return "GetFunctionEventInvokeConfig";
+    case Op::kDeleteFunctionEventInvokeConfig:
+      return "DeleteFunctionEventInvokeConfig";
+    case Op::kListFunctionEventInvokeConfigs:
+      return "ListFunctionEventInvokeConfigs";
     case Op::kGetCodeZip:
       return "GetCodeZip";
     case Op::kUnknownOperation:

@@ -39,6 +39,11 @@ enum class Op {
   kAddPermission,
   kGetPolicy,
   kRemovePermission,
+  kPutFunctionEventInvokeConfig,
+  kUpdateFunctionEventInvokeConfig,
+  kGetFunctionEventInvokeConfig,
+  kDeleteFunctionEventInvokeConfig,
+  kListFunctionEventInvokeConfigs,
   kGetCodeZip,        // thaw's own download route behind GetFunction's Code.Location
   kUnknownOperation,  // a control-plane path with a method it does not support
 };

@@ -1,0 +1,85 @@
+// Destinations: where a finished Event invoke goes. It is the async queue's AsyncSink: on
+// Success the OnSuccess destination, on RetriesExhausted or EventAgeExceeded the OnFailure
+// destination and the function's DeadLetterConfig (both may fire), as Lambda does. Destinations
+// come from the event invoke configuration of the qualifier the event was invoked with; the
+// dead-letter queue from the configuration of the version that ran it.
+// A destination gets Lambda's invocation record (DestinationRecord); a dead-letter queue gets the
+// original event with the RequestID, ErrorCode and ErrorMessage attributes. The event is
+// released (deleted from events.db) only once every send is durable, so a kill -9 in between
+// sends again after the restart rather than losing the record.
+// The sends go through Sinks: the server's are its SQS queues and its async queue
+// (ServerSinks); unit tests fake them.
+// Threads: loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "invoker/async_queue.h"
+#include "lambda/registry.h"
+#include "sqs/message.h"
+
+namespace thaw::sqs {
+class QueueStore;
+}
+
+namespace thaw::delivery {
+
+class Sinks {
+ public:
+  virtual ~Sinks() = default;
+  // Sends a message to the SQS queue `queue_arn`; `done` once it is committed (or failed).
+  virtual void SendToQueue(const std::string& queue_arn, std::string body,
+                           sqs::MessageAttributes attributes, std::function<void(Status)> done) = 0;
+  // Queues an Event invoke of `function_arn`; `done` once it is stored (or failed).
+  virtual void InvokeAsync(const std::string& function_arn, std::string payload,
+                           std::function<void(Status)> done) = 0;
+};
+
+// The server's sinks: the in-process SQS store and async queue (both must outlive it).
+class ServerSinks final : public Sinks {
+ public:
+  ServerSinks(sqs::QueueStore& queues, invoker::AsyncQueue& events, const Clock& clock)
+      : queues_(queues), events_(events), clock_(clock) {}
+  void SendToQueue(const std::string& queue_arn, std::string body,
+                   sqs::MessageAttributes attributes, std::function<void(Status)> done) override;
+  void InvokeAsync(const std::string& function_arn, std::string payload,
+                   std::function<void(Status)> done) override;
+
+ private:
+  sqs::QueueStore& queues_;
+  invoker::AsyncQueue& events_;
+  const Clock& clock_;
+};
+
+// Lambda's invocation record for a destination: version, timestamp, requestContext (requestId,
+// functionArn, condition, approximateInvokeCount), requestPayload, responseContext (statusCode,
+// executedVersion, functionError) and responsePayload (the last two only if the function ran).
+nlohmann::json DestinationRecord(const invoker::QueuedEvent& event,
+                                 const invoker::FinalOutcome& outcome, int64_t now_ms);
+
+// The dead-letter message's attributes: RequestID (String), ErrorCode (Number, the HTTP status)
+// and ErrorMessage (String, at most 1 KB).
+sqs::MessageAttributes DeadLetterAttributes(const invoker::QueuedEvent& event,
+                                            const invoker::FinalOutcome& outcome);
+
+class Destinations final : public invoker::AsyncSink {
+ public:
+  // Every reference must outlive this object.
+  Destinations(const lambda::Registry& registry, Sinks& sinks, const Clock& clock)
+      : registry_(registry), sinks_(sinks), clock_(clock) {}
+  void Finish(const invoker::QueuedEvent& event, const invoker::FinalOutcome& outcome,
+              std::function<void()> stored) override;
+
+ private:
+  const lambda::Registry& registry_;
+  Sinks& sinks_;
+  const Clock& clock_;
+};
+
+}  // namespace thaw::delivery
