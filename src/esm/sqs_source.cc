@@ -43,16 +43,16 @@ MessageFilter SqsFilter(const Mapping& m) {
   auto criteria = filter::Criteria::Parse(m.filter_criteria);
   if (!criteria.ok()) {
     // Validated when it was stored; a mapping stored by an older build may not have been.
-    THAW_LOG(kWarn, "esm") << m.uuid << ": FilterCriteria ignored: "
-                           << criteria.status().ToString();
+    THAW_LOG(kWarn, "esm") << m.uuid
+                           << ": FilterCriteria ignored: " << criteria.status().ToString();
     return {};
   }
   if (criteria->empty()) return {};
   bool fifo = m.event_source_arn.ends_with(".fifo");
-  return [criteria = std::move(*criteria), arn = m.event_source_arn,
-          fifo](const sqs::Delivered& d) {
-    return criteria.Matches(filter::SqsRecordView(SqsRecord(d, arn, fifo)));
-  };
+  return
+      [criteria = std::move(*criteria), arn = m.event_source_arn, fifo](const sqs::Delivered& d) {
+        return criteria.Matches(filter::SqsRecordView(SqsRecord(d, arn, fifo)));
+      };
 }
 
 SqsSource::SqsSource(boost::asio::io_context& loop, sqs::QueueStore& store, InvokeFn invoke,
