@@ -45,6 +45,8 @@ class FunctionStore {
   Status DeleteAlias(const std::string& name, const std::string& alias);
   Status SetTags(const std::string& name, const std::map<std::string, std::string>& tags);
   Status SetReservedConcurrency(const std::string& name, std::optional<int64_t> reserved);
+  // PutFunctionRecursionConfig: Allow (true) or Terminate.
+  Status SetRecursiveLoop(const std::string& name, bool allow);
   // Removes the function with its versions, aliases and tags.
   Status DeleteFunction(const std::string& name);
   // Returns a number larger than any returned before, across restarts (FunctionConfig's

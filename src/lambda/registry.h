@@ -28,6 +28,9 @@ struct FunctionEntry {
   std::map<int64_t, FunctionConfigPtr> versions;  // published versions by number
   std::map<std::string, Alias> aliases;
   std::optional<int64_t> reserved_concurrency;
+  // PutFunctionRecursionConfig: Allow. The default, Terminate, drops a recursive loop's
+  // invocation past trace::kMaxRecursiveInvocations.
+  bool allow_recursive_loop = false;
 };
 
 // What an invoke resolved to.
@@ -36,6 +39,7 @@ struct Resolved {
   std::string executed_version;  // "$LATEST" or a number
   std::string invoked_arn;       // the ARN the caller used, qualified if they qualified it
   std::optional<int64_t> reserved_concurrency;
+  bool allow_recursive_loop = false;
 };
 
 class Registry {
