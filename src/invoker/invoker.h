@@ -93,6 +93,10 @@ class Invoker {
   // Stops every environment; `done` runs when all are gone.
   void Shutdown(std::function<void()> done);
 
+  // The front door's address as bound (with --listen HOST:0, known only once it listens), for
+  // AWS_ENDPOINT_URL: set before the first invocation.
+  void SetFrontDoorUrl(std::string url) { options_.environment.front_door_url = std::move(url); }
+
   int64_t busy() const { return total_busy_; }
   // RecursiveInvocationsDropped: invocations recursive loop detection dropped, per function.
   const std::map<std::string, int64_t>& recursive_drops() const { return recursive_drops_; }

@@ -153,3 +153,29 @@ def test_go_sdk_self_invocation_with_allow_goes_on(thaw_server, lam, recurse_zip
     assert (deepest["depth"], deepest["error"]) == (18, "")
     assert f"Lineage={lineage_hash(name)}:18" in deepest["trace"]
     assert drops(thaw_server, name) == 0
+
+
+def test_sqs_keeps_the_senders_trace_header_as_aws_trace_header(thaw_server):
+    # An SDK inside a function sends its _X_AMZN_TRACE_ID as X-Amzn-Trace-Id; SQS keeps it (and
+    # the Lineage with it) as the message's AWSTraceHeader for the trigger to pass on.
+    sqs = boto_client("sqs", thaw_server)
+    url = sqs.create_queue(QueueName=unique("rec-q"))["QueueUrl"]
+    header = trace_header("a87bd80c:3")
+
+    def add(request, **_):
+        request.headers["X-Amzn-Trace-Id"] = header
+    sqs.meta.events.register("before-sign.sqs.SendMessage", add)
+    sqs.send_message(QueueUrl=url, MessageBody="one")
+    sqs.meta.events.unregister("before-sign.sqs.SendMessage", add)
+    # An explicit system attribute wins.
+    sqs.send_message(QueueUrl=url, MessageBody="two", MessageSystemAttributes={
+        "AWSTraceHeader": {"DataType": "String", "StringValue": "Root=1-0-0;Lineage=0f1e2d3c:1"}})
+    got = {}
+    for _ in range(10):
+        out = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                  MessageSystemAttributeNames=["AWSTraceHeader"])
+        for m in out.get("Messages", []):
+            got[m["Body"]] = m.get("Attributes", {}).get("AWSTraceHeader")
+        if len(got) == 2:
+            break
+    assert got == {"one": header, "two": "Root=1-0-0;Lineage=0f1e2d3c:1"}
