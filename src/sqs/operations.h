@@ -22,7 +22,7 @@ struct Context {
   std::string sender_id;           // SenderId of sent messages
   // The request's X-Amzn-Trace-Id: a sent message's AWSTraceHeader unless the message sets one
   // (an SDK inside a function passes its _X_AMZN_TRACE_ID, Lineage and all, this way).
-  std::string trace_header;
+  std::string trace_header = {};
 };
 
 struct Outcome {
