@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the example functions into deployable zips:
 #   build/examples/go/<name>/bootstrap, build/examples/go/<name>.zip
+#   build/examples/go/recurse.zip  (examples/functions/go/sdk: functions using the AWS SDK)
 #   build/examples/go/stress-<name>.zip  (examples/functions/go/stress/<name>, for `thaw stress`)
 #   build/examples/python/echo.zip  (app.py + bootstrap that runs $THAW_PYTHON -m awslambdaric)
 #   build/examples/layers/<name>.zip  (layers: extensions/<name> for each Go extension under
@@ -106,6 +107,19 @@ for name in latency-a latency-b; do
     fi
 done
 echo "build-examples: latency: latency-a latency-b latency-host -> $OUT"
+
+# Functions that call AWS through the AWS SDK for Go v2: their own module, like latency's.
+SDK=build/examples/.sdk
+mkdir -p "$SDK"
+(cd "$SRC/sdk" && gobuild -o "$ROOT/$SDK/" ./recurse)
+for name in recurse; do
+    if ! cmp -s "$SDK/$name" "$OUT/$name/bootstrap" || [ ! -f "$OUT/$name.zip" ]; then
+        mkdir -p "$OUT/$name"
+        cp -f "$SDK/$name" "$OUT/$name/bootstrap"
+        zip_files "$OUT/$name.zip" "bootstrap=$OUT/$name/bootstrap"
+    fi
+done
+echo "build-examples: sdk: recurse -> $OUT"
 
 # Layers: each external extension as extensions/<name> (Lambda starts what it finds there), and
 # each folder of examples/layers zipped as it is.

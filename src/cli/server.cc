@@ -242,6 +242,8 @@ Status Server::StartFrontDoor() {
   server_options.max_connections_per_peer = 1024;
   THAW_ASSIGN_OR_RETURN(http_, http::Server::Start(loop_, server_options, front_door_.get()));
   front_door_->set_port(http_->port());
+  // Port 0 picked a free port: functions must be told the real one.
+  invoker_->SetFrontDoorUrl("http://" + options_.listen_host + ":" + std::to_string(http_->port()));
   return Status::Ok();
 }
 

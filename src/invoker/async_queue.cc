@@ -92,6 +92,7 @@ AsyncTarget::Outcome InvokerTarget::Start(const QueuedEvent& event,
   Status s = invoker_.Invoke(
       *resolved, std::move(ev), /*want_tail=*/false, std::move(finished),
       {.queued_ms = event.attempts > 0 ? event.next_attempt_ms : event.received_ms, .async = true});
+  if (IsRecursiveInvocation(s)) return Outcome::kRecursive;
   return s.ok() ? Outcome::kStarted : Outcome::kThrottled;
 }
 
@@ -366,6 +367,19 @@ void AsyncQueue::Run(QueuedEvent event) {
     case AsyncTarget::Outcome::kDrop:
       Remove(id);
       return;
+    case AsyncTarget::Outcome::kRecursive: {
+      // Lambda neither runs nor retries it; its DLQ and on-failure destination get it. AWS does
+      // not document the record's condition for this case: RetriesExhausted is thaw's choice.
+      AttemptResult dropped;
+      dropped.function_error = true;
+      dropped.error_type = "RecursiveInvocationException";
+      dropped.error_message = "Recursive invocation detected";
+      dropped.response =
+          nlohmann::json{{"errorType", dropped.error_type}, {"errorMessage", dropped.error_message}}
+              .dump();
+      Finish(std::move(event), {Condition::kRetriesExhausted, std::move(dropped)});
+      return;
+    }
     case AsyncTarget::Outcome::kThrottled:
       break;
   }

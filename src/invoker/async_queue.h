@@ -106,6 +106,7 @@ class AsyncTarget {
     kStarted,    // `done` is called on the loop once the function has run it
     kThrottled,  // kept and tried again later
     kDrop,       // removed: the function is gone
+    kRecursive,  // dropped by recursive loop detection: on to its failure targets, no retry
   };
   virtual ~AsyncTarget() = default;
   // The event's retry settings; nullopt when its function is gone (the event is dropped).

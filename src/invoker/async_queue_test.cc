@@ -18,6 +18,7 @@ class FakeTarget final : public AsyncTarget {
   std::optional<EventPolicy> Policy(const QueuedEvent&) override { return policy; }
   Outcome Start(const QueuedEvent& event, std::function<void(AttemptResult)> done) override {
     if (drop) return Outcome::kDrop;
+    if (recursive) return Outcome::kRecursive;
     if (running.size() >= capacity) return Outcome::kThrottled;
     started.push_back(event.request_id);
     started_ms.push_back(SystemClock::Get().RealtimeMillis());
@@ -35,6 +36,7 @@ class FakeTarget final : public AsyncTarget {
 
   size_t capacity = 1;
   bool drop = false;
+  bool recursive = false;
   EventPolicy policy;
   std::vector<std::string> started;
   std::vector<int64_t> started_ms;
@@ -322,6 +324,21 @@ TEST_F(AsyncQueueTest, MaximumRetryAttemptsZeroFailsAtOnce) {
   ASSERT_EQ(sink_.finished.size(), 1u);
   EXPECT_EQ(sink_.finished[0].outcome.condition, Condition::kRetriesExhausted);
   EXPECT_EQ(target_.started.size(), 1u);
+}
+
+// Recursive loop detection: the event goes to its failure targets at once, never retried.
+TEST_F(AsyncQueueTest, ARecursiveEventFailsWithoutARetry) {
+  NewQueue({.delay_scale = 0.001});
+  target_.recursive = true;
+  EnqueueN(1, 10);
+  Drain();
+  ASSERT_EQ(sink_.finished.size(), 1u);
+  EXPECT_EQ(sink_.finished[0].outcome.condition, Condition::kRetriesExhausted);
+  ASSERT_TRUE(sink_.finished[0].outcome.last.has_value());
+  EXPECT_EQ(sink_.finished[0].outcome.last->error_type, "RecursiveInvocationException");
+  EXPECT_TRUE(target_.started.empty());
+  EXPECT_EQ(queue_->pending(), 0);
+  EXPECT_EQ(Rows(), 0);
 }
 
 TEST_F(AsyncQueueTest, AnEventOlderThanItsMaximumAgeFailsWithoutRunning) {

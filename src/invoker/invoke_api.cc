@@ -110,6 +110,7 @@ void InvokeApi::Run(InvokeRequest request, const std::string& request_id, int64_
   InvokeErrorType type = s.code() == StatusCode::kResourceExhausted
                              ? InvokeErrorType::kTooManyRequests
                              : InvokeErrorType::kNotStarted;
+  if (IsRecursiveInvocation(s)) type = InvokeErrorType::kRecursiveInvocation;
   shared->Send(Render(request_id, InvokeError{type, s.message()}));
 }
 
@@ -139,8 +140,13 @@ void InvokeApi::Environments(http::ResponseWriter writer) {
                     {"lastFreezeNs", e.last_freeze_ns},
                     {"lastThawNs", e.last_thaw_ns}});
   }
-  nlohmann::json body = {
-      {"environments", list}, {"busy", invoker_.busy()}, {"asyncPending", queue_.pending()}};
+  // Lambda's RecursiveInvocationsDropped metric, per function (thaw has no metrics API yet).
+  nlohmann::json drops = nlohmann::json::object();
+  for (const auto& [function, count] : invoker_.recursive_drops()) drops[function] = count;
+  nlohmann::json body = {{"environments", list},
+                         {"busy", invoker_.busy()},
+                         {"asyncPending", queue_.pending()},
+                         {"recursiveInvocationsDropped", drops}};
   writer.Send(http::Response::Json(
       200, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
 }

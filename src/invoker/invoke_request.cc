@@ -146,6 +146,14 @@ http::Response Render(const std::string& request_id, const InvokeError& error) {
     case T::kNotQueued:
       return WithRequestId(http::RestJsonError(500, "ServiceException", error.message, "Service"),
                            request_id);
+    case T::kRecursiveInvocation: {
+      // Its model names the field "Message", not "message".
+      nlohmann::json body = {{"Type", "User"}, {"Message", error.message}};
+      http::Response r = http::Response::Json(
+          400, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      r.headers.Set("x-amzn-ErrorType", "RecursiveInvocationException");
+      return WithRequestId(std::move(r), request_id);
+    }
     case T::kNotStarted:
       return WithRequestId(http::RestJsonError(503, "ServiceException", error.message, "Service"),
                            request_id);

@@ -39,6 +39,7 @@ enum class InvokeErrorType {
   kResourceNotFound,       // 404 ResourceNotFoundException
   kRequestTooLarge,        // 413 RequestEntityTooLargeException
   kTooManyRequests,        // 429 TooManyRequestsException; the message is the throttle's reason
+  kRecursiveInvocation,    // 400 RecursiveInvocationException: recursive loop detection
   kNotQueued,              // 500 ServiceException: an Event could not be stored
   kNotStarted,             // 503 ServiceException: the invoker refused for another reason
 };

@@ -4,6 +4,7 @@
 
 #include "base/log.h"
 #include "invoker/launcher_client.h"
+#include "lambda/function.h"
 #include "records/record_store.h"
 #include "sys/launcher_protocol.h"
 
@@ -40,6 +41,22 @@ Status Invoker::Invoke(const lambda::Resolved& target, runtime_api::Event event,
                        ResultCallback done, InvokeOrigin origin) {
   if (shutting_down_) return Status::Unavailable("thaw is shutting down");
   const lambda::FunctionConfig& config = *target.config;
+  // Every event source's header comes through here (the seam for SNS and streams too).
+  trace::TraceContext caller = trace::ParseTraceHeader(event.trace_id);
+  // Recursive loop detection, before concurrency: a dropped event takes no environment.
+  std::string& hash = lineage_hashes_[config.name];
+  if (hash.empty()) hash = trace::LineageHash(lambda::FunctionArn(config.name));
+  const int count = trace::LineageCount(caller.lineage, hash);
+  if (count >= trace::kMaxRecursiveInvocations && !target.allow_recursive_loop) {
+    ++recursive_drops_[config.name];
+    THAW_LOG(kWarn, "invoker") << "dropping invocation " << event.request_id << " of "
+                               << config.name << ": recursive loop detected (" << count
+                               << " invocations in its lineage)";
+    return Status::FailedPrecondition(
+        "Lambda has detected your function being invoked in a recursive loop with other AWS "
+        "resources and stopped your function's invocation.");
+  }
+  caller.lineage = trace::SetLineageCount(caller.lineage, hash, count + 1);
   int64_t& fn_busy = busy_by_function_[config.name];
   bool unreserved = !target.reserved_concurrency.has_value();
   if (!unreserved) {
@@ -87,16 +104,16 @@ Status Invoker::Invoke(const lambda::Resolved& target, runtime_api::Event event,
   invocation->want_tail = want_tail;
   invocation->done = std::move(done);
   invocation->received_ns = clock_.MonotonicNanos();
-  // Every event source's header comes through here (the seam for SNS and streams too).
   invocation->hlc = &hlc_;
-  invocation->caller = trace::ParseTraceHeader(invocation->event.trace_id);
+  invocation->caller = std::move(caller);
   if (invocation->caller.hlc) {
     invocation->hlc_arrived = hlc_.Receive(*invocation->caller.hlc);
     invocation->caller.hlc.reset();
-    invocation->event.trace_id = trace::FormatTraceHeader(invocation->caller);
   } else {
     invocation->hlc_arrived = hlc_.Now();
   }
+  // Without the Hlc, with the new Lineage count.
+  invocation->event.trace_id = trace::FormatTraceHeader(invocation->caller);
   if (options_.environment.records && options_.environment.records->enabled()) {
     invocation->clock = &clock_;  // stamps and a record for this invocation
     invocation->async = origin.async;

@@ -64,6 +64,14 @@ struct EnvironmentInfo {
   int64_t last_thaw_ns = 0;
 };
 
+// The event went past trace::kMaxRecursiveInvocations invocations of one function whose
+// recursion config is Terminate: Lambda drops it. A synchronous caller gets
+// RecursiveInvocationException; an async event or a trigger's batch goes to its on-failure
+// destination or DLQ, never retried.
+inline bool IsRecursiveInvocation(const Status& s) {
+  return s.code() == StatusCode::kFailedPrecondition;
+}
+
 class Invoker {
  public:
   // Every reference must outlive the invoker.
@@ -74,7 +82,9 @@ class Invoker {
   Invoker& operator=(const Invoker&) = delete;
 
   // Starts `event` on an environment of `target`. Returns ResourceExhausted (with the throttle
-  // reason as message) when concurrency is exhausted; otherwise `done` runs later, once.
+  // reason as message) when concurrency is exhausted, and FailedPrecondition (see
+  // IsRecursiveInvocation) when recursive loop detection drops the event; otherwise `done` runs
+  // later, once. The function sees the event's Lineage with its own count raised by one.
   Status Invoke(const lambda::Resolved& target, runtime_api::Event event, bool want_tail,
                 ResultCallback done, InvokeOrigin origin = {});
   // The function's code or configuration changed, or it was deleted: idle environments stop
@@ -83,7 +93,13 @@ class Invoker {
   // Stops every environment; `done` runs when all are gone.
   void Shutdown(std::function<void()> done);
 
+  // The front door's address as bound (with --listen HOST:0, known only once it listens), for
+  // AWS_ENDPOINT_URL: set before the first invocation.
+  void SetFrontDoorUrl(std::string url) { options_.environment.front_door_url = std::move(url); }
+
   int64_t busy() const { return total_busy_; }
+  // RecursiveInvocationsDropped: invocations recursive loop detection dropped, per function.
+  const std::map<std::string, int64_t>& recursive_drops() const { return recursive_drops_; }
   // The server's hybrid logical clock (loop thread).
   trace::HlcClock& hlc() { return hlc_; }
   std::vector<EnvironmentInfo> Snapshot() const;
@@ -120,8 +136,10 @@ class Invoker {
   InvokerOptions options_;
   std::map<std::string, std::map<std::string, Pool>> pools_;  // function -> version -> pool
   std::map<std::string, int64_t> busy_by_function_;
-  std::map<Environment*, bool> retiring_;  // busy environments to stop when released
-  std::map<Environment*, bool> busy_;      // busy environment -> counted as unreserved
+  std::map<std::string, int64_t> recursive_drops_;
+  std::map<std::string, std::string> lineage_hashes_;  // by function name: a SHA-256 each
+  std::map<Environment*, bool> retiring_;              // busy environments to stop when released
+  std::map<Environment*, bool> busy_;                  // busy environment -> counted as unreserved
   int64_t total_busy_ = 0;
   int64_t unreserved_busy_ = 0;
   boost::asio::steady_timer reap_timer_;

@@ -1,5 +1,5 @@
-// ControlService: reserved concurrency, GetAccountSettings, tags, and the zip download behind
-// GetFunction's Code.Location.
+// ControlService: reserved concurrency, the recursion config, GetAccountSettings, tags, and the
+// zip download behind GetFunction's Code.Location.
 #include <utility>
 
 #include "base/codec.h"
@@ -98,6 +98,31 @@ StatusOr<http::Response> ControlService::DeleteFunctionConcurrency(const Route& 
       Transact([&] { return function_store_.SetReservedConcurrency(name, std::nullopt); }));
   Install(name, std::move(state));
   return http::Response{204, {}, {}};
+}
+
+StatusOr<http::Response> ControlService::PutFunctionRecursionConfig(const Route& route,
+                                                                    const http::Request& request) {
+  THAW_ASSIGN_OR_RETURN(json body, ParseJsonObject(request.body));
+  THAW_ASSIGN_OR_RETURN(auto loop, OptionalString(body, "RecursiveLoop"));
+  if (!loop) return MissingMember("recursiveLoop");
+  if (*loop != "Allow" && *loop != "Terminate") {
+    return ValidationError(*loop, "recursiveLoop",
+                           "Member must satisfy enum value set: [Allow, Terminate]");
+  }
+  THAW_ASSIGN_OR_RETURN(const FunctionState* found, Find(route.function_name));
+  const std::string name = found->entry.latest->name;
+  const bool allow = *loop == "Allow";
+  FunctionState state = *found;
+  state.entry.allow_recursive_loop = allow;
+  THAW_RETURN_IF_ERROR(Transact([&] { return function_store_.SetRecursiveLoop(name, allow); }));
+  Install(name, std::move(state));
+  return JsonResponse(200, {{"RecursiveLoop", *loop}});
+}
+
+StatusOr<http::Response> ControlService::GetFunctionRecursionConfig(const Route& route) {
+  THAW_ASSIGN_OR_RETURN(const FunctionState* state, Find(route.function_name));
+  return JsonResponse(
+      200, {{"RecursiveLoop", state->entry.allow_recursive_loop ? "Allow" : "Terminate"}});
 }
 
 StatusOr<http::Response> ControlService::GetAccountSettings() {

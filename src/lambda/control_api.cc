@@ -72,6 +72,7 @@ std::optional<auth::Operation> ControlApi::Describe(const http::Request& request
     case Op::kGetFunction:
     case Op::kGetFunctionConfiguration:
     case Op::kGetFunctionConcurrency:
+    case Op::kGetFunctionRecursionConfig:
     case Op::kListVersionsByFunction:
     case Op::kListAliases:
     case Op::kGetAlias:

@@ -203,6 +203,10 @@ StatusOr<http::Response> ControlService::Dispatch(const Route& route,
       return GetFunctionConcurrency(route);
     case Op::kDeleteFunctionConcurrency:
       return DeleteFunctionConcurrency(route);
+    case Op::kPutFunctionRecursionConfig:
+      return PutFunctionRecursionConfig(route, request);
+    case Op::kGetFunctionRecursionConfig:
+      return GetFunctionRecursionConfig(route);
     case Op::kGetAccountSettings:
       return GetAccountSettings();
     case Op::kListTags:

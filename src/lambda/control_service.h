@@ -1,7 +1,7 @@
 // ControlService: the logic of the Lambda control plane (functions, code, versions, aliases,
-// reserved concurrency, tags, account settings). It keeps an in-memory copy of every function,
-// writes each change to the FunctionStore in one transaction, and only after the commit swaps
-// its copy, republishes the function to the Registry and reports code/config changes.
+// reserved concurrency, recursion config, tags, account settings). It keeps an in-memory copy of
+// every function, writes each change to the FunctionStore in one transaction, and only after the
+// commit swaps its copy, republishes the function to the Registry and reports code/config changes.
 // Control thread only: it does SQLite and zip work, so it must never run on the loop.
 #pragma once
 
@@ -96,10 +96,14 @@ class ControlService {
   StatusOr<http::Response> UpdateAlias(const Route& route, const http::Request& request);
   StatusOr<http::Response> DeleteAlias(const Route& route);
 
-  // Concurrency, account settings, tags and the code download (control_account.cc).
+  // Concurrency, recursion config, account settings, tags and the code download
+  // (control_account.cc).
   StatusOr<http::Response> PutFunctionConcurrency(const Route& route, const http::Request& request);
   StatusOr<http::Response> GetFunctionConcurrency(const Route& route);
   StatusOr<http::Response> DeleteFunctionConcurrency(const Route& route);
+  StatusOr<http::Response> PutFunctionRecursionConfig(const Route& route,
+                                                      const http::Request& request);
+  StatusOr<http::Response> GetFunctionRecursionConfig(const Route& route);
   StatusOr<http::Response> GetAccountSettings();
   StatusOr<http::Response> ListTags(const Route& route);
   StatusOr<http::Response> TagResource(const Route& route, const http::Request& request);

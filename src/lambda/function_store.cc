@@ -46,6 +46,10 @@ CREATE TABLE IF NOT EXISTS lambda_event_invoke_configs (
   config TEXT NOT NULL,
   PRIMARY KEY (name, qualifier)
 );
+CREATE TABLE IF NOT EXISTS lambda_recursion (
+  name TEXT PRIMARY KEY REFERENCES lambda_functions(name) ON DELETE CASCADE,
+  recursive_loop TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS lambda_meta (
   key TEXT PRIMARY KEY,
   value INTEGER NOT NULL
@@ -155,6 +159,16 @@ StatusOr<std::vector<StoredFunction>> FunctionStore::LoadAll() {
       index[name] = out.size();
       out.push_back(std::move(f));
       latest[name] = std::move(config);
+    }
+  }
+  {
+    THAW_ASSIGN_OR_RETURN(auto st,
+                          db_.Prepare("SELECT name, recursive_loop FROM lambda_recursion"));
+    for (;;) {
+      THAW_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      auto it = index.find(st.Text(0));
+      if (it != index.end()) out[it->second].entry.allow_recursive_loop = st.Text(1) == "Allow";
     }
   }
   {
@@ -301,6 +315,13 @@ Status FunctionStore::SetReservedConcurrency(const std::string& name,
   } else {
     st.BindNull(2);
   }
+  return st.Run();
+}
+
+Status FunctionStore::SetRecursiveLoop(const std::string& name, bool allow) {
+  THAW_ASSIGN_OR_RETURN(auto st, db_.Prepare("INSERT OR REPLACE INTO lambda_recursion"
+                                             " (name, recursive_loop) VALUES (?1, ?2)"));
+  st.Bind(1, name).Bind(2, allow ? "Allow" : "Terminate");
   return st.Run();
 }
 

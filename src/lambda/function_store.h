@@ -49,6 +49,8 @@ class FunctionStore {
   Status PutEventInvokeConfig(const std::string& name, const std::string& qualifier,
                               const EventInvokeConfig& config);
   Status DeleteEventInvokeConfig(const std::string& name, const std::string& qualifier);
+  // PutFunctionRecursionConfig: Allow (true) or Terminate.
+  Status SetRecursiveLoop(const std::string& name, bool allow);
   // Removes the function with its versions, aliases, tags and event invoke configurations.
   Status DeleteFunction(const std::string& name);
   // Returns a number larger than any returned before, across restarts (FunctionConfig's

@@ -66,6 +66,7 @@ StatusOr<Resolved> Registry::Resolve(const std::string& function_name,
   Resolved out;
   out.invoked_arn = arn;
   out.reserved_concurrency = e.reserved_concurrency;
+  out.allow_recursive_loop = e.allow_recursive_loop;
   if (q.empty() || q == kLatest) {
     out.config = e.latest;
     out.executed_version = kLatest;

@@ -31,6 +31,9 @@ struct FunctionEntry {
   std::optional<int64_t> reserved_concurrency;
   // Event invoke configurations by qualifier ("$LATEST", a version number or an alias).
   std::map<std::string, EventInvokeConfig> event_invoke_configs;
+  // PutFunctionRecursionConfig: Allow. The default, Terminate, drops a recursive loop's
+  // invocation past trace::kMaxRecursiveInvocations.
+  bool allow_recursive_loop = false;
 };
 
 // What an invoke resolved to.
@@ -39,6 +42,7 @@ struct Resolved {
   std::string executed_version;  // "$LATEST" or a number
   std::string invoked_arn;       // the ARN the caller used, qualified if they qualified it
   std::optional<int64_t> reserved_concurrency;
+  bool allow_recursive_loop = false;
 };
 
 class Registry {

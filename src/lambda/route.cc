@@ -121,6 +121,13 @@ std::optional<Route> MatchRoute(std::string_view method, std::string_view path) 
     r.function_name = std::string(s[2]);
     return r;
   }
+  if (s[0] == "2024-08-31" && s[1] == "functions" && s.size() == 4 && !s[2].empty() &&
+      s[3] == "recursion-config") {
+    Route r = Pick(method, Op::kGetFunctionRecursionConfig, kNone, Op::kPutFunctionRecursionConfig,
+                   kNone);
+    r.function_name = std::string(s[2]);
+    return r;
+  }
   if (s[0] == "2018-10-31" && s[1] == "layers") return MatchLayers(method, s);
   if (s[0] == "2016-08-19" && s[1] == "account-settings" && s.size() == 2) {
     return Pick(method, Op::kGetAccountSettings, kNone, kNone, kNone);
@@ -175,6 +182,10 @@ std::string_view OpName(Op op) {
       return "GetFunctionConcurrency";
     case Op::kDeleteFunctionConcurrency:
       return "DeleteFunctionConcurrency";
+    case Op::kPutFunctionRecursionConfig:
+      return "PutFunctionRecursionConfig";
+    case Op::kGetFunctionRecursionConfig:
+      return "GetFunctionRecursionConfig";
     case Op::kGetAccountSettings:
       return "GetAccountSettings";
     case Op::kListTags:

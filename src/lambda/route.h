@@ -27,6 +27,8 @@ enum class Op {
   kPutFunctionConcurrency,
   kGetFunctionConcurrency,
   kDeleteFunctionConcurrency,
+  kPutFunctionRecursionConfig,
+  kGetFunctionRecursionConfig,
   kGetAccountSettings,
   kListTags,
   kTagResource,

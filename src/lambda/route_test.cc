@@ -27,6 +27,11 @@ TEST(RouteTest, MapsControlPlanePaths) {
   EXPECT_EQ(OpOf("PUT", "/2017-10-31/functions/f/concurrency"), Op::kPutFunctionConcurrency);
   EXPECT_EQ(OpOf("GET", "/2019-09-30/functions/f/concurrency"), Op::kGetFunctionConcurrency);
   EXPECT_EQ(OpOf("DELETE", "/2017-10-31/functions/f/concurrency"), Op::kDeleteFunctionConcurrency);
+  EXPECT_EQ(OpOf("PUT", "/2024-08-31/functions/f/recursion-config"),
+            Op::kPutFunctionRecursionConfig);
+  EXPECT_EQ(OpOf("GET", "/2024-08-31/functions/f/recursion-config"),
+            Op::kGetFunctionRecursionConfig);
+  EXPECT_EQ(OpOf("DELETE", "/2024-08-31/functions/f/recursion-config"), Op::kUnknownOperation);
   EXPECT_EQ(OpOf("GET", "/2016-08-19/account-settings/"), Op::kGetAccountSettings);
   EXPECT_EQ(OpOf("POST", "/2017-03-31/tags/arn:aws:lambda:us-east-1:000000000000:function:f"),
             Op::kTagResource);

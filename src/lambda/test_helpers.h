@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -42,8 +43,12 @@ struct ZipEntry {
   uint32_t mode = 0;  // full st_mode (S_IFREG | 0755); 0 writes DOS attributes instead
 };
 
-// Builds a zip in memory. Names are stored verbatim (libzip does not sanitise them), which is
-// what the path-traversal tests need.
+// Every entry's mtime. libzip would stamp the current time (DOS time, 2 s steps), so two zips
+// of the same entries built across a step would differ in bytes and in CodeSha256.
+inline constexpr time_t kZipEntryTime = 1'577'836'800;  // 2020-01-01T00:00:00Z
+
+// Builds a zip in memory, the same bytes for the same entries. Names are stored verbatim
+// (libzip does not sanitise them), which is what the path-traversal tests need.
 inline std::string MakeZip(const std::vector<ZipEntry>& entries) {
   zip_error_t error;
   zip_error_init(&error);
@@ -62,6 +67,7 @@ inline std::string MakeZip(const std::vector<ZipEntry>& entries) {
     // libzip gives new entries Unix mode 0666 unless told otherwise.
     zip_file_set_external_attributes(archive, static_cast<zip_uint64_t>(index), 0,
                                      e.mode != 0 ? ZIP_OPSYS_UNIX : ZIP_OPSYS_DOS, e.mode << 16);
+    EXPECT_EQ(zip_file_set_mtime(archive, static_cast<zip_uint64_t>(index), kZipEntryTime, 0), 0);
   }
   EXPECT_EQ(zip_close(archive), 0);
   std::string out;

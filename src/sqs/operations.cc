@@ -489,6 +489,7 @@ std::variant<json, Error> SendOne(QueueStore& store, const Context& ctx, Queue& 
   m.body = *body;
   m.attributes = attributes;
   m.sender_id = ctx.sender_id;
+  m.trace_header = ctx.trace_header;
   if (auto t = system.find("AWSTraceHeader"); t != system.end()) m.trace_header = t->second.value;
   const int64_t now = store.clock().RealtimeMillis();
   m.visible_at_ms = now + delay_s.value_or(q.delay_s) * 1000;

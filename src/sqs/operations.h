@@ -20,6 +20,9 @@ struct Context {
   std::string account = "000000000000";
   std::string host = "localhost";  // for queue URLs: http://HOST/ACCOUNT/NAME
   std::string sender_id;           // SenderId of sent messages
+  // The request's X-Amzn-Trace-Id: a sent message's AWSTraceHeader unless the message sets one
+  // (an SDK inside a function passes its _X_AMZN_TRACE_ID, Lineage and all, this way).
+  std::string trace_header = {};
 };
 
 struct Outcome {

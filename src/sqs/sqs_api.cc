@@ -166,6 +166,7 @@ bool SqsApi::Handle(http::Request& request, http::ResponseWriter& writer) {
   if (auto host = request.headers.Get("Host")) ctx.host = std::string(*host);
   ctx.sender_id = AccessKeyId(request);
   if (ctx.sender_id.empty()) ctx.sender_id = ctx.account;
+  if (auto trace = request.headers.Get("X-Amzn-Trace-Id")) ctx.trace_header = std::string(*trace);
   // Older clients post to the queue's URL instead of naming it.
   if (!input.contains("QueueUrl") && ParseQueueUrl(request.path)) {
     input["QueueUrl"] = "http://" + ctx.host + request.path;

@@ -1,5 +1,6 @@
 #include "trace/trace_header.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 
@@ -34,6 +35,8 @@ TraceContext ParseTraceHeader(std::string_view header) {
       out.parent = value;
     } else if (key == "Sampled") {
       out.sampled = value;
+    } else if (key == "Lineage") {
+      out.lineage = value;
     } else if (key == "Hlc") {
       out.hlc = ParseHlc(value);
     } else {
@@ -56,6 +59,7 @@ std::string FormatTraceHeader(const TraceContext& context) {
   if (!context.root.empty()) add("Root", context.root);
   if (!context.parent.empty()) add("Parent", context.parent);
   if (!context.sampled.empty()) add("Sampled", context.sampled);
+  if (!context.lineage.empty()) add("Lineage", context.lineage);
   if (!context.extra.empty()) {
     if (!out.empty()) out += ';';
     out += context.extra;
@@ -96,8 +100,8 @@ std::string SpanIdFor(std::string_view request_id) {
 std::string ForCallee(const TraceContext& caller, std::string_view span_id, HlcStamp stamp) {
   // On every invocation's path, twice: one allocation, no TraceContext copy.
   std::string out;
-  out.reserve(caller.root.size() + span_id.size() + caller.sampled.size() + caller.extra.size() +
-              64);
+  out.reserve(caller.root.size() + span_id.size() + caller.sampled.size() + caller.lineage.size() +
+              caller.extra.size() + 72);
   auto add = [&out](std::string_view key, std::string_view value) {
     if (!out.empty()) out += ';';
     out += key;
@@ -107,6 +111,7 @@ std::string ForCallee(const TraceContext& caller, std::string_view span_id, HlcS
   if (!caller.root.empty()) add("Root", caller.root);
   if (!span_id.empty()) add("Parent", span_id);
   if (!caller.sampled.empty()) add("Sampled", caller.sampled);
+  if (!caller.lineage.empty()) add("Lineage", caller.lineage);
   if (!caller.extra.empty()) {
     if (!out.empty()) out += ';';
     out += caller.extra;
@@ -114,6 +119,68 @@ std::string ForCallee(const TraceContext& caller, std::string_view span_id, HlcS
   if (!out.empty()) out += ';';
   out += "Hlc=";
   AppendHlc(stamp, out);
+  return out;
+}
+
+std::string LineageHash(std::string_view function_arn) {
+  return Sha256Hex(function_arn).substr(0, 8);
+}
+
+namespace {
+
+// Calls `entry` for each '|'-separated entry of a Lineage value.
+template <typename F>
+void ForEachLineageEntry(std::string_view lineage, F entry) {
+  while (!lineage.empty()) {
+    size_t bar = lineage.find('|');
+    entry(lineage.substr(0, bar));
+    if (bar == std::string_view::npos) break;
+    lineage.remove_prefix(bar + 1);
+  }
+}
+
+// The count of a "<hash>:<count>" entry for `hash`; -1 when the entry is another's or malformed.
+int EntryCount(std::string_view entry, std::string_view hash) {
+  if (entry.size() <= hash.size() + 1 || !entry.starts_with(hash) || entry[hash.size()] != ':') {
+    return -1;
+  }
+  std::string_view digits = entry.substr(hash.size() + 1);
+  if (digits.size() > 9) return -1;  // no overflow; a real count is far smaller
+  int count = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return -1;
+    count = count * 10 + (c - '0');
+  }
+  return count;
+}
+
+}  // namespace
+
+int LineageCount(std::string_view lineage, std::string_view hash) {
+  int found = 0;
+  ForEachLineageEntry(
+      lineage, [&](std::string_view entry) { found = std::max(found, EntryCount(entry, hash)); });
+  return found;
+}
+
+std::string SetLineageCount(std::string_view lineage, std::string_view hash, int count) {
+  std::string out;
+  out.reserve(lineage.size() + hash.size() + 12);
+  bool set = false;
+  ForEachLineageEntry(lineage, [&](std::string_view entry) {
+    if (entry.empty()) return;
+    if (!out.empty()) out += '|';
+    if (!set && EntryCount(entry, hash) >= 0) {
+      out.append(hash).append(":").append(std::to_string(count));
+      set = true;
+    } else {
+      out += entry;
+    }
+  });
+  if (!set) {
+    if (!out.empty()) out += '|';
+    out.append(hash).append(":").append(std::to_string(count));
+  }
   return out;
 }
 

@@ -1,7 +1,7 @@
 // The X-Ray trace header as thaw passes it along: "Root=1-<8 hex>-<24 hex>;Parent=<16 hex>;
-// Sampled=0|1", plus thaw's `Hlc=<l>.<c>` (hlc.h) and any other fields (Lambda's Lineage,
-// ALB's Self), kept in order. The one seam every event source goes through: the Invoke API
-// and the async queue today; SNS and stream pollers are to parse what they receive with
+// Sampled=0|1", Lambda's `Lineage` (recursion detection), thaw's `Hlc=<l>.<c>` (hlc.h) and any
+// other fields (ALB's Self), kept in order. The one seam every event source goes through: the
+// Invoke API and the async queue today; SNS and stream pollers are to parse what they receive with
 // ParseTraceHeader and hand the invoker the header they would send (ForCallee).
 // Pure functions: thread-safe.
 #pragma once
@@ -18,6 +18,7 @@ struct TraceContext {
   std::string root = {};
   std::string parent = {};
   std::string sampled = {};  // "1", "0", "?" or ""
+  std::string lineage = {};  // Lineage's value, as received (see LineageCount)
   std::optional<HlcStamp> hlc = {};
   std::string extra = {};  // other "Key=Value" fields, ';'-joined, as received
 };
@@ -38,6 +39,17 @@ std::string SpanIdFor(std::string_view request_id);
 // _X_AMZN_TRACE_ID): the caller's root and sampling, Parent = the invocation's own span, and
 // the stamp of the hand-over.
 std::string ForCallee(const TraceContext& caller, std::string_view span_id, HlcStamp stamp);
+
+// Lambda's recursive loop detection counts, per function, how many invocations an event chain
+// has been through: Lineage=<hash>:<count>, one '|'-joined entry per function, where <hash> is
+// 8 hex digits naming the function (LineageHash). Entries of another form are kept as they are.
+inline constexpr int kMaxRecursiveInvocations = 16;
+// The first 8 hex digits of the SHA-256 of the function's unqualified ARN.
+std::string LineageHash(std::string_view function_arn);
+// `hash`'s count in `lineage`; 0 when it has no entry (or a malformed one).
+int LineageCount(std::string_view lineage, std::string_view hash);
+// `lineage` with `hash`'s entry set to `count` (appended when missing).
+std::string SetLineageCount(std::string_view lineage, std::string_view hash, int count);
 
 // X-Ray's "1-5759e988-bd862e3fe1be46a994272793" as OpenTelemetry's 32 hex digits; "" when
 // the root has another shape.

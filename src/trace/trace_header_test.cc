@@ -14,7 +14,43 @@ TEST(TraceHeaderTest, ParsesXRayFieldsHlcAndKeepsTheRest) {
   EXPECT_EQ(t.sampled, "1");
   ASSERT_TRUE(t.hlc);
   EXPECT_EQ(*t.hlc, (HlcStamp{1764280000123456789, 3}));
-  EXPECT_EQ(t.extra, "Lineage=a87bd80c:0");
+  EXPECT_EQ(t.lineage, "a87bd80c:0");
+  EXPECT_EQ(t.extra, "");
+}
+
+TEST(TraceHeaderTest, LineageRoundTripsBesideOtherFields) {
+  std::string header =
+      "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0;"
+      "Lineage=a87bd80c:3|0f1e2d3c:1;Self=1-ab";
+  TraceContext t = ParseTraceHeader(header);
+  EXPECT_EQ(t.lineage, "a87bd80c:3|0f1e2d3c:1");
+  EXPECT_EQ(t.extra, "Self=1-ab");
+  EXPECT_EQ(FormatTraceHeader(t), header);
+  // The callee's header carries it on, so an SDK call from the function passes it along.
+  EXPECT_NE(
+      ForCallee(t, "0123456789abcdef", HlcStamp{5, 0}).find(";Lineage=a87bd80c:3|0f1e2d3c:1;"),
+      std::string::npos);
+}
+
+TEST(TraceHeaderTest, LineageCountsPerFunction) {
+  std::string mine = LineageHash("arn:aws:lambda:us-east-1:000000000000:function:f");
+  EXPECT_EQ(mine.size(), 8u);
+  EXPECT_NE(mine, LineageHash("arn:aws:lambda:us-east-1:000000000000:function:g"));
+  EXPECT_EQ(LineageCount("", mine), 0);
+  EXPECT_EQ(LineageCount("0f1e2d3c:7", mine), 0);
+  EXPECT_EQ(LineageCount("0f1e2d3c:7|" + mine + ":12", mine), 12);
+  // Lenient: malformed entries, other forms and overlong counts count as nothing.
+  EXPECT_EQ(LineageCount(mine + ":x|" + mine + ":|" + mine + ":99999999999|1:" + mine + ":4", mine),
+            0);
+  EXPECT_EQ(LineageCount(mine + "0:5", mine), 0);
+}
+
+TEST(TraceHeaderTest, SetLineageCountReplacesOrAppendsTheFunctionsEntry) {
+  EXPECT_EQ(SetLineageCount("", "a87bd80c", 1), "a87bd80c:1");
+  EXPECT_EQ(SetLineageCount("0f1e2d3c:7", "a87bd80c", 1), "0f1e2d3c:7|a87bd80c:1");
+  EXPECT_EQ(SetLineageCount("a87bd80c:15|0f1e2d3c:7", "a87bd80c", 16), "a87bd80c:16|0f1e2d3c:7");
+  // Unknown forms are kept as received.
+  EXPECT_EQ(SetLineageCount("1:0f1e2d3c:0||", "a87bd80c", 2), "1:0f1e2d3c:0|a87bd80c:2");
 }
 
 TEST(TraceHeaderTest, LenientLikeXRay) {

@@ -482,9 +482,10 @@ def test_context_request_id_deadline_and_arn(lam):
     assert before + 7000 - 50 <= out["deadline_ms"] <= after + 7000 + 50
     assert out["invoked_function_arn"] == function_arn
     # Generated X-Ray header when the caller sent none; Parent is this invocation's span, and
-    # thaw adds its hybrid logical clock stamp.
+    # thaw adds its hybrid logical clock stamp; Lineage counts this function's first invocation
+    # in the chain (recursive loop detection, test_recursion.py).
     m = re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=([0-9a-f]{16});Sampled=[01];"
-                     r"Hlc=\d+\.\d+", out["trace_id"])
+                     r"Lineage=[0-9a-f]{8}:1;Hlc=\d+\.\d+", out["trace_id"])
     assert m, out["trace_id"]
     assert m.group(1) == out["request_id"].replace("-", "")[:16]
 
@@ -513,7 +514,8 @@ def test_trace_context_passes_through(thaw_server, lam):
     seen, seen_hlc = hlc_of(out["trace_id"])
     assert seen["Root"] == "1-5759e988-bd862e3fe1be46a994272793"
     assert seen["Parent"] == span
-    assert seen["Sampled"] == "1" and seen["Lineage"] == "a87bd80c:0"
+    # Another function's Lineage entry is kept; this function's own is added.
+    assert seen["Sampled"] == "1" and re.fullmatch(r"a87bd80c:0\|[0-9a-f]{8}:1", seen["Lineage"])
     answer, answer_hlc = hlc_of(headers["x-amzn-trace-id"])
     assert answer["Root"] == seen["Root"] and answer["Parent"] == span
     assert (ahead, 7) < seen_hlc < answer_hlc

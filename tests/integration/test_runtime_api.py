@@ -280,7 +280,7 @@ def test_next_headers(lam):
     assert before + 9000 - 50 <= int(h["Lambda-Runtime-Deadline-Ms"]) <= after + 9000 + 50
     assert h["Lambda-Runtime-Invoked-Function-Arn"] == arn
     assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=[01];"
-                        r"Hlc=\d+\.\d+", h["Lambda-Runtime-Trace-Id"])
+                        r"Lineage=[0-9a-f]{8}:1;Hlc=\d+\.\d+", h["Lambda-Runtime-Trace-Id"])
     assert h["Lambda-Runtime-Client-Context"] == cc_text  # base64-decoded JSON text
     assert "Lambda-Runtime-Cognito-Identity" not in h  # only non-empty headers are sent
     assert h["Content-Type"] == "application/json"
