@@ -46,7 +46,7 @@ fi
 # ThreadSanitizer: every unit test again, optimised (TSan slows code 5-15x); THAW_SKIP_TSAN=1
 # skips it. What it adds on the 2-core machine (2026-12-07, under other builds' load):
 # - ccache warm, as CI runs: about 3 min. The build is cache hits and links (59 lambda_test
-#   steps from the cache: 9 s); the 509 tests take 79 test-seconds, about 1 min at -j2.
+#   steps from the cache: 9 s); the 616 tests take 118 test-seconds, about 1 min at -j2.
 #   .ci/run goes from ~35 to ~38 of its 60 min, so the whole unit suite runs, not only the
 #   threaded tests.
 # - ccache cold: about 30 CPU-minutes more (231 files at 7.7 CPU-s each, from a cold sample of
