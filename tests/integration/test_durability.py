@@ -184,7 +184,7 @@ def test_async_invokes_survive_kill9(make_thaw_server, examples):
     ids = []
     for i in range(ASYNC_COUNT):
         resp = lam.invoke(FunctionName="slowasync", InvocationType="Event",
-                          Payload=json.dumps({"ms": 200, "i": i}).encode())
+                          Payload=json.dumps({"ms": 1000, "i": i}).encode())
         assert resp["StatusCode"] == 202
         ids.append(resp["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"])
     server.kill9()  # right after the last 202
@@ -217,7 +217,8 @@ def test_async_invokes_survive_kill9(make_thaw_server, examples):
     missing = [i for i in ids if i not in {rid for rid, _ in seen}]
     assert not missing, f"{len(missing)} of {ASYNC_COUNT} accepted Event invokes were lost: " \
                         f"{missing}"
-    # The last ones cannot have finished (200 ms each) before the kill: they ran after it.
+    # The last ones cannot have finished (1 s each; a loaded box may run the first ones to the
+    # end while the later 202s wait for their commits) before the kill: they ran after it.
     assert any(after for _, after in seen), "no invoke was run by the restarted server"
 
 

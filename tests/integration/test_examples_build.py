@@ -50,6 +50,8 @@ def test_mechanism_example_zip(examples, mechanism):
 # examples/functions/go/latency (its own Go module): the latency experiment's two functions, and
 # latency-host, a plain binary `thaw latency` runs in a network namespace (docs/latency.md).
 LATENCY_EXAMPLES = ["latency-a", "latency-b"]
+# examples/functions/go/sdk: functions that call AWS through aws-sdk-go-v2.
+SDK_EXAMPLES = ["recurse"]
 
 
 @pytest.mark.parametrize("name", LATENCY_EXAMPLES)
@@ -65,7 +67,7 @@ def test_latency_host_binary(examples):
 
 def test_all_go_examples_listed(examples):
     assert examples.go_names() == sorted(
-        GO_EXAMPLES + [f"mech-{m}" for m in MECH_EXAMPLES] + LATENCY_EXAMPLES)
+        GO_EXAMPLES + [f"mech-{m}" for m in MECH_EXAMPLES] + LATENCY_EXAMPLES + SDK_EXAMPLES)
 
 
 def test_python_echo_zip(examples):
