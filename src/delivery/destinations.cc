@@ -149,8 +149,8 @@ void Destinations::Finish(const invoker::QueuedEvent& event, const invoker::Fina
   // Lambda counts DeadLetterErrors / DestinationDeliveryFailures and moves on.
   auto left = std::make_shared<size_t>(sends.size());
   auto release = std::make_shared<std::function<void()>>(std::move(stored));
-  for (auto& [target, send] : sends) {
-    send([left, release, target, request_id = event.request_id](Status s) {
+  for (auto& [destination, send] : sends) {
+    send([left, release, target = destination, request_id = event.request_id](Status s) {
       if (!s.ok()) {
         THAW_LOG(kWarn, "async") << "cannot deliver event " << request_id << " to " << target
                                  << ": " << s.ToString();

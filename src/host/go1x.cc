@@ -174,11 +174,15 @@ class Go1xMechanism final : public Mechanism {
     if (Status s = CheckExecutable(binary_, "go1.x: the handler"); !s.ok()) {
       return Fail(Name(LambdaError::kRuntimeInvalidEntrypoint), s.message());
     }
-    StatusOr<int> port = PickFreePort();
-    if (!port.ok())
-      return Fail(Name(LambdaError::kRuntimeInitError), "go1.x: " + port.status().message());
-    port_ = "_LAMBDA_SERVER_PORT=" + std::to_string(*port);
-    StatusOr<pid_t> pid = Spawn(binary_, *port);
+    // Held until Init returns, so no other process's free-port pick lands on it meanwhile.
+    StatusOr<PortReservation> reservation = ReservePort();
+    if (!reservation.ok()) {
+      return Fail(Name(LambdaError::kRuntimeInitError),
+                  "go1.x: " + reservation.status().message());
+    }
+    const int port = reservation->port;
+    port_ = "_LAMBDA_SERVER_PORT=" + std::to_string(port);
+    StatusOr<pid_t> pid = Spawn(binary_, port);
     if (!pid.ok()) {
       return Fail(Name(LambdaError::kRuntimeInvalidEntrypoint),
                   "go1.x: cannot run " + binary_ + ": " + pid.status().message() +
@@ -189,7 +193,7 @@ class Go1xMechanism final : public Mechanism {
 
     int64_t deadline = NowMillis() + kStartMillis;
     std::optional<sys::UniqueFd> conn;
-    while (!(conn = TryConnect(*port))) {
+    while (!(conn = TryConnect(port))) {
       if (std::optional<int> status = child_->TryWait()) return ExitedBeforePing(*status);
       if (NowMillis() >= deadline) {
         return Fail(Name(LambdaError::kRuntimeInitError),

@@ -61,21 +61,38 @@ StatusOr<pid_t> StartProcess(const std::string& path, const std::vector<std::str
   return pid;
 }
 
-StatusOr<int> PickFreePort() {
-  sys::UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return ErrnoStatus("socket", "127.0.0.1:0", errno);
+namespace {
+
+StatusOr<PortReservation> BindLoopbackPortZero(bool reuse) {
+  PortReservation r;
+  r.fd = sys::UniqueFd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!r.fd.valid()) return ErrnoStatus("socket", "127.0.0.1:0", errno);
+  int one = 1;
+  if (reuse && setsockopt(r.fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) {
+    return ErrnoStatus("setsockopt SO_REUSEADDR", "127.0.0.1:0", errno);
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+  if (bind(r.fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     return ErrnoStatus("bind", "127.0.0.1:0", errno);
   }
   socklen_t len = sizeof addr;
-  if (getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+  if (getsockname(r.fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
     return ErrnoStatus("getsockname", "127.0.0.1:0", errno);
   }
-  return static_cast<int>(ntohs(addr.sin_port));
+  r.port = static_cast<int>(ntohs(addr.sin_port));
+  return r;
 }
+
+}  // namespace
+
+StatusOr<int> PickFreePort() {
+  THAW_ASSIGN_OR_RETURN(PortReservation r, BindLoopbackPortZero(/*reuse=*/false));
+  return r.port;
+}
+
+StatusOr<PortReservation> ReservePort() { return BindLoopbackPortZero(/*reuse=*/true); }
 
 Status CheckExecutable(const std::string& path, const std::string& what) {
   struct stat st {};

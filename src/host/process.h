@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "sys/unique_fd.h"
 
 namespace thaw::host {
 
@@ -18,6 +19,16 @@ StatusOr<pid_t> StartProcess(const std::string& path, const std::vector<std::str
 
 // A port on 127.0.0.1 that nothing listens on right now.
 StatusOr<int> PickFreePort();
+
+// A port on 127.0.0.1 held by a bound, non-listening socket with SO_REUSEADDR: another process's
+// bind to port 0 cannot pick it while `fd` is open, yet a child that listens on it with
+// SO_REUSEADDR set (as Go's net.Listen does) can. Closes PickFreePort's pick-then-bind race
+// between two processes on one network namespace.
+struct PortReservation {
+  sys::UniqueFd fd;
+  int port = 0;
+};
+StatusOr<PortReservation> ReservePort();
 
 // Checks that path is an executable regular file; the message says what to fix.
 Status CheckExecutable(const std::string& path, const std::string& what);

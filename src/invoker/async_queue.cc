@@ -45,9 +45,9 @@ std::string_view ConditionName(Condition condition) {
   return "Success";
 }
 
-InvokerTarget::InvokerTarget(Invoker& invoker, const lambda::Registry& registry, const Clock& clock,
+InvokerTarget::InvokerTarget(Invoker& invoker, const lambda::Registry& registry,
                              int64_t max_event_age_s)
-    : invoker_(invoker), registry_(registry), clock_(clock), max_event_age_s_(max_event_age_s) {}
+    : invoker_(invoker), registry_(registry), max_event_age_s_(max_event_age_s) {}
 
 std::optional<EventPolicy> InvokerTarget::Policy(const QueuedEvent& event) {
   auto entry = registry_.Get(event.function_name);

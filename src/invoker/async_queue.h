@@ -120,7 +120,7 @@ class AsyncTarget {
 class InvokerTarget final : public AsyncTarget {
  public:
   // Every reference must outlive the target.
-  InvokerTarget(Invoker& invoker, const lambda::Registry& registry, const Clock& clock,
+  InvokerTarget(Invoker& invoker, const lambda::Registry& registry,
                 int64_t max_event_age_s = kDefaultMaxEventAgeSeconds);
   std::optional<EventPolicy> Policy(const QueuedEvent& event) override;
   Outcome Start(const QueuedEvent& event, std::function<void(AttemptResult)> done) override;
@@ -128,7 +128,6 @@ class InvokerTarget final : public AsyncTarget {
  private:
   Invoker& invoker_;
   const lambda::Registry& registry_;
-  const Clock& clock_;
   int64_t max_event_age_s_;
 };
 

@@ -43,7 +43,8 @@ StatusOr<http::Response> ControlService::PutEventInvokeConfig(const Route& route
                                                               bool update) {
   THAW_ASSIGN_OR_RETURN(json body, ParseJsonObject(request.body));
   THAW_ASSIGN_OR_RETURN(auto key, EventInvokeKey(route, request, /*must_exist=*/true));
-  const auto& [name, qualifier] = key;
+  const std::string& name = key.first;
+  const std::string& qualifier = key.second;
   FunctionState state = functions_.at(name);
   auto& configs = state.entry.event_invoke_configs;
   const EventInvokeConfig* base = nullptr;
@@ -86,7 +87,8 @@ StatusOr<http::Response> ControlService::GetEventInvokeConfig(const Route& route
 StatusOr<http::Response> ControlService::DeleteEventInvokeConfig(const Route& route,
                                                                  const http::Request& request) {
   THAW_ASSIGN_OR_RETURN(auto key, EventInvokeKey(route, request, /*must_exist=*/false));
-  const auto& [name, qualifier] = key;
+  const std::string& name = key.first;
+  const std::string& qualifier = key.second;
   FunctionState state = functions_.at(name);
   if (state.entry.event_invoke_configs.erase(qualifier) == 0) return NoConfig(name, qualifier);
   THAW_RETURN_IF_ERROR(
