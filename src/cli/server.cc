@@ -183,8 +183,8 @@ Status Server::StartInvoker() {
       .endpoint_host = options_.listen_host,
       .endpoint_port = options_.port,
   });
-  async_target_ = std::make_unique<invoker::InvokerTarget>(*invoker_, registry_,
-                                                           options_.max_event_age_s);
+  async_target_ =
+      std::make_unique<invoker::InvokerTarget>(*invoker_, registry_, options_.max_event_age_s);
   queue_ = std::make_unique<invoker::AsyncQueue>(
       loop_, control_, *events_db_, *async_target_,
       invoker::AsyncQueue::Options{.delay_scale = options_.retry_delay_scale, .clock = &clock_});

@@ -177,8 +177,7 @@ class Go1xMechanism final : public Mechanism {
     // Held until Init returns, so no other process's free-port pick lands on it meanwhile.
     StatusOr<PortReservation> reservation = ReservePort();
     if (!reservation.ok()) {
-      return Fail(Name(LambdaError::kRuntimeInitError),
-                  "go1.x: " + reservation.status().message());
+      return Fail(Name(LambdaError::kRuntimeInitError), "go1.x: " + reservation.status().message());
     }
     const int port = reservation->port;
     port_ = "_LAMBDA_SERVER_PORT=" + std::to_string(port);
