@@ -25,6 +25,13 @@ if ((${#missing[@]})); then
 fi
 echo "setup: system packages ready"
 
+# The four builds (plain, ASan, clang+fuzz, TSan) are ~4 GB of ccache results between them;
+# ccache's default 5 GB evicted TSan's before the next run and cost CI a cold TSan build.
+max_gb=$(ccache --get-config max_size 2>/dev/null | awk '{ v = $1 + 0; if ($1 ~ /M/) v /= 1024; print int(v) }')
+if [ "${max_gb:-0}" -lt 12 ]; then
+  ccache --max-size 12G >/dev/null
+fi
+
 # Go: the machine's Go when it is at least 1.24 (the latency experiment's module needs it for the
 # AWS SDK for Go v2; Debian 12's golang-go is 1.19). Otherwise the toolchain the go command itself
 # fetches for GOTOOLCHAIN: golang.org/toolchain from the Go module proxy, unpacked once under
