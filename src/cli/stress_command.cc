@@ -16,7 +16,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +32,7 @@
 #include "cli/run_support.h"
 #include "cli/stress_checks.h"
 #include "cli/tables.h"
+#include "invoker/async_queue.h"
 #include "trace/trace_header.h"
 
 namespace thaw::cli {
@@ -50,8 +50,7 @@ constexpr int64_t kIdleGapMs = 2000;        // goroutines: idle time between inv
 constexpr int64_t kShutdownLimitMs = 2500;  // ignoreterm: 500 ms budget plus slack
 constexpr int64_t kPollMs = 20;
 constexpr char kOkEvent[] = R"({"ok":true})";
-// --via: the failing functions' SQS queues. Lambda wants the visibility timeout at least the
-// function's timeout; one second more leaves room for the timed-out invocation's end.
+// --via: the redrive policy of the failing functions' queues, and their event invoke config.
 constexpr int kMaxReceiveCount = 3;
 constexpr int kMaxRetryAttempts = 2;
 constexpr int64_t kViaSlackMs = 15'000;  // beyond the expected end of a --via scenario
@@ -440,8 +439,11 @@ constexpr ViaBehaviour kViaBehaviours[] = {
     {"selfsend", "", "", ""},
 };
 
-std::string FunctionArn(const std::string& function) {
-  return "arn:aws:lambda:us-east-1:000000000000:function:" + function + ":$LATEST";
+// The function's ARN qualified with $LATEST, as destination records name it.
+StatusOr<std::string> LatestArn(Suite& s, const std::string& function) {
+  THAW_ASSIGN_OR_RETURN(std::optional<json> config, FindFunction(s.client(), function));
+  if (!config) return Status::NotFound("function " + function + " is gone");
+  return JsonString(*config, "FunctionArn") + ":$LATEST";
 }
 
 std::string Fixed(double value) {
@@ -450,7 +452,14 @@ std::string Fixed(double value) {
   return text;
 }
 
+// Lambda wants a trigger's queue to keep a message invisible at least the function's timeout;
+// one second more leaves room for a timed-out invocation's end.
 int64_t VisibilityTimeoutS(const StressFlags& flags) { return flags.timeout_s + 1; }
+
+// The wait before an Event invoke's retry after `attempts` failed attempts, in seconds.
+double RetryDelayS(int attempts, double scale) {
+  return static_cast<double>(invoker::FunctionErrorDelay(attempts, scale).count()) / 1000;
+}
 
 // Lambda's outcome for the EXPECTED column.
 std::string ViaExpected(const ViaBehaviour& b, const StressFlags& flags, double scale) {
@@ -458,8 +467,10 @@ std::string ViaExpected(const ViaBehaviour& b, const StressFlags& flags, double 
     return "stopped after 16 hops; the 17th's event to the DLQ; RecursiveInvocationsDropped";
   }
   if (flags.via == "event") {
-    return "Unhandled " + std::string(b.error_type) + " x3, retries +" + Fixed(60 * scale) +
-           " s, +" + Fixed(120 * scale) + " s; OnFailure RetriesExhausted x3; DLQ";
+    std::string attempts = "x" + std::to_string(kMaxRetryAttempts + 1);
+    return "Unhandled " + std::string(b.error_type) + " " + attempts + ", retries +" +
+           Fixed(RetryDelayS(1, scale)) + " s, +" + Fixed(RetryDelayS(2, scale)) +
+           " s; OnFailure RetriesExhausted " + attempts + "; DLQ";
   }
   return "Unhandled " + std::string(b.error_type) + " x" + std::to_string(kMaxReceiveCount) + ", " +
          std::to_string(VisibilityTimeoutS(flags)) +
@@ -509,7 +520,7 @@ void Merge(Verdict& into, const Verdict& part) {
 StatusOr<Verdict> RunEventFailure(Suite& s, const std::string& function, const ViaBehaviour& b) {
   THAW_ASSIGN_OR_RETURN(auto targets, ConfigureFailureTargets(s, function));
   AsyncFailure want;
-  want.function_arn = FunctionArn(function);
+  THAW_ASSIGN_OR_RETURN(want.function_arn, LatestArn(s, function));
   want.payload = {{"stress", b.name}};
   want.status = b.status;
   want.report_error = b.report_error;
@@ -519,7 +530,8 @@ StatusOr<Verdict> RunEventFailure(Suite& s, const std::string& function, const V
   THAW_ASSIGN_OR_RETURN(want.request_id, InvokeEvent(s, function, want.payload));
   // Every attempt may last the whole timeout, then the two retry delays.
   int64_t expected_ms = (kMaxRetryAttempts + 1) * s.flags().timeout_s * 1000 +
-                        static_cast<int64_t>(180'000 * s.delay_scale());
+                        static_cast<int64_t>(1000 * (RetryDelayS(1, s.delay_scale()) +
+                                                     RetryDelayS(2, s.delay_scale())));
   int64_t deadline = NowMs() + expected_ms + kViaSlackMs;
   THAW_ASSIGN_OR_RETURN(std::optional<QueueMessage> record, s.ReceiveOne(targets.second, deadline));
   THAW_ASSIGN_OR_RETURN(std::optional<QueueMessage> dead, s.ReceiveOne(targets.first, deadline));
@@ -779,8 +791,8 @@ void RunStress(CommandContext& ctx, StressFlags& flags) {
   StatusOr<double> scale = RetryDelayScale(**client);
   if (!scale.ok()) return ReportError(ctx, kCommand, scale.status());
   if (flags.via == "event" && *scale > 0.1) {
-    std::cerr << "stress: the server retries after ~" << Fixed(60 * *scale) << " s and ~"
-              << Fixed(120 * *scale)
+    std::cerr << "stress: the server retries after ~" << Fixed(RetryDelayS(1, *scale)) << " s and ~"
+              << Fixed(RetryDelayS(2, *scale))
               << " s; start it with a small --retry-delay-scale (0.01) for a short run\n";
   }
 
