@@ -6,7 +6,9 @@
 // with --via sqs through an SQS trigger (a poison message cycling to the queue's DLQ); in both,
 // stress-selfsend feeds itself until recursive loop detection stops it. The delays expected are
 // computed from the server's --retry-delay-scale (GET /thaw/environments). The queues, mappings
-// and functions a --via run creates are deleted at its end. Runs on the main thread.
+// and functions a --via run creates are deleted at its end. Runs on the main thread; the --via
+// scenarios each on a thread of their own, sharing nothing but the flags (read-only) and the
+// stderr lock.
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +19,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -744,6 +747,41 @@ StatusOr<double> RetryDelayScale(http::Client& client) {
   return it != body.end() && it->is_number() ? it->get<double>() : 1.0;
 }
 
+// "pass (2.1 s)" for the progress lines.
+std::string Outcome(const Row& row) {
+  char seconds[32];
+  std::snprintf(seconds, sizeof(seconds), "%.1f", row.seconds);
+  return std::string(row.pass ? "pass" : "FAIL") + " (" + seconds + " s)";
+}
+
+// The --via scenarios are independent (each has its function, queues and mapping), so each runs
+// on a thread of its own with its own connection: a run lasts as long as its longest scenario.
+std::vector<Row> RunViaConcurrently(const std::string& endpoint, const StressFlags& flags,
+                                    double scale, const std::vector<std::string>& names) {
+  std::vector<Row> rows(names.size());
+  std::mutex print;
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < names.size(); ++i) {
+    threads.emplace_back([&, i] {
+      const ViaBehaviour* b = nullptr;
+      for (const ViaBehaviour& v : kViaBehaviours) b = names[i] == v.name ? &v : b;
+      StatusOr<std::unique_ptr<http::Client>> client = Connect(endpoint);
+      if (!client.ok()) {
+        rows[i] =
+            Row{b->name, "", "not connected", false, false, {client.status().message()}, 0, 0};
+        return;
+      }
+      FunctionCleanup cleanup(**client, /*keep=*/false);
+      Suite suite(**client, flags, scale);
+      rows[i] = RunViaBehaviour(suite, *b, flags.examples + "/stress-" + b->name + ".zip", cleanup);
+      std::lock_guard<std::mutex> lock(print);
+      std::cerr << "stress: " << b->name << " via " << flags.via << " " << Outcome(rows[i]) << "\n";
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  return rows;
+}
+
 // The names selected by --only among `names` (all when --only is empty); an unknown one is an
 // error.
 StatusOr<std::vector<std::string>> Select(const std::vector<std::string>& names,
@@ -796,24 +834,18 @@ void RunStress(CommandContext& ctx, StressFlags& flags) {
               << " s; start it with a small --retry-delay-scale (0.01) for a short run\n";
   }
 
-  FunctionCleanup cleanup(**client, /*keep=*/false);
-  Suite suite(**client, flags, *scale);
   std::vector<Row> rows;
-  for (const std::string& name : *selected) {
-    std::cerr << "stress: " << name << (via ? " via " + flags.via : "") << " ..." << std::flush;
-    std::string zip = flags.examples + "/stress-" + name + ".zip";
-    if (via) {
-      const ViaBehaviour* b = nullptr;
-      for (const ViaBehaviour& v : kViaBehaviours) b = name == v.name ? &v : b;
-      rows.push_back(RunViaBehaviour(suite, *b, zip, cleanup));
-    } else {
+  if (via) {
+    rows = RunViaConcurrently(ctx.endpoint, flags, *scale, *selected);
+  } else {
+    Suite suite(**client, flags, *scale);
+    for (const std::string& name : *selected) {
+      std::cerr << "stress: " << name << " ..." << std::flush;
       const Behaviour* b = nullptr;
       for (const Behaviour& v : kBehaviours) b = name == v.name ? &v : b;
-      rows.push_back(RunBehaviour(suite, *b, zip));
+      rows.push_back(RunBehaviour(suite, *b, flags.examples + "/stress-" + name + ".zip"));
+      std::cerr << " " << Outcome(rows.back()) << "\n";
     }
-    char seconds[32];
-    std::snprintf(seconds, sizeof(seconds), "%.1f", rows.back().seconds);
-    std::cerr << " " << (rows.back().pass ? "pass" : "FAIL") << " (" << seconds << " s)\n";
   }
 
   std::vector<std::vector<std::string>> table = {
