@@ -6,6 +6,8 @@
 
 #include "base/codec.h"
 #include "base/lambda_error.h"
+#include "invoker/async_queue.h"
+#include "trace/trace_header.h"
 
 namespace thaw::cli {
 
@@ -19,6 +21,11 @@ constexpr int64_t kMiB = 1 << 20;
 constexpr int64_t kMinTmpFillBytes = 400 * kMiB;
 constexpr int64_t kMaxTmpFillBytes = 520 * kMiB;
 constexpr int64_t kMaxIdleCounterAdvance = 50;  // stamps of 1 ms
+// A retry may start this much before its delay is up (the record's start and duration are the
+// function's, the delay runs from the server's end of the attempt) ...
+constexpr double kEarlyMs = 100;
+// ... and this much (plus half the delay) after it: a loaded host, a cold start.
+constexpr double kLateMs = 2000;
 
 // At most `limit` characters on one line.
 std::string Shorten(std::string_view text, size_t limit = 60) {
@@ -79,6 +86,28 @@ std::string ResultError(const Observation& o) {
   if (!o.json.is_object()) return "";
   auto it = o.json.find("error");
   return it != o.json.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+std::string Text(const json& j, const char* key) {
+  if (!j.is_object()) return "";
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+std::string Seconds(double ms) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.2f s", ms / 1000);
+  return text;
+}
+
+// "2019-11-14T18:16:05.568Z"
+bool IsIsoMillis(std::string_view t) {
+  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd.dddZ";
+  if (t.size() != kShape.size()) return false;
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (kShape[i] == 'd' ? (t[i] < '0' || t[i] > '9') : t[i] != kShape[i]) return false;
+  }
+  return true;
 }
 
 std::optional<int64_t> ResultInt(const Observation& o, const char* key) {
@@ -304,6 +333,166 @@ bool Recovered(const Observation& o) {
   if (o.http_status != 200 || !o.function_error.empty() || !o.json.is_object()) return false;
   auto it = o.json.find("ok");
   return it != o.json.end() && it->is_boolean() && it->get<bool>();
+}
+
+AttemptRecord ParseAttemptRecord(const json& record) {
+  AttemptRecord r;
+  r.request_id = Text(record, "requestId");
+  r.status = Text(record, "status");
+  r.error_type = Text(record, "errorType");
+  if (record.is_object()) {
+    r.start_ms = record.value("startTime", int64_t{0});
+    auto d = record.find("durationMs");
+    if (d != record.end() && d->is_number()) r.duration_ms = d->get<double>();
+  }
+  return r;
+}
+
+QueueMessage ParseQueueMessage(const json& message) {
+  QueueMessage m;
+  m.body = Text(message, "Body");
+  if (!message.is_object()) return m;
+  auto attrs = message.find("MessageAttributes");
+  if (attrs != message.end() && attrs->is_object()) {
+    for (const auto& [name, value] : attrs->items()) {
+      m.attributes[name] = {Text(value, "DataType"), Text(value, "StringValue")};
+    }
+  }
+  auto system = message.find("Attributes");
+  if (system != message.end() && system->is_object()) {
+    m.receive_count = ParseInt(Text(*system, "ApproximateReceiveCount")).value_or(0);
+  }
+  return m;
+}
+
+Verdict CheckAsyncAttempts(const std::vector<AttemptRecord>& attempts, const AsyncFailure& want) {
+  Verdict v;
+  WantEqual(v, "attempts", static_cast<int64_t>(attempts.size()), want.max_retry_attempts + 1);
+  v.observed = std::to_string(attempts.size()) + " attempts";
+  for (size_t i = 0; i < attempts.size(); ++i) {
+    const AttemptRecord& a = attempts[i];
+    std::string which = "attempt " + std::to_string(i + 1);
+    WantEqual(v, which + " status", a.status, want.status);
+    WantEqual(v, which + " REPORT Error Type", a.error_type, want.report_error);
+    if (i == 0) continue;
+    const AttemptRecord& prev = attempts[i - 1];
+    double gap = static_cast<double>(a.start_ms - prev.start_ms) - prev.duration_ms;
+    auto delay = static_cast<double>(
+        invoker::FunctionErrorDelay(static_cast<int>(i), want.delay_scale).count());
+    v.observed += (i == 1 ? " (+" : ", +") + Seconds(gap);
+    if (gap < delay - kEarlyMs || gap > delay * 1.5 + kLateMs) {
+      v.mismatches.push_back(which + " started " + Seconds(gap) + " after attempt " +
+                             std::to_string(i) + " ended, want about " + Seconds(delay));
+    }
+  }
+  if (attempts.size() > 1) v.observed += ")";
+  return v;
+}
+
+Verdict CheckFailureRecord(const std::string& body, const AsyncFailure& want) {
+  Verdict v;
+  json record = json::parse(body, nullptr, false);
+  if (!record.is_object()) {
+    v.observed = "OnFailure: not JSON";
+    v.mismatches.push_back("OnFailure record is not a JSON object: " + Shorten(body));
+    return v;
+  }
+  const json empty = json::object();
+  const json& context = record.contains("requestContext") ? record["requestContext"] : empty;
+  const json& response = record.contains("responseContext") ? record["responseContext"] : empty;
+  int64_t count = context.is_object() ? context.value("approximateInvokeCount", int64_t{-1}) : -1;
+  v.observed = "OnFailure " + Text(context, "condition") + " x" + std::to_string(count);
+  WantEqual(v, "record version", Text(record, "version"), "1.0");
+  Want(v, IsIsoMillis(Text(record, "timestamp")),
+       "record timestamp: got '" + Text(record, "timestamp") + "', want 2019-11-14T18:16:05.568Z");
+  WantEqual(v, "requestContext.requestId", Text(context, "requestId"), want.request_id);
+  WantEqual(v, "requestContext.functionArn", Text(context, "functionArn"), want.function_arn);
+  WantEqual(v, "requestContext.condition", Text(context, "condition"), "RetriesExhausted");
+  WantEqual(v, "requestContext.approximateInvokeCount", count, want.max_retry_attempts + 1);
+  Want(v, record.contains("requestPayload") && record["requestPayload"] == want.payload,
+       "requestPayload: got " + Shorten(record.value("requestPayload", json()).dump()) + ", want " +
+           want.payload.dump());
+  int64_t status = response.is_object() ? response.value("statusCode", int64_t{-1}) : -1;
+  WantEqual(v, "responseContext.statusCode", status, 200);
+  WantEqual(v, "responseContext.executedVersion", Text(response, "executedVersion"), "$LATEST");
+  WantEqual(v, "responseContext.functionError", Text(response, "functionError"), "Unhandled");
+  const json& payload = record.contains("responsePayload") ? record["responsePayload"] : empty;
+  WantEqual(v, "responsePayload.errorType", Text(payload, "errorType"), want.error_type);
+  return v;
+}
+
+Verdict CheckDeadLetter(const QueueMessage& m, const AsyncFailure& want) {
+  Verdict v;
+  v.observed = "DLQ";
+  json body = json::parse(m.body, nullptr, false);
+  Want(v, body == want.payload,
+       "DLQ body: got '" + Shorten(m.body) + "', want the event " + want.payload.dump());
+  auto attribute = [&](const std::string& name) {
+    auto it = m.attributes.find(name);
+    return it == m.attributes.end() ? std::pair<std::string, std::string>() : it->second;
+  };
+  auto [id_type, id] = attribute("RequestID");
+  auto [code_type, code] = attribute("ErrorCode");
+  auto [message_type, message] = attribute("ErrorMessage");
+  WantEqual(v, "DLQ RequestID", id_type + " " + id, "String " + want.request_id);
+  WantEqual(v, "DLQ ErrorCode", code_type + " " + code, "Number 200");
+  WantEqual(v, "DLQ ErrorMessage type", message_type, "String");
+  Want(v, !message.empty() && message.size() <= 1024,
+       "DLQ ErrorMessage: got " + std::to_string(message.size()) + " bytes, want 1-1024");
+  if (v.pass()) v.observed += " RequestID, ErrorCode " + code + ", ErrorMessage";
+  return v;
+}
+
+Verdict CheckPoisonCycles(const std::vector<AttemptRecord>& invocations,
+                          const QueueMessage* dead_letter, const PoisonCycle& want) {
+  Verdict v;
+  v.observed = std::to_string(invocations.size()) + " receives";
+  WantEqual(v, "invocations (= maxReceiveCount)", static_cast<int64_t>(invocations.size()),
+            want.max_receive_count);
+  const double visibility_ms = static_cast<double>(want.visibility_timeout_s) * 1000;
+  for (size_t i = 0; i < invocations.size(); ++i) {
+    std::string which = "receive " + std::to_string(i + 1);
+    WantEqual(v, which + " status", invocations[i].status, want.status);
+    WantEqual(v, which + " REPORT Error Type", invocations[i].error_type, want.report_error);
+    if (i == 0) continue;
+    // The message is invisible for the visibility timeout from its receive, just before the
+    // invocation starts; the poller takes it again as soon as it is visible.
+    double gap = static_cast<double>(invocations[i].start_ms - invocations[i - 1].start_ms);
+    v.observed += (i == 1 ? " (+" : ", +") + Seconds(gap);
+    if (gap < visibility_ms - kEarlyMs ||
+        gap > std::max(visibility_ms, invocations[i - 1].duration_ms) + kLateMs) {
+      v.mismatches.push_back(which + " came " + Seconds(gap) + " after the previous one, want " +
+                             "one visibility timeout (" + Seconds(visibility_ms) + ")");
+    }
+  }
+  if (invocations.size() > 1) v.observed += ")";
+  if (dead_letter == nullptr) {
+    v.observed += ", not in the DLQ";
+    v.mismatches.emplace_back("the message did not reach the queue's DLQ");
+  } else {
+    v.observed += ", DLQ (ReceiveCount " + std::to_string(dead_letter->receive_count) + ")";
+  }
+  return v;
+}
+
+Verdict CheckRecursionStopped(int64_t invocations, int64_t drops_before, int64_t drops_after,
+                              const QueueMessage* dead_letter) {
+  Verdict v;
+  v.observed = std::to_string(invocations) + " hops, " +
+               std::to_string(drops_after - drops_before) + " dropped";
+  WantEqual(v, "invocations of the chain", invocations, trace::kMaxRecursiveInvocations);
+  Want(v, drops_after > drops_before, "recursiveInvocationsDropped did not grow");
+  std::string want_body = json{{"hop", trace::kMaxRecursiveInvocations + 1}}.dump();
+  if (dead_letter == nullptr) {
+    v.observed += ", not in the DLQ";
+    v.mismatches.push_back("the dropped event (" + want_body + ") did not reach the DLQ");
+  } else {
+    json body = json::parse(dead_letter->body, nullptr, false);
+    v.observed += ", DLQ " + Shorten(dead_letter->body, 20);
+    Want(v, body == json::parse(want_body),
+         "DLQ body: got '" + Shorten(dead_letter->body) + "', want " + want_body);
+  }
+  return v;
 }
 
 }  // namespace thaw::cli

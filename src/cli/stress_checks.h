@@ -1,9 +1,12 @@
 // The verdicts of `thaw stress`: what one Invoke answer shows (status, X-Amz-Function-Error, the
 // error body, the REPORT line of the log tail) and the checks that compare it with what Lambda
-// does for each misbehaviour. Pure functions; thread-compatible.
+// does for each misbehaviour; with --via event|sqs, the checks of what the async queue and an SQS
+// trigger did (attempts and their timing, destination and DLQ records, recursion). Pure
+// functions; thread-compatible.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,5 +83,66 @@ Verdict CheckGoroutinesFrozen(const Observation& o);
 Verdict CheckSuccess(const Observation& o);
 // The recovery invocation: success with body {"ok":true}.
 bool Recovered(const Observation& o);
+
+// ---- Through a queue (--via event, --via sqs) --------------------------------------------------
+
+// One invocation as GET /thaw/invocations lists it.
+struct AttemptRecord {
+  std::string request_id;
+  int64_t start_ms = 0;
+  double duration_ms = 0;
+  std::string status;  // "success", "error", "timeout"
+  std::string error_type;
+};
+AttemptRecord ParseAttemptRecord(const nlohmann::json& record);
+
+// A message as ReceiveMessage gives it; attributes are name -> {DataType, StringValue}.
+struct QueueMessage {
+  std::string body;
+  std::map<std::string, std::pair<std::string, std::string>> attributes;
+  int64_t receive_count = 0;  // ApproximateReceiveCount
+};
+QueueMessage ParseQueueMessage(const nlohmann::json& message);
+
+// What Lambda does with an Event invoke whose every attempt fails the same way.
+struct AsyncFailure {
+  std::string request_id;
+  std::string function_arn;  // qualified: arn:aws:lambda:...:function:NAME:$LATEST
+  nlohmann::json payload;    // the event as sent
+  std::string status;        // each attempt's record status: "error" or "timeout"
+  std::string report_error;  // each attempt's REPORT Error Type ("" for a timeout)
+  std::string error_type;    // the response's errorType
+  int max_retry_attempts = 2;
+  double delay_scale = 1;  // the server's --retry-delay-scale
+};
+
+// 1 + MaximumRetryAttempts attempts (oldest first), each failed as expected (status and REPORT
+// Error Type), each retry starting
+// Lambda's delay (~1 min, then ~2 min, times the scale) after the previous attempt ended.
+Verdict CheckAsyncAttempts(const std::vector<AttemptRecord>& attempts, const AsyncFailure& want);
+// The OnFailure destination's record (an SQS message body) in Lambda's shape: version,
+// timestamp, requestContext {requestId, functionArn, condition RetriesExhausted,
+// approximateInvokeCount}, requestPayload, responseContext {statusCode, executedVersion,
+// functionError}, responsePayload with the errorType.
+Verdict CheckFailureRecord(const std::string& body, const AsyncFailure& want);
+// The function's DeadLetterConfig queue: the event unchanged, with the message attributes
+// RequestID (String), ErrorCode (Number, 200 for a function error) and ErrorMessage (String).
+Verdict CheckDeadLetter(const QueueMessage& m, const AsyncFailure& want);
+
+// A poison message on an SQS trigger: invoked maxReceiveCount times, each failed as expected,
+// one visibility timeout apart, then moved to the queue's DLQ.
+struct PoisonCycle {
+  int max_receive_count = 3;
+  int64_t visibility_timeout_s = 2;
+  std::string status;        // each invocation's record status
+  std::string report_error;  // and its REPORT Error Type
+};
+Verdict CheckPoisonCycles(const std::vector<AttemptRecord>& invocations,
+                          const QueueMessage* dead_letter, const PoisonCycle& want);
+
+// The stress-selfsend chain: the function ran exactly 16 times (trace::kMaxRecursiveInvocations),
+// RecursiveInvocationsDropped grew, and the 17th hop's event ({"hop":17}) reached the DLQ.
+Verdict CheckRecursionStopped(int64_t invocations, int64_t drops_before, int64_t drops_after,
+                              const QueueMessage* dead_letter);
 
 }  // namespace thaw::cli

@@ -147,5 +147,133 @@ TEST(StressChecksTest, Recovered) {
   EXPECT_FALSE(Recovered(Answer({{"ok", true}}, "Unhandled", Report(""))));
 }
 
+// ---- Through a queue ---------------------------------------------------------------------------
+
+constexpr char kArn[] = "arn:aws:lambda:us-east-1:000000000000:function:f:$LATEST";
+
+AsyncFailure TimeoutFailure() {
+  AsyncFailure want;
+  want.request_id = kId;
+  want.function_arn = kArn;
+  want.payload = {{"stress", "loop"}};
+  want.status = "timeout";
+  want.error_type = "Sandbox.Timedout";  // REPORT has no Error Type for a timeout
+  want.delay_scale = 0.01;               // retries after 600 ms, then 1200 ms
+  return want;
+}
+
+AttemptRecord Attempt(int64_t start_ms, const std::string& status = "timeout",
+                      const std::string& error_type = "") {
+  return {kId, start_ms, 1000, status, error_type};
+}
+
+TEST(StressViaTest, ParsesRecordsAndMessages) {
+  AttemptRecord r = ParseAttemptRecord({{"requestId", kId},
+                                        {"startTime", 1700000000123},
+                                        {"durationMs", 1000.5},
+                                        {"status", "timeout"},
+                                        {"errorType", "Sandbox.Timedout"}});
+  EXPECT_EQ(r.start_ms, 1700000000123);
+  EXPECT_DOUBLE_EQ(r.duration_ms, 1000.5);
+  EXPECT_EQ(r.status, "timeout");
+  QueueMessage m = ParseQueueMessage(
+      {{"Body", "{}"},
+       {"Attributes", {{"ApproximateReceiveCount", "4"}}},
+       {"MessageAttributes", {{"ErrorCode", {{"DataType", "Number"}, {"StringValue", "200"}}}}}});
+  EXPECT_EQ(m.receive_count, 4);
+  EXPECT_EQ(m.attributes["ErrorCode"], std::make_pair(std::string("Number"), std::string("200")));
+}
+
+TEST(StressViaTest, AsyncAttemptsNeedLambdasDelays) {
+  // Attempt 1 ends at 1000; retry 1 600 ms later; it ends at 2600; retry 2 1200 ms later.
+  Verdict v = CheckAsyncAttempts({Attempt(0), Attempt(1600), Attempt(3800)}, TimeoutFailure());
+  EXPECT_TRUE(v.pass()) << v.mismatches[0];
+  EXPECT_EQ(v.observed, "3 attempts (+0.60 s, +1.20 s)");
+  // Run once only (no retry): the attempt count is wrong.
+  EXPECT_FALSE(CheckAsyncAttempts({Attempt(0)}, TimeoutFailure()).pass());
+  // Retried at once, as a queue without Lambda's delays would.
+  Verdict eager = CheckAsyncAttempts({Attempt(0), Attempt(1010), Attempt(2020)}, TimeoutFailure());
+  ASSERT_EQ(eager.mismatches.size(), 2u);
+  EXPECT_NE(eager.mismatches[0].find("want about 0.60 s"), std::string::npos);
+  // Retried a minute later although the server scales delays by 0.01.
+  EXPECT_FALSE(
+      CheckAsyncAttempts({Attempt(0), Attempt(61000), Attempt(62600)}, TimeoutFailure()).pass());
+  // Each attempt must fail the expected way.
+  EXPECT_FALSE(
+      CheckAsyncAttempts({Attempt(0), Attempt(1600, "error", "Runtime.ExitError"), Attempt(3800)},
+                         TimeoutFailure())
+          .pass());
+}
+
+json FailureRecord() {
+  return {{"version", "1.0"},
+          {"timestamp", "2019-11-14T18:16:05.568Z"},
+          {"requestContext",
+           {{"requestId", kId},
+            {"functionArn", kArn},
+            {"condition", "RetriesExhausted"},
+            {"approximateInvokeCount", 3}}},
+          {"requestPayload", {{"stress", "loop"}}},
+          {"responseContext",
+           {{"statusCode", 200}, {"executedVersion", "$LATEST"}, {"functionError", "Unhandled"}}},
+          {"responsePayload", {{"errorType", "Sandbox.Timedout"}, {"errorMessage", "m"}}}};
+}
+
+TEST(StressViaTest, FailureRecordHasLambdasShape) {
+  Verdict v = CheckFailureRecord(FailureRecord().dump(), TimeoutFailure());
+  EXPECT_TRUE(v.pass()) << v.mismatches[0];
+  EXPECT_EQ(v.observed, "OnFailure RetriesExhausted x3");
+  json r = FailureRecord();
+  r["timestamp"] = "2019-11-14 18:16:05";
+  r["requestContext"]["approximateInvokeCount"] = 1;
+  r["requestPayload"] = "{\"stress\":\"loop\"}";  // the payload as a string, not the event
+  r["responseContext"].erase("functionError");
+  EXPECT_EQ(CheckFailureRecord(r.dump(), TimeoutFailure()).mismatches.size(), 4u);
+  EXPECT_FALSE(CheckFailureRecord("not json", TimeoutFailure()).pass());
+}
+
+TEST(StressViaTest, DeadLetterCarriesLambdasAttributes) {
+  QueueMessage m;
+  m.body = R"({"stress":"loop"})";
+  m.attributes = {{"RequestID", {"String", kId}},
+                  {"ErrorCode", {"Number", "200"}},
+                  {"ErrorMessage", {"String", "Task timed out after 1.00 seconds"}}};
+  EXPECT_TRUE(CheckDeadLetter(m, TimeoutFailure()).pass());
+  QueueMessage bare = m;
+  bare.attributes.clear();
+  EXPECT_EQ(CheckDeadLetter(bare, TimeoutFailure()).mismatches.size(), 4u);
+  QueueMessage wrapped = m;
+  wrapped.body = FailureRecord().dump();  // a destination record is not what a DLQ gets
+  EXPECT_FALSE(CheckDeadLetter(wrapped, TimeoutFailure()).pass());
+}
+
+TEST(StressViaTest, PoisonCyclesOneVisibilityTimeoutApart) {
+  QueueMessage dead;
+  dead.receive_count = 4;
+  PoisonCycle want{3, 2, "error", "Runtime.ExitError"};
+  auto run = [](int64_t start) {
+    return AttemptRecord{"", start, 5, "error", "Runtime.ExitError"};
+  };
+  Verdict v = CheckPoisonCycles({run(0), run(2010), run(4030)}, &dead, want);
+  EXPECT_TRUE(v.pass()) << v.mismatches[0];
+  EXPECT_EQ(v.observed, "3 receives (+2.01 s, +2.02 s), DLQ (ReceiveCount 4)");
+  // Never back (deleted after a failure), or back at once (no visibility timeout).
+  EXPECT_FALSE(CheckPoisonCycles({run(0)}, &dead, want).pass());
+  EXPECT_FALSE(CheckPoisonCycles({run(0), run(20), run(40)}, &dead, want).pass());
+  // Cycling forever: no DLQ.
+  EXPECT_FALSE(CheckPoisonCycles({run(0), run(2010), run(4030)}, nullptr, want).pass());
+}
+
+TEST(StressViaTest, RecursionStopsAtSixteen) {
+  QueueMessage dead;
+  dead.body = R"({"hop":17})";
+  EXPECT_TRUE(CheckRecursionStopped(16, 0, 1, &dead).pass());
+  EXPECT_FALSE(CheckRecursionStopped(17, 0, 1, &dead).pass());  // ran past 16
+  EXPECT_FALSE(CheckRecursionStopped(16, 2, 2, &dead).pass());  // not counted
+  EXPECT_FALSE(CheckRecursionStopped(16, 0, 1, nullptr).pass());
+  dead.body = R"({"hop":3})";
+  EXPECT_FALSE(CheckRecursionStopped(16, 0, 1, &dead).pass());
+}
+
 }  // namespace
 }  // namespace thaw::cli

@@ -1,7 +1,14 @@
 // `thaw stress`: deploys each function of the stress suite (examples/functions/go/stress, built
 // to stress-<name>.zip by scripts/build-examples.sh) on a running thaw server, makes it
 // misbehave, compares what the Invoke API answers with what Lambda answers, then checks that a
-// normal invocation of the same function still works. Runs on the main thread.
+// normal invocation of the same function still works. With --via event the failing functions
+// are driven through an Event invoke (retries and their timing, the OnFailure record, the DLQ),
+// with --via sqs through an SQS trigger (a poison message cycling to the queue's DLQ); in both,
+// stress-selfsend feeds itself until recursive loop detection stops it. The delays expected are
+// computed from the server's --retry-delay-scale (GET /thaw/environments). The queues, mappings
+// and functions a --via run creates are deleted at its end. Runs on the main thread; the --via
+// scenarios each on a thread of their own, sharing nothing but the flags (read-only) and the
+// stderr lock.
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +19,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -27,6 +35,8 @@
 #include "cli/run_support.h"
 #include "cli/stress_checks.h"
 #include "cli/tables.h"
+#include "invoker/async_queue.h"
+#include "trace/trace_header.h"
 
 namespace thaw::cli {
 
@@ -43,8 +53,14 @@ constexpr int64_t kIdleGapMs = 2000;        // goroutines: idle time between inv
 constexpr int64_t kShutdownLimitMs = 2500;  // ignoreterm: 500 ms budget plus slack
 constexpr int64_t kPollMs = 20;
 constexpr char kOkEvent[] = R"({"ok":true})";
+// --via: the redrive policy of the failing functions' queues, and their event invoke config.
+constexpr int kMaxReceiveCount = 3;
+constexpr int kMaxRetryAttempts = 2;
+constexpr int64_t kViaSlackMs = 15'000;  // beyond the expected end of a --via scenario
+constexpr char kQueueArnPrefix[] = "arn:aws:sqs:";
 
 struct StressFlags {
+  std::string via = "invoke";  // invoke, event or sqs
   std::string examples;
   std::vector<std::string> only;
   std::string json_file;
@@ -54,15 +70,31 @@ struct StressFlags {
 
 int64_t NowMs() { return SystemClock::Get().MonotonicNanos() / 1'000'000; }
 
+// "function=F&since=NOW": the records of `function` from now on (a function of that name may
+// have run in an earlier run).
+std::string RecordsFrom(const std::string& function) {
+  return "function=" + http::PercentEncode(function) +
+         "&since=" + std::to_string(SystemClock::Get().RealtimeMillis());
+}
+
 void SleepMs(int64_t ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
 // Talks to the server for one run of the suite.
 class Suite {
  public:
-  Suite(http::Client& client, const StressFlags& flags) : client_(client), flags_(flags) {}
+  Suite(http::Client& client, const StressFlags& flags, double delay_scale)
+      : client_(client), flags_(flags), delay_scale_(delay_scale) {}
+  ~Suite() { DeleteCreated(); }
+  Suite(const Suite&) = delete;
+  Suite& operator=(const Suite&) = delete;
 
   const StressFlags& flags() const { return flags_; }
   http::Client& client() { return client_; }
+  double delay_scale() const { return delay_scale_; }
+  // Names unique to this run, for queues.
+  std::string Unique(const std::string& name) const {
+    return name + "-" + std::to_string(::getpid()) + "-" + std::to_string(run_stamp_);
+  }
 
   Status Deploy(const std::string& function, std::string zip, int64_t memory_mb,
                 int64_t timeout_s) {
@@ -100,6 +132,111 @@ class Suite {
     return out;
   }
 
+  // One call of SQS's JSON protocol (AmazonSQS.<action>).
+  StatusOr<json> Sqs(const std::string& action, const json& request) {
+    http::Headers headers;
+    headers.Set("X-Amz-Target", "AmazonSQS." + action);
+    headers.Set("Content-Type", "application/x-amz-json-1.0");
+    THAW_ASSIGN_OR_RETURN(http::Response response,
+                          Send(client_, "POST", "/", DumpJson(request), headers));
+    THAW_RETURN_IF_ERROR(ResponseStatus(response));
+    json body = json::parse(response.body, nullptr, false);
+    if (!body.is_object()) return Status::Internal("SQS " + action + " answered non-JSON");
+    return body;
+  }
+
+  // Creates a queue; it is deleted when the suite ends. Returns {url, arn}.
+  StatusOr<std::pair<std::string, std::string>> CreateQueue(const std::string& name,
+                                                            const json& attributes) {
+    THAW_ASSIGN_OR_RETURN(json created,
+                          Sqs("CreateQueue", {{"QueueName", name}, {"Attributes", attributes}}));
+    std::string url = JsonString(created, "QueueUrl");
+    queues_.push_back(url);
+    THAW_ASSIGN_OR_RETURN(
+        json got, Sqs("GetQueueAttributes", {{"QueueUrl", url}, {"AttributeNames", {"QueueArn"}}}));
+    std::string arn = got.contains("Attributes") ? JsonString(got["Attributes"], "QueueArn") : "";
+    if (!arn.starts_with(kQueueArnPrefix)) return Status::Internal("queue " + url + " has no ARN");
+    return std::make_pair(url, arn);
+  }
+
+  // The first message of the queue (deleted), or nullopt when none came by `deadline_ms`.
+  StatusOr<std::optional<QueueMessage>> ReceiveOne(const std::string& url, int64_t deadline_ms) {
+    while (true) {
+      int64_t left_s = std::clamp<int64_t>((deadline_ms - NowMs()) / 1000, 0, 5);
+      THAW_ASSIGN_OR_RETURN(json got,
+                            Sqs("ReceiveMessage", {{"QueueUrl", url},
+                                                   {"MaxNumberOfMessages", 1},
+                                                   {"WaitTimeSeconds", left_s},
+                                                   {"MessageAttributeNames", {"All"}},
+                                                   {"MessageSystemAttributeNames", {"All"}}}));
+      if (got.contains("Messages") && got["Messages"].is_array() && !got["Messages"].empty()) {
+        const json& m = got["Messages"][0];
+        THAW_RETURN_IF_ERROR(
+            Sqs("DeleteMessage",
+                {{"QueueUrl", url}, {"ReceiptHandle", JsonString(m, "ReceiptHandle")}})
+                .status());
+        return std::optional<QueueMessage>(ParseQueueMessage(m));
+      }
+      if (NowMs() >= deadline_ms) return std::optional<QueueMessage>();
+    }
+  }
+
+  // An SQS trigger of `function` on `queue_arn`, batch size 1, once it is Enabled; it is deleted
+  // when the suite ends.
+  Status CreateMapping(const std::string& function, const std::string& queue_arn) {
+    json request = {{"EventSourceArn", queue_arn}, {"FunctionName", function}, {"BatchSize", 1}};
+    THAW_ASSIGN_OR_RETURN(json created, CallJson(client_, "POST", kMappingsPath, &request));
+    std::string uuid = JsonString(created, "UUID");
+    mappings_.push_back(uuid);
+    for (int64_t deadline = NowMs() + kViaSlackMs; NowMs() < deadline; SleepMs(50)) {
+      THAW_ASSIGN_OR_RETURN(json got, CallJson(client_, "GET", kMappingsPath + ("/" + uuid)));
+      if (JsonString(got, "State") == "Enabled") return Status::Ok();
+    }
+    return Status::DeadlineExceeded("event source mapping " + uuid + " did not become Enabled");
+  }
+
+  // The invocation records matching `query` ("function=F", "requestId=ID"), oldest first.
+  StatusOr<std::vector<AttemptRecord>> Records(const std::string& query) {
+    THAW_ASSIGN_OR_RETURN(json got,
+                          CallJson(client_, "GET", "/thaw/invocations?limit=1000&" + query));
+    std::vector<AttemptRecord> out;
+    if (got.contains("invocations") && got["invocations"].is_array()) {
+      for (const json& r : got["invocations"]) out.push_back(ParseAttemptRecord(r));
+    }
+    std::sort(out.begin(), out.end(), [](const AttemptRecord& a, const AttemptRecord& b) {
+      return a.start_ms < b.start_ms;
+    });
+    return out;
+  }
+
+  // Polls Records(query) until `count` are there, or `wait_ms` passed.
+  StatusOr<std::vector<AttemptRecord>> AwaitRecords(const std::string& query, size_t count,
+                                                    int64_t wait_ms) {
+    int64_t deadline = NowMs() + wait_ms;
+    while (true) {
+      THAW_ASSIGN_OR_RETURN(std::vector<AttemptRecord> records, Records(query));
+      if (records.size() >= count || NowMs() >= deadline) return records;
+      SleepMs(100);
+    }
+  }
+
+  // RecursiveInvocationsDropped of `function` (GET /thaw/environments).
+  StatusOr<int64_t> RecursiveDrops(const std::string& function) {
+    THAW_ASSIGN_OR_RETURN(json body, CallJson(client_, "GET", "/thaw/environments"));
+    if (!body.contains("recursiveInvocationsDropped")) return int64_t{0};
+    return JsonInt(body["recursiveInvocationsDropped"], function, 0);
+  }
+
+  // Deletes what --via created: mappings first, so no poller reads a queue being deleted.
+  void DeleteCreated() {
+    for (const std::string& uuid : mappings_) {
+      (void)Send(client_, "DELETE", kMappingsPath + ("/" + uuid));
+    }
+    for (const std::string& url : queues_) (void)Sqs("DeleteQueue", {{"QueueUrl", url}});
+    mappings_.clear();
+    queues_.clear();
+  }
+
   // The messages of one log stream of /aws/lambda/<function>, joined with '\n'.
   StatusOr<std::string> StreamText(const std::string& function, const std::string& stream) {
     http::Headers headers;
@@ -119,8 +256,14 @@ class Suite {
   }
 
  private:
+  static constexpr char kMappingsPath[] = "/2015-03-31/event-source-mappings";
+
   http::Client& client_;
   const StressFlags& flags_;
+  double delay_scale_;
+  int64_t run_stamp_ = NowMs() % 1'000'000;
+  std::vector<std::string> queues_;
+  std::vector<std::string> mappings_;
 };
 
 // ---- The behaviours --------------------------------------------------------------------------
@@ -282,6 +425,197 @@ constexpr Behaviour kBehaviours[] = {
      RunIgnoreTerm},
 };
 
+// ---- Through a queue (--via event, --via sqs) ------------------------------------------------
+
+// How each function fails through a queue; stress-selfsend (status "") is the recursion case.
+struct ViaBehaviour {
+  const char* name;
+  const char* status;        // each failed invocation's record status
+  const char* report_error;  // its REPORT Error Type
+  const char* error_type;    // the errorType of its response
+};
+
+constexpr ViaBehaviour kViaBehaviours[] = {
+    {"loop", "timeout", "", "Sandbox.Timedout"},
+    {"panic", "error", "Runtime.ExitError", "string"},
+    {"exit", "error", "Runtime.ExitError", "Runtime.ExitError"},
+    {"selfsend", "", "", ""},
+};
+
+// The function's ARN qualified with $LATEST, as destination records name it.
+StatusOr<std::string> LatestArn(Suite& s, const std::string& function) {
+  THAW_ASSIGN_OR_RETURN(std::optional<json> config, FindFunction(s.client(), function));
+  if (!config) return Status::NotFound("function " + function + " is gone");
+  return JsonString(*config, "FunctionArn") + ":$LATEST";
+}
+
+std::string Fixed(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.2f", value);
+  return text;
+}
+
+// Lambda wants a trigger's queue to keep a message invisible at least the function's timeout;
+// one second more leaves room for a timed-out invocation's end.
+int64_t VisibilityTimeoutS(const StressFlags& flags) { return flags.timeout_s + 1; }
+
+// The wait before an Event invoke's retry after `attempts` failed attempts, in seconds.
+double RetryDelayS(int attempts, double scale) {
+  return static_cast<double>(invoker::FunctionErrorDelay(attempts, scale).count()) / 1000;
+}
+
+// Lambda's outcome for the EXPECTED column.
+std::string ViaExpected(const ViaBehaviour& b, const StressFlags& flags, double scale) {
+  if (std::string_view(b.status).empty()) {
+    return "stopped after 16 hops; the 17th's event to the DLQ; RecursiveInvocationsDropped";
+  }
+  if (flags.via == "event") {
+    std::string attempts = "x" + std::to_string(kMaxRetryAttempts + 1);
+    return "Unhandled " + std::string(b.error_type) + " " + attempts + ", retries +" +
+           Fixed(RetryDelayS(1, scale)) + " s, +" + Fixed(RetryDelayS(2, scale)) +
+           " s; OnFailure RetriesExhausted " + attempts + "; DLQ";
+  }
+  return "Unhandled " + std::string(b.error_type) + " x" + std::to_string(kMaxReceiveCount) + ", " +
+         std::to_string(VisibilityTimeoutS(flags)) +
+         " s apart (visibility timeout), then the queue's DLQ";
+}
+
+// The function's DeadLetterConfig and an OnFailure destination, each a new queue.
+StatusOr<std::pair<std::string, std::string>> ConfigureFailureTargets(Suite& s,
+                                                                      const std::string& function) {
+  THAW_ASSIGN_OR_RETURN(auto dlq, s.CreateQueue(s.Unique(function + "-dlq"), json::object()));
+  THAW_ASSIGN_OR_RETURN(auto dest,
+                        s.CreateQueue(s.Unique(function + "-onfailure"), json::object()));
+  json config = {{"DeadLetterConfig", {{"TargetArn", dlq.second}}}};
+  THAW_RETURN_IF_ERROR(
+      CallJson(s.client(), "PUT", FunctionTarget(function, "/configuration"), &config).status());
+  json invoke_config = {{"MaximumRetryAttempts", kMaxRetryAttempts},
+                        {"DestinationConfig", {{"OnFailure", {{"Destination", dest.second}}}}}};
+  THAW_RETURN_IF_ERROR(
+      CallJson(s.client(), "PUT",
+               "/2019-09-25/functions/" + http::PercentEncode(function) + "/event-invoke-config",
+               &invoke_config)
+          .status());
+  return std::make_pair(dlq.first, dest.first);
+}
+
+// An Event invoke; returns its request id.
+StatusOr<std::string> InvokeEvent(Suite& s, const std::string& function, const json& payload) {
+  http::Headers headers;
+  headers.Set("Content-Type", "application/json");
+  headers.Set("X-Amz-Invocation-Type", "Event");
+  THAW_ASSIGN_OR_RETURN(
+      http::Response response,
+      Send(s.client(), "POST", FunctionTarget(function, "/invocations"), payload.dump(), headers));
+  if (response.status != 202) {
+    return Status::Internal("Event invoke answered HTTP " + std::to_string(response.status) + ": " +
+                            OneLine(response.body, 200));
+  }
+  return std::string(response.headers.Get("x-amzn-RequestId").value_or(""));
+}
+
+void Merge(Verdict& into, const Verdict& part) {
+  into.observed += (into.observed.empty() ? "" : "; ") + part.observed;
+  into.mismatches.insert(into.mismatches.end(), part.mismatches.begin(), part.mismatches.end());
+}
+
+// Event invoke of a failing function: its attempts, the OnFailure record and the DLQ message.
+StatusOr<Verdict> RunEventFailure(Suite& s, const std::string& function, const ViaBehaviour& b) {
+  THAW_ASSIGN_OR_RETURN(auto targets, ConfigureFailureTargets(s, function));
+  AsyncFailure want;
+  THAW_ASSIGN_OR_RETURN(want.function_arn, LatestArn(s, function));
+  want.payload = {{"stress", b.name}};
+  want.status = b.status;
+  want.report_error = b.report_error;
+  want.error_type = b.error_type;
+  want.max_retry_attempts = kMaxRetryAttempts;
+  want.delay_scale = s.delay_scale();
+  THAW_ASSIGN_OR_RETURN(want.request_id, InvokeEvent(s, function, want.payload));
+  // Every attempt may last the whole timeout, then the two retry delays.
+  int64_t expected_ms = (kMaxRetryAttempts + 1) * s.flags().timeout_s * 1000 +
+                        static_cast<int64_t>(1000 * (RetryDelayS(1, s.delay_scale()) +
+                                                     RetryDelayS(2, s.delay_scale())));
+  int64_t deadline = NowMs() + expected_ms + kViaSlackMs;
+  THAW_ASSIGN_OR_RETURN(std::optional<QueueMessage> record, s.ReceiveOne(targets.second, deadline));
+  THAW_ASSIGN_OR_RETURN(std::optional<QueueMessage> dead, s.ReceiveOne(targets.first, deadline));
+  THAW_ASSIGN_OR_RETURN(
+      std::vector<AttemptRecord> attempts,
+      s.AwaitRecords("requestId=" + want.request_id, kMaxRetryAttempts + 1, 2000));
+  Verdict v = CheckAsyncAttempts(attempts, want);
+  if (record) {
+    Merge(v, CheckFailureRecord(record->body, want));
+  } else {
+    Merge(v, {"no OnFailure record", {"no record reached the OnFailure destination"}});
+  }
+  if (dead) {
+    Merge(v, CheckDeadLetter(*dead, want));
+  } else {
+    Merge(v, {"DLQ empty", {"the event did not reach the function's DeadLetterConfig queue"}});
+  }
+  return v;
+}
+
+// A message that fails every time on an SQS trigger: it comes back after each visibility
+// timeout until the redrive policy moves it to the DLQ.
+StatusOr<Verdict> RunSqsPoison(Suite& s, const std::string& function, const ViaBehaviour& b) {
+  int64_t visibility_s = VisibilityTimeoutS(s.flags());
+  THAW_ASSIGN_OR_RETURN(auto dlq, s.CreateQueue(s.Unique(function + "-dlq"), json::object()));
+  json redrive = {{"deadLetterTargetArn", dlq.second}, {"maxReceiveCount", kMaxReceiveCount}};
+  json attributes = {{"VisibilityTimeout", std::to_string(visibility_s)},
+                     {"RedrivePolicy", redrive.dump()}};
+  THAW_ASSIGN_OR_RETURN(auto queue, s.CreateQueue(s.Unique(function), attributes));
+  THAW_RETURN_IF_ERROR(s.CreateMapping(function, queue.second));
+  std::string records = RecordsFrom(function);
+  THAW_RETURN_IF_ERROR(
+      s.Sqs("SendMessage", {{"QueueUrl", queue.first}, {"MessageBody", "poison"}}).status());
+  int64_t deadline = NowMs() + (kMaxReceiveCount + 1) * visibility_s * 1000 + kViaSlackMs;
+  THAW_ASSIGN_OR_RETURN(std::optional<QueueMessage> dead, s.ReceiveOne(dlq.first, deadline));
+  THAW_ASSIGN_OR_RETURN(std::vector<AttemptRecord> invocations,
+                        s.AwaitRecords(records, kMaxReceiveCount, 2000));
+  return CheckPoisonCycles(invocations, dead ? &*dead : nullptr,
+                           {kMaxReceiveCount, visibility_s, b.status, b.report_error});
+}
+
+// stress-selfsend until recursive loop detection drops its 17th hop; through an Event invoke
+// the dropped event goes to the DeadLetterConfig queue, through SQS to the queue's DLQ.
+StatusOr<Verdict> RunRecursion(Suite& s, const std::string& function) {
+  THAW_ASSIGN_OR_RETURN(int64_t drops_before, s.RecursiveDrops(function));
+  std::string records = RecordsFrom(function);
+  std::string dlq_url;
+  json first = {{"hop", 1}};
+  int64_t deadline = NowMs() + kViaSlackMs;
+  if (s.flags().via == "event") {
+    THAW_ASSIGN_OR_RETURN(auto targets, ConfigureFailureTargets(s, function));
+    dlq_url = targets.first;
+    THAW_RETURN_IF_ERROR(InvokeEvent(s, function, first).status());
+  } else {
+    int64_t visibility_s = VisibilityTimeoutS(s.flags());
+    THAW_ASSIGN_OR_RETURN(auto dlq, s.CreateQueue(s.Unique(function + "-dlq"), json::object()));
+    dlq_url = dlq.first;
+    json redrive = {{"deadLetterTargetArn", dlq.second}, {"maxReceiveCount", 1}};
+    json attributes = {{"VisibilityTimeout", std::to_string(visibility_s)},
+                       {"RedrivePolicy", redrive.dump()}};
+    THAW_ASSIGN_OR_RETURN(auto queue, s.CreateQueue(s.Unique(function), attributes));
+    THAW_RETURN_IF_ERROR(s.CreateMapping(function, queue.second));
+    THAW_RETURN_IF_ERROR(
+        s.Sqs("SendMessage", {{"QueueUrl", queue.first}, {"MessageBody", first.dump()}}).status());
+    deadline += 2 * visibility_s * 1000;
+  }
+  THAW_ASSIGN_OR_RETURN(std::optional<QueueMessage> dead, s.ReceiveOne(dlq_url, deadline));
+  THAW_ASSIGN_OR_RETURN(int64_t drops_after, s.RecursiveDrops(function));
+  // Records are stored every 100 ms: wait for the 16th, and a little for a 17th that should not
+  // be there.
+  THAW_ASSIGN_OR_RETURN(std::vector<AttemptRecord> runs,
+                        s.AwaitRecords(records, trace::kMaxRecursiveInvocations + 1, 1000));
+  return CheckRecursionStopped(static_cast<int64_t>(runs.size()), drops_before, drops_after,
+                               dead ? &*dead : nullptr);
+}
+
+StatusOr<Verdict> RunVia(Suite& s, const std::string& function, const ViaBehaviour& b) {
+  if (std::string_view(b.status).empty()) return RunRecursion(s, function);
+  return s.flags().via == "event" ? RunEventFailure(s, function, b) : RunSqsPoison(s, function, b);
+}
+
 // ---- Running and reporting -------------------------------------------------------------------
 
 struct Row {
@@ -294,6 +628,49 @@ struct Row {
   int64_t memory_mb = 0;
   double seconds = 0;
 };
+
+// The recovery invocation after a behaviour: a plain RequestResponse {"ok":true}.
+void Recover(Suite& s, Row& row, const std::string& function, int64_t timeout_s) {
+  StatusOr<Observation> after = s.Invoke(function, kOkEvent, timeout_s);
+  row.recovered = after.ok() && Recovered(*after);
+  if (!row.recovered) {
+    row.details.push_back("recovery invoke: " +
+                          (after.ok() ? Describe(*after) : after.status().message()));
+  }
+}
+
+// --via: thaw-stress-<via>-<name>, deployed with the short timeout (the SQS trigger wants the
+// queue's visibility timeout at least the function's) and deleted by `cleanup`.
+Row RunViaBehaviour(Suite& s, const ViaBehaviour& b, const std::string& zip_path,
+                    FunctionCleanup& cleanup) {
+  int64_t start = NowMs();
+  Row row{b.name, ViaExpected(b, s.flags(), s.delay_scale()), "", false, false, {}, 0, 0};
+  std::string function = std::string(kFunctionPrefix) + s.flags().via + "-" + b.name;
+  row.memory_mb = s.flags().memory_mb;
+  StatusOr<std::string> zip = ReadFileOrStdin(zip_path);
+  Status deployed =
+      zip.ok() ? s.Deploy(function, std::move(zip).value(), row.memory_mb, s.flags().timeout_s)
+               : zip.status();
+  if (!deployed.ok()) {
+    row.observed = "not deployed";
+    row.details.push_back(deployed.message());
+  } else {
+    cleanup.Add(function);
+    StatusOr<Verdict> verdict = RunVia(s, function, b);
+    if (!verdict.ok()) {
+      row.observed = "no answer";
+      row.details.push_back(verdict.status().message());
+    } else {
+      row.observed = verdict->observed;
+      row.details = verdict->mismatches;
+      Recover(s, row, function, s.flags().timeout_s);
+      row.pass = verdict->pass() && row.recovered;
+    }
+  }
+  s.DeleteCreated();
+  row.seconds = static_cast<double>(NowMs() - start) / 1000;
+  return row;
+}
 
 Row RunBehaviour(Suite& s, const Behaviour& b, const std::string& zip_path) {
   int64_t start = NowMs();
@@ -315,12 +692,7 @@ Row RunBehaviour(Suite& s, const Behaviour& b, const std::string& zip_path) {
     } else {
       row.observed = verdict->observed;
       row.details = verdict->mismatches;
-      StatusOr<Observation> after = s.Invoke(function, kOkEvent, timeout_s);
-      row.recovered = after.ok() && Recovered(*after);
-      if (!row.recovered) {
-        row.details.push_back("recovery invoke: " +
-                              (after.ok() ? Describe(*after) : after.status().message()));
-      }
+      Recover(s, row, function, timeout_s);
       row.pass = verdict->pass() && row.recovered;
     }
   }
@@ -328,13 +700,16 @@ Row RunBehaviour(Suite& s, const Behaviour& b, const std::string& zip_path) {
   return row;
 }
 
-json RowsJson(const std::vector<Row>& rows, const CommandContext& ctx, const StressFlags& flags) {
+json RowsJson(const std::vector<Row>& rows, const CommandContext& ctx, const StressFlags& flags,
+              double delay_scale) {
   json results = json::array();
   int passed = 0;
+  std::string infix = flags.via == "invoke" ? "" : flags.via + "-";
   for (const Row& r : rows) {
     passed += r.pass ? 1 : 0;
     results.push_back({{"behaviour", r.name},
-                       {"function", std::string(kFunctionPrefix) + r.name},
+                       {"via", flags.via},
+                       {"function", std::string(kFunctionPrefix) + infix + r.name},
                        {"expected", r.expected},
                        {"observed", r.observed},
                        {"recovered", r.recovered},
@@ -344,6 +719,8 @@ json RowsJson(const std::vector<Row>& rows, const CommandContext& ctx, const Str
                        {"seconds", r.seconds}});
   }
   return {{"endpoint", ctx.endpoint},
+          {"via", flags.via},
+          {"retryDelayScale", delay_scale},
           {"memoryMb", flags.memory_mb},
           {"timeoutS", flags.timeout_s},
           {"passed", passed},
@@ -351,30 +728,92 @@ json RowsJson(const std::vector<Row>& rows, const CommandContext& ctx, const Str
           {"results", results}};
 }
 
-Status UnknownBehaviour(const std::string& name) {
-  std::string message = "unknown behaviour '" + name + "'; known:";
-  for (const Behaviour& b : kBehaviours) {
-    message += " ";
-    message += b.name;
+Status UnknownBehaviour(const std::string& name, const StressFlags& flags) {
+  std::string message = "unknown behaviour '" + name + "'";
+  if (flags.via == "invoke") {
+    message += "; known:";
+    for (const Behaviour& b : kBehaviours) message += std::string(" ") + b.name;
+  } else {
+    message += " for --via " + flags.via + "; known:";
+    for (const ViaBehaviour& b : kViaBehaviours) message += std::string(" ") + b.name;
   }
   return Status::InvalidArgument(message);
 }
 
-void RunStress(CommandContext& ctx, StressFlags& flags) {
-  std::vector<const Behaviour*> selected;
-  for (const Behaviour& b : kBehaviours) {
-    bool wanted = flags.only.empty();
-    for (const std::string& name : flags.only) wanted = wanted || name == b.name;
-    if (wanted) selected.push_back(&b);
+// The server's --retry-delay-scale (GET /thaw/environments); 1 when it does not say.
+StatusOr<double> RetryDelayScale(http::Client& client) {
+  THAW_ASSIGN_OR_RETURN(json body, CallJson(client, "GET", "/thaw/environments"));
+  auto it = body.find("retryDelayScale");
+  return it != body.end() && it->is_number() ? it->get<double>() : 1.0;
+}
+
+// "pass (2.1 s)" for the progress lines.
+std::string Outcome(const Row& row) {
+  char seconds[32];
+  std::snprintf(seconds, sizeof(seconds), "%.1f", row.seconds);
+  return std::string(row.pass ? "pass" : "FAIL") + " (" + seconds + " s)";
+}
+
+// The --via scenarios are independent (each has its function, queues and mapping), so each runs
+// on a thread of its own with its own connection: a run lasts as long as its longest scenario.
+std::vector<Row> RunViaConcurrently(const std::string& endpoint, const StressFlags& flags,
+                                    double scale, const std::vector<std::string>& names) {
+  std::vector<Row> rows(names.size());
+  std::mutex print;
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < names.size(); ++i) {
+    threads.emplace_back([&, i] {
+      const ViaBehaviour* b = nullptr;
+      for (const ViaBehaviour& v : kViaBehaviours) b = names[i] == v.name ? &v : b;
+      StatusOr<std::unique_ptr<http::Client>> client = Connect(endpoint);
+      if (!client.ok()) {
+        rows[i] =
+            Row{b->name, "", "not connected", false, false, {client.status().message()}, 0, 0};
+        return;
+      }
+      FunctionCleanup cleanup(**client, /*keep=*/false);
+      Suite suite(**client, flags, scale);
+      rows[i] = RunViaBehaviour(suite, *b, flags.examples + "/stress-" + b->name + ".zip", cleanup);
+      std::lock_guard<std::mutex> lock(print);
+      std::cerr << "stress: " << b->name << " via " << flags.via << " " << Outcome(rows[i]) << "\n";
+    });
   }
+  for (std::thread& t : threads) t.join();
+  return rows;
+}
+
+// The names selected by --only among `names` (all when --only is empty); an unknown one is an
+// error.
+StatusOr<std::vector<std::string>> Select(const std::vector<std::string>& names,
+                                          const StressFlags& flags) {
   for (const std::string& name : flags.only) {
-    bool known = false;
-    for (const Behaviour& b : kBehaviours) known = known || name == b.name;
-    if (!known) return ReportError(ctx, kCommand, UnknownBehaviour(name), kExitUsage);
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      return UnknownBehaviour(name, flags);
+    }
   }
+  std::vector<std::string> out;
+  for (const std::string& name : names) {
+    if (flags.only.empty() ||
+        std::find(flags.only.begin(), flags.only.end(), name) != flags.only.end()) {
+      out.push_back(name);
+    }
+  }
+  return out;
+}
+
+void RunStress(CommandContext& ctx, StressFlags& flags) {
+  const bool via = flags.via != "invoke";
+  std::vector<std::string> names;
+  if (via) {
+    for (const ViaBehaviour& b : kViaBehaviours) names.emplace_back(b.name);
+  } else {
+    for (const Behaviour& b : kBehaviours) names.emplace_back(b.name);
+  }
+  StatusOr<std::vector<std::string>> selected = Select(names, flags);
+  if (!selected.ok()) return ReportError(ctx, kCommand, selected.status(), kExitUsage);
   if (flags.examples.empty()) flags.examples = DefaultExamplesDir();
-  for (const Behaviour* b : selected) {
-    std::string zip = flags.examples + "/stress-" + b->name + ".zip";
+  for (const std::string& name : *selected) {
+    std::string zip = flags.examples + "/stress-" + name + ".zip";
     if (::access(zip.c_str(), R_OK) != 0) {
       return ReportError(ctx, kCommand,
                          Status::NotFound(zip + " is missing; run scripts/build-examples.sh or "
@@ -385,27 +824,36 @@ void RunStress(CommandContext& ctx, StressFlags& flags) {
 
   StatusOr<std::unique_ptr<http::Client>> client = Connect(ctx.endpoint);
   if (!client.ok()) return ReportError(ctx, kCommand, client.status(), kExitUsage);
-  // The suite needs thaw's introspection endpoint (ignoreterm); it also tells us it is up.
-  if (Status up = CallJson(**client, "GET", "/thaw/environments").status(); !up.ok()) {
-    return ReportError(ctx, kCommand, up);
+  // The suite needs thaw's introspection endpoint (ignoreterm, the retry delay scale, the
+  // recursion counter); it also tells us the server is up.
+  StatusOr<double> scale = RetryDelayScale(**client);
+  if (!scale.ok()) return ReportError(ctx, kCommand, scale.status());
+  if (flags.via == "event" && *scale > 0.1) {
+    std::cerr << "stress: the server retries after ~" << Fixed(RetryDelayS(1, *scale)) << " s and ~"
+              << Fixed(RetryDelayS(2, *scale))
+              << " s; start it with a small --retry-delay-scale (0.01) for a short run\n";
   }
 
-  Suite suite(**client, flags);
   std::vector<Row> rows;
-  for (const Behaviour* b : selected) {
-    std::cerr << "stress: " << b->name << " ..." << std::flush;
-    rows.push_back(RunBehaviour(suite, *b, flags.examples + "/stress-" + b->name + ".zip"));
-    char seconds[32];
-    std::snprintf(seconds, sizeof(seconds), "%.1f", rows.back().seconds);
-    std::cerr << " " << (rows.back().pass ? "pass" : "FAIL") << " (" << seconds << " s)\n";
+  if (via) {
+    rows = RunViaConcurrently(ctx.endpoint, flags, *scale, *selected);
+  } else {
+    Suite suite(**client, flags, *scale);
+    for (const std::string& name : *selected) {
+      std::cerr << "stress: " << name << " ..." << std::flush;
+      const Behaviour* b = nullptr;
+      for (const Behaviour& v : kBehaviours) b = name == v.name ? &v : b;
+      rows.push_back(RunBehaviour(suite, *b, flags.examples + "/stress-" + name + ".zip"));
+      std::cerr << " " << Outcome(rows.back()) << "\n";
+    }
   }
 
   std::vector<std::vector<std::string>> table = {
-      {"BEHAVIOUR", "EXPECTED (Lambda)", "OBSERVED", "RECOVERED", "VERDICT"}};
+      {"BEHAVIOUR", "VIA", "EXPECTED (Lambda)", "OBSERVED", "RECOVERED", "VERDICT"}};
   bool all_pass = true;
   for (const Row& r : rows) {
-    table.push_back(
-        {r.name, r.expected, r.observed, r.recovered ? "yes" : "no", r.pass ? "pass" : "FAIL"});
+    table.push_back({r.name, flags.via, r.expected, r.observed, r.recovered ? "yes" : "no",
+                     r.pass ? "pass" : "FAIL"});
     all_pass = all_pass && r.pass;
   }
   std::cout << FormatTable(table);
@@ -415,7 +863,7 @@ void RunStress(CommandContext& ctx, StressFlags& flags) {
   ctx.exit_code = all_pass ? kExitOk : kExitFailure;
   if (!flags.json_file.empty()) {
     std::ofstream out(flags.json_file);
-    out << DumpJson(RowsJson(rows, ctx, flags), 2) << "\n";
+    out << DumpJson(RowsJson(rows, ctx, flags, *scale), 2) << "\n";
     if (!out) {
       ReportError(ctx, kCommand, Status::IoError("cannot write " + flags.json_file), kExitFailure);
     }
@@ -430,6 +878,12 @@ void AddStressCommand(CLI::App& app, CommandContext& ctx) {
       "stress",
       "Run the misbehaving functions of the stress suite on a thaw server and compare each "
       "outcome with Lambda's (exit 1 if any differs)");
+  cmd->add_option("--via", flags->via,
+                  "how the functions are invoked: invoke (RequestResponse), event (an Event "
+                  "invoke with retries, an OnFailure destination and a DLQ) or sqs (an SQS "
+                  "trigger with a redrive policy)")
+      ->check(CLI::IsMember({"invoke", "event", "sqs"}))
+      ->capture_default_str();
   cmd->add_option("--examples", flags->examples,
                   "directory of the stress-<name>.zip files (default: examples/go beside the "
                   "thaw binary, else build/examples/go)");
@@ -439,12 +893,15 @@ void AddStressCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--memory", flags->memory_mb, "MemorySize of the functions (MB)")
       ->check(CLI::Range(128, 10240))
       ->capture_default_str();
-  cmd->add_option("--timeout", flags->timeout_s, "Timeout of loop and sleep (seconds)")
+  cmd->add_option("--timeout", flags->timeout_s,
+                  "Timeout of loop and sleep, and of every function with --via (seconds)")
       ->check(CLI::Range(1, 900))
       ->capture_default_str();
   cmd->footer(
       "Behaviours: loop sleep eventbomb leak panic nilderef exit forkbomb goroutines flood "
-      "bigresponse tmpfill ignoreterm. Functions are named thaw-stress-<name>.\n" +
+      "bigresponse tmpfill ignoreterm; with --via event|sqs: loop panic exit selfsend (its "
+      "functions, thaw-stress-<via>-<name>, and their queues are deleted afterwards; start the "
+      "server with a small --retry-delay-scale). Functions are named thaw-stress-<name>.\n" +
       std::string(kExitCodesFooter));
   cmd->callback([&ctx, flags] { RunStress(ctx, *flags); });
 }

@@ -123,6 +123,8 @@ class ClientImpl final : public Client {
       std::string_view amz_target = headers.Get("X-Amz-Target").value_or("");
       if (amz_target.starts_with("Logs_")) {
         sign.service = "logs";
+      } else if (amz_target.starts_with("AmazonSQS.")) {
+        sign.service = "sqs";
       } else if (sign.path == "/TraceSegments") {
         sign.service = "xray";
       } else {

@@ -18,8 +18,8 @@ struct ClientOptions {
   // When set, every request is signed with SigV4 (AWS-style front doors require it).
   std::optional<auth::Credentials> credentials;
   std::string region = "us-east-1";
-  // Empty: by request ("logs" for Logs_20140328.* targets, "xray" for /TraceSegments, else
-  // "lambda").
+  // Empty: by request ("logs" for Logs_20140328.* targets, "sqs" for AmazonSQS.*, "xray" for
+  // /TraceSegments, else "lambda").
   std::string service;
 };
 

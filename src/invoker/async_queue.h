@@ -166,6 +166,8 @@ class AsyncQueue {
   size_t waiting() const { return waiting_.size(); }
   // Server shutdown: events still running stay stored and are delivered again next start.
   void Stop() { stopping_ = true; }
+  // --retry-delay-scale, for clients that compute the delays to expect (thaw stress).
+  double delay_scale() const { return options_.delay_scale; }
 
  private:
   struct Pending {

@@ -146,7 +146,8 @@ void InvokeApi::Environments(http::ResponseWriter writer) {
   nlohmann::json body = {{"environments", list},
                          {"busy", invoker_.busy()},
                          {"asyncPending", queue_.pending()},
-                         {"recursiveInvocationsDropped", drops}};
+                         {"recursiveInvocationsDropped", drops},
+                         {"retryDelayScale", queue_.delay_scale()}};
   writer.Send(http::Response::Json(
       200, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
 }

@@ -664,7 +664,10 @@ Section StressSection(const ReportInput& input) {
   Section s;
   s.id = "stress";
   s.title = "Stress suite";
-  s.note = "thaw stress (" + input.source + "): " + FmtInt(Number(Get(st, "passed"))) +
+  // --via event|sqs (absent in older files, "invoke" for direct invokes).
+  std::string via = Text(Get(st, "via"));
+  via = via.empty() || via == "invoke" ? "" : " --via " + via;
+  s.note = "thaw stress" + via + " (" + input.source + "): " + FmtInt(Number(Get(st, "passed"))) +
            " passed, " + FmtInt(Number(Get(st, "failed"))) +
            " failed. Expected is what AWS Lambda does; a behaviour passes when thaw does the "
            "same and the function recovers.";

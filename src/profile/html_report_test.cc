@@ -289,6 +289,17 @@ TEST(HtmlReportTest, TuneCompareLatencyAndStress) {
   const json& stress = SectionById(*built, "stress")["tables"][0];
   EXPECT_EQ(stress["verdict_column"], 4);
   EXPECT_EQ(stress["rows"][1][6], "one; two");
+  EXPECT_TRUE(
+      SectionById(*built, "stress")["note"].get<std::string>().starts_with("thaw stress (s.json)"));
+
+  // A run through a queue says which.
+  json via = StressJson();
+  via["via"] = "sqs";
+  inputs.stress = ReportInput{"s.json", via};
+  StatusOr<json> built_via = BuildReport(inputs);
+  ASSERT_TRUE(built_via.ok()) << built_via.status().message();
+  EXPECT_TRUE(SectionById(*built_via, "stress")["note"].get<std::string>().starts_with(
+      "thaw stress --via sqs (s.json)"));
 }
 
 TEST(HtmlReportTest, PageInlinesEverythingAndEscapesInputs) {

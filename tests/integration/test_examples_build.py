@@ -11,7 +11,7 @@ GO_EXAMPLES = ["echo", "noop", "context", "error", "signatures", "sleep", "logge
 # examples/functions/go/stress/<name>, for `thaw stress` and test_stress.py.
 GO_EXAMPLES += ["stress-" + name for name in [
     "loop", "sleep", "eventbomb", "leak", "panic", "nilderef", "exit", "forkbomb", "goroutines",
-    "flood", "bigresponse", "tmpfill", "ignoreterm"]]
+    "flood", "bigresponse", "tmpfill", "ignoreterm", "selfsend"]]
 
 
 def assert_bootstrap(zip_path, expect):

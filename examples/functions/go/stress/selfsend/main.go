@@ -1,0 +1,101 @@
+// stress/selfsend is an event bomb that feeds itself, for Lambda's recursive loop detection
+// (`thaw stress --via sqs|event`). Given an SQS event it sends each record's {"hop": N} back to
+// the queue it came from as {"hop": N+1}; given {"hop": N} it invokes itself with
+// InvocationType Event and {"hop": N+1}. Each call carries _X_AMZN_TRACE_ID as X-Amzn-Trace-Id,
+// as the AWS SDKs do, so the Lineage count grows by one a hop and Lambda stops the chain after
+// 16. {"ok":true} returns at once.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"thaw.dev/examples/internal/sigv4"
+)
+
+var (
+	lambdaClient = &http.Client{Transport: &sigv4.Transport{Credentials: sigv4.FromEnv()}}
+	sqsClient    = &http.Client{Transport: &sigv4.Transport{Credentials: sigv4.FromEnv(), Service: "sqs"}}
+)
+
+type hop struct {
+	OK  bool `json:"ok,omitempty"`
+	Hop int  `json:"hop"`
+}
+
+// post sends body to $AWS_ENDPOINT_URL + path with the function's trace header and returns
+// the status, or an error for a transport failure.
+func post(ctx context.Context, client *http.Client, path string, body []byte, headers map[string]string) (int, string, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", os.Getenv("AWS_ENDPOINT_URL")+path, bytes.NewReader(body))
+	if err != nil {
+		return 0, "", err
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	if trace := os.Getenv("_X_AMZN_TRACE_ID"); trace != "" {
+		req.Header.Set("X-Amzn-Trace-Id", trace)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	text, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(text), nil
+}
+
+// queueURL turns arn:aws:sqs:REGION:ACCOUNT:NAME into thaw's URL for the queue.
+func queueURL(arn string) string {
+	parts := strings.Split(arn, ":")
+	if len(parts) < 6 {
+		return ""
+	}
+	return os.Getenv("AWS_ENDPOINT_URL") + "/" + parts[4] + "/" + parts[5]
+}
+
+func handler(ctx context.Context, raw json.RawMessage) (map[string]any, error) {
+	var sqsEvent events.SQSEvent
+	if json.Unmarshal(raw, &sqsEvent) == nil && len(sqsEvent.Records) > 0 {
+		for _, r := range sqsEvent.Records {
+			var in hop
+			_ = json.Unmarshal([]byte(r.Body), &in)
+			next, _ := json.Marshal(hop{Hop: in.Hop + 1})
+			request, _ := json.Marshal(map[string]string{"QueueUrl": queueURL(r.EventSourceARN), "MessageBody": string(next)})
+			status, text, err := post(ctx, sqsClient, "/", request, map[string]string{
+				"X-Amz-Target": "AmazonSQS.SendMessage", "Content-Type": "application/x-amz-json-1.0"})
+			if err != nil || status != 200 {
+				return nil, fmt.Errorf("hop %d: SendMessage: %d %s %v", in.Hop, status, text, err)
+			}
+		}
+		return map[string]any{"records": len(sqsEvent.Records)}, nil
+	}
+	var in hop
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return nil, err
+	}
+	if in.OK {
+		return map[string]any{"ok": true}, nil
+	}
+	next, _ := json.Marshal(hop{Hop: in.Hop + 1})
+	path := "/2015-03-31/functions/" + os.Getenv("AWS_LAMBDA_FUNCTION_NAME") + "/invocations"
+	status, text, err := post(ctx, lambdaClient, path, next, map[string]string{
+		"X-Amz-Invocation-Type": "Event", "Content-Type": "application/json"})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"hop": in.Hop, "status": status, "answer": text}, nil
+}
+
+func main() {
+	lambda.Start(handler)
+}
