@@ -196,13 +196,14 @@ void AsyncQueue::Enqueue(QueuedEvent event, std::function<void(Status)> stored) 
       !stopping_ && !spilled_ && ready_.empty() && batch_.empty() && committing_events_ == 0;
   std::optional<QueuedEvent> run;
   if (early) run = event;
-  // Queued for its insert before it runs, so a removal it causes is committed after the insert.
+  // Its commit starts first (the 202 waits for it, and starting the function wakes threads that
+  // compete for the CPU); a removal the run causes goes into a later commit than the insert.
   batch_.push_back({std::move(event), std::move(stored), early});
+  if (!committing_) Commit();
   if (early) {
     ++pending_;
     Run(std::move(*run));
   }
-  if (!committing_) Commit();
 }
 
 void AsyncQueue::Remove(int64_t id) {
