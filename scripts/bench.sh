@@ -2,6 +2,9 @@
 # End-to-end benchmark of thaw against a floor measured in the same run.
 #   scripts/bench.sh          full run (numbers for BENCHMARKS.md), results in build/bench/
 #   scripts/bench.sh --smoke  a few seconds; fails if warm p50 > 5x the floor's p50
+# It also measures how long an event takes to reach a handler (bench/trigger, the stamp function):
+# an Event invoke and an SQS trigger with no batching window, beside a RequestResponse invoke's
+# request -> handler start and one fdatasync (the commit under every acknowledgement).
 # Runs `thaw serve` with its defaults (sandbox, freezer, logs on) on a free loopback port, and
 # the no-op Go function (aws-lambda-go) at MemorySize 1769 (one vCPU) and 128 MB. A second
 # server with --no-sandbox runs the same warm and cold loads, so the sandbox's own cost (freeze,
@@ -13,11 +16,11 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 GO=$(command -v go || echo /usr/local/go/bin/go)
 SMOKE=0; [ "${1:-}" = "--smoke" ] && SMOKE=1
-if [ $SMOKE = 1 ]; then N=3000; NT=6000; NC=10; else N=20000; NT=60000; NC=100; fi
+if [ $SMOKE = 1 ]; then N=3000; NT=6000; NC=10; NTRIG=100; else N=20000; NT=60000; NC=100; NTRIG=500; fi
 
 OUT=build/bench; mkdir -p "$OUT"
-(cd bench && "$GO" build -o "$ROOT/$OUT/" ./floor ./load ./cold ./density ./sqsload)
-[ -f build/examples/go/noop.zip ] || scripts/build-examples.sh >/dev/null
+(cd bench && "$GO" build -o "$ROOT/$OUT/" ./floor ./load ./cold ./density ./sqsload ./trigger)
+[ -f build/examples/go/stamp.zip ] || scripts/build-examples.sh >/dev/null
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 PORT=$(free_port); PORT2=$(free_port); PORT3=$(free_port)
@@ -51,6 +54,7 @@ create() {  # endpoint name memory zip
 for fn in noop noop_cold noop_burst; do create "$EP" $fn 1769 noop; done
 create "$EP" noop128_cold 128 noop
 create "$EP" sleep128 128 sleep
+create "$EP" stamp 1769 stamp
 for fn in noop noop_cold; do create "$EP2" $fn 1769 noop; done
 create "$EP3" noop 1769 noop
 
@@ -67,6 +71,10 @@ echo "machine: $(nproc) vCPU, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}'
 "$OUT/cold" -endpoint "$EP" -function noop_burst -n $((NC / 10)) -burst 16 -name cold_burst16_pool4 >>"$RES"
 "$OUT/sqsload" -endpoint "$EP" -mode send -n $((N / 5)) -c 8 -name sqs_send_c8 >>"$RES"
 "$OUT/sqsload" -endpoint "$EP" -mode drain -c 8 -name sqs_drain_c8 >>"$RES"
+"$OUT/trigger" -mode fsync -dir "$STATE" -n $NTRIG -name fsync_floor >>"$RES"
+for mode in sync event sqs; do
+  "$OUT/trigger" -endpoint "$EP" -function stamp -mode $mode -n $NTRIG -name trigger_$mode >>"$RES"
+done
 if [ $SMOKE = 0 ]; then
   build/bench/thaw_micro_bench --benchmark_filter='Freeze|Thaw' --benchmark_min_time=0.5 \
     --benchmark_format=json --benchmark_out="$OUT/freezer.json" >/dev/null 2>&1 || true
@@ -97,6 +105,13 @@ warm = rows["warm_invoke_c1"]["p50_us"]
 bare = rows["warm_invoke_c1_nosandbox"]["p50_us"]
 awake = rows["warm_invoke_c1_nofreeze"]["p50_us"]
 print(f"sandbox cost on a warm invoke (p50): {warm - bare:.0f} us, of which freeze + thaw {warm - awake:.0f} us")
+sync = rows["trigger_sync"]["p50_us"]
+ev, sqs = rows["trigger_event"], rows["trigger_sqs"]
+print(f"request -> handler start (p50): Invoke {sync:.0f} us, Event {ev['p50_us']:.0f} us "
+      f"({ev['p50_us'] / sync:.2f}x), SQS trigger {sqs['p50_us']:.0f} us ({sqs['p50_us'] / sync:.2f}x); "
+      f"fdatasync {rows['fsync_floor']['p50_us']:.0f} us")
+print(f"goals: SendMessage -> handler start p50 {sqs['p50_us'] / 1000:.2f} ms (<= 2 ms), "
+      f"Event 202 -> handler start p50 {ev['ack_to_handler_p50_us'] / 1000:.2f} ms (<= 1 ms)")
 if smoke and warm > 5 * floor:
     print(f"FAIL: warm p50 {warm:.0f} us is more than 5x the floor {floor:.0f} us")
     sys.exit(1)

@@ -164,6 +164,15 @@ Status AsyncQueue::Open() {
     THAW_ASSIGN_OR_RETURN(bool row, count.Step());
     pending_ = row ? count.Int(0) : 0;
   }
+  {
+    // Ids are given on the loop, so an event can run before its commit; never reused
+    // (AUTOINCREMENT keeps the largest ever given in sqlite_sequence).
+    THAW_ASSIGN_OR_RETURN(
+        auto last, db_.Prepare("SELECT MAX(m) FROM (SELECT MAX(id) AS m FROM async_events UNION ALL"
+                               " SELECT seq FROM sqlite_sequence WHERE name = 'async_events')"));
+    THAW_ASSIGN_OR_RETURN(bool row, last.Step());
+    next_id_ = (row ? last.Int(0) : 0) + 1;
+  }
   THAW_ASSIGN_OR_RETURN(Page page, LoadPage(db_, 0, options_.window_events, options_.window_bytes));
   for (auto& e : page.events) {
     loaded_through_ = e.id;
@@ -179,8 +188,22 @@ Status AsyncQueue::Open() {
 }
 
 void AsyncQueue::Enqueue(QueuedEvent event, std::function<void(Status)> stored) {
-  batch_.push_back({std::move(event), std::move(stored)});
+  event.id = next_id_++;
+  // Nothing queued ahead of it, in memory, in the database or in a commit: it runs now, while
+  // its commit runs, rather than after it. The caller's 202 still waits for that commit; a crash
+  // before it loses an event whose caller was never answered (it may have run: at-least-once).
+  const bool early =
+      !stopping_ && !spilled_ && ready_.empty() && batch_.empty() && committing_events_ == 0;
+  std::optional<QueuedEvent> run;
+  if (early) run = event;
+  // Its commit starts first (the 202 waits for it, and starting the function wakes threads that
+  // compete for the CPU); a removal the run causes goes into a later commit than the insert.
+  batch_.push_back({std::move(event), std::move(stored), early});
   if (!committing_) Commit();
+  if (early) {
+    ++pending_;
+    Run(std::move(*run));
+  }
 }
 
 void AsyncQueue::Remove(int64_t id) {
@@ -210,24 +233,25 @@ void AsyncQueue::Finish(QueuedEvent event, FinalOutcome outcome) {
 void AsyncQueue::Commit() {
   if (batch_.empty() && removals_.empty() && updates_.empty()) return;
   committing_ = true;
+  committing_events_ = batch_.size();
   asio::post(store_, [this, batch = std::move(batch_), removals = std::move(removals_),
                       updates = std::move(updates_)]() mutable {
     auto run = [&]() -> Status {
       THAW_ASSIGN_OR_RETURN(auto tx, store::Transaction::Begin(db_));
       THAW_ASSIGN_OR_RETURN(
           auto insert,
-          db_.Prepare("INSERT INTO async_events (request_id, function_name, qualifier, payload,"
-                      " trace_id, received_ms) VALUES (?, ?, ?, ?, ?, ?)"));
-      for (Pending& p : batch) {
+          db_.Prepare("INSERT INTO async_events (id, request_id, function_name, qualifier,"
+                      " payload, trace_id, received_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+      for (const Pending& p : batch) {
         const QueuedEvent& e = p.event;
-        insert.Bind(1, e.request_id)
-            .Bind(2, e.function_name)
-            .Bind(3, e.qualifier)
-            .BindBlob(4, e.payload)
-            .Bind(5, e.trace_id)
-            .Bind(6, e.received_ms);
+        insert.Bind(1, e.id)
+            .Bind(2, e.request_id)
+            .Bind(3, e.function_name)
+            .Bind(4, e.qualifier)
+            .BindBlob(5, e.payload)
+            .Bind(6, e.trace_id)
+            .Bind(7, e.received_ms);
         THAW_RETURN_IF_ERROR(insert.Run());
-        p.event.id = db_.LastInsertId();
       }
       THAW_ASSIGN_OR_RETURN(auto remove, db_.Prepare("DELETE FROM async_events WHERE id = ?"));
       for (int64_t id : removals) {
@@ -250,8 +274,15 @@ void AsyncQueue::Commit() {
     }
     asio::post(loop_, [this, status, batch = std::move(batch)]() mutable {
       committing_ = false;
+      committing_events_ = 0;
       for (Pending& p : batch) {
         p.stored(status);
+        if (p.early) {
+          // Already running (or throttled and in the window); it was counted when it started.
+          // Everything before it was in memory, so the window now reaches it.
+          if (!spilled_) loaded_through_ = std::max(loaded_through_, p.event.id);
+          continue;
+        }
         if (!status.ok()) continue;
         ++pending_;
         Admit(std::move(p.event));

@@ -2,6 +2,8 @@
 // to SQLite with synchronous=FULL) before the caller gets 202, so neither a kill -9 nor a power
 // loss after the 202 loses it; it is removed only after the function has run it. Events that
 // arrive while a commit is in progress are committed together in the next one (group commit).
+// An event with nothing queued ahead of it starts at once, while its commit runs, so it does not
+// wait for the fsync; a crash before that commit loses it, but its caller had no 202 yet.
 // Only a bounded window of events is kept in memory; the rest stay in events.db and are paged in,
 // in order, as the window drains (also at start, for events left over from a previous run). An
 // event older than its function's maximum event age when it would run is dropped, as in Lambda.
@@ -173,6 +175,7 @@ class AsyncQueue {
   struct Pending {
     QueuedEvent event;
     std::function<void(Status)> stored;
+    bool early = false;  // started before its commit
   };
   struct Page {
     std::vector<QueuedEvent> events;
@@ -215,6 +218,8 @@ class AsyncQueue {
   };
   std::vector<Update> updates_;  // retries scheduled, stored in the next commit
   bool committing_ = false;
+  size_t committing_events_ = 0;  // new events in the commit under way
+  int64_t next_id_ = 1;
   std::deque<QueuedEvent> ready_;  // the window, in id order (throttled ones go to the back)
   size_t ready_bytes_ = 0;
   // Every stored event with an id above this that is not in `ready_` is in the database only,

@@ -254,6 +254,49 @@ TEST_F(AsyncQueueTest, GroupCommitsEventsThatArriveDuringACommit) {
   EXPECT_EQ(Rows(), 10);
 }
 
+// An event with nothing ahead of it starts at once, while its commit runs; its 202 still waits
+// for the commit. One arriving while that commit runs waits for its own.
+TEST_F(AsyncQueueTest, AnEventWithNothingAheadStartsBeforeItsCommit) {
+  NewQueue({});
+  target_.capacity = 2;
+  EnqueueN(2, 10);
+  EXPECT_EQ(target_.started, Ids(0, 1));
+  EXPECT_EQ(stored_, 0);
+  EXPECT_EQ(Rows(), 0);
+  EXPECT_EQ(queue_->pending(), 1);
+  Drain();
+  EXPECT_EQ(stored_, 2);
+  EXPECT_EQ(target_.started, Ids(0, 2));
+  EXPECT_EQ(Rows(), 2);
+  RunAll();
+  EXPECT_EQ(Rows(), 0);
+  EXPECT_EQ(queue_->pending(), 0);
+  ASSERT_EQ(sink_.finished.size(), 2u);
+  EXPECT_LT(sink_.finished[0].event.id, sink_.finished[1].event.id);
+}
+
+// Finished before its insert was committed: the insert and the delete commit in that order, and
+// ids are not reused after a restart.
+TEST_F(AsyncQueueTest, AnEventFinishedBeforeItsCommitLeavesNothing) {
+  NewQueue({});
+  EnqueueN(1, 10);
+  ASSERT_EQ(target_.running.size(), 1u);
+  target_.FinishOne();
+  Drain();
+  EXPECT_EQ(stored_, 1);
+  EXPECT_EQ(Rows(), 0);
+  EXPECT_EQ(queue_->pending(), 0);
+  ASSERT_EQ(sink_.finished.size(), 1u);
+  const int64_t first_id = sink_.finished[0].event.id;
+  queue_.reset();
+  NewQueue({});
+  EnqueueN(1, 10, 1);
+  RunAll();
+  ASSERT_EQ(sink_.finished.size(), 2u);
+  EXPECT_GT(sink_.finished[1].event.id, first_id);
+  EXPECT_EQ(Rows(), 0);
+}
+
 TEST(RetrySchedule, FunctionErrorsWaitAboutOneThenTwoMinutes) {
   using std::chrono::milliseconds;
   EXPECT_EQ(FunctionErrorDelay(1, 1.0), milliseconds(60'000));

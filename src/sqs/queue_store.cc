@@ -517,7 +517,25 @@ QueueStore::SendResult QueueStore::Send(Queue& queue, Message m) {
     Index(*q->second, it->second);
     Serve(*q->second);
   });
+  if (!queue.fifo) HandOver(queue, seq);
   return result;
+}
+
+// The oldest parked receive, if it is an in-process reader's, takes the message before its
+// commit. Its receive (ordered after the insert) and whatever it does next go into the same or a
+// later commit, so the store on disk never holds a receive or delete without its message.
+void QueueStore::HandOver(Queue& queue, int64_t seq) {
+  if (queue.waiters_.empty() || queue.waiters_.front()->durable) return;
+  const int64_t now = Now();
+  Message& m = queue.messages_.at(seq);
+  if (m.visible_at_ms > now) return;  // delayed
+  auto waiter = queue.waiters_.front();
+  queue.waiters_.erase(queue.waiters_.begin());
+  waiter->timer->cancel();
+  std::vector<Delivered> got;
+  got.push_back(Deliver(queue, m, waiter->visibility_s, now));
+  Answer(/*durable=*/false, std::move(waiter->done), std::move(got));
+  ArmWake(queue);
 }
 
 bool QueueStore::MoveToDlq(Queue& queue, Message& m) {
@@ -541,21 +559,23 @@ bool QueueStore::MoveToDlq(Queue& queue, Message& m) {
   return true;
 }
 
+Delivered QueueStore::Deliver(const Queue& queue, Message& m, int visibility_s, int64_t now) {
+  ++m.receive_count;
+  if (m.first_receive_ms == 0) m.first_receive_ms = now;
+  m.visible_at_ms = now + int64_t{visibility_s} * 1000;
+  m.receipt = RandomHex(8);
+  PersistReceive(m);
+  Delivered d;
+  d.message = m;
+  d.receipt_handle =
+      Base64Encode(std::to_string(queue.id) + ":" + std::to_string(m.seq) + ":" + m.receipt);
+  return d;
+}
+
 std::vector<Delivered> QueueStore::Take(Queue& queue, int max, int visibility_s) {
   std::vector<Delivered> out;
   const int64_t now = Now();
-  auto deliver = [&](Message& m) {
-    ++m.receive_count;
-    if (m.first_receive_ms == 0) m.first_receive_ms = now;
-    m.visible_at_ms = now + int64_t{visibility_s} * 1000;
-    m.receipt = RandomHex(8);
-    PersistReceive(m);
-    Delivered d;
-    d.message = m;
-    d.receipt_handle =
-        Base64Encode(std::to_string(queue.id) + ":" + std::to_string(m.seq) + ":" + m.receipt);
-    out.push_back(std::move(d));
-  };
+  auto deliver = [&](Message& m) { out.push_back(Deliver(queue, m, visibility_s, now)); };
   auto expired = [&](const Message& m) {
     return m.sent_ms + int64_t{queue.retention_s} * 1000 <= now;
   };
@@ -732,9 +752,10 @@ QueueStore::HandleResult QueueStore::ChangeVisibility(Queue& queue, std::string_
     return HandleResult::kNotInFlight;
   }
   Message& m = it->second;
-  Unindex(queue, m);
+  // A message handed over before its commit is indexed by that commit.
+  if (m.stored) Unindex(queue, m);
   m.visible_at_ms = now + int64_t{timeout_s} * 1000;
-  Index(queue, m);
+  if (m.stored) Index(queue, m);
   PersistReceive(m);
   Serve(queue);
   return HandleResult::kOk;

@@ -3,7 +3,11 @@
 // while a commit runs goes into the next one (one fsync). A sent message becomes receivable, and
 // its sender is answered, only once it is committed, so a kill -9 loses no acknowledged message.
 // Receives, deletes and visibility changes are committed before they are answered too, so the
-// receive count that drives redrive survives a restart.
+// receive count that drives redrive survives a restart. One exception saves a trigger the
+// fsync: an in-process reader (a non-durable receive, an event source mapping's poller) parked
+// first on a standard queue is handed a new message at once, while its commit runs. A crash
+// before that commit loses the message and its sender is never told it was sent; the function
+// may have run it by then, which at-least-once delivery allows.
 // Long polling: a receive with a wait is parked with one asio timer (no thread) and answered when
 // a message becomes receivable or the wait ends.
 // The typed API is for both the HTTP front end (sqs_api) and in-process pollers (event source
@@ -53,7 +57,7 @@ struct Message {
   int64_t first_receive_ms = 0;
   int receive_count = 0;
   std::string receipt;  // nonce of the latest receive
-  bool stored = false;  // committed: receivable
+  bool stored = false;  // committed: receivable (and indexed)
 };
 
 // One delivery of a message: a copy, with its receipt handle.
@@ -69,6 +73,8 @@ struct ReceiveOptions {
   // false: answered at once, the receive committed with the next group commit. For in-process
   // readers (event source mappings), which save an fsync per batch: a crash before that commit
   // makes the message visible again with its receive count one lower, which at-least-once allows.
+  // Parked first on a standard queue, such a reader is also handed a new message before the
+  // message's own commit (see the top of this file).
   bool durable = true;
 };
 
@@ -187,6 +193,8 @@ class QueueStore {
   void PersistRemove(int64_t seq);
 
   std::vector<Delivered> Take(Queue& queue, int max, int visibility_s);
+  Delivered Deliver(const Queue& queue, Message& m, int visibility_s, int64_t now);
+  void HandOver(Queue& queue, int64_t seq);
   void Index(Queue& queue, const Message& m);
   void Unindex(Queue& queue, const Message& m);
   void Remove(Queue& queue, int64_t seq);

@@ -115,6 +115,72 @@ TEST_F(QueueStoreTest, NonDurableReceiveAnswersBeforeItsCommit) {
   EXPECT_EQ(redelivered[0].message.receive_count, 2);
 }
 
+// A parked in-process reader gets a new message before the message's commit; a parked durable
+// receive (the API's long poll) gets it only after.
+TEST_F(QueueStoreTest, ParkedInProcessReaderTakesMessageBeforeItsCommit) {
+  Queue& q = store_->CreateQueue("000000000000", "q", {}, {});
+  Flush();
+  // Whether the send was committed when the answer ran: only a commit marks it stored, and
+  // Count() counts stored messages.
+  int64_t in_flight_seen = -1;
+  std::vector<Delivered> got;
+  store_->Receive(q,
+                  {.max_messages = 10, .visibility_timeout_s = 30, .wait_s = 20, .durable = false},
+                  [&](Status s, std::vector<Delivered> d) {
+                    EXPECT_TRUE(s.ok());
+                    in_flight_seen = store_->Count(q).in_flight;
+                    got = std::move(d);
+                  });
+  store_->Send(q, Body("early"));
+  RunUntil([&] { return !got.empty(); });
+  EXPECT_EQ(in_flight_seen, 0);  // answered before the send's commit came back
+  EXPECT_EQ(got[0].message.body, "early");
+  EXPECT_EQ(got[0].message.receive_count, 1);
+  Flush();
+  EXPECT_EQ(store_->Count(q).in_flight, 1);  // indexed in flight by its commit, not visible
+  EXPECT_EQ(store_->Count(q).visible, 0);
+  EXPECT_EQ(store_->DeleteMessage(q, got[0].receipt_handle), QueueStore::HandleResult::kOk);
+  Flush();
+  Reopen();
+  Queue* again = store_->Find("000000000000", "q");
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(store_->Count(*again).visible + store_->Count(*again).in_flight, 0);
+
+  // A durable long poll is answered only once the message is committed.
+  in_flight_seen = -1;
+  got.clear();
+  store_->Receive(*again, {.max_messages = 10, .visibility_timeout_s = 30, .wait_s = 20},
+                  [&](Status s, std::vector<Delivered> d) {
+                    EXPECT_TRUE(s.ok());
+                    in_flight_seen = store_->Count(*again).in_flight;
+                    got = std::move(d);
+                  });
+  store_->Send(*again, Body("late"));
+  RunUntil([&] { return !got.empty(); });
+  EXPECT_EQ(in_flight_seen, 1);
+}
+
+// Handed over and deleted before its commit: the message's insert and delete commit in order,
+// and nothing is left after a restart.
+TEST_F(QueueStoreTest, HandedOverMessageDeletedBeforeItsCommit) {
+  Queue& q = store_->CreateQueue("000000000000", "q", {}, {});
+  Flush();
+  std::vector<Delivered> got;
+  store_->Receive(q,
+                  {.max_messages = 1, .visibility_timeout_s = 30, .wait_s = 20, .durable = false},
+                  [&](Status, std::vector<Delivered> d) { got = std::move(d); });
+  store_->Send(q, Body("a"));
+  loop_.restart();
+  while (got.empty()) loop_.run_one();
+  EXPECT_EQ(store_->DeleteMessage(q, got[0].receipt_handle), QueueStore::HandleResult::kOk);
+  Flush();
+  EXPECT_EQ(store_->Count(q).in_flight + store_->Count(q).visible, 0);
+  Reopen();
+  Queue* again = store_->Find("000000000000", "q");
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(store_->Count(*again).visible + store_->Count(*again).in_flight, 0);
+}
+
 TEST_F(QueueStoreTest, SurvivesReopenWithReceiveCount) {
   Queue& q = store_->CreateQueue("000000000000", "q", {{"VisibilityTimeout", "5"}}, {{"t", "v"}});
   store_->Send(q, Body("durable"));

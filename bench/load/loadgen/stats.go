@@ -86,3 +86,7 @@ func (s *Summary) fill(lat []int64) {
 	lo, hi = ciIdx(n, 0.99)
 	s.P99CI95us = [2]float64{us(lat[lo]), us(lat[hi])}
 }
+
+// Fill computes the latency fields from samples in nanoseconds, for programs that collect their
+// own (bench/trigger). lat is sorted in place.
+func (s *Summary) Fill(lat []int64) { s.fill(lat) }
