@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import THAW_BIN, aws, boto_client, create_function
+from conftest import THAW_BIN, aws, boto_client, create_function, module_server
 from invoke_util import log_messages, request_id, unique, wait_for, wait_for_log
 from sqs_util import sqs_client
 
@@ -25,17 +25,7 @@ def function_arn(name):
     return f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    from conftest import ThawServer
-    base = tmp_path_factory.mktemp("thaw")
-    (base / "state").mkdir()
-    s = ThawServer(base / "state", base, ("--retry-delay-scale", SCALE))
-    try:
-        s.start()
-        yield s
-    finally:
-        s.close()
+server = module_server("--retry-delay-scale", SCALE)
 
 
 @pytest.fixture(scope="module")
