@@ -192,7 +192,8 @@ Status Server::StartInvoker() {
       loop_, control_, *events_db_, *async_target_,
       invoker::AsyncQueue::Options{.delay_scale = options_.retry_delay_scale, .clock = &clock_});
   sinks_ = std::make_unique<delivery::ServerSinks>(*sqs_store_, *queue_, clock_);
-  destinations_ = std::make_unique<delivery::Destinations>(registry_, *sinks_, clock_);
+  destinations_ = std::make_unique<delivery::Destinations>(registry_, *sinks_, clock_,
+                                                           &invoker_->delivery_counts());
   queue_->SetSink(destinations_.get());
   return Status::Ok();
 }
