@@ -73,10 +73,14 @@ int HexValue(char c) {
 }
 }  // namespace
 
-std::string PercentDecode(std::string_view s) {
+std::string PercentDecode(std::string_view s, bool plus_is_space) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+' && plus_is_space) {
+      out.push_back(' ');
+      continue;
+    }
     if (s[i] == '%' && i + 2 < s.size()) {
       int hi = HexValue(s[i + 1]), lo = HexValue(s[i + 2]);
       if (hi >= 0 && lo >= 0) {
@@ -88,6 +92,43 @@ std::string PercentDecode(std::string_view s) {
     out.push_back(s[i]);
   }
   return out;
+}
+
+namespace {
+// Calls visit(key, value) with each raw (still encoded) pair of a form until it returns false;
+// a pair without "=" has an empty value.
+template <typename Visit>
+void ForEachFormPair(std::string_view form, Visit visit) {
+  while (!form.empty()) {
+    size_t amp = form.find('&');
+    std::string_view pair = form.substr(0, amp);
+    form = amp == std::string_view::npos ? std::string_view() : form.substr(amp + 1);
+    if (pair.empty()) continue;
+    size_t eq = pair.find('=');
+    std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    if (!visit(pair.substr(0, eq), value)) return;
+  }
+}
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> ParseForm(std::string_view form) {
+  std::vector<std::pair<std::string, std::string>> out;
+  ForEachFormPair(form, [&](std::string_view key, std::string_view value) {
+    out.emplace_back(PercentDecode(key, true), PercentDecode(value, true));
+    return true;
+  });
+  return out;
+}
+
+std::optional<std::string> FormValue(std::string_view form, std::string_view name) {
+  std::optional<std::string> found;
+  ForEachFormPair(form, [&](std::string_view key, std::string_view value) {
+    if (PercentDecode(key, true) != name) return true;
+    found = PercentDecode(value, true);
+    return false;
+  });
+  return found;
 }
 
 namespace {

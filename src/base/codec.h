@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace thaw {
 
@@ -17,9 +19,14 @@ std::string Sha256Base64(std::string_view data);
 std::string Sha256Hex(std::string_view data);
 // Lower-case hex of raw bytes.
 std::string HexLower(std::string_view bytes);
-// %XX (either case) decoded; a '%' without two hex digits after it is kept as is, and '+' stays
-// '+' (form decoding is the caller's).
-std::string PercentDecode(std::string_view s);
+// %XX (either case) decoded; a '%' without two hex digits after it is kept as is. '+' stays '+'
+// unless `plus_is_space` (form encoding, application/x-www-form-urlencoded and query strings).
+std::string PercentDecode(std::string_view s, bool plus_is_space = false);
+// The pairs of a form or query string ("a=1&b=x+y"), decoded, in order; a pair without '='
+// has an empty value, empty pairs are skipped.
+std::vector<std::pair<std::string, std::string>> ParseForm(std::string_view form);
+// The first value of `name` in a form, decoded (only that value is decoded).
+std::optional<std::string> FormValue(std::string_view form, std::string_view name);
 std::string RandomHex(size_t bytes);
 std::string NewUuid();  // random (v4) UUID, lower-case
 // "2024-12-28T19:04:46.553+0000", the form Lambda uses for LastModified.

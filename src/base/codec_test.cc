@@ -39,6 +39,33 @@ TEST(CodecTest, PercentDecode) {
   EXPECT_EQ(PercentDecode(""), "");
 }
 
+TEST(CodecTest, PercentDecodeFormEncoding) {
+  EXPECT_EQ(PercentDecode("a+b%2Bc", /*plus_is_space=*/true), "a b+c");
+  EXPECT_EQ(PercentDecode("a+b%2Bc"), "a+b+c");
+}
+
+TEST(CodecTest, ParseFormDecodesEveryPairInOrder) {
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(ParseForm("Action=Send&Message%2BBody=a+b%26c%0A&Empty=&Bare&&x=1&x=2"),
+            (Pairs{{"Action", "Send"},
+                   {"Message+Body", "a b&c\n"},
+                   {"Empty", ""},
+                   {"Bare", ""},
+                   {"x", "1"},
+                   {"x", "2"}}));
+  EXPECT_TRUE(ParseForm("").empty());
+}
+
+TEST(CodecTest, FormValueFindsTheFirstDecodedKey) {
+  EXPECT_EQ(FormValue("a=1&Action=Send+Message", "Action"), "Send Message");
+  // Keys are decoded before they are compared; '+' in a key is a space, %2B a plus.
+  EXPECT_EQ(FormValue("A%63tion=x", "Action"), "x");
+  EXPECT_EQ(FormValue("a%2Bb=1&a+b=2", "a b"), "2");
+  EXPECT_EQ(FormValue("x=1&x=2", "x"), "1");
+  EXPECT_EQ(FormValue("Bare", "Bare"), "");
+  EXPECT_EQ(FormValue("a=1", "b"), std::nullopt);
+}
+
 TEST(CodecTest, UuidHasVersion4Shape) {
   std::string id = NewUuid();
   ASSERT_EQ(id.size(), 36u);

@@ -177,7 +177,10 @@ Status Server::StartInvoker() {
       .unreserved_minimum = 100,
       .on_function_changed =
           [this](const std::string& name) {
-            asio::post(loop_, [this, name] { invoker_->RetireFunction(name); });
+            asio::post(loop_, [this, name] {
+              invoker_->RetireFunction(name);
+              if (esm_api_) esm_api_->FunctionChanged(name);
+            });
           },
       // Code.Location names the configured address, never the caller's Host header.
       .endpoint_host = options_.listen_host,
@@ -189,7 +192,8 @@ Status Server::StartInvoker() {
       loop_, control_, *events_db_, *async_target_,
       invoker::AsyncQueue::Options{.delay_scale = options_.retry_delay_scale, .clock = &clock_});
   sinks_ = std::make_unique<delivery::ServerSinks>(*sqs_store_, *queue_, clock_);
-  destinations_ = std::make_unique<delivery::Destinations>(registry_, *sinks_, clock_);
+  destinations_ = std::make_unique<delivery::Destinations>(registry_, *sinks_, clock_,
+                                                           &invoker_->delivery_counts());
   queue_->SetSink(destinations_.get());
   return Status::Ok();
 }
@@ -204,7 +208,8 @@ Status Server::StartEventSourceMappings() {
       .transition = std::chrono::milliseconds(options_.esm_transition_ms),
   });
   esm_api_->AddSource(std::make_unique<esm::SqsSource>(
-      loop_, *sqs_store_, esm::InvokerFn(loop_, *invoker_, registry_, clock_)));
+      loop_, *sqs_store_, esm::InvokerFn(loop_, *invoker_, registry_, clock_),
+      esm::SqsPoller::Options::Scaled(options_.retry_delay_scale)));
   return esm_api_->Start();
 }
 

@@ -109,7 +109,12 @@ sqs::MessageAttributes DeadLetterAttributes(const invoker::QueuedEvent& event,
 void Destinations::Finish(const invoker::QueuedEvent& event, const invoker::FinalOutcome& outcome,
                           std::function<void()> stored) {
   using Send = std::function<void(std::function<void(Status)>)>;
-  std::vector<std::pair<std::string, Send>> sends;  // (target, send)
+  struct Target {
+    std::string arn;
+    bool dead_letter = false;
+    Send send;
+  };
+  std::vector<Target> sends;
   const bool success = outcome.condition == invoker::Condition::kSuccess;
   const std::string qualifier = event.qualifier.empty() ? lambda::kLatest : event.qualifier;
   if (auto entry = registry_.Get(event.function_name)) {
@@ -120,13 +125,13 @@ void Destinations::Finish(const invoker::QueuedEvent& event, const invoker::Fina
         std::string record = DestinationRecord(event, outcome, clock_.RealtimeMillis())
                                  .dump(-1, ' ', false, json::error_handler_t::replace);
         if (lambda::KindOf(target) == lambda::DestinationKind::kFunction) {
-          sends.emplace_back(target, [this, target, record](std::function<void(Status)> done) {
-            sinks_.InvokeAsync(target, record, std::move(done));
-          });
+          sends.push_back({target, false, [this, target, record](std::function<void(Status)> done) {
+                             sinks_.InvokeAsync(target, record, std::move(done));
+                           }});
         } else {
-          sends.emplace_back(target, [this, target, record](std::function<void(Status)> done) {
-            sinks_.SendToQueue(target, record, {}, std::move(done));
-          });
+          sends.push_back({target, false, [this, target, record](std::function<void(Status)> done) {
+                             sinks_.SendToQueue(target, record, {}, std::move(done));
+                           }});
         }
       }
     }
@@ -135,25 +140,30 @@ void Destinations::Finish(const invoker::QueuedEvent& event, const invoker::Fina
     auto resolved = registry_.Resolve(event.function_name, event.qualifier);
     if (resolved.ok() && !resolved->config->dead_letter_arn.empty()) {
       const std::string dlq = resolved->config->dead_letter_arn;
-      sends.emplace_back(dlq, [this, dlq, event, outcome](std::function<void(Status)> done) {
-        sinks_.SendToQueue(dlq, event.payload, DeadLetterAttributes(event, outcome),
-                           std::move(done));
-      });
+      sends.push_back({dlq, true, [this, dlq, event, outcome](std::function<void(Status)> done) {
+                         sinks_.SendToQueue(dlq, event.payload,
+                                            DeadLetterAttributes(event, outcome), std::move(done));
+                       }});
     }
   }
   if (sends.empty()) {
     stored();
     return;
   }
-  // The event is released once every send has ended. A failed send is logged and dropped, as
-  // Lambda counts DeadLetterErrors / DestinationDeliveryFailures and moves on.
+  // The event is released once every send has ended. A failed send is logged, counted and
+  // dropped, as Lambda counts DeadLetterErrors / DestinationDeliveryFailures and moves on.
   auto left = std::make_shared<size_t>(sends.size());
   auto release = std::make_shared<std::function<void()>>(std::move(stored));
-  for (auto& [destination, send] : sends) {
-    send([left, release, target = destination, request_id = event.request_id](Status s) {
+  for (Target& t : sends) {
+    t.send([this, left, release, target = t.arn, dead_letter = t.dead_letter,
+            function = event.function_name, request_id = event.request_id](Status s) {
       if (!s.ok()) {
         THAW_LOG(kWarn, "async") << "cannot deliver event " << request_id << " to " << target
                                  << ": " << s.ToString();
+        if (counts_) {
+          ++(dead_letter ? counts_->dead_letter_errors
+                         : counts_->destination_delivery_failures)[function];
+        }
       }
       if (--*left == 0) (*release)();
     });

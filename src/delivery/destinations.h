@@ -70,9 +70,11 @@ sqs::MessageAttributes DeadLetterAttributes(const invoker::QueuedEvent& event,
 
 class Destinations final : public invoker::AsyncSink {
  public:
-  // Every reference must outlive this object.
-  Destinations(const lambda::Registry& registry, Sinks& sinks, const Clock& clock)
-      : registry_(registry), sinks_(sinks), clock_(clock) {}
+  // Every reference must outlive this object. A failed send is counted in `counts` (the
+  // invoker's) when given.
+  Destinations(const lambda::Registry& registry, Sinks& sinks, const Clock& clock,
+               invoker::DeliveryCounts* counts = nullptr)
+      : registry_(registry), sinks_(sinks), clock_(clock), counts_(counts) {}
   void Finish(const invoker::QueuedEvent& event, const invoker::FinalOutcome& outcome,
               std::function<void()> stored) override;
 
@@ -80,6 +82,7 @@ class Destinations final : public invoker::AsyncSink {
   const lambda::Registry& registry_;
   Sinks& sinks_;
   const Clock& clock_;
+  invoker::DeliveryCounts* counts_;
 };
 
 }  // namespace thaw::delivery

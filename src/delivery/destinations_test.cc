@@ -1,5 +1,6 @@
 #include "delivery/destinations.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -68,7 +69,8 @@ class DestinationsTest : public ::testing::Test {
   lambda::Registry registry_;
   FakeSinks sinks_;
   FakeClock clock_;
-  Destinations destinations_{registry_, sinks_, clock_};
+  invoker::DeliveryCounts counts_;
+  Destinations destinations_{registry_, sinks_, clock_, &counts_};
   invoker::QueuedEvent event_;
 };
 
@@ -113,6 +115,23 @@ TEST_F(DestinationsTest, FailureGoesToOnFailureAndTheDlqAndIsReleasedAfterBoth) 
   EXPECT_FALSE(released);                      // the DLQ send is not durable yet
   sinks_.pending[1](Status::IoError("disk"));  // a failed send is dropped, as on Lambda
   EXPECT_TRUE(released);
+}
+
+TEST_F(DestinationsTest, FailedSendsAreCountedPerFunction) {
+  destinations_.Finish(event_, Failed(), [] {});
+  destinations_.Finish(event_, Failed(), [] {});
+  ASSERT_EQ(sinks_.pending.size(), 4u);
+  sinks_.pending[0](Status::NotFound("no such queue"));  // OnFailure
+  sinks_.pending[1](Status::NotFound("no such queue"));  // the DLQ
+  sinks_.pending[2](Status::Ok());
+  sinks_.pending[3](Status::NotFound("no such queue"));
+  EXPECT_EQ(counts_.destination_delivery_failures, (std::map<std::string, int64_t>{{"f", 1}}));
+  EXPECT_EQ(counts_.dead_letter_errors, (std::map<std::string, int64_t>{{"f", 2}}));
+  // A failed OnSuccess send is a destination failure too.
+  invoker::AttemptResult ok;
+  destinations_.Finish(event_, {invoker::Condition::kSuccess, ok}, [] {});
+  sinks_.pending[4](Status::NotFound("no such function"));
+  EXPECT_EQ(counts_.destination_delivery_failures.at("f"), 2);
 }
 
 TEST_F(DestinationsTest, SuccessGoesToOnSuccessOnly) {

@@ -254,15 +254,7 @@ std::optional<http::Response> EsmApi::Create(const http::Request& request, const
   ApplySettings(r, m);
   if (Status s = source->Validate(m, resolved->config->timeout_s); !s.ok())
     return lambda::ErrorResponse(s);
-  for (const auto& [uuid, e] : mappings_) {
-    if (e.mapping.function_arn == m.function_arn &&
-        e.mapping.event_source_arn == m.event_source_arn) {
-      return lambda::ErrorResponse(Status::AlreadyExists(
-          "An event source mapping with SQS arn (\" " + m.event_source_arn +
-          " \") and function (\" " + FunctionNameOf(m.function_arn) +
-          " \") already exists. Please update or delete the existing mapping with UUID " + uuid));
-    }
-  }
+  if (auto conflict = Conflict(m)) return *conflict;
   m.state = State::kCreating;
   m.last_modified_ms = NowMs();
   Entry& e = mappings_[m.uuid];
@@ -273,6 +265,19 @@ std::optional<http::Response> EsmApi::Create(const http::Request& request, const
     if (!s.ok()) return done(lambda::ErrorResponse(s));
     done(http::Response::Json(202, ToJson(m).dump()));
   });
+  return std::nullopt;
+}
+
+std::optional<http::Response> EsmApi::Conflict(const Mapping& m) const {
+  for (const auto& [uuid, e] : mappings_) {
+    if (uuid != m.uuid && e.mapping.function_arn == m.function_arn &&
+        e.mapping.event_source_arn == m.event_source_arn) {
+      return lambda::ErrorResponse(Status::AlreadyExists(
+          "An event source mapping with SQS arn (\" " + m.event_source_arn +
+          " \") and function (\" " + FunctionNameOf(m.function_arn) +
+          " \") already exists. Please update or delete the existing mapping with UUID " + uuid));
+    }
+  }
   return std::nullopt;
 }
 
@@ -328,6 +333,7 @@ std::optional<http::Response> EsmApi::Update(const std::string& uuid, const http
     m.function_arn = resolved->invoked_arn;
   }
   ApplySettings(*parsed, m);
+  if (auto conflict = Conflict(m)) return *conflict;
   auto target = registry_.Resolve(m.function_arn, "");
   if (!target.ok())
     return lambda::ErrorResponse(Status::InvalidArgument("Function does not exist"));
@@ -366,9 +372,17 @@ std::optional<http::Response> EsmApi::Delete(const std::string& uuid, const Done
   return std::nullopt;
 }
 
+void EsmApi::FunctionChanged(const std::string& name) {
+  for (auto& [uuid, e] : mappings_) {
+    if (FunctionNameOf(e.mapping.function_arn) == name) Apply(e);
+  }
+}
+
 void EsmApi::Apply(Entry& e) {
   if (stopped_) return;
-  if (Polls(e.mapping)) {
+  // A mapping whose function is gone stays as it is (Enabled, as on AWS) but reads nothing, so
+  // its messages wait in the queue; it reads again once the function exists again.
+  if (Polls(e.mapping) && registry_.Resolve(e.mapping.function_arn, "").ok()) {
     if (!e.reader) e.reader = e.source->Start(e.mapping);
   } else {
     e.reader.reset();

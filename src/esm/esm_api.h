@@ -58,6 +58,10 @@ class EsmApi final : public http::Api {
   bool Handle(http::Request& request, http::ResponseWriter& writer) override;
   std::optional<auth::Operation> Describe(const http::Request& request) const override;
 
+  // The function `name` was created, changed or deleted (called on the loop): its mappings stop
+  // reading while their function does not resolve and start again once it does.
+  void FunctionChanged(const std::string& name);
+
   // Handle without the HTTP connection: `done` gets the response, now or once committed (on the
   // loop). False when the request is not for this API.
   bool Serve(const http::Request& request, std::function<void(http::Response)> done);
@@ -80,6 +84,8 @@ class EsmApi final : public http::Api {
                                        const Done& done);
   std::optional<http::Response> Delete(const std::string& uuid, const Done& done);
 
+  // ResourceConflictException when another mapping joins the same function and source.
+  std::optional<http::Response> Conflict(const Mapping& m) const;
   Source* SourceFor(std::string_view arn) const;
   int64_t NowMs() const { return clock_.RealtimeMillis(); }
   // Starts or stops the reader to match the state, and arms the settle timer if transitional.

@@ -212,6 +212,51 @@ TEST_F(EsmApiTest, ErrorsAsAws) {
   EXPECT_EQ(Call("PATCH", "/2015-03-31/event-source-mappings/").status, 405);
 }
 
+TEST_F(EsmApiTest, UpdateToAFunctionThatHasAMappingConflicts) {
+  auto config = std::make_shared<lambda::FunctionConfig>();
+  config->name = "g";
+  lambda::FunctionEntry entry;
+  entry.latest = config;
+  registry_.Put("g", entry);
+  std::string on_f = Create()["UUID"];
+  std::string on_g =
+      json::parse(Call("POST", "/2015-03-31/event-source-mappings",
+                       R"({"FunctionName":"g","EventSourceArn":")" + std::string(kArn) + "\"}")
+                      .body)["UUID"];
+  ASSERT_TRUE(RunUntil([&] { return StateOf(on_f) == "Enabled" && StateOf(on_g) == "Enabled"; }));
+  http::Response r =
+      Call("PUT", "/2015-03-31/event-source-mappings/" + on_g, R"({"FunctionName":"f"})");
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(json::parse(r.body)["Type"], "User");
+  EXPECT_EQ(r.headers.Get("x-amzn-ErrorType").value_or(""), "ResourceConflictException");
+  EXPECT_NE(r.body.find(on_f), std::string::npos);
+  EXPECT_EQ(StateOf(on_g), "Enabled");
+  // Naming its own function again is no conflict.
+  r = Call("PUT", "/2015-03-31/event-source-mappings/" + on_g, R"({"FunctionName":"g"})");
+  EXPECT_EQ(r.status, 202) << r.body;
+}
+
+TEST_F(EsmApiTest, DeletedFunctionStopsReadingUntilItIsBack) {
+  std::string uuid = Create()["UUID"];
+  ASSERT_TRUE(RunUntil([&] { return StateOf(uuid) == "Enabled"; }));
+  EXPECT_EQ(readers_.live, 1);
+  lambda::FunctionEntry kept = *registry_.Get("f");
+  registry_.Remove("f");
+  api_->FunctionChanged("f");
+  EXPECT_EQ(readers_.live, 0);
+  EXPECT_EQ(StateOf(uuid), "Enabled");  // AWS leaves the mapping as it was
+  api_->FunctionChanged("other");
+  EXPECT_EQ(readers_.live, 0);
+  registry_.Put("f", kept);
+  api_->FunctionChanged("f");
+  EXPECT_EQ(readers_.live, 1);
+  // A restart with the function gone reads nothing either.
+  registry_.Remove("f");
+  Open();
+  EXPECT_EQ(StateOf(uuid), "Enabled");
+  EXPECT_EQ(readers_.live, 0);
+}
+
 TEST_F(EsmApiTest, ListFiltersAndPages) {
   std::set<std::string> all;
   for (int i = 0; i < 3; ++i) {

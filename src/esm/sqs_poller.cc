@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <set>
 #include <utility>
 #include <vector>
@@ -217,6 +218,13 @@ struct SqsPoller::Core : std::enable_shared_from_this<SqsPoller::Core> {
     Gather(std::move(next));
   }
 };
+
+SqsPoller::Options SqsPoller::Options::Scaled(double delay_scale) {
+  Options o;
+  o.backoff_ms =
+      std::max<int64_t>(1, std::llround(static_cast<double>(o.backoff_ms) * delay_scale));
+  return o;
+}
 
 SqsPoller::SqsPoller(asio::io_context& loop, sqs::QueueStore& store, std::string queue_arn,
                      InvokeFn invoke, Settings settings, Options options)

@@ -51,7 +51,9 @@ class SqsPoller {
   };
   struct Options {
     int64_t long_poll_s = 20;   // one receive's wait
-    int64_t backoff_ms = 1000;  // after a throttle or a missing queue
+    int64_t backoff_ms = 1000;  // after a throttle, a failed receive or a missing queue
+    // Lambda's delays times `delay_scale` (thaw serve --retry-delay-scale), at least 1 ms.
+    static Options Scaled(double delay_scale);
   };
   struct Stats {
     int64_t batches = 0;

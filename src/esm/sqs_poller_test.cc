@@ -263,6 +263,12 @@ TEST_F(SqsPollerTest, ThrottledBatchStaysAndIsRetriedLater) {
   EXPECT_EQ(fn_.events[1]["Records"][0]["attributes"]["ApproximateReceiveCount"], "2");
 }
 
+TEST(SqsPollerOptions, BackoffScalesWithTheRetryDelayScale) {
+  EXPECT_EQ(SqsPoller::Options::Scaled(1).backoff_ms, 1000);
+  EXPECT_EQ(SqsPoller::Options::Scaled(0.01).backoff_ms, 10);
+  EXPECT_EQ(SqsPoller::Options::Scaled(0).backoff_ms, 1);  // never a busy loop
+}
+
 TEST_F(SqsPollerTest, FilterDropsAndDeletesWhatItRejects) {
   sqs::Queue& q = MakeQueue();
   Send(q, "keep");

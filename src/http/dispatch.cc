@@ -112,21 +112,6 @@ bool LambdaPath(std::string_view path) {
   return true;
 }
 
-// The value of `name` in a form ("a=1&Action=Op"), '+' and %XX decoded.
-std::optional<std::string> FormValue(std::string_view form, std::string_view name) {
-  while (!form.empty()) {
-    size_t amp = form.find('&');
-    std::string_view pair = form.substr(0, amp);
-    form = amp == std::string_view::npos ? std::string_view() : form.substr(amp + 1);
-    size_t eq = pair.find('=');
-    if (pair.substr(0, eq) != name) continue;
-    std::string value(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
-    std::replace(value.begin(), value.end(), '+', ' ');
-    return PercentDecode(value);
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 std::optional<std::string> QueryAction(const Request& request) {

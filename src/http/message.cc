@@ -44,27 +44,7 @@ std::string PercentEncode(std::string_view s) {
 }
 
 std::optional<std::string> Request::QueryParam(std::string_view name) const {
-  std::string_view q = query;
-  while (!q.empty()) {
-    size_t amp = q.find('&');
-    std::string_view pair = q.substr(0, amp);
-    size_t eq = pair.find('=');
-    std::string key = PercentDecode(pair.substr(0, eq));
-    for (char& c : key) {
-      if (c == '+') c = ' ';
-    }
-    if (key == name) {
-      if (eq == std::string_view::npos) return std::string();
-      std::string v(pair.substr(eq + 1));
-      for (char& c : v) {
-        if (c == '+') c = ' ';
-      }
-      return PercentDecode(v);
-    }
-    if (amp == std::string_view::npos) break;
-    q = q.substr(amp + 1);
-  }
-  return std::nullopt;
+  return FormValue(query, name);
 }
 
 Response Response::Json(int status, std::string body) {

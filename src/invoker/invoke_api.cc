@@ -140,14 +140,22 @@ void InvokeApi::Environments(http::ResponseWriter writer) {
                     {"lastFreezeNs", e.last_freeze_ns},
                     {"lastThawNs", e.last_thaw_ns}});
   }
-  // Lambda's RecursiveInvocationsDropped metric, per function (thaw has no metrics API yet).
-  nlohmann::json drops = nlohmann::json::object();
-  for (const auto& [function, count] : invoker_.recursive_drops()) drops[function] = count;
-  nlohmann::json body = {{"environments", list},
-                         {"busy", invoker_.busy()},
-                         {"asyncPending", queue_.pending()},
-                         {"recursiveInvocationsDropped", drops},
-                         {"retryDelayScale", queue_.delay_scale()}};
+  // Lambda's RecursiveInvocationsDropped, DeadLetterErrors and DestinationDeliveryFailures
+  // metrics, per function (thaw has no metrics API yet).
+  auto per_function = [](const std::map<std::string, int64_t>& counts) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [function, count] : counts) out[function] = count;
+    return out;
+  };
+  const DeliveryCounts& delivery = invoker_.delivery_counts();
+  nlohmann::json body = {
+      {"environments", list},
+      {"busy", invoker_.busy()},
+      {"asyncPending", queue_.pending()},
+      {"recursiveInvocationsDropped", per_function(invoker_.recursive_drops())},
+      {"deadLetterErrors", per_function(delivery.dead_letter_errors)},
+      {"destinationDeliveryFailures", per_function(delivery.destination_delivery_failures)},
+      {"retryDelayScale", queue_.delay_scale()}};
   writer.Send(http::Response::Json(
       200, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
 }

@@ -72,6 +72,13 @@ inline bool IsRecursiveInvocation(const Status& s) {
   return s.code() == StatusCode::kFailedPrecondition;
 }
 
+// Lambda's async delivery failure metrics, per function name: a send to the dead-letter queue
+// (DeadLetterErrors) or to a destination (DestinationDeliveryFailures) that failed.
+struct DeliveryCounts {
+  std::map<std::string, int64_t> dead_letter_errors;
+  std::map<std::string, int64_t> destination_delivery_failures;
+};
+
 class Invoker {
  public:
   // Every reference must outlive the invoker.
@@ -100,6 +107,8 @@ class Invoker {
   int64_t busy() const { return total_busy_; }
   // RecursiveInvocationsDropped: invocations recursive loop detection dropped, per function.
   const std::map<std::string, int64_t>& recursive_drops() const { return recursive_drops_; }
+  // DeadLetterErrors and DestinationDeliveryFailures, per function; delivery counts them.
+  DeliveryCounts& delivery_counts() { return delivery_counts_; }
   // The server's hybrid logical clock (loop thread).
   trace::HlcClock& hlc() { return hlc_; }
   std::vector<EnvironmentInfo> Snapshot() const;
@@ -137,6 +146,7 @@ class Invoker {
   std::map<std::string, std::map<std::string, Pool>> pools_;  // function -> version -> pool
   std::map<std::string, int64_t> busy_by_function_;
   std::map<std::string, int64_t> recursive_drops_;
+  DeliveryCounts delivery_counts_;
   std::map<std::string, std::string> lineage_hashes_;  // by function name: a SHA-256 each
   std::map<Environment*, bool> retiring_;              // busy environments to stop when released
   std::map<Environment*, bool> busy_;                  // busy environment -> counted as unreserved

@@ -17,23 +17,11 @@ namespace {
 constexpr int64_t kTotalCodeSize = 80530636800;
 constexpr int64_t kCodeSizeZipped = 52428800;
 
-// Every value of a repeated query parameter ("tagKeys=a&tagKeys=b"), percent-decoded.
+// Every value of a repeated query parameter ("tagKeys=a&tagKeys=b"), decoded.
 std::vector<std::string> QueryValues(const std::string& query, std::string_view name) {
   std::vector<std::string> out;
-  std::string_view q = query;
-  while (!q.empty()) {
-    size_t amp = q.find('&');
-    std::string_view pair = q.substr(0, amp);
-    size_t eq = pair.find('=');
-    if (http::PercentDecode(pair.substr(0, eq)) == name && eq != std::string_view::npos) {
-      std::string value(pair.substr(eq + 1));
-      for (char& c : value) {
-        if (c == '+') c = ' ';
-      }
-      out.push_back(http::PercentDecode(value));
-    }
-    if (amp == std::string_view::npos) break;
-    q.remove_prefix(amp + 1);
+  for (auto& [key, value] : ParseForm(query)) {
+    if (key == name) out.push_back(std::move(value));
   }
   return out;
 }

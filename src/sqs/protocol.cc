@@ -45,30 +45,6 @@ std::string QueryCode(std::string_view code) {
 
 namespace {
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string FormDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out.push_back(' ');
-    } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
-               HexValue(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
 // Integer members of SQS's inputs (both top level and in batch entries).
 bool IsIntegerMember(std::string_view name) {
   return name == "DelaySeconds" || name == "MaxNumberOfMessages" || name == "VisibilityTimeout" ||
@@ -203,23 +179,6 @@ void AppendElement(std::string& xml, std::string_view operation, const std::stri
 }
 
 }  // namespace
-
-std::vector<std::pair<std::string, std::string>> ParseForm(std::string_view body) {
-  std::vector<std::pair<std::string, std::string>> out;
-  while (!body.empty()) {
-    auto amp = body.find('&');
-    std::string_view pair = body.substr(0, amp);
-    body = amp == std::string_view::npos ? std::string_view() : body.substr(amp + 1);
-    if (pair.empty()) continue;
-    auto eq = pair.find('=');
-    if (eq == std::string_view::npos) {
-      out.emplace_back(FormDecode(pair), "");
-    } else {
-      out.emplace_back(FormDecode(pair.substr(0, eq)), FormDecode(pair.substr(eq + 1)));
-    }
-  }
-  return out;
-}
 
 json QueryToInput(std::string_view operation,
                   const std::vector<std::pair<std::string, std::string>>& params) {

@@ -34,9 +34,6 @@ Error MakeError(std::string code, std::string message);
 // AWS.SimpleQueueService.NonExistentQueue).
 std::string QueryCode(std::string_view code);
 
-// application/x-www-form-urlencoded pairs, in order ('+' is a space).
-std::vector<std::pair<std::string, std::string>> ParseForm(std::string_view body);
-
 // Query parameters as the JSON protocol's input: "Attribute.1.Name"/"Attribute.1.Value" become
 // "Attributes": {...}, "SendMessageBatchRequestEntry.2.MessageBody" becomes
 // "Entries"[1]["MessageBody"], and so on. Integer members become numbers when they parse.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/codec.h"
+
 namespace thaw::sqs {
 namespace {
 

@@ -185,16 +185,28 @@ class ThawServer:
         assert rc == 0, f"thaw exited with {rc} on SIGTERM:\n{self.stderr()}"
 
 
-@pytest.fixture(scope="module")
-def thaw_server(tmp_path_factory):
-    base = tmp_path_factory.mktemp("thaw")
-    (base / "state").mkdir()
-    server = ThawServer(base / "state", base)
-    try:
-        server.start()
-        yield server
-    finally:
-        server.close()
+def module_server(*extra_args, name="server", examples=False):
+    """A module-scoped fixture `name`: one `thaw serve *extra_args` with its own state dir for
+    the whole module. examples=True builds the example functions first. In a test module:
+    `server = module_server("--retry-delay-scale", "0.01")`."""
+
+    @pytest.fixture(scope="module", name=name)
+    def fixture(request, tmp_path_factory):
+        if examples:
+            request.getfixturevalue("examples")
+        base = tmp_path_factory.mktemp("thaw")
+        (base / "state").mkdir()
+        server = ThawServer(base / "state", base, extra_args)
+        try:
+            server.start()
+            yield server
+        finally:
+            server.close()
+
+    return fixture
+
+
+thaw_server = module_server(name="thaw_server")
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from conftest import THAW_BIN, aws, boto_client, create_function
-from invoke_util import log_messages, request_id, unique, wait_for, wait_for_log
+from conftest import THAW_BIN, aws, boto_client, create_function, module_server
+from invoke_util import http_request, log_messages, request_id, unique, wait_for, wait_for_log
 from sqs_util import sqs_client
 
 SCALE = "0.01"  # Lambda's ~1 min and ~2 min retries become 0.6 s and 1.2 s
@@ -25,17 +25,7 @@ def function_arn(name):
     return f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    from conftest import ThawServer
-    base = tmp_path_factory.mktemp("thaw")
-    (base / "state").mkdir()
-    s = ThawServer(base / "state", base, ("--retry-delay-scale", SCALE))
-    try:
-        s.start()
-        yield s
-    finally:
-        s.close()
+server = module_server("--retry-delay-scale", SCALE)
 
 
 @pytest.fixture(scope="module")
@@ -250,6 +240,32 @@ def test_failures_are_retried_then_go_to_on_failure_and_the_dlq(server, lam, sqs
     waits = [int(re.fullmatch(r"(\d) \(\+(-?\d+) ms\)", r).group(2)) for r in rows[1:]]
     assert [r[0] for r in rows[1:]] == ["2", "3"], rows
     assert waits[0] >= 550 and waits[1] >= 1150, rows
+
+
+def delivery_failures(server, name):
+    """(DeadLetterErrors, DestinationDeliveryFailures) of `name`, from /thaw/environments."""
+    status, _, body = http_request(server, "GET", "/thaw/environments")
+    assert status == 200, body
+    body = json.loads(body)
+    return (body["deadLetterErrors"].get(name, 0),
+            body["destinationDeliveryFailures"].get(name, 0))
+
+
+def test_sends_to_deleted_queues_are_counted(server, lam, sqs, examples):
+    name = unique("lost")
+    fail_q, fail_url = new_queue(sqs, "gone-on-failure")
+    dlq, dlq_url = new_queue(sqs, "gone-dlq")
+    create_function(lam, name, "error", DeadLetterConfig={"TargetArn": queue_arn(dlq)})
+    lam.put_function_event_invoke_config(
+        FunctionName=name, MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": queue_arn(fail_q)}})
+    sqs.delete_queue(QueueUrl=fail_url)
+    sqs.delete_queue(QueueUrl=dlq_url)
+    assert delivery_failures(server, name) == (0, 0)
+    for n in range(2):
+        lam.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"n": n}))
+    wait_for(lambda: delivery_failures(server, name) == (2, 2), timeout=10,
+             what="two DeadLetterErrors and two DestinationDeliveryFailures")
 
 
 def test_success_goes_to_on_success(lam, sqs, examples):

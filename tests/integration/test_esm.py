@@ -11,23 +11,14 @@ import botocore.exceptions
 import pytest
 from botocore.config import Config
 
-from conftest import ThawServer, aws, boto_client, create_function
+from conftest import aws, boto_client, create_function, module_server
 from invoke_util import environments, env_var, http_request, log_messages, unique, wait_for
 from sqs_util import md5_attributes, md5_body, sqs_client
 
 TRANSITION = ["--esm-transition-ms", "150"]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, examples):
-    base = tmp_path_factory.mktemp("thaw")
-    (base / "state").mkdir()
-    s = ThawServer(base / "state", base, TRANSITION)
-    try:
-        s.start()
-        yield s
-    finally:
-        s.close()
+server = module_server(*TRANSITION, examples=True)
 
 
 @pytest.fixture(scope="module")
@@ -430,6 +421,40 @@ def test_disable_stops_delivery_enable_resumes(lam, sqs, logs):
     assert batches(logs, fn) == []
     lam.update_event_source_mapping(UUID=uuid, Enabled=True)
     wait_batches(logs, fn, lambda b: bodies(b) == ["held"])
+    wait_for(lambda: queue_counts(sqs, url) == (0, 0), 5, what="queue empty")
+
+
+def test_update_to_a_function_already_mapped_is_a_conflict(lam, sqs):
+    fn, other = consumer(lam), consumer(lam)
+    _, arn = queue(sqs)
+    first = lam.create_event_source_mapping(FunctionName=fn, EventSourceArn=arn)["UUID"]
+    second = lam.create_event_source_mapping(FunctionName=other, EventSourceArn=arn)["UUID"]
+    wait_state(lam, second, "Enabled")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.update_event_source_mapping(UUID=second, FunctionName=fn)
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+    assert code_of(e) == "ResourceConflictException"
+    assert first in message_of(e)
+    assert lam.get_event_source_mapping(UUID=second)["FunctionArn"].endswith(":" + other)
+
+
+def test_deleted_function_leaves_messages_until_it_is_back(lam, sqs, logs):
+    """AWS keeps the mapping of a deleted function, Enabled, with no LastProcessingResult for
+    SQS. thaw reads nothing meanwhile: a message sent then stays visible (not in flight for the
+    visibility timeout after a failed invoke) and is delivered once the function is back."""
+    fn = consumer(lam)
+    url, arn = queue(sqs, VisibilityTimeout=30)
+    uuid = lam.create_event_source_mapping(FunctionName=fn, EventSourceArn=arn)["UUID"]
+    wait_state(lam, uuid, "Enabled")
+    lam.delete_function(FunctionName=fn)
+    m = lam.get_event_source_mapping(UUID=uuid)
+    assert m["State"] == "Enabled" and "LastProcessingResult" not in m
+    sqs.send_message(QueueUrl=url, MessageBody="while gone")
+    time.sleep(0.5)  # a reader still running would receive it now and leave it in flight
+    assert queue_counts(sqs, url) == (1, 0)
+    consumer_again = create_function(lam, fn, "sqsconsumer", Timeout=10)
+    assert consumer_again["FunctionName"] == fn
+    wait_batches(logs, fn, lambda b: bodies(b) == ["while gone"])
     wait_for(lambda: queue_counts(sqs, url) == (0, 0), 5, what="queue empty")
 
 
