@@ -74,9 +74,10 @@ std::optional<uint64_t> SnsApi::BodyLimit(const http::Request& head) const {
 std::optional<auth::Operation> SnsApi::Describe(const http::Request& request) const {
   if (request.path.starts_with("/thaw/")) {
     if (!IsCertificate(request)) return std::nullopt;
+    // Public, as AWS's certificates are: functions verify signatures with it.
     auth::Operation op;
-    op.plane = auth::Operation::Plane::kThaw;
-    op.action = "thaw:GetSnsCertificate";
+    op.plane = auth::Operation::Plane::kData;
+    op.action = "sns:GetSigningCertificate";
     op.resource = "*";
     return op;
   }
