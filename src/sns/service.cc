@@ -798,7 +798,6 @@ Outcome SnsService::GetSubscriptionAttributes(const Params& p) {
   if (s->protocol == "http" || s->protocol == "https") {
     out["EffectiveDeliveryPolicy"] = kDefaultHttpPolicy;
   }
-  out["SubscriptionPrincipal"] = "arn:aws:iam::" + s->owner + ":root";
   return Result(Entries(out));
 }
 
