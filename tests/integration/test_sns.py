@@ -435,6 +435,26 @@ def test_topic_as_async_destination(sns, sqs, lam, examples):
     assert record["requestPayload"] == {"hello": "destination"}
 
 
+def test_function_error_takes_the_async_path_to_a_topic_dlq(sns, sqs, lam, examples):
+    # The function's dead-letter target is a topic; its raw SQS subscriber shows what arrived.
+    dlq_topic = sns.create_topic(Name="function-dlq")["TopicArn"]
+    url, qarn = queue(sqs)
+    sns.subscribe(TopicArn=dlq_topic, Protocol="sqs", Endpoint=qarn,
+                  Attributes={"RawMessageDelivery": "true"})
+    fn = unique("snsfail")
+    fn_arn = create_function(lam, fn, "snsconsumer",
+                             DeadLetterConfig={"TargetArn": dlq_topic})["FunctionArn"]
+    lam.put_function_event_invoke_config(FunctionName=fn, MaximumRetryAttempts=0)
+    topic = sns.create_topic(Name="to-failing")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn_arn)
+    r = sns.publish(TopicArn=topic, Message="fail please")
+    m = receive(sqs, url, timeout=15)[0]
+    event = json.loads(m["Body"])
+    assert event["Records"][0]["Sns"]["MessageId"] == r["MessageId"]
+    assert set(m["MessageAttributes"]) == {"RequestID", "ErrorCode", "ErrorMessage"}
+    assert "failed" in m["MessageAttributes"]["ErrorMessage"]["StringValue"]
+
+
 # ---- HTTP ----
 
 class Hook(http.server.BaseHTTPRequestHandler):
