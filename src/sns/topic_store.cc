@@ -322,10 +322,16 @@ void TopicStore::AddDeliveries(std::vector<Delivery> deliveries) {
     d.id = next_delivery_++;
     Put("sns_deliveries", std::to_string(d.id), d.ToJson());
   }
-  hooks_.push_back([this, deliveries = std::move(deliveries)] {
-    if (!listener_) return;
-    for (const Delivery& d : deliveries) listener_(d);
-  });
+  // Handed over at once, while their own commit runs: the target's commit (an SQS message, an
+  // Event invoke) then overlaps ours instead of following it. A crash before ours commits may
+  // have delivered a message whose publish was never acknowledged, which at-least-once allows;
+  // the row's delete is queued after its insert, so a delivery is never left behind.
+  asio::post(loop_,
+             [this, alive = std::weak_ptr<bool>(alive_), deliveries = std::move(deliveries)] {
+               auto a = alive.lock();
+               if (!a || !*a || !listener_) return;
+               for (const Delivery& d : deliveries) listener_(d);
+             });
 }
 
 void TopicStore::SaveDelivery(const Delivery& delivery) {
@@ -375,23 +381,18 @@ void TopicStore::AfterCommit(std::function<void(Status)> done) {
 
 void TopicStore::Commit() {
   if (ops_.empty()) {
-    auto hooks = std::move(hooks_);
     auto after = std::move(after_);
-    hooks_.clear();
     after_.clear();
-    for (auto& h : hooks) h();
     for (auto& a : after) a(Status::Ok());
     return;
   }
   committing_ = true;
   auto ops = std::move(ops_);
   ops_.clear();
-  auto hooks = std::move(hooks_);
-  hooks_.clear();
   auto after = std::move(after_);
   after_.clear();
-  asio::post(writer_io_, [this, ops = std::move(ops), hooks = std::move(hooks),
-                          after = std::move(after), alive = std::weak_ptr<bool>(alive_)]() mutable {
+  asio::post(writer_io_, [this, ops = std::move(ops), after = std::move(after),
+                          alive = std::weak_ptr<bool>(alive_)]() mutable {
     auto run = [&]() -> Status {
       THAW_ASSIGN_OR_RETURN(auto tx, store::Transaction::Begin(*db_));
       for (auto& op : ops) THAW_RETURN_IF_ERROR(op(*db_));
@@ -402,17 +403,13 @@ void TopicStore::Commit() {
       THAW_LOG(kError, "sns") << "cannot commit " << ops.size()
                               << " change(s): " << status.ToString();
     }
-    asio::post(loop_,
-               [this, status, hooks = std::move(hooks), after = std::move(after), alive]() mutable {
-                 auto a = alive.lock();
-                 if (!a || !*a) return;
-                 committing_ = false;
-                 if (status.ok()) {
-                   for (auto& h : hooks) h();
-                 }
-                 for (auto& d : after) d(status);
-                 Commit();
-               });
+    asio::post(loop_, [this, status, after = std::move(after), alive]() mutable {
+      auto a = alive.lock();
+      if (!a || !*a) return;
+      committing_ = false;
+      for (auto& d : after) d(status);
+      Commit();
+    });
   });
 }
 

@@ -3,7 +3,8 @@
 // commit, as sqs::QueueStore does: every change made while a commit runs goes into the next one.
 // A Publish is answered only after its deliveries are committed, and a delivery is deleted only
 // once its target (an SQS queue, Lambda's async queue) has committed it, so a kill -9 at any
-// point loses nothing acknowledged (a restart may deliver twice, as SNS may).
+// point loses nothing acknowledged (a restart may deliver twice, as SNS may). Deliveries start
+// while their commit runs, so the two commits overlap.
 // Rows are JSON documents keyed by ARN (topics, subscriptions) or sequence (deliveries).
 // Threads: every method runs on the loop thread; SQLite is touched only by the writer thread.
 #pragma once
@@ -134,11 +135,12 @@ class TopicStore {
   std::optional<std::string> Deduplicate(Topic& topic, const std::string& dedup_id,
                                          const std::string& message_id);
 
-  // Deliveries: stored (ids assigned here), then handed to the listener after their commit.
+  // Deliveries: stored (ids assigned here) and handed to the listener on the next loop turn,
+  // without waiting for their commit.
   void AddDeliveries(std::vector<Delivery> deliveries);
   void SaveDelivery(const Delivery& delivery);
   void RemoveDelivery(int64_t id);
-  // Called on the loop for every committed delivery, and at Start for those loaded.
+  // Called on the loop for every added delivery, and at Start for those loaded.
   void SetListener(std::function<void(const Delivery&)> listener) {
     listener_ = std::move(listener);
   }
@@ -172,7 +174,6 @@ class TopicStore {
   int64_t next_delivery_ = 1;
   std::function<void(const Delivery&)> listener_;
   std::vector<Op> ops_;
-  std::vector<std::function<void()>> hooks_;
   std::vector<std::function<void(Status)>> after_;
   bool committing_ = false;
 };
