@@ -199,11 +199,10 @@ std::optional<Error> ParseAttributes(const Params& p, sqs::MessageAttributes* ou
       a.value = *raw;
     } else if (type.starts_with("String") || type.starts_with("Number")) {
       if (!Has(m, "Value.StringValue")) {
-        return MakeError("ParameterValueInvalid", "The message attribute '" + name +
-                                                      "' must contain non-empty message "
-                                                      "attribute value for message "
-                                                      "attribute type '" +
-                                                      type + "'.");
+        std::string text = "The message attribute '" + name;
+        text += "' must contain non-empty message attribute value for message attribute type '";
+        text += type + "'.";
+        return MakeError("ParameterValueInvalid", text);
       }
       a.value = Get(m, "Value.StringValue");
       if (type.starts_with("Number")) {
@@ -276,6 +275,7 @@ std::vector<Params> Members(const Params& params, const std::string& prefix) {
     by_index[*n].emplace(rest.substr(dot + 1), it->second);
   }
   std::vector<Params> out;
+  out.reserve(by_index.size());
   for (auto& [n, m] : by_index) out.push_back(std::move(m));
   return out;
 }
@@ -289,6 +289,7 @@ std::vector<std::string> ScalarMembers(const Params& params, const std::string& 
     if (n && *n >= 1) by_index[*n] = it->second;
   }
   std::vector<std::string> out;
+  out.reserve(by_index.size());
   for (auto& [n, v] : by_index) out.push_back(v);
   return out;
 }
@@ -411,7 +412,7 @@ void SnsService::Execute(const Context& ctx, const std::string& op, const Params
     return;
   }
   // Answered once what it changed is durable.
-  store_.AfterCommit([done = std::move(done), o = std::move(o)](Status s) mutable {
+  store_.AfterCommit([done = std::move(done), o = std::move(o)](const Status& s) mutable {
     if (!s.ok()) o = Fail("InternalError", "Internal error: " + s.message());
     done(std::move(o));
   });
@@ -1086,7 +1087,7 @@ Outcome SnsService::ListTagsForResource(const Params& p) {
 // ---- Delivery ----
 
 void SnsService::Attempt(const Delivery& d) {
-  auto finish = [this, d, alive = std::weak_ptr<bool>(alive_)](Status s) {
+  auto finish = [this, d, alive = std::weak_ptr<bool>(alive_)](const Status& s) {
     auto a = alive.lock();
     if (!a || !*a) return;
     Finished(d, std::move(s));
@@ -1147,7 +1148,7 @@ void SnsService::PostHttp(const Delivery& d) {
   });
 }
 
-void SnsService::Finished(Delivery d, Status status) {
+void SnsService::Finished(Delivery d, const Status& status) {
   if (status.ok()) {
     store_.RemoveDelivery(d.id);
     return;
@@ -1205,7 +1206,7 @@ void SnsService::GiveUp(const Delivery& d, const Status& why) {
   }
   sinks_.SendToQueue(
       d.dlq_arn, body, d.attributes,
-      [this, id = d.id, dlq = d.dlq_arn, alive = std::weak_ptr<bool>(alive_)](Status s) {
+      [this, id = d.id, dlq = d.dlq_arn, alive = std::weak_ptr<bool>(alive_)](const Status& s) {
         auto a = alive.lock();
         if (!a || !*a) return;
         if (!s.ok()) {

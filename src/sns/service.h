@@ -125,7 +125,7 @@ class SnsService final : public delivery::TopicSink {
   void SendConfirmation(const Subscription& sub);
 
   void Attempt(const Delivery& d);
-  void Finished(Delivery d, Status status);
+  void Finished(Delivery d, const Status& status);
   void GiveUp(const Delivery& d, const Status& why);
   void PostHttp(const Delivery& d);
 

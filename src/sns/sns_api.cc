@@ -150,7 +150,7 @@ bool SnsApi::Handle(http::Request& request, http::ResponseWriter& writer) {
   }
   Context ctx;
   ctx.account = AccountOf(request);
-  service_.Execute(ctx, op, params, [reply, op](Outcome o) { reply(op, o); });
+  service_.Execute(ctx, op, params, [reply, op](const Outcome& o) { reply(op, o); });
   return true;
 }
 

@@ -175,7 +175,8 @@ TopicStore::TopicStore(asio::io_context& loop, std::unique_ptr<store::Database> 
       writer_work_(asio::make_work_guard(writer_io_)),
       alive_(std::make_shared<bool>(true)) {}
 
-StatusOr<std::unique_ptr<TopicStore>> TopicStore::Open(asio::io_context& loop, Options options) {
+StatusOr<std::unique_ptr<TopicStore>> TopicStore::Open(asio::io_context& loop,
+                                                       const Options& options) {
   const Clock& clock = options.clock ? *options.clock : SystemClock::Get();
   THAW_ASSIGN_OR_RETURN(auto db, store::Database::Open(options.path));
   std::unique_ptr<TopicStore> store(new TopicStore(loop, std::move(db), clock));

@@ -33,7 +33,7 @@
 namespace thaw::sns {
 
 inline constexpr char kRegion[] = "us-east-1";
-inline constexpr int64_t kDedupWindowMs = 5 * 60 * 1000;
+inline constexpr int64_t kDedupWindowMs = int64_t{5} * 60 * 1000;
 
 struct Topic {
   std::string account;
@@ -105,7 +105,8 @@ class TopicStore {
   };
 
   // Loads every topic, subscription and pending delivery; `loop` must outlive the store.
-  static StatusOr<std::unique_ptr<TopicStore>> Open(boost::asio::io_context& loop, Options options);
+  static StatusOr<std::unique_ptr<TopicStore>> Open(boost::asio::io_context& loop,
+                                                    const Options& options);
   TopicStore(const TopicStore&) = delete;
   TopicStore& operator=(const TopicStore&) = delete;
   // Waits for the writer to finish what it has; callbacks not yet run are dropped.
