@@ -78,13 +78,6 @@ void ServerSinks::InvokeAsync(const std::string& function_arn, std::string paylo
   events_.Enqueue(std::move(e), std::move(done));
 }
 
-void Sinks::PublishToTopic(const std::string& topic_arn, std::string /*message*/,
-                           sqs::MessageAttributes /*attributes*/,
-                           std::function<void(Status)> done) {
-  auto answer = std::move(done);
-  answer(Status::NotFound("topic " + topic_arn + " does not exist"));
-}
-
 void ServerSinks::PublishToTopic(const std::string& topic_arn, std::string message,
                                  sqs::MessageAttributes attributes,
                                  std::function<void(Status)> done) {

@@ -50,9 +50,9 @@ class Sinks {
   virtual void InvokeAsync(const std::string& function_arn, std::string payload,
                            std::function<void(Status)> done) = 0;
   // Publishes to the SNS topic `topic_arn`; `done` once it is accepted (or failed).
-  // By default there are no topics: NotFound.
   virtual void PublishToTopic(const std::string& topic_arn, std::string message,
-                              sqs::MessageAttributes attributes, std::function<void(Status)> done);
+                              sqs::MessageAttributes attributes,
+                              std::function<void(Status)> done) = 0;
 };
 
 // The server's sinks: the in-process SQS store and async queue (both must outlive it).

@@ -1090,7 +1090,7 @@ void SnsService::Attempt(const Delivery& d) {
   auto finish = [this, d, alive = std::weak_ptr<bool>(alive_)](const Status& s) {
     auto a = alive.lock();
     if (!a || !*a) return;
-    Finished(d, std::move(s));
+    Finished(d, s);
   };
   if (d.protocol == "lambda") {
     sinks_.InvokeAsync(d.target, d.body, std::move(finish));

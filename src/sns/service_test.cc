@@ -31,6 +31,12 @@ class FakeSinks : public delivery::Sinks {
     sent.push_back({"invoke", function_arn, std::move(payload), {}});
     done(Answer(function_arn));
   }
+  void PublishToTopic(const std::string& topic_arn, std::string message,
+                      sqs::MessageAttributes attributes,
+                      std::function<void(Status)> done) override {
+    sent.push_back({"topic", topic_arn, std::move(message), std::move(attributes)});
+    done(Answer(topic_arn));
+  }
   Status Answer(const std::string& target) {
     auto it = answers.find(target);
     return it == answers.end() ? Status::Ok() : it->second;
