@@ -37,7 +37,8 @@ TARGETS=(
   filter         # Lambda's event filtering: FilterCriteria patterns matched against records
   sqs_request    # SQS's JSON and query protocols: parse, run against a QueueStore, render
   sqs_attributes # SQS message attributes: parsing, validation, MD5OfMessageAttributes
-  # TODO(event sources): one target per event-source parser (SNS, streams) as each lands.
+  sns_request    # SNS's query protocol: parse, run against an SnsService and its store, render
+  # TODO(event sources): one target per event-source parser (streams) as each lands.
 )
 
 # Extra libFuzzer flags per target. http_request's server keeps connection state between inputs

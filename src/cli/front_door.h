@@ -66,8 +66,9 @@ class FrontDoor final : public http::Handler {
   std::map<std::string, std::vector<http::Api*>, std::less<>> services_;
 };
 
-// Requests that need no signature. None today; an SNS SubscribeURL or certificate, or a
-// function URL with AuthType NONE, will be listed here.
+// Requests that need no signature: GETs of SNS's signing certificate and of a SubscribeURL
+// (ConfirmSubscription, whose random token is the credential, as on AWS). A function URL with
+// AuthType NONE will be listed here.
 bool ExemptFromSignature(const http::Request& request);
 
 }  // namespace thaw::cli

@@ -103,6 +103,25 @@ TEST_F(FrontDoorTest, UnsignedRequestsAreRefused) {
   EXPECT_EQ(api_.handled, 1);
 }
 
+TEST(ExemptFromSignature, OnlyTheSnsCertificateAndSubscribeUrls) {
+  http::Request r;
+  r.method = "GET";
+  r.path = "/thaw/sns/SimpleNotificationService-thaw.pem";
+  EXPECT_TRUE(ExemptFromSignature(r));
+  r.path = "/";
+  r.query = "Action=ConfirmSubscription&TopicArn=arn:aws:sns:us-east-1:000000000000:t&Token=x";
+  EXPECT_TRUE(ExemptFromSignature(r));
+  r.query = "Action=Publish&TopicArn=arn:aws:sns:us-east-1:000000000000:t&Message=x";
+  EXPECT_FALSE(ExemptFromSignature(r));
+  r.query = "Action=ConfirmSubscription&TopicArn=t&Token=x";
+  r.method = "POST";
+  EXPECT_FALSE(ExemptFromSignature(r));
+  r.method = "GET";
+  r.path = "/thaw/environments";
+  r.query.clear();
+  EXPECT_FALSE(ExemptFromSignature(r));
+}
+
 TEST_F(FrontDoorTest, MalformedSignaturesAreRefused) {
   Start({});
   http::Headers h;

@@ -31,6 +31,9 @@
 #include "logs/logs_api.h"
 #include "records/record_store.h"
 #include "records/records_api.h"
+#include "sns/service.h"
+#include "sns/sns_api.h"
+#include "sns/topic_store.h"
 #include "sqs/queue_store.h"
 #include "sqs/sqs_api.h"
 #include "store/sqlite.h"
@@ -125,6 +128,8 @@ Status Server::OpenStores() {
   }
   THAW_ASSIGN_OR_RETURN(
       sqs_store_, sqs::QueueStore::Open(loop_, {.path = state_dir_ + "/sqs.db", .clock = &clock_}));
+  THAW_ASSIGN_OR_RETURN(
+      sns_store_, sns::TopicStore::Open(loop_, {.path = state_dir_ + "/sns.db", .clock = &clock_}));
   return Status::Ok();
 }
 
@@ -195,6 +200,15 @@ Status Server::StartInvoker() {
   destinations_ = std::make_unique<delivery::Destinations>(registry_, *sinks_, clock_,
                                                            &invoker_->delivery_counts());
   queue_->SetSink(destinations_.get());
+  sinks_->SetRegistry(&registry_);
+  THAW_ASSIGN_OR_RETURN(auto signer, sns::Signer::Create());
+  sns_service_ = std::make_unique<sns::SnsService>(
+      *sns_store_, *sinks_,
+      sns::SnsService::Options{
+          .delay_scale = options_.retry_delay_scale,
+          .endpoint = "http://" + options_.listen_host + ":" + std::to_string(options_.port),
+          .signer = std::move(signer)});
+  sinks_->SetTopics(sns_service_.get());
   return Status::Ok();
 }
 
@@ -218,6 +232,7 @@ Status Server::StartFrontDoor() {
   logs_api_ = std::make_unique<logs::LogsApi>(loop_, *log_store_);
   records_api_ = std::make_unique<records::RecordsApi>(loop_, record_store_.get());
   sqs_api_ = std::make_unique<sqs::SqsApi>(*sqs_store_);
+  sns_api_ = std::make_unique<sns::SnsApi>(*sns_service_);
   callers_ =
       std::make_unique<Callers>(*invoker_, options_.listen_host, options_.functions_may_manage);
   front_door_ =
@@ -235,9 +250,11 @@ Status Server::StartFrontDoor() {
   front_door_->Add("logs", logs_api_.get());
   front_door_->Add("xray", records_api_.get());
   front_door_->Add("sqs", sqs_api_.get());
+  front_door_->Add("sns", sns_api_.get());
   front_door_->Add("thaw", invoke_api_.get());
   front_door_->Add("thaw", records_api_.get());
   front_door_->Add("thaw", control_api_.get());
+  front_door_->Add("thaw", sns_api_.get());
   http::ServerOptions server_options;
   server_options.host = options_.listen_host;
   server_options.port = options_.port;
@@ -249,6 +266,9 @@ Status Server::StartFrontDoor() {
   front_door_->set_port(http_->port());
   // Port 0 picked a free port: functions must be told the real one.
   invoker_->SetFrontDoorUrl("http://" + options_.listen_host + ":" + std::to_string(http_->port()));
+  sns_service_->set_endpoint("http://" + options_.listen_host + ":" +
+                             std::to_string(http_->port()));
+  sns_service_->Start();
   return Status::Ok();
 }
 

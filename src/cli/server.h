@@ -4,14 +4,15 @@
 //
 // Start, in this order:
 //  1. the state directory (created, 0700, flock'ed: one server per directory);
-//  2. the stores: state.db, events.db, the log store, the invocation records and the SQS
-//     queues (each of the last three starts its writer thread);
+//  2. the stores: state.db, events.db, the log store, the invocation records, the SQS
+//     queues and the SNS topics (each of the last four starts its writer thread);
 //  3. thaw-launcher, forked before the descriptor limit is raised so functions keep the limit
 //     they had, and before anything else needs its sandbox features;
 //  4. the invoker, then the control plane, which loads every function into the registry;
 //  5. the async queue, which loads the Events stored by a past run (they start once the loop
 //     runs);
 //  5b. the event source mappings, loaded from state.db; their pollers start once the loop runs;
+//  5c. SNS, whose deliveries left by a past run resume once the loop runs;
 //  6. the front door and its HTTP listener, last: a request can arrive as soon as it listens,
 //     and everything it may reach is ready by then;
 //  7. the control thread, which runs the control plane's and the queue's SQLite work.
@@ -48,6 +49,11 @@ class ServerSinks;
 namespace thaw::esm {
 class EsmApi;
 }
+namespace thaw::sns {
+class SnsApi;
+class SnsService;
+class TopicStore;
+}  // namespace thaw::sns
 namespace thaw::http {
 class Server;
 }
@@ -144,6 +150,7 @@ class Server {
   std::unique_ptr<logs::LogStore> log_store_;
   std::unique_ptr<records::RecordStore> record_store_;  // null with records off
   std::unique_ptr<sqs::QueueStore> sqs_store_;
+  std::unique_ptr<sns::TopicStore> sns_store_;
   std::unique_ptr<invoker::LauncherClient> launcher_;
   std::optional<sandbox::CgroupLayout> cgroup_layout_;
   lambda::Registry registry_;
@@ -153,10 +160,12 @@ class Server {
   std::unique_ptr<invoker::AsyncQueue> queue_;
   std::unique_ptr<delivery::ServerSinks> sinks_;
   std::unique_ptr<delivery::Destinations> destinations_;
+  std::unique_ptr<sns::SnsService> sns_service_;
   std::unique_ptr<invoker::InvokeApi> invoke_api_;
   std::unique_ptr<logs::LogsApi> logs_api_;
   std::unique_ptr<records::RecordsApi> records_api_;
   std::unique_ptr<sqs::SqsApi> sqs_api_;
+  std::unique_ptr<sns::SnsApi> sns_api_;
   // After the invoker and the queue store: its pollers go first.
   std::unique_ptr<esm::EsmApi> esm_api_;
   std::unique_ptr<Callers> callers_;

@@ -65,6 +65,10 @@ void ServerSinks::InvokeAsync(const std::string& function_arn, std::string paylo
     done(Status::InvalidArgument("not a function ARN: " + function_arn));
     return;
   }
+  if (registry_ && !registry_->Get(ref->name)) {
+    done(Status::NotFound("Function not found: " + function_arn));
+    return;
+  }
   invoker::QueuedEvent e;
   e.request_id = NewUuid();
   e.function_name = ref->name;
@@ -72,6 +76,16 @@ void ServerSinks::InvokeAsync(const std::string& function_arn, std::string paylo
   e.payload = std::move(payload);
   e.received_ms = clock_.RealtimeMillis();
   events_.Enqueue(std::move(e), std::move(done));
+}
+
+void ServerSinks::PublishToTopic(const std::string& topic_arn, std::string message,
+                                 sqs::MessageAttributes attributes,
+                                 std::function<void(Status)> done) {
+  if (!topics_) {
+    done(Status::NotFound("topic " + topic_arn + " does not exist"));
+    return;
+  }
+  topics_->PublishToTopic(topic_arn, std::move(message), std::move(attributes), std::move(done));
 }
 
 json DestinationRecord(const invoker::QueuedEvent& event, const invoker::FinalOutcome& outcome,
@@ -128,6 +142,10 @@ void Destinations::Finish(const invoker::QueuedEvent& event, const invoker::Fina
           sends.push_back({target, false, [this, target, record](std::function<void(Status)> done) {
                              sinks_.InvokeAsync(target, record, std::move(done));
                            }});
+        } else if (lambda::KindOf(target) == lambda::DestinationKind::kTopic) {
+          sends.push_back({target, false, [this, target, record](std::function<void(Status)> done) {
+                             sinks_.PublishToTopic(target, record, {}, std::move(done));
+                           }});
         } else {
           sends.push_back({target, false, [this, target, record](std::function<void(Status)> done) {
                              sinks_.SendToQueue(target, record, {}, std::move(done));
@@ -141,8 +159,15 @@ void Destinations::Finish(const invoker::QueuedEvent& event, const invoker::Fina
     if (resolved.ok() && !resolved->config->dead_letter_arn.empty()) {
       const std::string dlq = resolved->config->dead_letter_arn;
       sends.push_back({dlq, true, [this, dlq, event, outcome](std::function<void(Status)> done) {
-                         sinks_.SendToQueue(dlq, event.payload,
-                                            DeadLetterAttributes(event, outcome), std::move(done));
+                         if (lambda::KindOf(dlq) == lambda::DestinationKind::kTopic) {
+                           sinks_.PublishToTopic(dlq, event.payload,
+                                                 DeadLetterAttributes(event, outcome),
+                                                 std::move(done));
+                         } else {
+                           sinks_.SendToQueue(dlq, event.payload,
+                                              DeadLetterAttributes(event, outcome),
+                                              std::move(done));
+                         }
                        }});
     }
   }

@@ -30,6 +30,16 @@ class QueueStore;
 
 namespace thaw::delivery {
 
+// Publishes to an SNS topic; sns::SnsService is one. Loop thread.
+class TopicSink {
+ public:
+  virtual ~TopicSink() = default;
+  // `done` once the message is accepted (its deliveries committed), or failed.
+  virtual void PublishToTopic(const std::string& topic_arn, std::string message,
+                              sqs::MessageAttributes attributes,
+                              std::function<void(Status)> done) = 0;
+};
+
 class Sinks {
  public:
   virtual ~Sinks() = default;
@@ -39,6 +49,10 @@ class Sinks {
   // Queues an Event invoke of `function_arn`; `done` once it is stored (or failed).
   virtual void InvokeAsync(const std::string& function_arn, std::string payload,
                            std::function<void(Status)> done) = 0;
+  // Publishes to the SNS topic `topic_arn`; `done` once it is accepted (or failed).
+  virtual void PublishToTopic(const std::string& topic_arn, std::string message,
+                              sqs::MessageAttributes attributes,
+                              std::function<void(Status)> done) = 0;
 };
 
 // The server's sinks: the in-process SQS store and async queue (both must outlive it).
@@ -46,12 +60,20 @@ class ServerSinks final : public Sinks {
  public:
   ServerSinks(sqs::QueueStore& queues, invoker::AsyncQueue& events, const Clock& clock)
       : queues_(queues), events_(events), clock_(clock) {}
+  // Where topics are published (SNS starts after the sinks); must outlive this object.
+  void SetTopics(TopicSink* topics) { topics_ = topics; }
+  // With a registry, an invoke of a function that does not exist fails NotFound at once.
+  void SetRegistry(const lambda::Registry* registry) { registry_ = registry; }
   void SendToQueue(const std::string& queue_arn, std::string body,
                    sqs::MessageAttributes attributes, std::function<void(Status)> done) override;
   void InvokeAsync(const std::string& function_arn, std::string payload,
                    std::function<void(Status)> done) override;
+  void PublishToTopic(const std::string& topic_arn, std::string message,
+                      sqs::MessageAttributes attributes, std::function<void(Status)> done) override;
 
  private:
+  TopicSink* topics_ = nullptr;
+  const lambda::Registry* registry_ = nullptr;
   sqs::QueueStore& queues_;
   invoker::AsyncQueue& events_;
   const Clock& clock_;

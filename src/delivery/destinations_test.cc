@@ -24,6 +24,7 @@ class FakeSinks final : public Sinks {
     std::string body;
     sqs::MessageAttributes attributes;
     bool invoke = false;
+    bool topic = false;
   };
   void SendToQueue(const std::string& queue_arn, std::string body,
                    sqs::MessageAttributes attributes, std::function<void(Status)> done) override {
@@ -33,6 +34,12 @@ class FakeSinks final : public Sinks {
   void InvokeAsync(const std::string& function_arn, std::string payload,
                    std::function<void(Status)> done) override {
     sent.push_back({function_arn, std::move(payload), {}, true});
+    pending.push_back(std::move(done));
+  }
+  void PublishToTopic(const std::string& topic_arn, std::string message,
+                      sqs::MessageAttributes attributes,
+                      std::function<void(Status)> done) override {
+    sent.push_back({topic_arn, std::move(message), std::move(attributes), false, true});
     pending.push_back(std::move(done));
   }
   std::vector<Sent> sent;
@@ -145,6 +152,29 @@ TEST_F(DestinationsTest, SuccessGoesToOnSuccessOnly) {
   EXPECT_EQ(sinks_.sent[0].target, kOkFunction);
   EXPECT_EQ(json::parse(sinks_.sent[0].body)["responsePayload"], 42);
   sinks_.pending[0](Status::Ok());
+  EXPECT_TRUE(released);
+}
+
+TEST_F(DestinationsTest, TopicsAreDestinationsAndDeadLetterTargets) {
+  constexpr char kTopic[] = "arn:aws:sns:us-east-1:000000000000:failures";
+  constexpr char kDlqTopic[] = "arn:aws:sns:us-east-1:000000000000:dlq";
+  auto entry = *registry_.Get("f");
+  auto config = std::make_shared<lambda::FunctionConfig>(*entry.latest);
+  config->dead_letter_arn = kDlqTopic;
+  entry.latest = config;
+  entry.event_invoke_configs[lambda::kLatest].on_failure = kTopic;
+  registry_.Put("f", entry);
+  bool released = false;
+  destinations_.Finish(event_, Failed(), [&] { released = true; });
+  ASSERT_EQ(sinks_.sent.size(), 2u);
+  EXPECT_EQ(sinks_.sent[0].target, kTopic);
+  EXPECT_TRUE(sinks_.sent[0].topic);
+  EXPECT_TRUE(sinks_.sent[1].topic);
+  EXPECT_EQ(json::parse(sinks_.sent[0].body)["requestContext"]["condition"], "RetriesExhausted");
+  EXPECT_EQ(sinks_.sent[1].target, kDlqTopic);
+  EXPECT_EQ(sinks_.sent[1].body, event_.payload);
+  EXPECT_EQ(sinks_.sent[1].attributes.at("RequestID").value, "req-1");
+  for (auto& done : sinks_.pending) done(Status::Ok());
   EXPECT_TRUE(released);
 }
 

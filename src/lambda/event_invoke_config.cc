@@ -137,10 +137,15 @@ StatusOr<EventInvokeConfig> ParseEventInvokeConfig(const json& body,
       case DestinationKind::kFunction:
         break;
       case DestinationKind::kTopic:
-        return Status::InvalidArgument("thaw does not support SNS destinations yet: " + *arn);
+        if (arn->ends_with(".fifo")) {
+          return Status::InvalidArgument(Described(config.on_success, config.on_failure) +
+                                         " FIFO topics are not supported as destinations.");
+        }
+        break;
       case DestinationKind::kOther:
-        return Status::InvalidArgument(Described(config.on_success, config.on_failure) +
-                                       " thaw delivers to SQS queues and Lambda functions only.");
+        return Status::InvalidArgument(
+            Described(config.on_success, config.on_failure) +
+            " thaw delivers to SQS queues, SNS topics and Lambda functions only.");
     }
   }
   return config;
@@ -198,7 +203,11 @@ Status ValidateDeadLetterTarget(const std::string& arn) {
       }
       return Status::Ok();
     case DestinationKind::kTopic:
-      return Status::InvalidArgument("thaw does not support SNS dead-letter queues yet: " + arn);
+      if (arn.ends_with(".fifo")) {
+        return Status::InvalidArgument("FIFO topics are not supported as dead-letter queues: " +
+                                       arn);
+      }
+      return Status::Ok();
     default:
       return Status::InvalidArgument(
           "The provided target arn is invalid. Provide a valid SQS queue or SNS topic arn: " + arn);

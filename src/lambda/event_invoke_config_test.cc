@@ -58,8 +58,8 @@ TEST(EventInvokeConfig, DestinationsThawCannotDeliverToAreRefused) {
   EXPECT_TRUE(with("arn:aws:lambda:us-east-1:000000000000:function:other").ok());
   auto fifo = with("arn:aws:sqs:us-east-1:000000000000:q.fifo").status();
   EXPECT_NE(fifo.message().find("FIFO"), std::string::npos) << fifo.message();
-  EXPECT_NE(with("arn:aws:sns:us-east-1:000000000000:t").status().message().find("SNS"),
-            std::string::npos);
+  EXPECT_TRUE(with("arn:aws:sns:us-east-1:000000000000:t").ok());
+  EXPECT_FALSE(with("arn:aws:sns:us-east-1:000000000000:t.fifo").ok());
   EXPECT_FALSE(with("arn:aws:events:us-east-1:000000000000:event-bus/default").ok());
   auto bad = with("not-an-arn").status();
   EXPECT_NE(bad.message().find("destinationConfig.onSuccess.destination"), std::string::npos);
@@ -79,11 +79,10 @@ TEST(EventInvokeConfig, RendersTheApiShape) {
   EXPECT_EQ(EventInvokeConfigFromStorage(EventInvokeConfigToStorage(c)), c);
 }
 
-TEST(EventInvokeConfig, DeadLetterTargetsAreSqsStandardQueues) {
+TEST(EventInvokeConfig, DeadLetterTargetsAreStandardQueuesAndTopics) {
   EXPECT_TRUE(ValidateDeadLetterTarget("").ok());
   EXPECT_TRUE(ValidateDeadLetterTarget(kQueue).ok());
-  EXPECT_NE(ValidateDeadLetterTarget("arn:aws:sns:us-east-1:000000000000:t").message().find("SNS"),
-            std::string::npos);
+  EXPECT_TRUE(ValidateDeadLetterTarget("arn:aws:sns:us-east-1:000000000000:t").ok());
   EXPECT_FALSE(ValidateDeadLetterTarget("arn:aws:sqs:us-east-1:000000000000:q.fifo").ok());
   EXPECT_NE(ValidateDeadLetterTarget("nope").message().find("deadLetterConfig.targetArn"),
             std::string::npos);

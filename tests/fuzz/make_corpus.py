@@ -269,3 +269,32 @@ write("sqs_attributes", [
               b"&MessageAttribute.1.Value.StringValue=x&MessageAttribute.2.Name=b"
               b"&MessageAttribute.2.Value.DataType=Binary&MessageAttribute.2.Value.BinaryValue=AAE%3D",
 ])
+
+# sns_request: a query-protocol form, run against topic "t" (SQS, raw+filtered SQS and Lambda
+# subscriptions) and FIFO topic "f.fifo".
+T = "arn:aws:sns:us-east-1:000000000000:t"
+FT = "arn:aws:sns:us-east-1:000000000000:f.fifo"
+write("sns_request", [
+    "Action=Publish&TopicArn=%s&Message=hello&Subject=s" % T,
+    "Action=Publish&TopicArn=%s&Message=m&MessageAttributes.entry.1.Name=a"
+    "&MessageAttributes.entry.1.Value.DataType=String&MessageAttributes.entry.1.Value.StringValue=xy"
+    "&MessageAttributes.entry.2.Name=n&MessageAttributes.entry.2.Value.DataType=Number"
+    "&MessageAttributes.entry.2.Value.StringValue=1.5" % T,
+    "Action=Publish&TopicArn=%s&MessageStructure=json&Message=%%7B%%22default%%22%%3A%%22d%%22%%7D" % T,
+    "Action=Publish&TopicArn=%s&Message=m&MessageGroupId=g&MessageDeduplicationId=d" % FT,
+    "Action=PublishBatch&TopicArn=%s&PublishBatchRequestEntries.member.1.Id=a"
+    "&PublishBatchRequestEntries.member.1.Message=one&PublishBatchRequestEntries.member.2.Id=b"
+    "&PublishBatchRequestEntries.member.2.Message=two" % T,
+    "Action=CreateTopic&Name=n&Attributes.entry.1.key=DisplayName&Attributes.entry.1.value=d"
+    "&Tags.member.1.Key=k&Tags.member.1.Value=v",
+    "Action=Subscribe&TopicArn=%s&Protocol=sqs&Endpoint=arn:aws:sqs:us-east-1:000000000000:z"
+    "&Attributes.entry.1.key=FilterPolicy&Attributes.entry.1.value=%%7B%%22a%%22%%3A%%5B%%7B%%22numeric"
+    "%%22%%3A%%5B%%22%%3E%%22%%2C1%%5D%%7D%%5D%%7D" % T,
+    "Action=GetTopicAttributes&TopicArn=%s" % T,
+    "Action=SetTopicAttributes&TopicArn=%s&AttributeName=DisplayName&AttributeValue=x" % T,
+    "Action=ListTopics&NextToken=YQ==",
+    "Action=ListSubscriptionsByTopic&TopicArn=%s" % T,
+    "Action=TagResource&ResourceArn=%s&Tags.member.1.Key=a&Tags.member.1.Value=b" % T,
+    "Action=UntagResource&ResourceArn=%s&TagKeys.member.1=a" % T,
+    "Action=DeleteTopic&TopicArn=%s" % FT,
+])

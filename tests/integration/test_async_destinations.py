@@ -135,8 +135,8 @@ def test_event_invoke_config_errors(lam, sqs, examples):
     err = error_of(DestinationConfig={"OnFailure": {"Destination": queue_arn("eic-dest.fifo")}})
     assert err["Code"] == "InvalidParameterValueException" and "FIFO" in err["Message"]
     err = error_of(DestinationConfig={"OnSuccess": {
-        "Destination": f"arn:aws:sns:us-east-1:{ACCOUNT}:topic"}})
-    assert err["Code"] == "InvalidParameterValueException" and "SNS" in err["Message"]
+        "Destination": f"arn:aws:sns:us-east-1:{ACCOUNT}:topic.fifo"}})
+    assert err["Code"] == "InvalidParameterValueException" and "FIFO" in err["Message"]
     err = error_of(DestinationConfig={"OnSuccess": {"Destination": function_arn("missing-fn")}})
     assert err["Message"] == f"The destination ARN {function_arn('missing-fn')} is invalid."
     err = error_of(DestinationConfig={"OnSuccess": {"Destination": function_arn(name)}})
@@ -179,8 +179,12 @@ def test_dead_letter_config_on_the_function(lam, sqs, examples):
     assert cfg["DeadLetterConfig"] == {"TargetArn": queue_arn(qname)}
     with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
         lam.update_function_configuration(
-            FunctionName=name, DeadLetterConfig={"TargetArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:t"})
-    assert "SNS" in e.value.response["Error"]["Message"]
+            FunctionName=name,
+            DeadLetterConfig={"TargetArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:t.fifo"})
+    assert "FIFO" in e.value.response["Error"]["Message"]
+    # A standard SNS topic is a dead-letter target (test_sns.py delivers through one).
+    lam.update_function_configuration(
+        FunctionName=name, DeadLetterConfig={"TargetArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:t"})
     lam.get_waiter("function_updated_v2").wait(FunctionName=name)
     lam.update_function_configuration(FunctionName=name, DeadLetterConfig={"TargetArn": ""})
     assert "DeadLetterConfig" not in lam.get_function_configuration(FunctionName=name)
