@@ -111,8 +111,7 @@ std::optional<http::Response> SqsApi::Refusal(const http::Request& request, int 
                                               std::string_view message) const {
   auto protocol = ProtocolOf(request);
   if (!protocol) return std::nullopt;
-  if (*protocol == Protocol::kJson &&
-      (type == "UnrecognizedClientException" || type == "InvalidSignatureException")) {
+  if (*protocol == Protocol::kJson && type == "UnrecognizedClientException") {
     // Signature errors come from AWS's common front end, not SQS: no query code.
     return http::JsonRpcError(status, type, message);
   }
