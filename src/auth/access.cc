@@ -69,8 +69,7 @@ std::string PresignedUrl(std::string_view host, std::string_view path, int64_t u
   r.host = host;
   r.service = "s3";
   r.unix_seconds = unix_seconds;
-  // The server's own download key; the front door does not verify signatures yet.
-  Credentials server{"AKIATHAWCODELOCATION", "thaw-code-location-key", ""};
+  Credentials server{kCodeLocationKeyId, kCodeLocationSecret, ""};
   return "http://" + std::string(host) + std::string(path) + "?" + PresignQuery(r, server, 600);
 }
 

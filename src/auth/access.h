@@ -62,6 +62,11 @@ std::string FunctionArn(std::string_view name, std::string_view qualifier = "");
 // secret key, so they are stable for one server and differ between functions.
 Credentials FunctionCredentials(std::string_view function_arn, std::string_view server_key);
 
+// The key thaw presigns its own downloads with. --verify-signatures accepts it only for those
+// (GET /thaw/code/..., signed for s3).
+inline constexpr char kCodeLocationKeyId[] = "AKIATHAWCODELOCATION";
+inline constexpr char kCodeLocationSecret[] = "thaw-code-location-key";
+
 // "http://HOST/PATH?X-Amz-Algorithm=...&X-Amz-Signature=...": a presigned URL for one of thaw's
 // own downloads (GetFunction's Code.Location), as S3's are, valid for 10 minutes.
 std::string PresignedUrl(std::string_view host, std::string_view path, int64_t unix_seconds);

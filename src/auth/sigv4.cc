@@ -124,6 +124,30 @@ std::string UriEncode(std::string_view s, bool keep_slash) {
   return out;
 }
 
+std::string NormalizePath(std::string_view path) {
+  if (path.empty()) return "/";
+  std::vector<std::string_view> kept;
+  std::string_view rest = path;
+  while (true) {
+    size_t slash = rest.find('/');
+    std::string_view segment = rest.substr(0, slash);
+    if (segment == "..") {
+      if (!kept.empty()) kept.pop_back();
+    } else if (!segment.empty() && segment != ".") {
+      kept.push_back(segment);
+    }
+    if (slash == std::string_view::npos) break;
+    rest.remove_prefix(slash + 1);
+  }
+  std::string out = path.front() == '/' ? "/" : "";
+  for (size_t i = 0; i < kept.size(); ++i) {
+    if (i > 0) out += '/';
+    out += kept[i];
+  }
+  if (path.back() == '/' && !kept.empty()) out += '/';
+  return out;
+}
+
 std::string SignedHeaderNames(const HeaderList& headers) {
   std::string out;
   for (const auto& [k, v] : CanonicalHeaders(headers)) {
@@ -135,8 +159,8 @@ std::string SignedHeaderNames(const HeaderList& headers) {
 
 std::string CanonicalRequest(const CanonicalInput& in) {
   std::string path = in.path.empty() ? "/" : in.path;
-  std::string uri =
-      in.double_encode_path ? UriEncode(path, true) : UriEncode(PercentDecode(path), true);
+  std::string uri = in.double_encode_path ? UriEncode(NormalizePath(path), true)
+                                          : UriEncode(PercentDecode(path), true);
   std::string out = in.method + "\n" + uri + "\n" + CanonicalQuery(in.query) + "\n";
   auto headers = CanonicalHeaders(in.headers);
   std::string names;

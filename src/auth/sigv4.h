@@ -33,12 +33,16 @@ struct CanonicalInput {
   std::string query;
   HeaderList headers;              // the headers to sign, any case; values are trimmed
   std::string payload_hash;        // hex SHA-256 of the body, or UNSIGNED-PAYLOAD
-  bool double_encode_path = true;  // every service but S3
+  bool double_encode_path = true;  // every service but S3 (which also normalizes the path)
 };
 
 // AWS's URI encoding: everything but A-Z a-z 0-9 - _ . ~ as %XX (upper-case); '/' kept when
 // keep_slash.
 std::string UriEncode(std::string_view s, bool keep_slash);
+
+// "/a/./b/../c//" -> "/a/c/": dot segments resolved, empty segments dropped, a trailing slash
+// kept (botocore's normalize_url_path; every service but S3 signs the path so).
+std::string NormalizePath(std::string_view path);
 
 // "host;x-amz-date" for the headers of `in`, lower-cased and sorted.
 std::string SignedHeaderNames(const HeaderList& headers);

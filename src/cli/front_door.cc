@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "auth/sigv4.h"
+#include "auth/verify.h"
 #include "base/codec.h"
 #include "base/log.h"
 #include "http/aws_error.h"
@@ -115,6 +116,47 @@ http::Response FrontDoor::Refuse(const http::Request& request, const http::Desti
   return http::RestJsonError(status, type, message);
 }
 
+std::optional<std::pair<std::string, std::string>> FrontDoor::Authenticate(
+    http::Request& request, const http::Destination& to, const auth::ParsedSignature& signature) {
+  const std::string& key_id = signature.access_key_id;
+  std::string token = signature.presigned
+                          ? request.QueryParam("X-Amz-Security-Token").value_or("")
+                          : std::string(request.headers.Get("X-Amz-Security-Token").value_or(""));
+  std::optional<auth::FunctionKey> function;
+  if (key_id.starts_with("ASIA")) {
+    function = auth::FunctionSecret(key_id, token, options_.function_key);
+  }
+  if (function) {
+    request.account = auth::ArnAccount(function->function_arn);
+  } else {
+    request.account = options_.accounts.AccountOf(key_id);
+  }
+  if (!options_.verify_signatures) return std::nullopt;
+
+  const bool query = to.protocol == http::Protocol::kQuery;
+  std::string secret;
+  if (const auth::AccountKey* known = options_.accounts.Find(key_id)) {
+    secret = known->secret_access_key;
+  } else if (function) {
+    secret = function->secret;
+  } else if (key_id == auth::kCodeLocationKeyId && signature.service == "s3" &&
+             request.method == "GET" && request.path.starts_with("/thaw/code/")) {
+    secret = auth::kCodeLocationSecret;
+  } else {
+    return std::make_pair(query ? "InvalidClientTokenId" : "UnrecognizedClientException",
+                          auth::kUnknownKeyMessage);
+  }
+  std::string_view target = request.target;
+  auth::SignedMessage message{request.method, target.substr(0, target.find('?')), request.query,
+                              &request.headers.all(), request.oversized ? nullptr : &request.body};
+  const Clock& clock = options_.clock ? *options_.clock : SystemClock::Get();
+  auto failure = auth::VerifySignature(message, signature, secret,
+                                       clock.RealtimeNanos() / 1'000'000'000, query ? 900 : 300);
+  if (!failure) return std::nullopt;
+  return std::make_pair(query ? "SignatureDoesNotMatch" : "InvalidSignatureException",
+                        failure->message);
+}
+
 std::optional<uint64_t> FrontDoor::BodyLimit(const http::Request& head) {
   constexpr uint64_t kUnknownOperationBytes = 64 * 1024;
   http::Destination to = http::Classify(head);
@@ -140,21 +182,27 @@ void FrontDoor::Handle(http::Request request, http::ResponseWriter writer) {
                                   << problem;
     return refuse(403, "AccessDeniedException", problem);
   }
+  request.account = auth::kAccount;
   if (!ExemptFromSignature(request)) {
-    auto authorization = request.headers.Get("Authorization");
-    if (authorization) {
+    StatusOr<auth::ParsedSignature> parsed = Status::NotFound("");
+    if (auto authorization = request.headers.Get("Authorization")) {
       bool has_date = request.headers.Get("X-Amz-Date") || request.headers.Get("Date");
-      auto parsed = auth::ParseAuthorization(*authorization, has_date);
-      if (!parsed.ok()) {
-        return refuse(403, "IncompleteSignatureException", parsed.status().message());
-      }
+      parsed = auth::ParseAuthorization(*authorization, has_date);
     } else if (auth::LooksPresigned(request.query)) {
-      auto parsed = auth::ParsePresignedQuery(request.query);
-      if (!parsed.ok()) {
-        return refuse(403, "IncompleteSignatureException", parsed.status().message());
-      }
+      parsed = auth::ParsePresignedQuery(request.query);
     } else {
       return refuse(403, "MissingAuthenticationTokenException", "Missing Authentication Token");
+    }
+    if (!parsed.ok()) {
+      return refuse(403, "IncompleteSignatureException", parsed.status().message());
+    }
+    if (auto refused = Authenticate(request, to, *parsed)) {
+      THAW_LOG(kInfo, "front-door")
+          << "refused " << request.method << " " << request.path << " signed by "
+          << parsed->access_key_id << ": " << refused->first;
+      // Lambda and the query services answer 403, the JSON services 400.
+      return refuse(to.protocol == http::Protocol::kJson ? 400 : 403, refused->first,
+                    refused->second);
     }
   }
   if (!to.error.empty()) {

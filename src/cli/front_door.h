@@ -2,8 +2,14 @@
 // it must pass, in order:
 //   1. the browser checks: a Host other than loopback or the --listen host (DNS rebinding), or an
 //      Origin header (a web page's request), is refused unless --allow-origin lists it;
-//   2. SigV4: an Authorization header or a presigned query that parses (signatures are not
-//      verified yet), else MissingAuthenticationTokenException / IncompleteSignatureException;
+//   2. SigV4: an Authorization header or a presigned query that parses, else
+//      MissingAuthenticationTokenException / IncompleteSignatureException. The key id gives the
+//      account the request acts in (auth/accounts.h; Request::account). With
+//      verify_signatures, the key must be known (the accounts file's, a function's injected
+//      credentials, thaw's download key for its downloads) and the signature right and recent
+//      (auth/verify.h), else UnrecognizedClientException / InvalidSignatureException (JSON and
+//      REST services, 5 minutes) or InvalidClientTokenId / SignatureDoesNotMatch (query
+//      services, 15 minutes);
 //   3. dispatch (http/dispatch.h): the service the request is for, from the signature's scope,
 //      X-Amz-Target, the query protocol's Action or the path. A scope that disagrees with the
 //      target is refused; a service no API serves gets an unknown-operation error;
@@ -22,6 +28,8 @@
 #include <vector>
 
 #include "auth/access.h"
+#include "auth/accounts.h"
+#include "base/clock.h"
 #include "http/api.h"
 #include "http/dispatch.h"
 #include "http/server.h"
@@ -32,6 +40,10 @@ struct FrontDoorOptions {
   std::string listen_host = "127.0.0.1";
   uint16_t port = 0;                         // the listener's port (0: the request's own)
   std::vector<std::string> allowed_origins;  // "http://host:port", exactly as browsers send it
+  auth::Accounts accounts;                   // named keys (thaw serve --accounts)
+  bool verify_signatures = false;
+  std::string function_key;      // the server key functions' credentials derive from
+  const Clock* clock = nullptr;  // null: the system clock
 };
 
 class FrontDoor final : public http::Handler {
@@ -60,6 +72,10 @@ class FrontDoor final : public http::Handler {
   // The reason to refuse a browser's or a rebound name's request, or "".
   std::string BrowserProblem(const http::Request& request) const;
   bool AllowedHost(std::string_view host) const;
+  // Sets request.account from the signature; with verify_signatures, checks the signature
+  // and returns the refusal's (type, message) when it fails.
+  std::optional<std::pair<std::string, std::string>> Authenticate(
+      http::Request& request, const http::Destination& to, const auth::ParsedSignature& signature);
 
   FrontDoorOptions options_;
   IdentifyFn identify_;

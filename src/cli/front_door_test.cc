@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "auth/verify.h"
 #include "http/aws_error.h"
 #include "http/client.h"
 
@@ -24,6 +25,7 @@ class FakeApi final : public http::Api {
   bool Handle(http::Request& request, http::ResponseWriter& writer) override {
     if (!takes) return false;
     ++handled;
+    account = request.account;
     http::Response r;
     r.body = request.path;
     writer.Send(std::move(r));
@@ -38,6 +40,7 @@ class FakeApi final : public http::Api {
                            auth::FunctionArn("b"), "b"};
   }
   int handled = 0;
+  std::string account;  // of the last request handled
   bool takes = true;
   uint64_t limit = 1024;
 };
@@ -63,9 +66,10 @@ class FrontDoorTest : public ::testing::Test {
   }
   http::Response Call(const std::string& path, http::Headers headers = {}, bool sign = true,
                       const std::string& service = "", const std::string& method = "GET",
-                      const std::string& body = "") {
+                      const std::string& body = "",
+                      auth::Credentials credentials = {"AKID", "SECRET", ""}) {
     http::ClientOptions options;
-    if (sign) options.credentials = auth::Credentials{"AKID", "SECRET", ""};
+    if (sign) options.credentials = credentials;
     options.service = service;
     auto client = http::Client::Create("127.0.0.1:" + std::to_string(server_->port()), options);
     auto r = (*client)->Do(method, path, headers, body, 5000);
@@ -135,7 +139,9 @@ TEST_F(FrontDoorTest, MalformedSignaturesAreRefused) {
 }
 
 TEST_F(FrontDoorTest, BrowsersAndForeignHostsAreRefused) {
-  Start({.listen_host = "127.0.0.1", .port = 0, .allowed_origins = {"http://app.local:3000"}});
+  FrontDoorOptions options;
+  options.allowed_origins = {"http://app.local:3000"};
+  Start(std::move(options));
   http::Headers origin;
   origin.Set("Origin", "http://evil.example");
   http::Response r = Call("/x", origin);
@@ -264,6 +270,62 @@ TEST_F(FrontDoorTest, OperationsNoApiTakesAreUnknown) {
                         "for this endpoint.</Message>"),
             std::string::npos)
       << r.body;
+}
+
+TEST_F(FrontDoorTest, TheKeyIdGivesTheAccount) {
+  auto accounts = auth::Accounts::Parse(
+      R"({"keys":[{"accessKeyId":"AKIANAMED","secretAccessKey":"s","account":"333333333333"}]})");
+  ASSERT_TRUE(accounts.ok());
+  FrontDoorOptions options;
+  options.accounts = *accounts;
+  Start(std::move(options));
+  EXPECT_EQ(Call("/x", {}, true, "", "GET", "", {"111111111111", "any", ""}).status, 200);
+  EXPECT_EQ(api_.account, "111111111111");
+  EXPECT_EQ(Call("/x", {}, true, "", "GET", "", {"AKIANAMED", "not-checked", ""}).status, 200);
+  EXPECT_EQ(api_.account, "333333333333");
+  EXPECT_EQ(Call("/x").status, 200);
+  EXPECT_EQ(api_.account, "000000000000");
+}
+
+TEST_F(FrontDoorTest, VerifiedSignaturesNeedAKnownKeyAndItsSecret) {
+  auto accounts = auth::Accounts::Parse(
+      R"({"keys":[{"accessKeyId":"AKID","secretAccessKey":"SECRET","account":"111111111111"}]})");
+  ASSERT_TRUE(accounts.ok());
+  FrontDoorOptions options;
+  options.accounts = *accounts;
+  options.verify_signatures = true;
+  options.function_key = "server-key";
+  Start(std::move(options));
+  EXPECT_EQ(Call("/x").status, 200);
+  EXPECT_EQ(api_.account, "111111111111");
+
+  http::Response r = Call("/x", {}, true, "", "GET", "", {"AKID", "WRONG", ""});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(ErrorType(r), "InvalidSignatureException");
+  EXPECT_EQ(nlohmann::json::parse(r.body)["Message"], auth::kBadSignatureMessage);
+  r = Call("/x", {}, true, "", "GET", "", {"AKIDOTHER", "SECRET", ""});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(ErrorType(r), "UnrecognizedClientException");
+  EXPECT_EQ(nlohmann::json::parse(r.body)["Message"], auth::kUnknownKeyMessage);
+
+  // Query services: their codes, in XML.
+  http::Headers form;
+  form.Set("Content-Type", "application/x-www-form-urlencoded");
+  r = Call("/", form, true, "sqs", "POST", "Action=ListQueues", {"AKID", "WRONG", ""});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.body.find("<Code>SignatureDoesNotMatch</Code>"), std::string::npos) << r.body;
+  r = Call("/", form, true, "sqs", "POST", "Action=ListQueues", {"AKIDOTHER", "x", ""});
+  EXPECT_NE(r.body.find("<Code>InvalidClientTokenId</Code>"), std::string::npos) << r.body;
+  EXPECT_EQ(Call("/", form, true, "sqs", "POST", "Action=ListQueues").status, 200);
+
+  // A function's own credentials are known by their token; its account is the function's.
+  auth::Credentials fn =
+      auth::FunctionCredentials("arn:aws:lambda:us-east-1:000000000000:function:f", "server-key");
+  EXPECT_EQ(Call("/x", {}, true, "", "GET", "", fn).status, 200);
+  EXPECT_EQ(api_.account, "000000000000");
+  fn.secret_access_key = "forged";
+  EXPECT_EQ(ErrorType(Call("/x", {}, true, "", "GET", "", fn)), "InvalidSignatureException");
+  EXPECT_EQ(api_.handled + sqs_.handled, 3);
 }
 
 }  // namespace

@@ -148,6 +148,16 @@ void AddServeCommand(CLI::App& app, CommandContext& ctx) {
                 "Let every function use the control plane and /thaw/* (by default a function may "
                 "only invoke, write logs and traces, and read its own configuration; the tag "
                 "thaw:control-plane=allow grants it to one function)");
+  cmd->add_option("--accounts", flags->server.accounts_file,
+                  "A JSON file of access keys and their accounts: {\"keys\": [{\"accessKeyId\": "
+                  "..., \"secretAccessKey\": ..., \"account\": \"111111111111\"}]}. Without it "
+                  "(and for keys it does not list) a 12-digit key id is that account, any other "
+                  "000000000000")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--verify-signatures", flags->server.verify_signatures,
+                "Accept only the --accounts file's keys (and functions' own credentials) and "
+                "check every SigV4 signature against its secret, as AWS does")
+      ->needs("--accounts");
   cmd->add_option("--sandbox-pool", flags->server.sandbox_pool,
                   "Sandbox shells kept ready ahead of demand (namespaces, cgroups, /tmp)")
       ->check(CLI::Range(0, 256))

@@ -156,7 +156,7 @@ Status Server::StartInvoker() {
   invoker_options.environment.front_door_url =
       "http://" + options_.listen_host + ":" + std::to_string(options_.port);
   invoker_options.environment.sandbox_features = features;
-  invoker_options.environment.credential_key = RandomHex(32);
+  invoker_options.environment.credential_key = credential_key_;
   invoker_options.environment.freeze_idle = options_.freeze;
   invoker_options.environment.host_path =
       options_.host_path.empty() ? invoker::DefaultHostPath() : options_.host_path;
@@ -235,10 +235,18 @@ Status Server::StartFrontDoor() {
   sns_api_ = std::make_unique<sns::SnsApi>(*sns_service_);
   callers_ =
       std::make_unique<Callers>(*invoker_, options_.listen_host, options_.functions_may_manage);
+  auth::Accounts accounts;
+  if (!options_.accounts_file.empty()) {
+    THAW_ASSIGN_OR_RETURN(accounts, auth::Accounts::Load(options_.accounts_file));
+  }
   front_door_ =
       std::make_unique<FrontDoor>(FrontDoorOptions{.listen_host = options_.listen_host,
                                                    .port = options_.port,
-                                                   .allowed_origins = options_.allow_origins},
+                                                   .allowed_origins = options_.allow_origins,
+                                                   .accounts = std::move(accounts),
+                                                   .verify_signatures = options_.verify_signatures,
+                                                   .function_key = credential_key_,
+                                                   .clock = &clock_},
                                   [callers = callers_.get()](const http::Request& request) {
                                     return callers->Identify(request);
                                   });

@@ -36,6 +36,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "base/clock.h"
+#include "base/codec.h"
 #include "base/status.h"
 #include "invoker/async_queue.h"
 #include "lambda/registry.h"
@@ -105,8 +106,10 @@ class Server {
     int64_t esm_transition_ms = 2000;  // how long an event source mapping's Creating etc. last
     std::vector<std::string> allow_origins;  // web origins the front door accepts
     bool functions_may_manage = false;       // every function may use the control plane
-    std::string launcher_path;               // empty: thaw-launcher beside this program
-    std::string host_path;                   // empty: thaw-host beside this program
+    std::string accounts_file;       // named keys and their accounts (auth/accounts.h); "" for none
+    bool verify_signatures = false;  // only the file's keys (and functions'), signatures checked
+    std::string launcher_path;       // empty: thaw-launcher beside this program
+    std::string host_path;           // empty: thaw-host beside this program
   };
 
   explicit Server(Options options, const Clock& clock = SystemClock::Get());
@@ -142,7 +145,9 @@ class Server {
   Options options_;
   const Clock& clock_;
   std::string state_dir_;  // absolute
-  sys::UniqueFd lock_;     // released last
+  // Functions' injected credentials derive from it; the front door checks them with it.
+  std::string credential_key_ = RandomHex(32);
+  sys::UniqueFd lock_;  // released last
   boost::asio::io_context loop_{1};
   boost::asio::io_context control_{1};
   std::unique_ptr<store::Database> state_db_;

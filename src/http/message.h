@@ -36,6 +36,9 @@ struct Request {
   uint16_t local_port = 0;
   std::string peer_address;
   uint16_t peer_port = 0;
+  // The AWS account the caller acts in, from the access key id of its signature (set by the
+  // front door, auth/accounts.h); empty before that.
+  std::string account;
 
   // First value of a query parameter, percent-decoded.
   std::optional<std::string> QueryParam(std::string_view name) const;

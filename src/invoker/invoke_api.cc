@@ -54,11 +54,16 @@ void InvokeApi::Invoke(http::Request& request, const std::string& function_name,
                        http::ResponseWriter writer) {
   const int64_t arrived_ns = clock_.MonotonicNanos();  // for the invocation record
   const std::string request_id = NewUuid();
+  auto who = lambda::InvokePrincipal::Account(request.account.empty() ? std::string(auth::kAccount)
+                                                                      : request.account);
   auto parsed = ParseInvoke(function_name, std::move(request), registry_);
   if (auto* error = std::get_if<InvokeError>(&parsed)) {
     return writer.Send(Render(request_id, *error));
   }
   InvokeRequest& invoke = std::get<InvokeRequest>(parsed);
+  if (auto denied = lambda::AuthorizeInvoke(invoke.target, who)) {
+    return writer.Send(Render(request_id, InvokeError{InvokeErrorType::kAccessDenied, *denied}));
+  }
   switch (invoke.type) {
     case InvocationType::kDryRun:
       return writer.Send(
@@ -112,6 +117,26 @@ void InvokeApi::Run(InvokeRequest request, const std::string& request_id, int64_
                              : InvokeErrorType::kNotStarted;
   if (IsRecursiveInvocation(s)) type = InvokeErrorType::kRecursiveInvocation;
   shared->Send(Render(request_id, InvokeError{type, s.message()}));
+}
+
+void EnqueueEvent(AsyncQueue& queue, const lambda::Registry& registry, const Clock& clock,
+                  const lambda::InvokePrincipal& who, const std::string& function,
+                  std::string payload, std::string trace_header, std::function<void(Status)> done) {
+  StatusOr<lambda::Resolved> target = registry.Resolve(function, "");
+  if (!target.ok()) return done(target.status());
+  if (auto denied = lambda::AuthorizeInvoke(*target, who)) {
+    return done(Status::PermissionDenied(*denied));
+  }
+  QueuedEvent event;
+  event.request_id = NewUuid();
+  event.function_name = target->config->name;
+  event.qualifier = target->executed_version;
+  event.payload = std::move(payload);
+  event.trace_id = trace_header.empty()
+                       ? trace::FormatTraceHeader(trace::NewTrace(clock.RealtimeMillis()))
+                       : std::move(trace_header);
+  event.received_ms = clock.RealtimeMillis();
+  queue.Enqueue(std::move(event), std::move(done));
 }
 
 std::string InvokeApi::TraceOrNew(std::string trace_header) const {

@@ -157,6 +157,9 @@ http::Response Render(const std::string& request_id, const InvokeError& error) {
     case T::kNotStarted:
       return WithRequestId(http::RestJsonError(503, "ServiceException", error.message, "Service"),
                            request_id);
+    case T::kAccessDenied:
+      return WithRequestId(http::RestJsonError(403, "AccessDeniedException", error.message),
+                           request_id);
   }
   return WithRequestId(http::RestJsonError(500, "ServiceException", error.message, "Service"),
                        request_id);

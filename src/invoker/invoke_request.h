@@ -42,6 +42,7 @@ enum class InvokeErrorType {
   kRecursiveInvocation,    // 400 RecursiveInvocationException: recursive loop detection
   kNotQueued,              // 500 ServiceException: an Event could not be stored
   kNotStarted,             // 503 ServiceException: the invoker refused for another reason
+  kAccessDenied,           // 403 AccessDeniedException: the resource policy does not allow it
 };
 
 struct InvokeError {

@@ -328,6 +328,7 @@ TEST(InvokeRenderTest, ErrorsInAwsShape) {
            Case{InvokeErrorType::kRequestTooLarge, 413, "RequestEntityTooLargeException", "User"},
            Case{InvokeErrorType::kNotQueued, 500, "ServiceException", "Service"},
            Case{InvokeErrorType::kNotStarted, 503, "ServiceException", "Service"},
+           Case{InvokeErrorType::kAccessDenied, 403, "AccessDeniedException", "User"},
        }) {
     http::Response r = Render("req-1", InvokeError{c.type, "what went wrong"});
     EXPECT_EQ(r.status, c.status) << c.error_type;

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "base/codec.h"
+#include "base/log.h"
 #include "lambda/api_error.h"
 #include "lambda/control_service.h"
 #include "lambda/function_request.h"
@@ -54,6 +55,7 @@ StatusOr<http::Response> ControlService::AddPermission(const Route& route,
   policy.revision_id = NewUuid();
   THAW_RETURN_IF_ERROR(Transact([&] { return policy_store_.Put(key.first, key.second, policy); }));
   policies_[key] = std::move(policy);
+  RepublishPolicies(key.first);
   return JsonResponse(
       201, {{"Statement", statement.dump(-1, ' ', false, json::error_handler_t::replace)}});
 }
@@ -96,6 +98,7 @@ StatusOr<http::Response> ControlService::RemovePermission(const Route& route,
   } else {
     it->second = std::move(policy);
   }
+  RepublishPolicies(key.first);
   return http::Response{204, {}, {}};
 }
 
@@ -104,6 +107,30 @@ void ControlService::ForgetPolicies(const std::string& name, const std::string* 
     bool match = it->first.first == name && (!qualifier || it->first.second == *qualifier);
     it = match ? policies_.erase(it) : std::next(it);
   }
+}
+
+std::map<std::string, auth::PolicyPtr> ControlService::ParsedPolicies(
+    const std::string& name) const {
+  std::map<std::string, auth::PolicyPtr> out;
+  for (auto it = policies_.lower_bound({name, ""});
+       it != policies_.end() && it->first.first == name; ++it) {
+    auto parsed = auth::Policy::Parse(it->second.statements);
+    if (!parsed.ok()) {
+      // Our own statements always parse; one that does not allows nothing.
+      THAW_LOG(kWarn, "lambda") << "policy of " << name << ":" << it->first.second
+                                << " is not enforceable: " << parsed.status().message();
+      continue;
+    }
+    out[it->first.second] = std::make_shared<const auth::Policy>(std::move(*parsed));
+  }
+  return out;
+}
+
+void ControlService::RepublishPolicies(const std::string& name) {
+  auto it = functions_.find(name);
+  if (it == functions_.end()) return;
+  it->second.entry.policies = ParsedPolicies(name);
+  options_.registry.Put(name, it->second.entry);
 }
 
 }  // namespace thaw::lambda

@@ -289,6 +289,7 @@ Status ControlService::Transact(const std::function<Status()>& work) {
 }
 
 void ControlService::Install(const std::string& name, FunctionState state) {
+  state.entry.policies = ParsedPolicies(name);
   options_.registry.Put(name, state.entry);
   if (auto old = functions_.find(name); old != functions_.end()) {
     Retire(old->second.entry, &state.entry);

@@ -135,6 +135,10 @@ class ControlService {
                                                           const http::Request& request);
   // Drops in-memory policies of a deleted function (qualifier null) or version/alias.
   void ForgetPolicies(const std::string& name, const std::string* qualifier);
+  // The function's policies, parsed, for the Registry (the invoke path enforces them).
+  std::map<std::string, auth::PolicyPtr> ParsedPolicies(const std::string& name) const;
+  // Publishes the function's current policies to the Registry.
+  void RepublishPolicies(const std::string& name);
 
   // Event invoke configurations (control_event_invoke.cc).
   StatusOr<http::Response> PutEventInvokeConfig(const Route& route, const http::Request& request,

@@ -93,6 +93,12 @@ StatusOr<json> BuildStatement(const json& body, const std::string& resource_arn)
                                              "AWS_IAM]"));
   }
   if (!violations.empty()) return ValidationError(violations);
+  if (org) {
+    // Organizations are not modelled: a statement thaw could not enforce is refused.
+    return Status::InvalidArgument(
+        "PrincipalOrgID is not supported by thaw (it has no "
+        "organizations); grant the accounts instead");
+  }
   json statement = {{"Sid", *sid},
                     {"Effect", "Allow"},
                     {"Principal", PrincipalOf(*principal)},

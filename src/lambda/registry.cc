@@ -67,6 +67,8 @@ StatusOr<Resolved> Registry::Resolve(const std::string& function_name,
   out.invoked_arn = arn;
   out.reserved_concurrency = e.reserved_concurrency;
   out.allow_recursive_loop = e.allow_recursive_loop;
+  if (auto p = e.policies.find(q == kLatest ? "" : q); p != e.policies.end())
+    out.policy = p->second;
   if (q.empty() || q == kLatest) {
     out.config = e.latest;
     out.executed_version = kLatest;

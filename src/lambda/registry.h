@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/policy_eval.h"
 #include "base/mutex.h"
 #include "base/status.h"
 #include "base/thread_annotations.h"
@@ -34,6 +35,9 @@ struct FunctionEntry {
   // PutFunctionRecursionConfig: Allow. The default, Terminate, drops a recursive loop's
   // invocation past trace::kMaxRecursiveInvocations.
   bool allow_recursive_loop = false;
+  // Resource-based policies (AddPermission) by qualifier: "" for the unqualified function (and
+  // $LATEST), else the version number or alias they were added for.
+  std::map<std::string, auth::PolicyPtr> policies;
 };
 
 // What an invoke resolved to.
@@ -43,6 +47,9 @@ struct Resolved {
   std::string invoked_arn;       // the ARN the caller used, qualified if they qualified it
   std::optional<int64_t> reserved_concurrency;
   bool allow_recursive_loop = false;
+  // The resource policy of the ARN invoked (null: none): a permission applies only to the ARN it
+  // was added for, so an alias's does not cover its version, nor the function's an alias.
+  auth::PolicyPtr policy;
 };
 
 class Registry {

@@ -8,6 +8,7 @@
 
 #include "auth/access.h"
 #include "base/codec.h"
+#include "http/aws_error.h"
 #include "http/dispatch.h"
 #include "sqs/operations.h"
 #include "sqs/protocol.h"
@@ -61,6 +62,7 @@ std::string OperationOf(const http::Request& request, Protocol protocol) {
 }  // namespace
 
 std::string AccountOf(const http::Request& request) {
+  if (!request.account.empty()) return request.account;  // the front door's
   std::string key = AccessKeyId(request);
   if (key.size() == 12 &&
       std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; })) {
@@ -109,6 +111,10 @@ std::optional<http::Response> SqsApi::Refusal(const http::Request& request, int 
                                               std::string_view message) const {
   auto protocol = ProtocolOf(request);
   if (!protocol) return std::nullopt;
+  if (*protocol == Protocol::kJson && type == "UnrecognizedClientException") {
+    // Signature errors come from AWS's common front end, not SQS: no query code.
+    return http::JsonRpcError(status, type, message);
+  }
   std::string code(type);
   if (code.ends_with("Exception")) code.resize(code.size() - 9);
   Error e = MakeError(code, std::string(message));

@@ -31,7 +31,8 @@ class SqsApi final : public http::Api {
   QueueStore& store_;
 };
 
-// The account a request acts in: a 12-digit access key id, else 000000000000.
+// The account a request acts in: the front door's (Request::account), else a 12-digit access
+// key id, else 000000000000.
 std::string AccountOf(const http::Request& request);
 
 }  // namespace thaw::sqs
