@@ -19,6 +19,7 @@ constexpr uint64_t kBodyLimit = 8ull << 20;
 bool IsCertificate(const http::Request& request) { return request.path == kCertificatePath; }
 
 std::string AccountOf(const http::Request& request) {
+  if (!request.account.empty()) return request.account;  // the front door's (auth/accounts.h)
   std::string credential = http::SignatureCredential(request);
   std::string key = credential.substr(0, credential.find('/'));
   if (key.size() == 12 &&
@@ -32,9 +33,9 @@ std::string AccountOf(const http::Request& request) {
 
 Params QueryParams(const http::Request& request) {
   Params out;
-  for (auto& [k, v] : sqs::ParseForm(request.query)) out.emplace(k, v);
+  for (auto& [k, v] : ParseForm(request.query)) out.emplace(k, v);
   if (request.method == "POST") {
-    for (auto& [k, v] : sqs::ParseForm(request.body)) out.emplace(k, v);
+    for (auto& [k, v] : ParseForm(request.body)) out.emplace(k, v);
   }
   return out;
 }
