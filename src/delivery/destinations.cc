@@ -158,17 +158,16 @@ void Destinations::Finish(const invoker::QueuedEvent& event, const invoker::Fina
     auto resolved = registry_.Resolve(event.function_name, event.qualifier);
     if (resolved.ok() && !resolved->config->dead_letter_arn.empty()) {
       const std::string dlq = resolved->config->dead_letter_arn;
-      sends.push_back({dlq, true, [this, dlq, event, outcome](std::function<void(Status)> done) {
-                         if (lambda::KindOf(dlq) == lambda::DestinationKind::kTopic) {
-                           sinks_.PublishToTopic(dlq, event.payload,
-                                                 DeadLetterAttributes(event, outcome),
-                                                 std::move(done));
-                         } else {
-                           sinks_.SendToQueue(dlq, event.payload,
-                                              DeadLetterAttributes(event, outcome),
-                                              std::move(done));
-                         }
-                       }});
+      sends.push_back(
+          {dlq, true, [this, dlq, event, outcome](std::function<void(Status)> done) {
+             if (lambda::KindOf(dlq) == lambda::DestinationKind::kTopic) {
+               sinks_.PublishToTopic(dlq, event.payload, DeadLetterAttributes(event, outcome),
+                                     std::move(done));
+             } else {
+               sinks_.SendToQueue(dlq, event.payload, DeadLetterAttributes(event, outcome),
+                                  std::move(done));
+             }
+           }});
     }
   }
   if (sends.empty()) {
