@@ -20,6 +20,7 @@
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
+#include "base/codec.h"
 #include "sns/service.h"
 #include "sns/sns_api.h"
 #include "sns/topic_store.h"
@@ -134,7 +135,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   harness->NextInput();
   std::string_view form(reinterpret_cast<const char*>(data), size);
   sns::Params params;
-  for (auto& [k, v] : thaw::sqs::ParseForm(form)) params.emplace(k, v);
+  for (auto& [k, v] : thaw::ParseForm(form)) params.emplace(k, v);
   auto action = params.find("Action");
   if (action == params.end() || !sns::SnsService::IsOperation(action->second)) return 0;
   sns::Outcome outcome = harness->Run(action->second, params);

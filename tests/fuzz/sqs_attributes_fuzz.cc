@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/codec.h"
 #include "sqs/protocol.h"
 #include "sqs_harness.h"
 
@@ -60,7 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (data[0] & 1) {
     std::string form = "Action=SendMessage&QueueUrl=" + std::string(sqs::fuzz::kQueueUrl) +
                        "&MessageBody=x&" + std::string(rest);
-    send = sqs::QueryToInput("SendMessage", sqs::ParseForm(form));
+    send = sqs::QueryToInput("SendMessage", ParseForm(form));
   } else {
     json attributes = json::parse(rest, nullptr, false);
     if (attributes.is_discarded()) return 0;

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "base/codec.h"
 #include "sqs/protocol.h"
 #include "sqs_harness.h"
 
@@ -63,7 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
 
-  auto params = sqs::ParseForm(rest);
+  auto params = ParseForm(rest);
   std::string op;
   for (const auto& [k, v] : params) {
     if (k == "Action") op = v;
