@@ -61,7 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (data[0] & 1) {
     std::string form = "Action=SendMessage&QueueUrl=" + std::string(sqs::fuzz::kQueueUrl) +
                        "&MessageBody=x&" + std::string(rest);
-    send = sqs::QueryToInput("SendMessage", ParseForm(form));
+    send = sqs::QueryToInput("SendMessage", thaw::ParseForm(form));
   } else {
     json attributes = json::parse(rest, nullptr, false);
     if (attributes.is_discarded()) return 0;

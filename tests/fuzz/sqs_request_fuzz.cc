@@ -64,7 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
 
-  auto params = ParseForm(rest);
+  auto params = thaw::ParseForm(rest);
   std::string op;
   for (const auto& [k, v] : params) {
     if (k == "Action") op = v;
