@@ -57,6 +57,9 @@ def main():
                                  Handler="bootstrap",
                                  Code={"ZipFile": zip_path.read_bytes()})["FunctionArn"]
         topic = sns.create_topic(Name="bench-lambda")["TopicArn"]
+        # SNS invokes as sns.amazonaws.com: the function's policy must allow it, as on AWS.
+        lam.add_permission(FunctionName="snsbench", StatementId="sns", Principal="sns.amazonaws.com",
+                           Action="lambda:InvokeFunction", SourceArn=topic)
         sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn)
 
         def starts():

@@ -44,7 +44,9 @@ std::string_view OriginAuthority(std::string_view origin) {
 bool ExemptFromSignature(const http::Request& request) {
   if (request.method != "GET" || request.headers.Get("Authorization")) return false;
   if (request.path == sns::kCertificatePath) return true;
-  return request.path == "/" && request.query.starts_with("Action=ConfirmSubscription&");
+  // SNS's SubscribeURL and UnsubscribeURL: the token or subscription ARN in them is the key.
+  return request.path == "/" && (request.query.starts_with("Action=ConfirmSubscription&") ||
+                                 request.query.starts_with("Action=Unsubscribe&"));
 }
 
 FrontDoor::FrontDoor(FrontDoorOptions options, IdentifyFn identify)

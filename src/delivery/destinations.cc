@@ -6,8 +6,10 @@
 
 #include "base/codec.h"
 #include "base/log.h"
+#include "invoker/invoke_api.h"
 #include "lambda/event_invoke_config.h"
 #include "lambda/function.h"
+#include "sqs/operations.h"
 #include "sqs/queue_store.h"
 
 namespace thaw::delivery {
@@ -35,6 +37,9 @@ std::string ErrorMessage(const invoker::FinalOutcome& outcome) {
   if (!outcome.last->error_message.empty()) return outcome.last->error_message;
   return outcome.last->response;
 }
+
+// The SenderId of the messages SNS sends to SQS.
+constexpr char kSnsSenderId[] = "AIDAIT2UOQQY3AUEKVGXU";
 
 }  // namespace
 
@@ -86,6 +91,50 @@ void ServerSinks::PublishToTopic(const std::string& topic_arn, std::string messa
     return;
   }
   topics_->PublishToTopic(topic_arn, std::move(message), std::move(attributes), std::move(done));
+}
+
+void ServerSinks::SendToQueueAs(const lambda::InvokePrincipal& who, const std::string& queue_arn,
+                                sqs::Message message, std::function<void(Status)> done) {
+  sqs::Queue* queue = queues_.FindArn(queue_arn);
+  if (!queue) {
+    done(Status::NotFound("queue " + queue_arn + " does not exist"));
+    return;
+  }
+  if (queue->account != who.source_account) {
+    auth::AccessRequest request;
+    request.service = who.service;
+    request.action = "sqs:SendMessage";
+    request.resource = queue_arn;
+    request.context["aws:sourcearn"] = who.source_arn;
+    request.context["aws:sourceaccount"] = who.source_account;
+    request.context["aws:sourceowner"] = who.source_account;
+    if (auto denied = sqs::AuthorizeQueue(*queue, request)) {
+      done(Status::PermissionDenied(denied->message));
+      return;
+    }
+  }
+  if (queue->fifo && message.group_id.empty()) {
+    done(Status::InvalidArgument("queue " + queue_arn + " is a FIFO queue"));
+    return;
+  }
+  if (!queue->fifo) {
+    message.group_id.clear();
+    message.dedup_id.clear();
+  }
+  message.sender_id = kSnsSenderId;
+  message.visible_at_ms = clock_.RealtimeMillis() + int64_t{queue->delay_s} * 1000;
+  queues_.Send(*queue, std::move(message));
+  queues_.AfterCommit(std::move(done));
+}
+
+void ServerSinks::InvokeAsyncAs(const lambda::InvokePrincipal& who, const std::string& function_arn,
+                                std::string payload, std::function<void(Status)> done) {
+  if (!registry_) {
+    done(Status::NotFound("Function not found: " + function_arn));
+    return;
+  }
+  invoker::EnqueueEvent(events_, *registry_, clock_, who, function_arn, std::move(payload), "",
+                        std::move(done));
 }
 
 json DestinationRecord(const invoker::QueuedEvent& event, const invoker::FinalOutcome& outcome,

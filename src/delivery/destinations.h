@@ -21,12 +21,10 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "invoker/async_queue.h"
+#include "lambda/invoke_permission.h"
 #include "lambda/registry.h"
 #include "sqs/message.h"
-
-namespace thaw::sqs {
-class QueueStore;
-}
+#include "sqs/queue_store.h"
 
 namespace thaw::delivery {
 
@@ -53,6 +51,18 @@ class Sinks {
   virtual void PublishToTopic(const std::string& topic_arn, std::string message,
                               sqs::MessageAttributes attributes,
                               std::function<void(Status)> done) = 0;
+
+  // A service delivering for its resource (SNS for a topic: lambda::InvokePrincipal::Service).
+  // Sends `message` (body, attributes; group and deduplication ids for a FIFO queue) to the
+  // queue `queue_arn`. A queue of another account than the resource's takes it only if its
+  // Policy allows `who` sqs:SendMessage (aws:SourceArn the resource); else PermissionDenied.
+  virtual void SendToQueueAs(const lambda::InvokePrincipal& who, const std::string& queue_arn,
+                             sqs::Message message, std::function<void(Status)> done) = 0;
+  // An Event invoke as Lambda receives one from the service (invoker::EnqueueEvent): the
+  // function's resource policy must allow `who`, even in its own account. `done` with
+  // PermissionDenied when it does not, NotFound for no such function.
+  virtual void InvokeAsyncAs(const lambda::InvokePrincipal& who, const std::string& function_arn,
+                             std::string payload, std::function<void(Status)> done) = 0;
 };
 
 // The server's sinks: the in-process SQS store and async queue (both must outlive it).
@@ -70,6 +80,10 @@ class ServerSinks final : public Sinks {
                    std::function<void(Status)> done) override;
   void PublishToTopic(const std::string& topic_arn, std::string message,
                       sqs::MessageAttributes attributes, std::function<void(Status)> done) override;
+  void SendToQueueAs(const lambda::InvokePrincipal& who, const std::string& queue_arn,
+                     sqs::Message message, std::function<void(Status)> done) override;
+  void InvokeAsyncAs(const lambda::InvokePrincipal& who, const std::string& function_arn,
+                     std::string payload, std::function<void(Status)> done) override;
 
  private:
   TopicSink* topics_ = nullptr;

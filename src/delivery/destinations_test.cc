@@ -42,6 +42,15 @@ class FakeSinks final : public Sinks {
     sent.push_back({topic_arn, std::move(message), std::move(attributes), false, true});
     pending.push_back(std::move(done));
   }
+  // Destinations never send on behalf of a service.
+  void SendToQueueAs(const lambda::InvokePrincipal&, const std::string&, sqs::Message,
+                     std::function<void(Status)> done) override {
+    done(Status::Internal("unexpected"));
+  }
+  void InvokeAsyncAs(const lambda::InvokePrincipal&, const std::string&, std::string,
+                     std::function<void(Status)> done) override {
+    done(Status::Internal("unexpected"));
+  }
   std::vector<Sent> sent;
   std::vector<std::function<void(Status)>> pending;
 };

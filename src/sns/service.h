@@ -23,49 +23,20 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "delivery/destinations.h"
+#include "sns/delivery_policy.h"
 #include "sns/message.h"
+#include "sns/query.h"
 #include "sns/topic_store.h"
 
 namespace thaw::sns {
 
-inline constexpr char kXmlNamespace[] = "http://sns.amazonaws.com/doc/2010-03-31/";
 inline constexpr size_t kMaxMessageBytes = 262144;
-inline constexpr char kDefaultAccount[] = "000000000000";
-
-// An error as the query protocol names it.
-struct Error {
-  std::string code;  // "NotFound", "InvalidParameter", ...
-  std::string message;
-  int status = 400;
-  bool sender = true;
-};
-Error MakeError(std::string code, std::string message);
-
-// A result: the inner XML of <OpResult>, or an error.
-struct Outcome {
-  std::optional<Error> error;
-  std::string result;       // XML inside <OpResult>
-  bool has_result = false;  // DeleteTopic and the like answer without an <OpResult>
-};
-
-// Query parameters by name (the first of a repeated name wins).
-using Params = std::map<std::string, std::string>;
-
-// prefix.N.rest -> the Nth member's {rest: value}, in index order.
-std::vector<Params> Members(const Params& params, const std::string& prefix);
-// prefix.N -> values, in index order.
-std::vector<std::string> ScalarMembers(const Params& params, const std::string& prefix);
-
-// "arn:aws:sns:REGION:ACCOUNT:NAME" with a valid topic name; nullopt otherwise.
-struct TopicArnParts {
-  std::string region;
-  std::string account;
-  std::string name;
-};
-std::optional<TopicArnParts> ParseTopicArn(const std::string& arn);
+inline constexpr char kServicePrincipal[] = "sns.amazonaws.com";
 
 struct Context {
   std::string account = kDefaultAccount;  // the caller's
+  // An unsigned GET of an UnsubscribeURL: the subscription ARN in it is the authority.
+  bool unsubscribe_url = false;
 };
 
 class SnsService final : public delivery::TopicSink {
@@ -100,24 +71,29 @@ class SnsService final : public delivery::TopicSink {
  private:
   struct Timer;
   Outcome CreateTopic(const Context& ctx, const Params& p);
-  Outcome DeleteTopic(const Params& p);
+  Outcome DeleteTopic(const Context& ctx, const Params& p);
   Outcome ListTopics(const Context& ctx, const Params& p);
-  Outcome GetTopicAttributes(const Params& p);
-  Outcome SetTopicAttributes(const Params& p);
+  Outcome GetTopicAttributes(const Context& ctx, const Params& p);
+  Outcome SetTopicAttributes(const Context& ctx, const Params& p);
   Outcome Subscribe(const Context& ctx, const Params& p);
   Outcome ConfirmSubscription(const Params& p);
-  Outcome Unsubscribe(const Params& p);
+  Outcome Unsubscribe(const Context& ctx, const Params& p);
   Outcome ListSubscriptions(const Context& ctx, const Params& p, bool by_topic);
-  Outcome GetSubscriptionAttributes(const Params& p);
-  Outcome SetSubscriptionAttributes(const Params& p);
-  Outcome Publish(const Params& p);
-  Outcome PublishBatch(const Params& p);
-  Outcome TagResource(const Params& p);
-  Outcome UntagResource(const Params& p);
-  Outcome ListTagsForResource(const Params& p);
+  Outcome GetSubscriptionAttributes(const Context& ctx, const Params& p);
+  Outcome SetSubscriptionAttributes(const Context& ctx, const Params& p);
+  // Publish, or PublishBatch (`batch`): one path, each entry through PublishOne.
+  Outcome Publish(const Context& ctx, const Params& p, bool batch);
+  Outcome TagResource(const Context& ctx, const Params& p);
+  Outcome UntagResource(const Context& ctx, const Params& p);
+  Outcome ListTagsForResource(const Context& ctx, const Params& p);
 
-  // Looks up a topic ARN parameter: InvalidParameter when malformed, NotFound when absent.
-  Topic* LookUpTopic(const std::string& arn, Error* error);
+  // Looks up a topic ARN parameter: InvalidParameter when malformed, NotFound when absent,
+  // AuthorizationError when the topic's policy does not let the caller do `action`.
+  Topic* LookUpTopic(const Context& ctx, const std::string& arn, const std::string& action,
+                     Error* error);
+  // A subscription the caller may manage (its owner or the topic's), else the error.
+  Subscription* LookUpSubscription(const Context& ctx, const std::string& arn,
+                                   const std::string& action, Error* error);
   // Validates and fans out one message. On success fills message_id / sequence_number.
   std::optional<Error> PublishOne(Topic& topic, const Params& entry, std::string* message_id,
                                   std::string* sequence_number);
@@ -128,6 +104,10 @@ class SnsService final : public delivery::TopicSink {
   void Finished(Delivery d, const Status& status);
   void GiveUp(const Delivery& d, const Status& why);
   void PostHttp(const Delivery& d);
+  // An http/https delivery's DeliveryPolicy: its subscription's over its topic's.
+  HttpPolicy HttpPolicyOf(const Delivery& d) const;
+  // The delay before its retry number d.attempts, unscaled; nullopt when spent.
+  std::optional<int64_t> HttpRetryDelayMs(const Delivery& d) const;
 
   TopicStore& store_;
   delivery::Sinks& sinks_;

@@ -17,6 +17,10 @@ struct Sent {
   std::string target;
   std::string body;
   sqs::MessageAttributes attributes;
+  std::string service = {};  // the principal of an ...As send
+  std::string source_arn = {};
+  std::string group_id = {};
+  std::string dedup_id = {};
 };
 
 class FakeSinks : public delivery::Sinks {
@@ -36,6 +40,17 @@ class FakeSinks : public delivery::Sinks {
                       std::function<void(Status)> done) override {
     sent.push_back({"topic", topic_arn, std::move(message), std::move(attributes)});
     done(Answer(topic_arn));
+  }
+  void SendToQueueAs(const lambda::InvokePrincipal& who, const std::string& queue_arn,
+                     sqs::Message m, std::function<void(Status)> done) override {
+    sent.push_back({"queue", queue_arn, std::move(m.body), std::move(m.attributes), who.service,
+                    who.source_arn, m.group_id, m.dedup_id});
+    done(Answer(queue_arn));
+  }
+  void InvokeAsyncAs(const lambda::InvokePrincipal& who, const std::string& function_arn,
+                     std::string payload, std::function<void(Status)> done) override {
+    sent.push_back({"invoke", function_arn, std::move(payload), {}, who.service, who.source_arn});
+    done(Answer(function_arn));
   }
   Status Answer(const std::string& target) {
     auto it = answers.find(target);
@@ -421,6 +436,160 @@ TEST(SnsApiRender, XmlShapes) {
   EXPECT_NE(e.body.find("<Error><Type>Sender</Type><Code>NotFound</Code>"
                         "<Message>Topic does not exist</Message></Error><RequestId>rid"),
             std::string::npos);
+}
+
+constexpr char kOwner[] = "222222222222";
+constexpr char kOther[] = "111111111111";
+
+TEST_F(SnsServiceTest, AnotherAccountNeedsTheTopicPolicy) {
+  Outcome created = Call("CreateTopic", {{"Name", "t"}}, kOwner);
+  const std::string topic = Field(created, "TopicArn");
+  Outcome refused = Call("Publish", {{"TopicArn", topic}, {"Message", "m"}}, kOther);
+  ASSERT_TRUE(refused.error);
+  EXPECT_EQ(refused.error->code, "AuthorizationError");
+  EXPECT_EQ(refused.error->status, 403);
+  EXPECT_EQ(refused.error->message,
+            "User: arn:aws:iam::111111111111:root is not authorized to perform: SNS:Publish on "
+            "resource: arn:aws:sns:us-east-1:222222222222:t because no resource-based policy "
+            "allows the SNS:Publish action");
+  EXPECT_TRUE(Call("Subscribe",
+                   {{"TopicArn", topic}, {"Protocol", "lambda"}, {"Endpoint", kFunction}}, kOther)
+                  .error);
+  EXPECT_TRUE(Call("GetTopicAttributes", {{"TopicArn", topic}}, kOther).error);
+  EXPECT_TRUE(Call("PublishBatch",
+                   {{"TopicArn", topic},
+                    {"PublishBatchRequestEntries.member.1.Id", "a"},
+                    {"PublishBatchRequestEntries.member.1.Message", "m"}},
+                   kOther)
+                  .error);
+  // A policy the evaluator does not understand is refused, and nothing is stored.
+  Outcome bad = Call("SetTopicAttributes",
+                     {{"TopicArn", topic},
+                      {"AttributeName", "Policy"},
+                      {"AttributeValue", R"({"Statement":[{"Effect":"Allow","Principal":"*",)"
+                                         R"("Action":"sns:Publish","Condition":)"
+                                         R"({"IpAddress":{"aws:SourceIp":"1.2.3.4"}}}]})"}},
+                     kOwner);
+  ASSERT_TRUE(bad.error);
+  EXPECT_EQ(bad.error->code, "InvalidParameter");
+  EXPECT_TRUE(bad.error->message.starts_with("Invalid parameter: Policy Error: "));
+  Outcome attrs = Call("GetTopicAttributes", {{"TopicArn", topic}}, kOwner);
+  EXPECT_NE(attrs.result.find("__default_policy_ID"), std::string::npos);
+
+  const std::string policy =
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":")" +
+      std::string(kOther) + R"("},"Action":["sns:Publish","sns:Subscribe"],"Resource":")" + topic +
+      R"("}]})";
+  ASSERT_FALSE(Call("SetTopicAttributes",
+                    {{"TopicArn", topic}, {"AttributeName", "Policy"}, {"AttributeValue", policy}},
+                    kOwner)
+                   .error);
+  EXPECT_FALSE(Call("Publish", {{"TopicArn", topic}, {"Message", "m"}}, kOther).error);
+  Outcome sub = Call(
+      "Subscribe", {{"TopicArn", topic}, {"Protocol", "lambda"}, {"Endpoint", kFunction}}, kOther);
+  ASSERT_FALSE(sub.error);
+  // The subscriber manages its subscription; the topic's other actions stay the owner's.
+  EXPECT_FALSE(Call("GetSubscriptionAttributes",
+                    {{"SubscriptionArn", Field(sub, "SubscriptionArn")}}, kOther)
+                   .error);
+  EXPECT_TRUE(Call("DeleteTopic", {{"TopicArn", topic}}, kOther).error);
+  EXPECT_TRUE(Call("GetSubscriptionAttributes",
+                   {{"SubscriptionArn", Field(sub, "SubscriptionArn")}}, "333333333333")
+                  .error);
+}
+
+TEST_F(SnsServiceTest, DeliveriesGoAsTheSnsServicePrincipalOfTheTopic) {
+  std::string topic = CreateTopic("t");
+  Subscribe(topic, "lambda", kFunction);
+  Subscribe(topic, "sqs", kQueue);
+  Call("Publish", {{"TopicArn", topic}, {"Message", "m"}});
+  RunUntil([&] { return sinks_.sent.size() == 2; });
+  for (const Sent& s : sinks_.sent) {
+    EXPECT_EQ(s.service, "sns.amazonaws.com");
+    EXPECT_EQ(s.source_arn, topic);
+  }
+}
+
+TEST_F(SnsServiceTest, ARefusedInvokeIsTriedOnceAndDeadLettered) {
+  std::string topic = CreateTopic("t");
+  Subscribe(
+      topic, "lambda", kFunction,
+      {{"Attributes.entry.1.key", "RedrivePolicy"},
+       {"Attributes.entry.1.value", std::string(R"({"deadLetterTargetArn":")") + kDlq + "\"}"}});
+  sinks_.answers[kFunction] = Status::PermissionDenied("User: sns.amazonaws.com is not authorized");
+  Call("Publish", {{"TopicArn", topic}, {"Message", "refused"}});
+  RunUntil([&] { return sinks_.sent.size() == 2; });
+  Settle();
+  ASSERT_EQ(sinks_.sent.size(), 2u);  // one attempt, then the DLQ
+  EXPECT_EQ(sinks_.sent[1].target, kDlq);
+  EXPECT_EQ(json::parse(sinks_.sent[1].body)["Message"], "refused");
+  EXPECT_EQ(sinks_.sent[1].attributes.at("ErrorCode").value, "403");
+  EXPECT_EQ(sinks_.sent[1].attributes.at("ErrorMessage").value,
+            "User: sns.amazonaws.com is not authorized");
+  EXPECT_EQ(sinks_.sent[1].attributes.at("RequestID").data_type, "String");
+}
+
+TEST_F(SnsServiceTest, FifoTopicsDeliverToFifoQueuesOnlyWithTheirGroups) {
+  std::string arn = CreateTopic(
+      "f.fifo", {{"Attributes.entry.1.key", "FifoTopic"}, {"Attributes.entry.1.value", "true"}});
+  Outcome standard =
+      Call("Subscribe", {{"TopicArn", arn}, {"Protocol", "sqs"}, {"Endpoint", kQueue}});
+  ASSERT_TRUE(standard.error);
+  EXPECT_EQ(standard.error->message,
+            "Invalid parameter: Invalid parameter: Endpoint Reason: Please use FIFO SQS queue");
+  Subscribe(arn, "sqs", "arn:aws:sqs:us-east-1:000000000000:q.fifo");
+  for (const char* body : {"1", "2", "3"}) {
+    ASSERT_FALSE(Call("Publish", {{"TopicArn", arn},
+                                  {"Message", body},
+                                  {"MessageGroupId", "g"},
+                                  {"MessageDeduplicationId", std::string("d") + body}})
+                     .error);
+  }
+  RunUntil([&] { return sinks_.sent.size() == 3; });
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(json::parse(sinks_.sent[i].body)["Message"], std::to_string(i + 1));
+    EXPECT_EQ(sinks_.sent[i].group_id, "g");
+    EXPECT_EQ(sinks_.sent[i].dedup_id, "d" + std::to_string(i + 1));
+  }
+}
+
+TEST_F(SnsServiceTest, FifoDeduplicationSurvivesARestart) {
+  std::string arn = CreateTopic(
+      "f.fifo", {{"Attributes.entry.1.key", "FifoTopic"}, {"Attributes.entry.1.value", "true"}});
+  Params p = {{"TopicArn", arn},
+              {"Message", "m"},
+              {"MessageGroupId", "g"},
+              {"MessageDeduplicationId", "d"}};
+  Outcome a = Call("Publish", p);
+  ASSERT_FALSE(a.error);
+  Settle();
+  Reopen();
+  Outcome b = Call("Publish", p);
+  EXPECT_EQ(Field(a, "MessageId"), Field(b, "MessageId"));
+  clock_.Advance(int64_t{6} * 60 * 1000 * 1000 * 1000);
+  Reopen();
+  Outcome c = Call("Publish", p);
+  EXPECT_NE(Field(a, "MessageId"), Field(c, "MessageId"));
+}
+
+TEST_F(SnsServiceTest, DeliveryPoliciesAreCheckedAndShown) {
+  std::string topic = CreateTopic("t");
+  Outcome bad = Call("SetTopicAttributes",
+                     {{"TopicArn", topic},
+                      {"AttributeName", "DeliveryPolicy"},
+                      {"AttributeValue", R"({"http":{"defaultHealthyRetryPolicy":)"
+                                         R"({"numRetries":2,"numNoDelayRetries":3}}})"}});
+  ASSERT_TRUE(bad.error);
+  EXPECT_EQ(bad.error->code, "InvalidParameter");
+  ASSERT_FALSE(
+      Call("SetTopicAttributes",
+           {{"TopicArn", topic},
+            {"AttributeName", "DeliveryPolicy"},
+            {"AttributeValue", R"({"http":{"defaultHealthyRetryPolicy":)"
+                               R"({"numRetries":5,"minDelayTarget":1,"maxDelayTarget":4}}})"}})
+          .error);
+  Outcome attrs = Call("GetTopicAttributes", {{"TopicArn", topic}});
+  EXPECT_NE(attrs.result.find("&quot;numRetries&quot;:5"), std::string::npos) << attrs.result;
 }
 
 }  // namespace

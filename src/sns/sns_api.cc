@@ -4,6 +4,7 @@
 #include <memory>
 #include <utility>
 
+#include "auth/sigv4.h"
 #include "base/codec.h"
 #include "base/xml.h"
 #include "http/dispatch.h"
@@ -151,6 +152,10 @@ bool SnsApi::Handle(http::Request& request, http::ResponseWriter& writer) {
   }
   Context ctx;
   ctx.account = AccountOf(request);
+  // The front door lets an UnsubscribeURL through unsigned (cli/front_door.cc).
+  ctx.unsubscribe_url = op == "Unsubscribe" && request.method == "GET" &&
+                        !request.headers.Get("Authorization") &&
+                        !auth::LooksPresigned(request.query);
   service_.Execute(ctx, op, params, [reply, op](const Outcome& o) { reply(op, o); });
   return true;
 }

@@ -44,6 +44,12 @@ std::string Topic::Arn() const {
 void Topic::Refresh() {
   fifo = Flag(attributes, "FifoTopic");
   content_dedup = Flag(attributes, "ContentBasedDeduplication");
+  policy.reset();
+  if (auto it = attributes.find("Policy"); it != attributes.end() && !it->second.empty()) {
+    // Checked when set; one that no longer parses admits only the owner, as the default does.
+    auto parsed = auth::Policy::ParseText(it->second);
+    if (parsed.ok()) policy = std::make_shared<const auth::Policy>(std::move(*parsed));
+  }
 }
 
 json Topic::ToJson() const {
@@ -119,6 +125,8 @@ json Delivery::ToJson() const {
           {"message_type", message_type},
           {"message_id", message_id},
           {"dlq_arn", dlq_arn},
+          {"group_id", group_id},
+          {"dedup_id", dedup_id},
           {"attempts", attempts}};
 }
 
@@ -137,6 +145,8 @@ Delivery Delivery::FromJson(const json& j) {
   d.message_type = Str(j, "message_type");
   d.message_id = Str(j, "message_id");
   d.dlq_arn = Str(j, "dlq_arn");
+  d.group_id = Str(j, "group_id");
+  d.dedup_id = Str(j, "dedup_id");
   d.attempts = j.value("attempts", 0);
   return d;
 }
@@ -198,7 +208,8 @@ Status TopicStore::Load() {
               "CREATE TABLE IF NOT EXISTS sns_subscriptions (key TEXT PRIMARY KEY,"
               " data TEXT NOT NULL);"
               "CREATE TABLE IF NOT EXISTS sns_deliveries (key INTEGER PRIMARY KEY,"
-              " data TEXT NOT NULL);"));
+              " data TEXT NOT NULL);"
+              "CREATE TABLE IF NOT EXISTS sns_dedup (key TEXT PRIMARY KEY, data TEXT NOT NULL);"));
   auto rows = [&db](const char* table,
                     const std::function<void(const std::string&, const json&)>& each) -> Status {
     THAW_ASSIGN_OR_RETURN(
@@ -222,6 +233,20 @@ Status TopicStore::Load() {
     next_delivery_ = std::max(next_delivery_, d.id + 1);
     loaded_.push_back(std::move(d));
   }));
+  // FIFO deduplication ids: "TOPIC_ARN|DEDUP_ID"; the expired are dropped at the next commit.
+  const int64_t now = clock_->RealtimeMillis();
+  std::vector<std::string> stale;
+  THAW_RETURN_IF_ERROR(rows("sns_dedup", [&](const std::string& key, const json& j) {
+    const auto bar = key.find('|');
+    Topic* t = bar == std::string::npos ? nullptr : FindTopic(key.substr(0, bar));
+    const int64_t expires = j.value("expires_ms", int64_t{0});
+    if (!t || expires <= now) {
+      stale.push_back(key);
+      return;
+    }
+    t->dedup_[key.substr(bar + 1)] = {Str(j, "message_id"), expires};
+  }));
+  for (std::string& key : stale) Erase("sns_dedup", std::move(key));
   return Status::Ok();
 }
 
@@ -310,10 +335,17 @@ std::optional<std::string> TopicStore::Deduplicate(Topic& topic, const std::stri
   const int64_t now = clock_->RealtimeMillis();
   auto it = topic.dedup_.find(dedup_id);
   if (it != topic.dedup_.end() && it->second.expires_ms > now) return it->second.message_id;
+  const std::string prefix = topic.Arn() + "|";
   if (topic.dedup_.size() > 100000) {
-    std::erase_if(topic.dedup_, [now](const auto& e) { return e.second.expires_ms <= now; });
+    std::erase_if(topic.dedup_, [&](const auto& e) {
+      if (e.second.expires_ms > now) return false;
+      Erase("sns_dedup", prefix + e.first);
+      return true;
+    });
   }
   topic.dedup_[dedup_id] = {message_id, now + kDedupWindowMs};
+  Put("sns_dedup", prefix + dedup_id,
+      json{{"message_id", message_id}, {"expires_ms", now + kDedupWindowMs}});
   return std::nullopt;
 }
 

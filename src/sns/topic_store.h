@@ -24,6 +24,7 @@
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
+#include "auth/policy_eval.h"
 #include "base/clock.h"
 #include "base/status.h"
 #include "filter/pattern.h"
@@ -42,10 +43,11 @@ struct Topic {
   std::map<std::string, std::string> tags;
   bool fifo = false;
   bool content_dedup = false;
+  auth::PolicyPtr policy;     // the Policy attribute parsed; null: AWS's default (owner only)
   int64_t next_sequence = 1;  // FIFO SequenceNumber
 
   std::string Arn() const;
-  // Parses `fifo` and `content_dedup` from `attributes`.
+  // Parses `fifo`, `content_dedup` and `policy` from `attributes`.
   void Refresh();
   nlohmann::json ToJson() const;
   static Topic FromJson(const nlohmann::json& j);
@@ -56,7 +58,7 @@ struct Topic {
     std::string message_id;
     int64_t expires_ms = 0;
   };
-  std::unordered_map<std::string, Dedup> dedup_;  // FIFO, in memory only
+  std::unordered_map<std::string, Dedup> dedup_;  // FIFO, mirrored in sns_dedup
 };
 
 struct Subscription {
@@ -91,7 +93,12 @@ struct Delivery {
   std::string message_type;           // HTTP x-amz-sns-message-type
   std::string message_id;
   std::string dlq_arn;
+  std::string group_id;  // a FIFO topic's message, for its FIFO queue
+  std::string dedup_id;
   int attempts = 0;
+
+  // The topic the delivery is for (its subscription ARN less the last part).
+  std::string TopicArn() const { return subscription_arn.substr(0, subscription_arn.rfind(':')); }
 
   nlohmann::json ToJson() const;
   static Delivery FromJson(const nlohmann::json& j);
@@ -132,7 +139,7 @@ class TopicStore {
   void RemoveSubscription(std::string_view arn);
 
   // FIFO deduplication: the earlier MessageId of `dedup_id` within 5 minutes, else records
-  // `message_id` for it.
+  // `message_id` for it (durable: a restart keeps the window).
   std::optional<std::string> Deduplicate(Topic& topic, const std::string& dedup_id,
                                          const std::string& message_id);
 

@@ -66,6 +66,12 @@ Error InvalidValue(std::string_view parameter, std::string_view value, std::stri
                  " is invalid. Reason: " + std::string(reason));
 }
 
+std::string ToLower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
 Error NoQueue() { return MakeError("QueueDoesNotExist", "The specified queue does not exist."); }
 
 std::optional<std::string> Str(const json& input, const char* key) {
@@ -250,7 +256,9 @@ std::optional<Error> CheckAttributes(QueueStore& store, const Context& ctx,
     if (name == "FifoThroughputLimit" && value != "perQueue" && value != "perMessageGroupId") {
       return BadAttribute(name);
     }
-    if (name == "Policy" && !value.empty() && !json::accept(value)) return BadAttribute(name);
+    if (name == "Policy" && !value.empty() && !auth::Policy::ParseText(value).ok()) {
+      return BadAttribute(name);
+    }
     if (name == "RedrivePolicy" && !value.empty()) {
       auto j = json::parse(value, nullptr, false);
       if (!j.is_object() || !j["deadLetterTargetArn"].is_string()) {
@@ -589,6 +597,39 @@ void ReplyAfterCommit(QueueStore& store, json output, Done done) {
   });
 }
 
+// A caller of another account than the queue's needs its policy's leave (AWS's IAM action: the
+// batch operations are their single ones). Some operations are the owner's alone, as on AWS.
+std::optional<Error> AuthorizeCaller(const Queue& q, const std::string& account,
+                                     std::string_view op) {
+  if (account == q.account) return std::nullopt;
+  static const std::set<std::string, std::less<>> kOwnerOnly = {"AddPermission",
+                                                                "RemovePermission",
+                                                                "SetQueueAttributes",
+                                                                "DeleteQueue",
+                                                                "TagQueue",
+                                                                "UntagQueue",
+                                                                "ListQueueTags",
+                                                                "StartMessageMoveTask",
+                                                                "CancelMessageMoveTask",
+                                                                "ListMessageMoveTasks"};
+  std::string action(op);
+  if (action.ends_with("Batch")) action.resize(action.size() - 5);
+  auth::AccessRequest request;
+  request.principal_account = account;
+  request.principal_arn = "arn:aws:iam::" + account + ":root";
+  request.action = "sqs:" + action;
+  request.resource = q.Arn();
+  request.context["aws:sourceaccount"] = account;
+  if (kOwnerOnly.count(op)) {
+    std::string lower = ToLower(request.action);
+    return MakeError("AccessDenied",
+                     "User: " + request.principal_arn + " is not authorized to perform: " + lower +
+                         " on resource: " + q.Arn() +
+                         " because no resource-based policy allows the " + lower + " action");
+  }
+  return AuthorizeQueue(q, request);
+}
+
 std::variant<Queue*, Error> FindQueue(QueueStore& store, const json& input) {
   auto url = Str(input, "QueueUrl");
   if (!url || url->empty()) return Missing("QueueUrl");
@@ -684,6 +725,7 @@ void Run(QueueStore& store, const Context& ctx, std::string_view op, const json&
     std::string account = Str(input, "QueueOwnerAWSAccountId").value_or(ctx.account);
     Queue* q = store.Find(account, *name);
     if (!q) return fail(NoQueue());
+    if (auto denied = AuthorizeCaller(*q, ctx.account, op)) return fail(*denied);
     return ok_now({{"QueueUrl", QueueUrl(ctx, *q)}});
   }
   if (op == "ListQueues") {
@@ -697,6 +739,7 @@ void Run(QueueStore& store, const Context& ctx, std::string_view op, const json&
   auto found = FindQueue(store, input);
   if (auto* e = std::get_if<Error>(&found)) return fail(*e);
   Queue& q = *std::get<Queue*>(found);
+  if (auto denied = AuthorizeCaller(q, ctx.account, op)) return fail(*denied);
 
   if (op == "GetQueueAttributes") {
     auto names = StrList(input, "AttributeNames");
@@ -953,6 +996,21 @@ bool IsDataPlane(std::string_view op) {
   return op == "SendMessage" || op == "SendMessageBatch" || op == "ReceiveMessage" ||
          op == "DeleteMessage" || op == "DeleteMessageBatch" || op == "ChangeMessageVisibility" ||
          op == "ChangeMessageVisibilityBatch" || op == "GetQueueUrl" || op == "GetQueueAttributes";
+}
+
+std::optional<Error> AuthorizeQueue(const Queue& queue, const auth::AccessRequest& request) {
+  auth::Decision decision =
+      queue.policy ? queue.policy->Evaluate(request) : auth::Decision::kImplicitDeny;
+  if (decision == auth::Decision::kAllow) return std::nullopt;
+  // AWS names the action in lower case here.
+  const std::string action = ToLower(request.action);
+  const std::string who = request.service.empty() ? request.principal_arn : request.service;
+  std::string message =
+      "User: " + who + " is not authorized to perform: " + action + " on resource: " + queue.Arn();
+  message += decision == auth::Decision::kExplicitDeny
+                 ? " with an explicit deny in a resource-based policy"
+                 : " because no resource-based policy allows the " + action + " action";
+  return MakeError("AccessDenied", message);
 }
 
 void Execute(QueueStore& store, const Context& context, std::string_view operation,

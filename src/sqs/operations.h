@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auth/policy_eval.h"
 #include "sqs/protocol.h"
 #include "sqs/queue_store.h"
 
@@ -37,6 +38,12 @@ bool IsDataPlane(std::string_view operation);
 // Runs `operation`; `done` is called on the loop, after the changes are committed.
 void Execute(QueueStore& store, const Context& context, std::string_view operation,
              const nlohmann::json& input, std::function<void(Outcome)> done);
+
+// nullopt when the queue's Policy allows `request` (an action such as "sqs:SendMessage" on the
+// queue, by an account's principal or by a service such as sns.amazonaws.com with its
+// aws:SourceArn); else AccessDenied with AWS's text. Who is of the queue's account needs no
+// policy: callers check that first.
+std::optional<Error> AuthorizeQueue(const Queue& queue, const auth::AccessRequest& request);
 
 // The account and name in a queue URL ("http://host:port/123456789012/name"), or nullopt.
 std::optional<std::pair<std::string, std::string>> ParseQueueUrl(std::string_view url);

@@ -107,5 +107,70 @@ TEST_F(OperationsRunTest, FifoNeedsGroupAndDedup) {
   EXPECT_EQ(sent.output["SequenceNumber"].get<std::string>().size(), 20u);
 }
 
+TEST_F(OperationsRunTest, AnotherAccountNeedsTheQueuePolicy) {
+  ctx_.account = "222222222222";
+  auto created = Run("CreateQueue", {{"QueueName", "q"}});
+  ASSERT_FALSE(created.error);
+  const std::string url = created.output["QueueUrl"];
+  ctx_.account = "111111111111";
+  auto refused = Run("SendMessage", {{"QueueUrl", url}, {"MessageBody", "m"}});
+  ASSERT_TRUE(refused.error);
+  EXPECT_EQ(refused.error->code, "AccessDenied");
+  EXPECT_EQ(refused.error->status, 403);
+  EXPECT_EQ(refused.error->message,
+            "User: arn:aws:iam::111111111111:root is not authorized to perform: sqs:sendmessage "
+            "on resource: arn:aws:sqs:us-east-1:222222222222:q because no resource-based policy "
+            "allows the sqs:sendmessage action");
+  EXPECT_EQ(ErrorOf("ReceiveMessage", {{"QueueUrl", url}}), "AccessDenied");
+  EXPECT_EQ(
+      ErrorOf("GetQueueUrl", {{"QueueName", "q"}, {"QueueOwnerAWSAccountId", "222222222222"}}),
+      "AccessDenied");
+  // A policy the evaluator cannot read whole is refused when set.
+  ctx_.account = "222222222222";
+  EXPECT_EQ(ErrorOf("SetQueueAttributes",
+                    {{"QueueUrl", url},
+                     {"Attributes", {{"Policy", R"({"Statement":[{"Effect":"Maybe"}]})"}}}}),
+            "InvalidAttributeValue");
+  const std::string policy =
+      R"({"Statement":[{"Effect":"Allow","Principal":{"AWS":"111111111111"},)"
+      R"("Action":"sqs:SendMessage","Resource":"arn:aws:sqs:us-east-1:222222222222:q"}]})";
+  ASSERT_EQ(
+      ErrorOf("SetQueueAttributes", {{"QueueUrl", url}, {"Attributes", {{"Policy", policy}}}}), "");
+  ctx_.account = "111111111111";
+  EXPECT_EQ(ErrorOf("SendMessage", {{"QueueUrl", url}, {"MessageBody", "m"}}), "");
+  EXPECT_EQ(ErrorOf("SendMessageBatch",
+                    {{"QueueUrl", url}, {"Entries", {{{"Id", "a"}, {"MessageBody", "m"}}}}}),
+            "");
+  EXPECT_EQ(ErrorOf("ReceiveMessage", {{"QueueUrl", url}}), "AccessDenied");
+  // Some actions stay the owner's whatever the policy says.
+  EXPECT_EQ(ErrorOf("DeleteQueue", {{"QueueUrl", url}}), "AccessDenied");
+}
+
+TEST_F(OperationsRunTest, AServiceOfAnotherAccountNeedsTheQueuePolicy) {
+  ctx_.account = "222222222222";
+  ASSERT_FALSE(Run("CreateQueue", {{"QueueName", "q"}}).error);
+  Queue* q = store_->Find("222222222222", "q");
+  ASSERT_NE(q, nullptr);
+  auth::AccessRequest sns;
+  sns.service = "sns.amazonaws.com";
+  sns.action = "sqs:SendMessage";
+  sns.resource = q->Arn();
+  sns.context["aws:sourcearn"] = "arn:aws:sns:us-east-1:111111111111:t";
+  ASSERT_TRUE(AuthorizeQueue(*q, sns));
+  EXPECT_EQ(AuthorizeQueue(*q, sns)->message,
+            "User: sns.amazonaws.com is not authorized to perform: sqs:sendmessage on resource: "
+            "arn:aws:sqs:us-east-1:222222222222:q because no resource-based policy allows the "
+            "sqs:sendmessage action");
+  // AWS's example: the service principal with the topic as aws:SourceArn.
+  q->attributes["Policy"] =
+      R"({"Statement":[{"Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},)"
+      R"("Action":"sqs:SendMessage","Resource":"arn:aws:sqs:us-east-1:222222222222:q",)"
+      R"("Condition":{"ArnEquals":{"aws:SourceArn":"arn:aws:sns:us-east-1:111111111111:t"}}}]})";
+  q->Refresh();
+  EXPECT_FALSE(AuthorizeQueue(*q, sns));
+  sns.context["aws:sourcearn"] = "arn:aws:sns:us-east-1:111111111111:other";
+  EXPECT_TRUE(AuthorizeQueue(*q, sns));
+}
+
 }  // namespace
 }  // namespace thaw::sqs

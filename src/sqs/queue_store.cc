@@ -94,6 +94,12 @@ void Queue::Refresh() {
   max_size = AttributeInt(attributes, "MaximumMessageSize", 1048576);
   max_receive_count = 0;
   dlq_arn.clear();
+  policy.reset();
+  if (auto it = attributes.find("Policy"); it != attributes.end() && !it->second.empty()) {
+    // Checked when set; one that no longer parses admits only the owner.
+    auto parsed = auth::Policy::ParseText(it->second);
+    if (parsed.ok()) policy = std::make_shared<const auth::Policy>(std::move(*parsed));
+  }
   auto redrive = attributes.find("RedrivePolicy");
   if (redrive != attributes.end()) {
     auto j = json::parse(redrive->second, nullptr, false);

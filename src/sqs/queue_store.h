@@ -32,6 +32,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "auth/policy_eval.h"
 #include "base/clock.h"
 #include "base/status.h"
 #include "sqs/message.h"
@@ -101,6 +102,7 @@ struct Queue {
   int64_t max_size = 1048576;
   int max_receive_count = 0;  // 0: no redrive
   std::string dlq_arn;
+  auth::PolicyPtr policy;  // the Policy attribute; null: only the owner's account
 
   std::string Arn() const;
   void Refresh();

@@ -63,6 +63,17 @@ class AcceptAll final : public thaw::delivery::Sinks {
     (void)topic_arn, (void)message, (void)attributes;
     done(thaw::Status::Ok());
   }
+  // SNS delivers as its service principal, through these two.
+  void SendToQueueAs(const thaw::lambda::InvokePrincipal& who, const std::string& queue_arn,
+                     thaw::sqs::Message message, std::function<void(thaw::Status)> done) override {
+    if (who.service != "sns.amazonaws.com") std::abort();
+    SendToQueue(queue_arn, std::move(message.body), std::move(message.attributes), std::move(done));
+  }
+  void InvokeAsyncAs(const thaw::lambda::InvokePrincipal& who, const std::string& function_arn,
+                     std::string payload, std::function<void(thaw::Status)> done) override {
+    if (who.service != "sns.amazonaws.com") std::abort();
+    InvokeAsync(function_arn, std::move(payload), std::move(done));
+  }
 };
 
 class Harness {

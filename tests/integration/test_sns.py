@@ -63,6 +63,12 @@ def receive(sqs, url, n=1, timeout=8):
     return wait_for(check, timeout, what=f"{n} message(s) on {url}")
 
 
+def allow_sns(lam, fn, topic):
+    """SNS invokes as sns.amazonaws.com for the topic: the function's policy must say so."""
+    lam.add_permission(FunctionName=fn, StatementId=unique("sns"), Action="lambda:InvokeFunction",
+                       Principal="sns.amazonaws.com", SourceArn=topic)
+
+
 # ---- Topics ----
 
 def test_topics_create_list_delete(sns):
@@ -373,6 +379,7 @@ def test_lambda_subscription_gets_the_sns_event(sns, lam, logs_client, examples)
     fn = unique("snsfn")
     fn_arn = create_function(lam, fn, "snsconsumer")["FunctionArn"]
     topic = sns.create_topic(Name="to-lambda")["TopicArn"]
+    allow_sns(lam, fn, topic)
     sub = sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn_arn)["SubscriptionArn"]
     assert sub.startswith(topic + ":")  # confirmed at once
     r = sns.publish(TopicArn=topic, Message="hello lambda",
@@ -446,6 +453,7 @@ def test_function_error_takes_the_async_path_to_a_topic_dlq(sns, sqs, lam, examp
                              DeadLetterConfig={"TargetArn": dlq_topic})["FunctionArn"]
     lam.put_function_event_invoke_config(FunctionName=fn, MaximumRetryAttempts=0)
     topic = sns.create_topic(Name="to-failing")["TopicArn"]
+    allow_sns(lam, fn, topic)
     sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn_arn)
     r = sns.publish(TopicArn=topic, Message="fail please")
     m = receive(sqs, url, timeout=15)[0]
