@@ -1,0 +1,140 @@
+"""SNS delivery semantics with boto3, on a server whose retry delays are scaled down
+(--retry-delay-scale 0.001): a FIFO topic delivers to FIFO queues only, with its groups and
+deduplication ids, in order per group; an HTTP subscription is retried as its DeliveryPolicy
+says (the topic's, or the subscription's own), and EffectiveDeliveryPolicy shows it."""
+
+import http.server
+import json
+import threading
+
+import botocore.exceptions
+import pytest
+
+from conftest import boto_client, module_server
+from invoke_util import unique, wait_for
+from sqs_util import sqs_client
+
+server = module_server("--retry-delay-scale", "0.001")
+
+
+@pytest.fixture(scope="module")
+def sns(server):
+    return boto_client("sns", server)
+
+
+@pytest.fixture(scope="module")
+def sqs(server):
+    return sqs_client(server.url)
+
+
+def queue(sqs, name, **attributes):
+    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+
+
+def test_fifo_topic_to_fifo_queue_keeps_groups_and_order(sns, sqs):
+    topic = sns.create_topic(Name=unique("orders") + ".fifo",
+                             Attributes={"FifoTopic": "true"})["TopicArn"]
+    _, standard = queue(sqs, unique("std"))
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=standard)
+    assert e.value.response["Error"]["Code"] == "InvalidParameter"
+    assert e.value.response["Error"]["Message"] == (
+        "Invalid parameter: Invalid parameter: Endpoint Reason: Please use FIFO SQS queue")
+    url, arn = queue(sqs, unique("fq") + ".fifo", FifoQueue="true")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn,
+                  Attributes={"RawMessageDelivery": "true"})
+    sent = []
+    for i in range(6):
+        group = "a" if i % 2 == 0 else "b"
+        sns.publish(TopicArn=topic, Message=f"{group}{i}", MessageGroupId=group,
+                    MessageDeduplicationId=f"d{i}")
+        sent.append((group, f"{group}{i}"))
+    # A duplicate within the window is not delivered again.
+    sns.publish(TopicArn=topic, Message="a0", MessageGroupId="a", MessageDeduplicationId="d0")
+    got = []
+
+    def drain():
+        r = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                AttributeNames=["MessageGroupId", "MessageDeduplicationId"])
+        for m in r.get("Messages", []):
+            got.append((m["Attributes"]["MessageGroupId"], m["Body"],
+                        m["Attributes"]["MessageDeduplicationId"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        return len(got) >= 6
+    wait_for(drain, 10, what="six FIFO messages")
+    for group in ("a", "b"):
+        assert [b for g, b, _ in got if g == group] == [b for g, b in sent if g == group]
+    assert {d for _, _, d in got} == {f"d{i}" for i in range(6)}
+    r = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)
+    assert not r.get("Messages")
+
+
+class Failing(http.server.BaseHTTPRequestHandler):
+    """Confirms nothing itself and answers every notification 500."""
+    posts = []  # (body, Content-Type)
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        Failing.posts.append((body, self.headers["Content-Type"]))
+        self.send_response(200 if body["Type"] == "SubscriptionConfirmation" else 500)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def notifications(message):
+    return [(b, t) for b, t in Failing.posts if b["Type"] == "Notification" and
+            b["Message"] == message]
+
+
+def test_delivery_policy_drives_http_retries(sns):
+    hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Failing)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    try:
+        endpoint = f"http://127.0.0.1:{hook.server_port}/hook"
+        topic = sns.create_topic(Name=unique("http"))["TopicArn"]
+        sns.set_topic_attributes(TopicArn=topic, AttributeName="DeliveryPolicy", AttributeValue=
+                                 json.dumps({"http": {"defaultHealthyRetryPolicy": {
+                                     "numRetries": 5, "minDelayTarget": 1, "maxDelayTarget": 4,
+                                     "numNoDelayRetries": 1, "backoffFunction": "exponential"}}}))
+        effective = json.loads(sns.get_topic_attributes(TopicArn=topic)["Attributes"][
+            "EffectiveDeliveryPolicy"])
+        assert effective["http"]["defaultHealthyRetryPolicy"]["numRetries"] == 5
+        sub = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=endpoint,
+                            ReturnSubscriptionArn=True)["SubscriptionArn"]
+        confirmation = wait_for(
+            lambda: next((b for b, _ in Failing.posts if b["Type"] == "SubscriptionConfirmation"
+                          and b["TopicArn"] == topic), None), 8, what="the confirmation")
+        sns.confirm_subscription(TopicArn=topic, Token=confirmation["Token"])
+        attrs = sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
+        assert attrs["PendingConfirmation"] == "false"
+        assert json.loads(attrs["EffectiveDeliveryPolicy"])["healthyRetryPolicy"][
+            "numRetries"] == 5
+        sns.publish(TopicArn=topic, Message="topic policy")
+        # One attempt and five retries, then no more.
+        wait_for(lambda: len(notifications("topic policy")) >= 6, 10, what="six attempts")
+        # The subscription's own policy overrides the topic's: two retries, JSON content type.
+        sns.set_subscription_attributes(
+            SubscriptionArn=sub, AttributeName="DeliveryPolicy", AttributeValue=json.dumps({
+                "healthyRetryPolicy": {"numRetries": 2, "minDelayTarget": 1,
+                                       "maxDelayTarget": 1},
+                "requestPolicy": {"headerContentType": "application/json"}}))
+        sns.publish(TopicArn=topic, Message="subscription policy")
+        wait_for(lambda: len(notifications("subscription policy")) >= 3, 10,
+                 what="three attempts")
+        # Any extra retry would have come within the marker's own attempts (milliseconds apart).
+        sns.publish(TopicArn=topic, Message="marker")
+        wait_for(lambda: len(notifications("marker")) >= 3, 10, what="the marker's attempts")
+        assert len(notifications("topic policy")) == 6
+        assert len(notifications("subscription policy")) == 3
+        assert {t for _, t in notifications("subscription policy")} == {"application/json"}
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sns.set_subscription_attributes(
+                SubscriptionArn=sub, AttributeName="DeliveryPolicy",
+                AttributeValue=json.dumps({"healthyRetryPolicy": {"numRetries": 101}}))
+        assert e.value.response["Error"]["Code"] == "InvalidParameter"
+    finally:
+        hook.shutdown()
