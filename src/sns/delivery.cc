@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "http/client.h"
 #include "sns/delivery_policy.h"
+#include "sns/https_post.h"
 #include "sns/service.h"
 
 namespace thaw::sns {
@@ -86,39 +87,51 @@ void SnsService::Attempt(const Delivery& d) {
 void SnsService::PostHttp(const Delivery& d) {
   const std::string content_type = HttpPolicyOf(d).content_type;
   asio::post(http_io_, [this, d, content_type, alive = std::weak_ptr<bool>(alive_)] {
-    Status status = Status::Ok();
-    // http://host:port/path -> ("http://host:port", "/path")
-    std::string url = d.target;
+    // scheme://host:port/path -> ("scheme://host:port", "/path")
+    const std::string& url = d.target;
     auto scheme = url.find("://");
     auto slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
     std::string base = slash == std::string::npos ? url : url.substr(0, slash);
     std::string path = slash == std::string::npos ? "/" : url.substr(slash);
+    http::Headers headers;
+    headers.Set("Content-Type", content_type);
+    headers.Set("x-amz-sns-message-type", d.message_type);
+    headers.Set("x-amz-sns-message-id", d.message_id);
+    headers.Set("x-amz-sns-topic-arn", d.TopicArn());
+    if (d.message_type == "Notification") {
+      headers.Set("x-amz-sns-subscription-arn", d.subscription_arn);
+    }
+    headers.Set("User-Agent", "Amazon Simple Notification Service Agent");
+    constexpr int64_t kTimeoutMs = 15000;
+    StatusOr<int> answer = Status::Unavailable("not sent");
     if (base.starts_with("https://")) {
-      status = Status::InvalidArgument("thaw cannot deliver over TLS: " + url);
+      // host[:port], the host maybe "[::1]"
+      std::string authority = base.substr(8);
+      auto colon = authority.rfind(':');
+      bool has_port = colon != std::string::npos && authority.find(']', colon) == std::string::npos;
+      std::string host = has_port ? authority.substr(0, colon) : authority;
+      std::string port = has_port ? authority.substr(colon + 1) : "443";
+      answer = PostHttps(host, port, path, headers, d.body, kTimeoutMs);
     } else {
       auto client = http::Client::Create(base);
       if (!client.ok()) {
-        status = client.status();
+        answer = client.status();
       } else {
-        http::Headers headers;
-        headers.Set("Content-Type", content_type);
-        headers.Set("x-amz-sns-message-type", d.message_type);
-        headers.Set("x-amz-sns-message-id", d.message_id);
-        auto topic_end = d.subscription_arn.rfind(':');
-        headers.Set("x-amz-sns-topic-arn", d.subscription_arn.substr(0, topic_end));
-        if (d.message_type == "Notification") {
-          headers.Set("x-amz-sns-subscription-arn", d.subscription_arn);
-        }
-        headers.Set("User-Agent", "Amazon Simple Notification Service Agent");
-        auto r = (*client)->Do("POST", path, headers, d.body, 15000);
-        if (!r.ok()) {
-          status = Status::Unavailable(r.status().message());
-        } else if (r->status >= 500) {
-          status = Status::Unavailable("HTTP " + std::to_string(r->status));
-        } else if (r->status >= 400) {
-          status = Status::InvalidArgument("HTTP " + std::to_string(r->status));
+        auto r = (*client)->Do("POST", path, headers, d.body, kTimeoutMs);
+        if (r.ok()) {
+          answer = r->status;
+        } else {
+          answer = Status::Unavailable(r.status().message());
         }
       }
+    }
+    Status status = Status::Ok();
+    if (!answer.ok()) {
+      status = answer.status();
+    } else if (*answer >= 500) {
+      status = Status::Unavailable("HTTP " + std::to_string(*answer));
+    } else if (*answer >= 400) {
+      status = Status::InvalidArgument("HTTP " + std::to_string(*answer));
     }
     asio::post(store_.loop(), [this, d, status, alive] {
       auto a = alive.lock();

@@ -1,10 +1,13 @@
 """SNS delivery semantics with boto3, on a server whose retry delays are scaled down
 (--retry-delay-scale 0.001): a FIFO topic delivers to FIFO queues only, with its groups and
 deduplication ids, in order per group; an HTTP subscription is retried as its DeliveryPolicy
-says (the topic's, or the subscription's own), and EffectiveDeliveryPolicy shows it."""
+says (the topic's, or the subscription's own), and EffectiveDeliveryPolicy shows it; an https
+subscription to a loopback endpoint with a self-signed certificate gets its messages."""
 
 import http.server
 import json
+import ssl
+import subprocess
 import threading
 
 import botocore.exceptions
@@ -136,5 +139,48 @@ def test_delivery_policy_drives_http_retries(sns):
                 SubscriptionArn=sub, AttributeName="DeliveryPolicy",
                 AttributeValue=json.dumps({"healthyRetryPolicy": {"numRetries": 101}}))
         assert e.value.response["Error"]["Code"] == "InvalidParameter"
+    finally:
+        hook.shutdown()
+
+
+class Tls(http.server.BaseHTTPRequestHandler):
+    posts = []
+
+    def do_POST(self):
+        Tls.posts.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_https_to_a_self_signed_loopback_endpoint(sns, tmp_path):
+    # A local endpoint's certificate is self-signed; thaw delivers to it anyway (see
+    # src/sns/https_post.h), as a developer expects of a local SNS.
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                    str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=localhost"],
+                   check=True, capture_output=True)
+    hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Tls)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    hook.socket = context.wrap_socket(hook.socket, server_side=True)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    try:
+        topic = sns.create_topic(Name=unique("https"))["TopicArn"]
+        sub = sns.subscribe(TopicArn=topic, Protocol="https",
+                            Endpoint=f"https://localhost:{hook.server_port}/tls",
+                            ReturnSubscriptionArn=True)["SubscriptionArn"]
+        confirmation = wait_for(
+            lambda: next((b for b in Tls.posts if b["Type"] == "SubscriptionConfirmation"), None),
+            8, what="the confirmation over TLS")
+        sns.confirm_subscription(TopicArn=topic, Token=confirmation["Token"])
+        r = sns.publish(TopicArn=topic, Message="over tls")
+        note = wait_for(lambda: next((b for b in Tls.posts if b["Type"] == "Notification"), None),
+                        8, what="the notification over TLS")
+        assert note["MessageId"] == r["MessageId"] and note["Message"] == "over tls"
+        assert sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"][
+            "PendingConfirmation"] == "false"
     finally:
         hook.shutdown()
