@@ -15,6 +15,8 @@ thaw's answer is checked on its own:
     parameter is required for FIFO topics", moto's own PublishBatch text); moto's Publish
     answers MissingParameter.
   - A FIFO publish: AWS answers with the SequenceNumber; moto leaves it out.
+  - A standard queue subscribed to a FIFO topic: AWS refuses it (InvalidParameter, "Please use
+    FIFO SQS queue"); moto accepts it.
   - The envelope's SignatureVersion: AWS's default (a topic's SignatureVersion attribute unset)
     is 1; moto signs with 2.
 """
@@ -30,7 +32,7 @@ from sqs_util import sqs_client
 from test_sqs_moto import moto_url  # noqa: F401 (the fixture)
 
 MOTO_DIFFERS = {"create-conflict", "attributes", "fifo-dedup-same-id", "fifo-no-dedup",
-                "fifo-no-group", "fifo-publish"}
+                "fifo-no-group", "fifo-publish", "fifo-subscribe-standard"}
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -124,6 +126,14 @@ def script(url):
 
     fifo = step("fifo-create", lambda: sns.create_topic(
         Name="diff.fifo", Attributes={"FifoTopic": "true"}))["TopicArn"]
+    fq = sqs.create_queue(QueueName="diff-sns-fifo.fifo", Attributes={"FifoQueue": "true"})[
+        "QueueUrl"]
+    fq_arn = sqs.get_queue_attributes(QueueUrl=fq, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"]
+    step("fifo-subscribe", lambda: sns.subscribe(TopicArn=fifo, Protocol="sqs", Endpoint=fq_arn,
+                                                 Attributes={"RawMessageDelivery": "true"}))
+    step("fifo-subscribe-standard", lambda: sns.subscribe(TopicArn=fifo, Protocol="sqs",
+                                                          Endpoint=qarn))
     step("fifo-no-group", lambda: sns.publish(TopicArn=fifo, Message="m"))
     step("fifo-no-dedup", lambda: sns.publish(TopicArn=fifo, Message="m", MessageGroupId="g"))
     one = step("fifo-publish", lambda: sns.publish(TopicArn=fifo, Message="m",
@@ -131,6 +141,9 @@ def script(url):
                                                    MessageDeduplicationId="d"))
     two = sns.publish(TopicArn=fifo, Message="m", MessageGroupId="g", MessageDeduplicationId="d")
     out.append(("fifo-dedup-same-id", one["MessageId"] == two["MessageId"]))
+    step("fifo-receive", lambda: sqs.receive_message(
+        QueueUrl=fq, MaxNumberOfMessages=10, WaitTimeSeconds=2,
+        AttributeNames=["MessageGroupId", "MessageDeduplicationId"]))
 
     step("unsubscribe", lambda: sns.unsubscribe(SubscriptionArn=sub))
     step("sub-attributes-gone", lambda: sns.get_subscription_attributes(SubscriptionArn=sub))
@@ -175,6 +188,10 @@ def test_same_answers_as_moto(thaw_server, moto_url):  # noqa: F811
     assert dict(ours)["fifo-no-dedup"]["error"] == "InvalidParameter"
     assert dict(ours)["fifo-no-group"]["error"] == "InvalidParameter"
     assert "SequenceNumber" in dict(ours)["fifo-publish"]
+    assert dict(ours)["fifo-subscribe-standard"]["error"] == "InvalidParameter"
+    fifo_received = dict(ours)["fifo-receive"]["Messages"]
+    assert [m["Attributes"] for m in fifo_received] == [
+        {"MessageGroupId": "g", "MessageDeduplicationId": "d"}]
     envelope = json.loads(our_receive["Messages"][0]["Body"])
     assert envelope["SignatureVersion"] == "1"
     ours = [(s, a) for s, a in ours if s not in MOTO_DIFFERS]
