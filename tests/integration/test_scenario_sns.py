@@ -19,7 +19,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import REGION, ROLE, ROOT, THAW_BIN, create_function, module_server
+from conftest import REGION, ROOT, THAW_BIN, create_function, module_server
 from invoke_util import pid_alive, unique
 
 RUNNER = ROOT / "examples" / "scenarios" / "sns-cross-account" / "run.sh"
