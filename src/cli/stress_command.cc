@@ -1056,8 +1056,8 @@ void AddStressCommand(CLI::App& app, CommandContext& ctx) {
       "Behaviours: loop sleep eventbomb leak panic nilderef exit forkbomb goroutines flood "
       "bigresponse tmpfill ignoreterm; with --via event|sqs|sns: loop panic exit selfsend (its "
       "functions, thaw-stress-<via>-<name>, and their queues and topics are deleted afterwards; "
-      "start the "
-      "server with a small --retry-delay-scale). Functions are named thaw-stress-<name>.\n" +
+      "start the server with a small --retry-delay-scale). Functions are named "
+      "thaw-stress-<name>.\n" +
       std::string(kExitCodesFooter));
   cmd->callback([&ctx, flags] { RunStress(ctx, *flags); });
 }
