@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """SNS on a fresh `build/thaw serve`: publish -> handler start for a Lambda subscription (the
 Go function snsconsumer logs SNSSTART <Unix ns>; one message at a time, so each is measured
-alone, warm), publish -> receivable for an SQS subscription (a long poll waiting on the queue),
-and Publish throughput from 8 boto3 threads with 1, 10 and 100 raw SQS subscriptions.
+alone, warm), beside its floor in the same run: Invoke -> handler start of the same function
+with the same event (RequestResponse, and Event as SNS sends it), measured the same way;
+publish -> receivable for an SQS subscription (a long poll waiting on the queue), and Publish
+throughput from 8 boto3 threads with 1, 10 and 100 raw SQS subscriptions.
 Needs scripts/build-examples.sh. Usage: .venv/bin/python bench/sns_latency.py [MESSAGES]"""
 
 import json
@@ -78,23 +80,43 @@ def main():
                     return out
                 kwargs["nextToken"] = page["nextToken"]
 
-        lat = []
-        for i in range(N + 5):
-            before = len(starts().get("starts", []))
-            t0 = time.time_ns()
-            sns.publish(TopicArn=topic, Message=f"m{i}")
-            deadline = time.monotonic() + 10
-            while True:
-                got = starts().get("starts", [])
-                if len(got) > before:
-                    break
-                if time.monotonic() > deadline:
-                    raise SystemExit("no SNSSTART")
-                time.sleep(0.002)
-            if i >= 5:  # the first ones start the environment
-                lat.append((max(got) - t0) / 1e6)
+        def to_handler(send, warmup=5):
+            """send() N times, one at a time; ms from each call until its SNSSTART."""
+            lat = []
+            for i in range(N + warmup):
+                before = len(starts().get("starts", []))
+                t0 = time.time_ns()
+                send(i)
+                deadline = time.monotonic() + 10
+                while True:
+                    got = starts().get("starts", [])
+                    if len(got) > before:
+                        break
+                    if time.monotonic() > deadline:
+                        raise SystemExit("no SNSSTART")
+                    time.sleep(0.002)
+                if i >= warmup:  # the first ones start the environment
+                    lat.append((max(got) - t0) / 1e6)
+            return lat
+
+        lat = to_handler(lambda i: sns.publish(TopicArn=topic, Message=f"m{i}"))
+        # The floor, same function and event: what SNS delivers, sent by Invoke directly.
+        event = json.dumps({"Records": [{
+            "EventVersion": "1.0", "EventSource": "aws:sns",
+            "EventSubscriptionArn": topic + ":floor",
+            "Sns": {"Type": "Notification", "MessageId": "floor", "TopicArn": topic,
+                    "Subject": None, "Message": "floor", "Timestamp": "2026-12-07T00:00:00.000Z",
+                    "SignatureVersion": "1", "Signature": "", "SigningCertUrl": "",
+                    "UnsubscribeUrl": "", "MessageAttributes": {}}}]})
+        sync = to_handler(lambda i: lam.invoke(FunctionName="snsbench", Payload=event), 0)
+        event_lat = to_handler(lambda i: lam.invoke(FunctionName="snsbench", Payload=event,
+                                                    InvocationType="Event"), 0)
         print(f"publish -> Lambda handler start ({len(lat)} messages): "
               f"p50 {pct(lat, 50):.2f} ms, p99 {pct(lat, 99):.2f} ms")
+        for name, floor in (("Invoke RequestResponse", sync), ("Invoke Event", event_lat)):
+            print(f"floor: {name} -> handler start ({len(floor)}): p50 {pct(floor, 50):.2f} ms, "
+                  f"p99 {pct(floor, 99):.2f} ms; publish p50 / this p50 = "
+                  f"{pct(lat, 50) / pct(floor, 50):.2f}x")
 
         qurl = sqs.create_queue(QueueName="bench-q")["QueueUrl"]
         qarn = sqs.get_queue_attributes(QueueUrl=qurl, AttributeNames=["QueueArn"])[

@@ -30,9 +30,11 @@ auth::Credentials LocalCredentials() {
   return {kLocalAccessKeyId, kLocalSecretAccessKey, ""};
 }
 
-StatusOr<std::unique_ptr<http::Client>> Connect(const std::string& endpoint) {
+StatusOr<std::unique_ptr<http::Client>> Connect(const std::string& endpoint,
+                                                const std::string& service) {
   http::ClientOptions options;
   options.credentials = LocalCredentials();
+  options.service = service;
   auto client = http::Client::Create(endpoint, std::move(options));
   if (!client.ok()) {
     return Status::InvalidArgument("bad --endpoint (or THAW_ENDPOINT): " +

@@ -31,8 +31,10 @@ inline constexpr char kLocalSecretAccessKey[] = "thaw-local-cli-secret-key-00000
 auth::Credentials LocalCredentials();
 
 // Parses the endpoint; the connection is made by the first call. Every request is signed with
-// SigV4 (LocalCredentials), as the front door requires.
-StatusOr<std::unique_ptr<http::Client>> Connect(const std::string& endpoint);
+// SigV4 (LocalCredentials), as the front door requires, for `service` ("sns", ...; empty: the
+// client's guess from each request, see http::ClientOptions).
+StatusOr<std::unique_ptr<http::Client>> Connect(const std::string& endpoint,
+                                                const std::string& service = "");
 
 // "/2015-03-31/functions/NAME" + suffix ("/code", "/invocations", ...) + "?Qualifier=Q" when
 // qualifier is non-empty. Name and qualifier are percent-encoded.

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 #include "base/codec.h"
@@ -492,6 +493,95 @@ Verdict CheckRecursionStopped(int64_t invocations, int64_t drops_before, int64_t
     Want(v, body == json::parse(want_body),
          "DLQ body: got '" + Shorten(dead_letter->body) + "', want " + want_body);
   }
+  return v;
+}
+
+std::string XmlElementText(std::string_view xml, std::string_view tag) {
+  std::string open = "<" + std::string(tag) + ">";
+  std::string close = "</" + std::string(tag) + ">";
+  size_t begin = xml.find(open);
+  if (begin == std::string_view::npos) return "";
+  begin += open.size();
+  size_t end = xml.find(close, begin);
+  if (end == std::string_view::npos) return "";
+  static constexpr std::pair<std::string_view, char> kEntities[] = {
+      {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
+  std::string out;
+  std::string_view text = xml.substr(begin, end - begin);
+  for (size_t i = 0; i < text.size(); ++i) {
+    bool decoded = false;
+    for (const auto& [entity, c] : kEntities) {
+      if (text.substr(i).starts_with(entity)) {
+        out.push_back(c);
+        i += entity.size() - 1;
+        decoded = true;
+        break;
+      }
+    }
+    if (!decoded) out.push_back(text[i]);
+  }
+  return out;
+}
+
+std::optional<std::string> SnsMessage(const json& event) {
+  if (!event.is_object() || !event.contains("Records") || !event["Records"].is_array() ||
+      event["Records"].empty()) {
+    return std::nullopt;
+  }
+  const json& record = event["Records"][0];
+  if (Text(record, "EventSource") != "aws:sns" || !record.contains("Sns")) return std::nullopt;
+  return Text(record["Sns"], "Message");
+}
+
+Verdict CheckSnsEvent(const json& event, const SnsDelivery& want) {
+  Verdict v;
+  if (!event.is_object() || !event.contains("Records") || !event["Records"].is_array()) {
+    v.observed = "not an SNSEvent";
+    v.mismatches.push_back("the event has no Records: " + Shorten(event.dump()));
+    return v;
+  }
+  WantEqual(v, "Records", static_cast<int64_t>(event["Records"].size()), 1);
+  if (event["Records"].empty()) return v;
+  const json& record = event["Records"][0];
+  const json empty = json::object();
+  const json& sns = record.is_object() && record.contains("Sns") ? record["Sns"] : empty;
+  WantEqual(v, "EventVersion", Text(record, "EventVersion"), "1.0");
+  WantEqual(v, "EventSource", Text(record, "EventSource"), "aws:sns");
+  WantEqual(v, "EventSubscriptionArn", Text(record, "EventSubscriptionArn"), want.subscription_arn);
+  WantEqual(v, "Sns.Type", Text(sns, "Type"), "Notification");
+  WantEqual(v, "Sns.MessageId", Text(sns, "MessageId"), want.message_id);
+  WantEqual(v, "Sns.TopicArn", Text(sns, "TopicArn"), want.topic_arn);
+  WantEqual(v, "Sns.Message", Text(sns, "Message"), want.message);
+  if (want.subject.empty()) {
+    Want(v, sns.contains("Subject") && sns["Subject"].is_null(),
+         "Sns.Subject: got " + Shorten(sns.value("Subject", json("(absent)")).dump()) +
+             ", want null");
+  } else {
+    WantEqual(v, "Sns.Subject", Text(sns, "Subject"), want.subject);
+  }
+  Want(v, IsIsoMillis(Text(sns, "Timestamp")),
+       "Sns.Timestamp: got '" + Text(sns, "Timestamp") + "', want 2019-01-02T12:45:07.000Z");
+  WantEqual(v, "Sns.SignatureVersion", Text(sns, "SignatureVersion"), "1");
+  Want(v, Base64Decode(Text(sns, "Signature")).value_or("").size() >= 64,
+       "Sns.Signature: got '" + Shorten(Text(sns, "Signature")) + "', want an RSA signature");
+  Want(v, Text(sns, "SigningCertUrl").starts_with("http"),
+       "Sns.SigningCertUrl: got '" + Text(sns, "SigningCertUrl") + "', want a URL");
+  std::string unsubscribe = Text(sns, "UnsubscribeUrl");
+  Want(v,
+       unsubscribe.find("Action=Unsubscribe") != std::string::npos &&
+           unsubscribe.find("SubscriptionArn=") != std::string::npos,
+       "Sns.UnsubscribeUrl: got '" + unsubscribe +
+           "', want ...?Action=Unsubscribe&SubscriptionArn=");
+  Want(v, !sns.contains("SigningCertURL") && !sns.contains("UnsubscribeURL"),
+       "Sns: the SQS envelope's SigningCertURL/UnsubscribeURL spellings in a Lambda event");
+  const json& attributes = sns.contains("MessageAttributes") ? sns["MessageAttributes"] : empty;
+  for (const auto& [name, type_value] : want.attributes) {
+    const json& a = attributes.is_object() && attributes.contains(name) ? attributes[name] : empty;
+    WantEqual(v, "Sns.MessageAttributes." + name, Text(a, "Type") + " " + Text(a, "Value"),
+              type_value.first + " " + type_value.second);
+  }
+  v.observed = v.pass() ? "SNSEvent ok"
+                        : "SNSEvent: " + std::to_string(v.mismatches.size()) + " differences";
   return v;
 }
 

@@ -1,12 +1,13 @@
 // The verdicts of `thaw stress`: what one Invoke answer shows (status, X-Amz-Function-Error, the
 // error body, the REPORT line of the log tail) and the checks that compare it with what Lambda
-// does for each misbehaviour; with --via event|sqs, the checks of what the async queue and an SQS
-// trigger did (attempts and their timing, destination and DLQ records, recursion). Pure
-// functions; thread-compatible.
+// does for each misbehaviour; with --via event|sqs|sns, the checks of what the async queue, an
+// SQS trigger and an SNS topic did (attempts and their timing, destination and DLQ records,
+// recursion, the events.SNSEvent a function got). Pure functions; thread-compatible.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -144,5 +145,31 @@ Verdict CheckPoisonCycles(const std::vector<AttemptRecord>& invocations,
 // RecursiveInvocationsDropped grew, and the 17th hop's event ({"hop":17}) reached the DLQ.
 Verdict CheckRecursionStopped(int64_t invocations, int64_t drops_before, int64_t drops_after,
                               const QueueMessage* dead_letter);
+
+// ---- Through an SNS topic (--via sns) ----------------------------------------------------------
+
+// The text of the first <tag>...</tag> of a query protocol answer, entities decoded; "" when
+// there is none.
+std::string XmlElementText(std::string_view xml, std::string_view tag);
+
+// What one Publish should have handed a Lambda subscription.
+struct SnsDelivery {
+  std::string topic_arn;
+  std::string subscription_arn;
+  std::string message_id;  // Publish's MessageId
+  std::string message;
+  std::string subject;  // "": published without one (the event says null)
+  std::map<std::string, std::pair<std::string, std::string>> attributes;  // name -> {Type, Value}
+};
+
+// The event in aws-lambda-go's events.SNSEvent shape, as Lambda hands it over (event-sources.md
+// 1.1): one record, EventVersion 1.0, EventSource aws:sns, EventSubscriptionArn, and Sns with
+// Type Notification, MessageId, TopicArn, Subject (null when absent), Message, Timestamp with
+// milliseconds, SignatureVersion 1, a Signature, the SigningCertUrl and UnsubscribeUrl
+// spellings and MessageAttributes as {Type, Value}.
+Verdict CheckSnsEvent(const nlohmann::json& event, const SnsDelivery& want);
+
+// Records[0].Sns.Message of an SNS event, or nullopt when `event` is not one.
+std::optional<std::string> SnsMessage(const nlohmann::json& event);
 
 }  // namespace thaw::cli

@@ -1,5 +1,7 @@
 #include "cli/stress_checks.h"
 
+#include <functional>
+
 #include <gtest/gtest.h>
 
 #include "base/codec.h"
@@ -273,6 +275,100 @@ TEST(StressViaTest, RecursionStopsAtSixteen) {
   EXPECT_FALSE(CheckRecursionStopped(16, 0, 1, nullptr).pass());
   dead.body = R"({"hop":3})";
   EXPECT_FALSE(CheckRecursionStopped(16, 0, 1, &dead).pass());
+}
+
+TEST(StressSnsTest, XmlElementTextDecodesEntities) {
+  std::string xml =
+      "<PublishResponse><PublishResult><MessageId>m-1</MessageId></PublishResult>"
+      "<Error><Code>AuthorizationError</Code><Message>a &lt;b&gt; &amp; &quot;c&apos;</Message>"
+      "</Error></PublishResponse>";
+  EXPECT_EQ(XmlElementText(xml, "MessageId"), "m-1");
+  EXPECT_EQ(XmlElementText(xml, "Code"), "AuthorizationError");
+  EXPECT_EQ(XmlElementText(xml, "Message"), "a <b> & \"c'");
+  EXPECT_EQ(XmlElementText(xml, "TopicArn"), "");
+  EXPECT_EQ(XmlElementText("<A>unclosed", "A"), "");
+}
+
+constexpr char kTopic[] = "arn:aws:sns:us-east-1:000000000000:t";
+constexpr char kSubscription[] = "arn:aws:sns:us-east-1:000000000000:t:5c1d2ee5";
+
+// An SNS event as Lambda hands it over (event-sources.md 1.1).
+json SnsEvent() {
+  return {{"Records",
+           {{{"EventVersion", "1.0"},
+             {"EventSubscriptionArn", kSubscription},
+             {"EventSource", "aws:sns"},
+             {"Sns",
+              {{"Type", "Notification"},
+               {"MessageId", "m-1"},
+               {"TopicArn", kTopic},
+               {"Subject", nullptr},
+               {"Message", "{\"stress\":\"panic\"}"},
+               {"Timestamp", "2019-01-02T12:45:07.000Z"},
+               {"SignatureVersion", "1"},
+               {"Signature", Base64Encode(std::string(256, 'x'))},
+               {"SigningCertUrl", "http://127.0.0.1:9001/thaw/sns/SimpleNotificationService.pem"},
+               {"UnsubscribeUrl", std::string("http://127.0.0.1:9001/?Action=Unsubscribe&"
+                                              "SubscriptionArn=") +
+                                      kSubscription},
+               {"MessageAttributes", {{"stress", {{"Type", "String"}, {"Value", "panic"}}}}}}}}}}};
+}
+
+SnsDelivery Delivered() {
+  SnsDelivery want;
+  want.topic_arn = kTopic;
+  want.subscription_arn = kSubscription;
+  want.message_id = "m-1";
+  want.message = "{\"stress\":\"panic\"}";
+  want.attributes["stress"] = {"String", "panic"};
+  return want;
+}
+
+TEST(StressSnsTest, SnsEventHasLambdasShape) {
+  Verdict v = CheckSnsEvent(SnsEvent(), Delivered());
+  EXPECT_TRUE(v.pass()) << testing::PrintToString(v.mismatches);
+  EXPECT_EQ(v.observed, "SNSEvent ok");
+  EXPECT_EQ(SnsMessage(SnsEvent()), "{\"stress\":\"panic\"}");
+  EXPECT_EQ(SnsMessage(json{{"hop", 1}}), std::nullopt);
+}
+
+TEST(StressSnsTest, SnsEventDifferencesAreNamed) {
+  auto mismatches = [](const std::function<void(json&)>& change, SnsDelivery want = Delivered()) {
+    json event = SnsEvent();
+    change(event["Records"][0]);
+    return CheckSnsEvent(event, want).mismatches;
+  };
+  auto has = [](const std::vector<std::string>& m, const std::string& what) {
+    for (const std::string& s : m) {
+      if (s.starts_with(what)) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(has(mismatches([](json& r) { r["EventSource"] = "aws:sqs"; }), "EventSource"));
+  EXPECT_TRUE(has(mismatches([](json& r) { r["Sns"]["Subject"] = ""; }), "Sns.Subject"));
+  EXPECT_TRUE(has(mismatches([](json& r) { r["Sns"].erase("Subject"); }), "Sns.Subject"));
+  EXPECT_TRUE(
+      has(mismatches([](json& r) { r["Sns"]["Timestamp"] = "2019-01-02T12:45:07Z"; }), "Sns.Time"));
+  EXPECT_TRUE(has(mismatches([](json& r) { r["Sns"]["Signature"] = ""; }), "Sns.Signature"));
+  EXPECT_TRUE(has(mismatches([](json& r) {
+                    r["Sns"]["SigningCertURL"] = r["Sns"]["SigningCertUrl"];
+                    r["Sns"].erase("SigningCertUrl");
+                  }),
+                  "Sns.SigningCertUrl"));
+  EXPECT_TRUE(has(mismatches([](json& r) {
+                    r["Sns"]["MessageAttributes"]["stress"] = {{"DataType", "String"},
+                                                               {"StringValue", "panic"}};
+                  }),
+                  "Sns.MessageAttributes.stress"));
+  EXPECT_TRUE(
+      has(mismatches([](json& r) { r["EventSubscriptionArn"] = kTopic; }), "EventSubscriptionArn"));
+  SnsDelivery with_subject = Delivered();
+  with_subject.subject = "stress";
+  EXPECT_TRUE(has(mismatches([](json&) {}, with_subject), "Sns.Subject"));
+  json two = SnsEvent();
+  two["Records"].push_back(two["Records"][0]);
+  EXPECT_FALSE(CheckSnsEvent(two, Delivered()).pass());
+  EXPECT_EQ(CheckSnsEvent(json{{"hop", 1}}, Delivered()).observed, "not an SNSEvent");
 }
 
 }  // namespace

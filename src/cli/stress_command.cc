@@ -3,10 +3,12 @@
 // misbehave, compares what the Invoke API answers with what Lambda answers, then checks that a
 // normal invocation of the same function still works. With --via event the failing functions
 // are driven through an Event invoke (retries and their timing, the OnFailure record, the DLQ),
-// with --via sqs through an SQS trigger (a poison message cycling to the queue's DLQ); in both,
-// stress-selfsend feeds itself until recursive loop detection stops it. The delays expected are
-// computed from the server's --retry-delay-scale (GET /thaw/environments). The queues, mappings
-// and functions a --via run creates are deleted at its end. Runs on the main thread; the --via
+// with --via sqs through an SQS trigger (a poison message cycling to the queue's DLQ), with
+// --via sns through a topic's lambda subscription (SNS's Event invoke, then Lambda's retries,
+// OnFailure record and DLQ, and the events.SNSEvent the function got); in each, stress-selfsend
+// feeds itself until recursive loop detection stops it. The delays expected are computed from
+// the server's --retry-delay-scale (GET /thaw/environments). The queues, topics, mappings and
+// functions a --via run creates are deleted at its end. Runs on the main thread; the --via
 // scenarios each on a thread of their own, sharing nothing but the flags (read-only) and the
 // stderr lock.
 #include <unistd.h>
@@ -58,9 +60,10 @@ constexpr int kMaxReceiveCount = 3;
 constexpr int kMaxRetryAttempts = 2;
 constexpr int64_t kViaSlackMs = 15'000;  // beyond the expected end of a --via scenario
 constexpr char kQueueArnPrefix[] = "arn:aws:sqs:";
+constexpr char kSnsPrincipal[] = "sns.amazonaws.com";
 
 struct StressFlags {
-  std::string via = "invoke";  // invoke, event or sqs
+  std::string via = "invoke";  // invoke, event, sqs or sns
   std::string examples;
   std::vector<std::string> only;
   std::string json_file;
@@ -82,8 +85,8 @@ void SleepMs(int64_t ms) { std::this_thread::sleep_for(std::chrono::milliseconds
 // Talks to the server for one run of the suite.
 class Suite {
  public:
-  Suite(http::Client& client, const StressFlags& flags, double delay_scale)
-      : client_(client), flags_(flags), delay_scale_(delay_scale) {}
+  Suite(http::Client& client, const StressFlags& flags, double delay_scale, std::string endpoint)
+      : client_(client), flags_(flags), delay_scale_(delay_scale), endpoint_(std::move(endpoint)) {}
   ~Suite() { DeleteCreated(); }
   Suite(const Suite&) = delete;
   Suite& operator=(const Suite&) = delete;
@@ -227,13 +230,45 @@ class Suite {
     return JsonInt(body["recursiveInvocationsDropped"], function, 0);
   }
 
+  // One call of SNS's query protocol; the answer's XML. An error answer gives a Status with its
+  // Code and Message ("AuthorizationError: ...").
+  StatusOr<std::string> Sns(const std::string& action,
+                            const std::vector<std::pair<std::string, std::string>>& params) {
+    if (!sns_client_) {
+      THAW_ASSIGN_OR_RETURN(sns_client_, Connect(endpoint_, "sns"));
+    }
+    std::string body = "Action=" + action + "&Version=2010-03-31";
+    for (const auto& [key, value] : params) {
+      body += "&" + http::PercentEncode(key) + "=" + http::PercentEncode(value);
+    }
+    http::Headers headers;
+    headers.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
+    THAW_ASSIGN_OR_RETURN(http::Response response, Send(*sns_client_, "POST", "/", body, headers));
+    if (response.status == 200) return std::move(response.body);
+    return Status(ResponseStatus(response).code(),
+                  "SNS " + action + ": " + XmlElementText(response.body, "Code") + ": " +
+                      XmlElementText(response.body, "Message") + " (HTTP " +
+                      std::to_string(response.status) + ")");
+  }
+
+  // Creates a standard topic; it is deleted (with its subscriptions) when the suite ends.
+  StatusOr<std::string> CreateTopic(const std::string& name) {
+    THAW_ASSIGN_OR_RETURN(std::string xml, Sns("CreateTopic", {{"Name", name}}));
+    std::string arn = XmlElementText(xml, "TopicArn");
+    if (arn.empty()) return Status::Internal("CreateTopic answered without a TopicArn");
+    topics_.push_back(arn);
+    return arn;
+  }
+
   // Deletes what --via created: mappings first, so no poller reads a queue being deleted.
   void DeleteCreated() {
     for (const std::string& uuid : mappings_) {
       (void)Send(client_, "DELETE", kMappingsPath + ("/" + uuid));
     }
+    for (const std::string& arn : topics_) (void)Sns("DeleteTopic", {{"TopicArn", arn}});
     for (const std::string& url : queues_) (void)Sqs("DeleteQueue", {{"QueueUrl", url}});
     mappings_.clear();
+    topics_.clear();
     queues_.clear();
   }
 
@@ -261,8 +296,11 @@ class Suite {
   http::Client& client_;
   const StressFlags& flags_;
   double delay_scale_;
+  std::string endpoint_;
+  std::unique_ptr<http::Client> sns_client_;  // signed for "sns"; made by the first Sns call
   int64_t run_stamp_ = NowMs() % 1'000'000;
   std::vector<std::string> queues_;
+  std::vector<std::string> topics_;
   std::vector<std::string> mappings_;
 };
 
@@ -442,11 +480,17 @@ constexpr ViaBehaviour kViaBehaviours[] = {
     {"selfsend", "", "", ""},
 };
 
-// The function's ARN qualified with $LATEST, as destination records name it.
-StatusOr<std::string> LatestArn(Suite& s, const std::string& function) {
+// The function's ARN (GetFunction's).
+StatusOr<std::string> FunctionArn(Suite& s, const std::string& function) {
   THAW_ASSIGN_OR_RETURN(std::optional<json> config, FindFunction(s.client(), function));
   if (!config) return Status::NotFound("function " + function + " is gone");
-  return JsonString(*config, "FunctionArn") + ":$LATEST";
+  return JsonString(*config, "FunctionArn");
+}
+
+// The function's ARN qualified with $LATEST, as destination records name it.
+StatusOr<std::string> LatestArn(Suite& s, const std::string& function) {
+  THAW_ASSIGN_OR_RETURN(std::string arn, FunctionArn(s, function));
+  return arn + ":$LATEST";
 }
 
 std::string Fixed(double value) {
@@ -469,18 +513,21 @@ std::string ViaExpected(const ViaBehaviour& b, const StressFlags& flags, double 
   if (std::string_view(b.status).empty()) {
     return "stopped after 16 hops; the 17th's event to the DLQ; RecursiveInvocationsDropped";
   }
-  if (flags.via == "event") {
+  if (flags.via == "event" || flags.via == "sns") {
     std::string attempts = "x" + std::to_string(kMaxRetryAttempts + 1);
-    return "Unhandled " + std::string(b.error_type) + " " + attempts + ", retries +" +
-           Fixed(RetryDelayS(1, scale)) + " s, +" + Fixed(RetryDelayS(2, scale)) +
-           " s; OnFailure RetriesExhausted " + attempts + "; DLQ";
+    return std::string(flags.via == "sns" ? "SNS's Event invoke: " : "") + "Unhandled " +
+           b.error_type + " " + attempts + ", retries +" + Fixed(RetryDelayS(1, scale)) + " s, +" +
+           Fixed(RetryDelayS(2, scale)) + " s; " +
+           (flags.via == "sns" ? "the events.SNSEvent; " : "") + "OnFailure RetriesExhausted " +
+           attempts + "; DLQ";
   }
   return "Unhandled " + std::string(b.error_type) + " x" + std::to_string(kMaxReceiveCount) + ", " +
          std::to_string(VisibilityTimeoutS(flags)) +
          " s apart (visibility timeout), then the queue's DLQ";
 }
 
-// The function's DeadLetterConfig and an OnFailure destination, each a new queue.
+// The function's DeadLetterConfig and an OnFailure destination, each a new queue. Through SNS
+// MaximumRetryAttempts is left out: Lambda's default (2) applies.
 StatusOr<std::pair<std::string, std::string>> ConfigureFailureTargets(Suite& s,
                                                                       const std::string& function) {
   THAW_ASSIGN_OR_RETURN(auto dlq, s.CreateQueue(s.Unique(function + "-dlq"), json::object()));
@@ -489,8 +536,8 @@ StatusOr<std::pair<std::string, std::string>> ConfigureFailureTargets(Suite& s,
   json config = {{"DeadLetterConfig", {{"TargetArn", dlq.second}}}};
   THAW_RETURN_IF_ERROR(
       CallJson(s.client(), "PUT", FunctionTarget(function, "/configuration"), &config).status());
-  json invoke_config = {{"MaximumRetryAttempts", kMaxRetryAttempts},
-                        {"DestinationConfig", {{"OnFailure", {{"Destination", dest.second}}}}}};
+  json invoke_config = {{"DestinationConfig", {{"OnFailure", {{"Destination", dest.second}}}}}};
+  if (s.flags().via != "sns") invoke_config["MaximumRetryAttempts"] = kMaxRetryAttempts;
   THAW_RETURN_IF_ERROR(
       CallJson(s.client(), "PUT",
                "/2019-09-25/functions/" + http::PercentEncode(function) + "/event-invoke-config",
@@ -515,7 +562,9 @@ StatusOr<std::string> InvokeEvent(Suite& s, const std::string& function, const j
 }
 
 void Merge(Verdict& into, const Verdict& part) {
-  into.observed += (into.observed.empty() ? "" : "; ") + part.observed;
+  if (!part.observed.empty()) {
+    into.observed += (into.observed.empty() ? "" : "; ") + part.observed;
+  }
   into.mismatches.insert(into.mismatches.end(), part.mismatches.begin(), part.mismatches.end());
 }
 
@@ -547,6 +596,92 @@ StatusOr<Verdict> RunEventFailure(Suite& s, const std::string& function, const V
   } else {
     Merge(v, {"no OnFailure record", {"no record reached the OnFailure destination"}});
   }
+  if (dead) {
+    Merge(v, CheckDeadLetter(*dead, want));
+  } else {
+    Merge(v, {"DLQ empty", {"the event did not reach the function's DeadLetterConfig queue"}});
+  }
+  return v;
+}
+
+// A topic whose lambda subscription is `function`, as AWS needs it: the function's resource
+// policy lets sns.amazonaws.com invoke it for this topic (AddPermission with SourceArn). Then
+// one Publish of `message` (with `subject` unless empty, and the attribute stress=<name>).
+// Returns what the function should get.
+StatusOr<SnsDelivery> PublishThroughTopic(Suite& s, const std::string& function,
+                                          const std::string& name, const std::string& message,
+                                          const std::string& subject) {
+  SnsDelivery sent;
+  THAW_ASSIGN_OR_RETURN(sent.topic_arn, s.CreateTopic(s.Unique(function)));
+  THAW_ASSIGN_OR_RETURN(std::string function_arn, FunctionArn(s, function));
+  json permission = {{"StatementId", "sns-" + std::to_string(NowMs())},
+                     {"Action", "lambda:InvokeFunction"},
+                     {"Principal", kSnsPrincipal},
+                     {"SourceArn", sent.topic_arn}};
+  THAW_RETURN_IF_ERROR(
+      CallJson(s.client(), "POST", FunctionTarget(function, "/policy"), &permission).status());
+  THAW_ASSIGN_OR_RETURN(std::string subscribed, s.Sns("Subscribe", {{"TopicArn", sent.topic_arn},
+                                                                    {"Protocol", "lambda"},
+                                                                    {"Endpoint", function_arn}}));
+  sent.subscription_arn = XmlElementText(subscribed, "SubscriptionArn");
+  sent.message = message;
+  sent.subject = subject;
+  sent.attributes["stress"] = {"String", name};
+  std::vector<std::pair<std::string, std::string>> publish = {
+      {"TopicArn", sent.topic_arn},
+      {"Message", message},
+      {"MessageAttributes.entry.1.Name", "stress"},
+      {"MessageAttributes.entry.1.Value.DataType", "String"},
+      {"MessageAttributes.entry.1.Value.StringValue", name}};
+  if (!subject.empty()) publish.emplace_back("Subject", subject);
+  THAW_ASSIGN_OR_RETURN(std::string published, s.Sns("Publish", publish));
+  sent.message_id = XmlElementText(published, "MessageId");
+  return sent;
+}
+
+// A failing function behind a topic: SNS hands the event over as an Event invoke, so Lambda's
+// async path follows (retries, OnFailure, DLQ). The OnFailure record's requestPayload and the
+// DLQ's body are the event the function got: it must be the events.SNSEvent of the publish.
+StatusOr<Verdict> RunSnsFailure(Suite& s, const std::string& function, const ViaBehaviour& b) {
+  THAW_ASSIGN_OR_RETURN(auto targets, ConfigureFailureTargets(s, function));
+  std::string records = RecordsFrom(function);
+  // exit's publish has no Subject, to see the event's null.
+  std::string subject = std::string_view(b.name) == "exit" ? "" : std::string("stress ") + b.name;
+  THAW_ASSIGN_OR_RETURN(
+      SnsDelivery sent,
+      PublishThroughTopic(s, function, b.name, json{{"stress", b.name}}.dump(), subject));
+  int64_t expected_ms = (kMaxRetryAttempts + 1) * s.flags().timeout_s * 1000 +
+                        static_cast<int64_t>(1000 * (RetryDelayS(1, s.delay_scale()) +
+                                                     RetryDelayS(2, s.delay_scale())));
+  int64_t deadline = NowMs() + expected_ms + kViaSlackMs;
+  THAW_ASSIGN_OR_RETURN(std::optional<QueueMessage> record, s.ReceiveOne(targets.second, deadline));
+  THAW_ASSIGN_OR_RETURN(std::optional<QueueMessage> dead, s.ReceiveOne(targets.first, deadline));
+  THAW_ASSIGN_OR_RETURN(std::vector<AttemptRecord> attempts,
+                        s.AwaitRecords(records, kMaxRetryAttempts + 1, 2000));
+  AsyncFailure want;
+  THAW_ASSIGN_OR_RETURN(want.function_arn, LatestArn(s, function));
+  want.status = b.status;
+  want.report_error = b.report_error;
+  want.error_type = b.error_type;
+  want.max_retry_attempts = kMaxRetryAttempts;
+  want.delay_scale = s.delay_scale();
+  want.request_id = attempts.empty() ? "" : attempts[0].request_id;
+  Verdict v = CheckAsyncAttempts(attempts, want);
+  for (const AttemptRecord& a : attempts) {
+    if (a.request_id != want.request_id) {
+      v.mismatches.push_back("the attempts have different request ids (" + want.request_id + ", " +
+                             a.request_id + "); retries keep the event's");
+      break;
+    }
+  }
+  if (!record) {
+    Merge(v, {"no OnFailure record", {"no record reached the OnFailure destination"}});
+    return v;
+  }
+  json failure = json::parse(record->body, nullptr, false);
+  want.payload = failure.is_object() ? failure.value("requestPayload", json()) : json();
+  Merge(v, CheckSnsEvent(want.payload, sent));
+  Merge(v, CheckFailureRecord(record->body, want));
   if (dead) {
     Merge(v, CheckDeadLetter(*dead, want));
   } else {
@@ -588,6 +723,11 @@ StatusOr<Verdict> RunRecursion(Suite& s, const std::string& function) {
     THAW_ASSIGN_OR_RETURN(auto targets, ConfigureFailureTargets(s, function));
     dlq_url = targets.first;
     THAW_RETURN_IF_ERROR(InvokeEvent(s, function, first).status());
+  } else if (s.flags().via == "sns") {
+    // Each hop publishes to the topic it came from; the dropped 17th event is an SNS event.
+    THAW_ASSIGN_OR_RETURN(auto targets, ConfigureFailureTargets(s, function));
+    dlq_url = targets.first;
+    THAW_RETURN_IF_ERROR(PublishThroughTopic(s, function, "selfsend", first.dump(), "").status());
   } else {
     int64_t visibility_s = VisibilityTimeoutS(s.flags());
     THAW_ASSIGN_OR_RETURN(auto dlq, s.CreateQueue(s.Unique(function + "-dlq"), json::object()));
@@ -607,12 +747,26 @@ StatusOr<Verdict> RunRecursion(Suite& s, const std::string& function) {
   // be there.
   THAW_ASSIGN_OR_RETURN(std::vector<AttemptRecord> runs,
                         s.AwaitRecords(records, trace::kMaxRecursiveInvocations + 1, 1000));
-  return CheckRecursionStopped(static_cast<int64_t>(runs.size()), drops_before, drops_after,
-                               dead ? &*dead : nullptr);
+  Verdict unwrapped;
+  if (dead && s.flags().via == "sns") {
+    // The DLQ holds the event as the function would have got it: the hop is its Sns.Message.
+    std::optional<std::string> message = SnsMessage(json::parse(dead->body, nullptr, false));
+    if (message) {
+      dead->body = *message;
+    } else {
+      unwrapped.mismatches.push_back("the DLQ message is not an SNS event: " +
+                                     OneLine(dead->body, 80));
+    }
+  }
+  Verdict v = CheckRecursionStopped(static_cast<int64_t>(runs.size()), drops_before, drops_after,
+                                    dead ? &*dead : nullptr);
+  Merge(v, unwrapped);
+  return v;
 }
 
 StatusOr<Verdict> RunVia(Suite& s, const std::string& function, const ViaBehaviour& b) {
   if (std::string_view(b.status).empty()) return RunRecursion(s, function);
+  if (s.flags().via == "sns") return RunSnsFailure(s, function, b);
   return s.flags().via == "event" ? RunEventFailure(s, function, b) : RunSqsPoison(s, function, b);
 }
 
@@ -772,7 +926,7 @@ std::vector<Row> RunViaConcurrently(const std::string& endpoint, const StressFla
         return;
       }
       FunctionCleanup cleanup(**client, /*keep=*/false);
-      Suite suite(**client, flags, scale);
+      Suite suite(**client, flags, scale, endpoint);
       rows[i] = RunViaBehaviour(suite, *b, flags.examples + "/stress-" + b->name + ".zip", cleanup);
       std::lock_guard<std::mutex> lock(print);
       std::cerr << "stress: " << b->name << " via " << flags.via << " " << Outcome(rows[i]) << "\n";
@@ -828,7 +982,7 @@ void RunStress(CommandContext& ctx, StressFlags& flags) {
   // recursion counter); it also tells us the server is up.
   StatusOr<double> scale = RetryDelayScale(**client);
   if (!scale.ok()) return ReportError(ctx, kCommand, scale.status());
-  if (flags.via == "event" && *scale > 0.1) {
+  if ((flags.via == "event" || flags.via == "sns") && *scale > 0.1) {
     std::cerr << "stress: the server retries after ~" << Fixed(RetryDelayS(1, *scale)) << " s and ~"
               << Fixed(RetryDelayS(2, *scale))
               << " s; start it with a small --retry-delay-scale (0.01) for a short run\n";
@@ -838,7 +992,7 @@ void RunStress(CommandContext& ctx, StressFlags& flags) {
   if (via) {
     rows = RunViaConcurrently(ctx.endpoint, flags, *scale, *selected);
   } else {
-    Suite suite(**client, flags, *scale);
+    Suite suite(**client, flags, *scale, ctx.endpoint);
     for (const std::string& name : *selected) {
       std::cerr << "stress: " << name << " ..." << std::flush;
       const Behaviour* b = nullptr;
@@ -880,9 +1034,10 @@ void AddStressCommand(CLI::App& app, CommandContext& ctx) {
       "outcome with Lambda's (exit 1 if any differs)");
   cmd->add_option("--via", flags->via,
                   "how the functions are invoked: invoke (RequestResponse), event (an Event "
-                  "invoke with retries, an OnFailure destination and a DLQ) or sqs (an SQS "
-                  "trigger with a redrive policy)")
-      ->check(CLI::IsMember({"invoke", "event", "sqs"}))
+                  "invoke with retries, an OnFailure destination and a DLQ), sqs (an SQS "
+                  "trigger with a redrive policy) or sns (a topic's lambda subscription, then "
+                  "as event)")
+      ->check(CLI::IsMember({"invoke", "event", "sqs", "sns"}))
       ->capture_default_str();
   cmd->add_option("--examples", flags->examples,
                   "directory of the stress-<name>.zip files (default: examples/go beside the "
@@ -899,9 +1054,10 @@ void AddStressCommand(CLI::App& app, CommandContext& ctx) {
       ->capture_default_str();
   cmd->footer(
       "Behaviours: loop sleep eventbomb leak panic nilderef exit forkbomb goroutines flood "
-      "bigresponse tmpfill ignoreterm; with --via event|sqs: loop panic exit selfsend (its "
-      "functions, thaw-stress-<via>-<name>, and their queues are deleted afterwards; start the "
-      "server with a small --retry-delay-scale). Functions are named thaw-stress-<name>.\n" +
+      "bigresponse tmpfill ignoreterm; with --via event|sqs|sns: loop panic exit selfsend (its "
+      "functions, thaw-stress-<via>-<name>, and their queues and topics are deleted afterwards; "
+      "start the server with a small --retry-delay-scale). Functions are named "
+      "thaw-stress-<name>.\n" +
       std::string(kExitCodesFooter));
   cmd->callback([&ctx, flags] { RunStress(ctx, *flags); });
 }

@@ -1,9 +1,11 @@
 // stress/selfsend is an event bomb that feeds itself, for Lambda's recursive loop detection
-// (`thaw stress --via sqs|event`). Given an SQS event it sends each record's {"hop": N} back to
-// the queue it came from as {"hop": N+1}; given {"hop": N} it invokes itself with
-// InvocationType Event and {"hop": N+1}. Each call carries _X_AMZN_TRACE_ID as X-Amzn-Trace-Id,
-// as the AWS SDKs do, so the Lineage count grows by one a hop and Lambda stops the chain after
-// 16. {"ok":true} returns at once.
+// (`thaw stress --via sqs|event|sns`). Given an SQS event it sends each record's {"hop": N} back
+// to the queue it came from as {"hop": N+1}; given an SNS event it publishes {"hop": N+1} to the
+// topic it came from; given {"hop": N} it invokes itself with InvocationType Event and
+// {"hop": N+1}. Each call carries _X_AMZN_TRACE_ID as X-Amzn-Trace-Id, as the AWS SDKs do, so
+// the Lineage count grows by one a hop and Lambda stops the chain after 16. A chain nothing
+// stops ends at hop 24 (maxHop), so a server without loop detection is not flooded for ever.
+// {"ok":true} returns at once.
 package main
 
 import (
@@ -13,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 
@@ -25,7 +28,11 @@ import (
 var (
 	lambdaClient = &http.Client{Transport: &sigv4.Transport{Credentials: sigv4.FromEnv()}}
 	sqsClient    = &http.Client{Transport: &sigv4.Transport{Credentials: sigv4.FromEnv(), Service: "sqs"}}
+	snsClient    = &http.Client{Transport: &sigv4.Transport{Credentials: sigv4.FromEnv(), Service: "sns"}}
 )
+
+// The last hop sent whatever happens: well past the 16 Lambda allows.
+const maxHop = 24
 
 type hop struct {
 	OK  bool `json:"ok,omitempty"`
@@ -63,12 +70,43 @@ func queueURL(arn string) string {
 	return os.Getenv("AWS_ENDPOINT_URL") + "/" + parts[4] + "/" + parts[5]
 }
 
+// publishNext publishes {"hop": N+1} for an SNS record's {"hop": N} to the topic it came from.
+func publishNext(ctx context.Context, r events.SNSEventRecord) error {
+	var in hop
+	_ = json.Unmarshal([]byte(r.SNS.Message), &in)
+	if in.Hop >= maxHop {
+		return nil
+	}
+	next, _ := json.Marshal(hop{Hop: in.Hop + 1})
+	form := url.Values{"Action": {"Publish"}, "Version": {"2010-03-31"},
+		"TopicArn": {r.SNS.TopicArn}, "Message": {string(next)}}
+	status, text, err := post(ctx, snsClient, "/", []byte(form.Encode()), map[string]string{
+		"Content-Type": "application/x-www-form-urlencoded"})
+	if err != nil || status != 200 {
+		return fmt.Errorf("hop %d: Publish: %d %s %v", in.Hop, status, text, err)
+	}
+	return nil
+}
+
 func handler(ctx context.Context, raw json.RawMessage) (map[string]any, error) {
+	var snsEvent events.SNSEvent
+	if json.Unmarshal(raw, &snsEvent) == nil && len(snsEvent.Records) > 0 &&
+		snsEvent.Records[0].EventSource == "aws:sns" {
+		for _, r := range snsEvent.Records {
+			if err := publishNext(ctx, r); err != nil {
+				return nil, err
+			}
+		}
+		return map[string]any{"records": len(snsEvent.Records)}, nil
+	}
 	var sqsEvent events.SQSEvent
 	if json.Unmarshal(raw, &sqsEvent) == nil && len(sqsEvent.Records) > 0 {
 		for _, r := range sqsEvent.Records {
 			var in hop
 			_ = json.Unmarshal([]byte(r.Body), &in)
+			if in.Hop >= maxHop {
+				continue
+			}
 			next, _ := json.Marshal(hop{Hop: in.Hop + 1})
 			request, _ := json.Marshal(map[string]string{"QueueUrl": queueURL(r.EventSourceARN), "MessageBody": string(next)})
 			status, text, err := post(ctx, sqsClient, "/", request, map[string]string{
@@ -85,6 +123,9 @@ func handler(ctx context.Context, raw json.RawMessage) (map[string]any, error) {
 	}
 	if in.OK {
 		return map[string]any{"ok": true}, nil
+	}
+	if in.Hop >= maxHop {
+		return map[string]any{"hop": in.Hop, "stopped": true}, nil
 	}
 	next, _ := json.Marshal(hop{Hop: in.Hop + 1})
 	path := "/2015-03-31/functions/" + os.Getenv("AWS_LAMBDA_FUNCTION_NAME") + "/invocations"
