@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "base/codec.h"
-#include "dynamodb/item_size.h"
 #include "dynamodb/operations.h"
 
 namespace thaw::dynamodb {

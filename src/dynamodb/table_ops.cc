@@ -5,7 +5,6 @@
 #include <set>
 
 #include "base/codec.h"
-#include "dynamodb/item_size.h"
 #include "dynamodb/operations.h"
 
 namespace thaw::dynamodb {
@@ -22,9 +21,16 @@ constexpr std::string_view kItemOps[] = {
 constexpr std::string_view kStreamOps[] = {"ListStreams", "DescribeStream", "GetShardIterator",
                                            "GetRecords"};
 
+const json& At(const json& j, const char* key) {
+  static const json kNull;
+  if (!j.is_object()) return kNull;
+  auto it = j.find(key);
+  return it == j.end() ? kNull : *it;
+}
+
 std::string Str(const json& input, const char* name) {
-  auto it = input.find(name);
-  return it != input.end() && it->is_string() ? it->get<std::string>() : "";
+  const json& v = At(input, name);
+  return v.is_string() ? v.get<std::string>() : "";
 }
 
 std::optional<Error> CheckTableName(const std::string& name, const char* field = "tableName") {
@@ -179,8 +185,8 @@ std::optional<Error> ParseIndex(const json& spec, bool global, const Table* tabl
                       "' at 'indexName' failed to satisfy constraint: Member must have length"
                       " greater than or equal to 3");
   }
-  if (auto e = ParseKeys(spec["KeySchema"], definitions, index->keys, used)) return e;
-  if (auto e = CheckProjection(spec["Projection"])) return e;
+  if (auto e = ParseKeys(At(spec, "KeySchema"), definitions, index->keys, used)) return e;
+  if (auto e = CheckProjection(At(spec, "Projection"))) return e;
   if (!global) {
     if (!table_keys.range) {
       return Validation(
@@ -200,22 +206,22 @@ std::optional<Error> ParseIndex(const json& spec, bool global, const Table* tabl
     }
   }
   index->spec = {{"IndexName", index->name},
-                 {"KeySchema", spec["KeySchema"]},
-                 {"Projection", spec["Projection"]}};
+                 {"KeySchema", At(spec, "KeySchema")},
+                 {"Projection", At(spec, "Projection")}};
   if (global) {
-    if (billing == "PROVISIONED" && !spec["ProvisionedThroughput"].is_object()) {
+    if (billing == "PROVISIONED" && !At(spec, "ProvisionedThroughput").is_object()) {
       return Validation(
           "One or more parameter values were invalid: ProvisionedThroughput must be specified for"
           " index: " +
           index->name);
     }
-    if (billing == "PAY_PER_REQUEST" && spec["ProvisionedThroughput"].is_object()) {
+    if (billing == "PAY_PER_REQUEST" && At(spec, "ProvisionedThroughput").is_object()) {
       return Validation(
           "One or more parameter values were invalid: ProvisionedThroughput should not be"
           " specified for index: " +
           index->name + " when BillingMode is PAY_PER_REQUEST");
     }
-    index->spec["ProvisionedThroughput"] = Throughput(spec["ProvisionedThroughput"]);
+    index->spec["ProvisionedThroughput"] = Throughput(At(spec, "ProvisionedThroughput"));
     index->spec["IndexStatus"] = "ACTIVE";
   }
   out = std::move(index);
@@ -256,7 +262,7 @@ Table* TableOfArn(TableStore& store, const std::string& arn) {
 void RemoveTag(json& tags, const json& key) {
   json kept = json::array();
   for (auto& tag : tags) {
-    if (tag["Key"] != key) kept.push_back(tag);
+    if (At(tag, "Key") != key) kept.push_back(tag);
   }
   tags = kept;
 }
@@ -301,7 +307,7 @@ Outcome CreateTable(TableStore& store, const Context& ctx, const json& input) {
   if (auto e = CheckStreamSpec(input.value("StreamSpecification", json()))) return Fail(*e);
   std::vector<std::unique_ptr<Index>> indexes;
   json spec = {{"AttributeDefinitions", definitions},
-               {"KeySchema", input["KeySchema"]},
+               {"KeySchema", At(input, "KeySchema")},
                {"ProvisionedThroughput", Throughput(input.value("ProvisionedThroughput", json()))},
                {"CreationDateTime", static_cast<double>(store.Now()) / 1000.0},
                {"TableId", NewUuid()}};
@@ -439,7 +445,7 @@ Outcome UpdateTable(TableStore& store, Table& table, const json& input) {
       if (u.contains("Create")) {
         std::set<std::string> used;
         std::unique_ptr<Index> index;
-        if (auto e = ParseIndex(u["Create"], true, &table, table.keys,
+        if (auto e = ParseIndex(At(u, "Create"), true, &table, table.keys,
                                 table.spec["AttributeDefinitions"], billing, used, index))
           return Fail(*e);
         if (table.FindIndex(index->name)) {
@@ -452,7 +458,7 @@ Outcome UpdateTable(TableStore& store, Table& table, const json& input) {
         }
         store.AddIndex(table, std::move(index));
       } else if (u.contains("Delete")) {
-        std::string index_name = Str(u["Delete"], "IndexName");
+        std::string index_name = Str(At(u, "Delete"), "IndexName");
         Index* index = table.FindIndex(index_name);
         if (!index || !index->global) {
           return Fail(NotFound("Requested resource not found: Index: " + index_name +
@@ -460,7 +466,7 @@ Outcome UpdateTable(TableStore& store, Table& table, const json& input) {
         }
         store.DropIndex(table, index_name);
       } else if (u.contains("Update")) {
-        std::string index_name = Str(u["Update"], "IndexName");
+        std::string index_name = Str(At(u, "Update"), "IndexName");
         Index* index = table.FindIndex(index_name);
         if (!index || !index->global) {
           return Fail(NotFound("Requested resource not found: Index: " + index_name +
@@ -591,8 +597,8 @@ bool ExecuteTableOp(TableStore& store, const Context& ctx, std::string_view op, 
     }
     if (op == "TagResource") {
       for (const auto& tag : input.value("Tags", json::array())) {
-        RemoveTag(tags, tag["Key"]);
-        tags.push_back({{"Key", tag["Key"]}, {"Value", tag["Value"]}});
+        RemoveTag(tags, At(tag, "Key"));
+        tags.push_back({{"Key", At(tag, "Key")}, {"Value", At(tag, "Value")}});
       }
     } else {
       for (const auto& key : input.value("TagKeys", json::array())) {

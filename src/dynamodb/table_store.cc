@@ -8,7 +8,6 @@
 
 #include "base/codec.h"
 #include "base/log.h"
-#include "dynamodb/item_size.h"
 
 namespace thaw::dynamodb {
 
@@ -32,66 +31,6 @@ std::string Label(int64_t ms) {
   return iso;
 }
 
-// Orders decimal numbers bytewise: a sign byte, then for positives the exponent and the digits,
-// for negatives both complemented and a 0xFF terminator (so -0.12 sorts after -0.123).
-std::optional<std::string> EncodeNumber(std::string_view text) {
-  bool negative = false;
-  size_t i = 0;
-  if (i < text.size() && (text[i] == '-' || text[i] == '+')) negative = text[i++] == '-';
-  std::string digits;
-  int64_t point = -1;  // digits before the decimal point
-  bool any = false;
-  for (; i < text.size(); ++i) {
-    char c = text[i];
-    if (c >= '0' && c <= '9') {
-      digits += c;
-      any = true;
-    } else if (c == '.' && point < 0) {
-      point = static_cast<int64_t>(digits.size());
-    } else {
-      break;
-    }
-  }
-  if (!any) return std::nullopt;
-  if (point < 0) point = static_cast<int64_t>(digits.size());
-  int64_t exponent = 0;
-  if (i < text.size()) {
-    if (text[i] != 'e' && text[i] != 'E') return std::nullopt;
-    auto e = ParseInt(text.substr(i + 1)[0] == '+' ? text.substr(i + 2) : text.substr(i + 1));
-    if (!e || *e > 100000 || *e < -100000) return std::nullopt;
-    exponent = *e;
-  }
-  size_t lead = digits.find_first_not_of('0');
-  if (lead == std::string::npos) return std::string(1, '\x80');  // zero
-  int64_t e10 = point - static_cast<int64_t>(lead) + exponent;   // value = 0.d1d2.. * 10^e10
-  digits = digits.substr(lead);
-  digits.erase(digits.find_last_not_of('0') + 1);
-  auto biased = static_cast<uint16_t>(e10 + 0x4000);
-  std::string out;
-  if (!negative) {
-    out += '\xC0';
-    out += static_cast<char>(biased >> 8);
-    out += static_cast<char>(biased & 0xFF);
-    for (char d : digits) out += static_cast<char>(d - '0' + 1);
-  } else {
-    out += '\x40';
-    out += static_cast<char>(~biased >> 8 & 0xFF);
-    out += static_cast<char>(~biased & 0xFF);
-    for (char d : digits) out += static_cast<char>(10 - (d - '0'));
-    out += '\xFF';
-  }
-  return out;
-}
-
-const char* TypeName(const json& value) {
-  if (!value.is_object() || value.size() != 1) return "";
-  static const char* kTypes[] = {"S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"};
-  for (const char* t : kTypes) {
-    if (value.contains(t)) return t;
-  }
-  return "";
-}
-
 }  // namespace
 
 std::string FormatSequence(int64_t seq) {
@@ -109,28 +48,7 @@ std::optional<int64_t> ParseSequence(std::string_view text) {
   return v;
 }
 
-StatusOr<std::string> EncodeKeyValue(const json& value, char type) {
-  const char key[2] = {type, 0};
-  if (!value.is_object() || value.size() != 1 || !value.contains(key) || !value[key].is_string()) {
-    return Status::InvalidArgument("type");
-  }
-  const std::string& text = value[key].get_ref<const std::string&>();
-  if (type == 'S') {
-    if (text.empty()) return Status::InvalidArgument("empty");
-    return text;
-  }
-  if (type == 'B') {
-    auto bytes = Base64Decode(text);
-    if (!bytes) return Status::InvalidArgument("base64");
-    if (bytes->empty()) return Status::InvalidArgument("empty");
-    return *bytes;
-  }
-  auto n = EncodeNumber(text);
-  if (!n) return Status::InvalidArgument("number");
-  return *n;
-}
-
-StatusOr<ItemKey> KeyOf(const KeySchema& keys, const json& item, bool key_only) {
+StatusOr<ItemKey> KeyOf(const KeySchema& keys, const Item& item, bool key_only) {
   ItemKey out;
   if (key_only && item.size() != (keys.range ? 2u : 1u)) {
     return Status::InvalidArgument("The provided key element does not match the schema");
@@ -145,30 +63,31 @@ StatusOr<ItemKey> KeyOf(const KeySchema& keys, const json& item, bool key_only) 
       return Status::InvalidArgument("One or more parameter values were invalid: Missing the key " +
                                      def->name + " in the item");
     }
-    auto encoded = EncodeKeyValue(*it, def->type);
-    if (!encoded.ok()) {
-      if (encoded.status().message() == "empty") {
-        return Status::InvalidArgument(
-            std::string("One or more parameter values are not valid. The AttributeValue for a key"
-                        " attribute cannot contain an empty ") +
-            (def->type == 'S' ? "string" : "binary") + " value. Key: " + def->name);
-      }
+    const AttributeValue& v = it->second;
+    if (TypeName(v.type()) != std::string_view(&def->type, 1)) {
       if (key_only)
         return Status::InvalidArgument("The provided key element does not match the schema");
       return Status::InvalidArgument(
           "One or more parameter values were invalid: Type mismatch for key " + def->name +
-          " expected: " + std::string(1, def->type) + " actual: " + TypeName(*it));
+          " expected: " + std::string(1, def->type) +
+          " actual: " + std::string(TypeName(v.type())));
     }
-    (part == 0 ? out.hash : out.range) = std::move(*encoded);
+    if (v.type() != ValueType::kN && v.str_or_bytes().empty()) {
+      return Status::InvalidArgument(
+          std::string("One or more parameter values are not valid. The AttributeValue for a key"
+                      " attribute cannot contain an empty ") +
+          (def->type == 'S' ? "string" : "binary") + " value. Key: " + def->name);
+    }
+    (part == 0 ? out.hash : out.range) = EncodeKeyValue(v);
   }
   return out;
 }
 
-json KeyAttributes(const KeySchema& keys, const json& item) {
-  json out = json::object();
-  if (auto it = item.find(keys.hash.name); it != item.end()) out[keys.hash.name] = *it;
+Item KeyAttributes(const KeySchema& keys, const Item& item) {
+  Item out;
+  if (auto it = item.find(keys.hash.name); it != item.end()) out.emplace(*it);
   if (keys.range) {
-    if (auto it = item.find(keys.range->name); it != item.end()) out[keys.range->name] = *it;
+    if (auto it = item.find(keys.range->name); it != item.end()) out.emplace(*it);
   }
   return out;
 }
@@ -297,12 +216,12 @@ Status TableStore::Load() {
       auto it = tables_.find(q.Int(0));
       if (it == tables_.end()) continue;
       Table& t = *it->second;
-      json item = json::parse(q.Text(3), nullptr, false);
-      if (!item.is_object()) continue;
+      auto item = ItemFromJson(json::parse(q.Text(3), nullptr, false));
+      if (!item.ok()) continue;
       ItemKey key{q.Text(1), q.Text(2)};
-      t.item_bytes += ItemSize(item);
-      IndexItem(t, key, item, true);
-      t.items.emplace(std::move(key), std::move(item));
+      t.item_bytes += static_cast<int64_t>(ItemSize(*item));
+      IndexItem(t, key, *item, true);
+      t.items.emplace(std::move(key), std::move(*item));
     }
   }
   {
@@ -508,7 +427,7 @@ Table& TableStore::CreateTable(std::string account, std::string name, KeySchema 
 }
 
 void TableStore::SaveTable(Table& table) {
-  const json& spec = table.spec["StreamSpecification"];
+  const json spec = table.spec.value("StreamSpecification", json());
   const bool want = spec.is_object() && spec.value("StreamEnabled", false);
   if (want && !table.stream) {
     OpenStream(table, spec.value("StreamViewType", "NEW_AND_OLD_IMAGES"));
@@ -729,7 +648,7 @@ std::vector<Stream*> TableStore::Streams(std::string_view account) {
 
 // ---- Items ----
 
-void TableStore::IndexItem(Table& table, const ItemKey& key, const json& item, bool add) {
+void TableStore::IndexItem(Table& table, const ItemKey& key, const Item& item, bool add) {
   for (auto& index : table.indexes) {
     auto ikey = KeyOf(index->keys, item, false);
     if (!ikey.ok()) continue;  // sparse: items without the index's keys are not in it
@@ -741,31 +660,30 @@ void TableStore::IndexItem(Table& table, const ItemKey& key, const json& item, b
   }
 }
 
-std::optional<json> TableStore::MakeRecord(Table& table, const ItemKey& key, const json* old_item,
-                                           const json* new_item, bool by_ttl) {
-  (void)key;
+std::optional<json> TableStore::MakeRecord(Table& table, const Item* old_item, const Item* new_item,
+                                           bool by_ttl) {
   if (!table.stream) return std::nullopt;
   Stream& s = *table.stream;
   Maintain(s);
-  const json& any = new_item ? *new_item : *old_item;
+  const Item keys = KeyAttributes(table.keys, new_item ? *new_item : *old_item);
   json d = json::object();
   const int64_t now = Now();
   d["ApproximateCreationDateTime"] = now / 1000;
-  d["Keys"] = KeyAttributes(table.keys, any);
+  d["Keys"] = ItemToJson(keys);
   const bool want_new = s.view_type == "NEW_IMAGE" || s.view_type == "NEW_AND_OLD_IMAGES";
   const bool want_old = s.view_type == "OLD_IMAGE" || s.view_type == "NEW_AND_OLD_IMAGES";
-  int64_t size = ItemSize(d["Keys"]);
+  size_t size = ItemSize(keys);
   if (want_new && new_item) {
-    d["NewImage"] = *new_item;
+    d["NewImage"] = ItemToJson(*new_item);
     size += ItemSize(*new_item);
   }
   if (want_old && old_item) {
-    d["OldImage"] = *old_item;
+    d["OldImage"] = ItemToJson(*old_item);
     size += ItemSize(*old_item);
   }
   const int64_t seq = next_seq_++;
   d["SequenceNumber"] = FormatSequence(seq);
-  d["SizeBytes"] = size;
+  d["SizeBytes"] = static_cast<int64_t>(size);
   d["StreamViewType"] = s.view_type;
   json r = {{"eventID", RandomHex(16)},
             {"eventName", !old_item ? "INSERT" : (!new_item ? "REMOVE" : "MODIFY")},
@@ -798,13 +716,13 @@ void TableStore::Write(std::vector<Change> changes, std::function<void(Status)> 
   for (auto& c : changes) {
     Table& t = *c.table;
     auto it = t.items.find(c.key);
-    const json* old_item = it == t.items.end() ? nullptr : &it->second;
+    const Item* old_item = it == t.items.end() ? nullptr : &it->second;
     if (!old_item && !c.item) continue;
     if (old_item && c.item && *old_item == *c.item) continue;
     Row row;
     row.table_id = t.id;
     row.key = c.key;
-    auto record = MakeRecord(t, c.key, old_item, c.item ? &*c.item : nullptr, c.by_ttl);
+    auto record = MakeRecord(t, old_item, c.item ? &*c.item : nullptr, c.by_ttl);
     if (record) {
       row.stream_id = t.stream->id;
       row.seq = last_seq = next_seq_ - 1;
@@ -812,12 +730,12 @@ void TableStore::Write(std::vector<Change> changes, std::function<void(Status)> 
       row.record = Dump(*record);
     }
     if (old_item) {
-      t.item_bytes -= ItemSize(*old_item);
+      t.item_bytes -= static_cast<int64_t>(ItemSize(*old_item));
       IndexItem(t, c.key, *old_item, false);
     }
     if (c.item) {
-      row.item = Dump(*c.item);
-      t.item_bytes += ItemSize(*c.item);
+      row.item = Dump(ItemToJson(*c.item));
+      t.item_bytes += static_cast<int64_t>(ItemSize(*c.item));
       IndexItem(t, c.key, *c.item, true);
       t.items[c.key] = std::move(*c.item);
     } else {
@@ -903,22 +821,21 @@ void TableStore::SweepTtl() {
   std::vector<Change> changes;
   for (auto& [id, t] : tables_) {
     if (t->stream) Maintain(*t->stream);
-    const json& ttl = t->spec["TimeToLiveDescription"];
+    const json ttl = t->spec.value("TimeToLiveDescription", json());
     if (!ttl.is_object() || ttl.value("TimeToLiveStatus", "") != "ENABLED") continue;
     const std::string attr = ttl.value("AttributeName", "");
     for (const auto& [key, item] : t->items) {
       auto a = item.find(attr);
-      if (a == item.end() || !a->is_object() || !a->contains("N")) continue;
-      const json& n = (*a)["N"];
-      if (!n.is_string()) continue;
+      if (a == item.end() || a->second.type() != ValueType::kN) continue;
       // Epoch seconds; AWS ignores values more than five years in the past.
-      char* end = nullptr;
-      const std::string& text = n.get_ref<const std::string&>();
-      double when = std::strtod(text.c_str(), &end);
-      if (end == text.c_str() || when > static_cast<double>(now_s) ||
-          when < static_cast<double>(now_s - 5 * 365 * 86400)) {
-        continue;
+      int64_t when = 0;
+      if (!a->second.number().ToInt64(&when)) {
+        // A fraction expires with its whole second; a huge value never.
+        double approx = std::strtod(a->second.number().ToString().c_str(), nullptr);
+        if (approx > 1e15 || approx < 0) continue;
+        when = static_cast<int64_t>(approx);
       }
+      if (when > now_s || when < now_s - 5 * 365 * 86400) continue;
       changes.push_back({t.get(), key, std::nullopt, true});
     }
   }

@@ -32,6 +32,7 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "dynamodb/value.h"
 #include "store/sqlite.h"
 
 namespace thaw::dynamodb {
@@ -115,7 +116,7 @@ struct Table {
   // TimeToLive, Tags, Global/LocalSecondaryIndexes (specs).
   json spec;
   std::vector<std::unique_ptr<Index>> indexes;
-  std::map<ItemKey, json> items;
+  std::map<ItemKey, Item> items;
   int64_t item_bytes = 0;
   Stream* stream = nullptr;  // the enabled one, if any
   int pending = 0;           // changes made but not yet committed
@@ -128,7 +129,7 @@ struct Table {
 struct Change {
   Table* table = nullptr;
   ItemKey key;
-  std::optional<json> item;
+  std::optional<Item> item;
   bool by_ttl = false;  // a TTL deletion: its record carries the service's userIdentity
 };
 
@@ -201,9 +202,9 @@ class TableStore {
   void OpenStream(Table& table, const std::string& view_type);
   void CloseStream(Stream& stream);
   void AddShard(Stream& stream, std::string parent);
-  std::optional<json> MakeRecord(Table& table, const ItemKey& key, const json* old_item,
-                                 const json* new_item, bool by_ttl);
-  void IndexItem(Table& table, const ItemKey& key, const json& item, bool add);
+  std::optional<json> MakeRecord(Table& table, const Item* old_item, const Item* new_item,
+                                 bool by_ttl);
+  void IndexItem(Table& table, const ItemKey& key, const Item& item, bool add);
   void SweepTtl();
   void ArmSweep();
 
@@ -229,13 +230,11 @@ class TableStore {
   bool committing_ = false;
 };
 
-// The memcmp-ordered encoding of a key attribute's value ({"S": ..}, {"N": ..} or {"B": ..}),
-// or an error message when it is not of `type`.
-StatusOr<std::string> EncodeKeyValue(const json& value, char type);
-// The key of `item` (or of a Key parameter) under `keys`; InvalidArgument with AWS's text.
-StatusOr<ItemKey> KeyOf(const KeySchema& keys, const json& item, bool key_only);
+// The key of `item` (or of a Key parameter, `key_only`) under `keys`; InvalidArgument with
+// AWS's text.
+StatusOr<ItemKey> KeyOf(const KeySchema& keys, const Item& item, bool key_only);
 // The key attributes of `item`.
-json KeyAttributes(const KeySchema& keys, const json& item);
+Item KeyAttributes(const KeySchema& keys, const Item& item);
 // A sequence number as the Streams API writes it: at least 21 decimal digits.
 std::string FormatSequence(int64_t seq);
 std::optional<int64_t> ParseSequence(std::string_view text);
