@@ -619,9 +619,13 @@ void TableStore::Maintain(Stream& stream) {
                  [&](store::Statement& s) { s.Bind(1, id).Bind(2, trim); });
     });
   }
-  // Closed shards whose records are all trimmed are gone.
-  while (stream.shards.size() > 1 && stream.shards.front().end != 0 &&
-         stream.shards.front().end <= stream.trimmed_through) {
+  // Closed shards older than the retention whose records are all trimmed are gone.
+  while (stream.shards.size() > 1) {
+    const Shard& first = stream.shards.front();
+    auto left = stream.records.lower_bound(first.start);
+    const bool empty = left == stream.records.end() || left->first > first.end;
+    if (first.end == 0 || !empty || now - first.created_ms < options_.retention_ms) break;
+    stream.trimmed_through = std::max(stream.trimmed_through, first.end);
     stream.shards.erase(stream.shards.begin());
     changed = true;
   }
