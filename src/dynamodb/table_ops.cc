@@ -622,10 +622,12 @@ bool ExecuteTableOp(TableStore& store, const Context& ctx, std::string_view op, 
   if (op == "DescribeTable") {
     reply(Ok({{"Table", DescribeTable(store, *t)}}));
   } else if (op == "DeleteTable") {
-    if (t->status == "DELETING" || t->status == "CREATING") {
-      Error e =
-          Validation("Attempt to change a resource which is still in use: Table is being " +
-                     std::string(t->status == "DELETING" ? "deleted" : "created") + ": " + t->name);
+    if (t->status != "ACTIVE") {
+      Error e = Validation("Attempt to change a resource which is still in use: Table is being " +
+                           std::string(t->status == "DELETING"   ? "deleted"
+                                       : t->status == "CREATING" ? "created"
+                                                                 : "updated") +
+                           ": " + t->name);
       e.type = "ResourceInUseException";
       reply(Fail(e));
       return true;
