@@ -20,18 +20,6 @@ constexpr size_t kPageBytes = 1 << 20;
 constexpr size_t kBatchGetBytes = 16 << 20;
 constexpr int64_t kTokenLifeMs = 10 * 60 * 1000;
 
-const json& At(const json& j, const char* key) {
-  static const json kNull;
-  if (!j.is_object()) return kNull;
-  auto it = j.find(key);
-  return it == j.end() ? kNull : *it;
-}
-
-std::string Str(const json& input, const char* name) {
-  const json& v = At(input, name);
-  return v.is_string() ? v.get<std::string>() : "";
-}
-
 Outcome Fail(Error e) {
   Outcome o;
   o.error = std::move(e);

@@ -33,6 +33,12 @@ struct Context {
 
 using Reply = std::function<void(Outcome)>;
 
+// Lookups in client JSON that never throw: null, "", false or 0 when absent or of another type.
+const json& At(const json& j, const char* key);
+std::string Str(const json& j, const char* key);
+bool Bool(const json& j, const char* key);
+int64_t Int(const json& j, const char* key);
+
 Error Validation(std::string message);
 Error NotFound(std::string message = "Requested resource not found");
 

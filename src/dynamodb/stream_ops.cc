@@ -12,11 +12,6 @@ namespace {
 constexpr int64_t kIteratorLifeMs = 15 * 60 * 1000;
 constexpr int64_t kMaxRecordBytes = 1 << 20;
 
-std::string Str(const json& input, const char* name) {
-  auto it = input.find(name);
-  return it != input.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 Outcome Fail(Error e) {
   Outcome o;
   o.error = std::move(e);

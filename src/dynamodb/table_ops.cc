@@ -21,16 +21,15 @@ constexpr std::string_view kItemOps[] = {
 constexpr std::string_view kStreamOps[] = {"ListStreams", "DescribeStream", "GetShardIterator",
                                            "GetRecords"};
 
-const json& At(const json& j, const char* key) {
-  static const json kNull;
-  if (!j.is_object()) return kNull;
-  auto it = j.find(key);
-  return it == j.end() ? kNull : *it;
+json KeySchemaJson(const KeySchema& keys) {
+  json out = json::array({{{"AttributeName", keys.hash.name}, {"KeyType", "HASH"}}});
+  if (keys.range) out.push_back({{"AttributeName", keys.range->name}, {"KeyType", "RANGE"}});
+  return out;
 }
 
-std::string Str(const json& input, const char* name) {
-  const json& v = At(input, name);
-  return v.is_string() ? v.get<std::string>() : "";
+json StreamSpecJson(const json& given) {
+  if (!Bool(given, "StreamEnabled")) return {{"StreamEnabled", false}};
+  return {{"StreamEnabled", true}, {"StreamViewType", Str(given, "StreamViewType")}};
 }
 
 std::optional<Error> CheckTableName(const std::string& name, const char* field = "tableName") {
@@ -116,8 +115,8 @@ std::optional<Error> CheckProjection(const json& projection) {
 json Throughput(const json& given) {
   json t = {{"NumberOfDecreasesToday", 0}, {"ReadCapacityUnits", 0}, {"WriteCapacityUnits", 0}};
   if (given.is_object()) {
-    t["ReadCapacityUnits"] = given.value("ReadCapacityUnits", int64_t{0});
-    t["WriteCapacityUnits"] = given.value("WriteCapacityUnits", int64_t{0});
+    t["ReadCapacityUnits"] = Int(given, "ReadCapacityUnits");
+    t["WriteCapacityUnits"] = Int(given, "WriteCapacityUnits");
   }
   return t;
 }
@@ -147,7 +146,7 @@ std::optional<Error> CheckBilling(const std::string& mode, const json& throughpu
 
 std::optional<Error> CheckStreamSpec(const json& spec) {
   if (!spec.is_object()) return std::nullopt;
-  if (!spec.value("StreamEnabled", false)) {
+  if (!Bool(spec, "StreamEnabled")) {
     if (spec.contains("StreamViewType")) {
       return Validation(
           "One or more parameter values were invalid: StreamViewType cannot be"
@@ -205,9 +204,16 @@ std::optional<Error> ParseIndex(const json& spec, bool global, const Table* tabl
                         index->name + " must have a range key");
     }
   }
+  json projection = {{"ProjectionType", Str(At(spec, "Projection"), "ProjectionType")}};
+  if (At(At(spec, "Projection"), "NonKeyAttributes").is_array()) {
+    projection["NonKeyAttributes"] = json::array();
+    for (const auto& n : At(At(spec, "Projection"), "NonKeyAttributes")) {
+      if (n.is_string()) projection["NonKeyAttributes"].push_back(n);
+    }
+  }
   index->spec = {{"IndexName", index->name},
-                 {"KeySchema", At(spec, "KeySchema")},
-                 {"Projection", At(spec, "Projection")}};
+                 {"KeySchema", KeySchemaJson(index->keys)},
+                 {"Projection", projection}};
   if (global) {
     if (billing == "PROVISIONED" && !At(spec, "ProvisionedThroughput").is_object()) {
       return Validation(
@@ -282,20 +288,23 @@ Outcome Ok(json output) {
 Outcome CreateTable(TableStore& store, const Context& ctx, const json& input) {
   const std::string name = Str(input, "TableName");
   if (auto e = CheckTableName(name)) return Fail(*e);
-  const json& definitions =
-      input.contains("AttributeDefinitions") ? input["AttributeDefinitions"] : json::array();
+  const json& given = At(input, "AttributeDefinitions");
+  // Rebuilt from what was checked, so the store only meets shapes it wrote.
+  json definitions = json::array();
   std::set<std::string> defined;
-  for (size_t i = 0; i < definitions.size(); ++i) {
-    std::string type = Str(definitions[i], "AttributeType");
+  for (size_t i = 0; given.is_array() && i < given.size(); ++i) {
+    std::string type = Str(given[i], "AttributeType");
     if (type != "S" && type != "N" && type != "B") {
       return Fail(Validation("1 validation error detected: Value '" + type +
                              "' at 'attributeDefinitions." + std::to_string(i + 1) +
                              ".member.attributeType' failed to satisfy constraint: Member must"
                              " satisfy enum value set: [B, N, S]"));
     }
-    if (!defined.insert(Str(definitions[i], "AttributeName")).second) {
+    if (!defined.insert(Str(given[i], "AttributeName")).second) {
       return Fail(Validation("Cannot have two attributes with the same name"));
     }
+    definitions.push_back(
+        {{"AttributeName", Str(given[i], "AttributeName")}, {"AttributeType", type}});
   }
   KeySchema keys;
   std::set<std::string> used;
@@ -307,7 +316,7 @@ Outcome CreateTable(TableStore& store, const Context& ctx, const json& input) {
   if (auto e = CheckStreamSpec(input.value("StreamSpecification", json()))) return Fail(*e);
   std::vector<std::unique_ptr<Index>> indexes;
   json spec = {{"AttributeDefinitions", definitions},
-               {"KeySchema", At(input, "KeySchema")},
+               {"KeySchema", KeySchemaJson(keys)},
                {"ProvisionedThroughput", Throughput(input.value("ProvisionedThroughput", json()))},
                {"CreationDateTime", static_cast<double>(store.Now()) / 1000.0},
                {"TableId", NewUuid()}};
@@ -345,7 +354,7 @@ Outcome CreateTable(TableStore& store, const Context& ctx, const json& input) {
         " exactly match number of attributes defined in AttributeDefinitions"));
   }
   if (input.contains("StreamSpecification"))
-    spec["StreamSpecification"] = input["StreamSpecification"];
+    spec["StreamSpecification"] = StreamSpecJson(input["StreamSpecification"]);
   if (input.contains("Tags")) spec["Tags"] = input["Tags"];
   if (store.Find(ctx.account, name)) {
     Error e = Validation("Table already exists: " + name);
@@ -427,7 +436,7 @@ Outcome UpdateTable(TableStore& store, Table& table, const json& input) {
   if (input.contains("StreamSpecification")) {
     const json& spec = input["StreamSpecification"];
     if (auto e = CheckStreamSpec(spec)) return Fail(*e);
-    const bool enable = spec.value("StreamEnabled", false);
+    const bool enable = Bool(spec, "StreamEnabled");
     if (enable && table.stream) {
       Error e = Validation("Table already has an enabled stream: TableName: " + table.name);
       e.type = "ResourceInUseException";
@@ -436,8 +445,7 @@ Outcome UpdateTable(TableStore& store, Table& table, const json& input) {
     if (!enable && !table.stream) {
       return Fail(Validation("Table already has no stream enabled: TableName: " + table.name));
     }
-    table.spec["StreamSpecification"] = spec;
-    if (!enable) table.spec["StreamSpecification"] = {{"StreamEnabled", false}};
+    table.spec["StreamSpecification"] = StreamSpecJson(spec);
     changed = true;
   }
   if (input.contains("GlobalSecondaryIndexUpdates")) {
@@ -481,8 +489,8 @@ Outcome UpdateTable(TableStore& store, Table& table, const json& input) {
 }
 
 Outcome UpdateTimeToLive(TableStore& store, Table& table, const json& input) {
-  const json& spec = input.value("TimeToLiveSpecification", json::object());
-  const bool enable = spec.value("Enabled", false);
+  const json& spec = At(input, "TimeToLiveSpecification");
+  const bool enable = Bool(spec, "Enabled");
   const std::string attr = Str(spec, "AttributeName");
   if (attr.empty()) {
     return Fail(
@@ -504,6 +512,28 @@ Outcome UpdateTimeToLive(TableStore& store, Table& table, const json& input) {
 }
 
 }  // namespace
+
+const json& At(const json& j, const char* key) {
+  static const json kNull;
+  if (!j.is_object()) return kNull;
+  auto it = j.find(key);
+  return it == j.end() ? kNull : *it;
+}
+
+std::string Str(const json& j, const char* key) {
+  const json& v = At(j, key);
+  return v.is_string() ? v.get<std::string>() : "";
+}
+
+bool Bool(const json& j, const char* key) {
+  const json& v = At(j, key);
+  return v.is_boolean() && v.get<bool>();
+}
+
+int64_t Int(const json& j, const char* key) {
+  const json& v = At(j, key);
+  return v.is_number_integer() ? v.get<int64_t>() : 0;
+}
 
 Error Validation(std::string message) { return {400, "ValidationException", std::move(message)}; }
 

@@ -224,3 +224,94 @@ TEST_F(TableStoreTest, NumbersSortNumericallyInKeys) {
 
 }  // namespace
 }  // namespace thaw::dynamodb
+
+namespace thaw::dynamodb {
+namespace {
+
+// Members of every shape in every operation: none may make an operation throw (nlohmann::json
+// throws on a wrong-typed access) instead of answering.
+TEST_F(TableStoreTest, WrongShapesAreAnsweredNotThrown) {
+  CreateTable("tab");
+  Put("tab", "a", "1");
+  const std::string arn = StreamArn("tab");
+  const char* members[] = {"TableName",
+                           "KeySchema",
+                           "AttributeDefinitions",
+                           "BillingMode",
+                           "ProvisionedThroughput",
+                           "StreamSpecification",
+                           "GlobalSecondaryIndexes",
+                           "LocalSecondaryIndexes",
+                           "Tags",
+                           "TagKeys",
+                           "ResourceArn",
+                           "Limit",
+                           "ExclusiveStartTableName",
+                           "Item",
+                           "Key",
+                           "ReturnValues",
+                           "ConditionExpression",
+                           "UpdateExpression",
+                           "ExpressionAttributeNames",
+                           "ExpressionAttributeValues",
+                           "ProjectionExpression",
+                           "KeyConditionExpression",
+                           "FilterExpression",
+                           "ExclusiveStartKey",
+                           "ScanIndexForward",
+                           "Select",
+                           "IndexName",
+                           "ConsistentRead",
+                           "Segment",
+                           "TotalSegments",
+                           "RequestItems",
+                           "TransactItems",
+                           "ClientRequestToken",
+                           "TimeToLiveSpecification",
+                           "GlobalSecondaryIndexUpdates",
+                           "ReturnConsumedCapacity",
+                           "AttributesToGet",
+                           "StreamArn",
+                           "ShardId",
+                           "ShardIteratorType",
+                           "SequenceNumber",
+                           "ShardIterator",
+                           "ExclusiveStartShardId",
+                           "ReturnValuesOnConditionCheckFailure"};
+  const json shapes[] = {
+      1, "x", json::array({1, "x", json::object()}), json::object({{"a", 1}}), true, nullptr};
+  const char* ops[] = {"CreateTable",
+                       "DescribeTable",
+                       "ListTables",
+                       "UpdateTable",
+                       "UpdateTimeToLive",
+                       "DescribeTimeToLive",
+                       "TagResource",
+                       "UntagResource",
+                       "ListTagsOfResource",
+                       "PutItem",
+                       "GetItem",
+                       "DeleteItem",
+                       "UpdateItem",
+                       "Query",
+                       "Scan",
+                       "BatchGetItem",
+                       "BatchWriteItem",
+                       "TransactWriteItems",
+                       "TransactGetItems"};
+  const char* stream_ops[] = {"ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"};
+  for (const char* member : members) {
+    for (const json& shape : shapes) {
+      json input = {{"TableName", "tab"}, {"StreamArn", arn}};
+      input[member] = shape;
+      for (const char* op : ops) Call(op, input);
+      for (const char* op : stream_ops) Call(op, input, true);
+    }
+  }
+  // Still serving.
+  EXPECT_TRUE(
+      Ok("GetItem", {{"TableName", "tab"}, {"Key", {{"pk", {{"S", "a"}}}}}}).contains("Item"));
+}
+
+}  // namespace
+}  // namespace thaw::dynamodb
