@@ -334,18 +334,18 @@ bool Evaluate(const Condition& c, const Item& item) {
     case Condition::Kind::kAttributeNotExists:
       return Lookup(item, c.operands[0].path) == nullptr;
     case Condition::Kind::kAttributeType: {
-      const AttributeValue* v = Lookup(item, c.operands[0].path);
+      const AttributeValue* v = Resolve(c.operands[0], item, scratch_a);
       const AttributeValue* type = Resolve(c.operands[1], item, scratch_b);
       return v != nullptr && type != nullptr && type->type() == ValueType::kS &&
              TypeName(v->type()) == type->str();
     }
     case Condition::Kind::kBeginsWith: {
-      const AttributeValue* v = Lookup(item, c.operands[0].path);
+      const AttributeValue* v = Resolve(c.operands[0], item, scratch_a);
       const AttributeValue* prefix = Resolve(c.operands[1], item, scratch_b);
       return v != nullptr && prefix != nullptr && BeginsWith(*v, *prefix);
     }
     case Condition::Kind::kContains: {
-      const AttributeValue* v = Lookup(item, c.operands[0].path);
+      const AttributeValue* v = Resolve(c.operands[0], item, scratch_a);
       const AttributeValue* needle = Resolve(c.operands[1], item, scratch_b);
       return v != nullptr && needle != nullptr && Contains(*v, *needle);
     }

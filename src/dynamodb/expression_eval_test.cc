@@ -107,9 +107,12 @@ TEST(ExpressionEvalTest, AbsentAttributesAndMixedTypes) {
   EXPECT_FALSE(Check("Price < :s", v));
   EXPECT_FALSE(Check("Price >= :s", v));
   EXPECT_FALSE(Check("NOT Price >= :n", v));
-  EXPECT_TRUE(Check("Price = Price"));
-  EXPECT_TRUE(Check("Absent = Absent OR Price = :n", v));
-  EXPECT_FALSE(Check("size(Price) > :n", v));  // numbers have no size
+  EXPECT_FALSE(Check("Absent = Other2"));  // two missing attributes are not equal
+  EXPECT_FALSE(Check("Absent <> Other2"));
+  EXPECT_TRUE(Check("Price <> Absent"));
+  EXPECT_TRUE(Check("Price = Price2 OR Price = :n", v));
+  EXPECT_FALSE(Check("InStock < :t", R"({":t":{"BOOL":true}})"));  // BOOLs are not ordered
+  EXPECT_FALSE(Check("size(Price) > :n", v));                      // numbers have no size
   EXPECT_FALSE(Check("RelatedItems[7] = :n", v));
   EXPECT_FALSE(Check("Title[0] = :n", v));
 }
