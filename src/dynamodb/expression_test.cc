@@ -111,8 +111,18 @@ TEST(ExpressionParseTest, ContextValidation) {
   json bad_value = json::parse(R"({"v":{"S":"b"}})");
   EXPECT_EQ(ExpressionContext::FromJson(nullptr, &bad_value).status().message(),
             "ExpressionAttributeValues contains invalid key: Syntax error; key: \"v\"");
-  json bad_set = json::parse(R"({":v":{"SS":[]}})");
-  EXPECT_FALSE(ExpressionContext::FromJson(nullptr, &bad_set).ok());
+  json bad_set = json::parse(R"({":b":{"SS":[]}})");
+  EXPECT_EQ(ExpressionContext::FromJson(nullptr, &bad_set).status().message(),
+            "ExpressionAttributeValues contains invalid value: One or more parameter values were "
+            "invalid: An string set  may not be empty for key :b");
+  json empty_value = json::parse(R"({":b":{"M":{"a":{}}}})");
+  EXPECT_EQ(ExpressionContext::FromJson(nullptr, &empty_value).status().message(),
+            "ExpressionAttributeValues contains invalid value: Supplied AttributeValue is empty, "
+            "must contain exactly one of the supported datatypes for key :b");
+  json big = json::parse(R"({":b":{"N":"-1e126"}})");
+  EXPECT_EQ(ExpressionContext::FromJson(nullptr, &big).status().message(),
+            "ExpressionAttributeValues contains invalid value: Number overflow. Attempting to "
+            "store a number with magnitude larger than supported range for key :b");
 }
 
 TEST(ExpressionParseTest, PrecedenceNotAndOr) {
