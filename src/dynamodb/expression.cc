@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <utility>
@@ -137,6 +138,7 @@ struct RawOperand {
 // expression kind's order wins, as DynamoDB reports them (dynalite's grammars record the same
 // orders): e.g. an unknown function before a reserved word before an undefined #name.
 enum class Category {
+  kParens,
   kUnknownFunction,
   kMisusedFunction,
   kReserved,
@@ -153,10 +155,10 @@ enum class Category {
   kCount,
 };
 
-constexpr Category kConditionOrder[] = {Category::kUnknownFunction, Category::kMisusedFunction,
-                                        Category::kReserved,        Category::kPlaceholder,
-                                        Category::kOperandCount,    Category::kDistinct,
-                                        Category::kFunction};
+constexpr Category kConditionOrder[] = {Category::kParens,          Category::kUnknownFunction,
+                                        Category::kMisusedFunction, Category::kReserved,
+                                        Category::kPlaceholder,     Category::kOperandCount,
+                                        Category::kDistinct,        Category::kFunction};
 constexpr Category kUpdateOrder[] = {
     Category::kReserved, Category::kUnknownFunction, Category::kSection,
     Category::kName,     Category::kValue,           Category::kOverlap,
@@ -222,6 +224,7 @@ class Parser {
                  std::string(text_.substr(from, to - from)) + "\"");
   }
 
+  bool HasNote(Category c) const { return notes_[static_cast<size_t>(c)].has_value(); }
   void Note(Category c, std::string detail) {
     if (!resolving()) return;
     auto& slot = notes_[static_cast<size_t>(c)];
@@ -497,9 +500,15 @@ class Parser {
 
   StatusOr<Condition> ParsePrimary(int depth) {
     if (IsPunct("(")) {
-      ++pos_;
+      size_t open = pos_++;
       THAW_ASSIGN_OR_RETURN(Condition inner, ParseOr(depth + 1));
+      // ((x)): the group right inside this one spans all of it.
+      if (last_group_open_ == open + 1 && last_group_close_ + 1 == pos_ && IsPunct(")")) {
+        Note(Category::kParens, "The expression has redundant parentheses;");
+      }
       THAW_RETURN_IF_ERROR(Expect(")"));
+      last_group_open_ = open;
+      last_group_close_ = pos_ - 1;
       return inner;
     }
     THAW_ASSIGN_OR_RETURN(RawOperand raw_left, ParseRawOperand(depth + 1));
@@ -770,8 +779,9 @@ class Parser {
           conflict = a[k].is_index != b[k].is_index;
           break;
         }
-        if (k == n || conflict) {
-          Note(conflict ? Category::kConflict : Category::kOverlap,
+        Category category = conflict ? Category::kConflict : Category::kOverlap;
+        if ((k == n || conflict) && !HasNote(category)) {
+          Note(category,
                std::string("Two document paths ") + (conflict ? "conflict" : "overlap") +
                    " with each other; must remove or rewrite one of these paths; path one: " +
                    paths[i]->ToString() + ", path two: " + paths[j]->ToString());
@@ -786,6 +796,9 @@ class Parser {
   ExpressionContext* context_;
   std::vector<Token> tokens_;
   size_t pos_ = 0;
+  // The token positions of the parenthesized condition that closed last.
+  size_t last_group_open_ = SIZE_MAX;
+  size_t last_group_close_ = SIZE_MAX;
   std::array<std::optional<std::string>, static_cast<size_t>(Category::kCount)> notes_;
 };
 
@@ -994,7 +1007,8 @@ StatusOr<KeyCondition::SortCondition> KeyLeaf(const Condition& c, const Parser& 
       const Operand& a = c.operands[0];
       const Operand& b = c.operands[1];
       if (a.kind == Operand::Kind::kPath && b.kind == Operand::Kind::kPath) {
-        return p.Error("KeyConditionExpressions must only contain one condition per key");
+        return Status::InvalidArgument(
+            "KeyConditionExpressions must only contain one condition per key");
       }
       leaf.kind = KeyCondition::SortCondition::Kind::kCompare;
       leaf.op = c.op;
@@ -1072,17 +1086,25 @@ StatusOr<KeyCondition> ParseKeyCondition(std::string_view text, ExpressionContex
         // The expression's own errors come before the key schema's.
         THAW_RETURN_IF_ERROR(p.Noted(kConditionOrder));
         std::vector<const Condition*> leaves;
-        if (c.kind == Condition::Kind::kAnd) {
-          for (const Condition& child : c.children) leaves.push_back(&child);
-        } else {
-          leaves.push_back(&c);
+        // The leaves under ANDs: a AND b AND c is three conditions.
+        std::vector<const Condition*> pending = {&c};
+        while (!pending.empty()) {
+          const Condition* node = pending.back();
+          pending.pop_back();
+          if (node->kind == Condition::Kind::kAnd) {
+            pending.push_back(&node->children[1]);
+            pending.push_back(&node->children[0]);
+          } else {
+            leaves.push_back(node);
+          }
         }
         std::vector<KeyCondition::SortCondition> parts;
         for (const Condition* leaf : leaves) {
           THAW_ASSIGN_OR_RETURN(KeyCondition::SortCondition part, KeyLeaf(*leaf, p));
           for (const auto& earlier : parts) {
             if (earlier.name == part.name) {
-              return p.Error("KeyConditionExpressions must only contain one condition per key");
+              return Status::InvalidArgument(
+                  "KeyConditionExpressions must only contain one condition per key");
             }
           }
           parts.push_back(std::move(part));

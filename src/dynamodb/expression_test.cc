@@ -294,6 +294,17 @@ TEST(ExpressionParseTest, ConditionFunctions) {
             "operands for this operator or function; operator: begins_with, first operand: [a]");
 }
 
+TEST(ExpressionParseTest, RedundantParentheses) {
+  EXPECT_EQ(ConditionError("((a = b)) AND foo(c)"),
+            "Invalid ConditionExpression: The expression has redundant parentheses;");
+  EXPECT_EQ(ConditionError("(((a = b)))"),
+            "Invalid ConditionExpression: The expression has redundant parentheses;");
+  ExpressionContext c;
+  EXPECT_TRUE(
+      ParseCondition("((a = b) AND (c = d)) OR (e = f)", ExpressionKind::kCondition, c).ok());
+  EXPECT_TRUE(ParseCondition("(a = b OR (c = d))", ExpressionKind::kCondition, c).ok());
+}
+
 TEST(ExpressionParseTest, ErrorsComeInDynamoDbsOrder) {
   // Conditions: unknown function, misused function, reserved word, undefined placeholder,
   // operand count, distinct operands, function operand types; whatever their positions.
@@ -379,8 +390,9 @@ TEST(ExpressionParseTest, KeyConditions) {
   EXPECT_EQ(error("ForumName = :name AND contains(Subject, :sub)"),
             "Invalid operator used in KeyConditionExpression: contains");
   EXPECT_EQ(error("ForumName = :name AND ForumName = :name"),
-            "Invalid KeyConditionExpression: KeyConditionExpressions must only contain one "
-            "condition per key");
+            "KeyConditionExpressions must only contain one condition per key");
+  EXPECT_EQ(error("ForumName = :name AND Subject > :sub AND Subject < :sub"),
+            "KeyConditionExpressions must only contain one condition per key");
   EXPECT_EQ(error("ForumName = :name AND begins_with(Subject, :a)"),
             "Invalid KeyConditionExpression: Incorrect operand type for operator or function; "
             "operator or function: begins_with, operand type: N");
