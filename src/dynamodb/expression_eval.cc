@@ -298,17 +298,19 @@ const AttributeValue* Lookup(const Item& item, const Path& path) {
   return v;
 }
 
-bool Evaluate(const Condition& c, const Item& item) {
+namespace {
+
+// A condition without children. Out of line, so the recursion over AND, OR and NOT (a chain of
+// a few hundred ANDs fits in 4 KB of expression) keeps small frames.
+[[gnu::noinline]] bool EvaluateLeaf(const Condition& c, const Item& item) {
   AttributeValue scratch_a;
   AttributeValue scratch_b;
   AttributeValue scratch_c;
   switch (c.kind) {
     case Condition::Kind::kAnd:
-      return Evaluate(c.children[0], item) && Evaluate(c.children[1], item);
     case Condition::Kind::kOr:
-      return Evaluate(c.children[0], item) || Evaluate(c.children[1], item);
     case Condition::Kind::kNot:
-      return !Evaluate(c.children[0], item);
+      return false;  // not leaves; Evaluate handles them
     case Condition::Kind::kCompare:
       return Compare(c.op, Resolve(c.operands[0], item, scratch_a),
                      Resolve(c.operands[1], item, scratch_b));
@@ -351,6 +353,21 @@ bool Evaluate(const Condition& c, const Item& item) {
     }
   }
   return false;
+}
+
+}  // namespace
+
+bool Evaluate(const Condition& c, const Item& item) {
+  switch (c.kind) {
+    case Condition::Kind::kAnd:
+      return Evaluate(c.children[0], item) && Evaluate(c.children[1], item);
+    case Condition::Kind::kOr:
+      return Evaluate(c.children[0], item) || Evaluate(c.children[1], item);
+    case Condition::Kind::kNot:
+      return !Evaluate(c.children[0], item);
+    default:
+      return EvaluateLeaf(c, item);
+  }
 }
 
 Item Project(const Item& item, const std::vector<Path>& paths) {

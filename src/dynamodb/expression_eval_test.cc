@@ -128,6 +128,14 @@ TEST(ExpressionEvalTest, OrderingWithinTypes) {
   EXPECT_FALSE(Check("n BETWEEN :a AND :b", R"({":a":{"N":"-1.4"},":b":{"N":"0"}})", "", item));
 }
 
+TEST(ExpressionEvalTest, LongAndChains) {
+  // As many ANDs as 4 KB of expression holds.
+  std::string text = "Price = :n";
+  while (text.size() + 30 < 4096) text += " AND Price = :n";
+  EXPECT_TRUE(Check(text, R"({":n":{"N":"500"}})"));
+  EXPECT_FALSE(Check(text + " AND Price = :m", R"({":n":{"N":"500"},":m":{"N":"1"}})"));
+}
+
 TEST(ExpressionEvalTest, Projection) {
   ExpressionContext c = Context("", "");
   StatusOr<std::vector<Path>> paths = ParseProjection(
