@@ -44,7 +44,7 @@ std::vector<Token> Tokenize(std::string_view text) {
     }
     Token t;
     t.begin = i;
-    if (IsWordChar(c)) {
+    if (IsWordChar(c) && c != '_') {
       size_t j = i;
       bool digits = true;
       while (j < text.size() && IsWordChar(text[j])) {

@@ -227,6 +227,28 @@ TEST(ExpressionEvalTest, DocumentationUpdates) {
   EXPECT_TRUE(Attr(r->item, "Color").is_null());
 }
 
+TEST(ExpressionEvalTest, ListIndexesNameElementsBeforeTheUpdate) {
+  // ScyllaDB's alternator tests, checked against DynamoDB: the order of the sections does not
+  // matter, and REMOVE past the end is ignored.
+  Item item = *ItemFromJson(
+      json::parse(R"({"a":{"L":[{"N":"2"},{"N":"3"},{"N":"4"},{"N":"5"},{"N":"6"},{"N":"7"}]}})"));
+  for (const char* text : {"REMOVE a[1] SET a[3] = :val", "SET a[3] = :val REMOVE a[1]"}) {
+    StatusOr<UpdateResult> r = Update(text, R"({":val":{"N":"17"}})", "", item);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(Attr(r->item, "a"),
+              json::parse(R"({"L":[{"N":"2"},{"N":"4"},{"N":"17"},{"N":"6"},{"N":"7"}]})"));
+  }
+  StatusOr<UpdateResult> r = Update("REMOVE a[17]", "", "", item);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->item, item);
+  Item nested = *ItemFromJson(json::parse(R"({"a":{"M":{"b":{"N":"3"},"c":{"L":[{"S":"hi"},
+      {"M":{"x":{"M":{"y":{"L":[{"N":"3"},{"N":"5"},{"N":"7"}]}}},"q":{"N":"2"}}}]}}}})"));
+  r = Update("REMOVE a.c[1].x.y[1], a.c[1].q", "", "", nested);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(Attr(r->item, "a"), json::parse(R"({"M":{"b":{"N":"3"},"c":{"L":[{"S":"hi"},
+      {"M":{"x":{"M":{"y":{"L":[{"N":"3"},{"N":"7"}]}}}}}]}}})"));
+}
+
 TEST(ExpressionEvalTest, SetReadsTheItemBeforeTheUpdate) {
   Item item = *ItemFromJson(json::parse(R"({"a":{"N":"1"},"b":{"N":"2"}})"));
   StatusOr<UpdateResult> r = Update("SET a = b, b = a", "", "", item);

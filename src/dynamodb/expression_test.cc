@@ -46,6 +46,9 @@ TEST(ExpressionParseTest, SyntaxErrorsQuoteTheTokenAndItsNeighbours) {
             "Invalid ConditionExpression: Syntax error; token: \"=\", near: \"= = b\"");
   EXPECT_EQ(ConditionError("a @ b"),
             "Invalid ConditionExpression: Syntax error; token: \"@\", near: \"a @ b\"");
+  // Names and functions start with a letter.
+  EXPECT_EQ(UpdateError("SET a = _f(b)"),
+            "Invalid UpdateExpression: Syntax error; token: \"_\", near: \"= _f\"");
   EXPECT_EQ(ConditionError("a = 5"),
             "Invalid ConditionExpression: Syntax error; token: \"5\", near: \"= 5\"");
   EXPECT_EQ(ConditionError("a BETWEEN :x OR :y", "", R"({":x":{"N":"1"},":y":{"N":"2"}})"),
