@@ -390,7 +390,8 @@ Item Project(const Item& item, const std::vector<Path>& paths) {
   return out;
 }
 
-StatusOr<UpdateResult> ApplyUpdate(const UpdateExpression& update, const Item& item) {
+StatusOr<UpdateResult> ApplyUpdate(const UpdateExpression& update, const Item& item,
+                                   bool item_exists) {
   UpdateResult result;
   // Every SET operand reads the item as it was.
   std::vector<AttributeValue> set_values;
@@ -401,7 +402,21 @@ StatusOr<UpdateResult> ApplyUpdate(const UpdateExpression& update, const Item& i
   }
   result.item = item;
   Item& out = result.item;
-  for (size_t i = 0; i < update.set.size(); ++i) {
+  // Several SETs past the end of one list append in index order, as DynamoDB documents.
+  std::vector<size_t> set_order(update.set.size());
+  for (size_t i = 0; i < set_order.size(); ++i) set_order[i] = i;
+  std::stable_sort(set_order.begin(), set_order.end(), [&](size_t x, size_t y) {
+    const auto& a = update.set[x].path.elements;
+    const auto& b = update.set[y].path.elements;
+    size_t n = std::min(a.size(), b.size());
+    for (size_t i = 0; i < n; ++i) {
+      if (a[i].is_index != b[i].is_index) return !a[i].is_index;
+      if (a[i].is_index && a[i].index != b[i].index) return a[i].index < b[i].index;
+      if (!a[i].is_index && a[i].name != b[i].name) return a[i].name < b[i].name;
+    }
+    return a.size() < b.size();
+  });
+  for (size_t i : set_order) {
     THAW_RETURN_IF_ERROR(Assign(out, update.set[i].path, std::move(set_values[i])));
   }
   // Removing from a list shifts what follows, so higher indexes go first: each REMOVE names an
@@ -419,7 +434,10 @@ StatusOr<UpdateResult> ApplyUpdate(const UpdateExpression& update, const Item& i
     }
     return a->elements.size() < b->elements.size();
   });
-  for (const Path* path : removes) THAW_RETURN_IF_ERROR(Remove(out, *path));
+  for (const Path* path : removes) {
+    Status removed = Remove(out, *path);
+    if (!removed.ok() && item_exists) return removed;
+  }
   for (const auto& action : update.add) {
     const AttributeValue* existing = Lookup(out, action.path);
     if (existing == nullptr) {

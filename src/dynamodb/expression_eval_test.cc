@@ -249,6 +249,38 @@ TEST(ExpressionEvalTest, ListIndexesNameElementsBeforeTheUpdate) {
       {"M":{"x":{"M":{"y":{"L":[{"N":"3"},{"N":"7"}]}}}}}]}}})"));
 }
 
+TEST(ExpressionEvalTest, AppendsPastTheEndInIndexOrder) {
+  Item item = *ItemFromJson(json::parse(R"({"a":{"L":[{"S":"one"}]}})"));
+  StatusOr<UpdateResult> r =
+      Update("SET a[84] = :v1, a[37] = :v2, a[17] = :v3, a[50] = :v4",
+             R"({":v1":{"S":"a1"},":v2":{"S":"a2"},":v3":{"S":"a3"},":v4":{"S":"a4"}})", "", item);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(Attr(r->item, "a"),
+            json::parse(R"({"L":[{"S":"one"},{"S":"a3"},{"S":"a2"},{"S":"a4"},{"S":"a1"}]})"));
+}
+
+TEST(ExpressionEvalTest, RemoveUnderAMissingParent) {
+  Item item = *ItemFromJson(json::parse(R"({"p":{"S":"k"},"a":{"S":"hello"}})"));
+  for (const char* text : {"REMOVE a.c", "REMOVE c.c", "REMOVE a[0]", "REMOVE c[0]"}) {
+    EXPECT_EQ(Update(text, "", "", item).status().message(),
+              "The document path provided in the update expression is invalid for update")
+        << text;
+  }
+  // An item being created: ignored, as on DynamoDB.
+  Item key = *ItemFromJson(json::parse(R"({"p":{"S":"k"}})"));
+  ExpressionContext c;
+  StatusOr<UpdateExpression> u = ParseUpdate("REMOVE x.y, z[0]", c);
+  ASSERT_TRUE(u.ok());
+  StatusOr<UpdateResult> r = ApplyUpdate(*u, key, /*item_exists=*/false);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->item, key);
+  // SET under a missing parent is an error either way.
+  ExpressionContext v = Context("", R"({":v":{"N":"7"}})");
+  u = ParseUpdate("SET c.c = :v", v);
+  ASSERT_TRUE(u.ok());
+  EXPECT_FALSE(ApplyUpdate(*u, key, false).ok());
+}
+
 TEST(ExpressionEvalTest, SetReadsTheItemBeforeTheUpdate) {
   Item item = *ItemFromJson(json::parse(R"({"a":{"N":"1"},"b":{"N":"2"}})"));
   StatusOr<UpdateResult> r = Update("SET a = b, b = a", "", "", item);
