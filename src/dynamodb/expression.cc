@@ -1,5 +1,10 @@
 #include "dynamodb/expression.h"
 
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
 #include <utility>
 
 #include "dynamodb/reserved_words.h"
@@ -39,7 +44,7 @@ std::vector<Token> Tokenize(std::string_view text) {
     }
     Token t;
     t.begin = i;
-    if (IsWordChar(c)) {
+    if (IsWordChar(c) && c != '_') {
       size_t j = i;
       bool digits = true;
       while (j < text.size() && IsWordChar(text[j])) {
@@ -90,8 +95,6 @@ bool KeywordIs(const Token& t, std::string_view word) {
   return true;
 }
 
-std::string OperandTypeName(const AttributeValue& v) { return std::string(TypeName(v.type())); }
-
 // "{N:5}" as AWS prints a value in BETWEEN's messages.
 std::string ShortValue(const AttributeValue& v) {
   json j = v.ToJson();
@@ -126,13 +129,80 @@ struct RawOperand {
   Kind kind = Kind::kPath;
   Path path;
   AttributeValue value;
+  bool value_defined = false;  // kValue: the placeholder resolved
   std::string function;
   std::vector<RawOperand> args;
 };
 
+// Semantic errors are noted by category while parsing goes on, and the first category in the
+// expression kind's order wins, as DynamoDB reports them (dynalite's grammars record the same
+// orders): e.g. an unknown function before a reserved word before an undefined #name.
+enum class Category {
+  kParens,
+  kUnknownFunction,
+  kMisusedFunction,
+  kReserved,
+  kSection,
+  kPlaceholder,  // an undefined #name or :value, whichever came first
+  kName,
+  kValue,
+  kOverlap,
+  kConflict,
+  kAddDelete,
+  kOperandCount,
+  kDistinct,
+  kFunction,
+  kCount,
+};
+
+constexpr Category kConditionOrder[] = {Category::kParens,          Category::kUnknownFunction,
+                                        Category::kMisusedFunction, Category::kReserved,
+                                        Category::kPlaceholder,     Category::kOperandCount,
+                                        Category::kDistinct,        Category::kFunction};
+constexpr Category kUpdateOrder[] = {
+    Category::kReserved, Category::kUnknownFunction, Category::kSection,
+    Category::kName,     Category::kValue,           Category::kOverlap,
+    Category::kConflict, Category::kAddDelete,       Category::kOperandCount,
+    Category::kFunction, Category::kMisusedFunction};
+constexpr Category kProjectionOrder[] = {Category::kReserved, Category::kName, Category::kOverlap,
+                                         Category::kConflict};
+
+// AddDelete's long type names ("operator: ADD, operand type: STRING").
+std::string_view LongTypeName(ValueType t) {
+  switch (t) {
+    case ValueType::kS:
+      return "STRING";
+    case ValueType::kN:
+      return "NUMBER";
+    case ValueType::kB:
+      return "BINARY";
+    case ValueType::kNull:
+      return "NULL";
+    case ValueType::kBool:
+      return "BOOLEAN";
+    case ValueType::kL:
+      return "LIST";
+    case ValueType::kM:
+      return "MAP";
+    case ValueType::kSS:
+      return "STRING_SET";
+    case ValueType::kNS:
+      return "NUMBER_SET";
+    case ValueType::kBS:
+      return "BINARY_SET";
+  }
+  return "?";
+}
+
+bool IsConditionFunction(std::string_view f) {
+  return f == "attribute_exists" || f == "attribute_not_exists" || f == "attribute_type" ||
+         f == "begins_with" || f == "contains" || f == "size";
+}
+bool IsUpdateFunction(std::string_view f) { return f == "if_not_exists" || f == "list_append"; }
+
 class Parser {
  public:
-  // context == nullptr: the syntax pass (placeholders are not looked up, no semantic checks).
+  // context == nullptr: the syntax pass (placeholders are not looked up, nothing is noted).
   Parser(std::string_view text, ExpressionKind kind, ExpressionContext* context)
       : text_(text), kind_(kind), context_(context), tokens_(Tokenize(text)) {}
 
@@ -152,6 +222,22 @@ class Parser {
     size_t to = tokens_[pos_ + 1].kind == Tok::kEnd ? text_.size() : tokens_[pos_ + 1].end;
     return Error("Syntax error; token: \"" + std::string(t.text) + "\", near: \"" +
                  std::string(text_.substr(from, to - from)) + "\"");
+  }
+
+  bool HasNote(Category c) const { return notes_[static_cast<size_t>(c)].has_value(); }
+  void Note(Category c, std::string detail) {
+    if (!resolving()) return;
+    auto& slot = notes_[static_cast<size_t>(c)];
+    if (!slot) slot = std::move(detail);
+  }
+  // The noted error that DynamoDB would report, if any.
+  template <size_t N>
+  Status Noted(const Category (&order)[N]) const {
+    for (Category c : order) {
+      const auto& slot = notes_[static_cast<size_t>(c)];
+      if (slot) return Error(*slot);
+    }
+    return Status::Ok();
   }
 
   bool resolving() const { return context_ != nullptr; }
@@ -210,21 +296,24 @@ class Parser {
     const Token& t = Peek();
     PathElement e;
     if (t.kind == Tok::kIdent) {
-      if (resolving() && IsReservedWord(t.text)) {
-        return Error("Attribute name is a reserved keyword; reserved keyword: " +
-                     std::string(t.text));
+      if (IsReservedWord(t.text)) {
+        Note(Category::kReserved,
+             "Attribute name is a reserved keyword; reserved keyword: " + std::string(t.text));
       }
       e.name = std::string(t.text);
     } else if (t.kind == Tok::kName) {
       if (resolving()) {
         const std::string* name = context_->Name(std::string(t.text));
         if (name == nullptr) {
-          return Error(
+          std::string detail =
               "An expression attribute name used in the document path is not defined; "
               "attribute name: " +
-              std::string(t.text));
+              std::string(t.text);
+          Note(Category::kPlaceholder, detail);
+          Note(Category::kName, std::move(detail));
+        } else {
+          e.name = *name;
         }
-        e.name = *name;
       }
     } else {
       return SyntaxError();
@@ -233,18 +322,23 @@ class Parser {
     return e;
   }
 
-  StatusOr<AttributeValue> ParseValueRef() {
+  StatusOr<AttributeValue> ParseValueRef(bool* defined = nullptr) {
     const Token& t = Peek();
     if (t.kind != Tok::kValue) return SyntaxError();
     AttributeValue v;
+    if (defined != nullptr) *defined = false;
     if (resolving()) {
       const AttributeValue* found = context_->Value(std::string(t.text));
       if (found == nullptr) {
-        return Error(
+        std::string detail =
             "An expression attribute value used in expression is not defined; attribute value: " +
-            std::string(t.text));
+            std::string(t.text);
+        Note(Category::kPlaceholder, detail);
+        Note(Category::kValue, std::move(detail));
+      } else {
+        v = *found;
+        if (defined != nullptr) *defined = true;
       }
-      v = *found;
     }
     ++pos_;
     return v;
@@ -272,7 +366,7 @@ class Parser {
     }
     if (t.kind == Tok::kValue) {
       op.kind = RawOperand::Kind::kValue;
-      THAW_ASSIGN_OR_RETURN(op.value, ParseValueRef());
+      THAW_ASSIGN_OR_RETURN(op.value, ParseValueRef(&op.value_defined));
       return op;
     }
     op.kind = RawOperand::Kind::kPath;
@@ -280,23 +374,42 @@ class Parser {
     return op;
   }
 
-  Status ArgCount(const RawOperand& call, size_t n) const {
-    if (call.args.size() == n) return Status::Ok();
-    return Error("Incorrect number of operands for operator or function; operator or function: " +
-                 call.function + ", number of operands: " + std::to_string(call.args.size()));
+  // False (and noted) when the call does not have n arguments.
+  bool ArgCount(const RawOperand& call, size_t n) {
+    if (call.args.size() == n) return true;
+    Note(Category::kOperandCount,
+         "Incorrect number of operands for operator or function; operator or function: " +
+             call.function + ", number of operands: " + std::to_string(call.args.size()));
+    return false;
   }
-  Status NeedsPath(const RawOperand& arg, const std::string& function) const {
-    if (arg.kind == RawOperand::Kind::kPath) return Status::Ok();
-    return Error("Operator or function requires a document path; operator or function: " +
-                 function);
+  bool NeedsPath(const RawOperand& arg, const std::string& function) {
+    if (arg.kind == RawOperand::Kind::kPath) return true;
+    Note(Category::kFunction,
+         "Operator or function requires a document path; operator or function: " + function);
+    return false;
   }
-  Status IncorrectOperand(std::string_view function, const AttributeValue& v) const {
-    return Error("Incorrect operand type for operator or function; operator or function: " +
-                 std::string(function) + ", operand type: " + OperandTypeName(v));
+  std::string IncorrectOperand(std::string_view function, ValueType t) const {
+    return "Incorrect operand type for operator or function; operator or function: " +
+           std::string(function) + ", operand type: " + std::string(TypeName(t));
+  }
+  // A :value operand whose type is known (defined) and not one of `allowed`.
+  static bool KnownTypeOutside(const RawOperand& op, std::initializer_list<ValueType> allowed) {
+    if (op.kind != RawOperand::Kind::kValue || !op.value_defined) return false;
+    return std::find(allowed.begin(), allowed.end(), op.value.type()) == allowed.end();
+  }
+  // Both paths and the same path: DynamoDB refuses a = a, begins_with(a, a) and the like.
+  void CheckDistinct(std::string_view op, const RawOperand& a, const RawOperand& b) {
+    if (a.kind == RawOperand::Kind::kPath && b.kind == RawOperand::Kind::kPath &&
+        a.path == b.path) {
+      Note(Category::kDistinct,
+           "The first operand must be distinct from the remaining operands for this operator or "
+           "function; operator: " +
+               std::string(op) + ", first operand: " + a.path.ToString());
+    }
   }
 
-  // A condition's operand: path, :value or size(path).
-  StatusOr<Operand> ToOperand(RawOperand raw) const {
+  // A condition's operand: path, :value or size(path); other functions are noted.
+  Operand ToOperand(RawOperand raw) {
     Operand op;
     switch (raw.kind) {
       case RawOperand::Kind::kPath:
@@ -310,32 +423,27 @@ class Parser {
       case RawOperand::Kind::kCall:
         break;
     }
-    if (!resolving()) return op;
-    if (raw.function == "size") {
-      THAW_RETURN_IF_ERROR(ArgCount(raw, 1));
-      THAW_RETURN_IF_ERROR(NeedsPath(raw.args[0], raw.function));
-      op.kind = Operand::Kind::kSize;
-      op.path = std::move(raw.args[0].path);
+    if (raw.function != "size") {
+      if (IsConditionFunction(raw.function) || IsUpdateFunction(raw.function)) {
+        Note(Category::kMisusedFunction,
+             "The function is not allowed to be used this way in an expression; function: " +
+                 raw.function);
+      } else {
+        Note(Category::kUnknownFunction, "Invalid function name; function: " + raw.function);
+      }
+      for (RawOperand& arg : raw.args) ToOperand(std::move(arg));  // notes inside them too
       return op;
     }
-    if (IsConditionFunction(raw.function)) {
-      return Error("The function is not allowed to be used this way in an expression; function: " +
-                   raw.function);
+    if (!ArgCount(raw, 1)) return op;
+    if (KnownTypeOutside(raw.args[0], {ValueType::kS, ValueType::kB, ValueType::kSS, ValueType::kNS,
+                                       ValueType::kBS, ValueType::kL, ValueType::kM})) {
+      Note(Category::kFunction, IncorrectOperand("size", raw.args[0].value.type()));
+      return op;
     }
-    return Error("Invalid function name; function: " + raw.function);
-  }
-
-  static bool IsConditionFunction(std::string_view f) {
-    return f == "attribute_exists" || f == "attribute_not_exists" || f == "attribute_type" ||
-           f == "begins_with" || f == "contains";
-  }
-
-  // Operands of <, <=, >, >= and BETWEEN compare only within S, N and B.
-  Status CheckOrdered(std::string_view op, const Operand& operand) const {
-    if (resolving() && operand.kind == Operand::Kind::kValue && !IsKeyType(operand.value.type())) {
-      return IncorrectOperand(op, operand.value);
-    }
-    return Status::Ok();
+    if (!NeedsPath(raw.args[0], raw.function)) return op;
+    op.kind = Operand::Kind::kSize;
+    op.path = std::move(raw.args[0].path);
+    return op;
   }
 
   StatusOr<Condition> ParseOr(int depth) {
@@ -380,20 +488,33 @@ class Parser {
     return ParsePrimary(depth);
   }
 
+  // Whether the current token continues an operand into a comparison.
+  bool AtComparison() const {
+    const Token& t = Peek();
+    if (t.kind == Tok::kPunct) {
+      return t.text == "=" || t.text == "<>" || t.text == "<" || t.text == "<=" || t.text == ">" ||
+             t.text == ">=";
+    }
+    return KeywordIs(t, "BETWEEN") || KeywordIs(t, "IN");
+  }
+
   StatusOr<Condition> ParsePrimary(int depth) {
     if (IsPunct("(")) {
-      ++pos_;
+      size_t open = pos_++;
       THAW_ASSIGN_OR_RETURN(Condition inner, ParseOr(depth + 1));
+      // ((x)): the group right inside this one spans all of it.
+      if (last_group_open_ == open + 1 && last_group_close_ + 1 == pos_ && IsPunct(")")) {
+        Note(Category::kParens, "The expression has redundant parentheses;");
+      }
       THAW_RETURN_IF_ERROR(Expect(")"));
+      last_group_open_ = open;
+      last_group_close_ = pos_ - 1;
       return inner;
     }
-    const Token& t = Peek();
-    if (t.kind == Tok::kIdent && IsPunct("(", 1) && t.text != "size") {
-      THAW_ASSIGN_OR_RETURN(RawOperand call, ParseRawOperand(depth + 1));
-      return FunctionCondition(std::move(call));
-    }
     THAW_ASSIGN_OR_RETURN(RawOperand raw_left, ParseRawOperand(depth + 1));
-    THAW_ASSIGN_OR_RETURN(Operand left, ToOperand(std::move(raw_left)));
+    if (raw_left.kind == RawOperand::Kind::kCall && !AtComparison()) {
+      return FunctionCondition(std::move(raw_left));
+    }
     Condition c;
     const Token& next = Peek();
     if (next.kind == Tok::kPunct) {
@@ -404,15 +525,11 @@ class Parser {
         if (next.text != text) continue;
         ++pos_;
         THAW_ASSIGN_OR_RETURN(RawOperand raw_right, ParseRawOperand(depth + 1));
-        THAW_ASSIGN_OR_RETURN(Operand right, ToOperand(std::move(raw_right)));
-        if (op != Comparator::kEq && op != Comparator::kNe) {
-          THAW_RETURN_IF_ERROR(CheckOrdered(text, left));
-          THAW_RETURN_IF_ERROR(CheckOrdered(text, right));
-        }
+        CheckDistinct(text, raw_left, raw_right);
         c.kind = Condition::Kind::kCompare;
         c.op = op;
-        c.operands.push_back(std::move(left));
-        c.operands.push_back(std::move(right));
+        c.operands.push_back(ToOperand(std::move(raw_left)));
+        c.operands.push_back(ToOperand(std::move(raw_right)));
         return c;
       }
       return SyntaxError();
@@ -420,45 +537,41 @@ class Parser {
     if (KeywordIs(next, "BETWEEN")) {
       ++pos_;
       THAW_ASSIGN_OR_RETURN(RawOperand raw_low, ParseRawOperand(depth + 1));
-      THAW_ASSIGN_OR_RETURN(Operand low, ToOperand(std::move(raw_low)));
       if (!KeywordIs(Peek(), "AND")) return SyntaxError();
       ++pos_;
       THAW_ASSIGN_OR_RETURN(RawOperand raw_high, ParseRawOperand(depth + 1));
-      THAW_ASSIGN_OR_RETURN(Operand high, ToOperand(std::move(raw_high)));
-      THAW_RETURN_IF_ERROR(CheckOrdered("BETWEEN", left));
-      THAW_RETURN_IF_ERROR(CheckOrdered("BETWEEN", low));
-      THAW_RETURN_IF_ERROR(CheckOrdered("BETWEEN", high));
-      if (resolving() && low.kind == Operand::Kind::kValue && high.kind == Operand::Kind::kValue) {
-        if (low.value.type() != high.value.type()) {
-          return Error(
-              "The BETWEEN operator requires same data type for lower and upper bounds; lower "
-              "bound operand: AttributeValue: " +
-              ShortValue(low.value) +
-              ", upper bound operand: AttributeValue: " + ShortValue(high.value));
-        }
-        if (CompareScalars(low.value, high.value) > 0) {
-          return Error(
-              "The BETWEEN operator requires upper bound to be greater than or equal to lower "
-              "bound; lower bound operand: AttributeValue: " +
-              ShortValue(low.value) +
-              ", upper bound operand: AttributeValue: " + ShortValue(high.value));
+      bool bounds_known = raw_low.kind == RawOperand::Kind::kValue && raw_low.value_defined &&
+                          raw_high.kind == RawOperand::Kind::kValue && raw_high.value_defined;
+      c.kind = Condition::Kind::kBetween;
+      c.operands.push_back(ToOperand(std::move(raw_left)));
+      c.operands.push_back(ToOperand(std::move(raw_low)));
+      c.operands.push_back(ToOperand(std::move(raw_high)));
+      if (bounds_known) {
+        const AttributeValue& low = c.operands[1].value;
+        const AttributeValue& high = c.operands[2].value;
+        std::string bounds = "lower bound operand: AttributeValue: " + ShortValue(low) +
+                             ", upper bound operand: AttributeValue: " + ShortValue(high);
+        if (low.type() != high.type()) {
+          Note(
+              Category::kFunction,
+              "The BETWEEN operator requires same data type for lower and upper bounds; " + bounds);
+        } else if (IsKeyType(low.type()) && CompareScalars(low, high) > 0) {
+          Note(Category::kFunction,
+               "The BETWEEN operator requires upper bound to be greater than or equal to lower "
+               "bound; " +
+                   bounds);
         }
       }
-      c.kind = Condition::Kind::kBetween;
-      c.operands.push_back(std::move(left));
-      c.operands.push_back(std::move(low));
-      c.operands.push_back(std::move(high));
       return c;
     }
     if (KeywordIs(next, "IN")) {
       ++pos_;
       THAW_RETURN_IF_ERROR(Expect("("));
       c.kind = Condition::Kind::kIn;
-      c.operands.push_back(std::move(left));
+      c.operands.push_back(ToOperand(std::move(raw_left)));
       while (true) {
         THAW_ASSIGN_OR_RETURN(RawOperand raw, ParseRawOperand(depth + 1));
-        THAW_ASSIGN_OR_RETURN(Operand op, ToOperand(std::move(raw)));
-        c.operands.push_back(std::move(op));
+        c.operands.push_back(ToOperand(std::move(raw)));
         if (IsPunct(",")) {
           ++pos_;
           continue;
@@ -466,63 +579,80 @@ class Parser {
         THAW_RETURN_IF_ERROR(Expect(")"));
         break;
       }
-      if (resolving() && c.operands.size() - 1 > kMaxInOperands) {
-        return Error("The IN operator is provided with too many operands; number of operands: " +
-                     std::to_string(c.operands.size() - 1));
+      if (c.operands.size() - 1 > kMaxInOperands) {
+        Note(Category::kFunction,
+             "The IN operator is provided with too many operands; number of operands: " +
+                 std::to_string(c.operands.size() - 1));
       }
       return c;
     }
     return SyntaxError();
   }
 
-  StatusOr<Condition> FunctionCondition(RawOperand call) {
+  // A function used as a condition: attribute_exists, attribute_not_exists, attribute_type,
+  // begins_with, contains.
+  Condition FunctionCondition(RawOperand call) {
     Condition c;
-    if (!resolving()) return c;
     const std::string& f = call.function;
+    if (f == "size" || IsUpdateFunction(f)) {
+      Note(Category::kMisusedFunction,
+           "The function is not allowed to be used this way in an expression; function: " + f);
+      return c;
+    }
+    if (!IsConditionFunction(f)) {
+      Note(Category::kUnknownFunction, "Invalid function name; function: " + f);
+      return c;
+    }
+    for (const RawOperand& arg : call.args) {
+      if (arg.kind == RawOperand::Kind::kCall && arg.function != "size") {
+        Note(Category::kMisusedFunction,
+             "The function is not allowed to be used this way in an expression; function: " +
+                 arg.function);
+      }
+    }
     if (f == "attribute_exists" || f == "attribute_not_exists") {
-      THAW_RETURN_IF_ERROR(ArgCount(call, 1));
-      THAW_RETURN_IF_ERROR(NeedsPath(call.args[0], f));
+      if (!ArgCount(call, 1) || !NeedsPath(call.args[0], f)) return c;
       c.kind = f == "attribute_exists" ? Condition::Kind::kAttributeExists
                                        : Condition::Kind::kAttributeNotExists;
-      THAW_ASSIGN_OR_RETURN(Operand path, ToOperand(std::move(call.args[0])));
-      c.operands.push_back(std::move(path));
+      c.operands.push_back(ToOperand(std::move(call.args[0])));
       return c;
     }
-    if (f == "attribute_type" || f == "begins_with" || f == "contains") {
-      THAW_RETURN_IF_ERROR(ArgCount(call, 2));
-      THAW_RETURN_IF_ERROR(NeedsPath(call.args[0], f));
-      THAW_ASSIGN_OR_RETURN(Operand path, ToOperand(std::move(call.args[0])));
-      THAW_ASSIGN_OR_RETURN(Operand arg, ToOperand(std::move(call.args[1])));
-      if (f == "attribute_type") {
-        c.kind = Condition::Kind::kAttributeType;
-        if (arg.kind != Operand::Kind::kValue) {
-          return Error("Operator or function requires an attribute value; operator or function: " +
-                       f);
-        }
-        if (arg.value.type() != ValueType::kS) return IncorrectOperand(f, arg.value);
+    if (!ArgCount(call, 2)) return c;
+    CheckDistinct(f, call.args[0], call.args[1]);
+    if (f == "attribute_type") {
+      c.kind = Condition::Kind::kAttributeType;
+      const RawOperand& type = call.args[1];
+      if (type.kind != RawOperand::Kind::kValue) {
+        Note(Category::kFunction,
+             "Incorrect operand type for operator or function; operator or function: " + f +
+                 ", operand type: {NS,SS,L,BS,N,M,B,BOOL,NULL,S}");
+      } else if (type.value_defined && type.value.type() != ValueType::kS) {
+        Note(Category::kFunction, IncorrectOperand(f, type.value.type()));
+      } else if (type.value_defined) {
         ValueType ignored;
-        if (!ParseTypeName(arg.value.str(), &ignored)) {
-          return Error("Invalid attribute type name found in type: " + arg.value.str() +
-                       ", valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}");
+        if (!ParseTypeName(type.value.str(), &ignored)) {
+          Note(Category::kFunction, "Invalid attribute type name found; type: " + type.value.str() +
+                                        ", valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}");
         }
-      } else if (f == "begins_with") {
-        c.kind = Condition::Kind::kBeginsWith;
-        if (arg.kind == Operand::Kind::kValue && arg.value.type() != ValueType::kS &&
-            arg.value.type() != ValueType::kB) {
-          return IncorrectOperand(f, arg.value);
-        }
-      } else {
-        c.kind = Condition::Kind::kContains;
       }
-      c.operands.push_back(std::move(path));
-      c.operands.push_back(std::move(arg));
-      return c;
+    } else if (f == "begins_with") {
+      c.kind = Condition::Kind::kBeginsWith;
+      for (const RawOperand& arg : call.args) {
+        if (KnownTypeOutside(arg, {ValueType::kS, ValueType::kB})) {
+          Note(Category::kFunction, IncorrectOperand(f, arg.value.type()));
+          break;
+        }
+      }
+    } else {
+      c.kind = Condition::Kind::kContains;
     }
-    return Error("Invalid function name; function: " + f);
+    c.operands.push_back(ToOperand(std::move(call.args[0])));
+    c.operands.push_back(ToOperand(std::move(call.args[1])));
+    return c;
   }
 
   // A SET operand: path, :value, if_not_exists(path, operand), list_append(operand, operand).
-  StatusOr<UpdateOperand> ToUpdateOperand(RawOperand raw) const {
+  UpdateOperand ToUpdateOperand(RawOperand raw) {
     UpdateOperand op;
     switch (raw.kind) {
       case RawOperand::Kind::kPath:
@@ -536,33 +666,41 @@ class Parser {
       case RawOperand::Kind::kCall:
         break;
     }
-    if (!resolving()) return op;
     const std::string& f = raw.function;
-    if (f == "if_not_exists") {
-      THAW_RETURN_IF_ERROR(ArgCount(raw, 2));
-      THAW_RETURN_IF_ERROR(NeedsPath(raw.args[0], f));
-      op.kind = UpdateOperand::Kind::kIfNotExists;
-      op.path = std::move(raw.args[0].path);
-      THAW_ASSIGN_OR_RETURN(UpdateOperand fallback, ToUpdateOperand(std::move(raw.args[1])));
-      op.args.push_back(std::move(fallback));
+    if (!IsUpdateFunction(f)) {
+      Note(Category::kUnknownFunction,
+           IsConditionFunction(f)
+               ? "The function is not allowed in an update expression; function: " + f
+               : "Invalid function name; function: " + f);
+      for (RawOperand& arg : raw.args) ToUpdateOperand(std::move(arg));
       return op;
     }
-    if (f == "list_append") {
-      THAW_RETURN_IF_ERROR(ArgCount(raw, 2));
-      op.kind = UpdateOperand::Kind::kListAppend;
-      for (RawOperand& arg : raw.args) {
-        THAW_ASSIGN_OR_RETURN(UpdateOperand a, ToUpdateOperand(std::move(arg)));
-        if (a.kind == UpdateOperand::Kind::kValue && a.value.type() != ValueType::kL) {
-          return IncorrectOperand(f, a.value);
-        }
-        op.args.push_back(std::move(a));
+    std::vector<UpdateOperand> args;
+    for (const RawOperand& arg : raw.args) {
+      if (f == "list_append" && KnownTypeOutside(arg, {ValueType::kL})) {
+        Note(Category::kFunction, IncorrectOperand(f, arg.value.type()));
       }
+    }
+    bool path_first = raw.args.empty() || raw.args[0].kind == RawOperand::Kind::kPath;
+    for (RawOperand& arg : raw.args) args.push_back(ToUpdateOperand(std::move(arg)));
+    if (raw.args.size() != 2) {
+      ArgCount(raw, 2);
       return op;
     }
-    if (f == "size" || IsConditionFunction(f)) {
-      return Error("The function is not allowed in an update expression; function: " + f);
+    if (f == "if_not_exists") {
+      if (!path_first) {
+        Note(Category::kFunction,
+             "Operator or function requires a document path; operator or function: " + f);
+        return op;
+      }
+      op.kind = UpdateOperand::Kind::kIfNotExists;
+      op.path = std::move(args[0].path);
+      op.args.push_back(std::move(args[1]));
+      return op;
     }
-    return Error("Invalid function name; function: " + f);
+    op.kind = UpdateOperand::Kind::kListAppend;
+    op.args = std::move(args);
+    return op;
   }
 
   Status ParseUpdateSections(UpdateExpression& update) {
@@ -575,8 +713,8 @@ class Parser {
       }
       if (section < 0) return SyntaxError();
       if (seen[section]) {
-        return Error("The \"" + std::string(kSections[section]) +
-                     "\" section can only be used once in an update expression;");
+        Note(Category::kSection, "The \"" + std::string(kSections[section]) +
+                                     "\" section can only be used once in an update expression;");
       }
       seen[section] = true;
       ++pos_;
@@ -587,32 +725,35 @@ class Parser {
           action.path = std::move(path);
           THAW_RETURN_IF_ERROR(Expect("="));
           THAW_ASSIGN_OR_RETURN(RawOperand raw_left, ParseRawOperand(0));
-          THAW_ASSIGN_OR_RETURN(action.left, ToUpdateOperand(std::move(raw_left)));
+          RawOperand raw_right;
           if (IsPunct("+") || IsPunct("-")) {
             action.op = Peek().text[0];
             ++pos_;
-            THAW_ASSIGN_OR_RETURN(RawOperand raw_right, ParseRawOperand(0));
-            THAW_ASSIGN_OR_RETURN(action.right, ToUpdateOperand(std::move(raw_right)));
-            for (const UpdateOperand* o : {&action.left, &action.right}) {
-              if (resolving() && o->kind == UpdateOperand::Kind::kValue &&
-                  o->value.type() != ValueType::kN) {
-                return IncorrectOperand(std::string(1, action.op), o->value);
+            THAW_ASSIGN_OR_RETURN(raw_right, ParseRawOperand(0));
+            for (const RawOperand* o : {&raw_left, &raw_right}) {
+              if (KnownTypeOutside(*o, {ValueType::kN})) {
+                Note(Category::kFunction,
+                     IncorrectOperand(std::string(1, action.op), o->value.type()));
               }
             }
+            action.right = ToUpdateOperand(std::move(raw_right));
           }
+          action.left = ToUpdateOperand(std::move(raw_left));
           update.set.push_back(std::move(action));
         } else if (section == 1) {
           update.remove.push_back(std::move(path));
         } else {
           UpdateExpression::ValueAction action;
           action.path = std::move(path);
-          THAW_ASSIGN_OR_RETURN(action.value, ParseValueRef());
-          if (resolving()) {
-            ValueType t = action.value.type();
-            if (section == 2 && t != ValueType::kN && !IsSetType(t)) {
-              return IncorrectOperand("ADD", action.value);
-            }
-            if (section == 3 && !IsSetType(t)) return IncorrectOperand("DELETE", action.value);
+          bool defined = false;
+          THAW_ASSIGN_OR_RETURN(action.value, ParseValueRef(&defined));
+          ValueType t = action.value.type();
+          bool wrong = section == 2 ? (t != ValueType::kN && !IsSetType(t)) : !IsSetType(t);
+          if (defined && wrong) {
+            Note(Category::kAddDelete,
+                 std::string("Incorrect operand type for operator or function; operator: ") +
+                     (section == 2 ? "ADD" : "DELETE") +
+                     ", operand type: " + std::string(LongTypeName(t)));
           }
           (section == 2 ? update.add : update.del).push_back(std::move(action));
         }
@@ -623,8 +764,31 @@ class Parser {
     return Status::Ok();
   }
 
-  size_t pos() const { return pos_; }
-  ExpressionKind kind() const { return kind_; }
+  // Overlap (one path a prefix of the other) or conflict (one indexes where the other names);
+  // AWS refuses both in one UpdateExpression or ProjectionExpression.
+  void CheckPathsDisjoint(const std::vector<const Path*>& paths) {
+    for (size_t i = 0; i < paths.size(); ++i) {
+      for (size_t j = i + 1; j < paths.size(); ++j) {
+        const auto& a = paths[i]->elements;
+        const auto& b = paths[j]->elements;
+        size_t n = std::min(a.size(), b.size());
+        size_t k = 0;
+        bool conflict = false;
+        for (; k < n; ++k) {
+          if (a[k] == b[k]) continue;
+          conflict = a[k].is_index != b[k].is_index;
+          break;
+        }
+        Category category = conflict ? Category::kConflict : Category::kOverlap;
+        if ((k == n || conflict) && !HasNote(category)) {
+          Note(category,
+               std::string("Two document paths ") + (conflict ? "conflict" : "overlap") +
+                   " with each other; must remove or rewrite one of these paths; path one: " +
+                   paths[i]->ToString() + ", path two: " + paths[j]->ToString());
+        }
+      }
+    }
+  }
 
  private:
   std::string_view text_;
@@ -632,39 +796,17 @@ class Parser {
   ExpressionContext* context_;
   std::vector<Token> tokens_;
   size_t pos_ = 0;
+  // The token positions of the parenthesized condition that closed last.
+  size_t last_group_open_ = SIZE_MAX;
+  size_t last_group_close_ = SIZE_MAX;
+  std::array<std::optional<std::string>, static_cast<size_t>(Category::kCount)> notes_;
 };
 
-// Overlap (one path a prefix of the other) or conflict (one indexes where the other names);
-// AWS refuses both in one UpdateExpression or ProjectionExpression.
-Status CheckPathsDisjoint(const std::vector<const Path*>& paths, const Parser& parser) {
-  for (size_t i = 0; i < paths.size(); ++i) {
-    for (size_t j = i + 1; j < paths.size(); ++j) {
-      const auto& a = paths[i]->elements;
-      const auto& b = paths[j]->elements;
-      size_t n = std::min(a.size(), b.size());
-      size_t k = 0;
-      bool conflict = false;
-      for (; k < n; ++k) {
-        if (a[k] == b[k]) continue;
-        conflict = a[k].is_index != b[k].is_index;
-        break;
-      }
-      if (k == n || conflict) {
-        return parser.Error(std::string("Two document paths ") +
-                            (conflict ? "conflict" : "overlap") +
-                            " with each other; must remove or rewrite one of these paths; path "
-                            "one: " +
-                            paths[i]->ToString() + ", path two: " + paths[j]->ToString());
-      }
-    }
-  }
-  return Status::Ok();
-}
-
-// Runs `parse` over the text twice: syntax, then resolution.
-template <typename Result, typename ParseFn>
+// Runs `parse` over the text twice: syntax, then resolution, whose noted errors are reported
+// in `order`.
+template <typename Result, size_t N, typename ParseFn>
 StatusOr<Result> TwoPass(std::string_view text, ExpressionKind kind, ExpressionContext& context,
-                         ParseFn parse) {
+                         const Category (&order)[N], ParseFn parse) {
   {
     Parser syntax(text, kind, nullptr);
     THAW_RETURN_IF_ERROR(syntax.CheckLength());
@@ -673,7 +815,10 @@ StatusOr<Result> TwoPass(std::string_view text, ExpressionKind kind, ExpressionC
     if (!checked.ok()) return checked.status();
   }
   Parser resolve(text, kind, &context);
-  return parse(resolve);
+  StatusOr<Result> result = parse(resolve);
+  if (!result.ok()) return result.status();
+  THAW_RETURN_IF_ERROR(resolve.Noted(order));
+  return result;
 }
 
 }  // namespace
@@ -801,15 +946,16 @@ Status ExpressionContext::CheckAllUsed() const {
 
 StatusOr<Condition> ParseCondition(std::string_view text, ExpressionKind kind,
                                    ExpressionContext& context) {
-  return TwoPass<Condition>(text, kind, context, [](Parser& p) -> StatusOr<Condition> {
-    THAW_ASSIGN_OR_RETURN(Condition c, p.ParseOr(0));
-    THAW_RETURN_IF_ERROR(p.ExpectEnd());
-    return c;
-  });
+  return TwoPass<Condition>(text, kind, context, kConditionOrder,
+                            [](Parser& p) -> StatusOr<Condition> {
+                              THAW_ASSIGN_OR_RETURN(Condition c, p.ParseOr(0));
+                              THAW_RETURN_IF_ERROR(p.ExpectEnd());
+                              return c;
+                            });
 }
 
 StatusOr<std::vector<Path>> ParseProjection(std::string_view text, ExpressionContext& context) {
-  return TwoPass<std::vector<Path>>(text, ExpressionKind::kProjection, context,
+  return TwoPass<std::vector<Path>>(text, ExpressionKind::kProjection, context, kProjectionOrder,
                                     [](Parser& p) -> StatusOr<std::vector<Path>> {
                                       std::vector<Path> paths;
                                       while (true) {
@@ -822,14 +968,14 @@ StatusOr<std::vector<Path>> ParseProjection(std::string_view text, ExpressionCon
                                       if (p.resolving()) {
                                         std::vector<const Path*> all;
                                         for (const Path& path : paths) all.push_back(&path);
-                                        THAW_RETURN_IF_ERROR(CheckPathsDisjoint(all, p));
+                                        p.CheckPathsDisjoint(all);
                                       }
                                       return paths;
                                     });
 }
 
 StatusOr<UpdateExpression> ParseUpdate(std::string_view text, ExpressionContext& context) {
-  return TwoPass<UpdateExpression>(text, ExpressionKind::kUpdate, context,
+  return TwoPass<UpdateExpression>(text, ExpressionKind::kUpdate, context, kUpdateOrder,
                                    [](Parser& p) -> StatusOr<UpdateExpression> {
                                      UpdateExpression update;
                                      THAW_RETURN_IF_ERROR(p.ParseUpdateSections(update));
@@ -839,7 +985,7 @@ StatusOr<UpdateExpression> ParseUpdate(std::string_view text, ExpressionContext&
                                        for (const Path& path : update.remove) all.push_back(&path);
                                        for (const auto& a : update.add) all.push_back(&a.path);
                                        for (const auto& a : update.del) all.push_back(&a.path);
-                                       THAW_RETURN_IF_ERROR(CheckPathsDisjoint(all, p));
+                                       p.CheckPathsDisjoint(all);
                                      }
                                      return update;
                                    });
@@ -861,7 +1007,8 @@ StatusOr<KeyCondition::SortCondition> KeyLeaf(const Condition& c, const Parser& 
       const Operand& a = c.operands[0];
       const Operand& b = c.operands[1];
       if (a.kind == Operand::Kind::kPath && b.kind == Operand::Kind::kPath) {
-        return p.Error("KeyConditionExpressions must only contain one condition per key");
+        return Status::InvalidArgument(
+            "KeyConditionExpressions must only contain one condition per key");
       }
       leaf.kind = KeyCondition::SortCondition::Kind::kCompare;
       leaf.op = c.op;
@@ -930,23 +1077,34 @@ StatusOr<KeyCondition> ParseKeyCondition(std::string_view text, ExpressionContex
                                          const std::string& hash_key,
                                          const std::string& range_key) {
   return TwoPass<KeyCondition>(
-      text, ExpressionKind::kKeyCondition, context, [&](Parser& p) -> StatusOr<KeyCondition> {
+      text, ExpressionKind::kKeyCondition, context, kConditionOrder,
+      [&](Parser& p) -> StatusOr<KeyCondition> {
         THAW_ASSIGN_OR_RETURN(Condition c, p.ParseOr(0));
         THAW_RETURN_IF_ERROR(p.ExpectEnd());
         KeyCondition key;
         if (!p.resolving()) return key;
+        // The expression's own errors come before the key schema's.
+        THAW_RETURN_IF_ERROR(p.Noted(kConditionOrder));
         std::vector<const Condition*> leaves;
-        if (c.kind == Condition::Kind::kAnd) {
-          for (const Condition& child : c.children) leaves.push_back(&child);
-        } else {
-          leaves.push_back(&c);
+        // The leaves under ANDs: a AND b AND c is three conditions.
+        std::vector<const Condition*> pending = {&c};
+        while (!pending.empty()) {
+          const Condition* node = pending.back();
+          pending.pop_back();
+          if (node->kind == Condition::Kind::kAnd) {
+            pending.push_back(&node->children[1]);
+            pending.push_back(&node->children[0]);
+          } else {
+            leaves.push_back(node);
+          }
         }
         std::vector<KeyCondition::SortCondition> parts;
         for (const Condition* leaf : leaves) {
           THAW_ASSIGN_OR_RETURN(KeyCondition::SortCondition part, KeyLeaf(*leaf, p));
           for (const auto& earlier : parts) {
             if (earlier.name == part.name) {
-              return p.Error("KeyConditionExpressions must only contain one condition per key");
+              return Status::InvalidArgument(
+                  "KeyConditionExpressions must only contain one condition per key");
             }
           }
           parts.push_back(std::move(part));
@@ -973,10 +1131,6 @@ StatusOr<KeyCondition> ParseKeyCondition(std::string_view text, ExpressionContex
             return Status::InvalidArgument("Query condition missed key schema element: " +
                                            range_key);
           }
-        }
-        if (key.sort && key.sort->kind == KeyCondition::SortCondition::Kind::kBeginsWith &&
-            key.sort->low.type() != ValueType::kS && key.sort->low.type() != ValueType::kB) {
-          return p.IncorrectOperand("begins_with", key.sort->low);
         }
         return key;
       });

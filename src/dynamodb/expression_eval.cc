@@ -298,17 +298,19 @@ const AttributeValue* Lookup(const Item& item, const Path& path) {
   return v;
 }
 
-bool Evaluate(const Condition& c, const Item& item) {
+namespace {
+
+// A condition without children. Out of line, so the recursion over AND, OR and NOT (a chain of
+// a few hundred ANDs fits in 4 KB of expression) keeps small frames.
+[[gnu::noinline]] bool EvaluateLeaf(const Condition& c, const Item& item) {
   AttributeValue scratch_a;
   AttributeValue scratch_b;
   AttributeValue scratch_c;
   switch (c.kind) {
     case Condition::Kind::kAnd:
-      return Evaluate(c.children[0], item) && Evaluate(c.children[1], item);
     case Condition::Kind::kOr:
-      return Evaluate(c.children[0], item) || Evaluate(c.children[1], item);
     case Condition::Kind::kNot:
-      return !Evaluate(c.children[0], item);
+      return false;  // not leaves; Evaluate handles them
     case Condition::Kind::kCompare:
       return Compare(c.op, Resolve(c.operands[0], item, scratch_a),
                      Resolve(c.operands[1], item, scratch_b));
@@ -334,23 +336,38 @@ bool Evaluate(const Condition& c, const Item& item) {
     case Condition::Kind::kAttributeNotExists:
       return Lookup(item, c.operands[0].path) == nullptr;
     case Condition::Kind::kAttributeType: {
-      const AttributeValue* v = Lookup(item, c.operands[0].path);
+      const AttributeValue* v = Resolve(c.operands[0], item, scratch_a);
       const AttributeValue* type = Resolve(c.operands[1], item, scratch_b);
       return v != nullptr && type != nullptr && type->type() == ValueType::kS &&
              TypeName(v->type()) == type->str();
     }
     case Condition::Kind::kBeginsWith: {
-      const AttributeValue* v = Lookup(item, c.operands[0].path);
+      const AttributeValue* v = Resolve(c.operands[0], item, scratch_a);
       const AttributeValue* prefix = Resolve(c.operands[1], item, scratch_b);
       return v != nullptr && prefix != nullptr && BeginsWith(*v, *prefix);
     }
     case Condition::Kind::kContains: {
-      const AttributeValue* v = Lookup(item, c.operands[0].path);
+      const AttributeValue* v = Resolve(c.operands[0], item, scratch_a);
       const AttributeValue* needle = Resolve(c.operands[1], item, scratch_b);
       return v != nullptr && needle != nullptr && Contains(*v, *needle);
     }
   }
   return false;
+}
+
+}  // namespace
+
+bool Evaluate(const Condition& c, const Item& item) {
+  switch (c.kind) {
+    case Condition::Kind::kAnd:
+      return Evaluate(c.children[0], item) && Evaluate(c.children[1], item);
+    case Condition::Kind::kOr:
+      return Evaluate(c.children[0], item) || Evaluate(c.children[1], item);
+    case Condition::Kind::kNot:
+      return !Evaluate(c.children[0], item);
+    default:
+      return EvaluateLeaf(c, item);
+  }
 }
 
 Item Project(const Item& item, const std::vector<Path>& paths) {
@@ -373,7 +390,8 @@ Item Project(const Item& item, const std::vector<Path>& paths) {
   return out;
 }
 
-StatusOr<UpdateResult> ApplyUpdate(const UpdateExpression& update, const Item& item) {
+StatusOr<UpdateResult> ApplyUpdate(const UpdateExpression& update, const Item& item,
+                                   bool item_exists) {
   UpdateResult result;
   // Every SET operand reads the item as it was.
   std::vector<AttributeValue> set_values;
@@ -384,7 +402,21 @@ StatusOr<UpdateResult> ApplyUpdate(const UpdateExpression& update, const Item& i
   }
   result.item = item;
   Item& out = result.item;
-  for (size_t i = 0; i < update.set.size(); ++i) {
+  // Several SETs past the end of one list append in index order, as DynamoDB documents.
+  std::vector<size_t> set_order(update.set.size());
+  for (size_t i = 0; i < set_order.size(); ++i) set_order[i] = i;
+  std::stable_sort(set_order.begin(), set_order.end(), [&](size_t x, size_t y) {
+    const auto& a = update.set[x].path.elements;
+    const auto& b = update.set[y].path.elements;
+    size_t n = std::min(a.size(), b.size());
+    for (size_t i = 0; i < n; ++i) {
+      if (a[i].is_index != b[i].is_index) return !a[i].is_index;
+      if (a[i].is_index && a[i].index != b[i].index) return a[i].index < b[i].index;
+      if (!a[i].is_index && a[i].name != b[i].name) return a[i].name < b[i].name;
+    }
+    return a.size() < b.size();
+  });
+  for (size_t i : set_order) {
     THAW_RETURN_IF_ERROR(Assign(out, update.set[i].path, std::move(set_values[i])));
   }
   // Removing from a list shifts what follows, so higher indexes go first: each REMOVE names an
@@ -402,7 +434,10 @@ StatusOr<UpdateResult> ApplyUpdate(const UpdateExpression& update, const Item& i
     }
     return a->elements.size() < b->elements.size();
   });
-  for (const Path* path : removes) THAW_RETURN_IF_ERROR(Remove(out, *path));
+  for (const Path* path : removes) {
+    Status removed = Remove(out, *path);
+    if (!removed.ok() && item_exists) return removed;
+  }
   for (const auto& action : update.add) {
     const AttributeValue* existing = Lookup(out, action.path);
     if (existing == nullptr) {

@@ -37,7 +37,10 @@ struct UpdateResult {
 // the item", "An operand in the update expression has an incorrect data type", "The document
 // path provided in the update expression is invalid for update", a Number's range or precision
 // texts, "Item size to update has exceeded the maximum allowed size".
-StatusOr<UpdateResult> ApplyUpdate(const UpdateExpression& update, const Item& item);
+// `item_exists` false: `item` holds only the key of an item UpdateItem is creating; DynamoDB
+// then ignores a REMOVE whose parent path is missing (on an existing item it is an error).
+StatusOr<UpdateResult> ApplyUpdate(const UpdateExpression& update, const Item& item,
+                                   bool item_exists = true);
 
 // Whether a sort key value satisfies a key condition's sort part (false for another type).
 bool MatchesSortCondition(const KeyCondition::SortCondition& condition,

@@ -107,9 +107,12 @@ TEST(ExpressionEvalTest, AbsentAttributesAndMixedTypes) {
   EXPECT_FALSE(Check("Price < :s", v));
   EXPECT_FALSE(Check("Price >= :s", v));
   EXPECT_FALSE(Check("NOT Price >= :n", v));
-  EXPECT_TRUE(Check("Price = Price"));
-  EXPECT_TRUE(Check("Absent = Absent OR Price = :n", v));
-  EXPECT_FALSE(Check("size(Price) > :n", v));  // numbers have no size
+  EXPECT_FALSE(Check("Absent = Other2"));  // two missing attributes are not equal
+  EXPECT_FALSE(Check("Absent <> Other2"));
+  EXPECT_TRUE(Check("Price <> Absent"));
+  EXPECT_TRUE(Check("Price = Price2 OR Price = :n", v));
+  EXPECT_FALSE(Check("InStock < :t", R"({":t":{"BOOL":true}})"));  // BOOLs are not ordered
+  EXPECT_FALSE(Check("size(Price) > :n", v));                      // numbers have no size
   EXPECT_FALSE(Check("RelatedItems[7] = :n", v));
   EXPECT_FALSE(Check("Title[0] = :n", v));
 }
@@ -123,6 +126,14 @@ TEST(ExpressionEvalTest, OrderingWithinTypes) {
   EXPECT_TRUE(Check("n < :v", R"({":v":{"N":"-1.2"}})", "", item));
   EXPECT_TRUE(Check("n BETWEEN :a AND :b", R"({":a":{"N":"-2"},":b":{"N":"-1.5"}})", "", item));
   EXPECT_FALSE(Check("n BETWEEN :a AND :b", R"({":a":{"N":"-1.4"},":b":{"N":"0"}})", "", item));
+}
+
+TEST(ExpressionEvalTest, LongAndChains) {
+  // As many ANDs as 4 KB of expression holds.
+  std::string text = "Price = :n";
+  while (text.size() + 30 < 4096) text += " AND Price = :n";
+  EXPECT_TRUE(Check(text, R"({":n":{"N":"500"}})"));
+  EXPECT_FALSE(Check(text + " AND Price = :m", R"({":n":{"N":"500"},":m":{"N":"1"}})"));
 }
 
 TEST(ExpressionEvalTest, Projection) {
@@ -214,6 +225,60 @@ TEST(ExpressionEvalTest, DocumentationUpdates) {
   r = Update("DELETE Color :p, Absent :p", R"({":p":{"SS":["Red","Black"]}})");
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_TRUE(Attr(r->item, "Color").is_null());
+}
+
+TEST(ExpressionEvalTest, ListIndexesNameElementsBeforeTheUpdate) {
+  // ScyllaDB's alternator tests, checked against DynamoDB: the order of the sections does not
+  // matter, and REMOVE past the end is ignored.
+  Item item = *ItemFromJson(
+      json::parse(R"({"a":{"L":[{"N":"2"},{"N":"3"},{"N":"4"},{"N":"5"},{"N":"6"},{"N":"7"}]}})"));
+  for (const char* text : {"REMOVE a[1] SET a[3] = :val", "SET a[3] = :val REMOVE a[1]"}) {
+    StatusOr<UpdateResult> r = Update(text, R"({":val":{"N":"17"}})", "", item);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(Attr(r->item, "a"),
+              json::parse(R"({"L":[{"N":"2"},{"N":"4"},{"N":"17"},{"N":"6"},{"N":"7"}]})"));
+  }
+  StatusOr<UpdateResult> r = Update("REMOVE a[17]", "", "", item);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->item, item);
+  Item nested = *ItemFromJson(json::parse(R"({"a":{"M":{"b":{"N":"3"},"c":{"L":[{"S":"hi"},
+      {"M":{"x":{"M":{"y":{"L":[{"N":"3"},{"N":"5"},{"N":"7"}]}}},"q":{"N":"2"}}}]}}}})"));
+  r = Update("REMOVE a.c[1].x.y[1], a.c[1].q", "", "", nested);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(Attr(r->item, "a"), json::parse(R"({"M":{"b":{"N":"3"},"c":{"L":[{"S":"hi"},
+      {"M":{"x":{"M":{"y":{"L":[{"N":"3"},{"N":"7"}]}}}}}]}}})"));
+}
+
+TEST(ExpressionEvalTest, AppendsPastTheEndInIndexOrder) {
+  Item item = *ItemFromJson(json::parse(R"({"a":{"L":[{"S":"one"}]}})"));
+  StatusOr<UpdateResult> r =
+      Update("SET a[84] = :v1, a[37] = :v2, a[17] = :v3, a[50] = :v4",
+             R"({":v1":{"S":"a1"},":v2":{"S":"a2"},":v3":{"S":"a3"},":v4":{"S":"a4"}})", "", item);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(Attr(r->item, "a"),
+            json::parse(R"({"L":[{"S":"one"},{"S":"a3"},{"S":"a2"},{"S":"a4"},{"S":"a1"}]})"));
+}
+
+TEST(ExpressionEvalTest, RemoveUnderAMissingParent) {
+  Item item = *ItemFromJson(json::parse(R"({"p":{"S":"k"},"a":{"S":"hello"}})"));
+  for (const char* text : {"REMOVE a.c", "REMOVE c.c", "REMOVE a[0]", "REMOVE c[0]"}) {
+    EXPECT_EQ(Update(text, "", "", item).status().message(),
+              "The document path provided in the update expression is invalid for update")
+        << text;
+  }
+  // An item being created: ignored, as on DynamoDB.
+  Item key = *ItemFromJson(json::parse(R"({"p":{"S":"k"}})"));
+  ExpressionContext c;
+  StatusOr<UpdateExpression> u = ParseUpdate("REMOVE x.y, z[0]", c);
+  ASSERT_TRUE(u.ok());
+  StatusOr<UpdateResult> r = ApplyUpdate(*u, key, /*item_exists=*/false);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->item, key);
+  // SET under a missing parent is an error either way.
+  ExpressionContext v = Context("", R"({":v":{"N":"7"}})");
+  u = ParseUpdate("SET c.c = :v", v);
+  ASSERT_TRUE(u.ok());
+  EXPECT_FALSE(ApplyUpdate(*u, key, false).ok());
 }
 
 TEST(ExpressionEvalTest, SetReadsTheItemBeforeTheUpdate) {

@@ -46,6 +46,9 @@ TEST(ExpressionParseTest, SyntaxErrorsQuoteTheTokenAndItsNeighbours) {
             "Invalid ConditionExpression: Syntax error; token: \"=\", near: \"= = b\"");
   EXPECT_EQ(ConditionError("a @ b"),
             "Invalid ConditionExpression: Syntax error; token: \"@\", near: \"a @ b\"");
+  // Names and functions start with a letter.
+  EXPECT_EQ(UpdateError("SET a = _f(b)"),
+            "Invalid UpdateExpression: Syntax error; token: \"_\", near: \"= _f\"");
   EXPECT_EQ(ConditionError("a = 5"),
             "Invalid ConditionExpression: Syntax error; token: \"5\", near: \"= 5\"");
   EXPECT_EQ(ConditionError("a BETWEEN :x OR :y", "", R"({":x":{"N":"1"},":y":{"N":"2"}})"),
@@ -111,8 +114,18 @@ TEST(ExpressionParseTest, ContextValidation) {
   json bad_value = json::parse(R"({"v":{"S":"b"}})");
   EXPECT_EQ(ExpressionContext::FromJson(nullptr, &bad_value).status().message(),
             "ExpressionAttributeValues contains invalid key: Syntax error; key: \"v\"");
-  json bad_set = json::parse(R"({":v":{"SS":[]}})");
-  EXPECT_FALSE(ExpressionContext::FromJson(nullptr, &bad_set).ok());
+  json bad_set = json::parse(R"({":b":{"SS":[]}})");
+  EXPECT_EQ(ExpressionContext::FromJson(nullptr, &bad_set).status().message(),
+            "ExpressionAttributeValues contains invalid value: One or more parameter values were "
+            "invalid: An string set  may not be empty for key :b");
+  json empty_value = json::parse(R"({":b":{"M":{"a":{}}}})");
+  EXPECT_EQ(ExpressionContext::FromJson(nullptr, &empty_value).status().message(),
+            "ExpressionAttributeValues contains invalid value: Supplied AttributeValue is empty, "
+            "must contain exactly one of the supported datatypes for key :b");
+  json big = json::parse(R"({":b":{"N":"-1e126"}})");
+  EXPECT_EQ(ExpressionContext::FromJson(nullptr, &big).status().message(),
+            "ExpressionAttributeValues contains invalid value: Number overflow. Attempting to "
+            "store a number with magnitude larger than supported range for key :b");
 }
 
 TEST(ExpressionParseTest, PrecedenceNotAndOr) {
@@ -192,11 +205,11 @@ TEST(ExpressionParseTest, UpdateSections) {
             "Invalid UpdateExpression: Incorrect operand type for operator or function; operator "
             "or function: +, operand type: S");
   EXPECT_EQ(UpdateError("ADD a :s", "", values),
-            "Invalid UpdateExpression: Incorrect operand type for operator or function; operator "
-            "or function: ADD, operand type: S");
+            "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: "
+            "ADD, operand type: STRING");
   EXPECT_EQ(UpdateError("DELETE a :v", "", values),
-            "Invalid UpdateExpression: Incorrect operand type for operator or function; operator "
-            "or function: DELETE, operand type: N");
+            "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: "
+            "DELETE, operand type: NUMBER");
   EXPECT_EQ(UpdateError("ADD a b", "", values),
             "Invalid UpdateExpression: Syntax error; token: \"b\", near: \"a b\"");
   EXPECT_EQ(UpdateError("SET a = if_not_exists(:v, :v)", "", values),
@@ -226,7 +239,7 @@ TEST(ExpressionParseTest, ConditionFunctions) {
       ExpressionKind::kCondition, c);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(ConditionError("attribute_type(a, :bad)", "", values),
-            "Invalid ConditionExpression: Invalid attribute type name found in type: LIST, valid "
+            "Invalid ConditionExpression: Invalid attribute type name found; type: LIST, valid "
             "types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}");
   EXPECT_EQ(ConditionError("begins_with(a, :n)", "", values),
             "Invalid ConditionExpression: Incorrect operand type for operator or function; "
@@ -242,9 +255,9 @@ TEST(ExpressionParseTest, ConditionFunctions) {
   EXPECT_EQ(ConditionError("a = attribute_exists(b)"),
             "Invalid ConditionExpression: The function is not allowed to be used this way in an "
             "expression; function: attribute_exists");
-  EXPECT_EQ(ConditionError("a < :b", "", values),
-            "Invalid ConditionExpression: Incorrect operand type for operator or function; "
-            "operator or function: <, operand type: BOOL");
+  // Ordering a BOOL is not an error, only false (expression_eval_test.cc).
+  ExpressionContext ordered = Context("", values);
+  EXPECT_TRUE(ParseCondition("a < :b", ExpressionKind::kCondition, ordered).ok());
   EXPECT_EQ(ConditionError("a BETWEEN :n AND :s", "", values),
             "Invalid ConditionExpression: The BETWEEN operator requires same data type for lower "
             "and upper bounds; lower bound operand: AttributeValue: {N:1}, upper bound operand: "
@@ -258,9 +271,73 @@ TEST(ExpressionParseTest, ConditionFunctions) {
   EXPECT_EQ(ConditionError(in + ")", "", values),
             "Invalid ConditionExpression: The IN operator is provided with too many operands; "
             "number of operands: 101");
-  // size(x) alone is an operand, not a condition.
+  // size(x) alone is an operand, not a condition; the condition functions are not operands;
+  // the update functions are neither.
   EXPECT_EQ(ConditionError("size(a)"),
-            "Invalid ConditionExpression: Syntax error; token: \"<EOF>\", near: \")\"");
+            "Invalid ConditionExpression: The function is not allowed to be used this way in an "
+            "expression; function: size");
+  EXPECT_EQ(ConditionError("attribute_exists(a) < :n", "", values),
+            "Invalid ConditionExpression: The function is not allowed to be used this way in an "
+            "expression; function: attribute_exists");
+  EXPECT_EQ(ConditionError("if_not_exists(a, :n) = :n", "", values),
+            "Invalid ConditionExpression: The function is not allowed to be used this way in an "
+            "expression; function: if_not_exists");
+  EXPECT_EQ(ConditionError("size(a, b) = :n", "", values),
+            "Invalid ConditionExpression: Incorrect number of operands for operator or function; "
+            "operator or function: size, number of operands: 2");
+  EXPECT_EQ(ConditionError("size(:n) = :n", "", values),
+            "Invalid ConditionExpression: Incorrect operand type for operator or function; "
+            "operator or function: size, operand type: N");
+  // The same path on both sides.
+  EXPECT_EQ(ConditionError("a.b = a.b"),
+            "Invalid ConditionExpression: The first operand must be distinct from the remaining "
+            "operands for this operator or function; operator: =, first operand: [a, b]");
+  EXPECT_EQ(ConditionError("begins_with(a, a)"),
+            "Invalid ConditionExpression: The first operand must be distinct from the remaining "
+            "operands for this operator or function; operator: begins_with, first operand: [a]");
+}
+
+TEST(ExpressionParseTest, RedundantParentheses) {
+  EXPECT_EQ(ConditionError("((a = b)) AND foo(c)"),
+            "Invalid ConditionExpression: The expression has redundant parentheses;");
+  EXPECT_EQ(ConditionError("(((a = b)))"),
+            "Invalid ConditionExpression: The expression has redundant parentheses;");
+  ExpressionContext c;
+  EXPECT_TRUE(
+      ParseCondition("((a = b) AND (c = d)) OR (e = f)", ExpressionKind::kCondition, c).ok());
+  EXPECT_TRUE(ParseCondition("(a = b OR (c = d))", ExpressionKind::kCondition, c).ok());
+}
+
+TEST(ExpressionParseTest, ErrorsComeInDynamoDbsOrder) {
+  // Conditions: unknown function, misused function, reserved word, undefined placeholder,
+  // operand count, distinct operands, function operand types; whatever their positions.
+  EXPECT_EQ(ConditionError("#undefined = :undefined AND name = :x AND foo(a)"),
+            "Invalid ConditionExpression: Invalid function name; function: foo");
+  EXPECT_EQ(ConditionError("#undefined = :x AND name = :x AND size(a)"),
+            "Invalid ConditionExpression: The function is not allowed to be used this way in an "
+            "expression; function: size");
+  EXPECT_EQ(ConditionError("#undefined = :x AND name = :x"),
+            "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved "
+            "keyword: name");
+  EXPECT_EQ(ConditionError("attribute_exists(a, b) AND :undefined = #undefined"),
+            "Invalid ConditionExpression: An expression attribute value used in expression is "
+            "not defined; attribute value: :undefined");
+  // Updates: reserved word, unknown function, duplicate section, names, values, overlap,
+  // conflict, ADD/DELETE operand, functions.
+  EXPECT_EQ(UpdateError("SET #undefined = foo(b) SET a = :v REMOVE name"),
+            "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: "
+            "name");
+  EXPECT_EQ(UpdateError("SET a = :undefined, a = #undefined SET b = foo(c)"),
+            "Invalid UpdateExpression: Invalid function name; function: foo");
+  EXPECT_EQ(UpdateError("SET a = :undefined, b = #undefined"),
+            "Invalid UpdateExpression: An expression attribute name used in the document path "
+            "is not defined; attribute name: #undefined");
+  EXPECT_EQ(UpdateError("SET a = :undefined, a = :v2 REMOVE b.c, b[0]", "", R"({":v2":{"N":"1"}})"),
+            "Invalid UpdateExpression: An expression attribute value used in expression is not "
+            "defined; attribute value: :undefined");
+  EXPECT_EQ(UpdateError("REMOVE b.c, b[0], a, a"),
+            "Invalid UpdateExpression: Two document paths overlap with each other; must remove "
+            "or rewrite one of these paths; path one: [a], path two: [a]");
 }
 
 TEST(ExpressionParseTest, DeepNestingIsRefusedNotACrash) {
@@ -316,8 +393,9 @@ TEST(ExpressionParseTest, KeyConditions) {
   EXPECT_EQ(error("ForumName = :name AND contains(Subject, :sub)"),
             "Invalid operator used in KeyConditionExpression: contains");
   EXPECT_EQ(error("ForumName = :name AND ForumName = :name"),
-            "Invalid KeyConditionExpression: KeyConditionExpressions must only contain one "
-            "condition per key");
+            "KeyConditionExpressions must only contain one condition per key");
+  EXPECT_EQ(error("ForumName = :name AND Subject > :sub AND Subject < :sub"),
+            "KeyConditionExpressions must only contain one condition per key");
   EXPECT_EQ(error("ForumName = :name AND begins_with(Subject, :a)"),
             "Invalid KeyConditionExpression: Incorrect operand type for operator or function; "
             "operator or function: begins_with, operand type: N");

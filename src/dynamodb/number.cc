@@ -8,6 +8,10 @@ namespace thaw::dynamodb {
 namespace {
 
 Status Invalid(std::string_view text) {
+  // AWS leaves the value out when it is empty.
+  if (text.empty()) {
+    return Status::InvalidArgument("The parameter cannot be converted to a numeric value");
+  }
   return Status::InvalidArgument("The parameter cannot be converted to a numeric value: " +
                                  std::string(text));
 }

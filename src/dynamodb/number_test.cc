@@ -42,7 +42,8 @@ TEST(NumberTest, CanonicalRendering) {
 }
 
 TEST(NumberTest, RefusesNonNumbers) {
-  for (const char* bad : {"", "-", "+", ".", "abc", "1x", " 1", "1 ", "1e", "1e+", "1.2.3", "--1",
+  EXPECT_EQ(Error(""), "The parameter cannot be converted to a numeric value");
+  for (const char* bad : {"-", "+", ".", "abc", "1x", " 1", "1 ", "1e", "1e+", "1.2.3", "--1",
                           "0x10", "NaN", "Infinity", "1,5", "e5"}) {
     EXPECT_EQ(Error(bad),
               "The parameter cannot be converted to a numeric value: " + std::string(bad));

@@ -1,7 +1,7 @@
 #include "dynamodb/reserved_words.h"
 
 #include <algorithm>
-#include <array>
+#include <iterator>
 #include <string>
 
 namespace thaw::dynamodb {
@@ -9,7 +9,7 @@ namespace {
 
 // Upper case and sorted (binary search). The list of ddb-dg ReservedWords, as moto ships it
 // (moto/dynamodb/parsing/reserved_keywords.txt).
-constexpr std::array kReservedWords = {
+constexpr std::string_view kReservedWords[] = {
     "ABORT",
     "ABSOLUTE",
     "ACTION",
@@ -593,7 +593,7 @@ bool IsReservedWord(std::string_view word) {
   for (char& c : upper) {
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   }
-  return std::binary_search(kReservedWords.begin(), kReservedWords.end(), upper,
+  return std::binary_search(std::begin(kReservedWords), std::end(kReservedWords), upper,
                             [](std::string_view a, std::string_view b) { return a < b; });
 }
 

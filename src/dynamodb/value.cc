@@ -43,14 +43,17 @@ StatusOr<std::string> DecodeBinary(const json& j, std::string_view descriptor) {
   return std::move(*bytes);
 }
 
-Status Duplicates(const json& members) {
+// AWS's three texts: SS lists the members, BS lists them with its missing space, NS does not
+// list them.
+Status Duplicates(ValueType type, const json& members) {
+  if (type == ValueType::kNS) return Invalid("Input collection contains duplicates");
   std::string list;
   for (const json& m : members) {
     if (!list.empty()) list += ", ";
     list += m.is_string() ? m.get_ref<const std::string&>() : m.dump();
   }
-  return Invalid(std::string(kInvalidPrefix) + "Input collection [" + list +
-                 "] contains duplicates.");
+  return Invalid(std::string(kInvalidPrefix) + "Input collection [" + list + "]" +
+                 (type == ValueType::kBS ? "of type BS" : "") + " contains duplicates.");
 }
 
 template <typename T>
@@ -211,6 +214,12 @@ StatusOr<AttributeValue> AttributeValue::FromJson(const json& j) {
     ValueType t;
     if (value.is_null() || !ParseTypeName(key, &t)) continue;
     if (member != nullptr) {
+      // AWS reads numbers first: an invalid one is reported before the extra type.
+      for (const auto& [other_key, other] : j.items()) {
+        if (other_key == "N" && other.is_string()) {
+          THAW_RETURN_IF_ERROR(Number::Parse(other.get_ref<const std::string&>()).status());
+        }
+      }
       return Invalid(
           "Supplied AttributeValue has more than one datatypes set, must contain exactly one of "
           "the supported datatypes");
@@ -296,7 +305,7 @@ StatusOr<AttributeValue> AttributeValue::FromJson(const json& j) {
         }
       }
       bool duplicates = type == ValueType::kNS ? SortUnique(v.numbers_) : SortUnique(v.strings_);
-      if (duplicates) return Duplicates(m);
+      if (duplicates) return Duplicates(type, m);
       return v;
     }
   }
