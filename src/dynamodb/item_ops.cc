@@ -242,7 +242,7 @@ Judged Judge(const Write& w) {
         j.next = base;
         break;
       }
-      auto result = ApplyUpdate(*w.expr.update, base);
+      auto result = ApplyUpdate(*w.expr.update, base, j.old.has_value());
       if (!result.ok()) {
         j.error = FromStatus(result.status());
         return j;
