@@ -838,17 +838,6 @@ void BatchWriteItem(TableStore& store, const Context& ctx, const json& input, Re
 
 // ---- Transactions ----
 
-struct TokenEntry {
-  std::string request;  // the request's canonical JSON
-  int64_t expires_ms = 0;
-  Outcome outcome;
-};
-
-std::map<std::string, TokenEntry>& Tokens() {
-  static std::map<std::string, TokenEntry> tokens;  // loop thread only
-  return tokens;
-}
-
 void TransactWriteItems(TableStore& store, const Context& ctx, const json& input, Reply reply) {
   const json& items = At(input, "TransactItems");
   if (!items.is_array() || items.empty() || items.size() > 100) {
@@ -861,7 +850,7 @@ void TransactWriteItems(TableStore& store, const Context& ctx, const json& input
   std::string token_key;
   if (input.contains("ClientRequestToken")) {
     token_key = ctx.account + "\n" + Str(input, "ClientRequestToken");
-    auto& tokens = Tokens();
+    auto& tokens = store.tokens();
     const int64_t now = store.Now();
     std::erase_if(tokens, [now](const auto& e) { return e.second.expires_ms <= now; });
     json canonical = input;
@@ -873,9 +862,11 @@ void TransactWriteItems(TableStore& store, const Context& ctx, const json& input
                            "Request parameters do not match the request previously made with"
                            " the same ClientRequestToken."}));
       }
-      return reply(it->second.outcome);
+      Outcome again;
+      again.output = it->second.output;
+      return reply(again);
     }
-    tokens[token_key] = {canonical.dump(), now + kTokenLifeMs, Outcome{}};
+    tokens[token_key] = {canonical.dump(), now + kTokenLifeMs, json::object()};
   }
   std::vector<Write> writes;
   std::set<std::pair<int64_t, ItemKey>> seen;
@@ -891,19 +882,19 @@ void TransactWriteItems(TableStore& store, const Context& ctx, const json& input
       ++found;
       Write w;
       if (auto e = Prepare(store, ctx, kind, element[name], w)) {
-        if (!token_key.empty()) Tokens().erase(token_key);
+        if (!token_key.empty()) store.tokens().erase(token_key);
         return reply(Fail(*e));
       }
       writes.push_back(std::move(w));
     }
     if (found != 1) {
-      if (!token_key.empty()) Tokens().erase(token_key);
+      if (!token_key.empty()) store.tokens().erase(token_key);
       return reply(
           Fail(Validation("TransactItems can only contain one of Check, Put, Update or"
                           " Delete")));
     }
     if (!seen.insert({writes.back().table->id, writes.back().key}).second) {
-      if (!token_key.empty()) Tokens().erase(token_key);
+      if (!token_key.empty()) store.tokens().erase(token_key);
       return reply(
           Fail(Validation("Transaction request cannot include multiple operations on one item")));
     }
@@ -914,7 +905,7 @@ void TransactWriteItems(TableStore& store, const Context& ctx, const json& input
   for (const auto& w : writes) {
     judged.push_back(Judge(w));
     if (judged.back().error) {
-      if (!token_key.empty()) Tokens().erase(token_key);
+      if (!token_key.empty()) store.tokens().erase(token_key);
       return reply(Fail(*judged.back().error));
     }
     cancelled = cancelled || judged.back().failed;
@@ -939,7 +930,7 @@ void TransactWriteItems(TableStore& store, const Context& ctx, const json& input
             "Transaction cancelled, please refer cancellation reasons for specific reasons [" +
                 codes + "]"};
     e.extra["CancellationReasons"] = reasons;
-    if (!token_key.empty()) Tokens().erase(token_key);
+    if (!token_key.empty()) store.tokens().erase(token_key);
     return reply(Fail(e));
   }
   std::vector<Change> changes;
@@ -952,7 +943,7 @@ void TransactWriteItems(TableStore& store, const Context& ctx, const json& input
   }
   Outcome out;
   AddCapacity(out, Str(input, "ReturnConsumedCapacity"), c, true);
-  if (!token_key.empty()) Tokens()[token_key].outcome = out;
+  if (!token_key.empty()) store.tokens()[token_key].output = out.output;
   store.Write(std::move(changes), [reply = std::move(reply), out = std::move(out)](Status s) {
     reply(s.ok() ? out : Fail(Internal()));
   });

@@ -180,6 +180,14 @@ class TableStore {
   // Calls `done` on the loop once every change made so far is committed.
   void AfterCommit(std::function<void(Status)> done);
 
+  // TransactWriteItems' ClientRequestTokens of the last 10 minutes, by account and token.
+  struct Token {
+    std::string request;  // the request's canonical JSON
+    int64_t expires_ms = 0;
+    json output;  // the answer given
+  };
+  std::map<std::string, Token>& tokens() { return tokens_; }
+
   // Streams.
   Stream* FindStream(std::string_view arn);
   std::vector<Stream*> Streams(std::string_view account);
@@ -224,6 +232,7 @@ class TableStore {
   int64_t next_id_ = 1;
   int64_t next_seq_ = 1;
   int64_t committed_seq_ = 0;
+  std::map<std::string, Token> tokens_;
   std::vector<Op> ops_;
   std::vector<std::function<void()>> hooks_;
   std::vector<std::function<void(Status)>> after_;
