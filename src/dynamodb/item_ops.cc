@@ -38,13 +38,10 @@ Error ConditionFailed(const std::optional<Item>& old, const std::string& rv_on_f
 
 Table* FindTable(TableStore& store, const Context& ctx, const std::string& name) {
   Table* t = store.Find(ctx.account, name);
-  std::string prefix = std::string("arn:aws:dynamodb:") + kRegion + ":";
-  if (!t && name.starts_with(prefix)) {
-    auto slash = name.find(":table/");
-    if (slash != std::string::npos) {
-      t = store.Find(name.substr(prefix.size(), slash - prefix.size()), name.substr(slash + 7));
-    }
-  }
+  // The table's ARN may stand for its name, in the caller's own account only.
+  const std::string prefix =
+      std::string("arn:aws:dynamodb:") + kRegion + ":" + ctx.account + ":table/";
+  if (!t && name.starts_with(prefix)) t = store.Find(ctx.account, name.substr(prefix.size()));
   if (!t || t->status == "DELETING") return nullptr;
   return t;
 }

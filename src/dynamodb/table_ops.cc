@@ -236,16 +236,10 @@ std::optional<Error> ParseIndex(const json& spec, bool global, const Table* tabl
 
 Table* FindTable(TableStore& store, const Context& ctx, const json& input, Error& error) {
   std::string name = Str(input, "TableName");
-  // A table's ARN may stand for its name.
-  std::string prefix = std::string("arn:aws:dynamodb:") + kRegion + ":";
-  if (name.starts_with(prefix)) {
-    auto slash = name.find(":table/");
-    if (slash != std::string::npos) {
-      std::string account = name.substr(prefix.size(), slash - prefix.size());
-      Table* t = store.Find(account, name.substr(slash + 7));
-      if (t && t->status != "DELETING") return t;
-    }
-  }
+  // A table's ARN may stand for its name, in the caller's own account only.
+  const std::string prefix =
+      std::string("arn:aws:dynamodb:") + kRegion + ":" + ctx.account + ":table/";
+  if (name.starts_with(prefix)) name = name.substr(prefix.size());
   Table* t = store.Find(ctx.account, name);
   if (!t) {
     error = NotFound("Requested resource not found: Table: " + name + " not found");

@@ -385,3 +385,25 @@ def test_aws_cli(server):
     assert json.loads(r.stdout)["Item"]["v"] == {"N": "42"}
     r = aws(server, "dynamodb", "describe-table", "--table-name", "nope-table")
     assert r.returncode != 0 and "ResourceNotFoundException" in r.stderr
+
+
+def test_tables_are_per_account(server):
+    one, two = ddb_client(server.url, access_key="111111111111"), ddb_client(
+        server.url, access_key="222222222222")
+    name = create_table(one, table_name("acct"), stream="KEYS_ONLY")
+    table = one.describe_table(TableName=name)["Table"]
+    assert table["TableArn"] == f"arn:aws:dynamodb:us-east-1:111111111111:table/{name}"
+    assert table["LatestStreamArn"].startswith(table["TableArn"] + "/stream/")
+    assert name not in two.list_tables()["TableNames"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        two.put_item(TableName=name, Item={"pk": {"S": "x"}})
+    assert error_of(e)[0] == "ResourceNotFoundException"
+    create_table(two, name)  # the same name in another account is another table
+    two.put_item(TableName=name, Item={"pk": {"S": "x"}})
+    assert "Item" not in one.get_item(TableName=name, Key={"pk": {"S": "x"}})
+    # Another account's table, named by its ARN, is not found either.
+    arn = table["TableArn"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        two.get_item(TableName=arn, Key={"pk": {"S": "x"}})
+    assert error_of(e)[0] == "ResourceNotFoundException"
+    assert one.describe_table(TableName=arn)["Table"]["TableName"] == name
