@@ -347,6 +347,17 @@ class Parser {
   // operand ::= path | :value | name '(' operand (',' operand)* ')'
   StatusOr<RawOperand> ParseRawOperand(int depth) {
     if (depth > kMaxDepth) return Error("The expression has too many nested levels");
+    if (IsPunct("(") && kind_ != ExpressionKind::kUpdate) {
+      // An operand in parentheses, "(a) = :v"; "((a))" is redundant, as for conditions.
+      size_t inner_length = OperandLength(pos_ + 2);
+      if (IsPunct("(", 1) && IsPunct(")", 2 + inner_length) && IsPunct(")", 3 + inner_length)) {
+        Note(Category::kParens, "The expression has redundant parentheses;");
+      }
+      ++pos_;
+      THAW_ASSIGN_OR_RETURN(RawOperand inner, ParseRawOperand(depth + 1));
+      THAW_RETURN_IF_ERROR(Expect(")"));
+      return inner;
+    }
     RawOperand op;
     const Token& t = Peek();
     if (t.kind == Tok::kIdent && IsPunct("(", 1)) {
@@ -498,8 +509,33 @@ class Parser {
     return KeywordIs(t, "BETWEEN") || KeywordIs(t, "IN");
   }
 
+  // Tokens from `from` to the end of the balanced group starting there, or of one token;
+  // 0 past the end. Used to look past a parenthesized group.
+  size_t OperandLength(size_t from) const {
+    if (from >= tokens_.size()) return 0;
+    const Token& first = tokens_[from];
+    if (first.kind != Tok::kPunct || first.text != "(") return 1;
+    int level = 0;
+    for (size_t i = from; i < tokens_.size(); ++i) {
+      const Token& t = tokens_[i];
+      if (t.kind != Tok::kPunct) continue;
+      if (t.text == "(") ++level;
+      if (t.text == ")" && --level == 0) return i - from + 1;
+    }
+    return tokens_.size() - from;
+  }
+
   StatusOr<Condition> ParsePrimary(int depth) {
+    // "(" starts a group of conditions, unless a comparison follows the group: then it is an
+    // operand in parentheses.
+    bool operand_group = false;
     if (IsPunct("(")) {
+      size_t saved = pos_;
+      pos_ += OperandLength(pos_);
+      operand_group = AtComparison();
+      pos_ = saved;
+    }
+    if (IsPunct("(") && !operand_group) {
       size_t open = pos_++;
       THAW_ASSIGN_OR_RETURN(Condition inner, ParseOr(depth + 1));
       // ((x)): the group right inside this one spans all of it.

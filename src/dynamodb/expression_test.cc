@@ -199,6 +199,8 @@ TEST(ExpressionParseTest, UpdateSections) {
   EXPECT_EQ(UpdateError("SET a = :v SET b = :v", "", values),
             "Invalid UpdateExpression: The \"SET\" section can only be used once in an update "
             "expression;");
+  EXPECT_EQ(UpdateError("SET a = (b)", "", values),
+            "Invalid UpdateExpression: Syntax error; token: \"(\", near: \"= (b\"");
   EXPECT_EQ(UpdateError("SET a = b + c + :v", "", values),
             "Invalid UpdateExpression: Syntax error; token: \"+\", near: \"c + :v\"");
   EXPECT_EQ(UpdateError("SET a = :s + :v", "", values),
@@ -306,6 +308,18 @@ TEST(ExpressionParseTest, RedundantParentheses) {
   EXPECT_TRUE(
       ParseCondition("((a = b) AND (c = d)) OR (e = f)", ExpressionKind::kCondition, c).ok());
   EXPECT_TRUE(ParseCondition("(a = b OR (c = d))", ExpressionKind::kCondition, c).ok());
+  // Operands in parentheses.
+  ExpressionContext v = Context("", R"({":v":{"N":"1"},":w":{"N":"2"}})");
+  StatusOr<Condition> r = ParseCondition(
+      "(a) = :v AND size((b)) > (:v) AND c BETWEEN (:v) AND :w AND d IN ((:v), :w) AND "
+      "(e.f) <> :w",
+      ExpressionKind::kCondition, v);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->children[0].children[0].children[0].children[0].operands[0].path.top(), "a");
+  EXPECT_EQ(ConditionError("((a)) = b"),
+            "Invalid ConditionExpression: The expression has redundant parentheses;");
+  EXPECT_EQ(ConditionError("(a) = b)"),
+            "Invalid ConditionExpression: Syntax error; token: \")\", near: \"b)\"");
 }
 
 TEST(ExpressionParseTest, ErrorsComeInDynamoDbsOrder) {

@@ -43,8 +43,6 @@ std::string SubtractDigits(const std::string& a, const std::string& b) {
   return out;
 }
 
-int64_t FloorDiv2(int64_t v) { return v >= 0 ? v / 2 : -((-v + 1) / 2); }
-
 constexpr unsigned char kNegativeTag = 0x01;
 constexpr unsigned char kZeroTag = 0x02;
 constexpr unsigned char kPositiveTag = 0x03;
@@ -230,8 +228,7 @@ StatusOr<Number> Number::Subtract(const Number& other) const { return Add(other.
 
 size_t Number::StorageSize() const {
   if (is_zero()) return 1;
-  int64_t pairs = FloorDiv2(leading_exponent()) - FloorDiv2(exponent_) + 1;
-  return static_cast<size_t>(pairs) + 1 + (negative_ ? 1 : 0);
+  return (digits_.size() + 1) / 2 + 1;
 }
 
 std::string Number::EncodeKey() const {

@@ -57,8 +57,8 @@ class Number {
     return a.Compare(b) <=> 0;
   }
 
-  // The size DynamoDB counts for a number: 1 byte plus 1 per two significant digits (digits are
-  // paired from the decimal point, base-100 as DynamoDB stores them), plus 1 if negative.
+  // The size DynamoDB counts for a number, by its documented rule (ddb-dg
+  // HowItWorks.NamingRulesDataTypes): 1 byte per two significant digits, plus 1; zero is 1.
   size_t StorageSize() const;
 
   // A byte string whose memcmp order is numeric order (for sort keys in a BLOB column), and

@@ -141,9 +141,9 @@ TEST(NumberTest, StorageSize) {
   EXPECT_EQ(N("1").StorageSize(), 2u);
   EXPECT_EQ(N("12").StorageSize(), 2u);
   EXPECT_EQ(N("123").StorageSize(), 3u);
-  EXPECT_EQ(N("100").StorageSize(), 2u);  // base 100: one digit, 1
-  EXPECT_EQ(N("1.1").StorageSize(), 3u);  // 01 . 10
-  EXPECT_EQ(N("-12").StorageSize(), 3u);
+  EXPECT_EQ(N("100").StorageSize(), 2u);  // trailing zeros are not significant
+  EXPECT_EQ(N("1.1").StorageSize(), 2u);
+  EXPECT_EQ(N("-12").StorageSize(), 2u);
   EXPECT_EQ(N(std::string(38, '9')).StorageSize(), 20u);
 }
 

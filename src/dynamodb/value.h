@@ -80,8 +80,8 @@ class AttributeValue {
   size_t set_size() const;                                 // members of SS, NS or BS
 
   // Size as DynamoDB counts it (ddb-dg CapacityUnitCalculations): S and B their bytes, N by
-  // Number::StorageSize, BOOL and NULL 1, a set the sum of its members, L and M 3 bytes plus
-  // 1 per element plus the elements (an M element's name included).
+  // Number::StorageSize (ceil(digits / 2) + 1), BOOL and NULL 1, a set the sum of its members, L
+  // and M 3 bytes plus 1 per element plus the elements (an M element's name included).
   size_t Size() const;
 
   friend bool operator==(const AttributeValue& a, const AttributeValue& b);

@@ -133,7 +133,7 @@ TEST(ValueTest, ItemSize) {
           "ss":{"SS":["a","bc"]},"bs":{"BS":["AAA="]}})"));
   ASSERT_TRUE(item.ok()) << item.status().message();
   size_t expected = (2 + 3)                    // id
-                    + (1 + 3)                  // n: 123 is two base-100 digits + 1
+                    + (1 + 3)                  // n: ceil(3 / 2) + 1
                     + (2 + 1)                  // ok
                     + (1 + 1)                  // z
                     + (1 + 3 + 1 + 2 + 1)      // m: 3 + name + value + 1

@@ -322,4 +322,7 @@ write("ddb_expression", [
         '{":big":{"N":"99999999999999999999999999999999999999"},":v":{"N":"0.1"}}',
         '{"a":{"N":"1E-130"},"s":{"NS":["1","-1.5","9.9999999999999999999999999999999999999E+125"]}}'),
     ddb(4, "SET a X b"),
+    ddb(0, "((a = :v) AND (NOT (b <> :s))) OR attribute_type(m, :s)"),
+    ddb(4, "SET name[5] = :v, name[2] = :v REMOVE name[0], m.k DELETE m.k :ss"),
+    ddb(2, "a, a.b, m.k[0], #n"),
 ])
