@@ -340,23 +340,25 @@ void GetItem(TableStore& store, const Context& ctx, const json& input, Reply rep
   auto expr = std::make_shared<Expressions>();
   if (auto e = ParseExpressions(input, *expr, false, false, true)) return reply(Fail(*e));
   if (auto s = expr->context.CheckAllUsed(); !s.ok()) return reply(Fail(FromStatus(s)));
-  store.WhenReadable(*t, [&store, id = t->id, account = t->account, name = t->name, key = *key,
-                          input, expr, reply = std::move(reply)] {
-    Table* table = store.Find(account, name);
-    if (!table || table->id != id) return reply(Fail(NotFound()));
-    Outcome out;
-    auto it = table->items.find(key);
-    size_t bytes = 0;
-    if (it != table->items.end()) {
-      bytes = ItemSize(it->second);
-      out.output["Item"] =
-          ItemToJson(expr->projection ? Project(it->second, *expr->projection) : it->second);
-    }
-    Capacity c;
-    c.Add(*table, ReadUnits(bytes, At(input, "ConsistentRead") == true));
-    AddCapacity(out, Str(input, "ReturnConsumedCapacity"), c);
-    reply(out);
-  });
+  store.WhenReadable(
+      *t, &*key,
+      [&store, id = t->id, account = t->account, name = t->name, key = *key, input, expr,
+       reply = std::move(reply)] {
+        Table* table = store.Find(account, name);
+        if (!table || table->id != id) return reply(Fail(NotFound()));
+        Outcome out;
+        auto it = table->items.find(key);
+        size_t bytes = 0;
+        if (it != table->items.end()) {
+          bytes = ItemSize(it->second);
+          out.output["Item"] =
+              ItemToJson(expr->projection ? Project(it->second, *expr->projection) : it->second);
+        }
+        Capacity c;
+        c.Add(*table, ReadUnits(bytes, At(input, "ConsistentRead") == true));
+        AddCapacity(out, Str(input, "ReturnConsumedCapacity"), c);
+        reply(out);
+      });
 }
 
 // Query and Scan share the walk: over the table's items or an index's entries, in order.
@@ -559,8 +561,9 @@ void Query(TableStore& store, const Context& ctx, const json& input, Reply reply
   if (auto e = StartKey(input, *w, start)) return reply(Fail(*e));
   auto condition = std::make_shared<KeyCondition>(std::move(*kc));
   store.WhenReadable(
-      *w->table, [&store, w, page, condition, start, input, id = w->table->id,
-                  account = w->table->account, name = w->table->name, reply = std::move(reply)] {
+      *w->table, nullptr,
+      [&store, w, page, condition, start, input, id = w->table->id, account = w->table->account,
+       name = w->table->name, reply = std::move(reply)] {
         Table* t = store.Find(account, name);
         if (!t || t->id != id) return reply(Fail(NotFound()));
         const bool forward = At(input, "ScanIndexForward") != false;
@@ -676,8 +679,9 @@ void Scan(TableStore& store, const Context& ctx, const json& input, Reply reply)
   std::optional<Index::Entry> start;
   if (auto e = StartKey(input, *w, start)) return reply(Fail(*e));
   store.WhenReadable(
-      *w->table, [&store, w, page, start, input, segment, total, id = w->table->id,
-                  account = w->table->account, name = w->table->name, reply = std::move(reply)] {
+      *w->table, nullptr,
+      [&store, w, page, start, input, segment, total, id = w->table->id,
+       account = w->table->account, name = w->table->name, reply = std::move(reply)] {
         Table* t = store.Find(account, name);
         if (!t || t->id != id) return reply(Fail(NotFound()));
         PageBuilder builder(*w, *page);

@@ -716,7 +716,7 @@ void TableStore::Write(std::vector<Change> changes, std::function<void(Status)> 
   };
   std::vector<Row> rows;
   int64_t last_seq = 0;
-  std::vector<Table*> touched;
+  std::vector<std::pair<int64_t, ItemKey>> touched;
   for (auto& c : changes) {
     Table& t = *c.table;
     auto it = t.items.find(c.key);
@@ -746,13 +746,29 @@ void TableStore::Write(std::vector<Change> changes, std::function<void(Status)> 
       t.items.erase(it);
     }
     ++t.pending;
-    touched.push_back(&t);
+    ++t.pending_keys[c.key];
+    touched.push_back({t.id, c.key});
     rows.push_back(std::move(row));
   }
   if (rows.empty()) {
     AfterCommit(std::move(done));
     return;
   }
+  // Committed: readable. Table ids, not pointers: a table may be deleted meanwhile. The hook and
+  // `done` go in before the op, so they belong to the commit that holds it.
+  hooks_.push_back([this, touched = std::move(touched), last_seq] {
+    for (const auto& [id, key] : touched) {
+      auto it = tables_.find(id);
+      if (it == tables_.end()) continue;
+      --it->second->pending;
+      if (auto k = it->second->pending_keys.find(key);
+          k != it->second->pending_keys.end() && --k->second == 0) {
+        it->second->pending_keys.erase(k);
+      }
+    }
+    committed_seq_ = std::max(committed_seq_, last_seq);
+  });
+  after_.push_back(std::move(done));
   Persist([rows = std::move(rows)](store::Database& db) {
     for (const auto& r : rows) {
       if (r.item) {
@@ -784,21 +800,10 @@ void TableStore::Write(std::vector<Change> changes, std::function<void(Status)> 
     }
     return Status::Ok();
   });
-  // Committed: readable. Table ids, not pointers: a table may be deleted meanwhile.
-  std::vector<int64_t> ids;
-  for (Table* t : touched) ids.push_back(t->id);
-  hooks_.push_back([this, ids = std::move(ids), last_seq] {
-    for (int64_t id : ids) {
-      auto it = tables_.find(id);
-      if (it != tables_.end()) --it->second->pending;
-    }
-    committed_seq_ = std::max(committed_seq_, last_seq);
-  });
-  AfterCommit(std::move(done));
 }
 
-void TableStore::WhenReadable(Table& table, std::function<void()> done) {
-  if (table.pending == 0) {
+void TableStore::WhenReadable(Table& table, const ItemKey* key, std::function<void()> done) {
+  if (key ? table.pending_keys.count(*key) == 0 : table.pending == 0) {
     done();
     return;
   }

@@ -118,8 +118,9 @@ struct Table {
   std::vector<std::unique_ptr<Index>> indexes;
   std::map<ItemKey, Item> items;
   int64_t item_bytes = 0;
-  Stream* stream = nullptr;  // the enabled one, if any
-  int pending = 0;           // changes made but not yet committed
+  Stream* stream = nullptr;             // the enabled one, if any
+  int pending = 0;                      // changes made but not yet committed
+  std::map<ItemKey, int> pending_keys;  // the same, by item
 
   std::string Arn() const;
   Index* FindIndex(std::string_view index_name);
@@ -174,9 +175,9 @@ class TableStore {
   // Items. Applies the changes in memory now, their stream records included, and persists them
   // together; `done` runs once committed. Changes that leave an item as it was write nothing.
   void Write(std::vector<Change> changes, std::function<void(Status)> done);
-  // Calls `done` once no change to `key` of `table` (or to the table at all, key nullopt) is
-  // still being committed.
-  void WhenReadable(Table& table, std::function<void()> done);
+  // Calls `done` once no change to `key` of `table` (or to the table at all, key null) is still
+  // being committed: at once when none is.
+  void WhenReadable(Table& table, const ItemKey* key, std::function<void()> done);
   // Calls `done` on the loop once every change made so far is committed.
   void AfterCommit(std::function<void(Status)> done);
 
