@@ -38,6 +38,7 @@ TARGETS=(
   sqs_request    # SQS's JSON and query protocols: parse, run against a QueueStore, render
   sqs_attributes # SQS message attributes: parsing, validation, MD5OfMessageAttributes
   sns_request    # SNS's query protocol: parse, run against an SnsService and its store, render
+  ddb_expression # DynamoDB expressions (condition, projection, key condition, update) and values
   # TODO(event sources): one target per event-source parser (streams) as each lands.
 )
 

@@ -172,6 +172,16 @@ void AddServeCommand(CLI::App& app, CommandContext& ctx) {
                   "How long an event source mapping's transitional states last")
       ->check(CLI::Range(int64_t{0}, int64_t{600000}))
       ->group("");
+  cmd->add_option("--dynamodb-status-delay-ms", flags->server.dynamodb_status_delay_ms,
+                  "How long a DynamoDB table stays CREATING, UPDATING or DELETING (0: ACTIVE as "
+                  "soon as CreateTable is answered, which still says CREATING, as AWS does)")
+      ->check(CLI::Range(int64_t{0}, int64_t{600000}))
+      ->capture_default_str();
+  // Hidden: tests shorten AWS's ~4 h between a stream shard and its child.
+  cmd->add_option("--dynamodb-shard-rollover-ms", flags->server.dynamodb_shard_rollover_ms,
+                  "How long a DynamoDB stream's shard stays open before a child replaces it")
+      ->check(CLI::Range(int64_t{1}, int64_t{7 * 86400000LL}))
+      ->group("");
   cmd->add_option("--retry-delay-scale", flags->server.retry_delay_scale,
                   "Multiply every retry and backoff delay of Event invokes by this (Lambda's ~1 "
                   "and ~2 min retries, its 1 s to 5 min throttle backoff); tests use a small value")

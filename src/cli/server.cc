@@ -19,6 +19,8 @@
 #include "cli/callers.h"
 #include "cli/front_door.h"
 #include "delivery/destinations.h"
+#include "dynamodb/ddb_api.h"
+#include "dynamodb/table_store.h"
 #include "esm/esm_api.h"
 #include "esm/invoke.h"
 #include "esm/sqs_source.h"
@@ -130,6 +132,13 @@ Status Server::OpenStores() {
       sqs_store_, sqs::QueueStore::Open(loop_, {.path = state_dir_ + "/sqs.db", .clock = &clock_}));
   THAW_ASSIGN_OR_RETURN(
       sns_store_, sns::TopicStore::Open(loop_, {.path = state_dir_ + "/sns.db", .clock = &clock_}));
+  THAW_ASSIGN_OR_RETURN(ddb_store_,
+                        dynamodb::TableStore::Open(
+                            loop_, {.path = state_dir_ + "/dynamodb.db",
+                                    .clock = &clock_,
+                                    .status_delay_ms = options_.dynamodb_status_delay_ms,
+                                    .shard_rollover_ms = options_.dynamodb_shard_rollover_ms}));
+  ddb_store_->Start();
   return Status::Ok();
 }
 
@@ -233,6 +242,10 @@ Status Server::StartFrontDoor() {
   records_api_ = std::make_unique<records::RecordsApi>(loop_, record_store_.get());
   sqs_api_ = std::make_unique<sqs::SqsApi>(*sqs_store_);
   sns_api_ = std::make_unique<sns::SnsApi>(*sns_service_);
+  ddb_api_ = std::make_unique<dynamodb::DynamoDbApi>(*ddb_store_,
+                                                     dynamodb::DynamoDbApi::Service::kDynamoDb);
+  ddb_streams_api_ = std::make_unique<dynamodb::DynamoDbApi>(
+      *ddb_store_, dynamodb::DynamoDbApi::Service::kStreams);
   callers_ =
       std::make_unique<Callers>(*invoker_, options_.listen_host, options_.functions_may_manage);
   auth::Accounts accounts;
@@ -259,6 +272,8 @@ Status Server::StartFrontDoor() {
   front_door_->Add("xray", records_api_.get());
   front_door_->Add("sqs", sqs_api_.get());
   front_door_->Add("sns", sns_api_.get());
+  front_door_->Add("dynamodb", ddb_api_.get());
+  front_door_->Add("dynamodbstreams", ddb_streams_api_.get());
   front_door_->Add("thaw", invoke_api_.get());
   front_door_->Add("thaw", records_api_.get());
   front_door_->Add("thaw", control_api_.get());

@@ -47,6 +47,10 @@ namespace thaw::delivery {
 class Destinations;
 class ServerSinks;
 }  // namespace thaw::delivery
+namespace thaw::dynamodb {
+class DynamoDbApi;
+class TableStore;
+}  // namespace thaw::dynamodb
 namespace thaw::esm {
 class EsmApi;
 }
@@ -104,6 +108,10 @@ class Server {
     // make Lambda's minutes into milliseconds with a small value.
     double retry_delay_scale = 1.0;
     int64_t esm_transition_ms = 2000;  // how long an event source mapping's Creating etc. last
+    // DynamoDB: how long a table stays CREATING, UPDATING or DELETING (0: the next loop turn);
+    // how often a stream's open shard is closed and a child opened (AWS: about 4 h).
+    int64_t dynamodb_status_delay_ms = 0;
+    int64_t dynamodb_shard_rollover_ms = 4 * 3600 * 1000;
     std::vector<std::string> allow_origins;  // web origins the front door accepts
     bool functions_may_manage = false;       // every function may use the control plane
     std::string accounts_file;       // named keys and their accounts (auth/accounts.h); "" for none
@@ -156,6 +164,7 @@ class Server {
   std::unique_ptr<records::RecordStore> record_store_;  // null with records off
   std::unique_ptr<sqs::QueueStore> sqs_store_;
   std::unique_ptr<sns::TopicStore> sns_store_;
+  std::unique_ptr<dynamodb::TableStore> ddb_store_;
   std::unique_ptr<invoker::LauncherClient> launcher_;
   std::optional<sandbox::CgroupLayout> cgroup_layout_;
   lambda::Registry registry_;
@@ -171,6 +180,8 @@ class Server {
   std::unique_ptr<records::RecordsApi> records_api_;
   std::unique_ptr<sqs::SqsApi> sqs_api_;
   std::unique_ptr<sns::SnsApi> sns_api_;
+  std::unique_ptr<dynamodb::DynamoDbApi> ddb_api_;
+  std::unique_ptr<dynamodb::DynamoDbApi> ddb_streams_api_;
   // After the invoker and the queue store: its pollers go first.
   std::unique_ptr<esm::EsmApi> esm_api_;
   std::unique_ptr<Callers> callers_;

@@ -298,3 +298,31 @@ write("sns_request", [
     "Action=UntagResource&ResourceArn=%s&TagKeys.member.1=a" % T,
     "Action=DeleteTopic&TopicArn=%s" % FT,
 ])
+
+# ddb_expression: a byte picking the kind (0 condition, 1 filter, 2 projection, 3 key condition
+# with hash key a and sort key b, 4 update), the expression, and optionally lines of
+# ExpressionAttributeNames, ExpressionAttributeValues and an item (defaults in the target).
+def ddb(kind, text, *lines):
+    return bytes([kind]) + "\n".join((text,) + lines).encode()
+
+
+write("ddb_expression", [
+    ddb(0, "attribute_not_exists(a) OR (#a > :v AND NOT b IN (:s, :s))"),
+    ddb(0, "size(b) BETWEEN :v AND :v AND begins_with(b, :s) AND contains(m.k, :s)"),
+    ddb(0, "attribute_type(#n[0], :t) and #n[0] <> :v",
+        '{"#n":"name"}', '{":t":{"S":"N"},":v":{"N":"2"}}'),
+    ddb(1, "a = :v or b = :s"),
+    ddb(2, "a, #n[0], m.k, b"),
+    ddb(3, "a = :v AND begins_with(b, :s)"),
+    ddb(3, "a = :v AND b BETWEEN :s AND :s"),
+    ddb(4, "SET a = a + :v, b = if_not_exists(b, :s), #n = list_append(#n, :l) REMOVE m.k "
+           "ADD c :ns DELETE d :ss"),
+    ddb(4, "SET m.x[3] = :v REMOVE #n[0]"),
+    ddb(4, "SET a = :big + :v", '{"#z":"z"}',
+        '{":big":{"N":"99999999999999999999999999999999999999"},":v":{"N":"0.1"}}',
+        '{"a":{"N":"1E-130"},"s":{"NS":["1","-1.5","9.9999999999999999999999999999999999999E+125"]}}'),
+    ddb(4, "SET a X b"),
+    ddb(0, "((a = :v) AND (NOT (b <> :s))) OR attribute_type(m, :s)"),
+    ddb(4, "SET name[5] = :v, name[2] = :v REMOVE name[0], m.k DELETE m.k :ss"),
+    ddb(2, "a, a.b, m.k[0], #n"),
+])
