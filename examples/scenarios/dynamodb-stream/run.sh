@@ -76,6 +76,7 @@ print(eval(sys.argv[2]))' "$1" "$2"
 
 if [ -z "$ENDPOINT" ]; then
   [ -x "$THAW" ] || die "$THAW is missing; run scripts/build.sh"
+  : >"$WORK/server.log" # before the server's shell opens it, for the grep below
   "$THAW" serve --listen 127.0.0.1:0 --state-dir "$WORK/state" 2>"$WORK/server.log" &
   SERVER=$!
   for _ in $(seq 300); do
