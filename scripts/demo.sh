@@ -2,7 +2,8 @@
 # The main job: set up, start `thaw serve` on its embedded defaults (127.0.0.1:9001, state in
 # ./.thaw), deploy the example Go functions with `thaw deploy`, invoke them, run the stress
 # suite (the seed's misbehaving functions, each against Lambda's expected outcome), the seed's
-# SNS experiment across two accounts (examples/scenarios/sns-cross-account), run the same
+# SNS experiment across two accounts (examples/scenarios/sns-cross-account), its DynamoDB
+# experiment (examples/scenarios/dynamodb-stream: three transactions, their stream records), run the same
 # handler under the seed's invocation mechanisms, measure (bench, tune, compare), run the seed's
 # latency experiment (as a simulation: thaw latency), a causal trace (thaw trace), write the HTML
 # report, then stop the server. Nothing is left running; the last line says where the report is.
@@ -96,6 +97,9 @@ SCENARIO_FAILED=0
 say "the seed's SNS experiment: account 111111111111 publishes to a topic of 222222222222 that triggers a Go function; three runs"
 examples/scenarios/sns-cross-account/run.sh --endpoint http://127.0.0.1:9001 || SCENARIO_FAILED=1
 
+say "the seed's DynamoDB experiment: a table with a stream, insert, modify and remove, the three records read back and given to a Go function"
+examples/scenarios/dynamodb-stream/run.sh --endpoint http://127.0.0.1:9001 || SCENARIO_FAILED=1
+
 say "measure: bench, power tuning, the mechanisms side by side"
 $THAW bench demo-echo -n 500 -c 2 --json "$REPORT/bench-echo.json"
 $THAW tune demo-echo --memory 128,512,1769 -n 20 --json "$REPORT/tune.json"
@@ -140,6 +144,6 @@ done
 echo "demo: done; the server stopped and left nothing running (state kept in ./.thaw)"
 echo "demo: the report is at $ROOT/$REPORT/report.html"
 if [ $SCENARIO_FAILED = 1 ]; then
-  echo "demo: the SNS cross-account scenario FAILED (see its section above)" >&2
+  echo "demo: a seed scenario (SNS cross-account or DynamoDB stream) FAILED (see its section above)" >&2
   exit 1
 fi
