@@ -31,8 +31,14 @@ auth::Credentials LocalCredentials() {
 }
 
 StatusOr<std::unique_ptr<http::Client>> Connect(const std::string& endpoint) {
+  return Connect(endpoint, "");
+}
+
+StatusOr<std::unique_ptr<http::Client>> Connect(const std::string& endpoint,
+                                                const std::string& account) {
   http::ClientOptions options;
   options.credentials = LocalCredentials();
+  if (!account.empty()) options.credentials->access_key_id = account;
   auto client = http::Client::Create(endpoint, std::move(options));
   if (!client.ok()) {
     return Status::InvalidArgument("bad --endpoint (or THAW_ENDPOINT): " +

@@ -33,6 +33,11 @@ auth::Credentials LocalCredentials();
 // Parses the endpoint; the connection is made by the first call. Every request is signed with
 // SigV4 (LocalCredentials), as the front door requires.
 StatusOr<std::unique_ptr<http::Client>> Connect(const std::string& endpoint);
+// The same, acting in `account` (12 digits): it signs with the account id as key id, which
+// thaw takes for that account (with --verify-signatures, set a key of that account in
+// AWS_ACCESS_KEY_ID instead). An empty account is Connect(endpoint).
+StatusOr<std::unique_ptr<http::Client>> Connect(const std::string& endpoint,
+                                                const std::string& account);
 
 // "/2015-03-31/functions/NAME" + suffix ("/code", "/invocations", ...) + "?Qualifier=Q" when
 // qualifier is non-empty. Name and qualifier are percent-encoded.
