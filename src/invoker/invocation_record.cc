@@ -9,7 +9,7 @@ namespace thaw::invoker {
 records::InvocationRecord MakeRecord(const Invocation& inv, const RecordFacts& facts) {
   records::InvocationRecord r;
   r.request_id = inv.event.request_id;
-  r.function = facts.config.key();  // the account shows for any but 000000000000
+  r.function = facts.config.name;
   r.version = facts.version;
   r.mechanism = facts.config.mechanism;
   r.architecture = facts.config.architecture;
