@@ -7,7 +7,8 @@ namespace thaw::auth {
 std::string CallerArn(const Caller& caller) {
   std::string role = caller.role.empty() ? "thaw-function" : caller.role;
   std::string session = caller.function.empty() ? "unknown" : caller.function;
-  return std::string("arn:aws:sts::") + kAccount + ":assumed-role/" + role + "/" + session;
+  std::string account = caller.account.empty() ? std::string(kAccount) : caller.account;
+  return "arn:aws:sts::" + account + ":assumed-role/" + role + "/" + session;
 }
 
 std::string RoleName(std::string_view role_arn) {
@@ -32,9 +33,12 @@ std::optional<std::string> Authorize(const Caller& caller, const Operation& op) 
          op.action + " action";
 }
 
-std::string FunctionArn(std::string_view name, std::string_view qualifier) {
+std::string FunctionArn(std::string_view name, std::string_view qualifier,
+                        std::string_view account) {
   if (name.starts_with("arn:")) return std::string(name);
-  std::string arn = std::string("arn:aws:lambda:us-east-1:") + kAccount + ":function:";
+  std::string arn = "arn:aws:lambda:us-east-1:" +
+                    std::string(account.empty() ? std::string_view(kAccount) : account) +
+                    ":function:";
   arn += name;
   if (!qualifier.empty()) {
     arn += ':';

@@ -25,12 +25,13 @@ struct Caller {
   std::string function;  // a function's name; empty when a sandbox process was not matched
   std::string role;      // the execution role's name ("lambda-role")
   bool may_manage = false;
+  std::string account;  // a function's account; empty is 000000000000
 
   static Caller Operator() { return {}; }
   bool is_function() const { return kind == Kind::kFunction; }
 };
 
-// arn:aws:sts::000000000000:assumed-role/ROLE/FUNCTION (Lambda's session name is the function).
+// arn:aws:sts::ACCOUNT:assumed-role/ROLE/FUNCTION (Lambda's session name is the function).
 std::string CallerArn(const Caller& caller);
 
 // The role name from a role ARN ("arn:aws:iam::1:role/path/name" -> "name").
@@ -53,9 +54,10 @@ struct Operation {
 // nullopt when `caller` may do `op`; otherwise AWS's AccessDeniedException message.
 std::optional<std::string> Authorize(const Caller& caller, const Operation& op);
 
-// arn:aws:lambda:us-east-1:000000000000:function:NAME[:QUALIFIER]; a name that already is an
-// ARN is returned as it is.
-std::string FunctionArn(std::string_view name, std::string_view qualifier = "");
+// arn:aws:lambda:us-east-1:ACCOUNT:function:NAME[:QUALIFIER] (empty ACCOUNT: 000000000000); a
+// name that already is an ARN is returned as it is.
+std::string FunctionArn(std::string_view name, std::string_view qualifier = "",
+                        std::string_view account = "");
 
 // The temporary credentials a function's environment gets (AWS_ACCESS_KEY_ID "ASIA...",
 // AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), derived from the function's ARN and the server's

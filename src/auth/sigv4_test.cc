@@ -154,7 +154,7 @@ TEST(SigV4Test, PresignRoundTrip) {
 }
 
 TEST(AccessTest, FunctionsGetTheDataPlaneAndTheirOwnConfiguration) {
-  Caller fn{Caller::Kind::kFunction, "a", "lambda-role", false};
+  Caller fn{Caller::Kind::kFunction, "a", "lambda-role", false, ""};
   Operation invoke{Operation::Plane::kData, "lambda:InvokeFunction", FunctionArn("b"), ""};
   EXPECT_FALSE(Authorize(fn, invoke));
   Operation read_b{Operation::Plane::kReadFunction, "lambda:GetFunction", FunctionArn("b"), "b"};

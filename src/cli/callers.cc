@@ -21,6 +21,7 @@ auth::Caller Callers::FunctionCaller(const invoker::Environment* env) const {
   if (env == nullptr) return caller;  // a sandbox process of no known environment
   const lambda::FunctionConfig& config = env->config();
   caller.function = config.name;
+  caller.account = config.account;
   caller.role = auth::RoleName(config.role);
   auto tag = config.tags.find(auth::kControlPlaneTag);
   if (tag != config.tags.end() && tag->second == auth::kControlPlaneAllow) caller.may_manage = true;

@@ -160,7 +160,7 @@ TEST_F(FrontDoorTest, BrowsersAndForeignHostsAreRefused) {
 
 TEST_F(FrontDoorTest, FunctionsGetTheDataPlaneOnly) {
   Start({});
-  caller_ = {auth::Caller::Kind::kFunction, "a", "lambda-role", false};
+  caller_ = {auth::Caller::Kind::kFunction, "a", "lambda-role", false, ""};
   http::Response r = Call("/update");
   EXPECT_EQ(r.status, 403);
   EXPECT_EQ(ErrorType(r), "AccessDeniedException");

@@ -32,9 +32,16 @@ auth::Credentials LocalCredentials() {
 
 StatusOr<std::unique_ptr<http::Client>> Connect(const std::string& endpoint,
                                                 const std::string& service) {
+  return ConnectAs(endpoint, "", service);
+}
+
+StatusOr<std::unique_ptr<http::Client>> ConnectAs(const std::string& endpoint,
+                                                  const std::string& account,
+                                                  const std::string& service) {
   http::ClientOptions options;
   options.credentials = LocalCredentials();
   options.service = service;
+  if (!account.empty()) options.credentials->access_key_id = account;
   auto client = http::Client::Create(endpoint, std::move(options));
   if (!client.ok()) {
     return Status::InvalidArgument("bad --endpoint (or THAW_ENDPOINT): " +

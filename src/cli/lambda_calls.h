@@ -35,6 +35,12 @@ auth::Credentials LocalCredentials();
 // client's guess from each request, see http::ClientOptions).
 StatusOr<std::unique_ptr<http::Client>> Connect(const std::string& endpoint,
                                                 const std::string& service = "");
+// The same, acting in `account` (12 digits): it signs with the account id as key id, which
+// thaw takes for that account (with --verify-signatures, set a key of that account in
+// AWS_ACCESS_KEY_ID instead). An empty account is Connect(endpoint).
+StatusOr<std::unique_ptr<http::Client>> ConnectAs(const std::string& endpoint,
+                                                  const std::string& account,
+                                                  const std::string& service = "");
 
 // "/2015-03-31/functions/NAME" + suffix ("/code", "/invocations", ...) + "?Qualifier=Q" when
 // qualifier is non-empty. Name and qualifier are percent-encoded.

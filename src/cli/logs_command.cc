@@ -1,6 +1,7 @@
-// `thaw logs NAME [--follow] [--since 10m] [--stream S]`: prints a function's log events (log
-// group /aws/lambda/NAME) in time order through the CloudWatch Logs API on the thaw server
-// (FilterLogEvents, like `aws logs tail`). --follow polls every 500 ms until Ctrl-C.
+// `thaw logs NAME [--follow] [--since 10m] [--stream S] [--account ID]`: prints a function's log
+// events (log group /aws/lambda/NAME) in time order through the CloudWatch Logs API on the thaw
+// server (FilterLogEvents, like `aws logs tail`). --follow polls every 500 ms until Ctrl-C. The
+// function is 000000000000's unless --account or a function ARN as NAME names another account.
 // Runs on the main thread; the SIGINT handler only sets a flag.
 #include <chrono>
 #include <csignal>
@@ -10,12 +11,14 @@
 #include <string>
 #include <thread>
 
+#include "auth/accounts.h"
 #include "base/clock.h"
 #include "cli/arguments.h"
 #include "cli/aws_errors.h"
 #include "cli/command.h"
 #include "cli/json_fields.h"
 #include "cli/lambda_calls.h"
+#include "lambda/function.h"
 #include "logs/log_tail.h"
 
 namespace thaw::cli {
@@ -31,6 +34,7 @@ struct LogsFlags {
   bool follow = false;
   std::string since;
   std::string stream;
+  std::string account;  // --account, or the ARN's
 };
 
 volatile std::sig_atomic_t g_interrupted = 0;
@@ -112,7 +116,24 @@ Status WithServeHint(const Status& status) {
   return Status(status.code(), status.message() + "; start the server with `thaw serve`");
 }
 
-void RunLogs(CommandContext& ctx, const LogsFlags& flags) {
+void RunLogs(CommandContext& ctx, LogsFlags flags) {
+  if (auto ref = lambda::ParseFunctionRef(flags.name); ref && !ref->account.empty()) {
+    if (!flags.account.empty() && flags.account != ref->account) {
+      return ReportError(
+          ctx, kCommand,
+          Status::InvalidArgument("--account " + flags.account +
+                                  " disagrees with the ARN's account " + ref->account),
+          kExitUsage);
+    }
+    flags.account = ref->account;
+    flags.name = ref->name;
+  }
+  if (!flags.account.empty() && !auth::IsAccountId(flags.account)) {
+    return ReportError(
+        ctx, kCommand,
+        Status::InvalidArgument("--account must be 12 digits, not '" + flags.account + "'"),
+        kExitUsage);
+  }
   if (!IsValidFunctionName(flags.name)) {
     return ReportError(ctx, kCommand,
                        Status::InvalidArgument("invalid function name '" + flags.name + "'"),
@@ -124,7 +145,7 @@ void RunLogs(CommandContext& ctx, const LogsFlags& flags) {
     if (!parsed.ok()) return ReportError(ctx, kCommand, parsed.status(), kExitUsage);
     since = *parsed;
   }
-  StatusOr<std::unique_ptr<http::Client>> client = Connect(ctx.endpoint);
+  StatusOr<std::unique_ptr<http::Client>> client = ConnectAs(ctx.endpoint, flags.account);
   if (!client.ok()) return ReportError(ctx, kCommand, client.status(), kExitUsage);
 
   const std::string no_logs = "no logs for function " + flags.name + " yet";
@@ -161,7 +182,9 @@ void AddLogsCommand(CLI::App& app, CommandContext& ctx) {
   auto flags = std::make_shared<LogsFlags>();
   CLI::App* cmd = app.add_subcommand(
       "logs", "Print a function's logs (CloudWatch log group /aws/lambda/NAME) in time order");
-  cmd->add_option("NAME", flags->name, "function name")->required();
+  cmd->add_option("NAME", flags->name, "function name or ARN")->required();
+  cmd->add_option("--account", flags->account,
+                  "the function's account (12 digits; default 000000000000)");
   cmd->add_flag("-f,--follow", flags->follow, "keep printing new events until Ctrl-C");
   cmd->add_option("--since", flags->since,
                   "only events newer than this, like 30s, 10m, 2h, 1d or 1w (default: all)");

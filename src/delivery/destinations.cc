@@ -70,13 +70,13 @@ void ServerSinks::InvokeAsync(const std::string& function_arn, std::string paylo
     done(Status::InvalidArgument("not a function ARN: " + function_arn));
     return;
   }
-  if (registry_ && !registry_->Get(ref->name)) {
+  if (registry_ && !registry_->Get(ref->KeyIn(""))) {
     done(Status::NotFound("Function not found: " + function_arn));
     return;
   }
   invoker::QueuedEvent e;
   e.request_id = NewUuid();
-  e.function_name = ref->name;
+  e.function_name = ref->KeyIn("");
   e.qualifier = ref->qualifier;
   e.payload = std::move(payload);
   e.received_ms = clock_.RealtimeMillis();

@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
+#include "auth/accounts.h"
 #include "base/codec.h"
 #include "base/log.h"
 #include "http/aws_error.h"
@@ -74,6 +75,23 @@ http::Response NotFound() {
 http::Response InUse() {
   return http::RestJsonError(400, "ResourceInUseException",
                              "Cannot update the event source mapping because it is in use.");
+}
+
+// The caller's account (the front door's; empty is 000000000000).
+std::string AccountOf(const http::Request& request) {
+  return request.account.empty() ? std::string(lambda::kAccount) : request.account;
+}
+
+// True when `m` belongs to `account`: a mapping is its function's.
+bool InAccount(const Mapping& m, const std::string& account) {
+  std::string own = auth::ArnAccount(m.function_arn);
+  return (own.empty() ? std::string(lambda::kAccount) : own) == account;
+}
+
+// The FunctionKey of a mapping's FunctionArn.
+std::string KeyOf(const std::string& function_arn) {
+  auto ref = lambda::ParseFunctionRef(function_arn);
+  return ref ? ref->KeyIn("") : function_arn;
 }
 
 // The function's name in a FunctionName or FunctionArn ("f", "f:1", "arn:...:function:f:1").
@@ -177,9 +195,9 @@ std::optional<auth::Operation> EsmApi::Describe(const http::Request& request) co
   auth::Operation op;
   op.plane = auth::Operation::Plane::kControl;
   op.action = "lambda:" + std::string(OpName(route->op));
-  op.resource = route->uuid.empty()
-                    ? "*"
-                    : "arn:aws:lambda:us-east-1:000000000000:event-source-mapping:" + route->uuid;
+  op.resource = route->uuid.empty() ? "*"
+                                    : "arn:aws:lambda:us-east-1:" + AccountOf(request) +
+                                          ":event-source-mapping:" + route->uuid;
   return op;
 }
 
@@ -200,6 +218,12 @@ bool EsmApi::Serve(const http::Request& request, std::function<void(http::Respon
     done(lambda::ErrorResponse(Status::ResourceExhausted(
         "Request must be smaller than " + std::to_string(kBodyLimit) + " bytes for the " +
         std::string(OpName(route->op)) + " operation")));
+    return true;
+  }
+  // Another account's mapping is not there for this caller.
+  if (auto it = mappings_.find(route->uuid);
+      it != mappings_.end() && !InAccount(it->second.mapping, AccountOf(request))) {
+    done(NotFound());
     return true;
   }
   std::optional<http::Response> now;
@@ -238,7 +262,7 @@ std::optional<http::Response> EsmApi::Create(const http::Request& request, const
     return lambda::ErrorResponse(Status::InvalidArgument(
         "Unrecognized event source, must be kinesis, dynamodb stream or sqs."));
   }
-  auto resolved = registry_.Resolve(*r.function_name, "");
+  auto resolved = registry_.Resolve(*r.function_name, "", AccountOf(request));
   if (!resolved.ok()) {
     if (resolved.status().code() == StatusCode::kNotFound) {
       return lambda::ErrorResponse(Status::InvalidArgument("Function does not exist"));
@@ -293,18 +317,17 @@ http::Response EsmApi::List(const http::Request& request) const {
   std::optional<std::string> source = request.QueryParam("EventSourceArn");
   std::optional<std::string> function = request.QueryParam("FunctionName");
   std::vector<std::pair<std::string, json>> items;
+  const std::string account = AccountOf(request);
   for (const auto& [uuid, e] : mappings_) {
     const Mapping& m = e.mapping;
+    if (!InAccount(m, account)) continue;
     if (source && !source->empty() && m.event_source_arn != *source) continue;
     if (function && !function->empty()) {
       // A name matches every qualifier; a qualified name or ARN only its own.
-      bool qualified = function->starts_with("arn:")
-                           ? std::count(function->begin(), function->end(), ':') >= 7
-                           : function->find(':') != std::string::npos;
-      if (qualified ? lambda::FunctionArn(FunctionNameOf(*function)) +
-                              function->substr(function->rfind(':')) !=
-                          m.function_arn
-                    : FunctionNameOf(*function) != FunctionNameOf(m.function_arn)) {
+      auto want = lambda::ParseFunctionRef(*function);
+      auto have = lambda::ParseFunctionRef(m.function_arn);
+      if (!want || !have || want->KeyIn(account) != have->KeyIn("") ||
+          (!want->qualifier.empty() && want->qualifier != have->qualifier)) {
         continue;
       }
     }
@@ -323,7 +346,7 @@ std::optional<http::Response> EsmApi::Update(const std::string& uuid, const http
   if (Transitional(e.mapping.state)) return InUse();
   Mapping m = e.mapping;
   if (parsed->function_name) {
-    auto resolved = registry_.Resolve(*parsed->function_name, "");
+    auto resolved = registry_.Resolve(*parsed->function_name, "", AccountOf(request));
     if (!resolved.ok()) {
       if (resolved.status().code() == StatusCode::kNotFound) {
         return lambda::ErrorResponse(Status::InvalidArgument("Function does not exist"));
@@ -374,7 +397,7 @@ std::optional<http::Response> EsmApi::Delete(const std::string& uuid, const Done
 
 void EsmApi::FunctionChanged(const std::string& name) {
   for (auto& [uuid, e] : mappings_) {
-    if (FunctionNameOf(e.mapping.function_arn) == name) Apply(e);
+    if (KeyOf(e.mapping.function_arn) == name) Apply(e);
   }
 }
 

@@ -58,9 +58,9 @@ class EsmApi final : public http::Api {
   bool Handle(http::Request& request, http::ResponseWriter& writer) override;
   std::optional<auth::Operation> Describe(const http::Request& request) const override;
 
-  // The function `name` was created, changed or deleted (called on the loop): its mappings stop
-  // reading while their function does not resolve and start again once it does.
-  void FunctionChanged(const std::string& name);
+  // The function `key` (a FunctionKey) was created, changed or deleted (called on the loop): its
+  // mappings stop reading while their function does not resolve and start again once it does.
+  void FunctionChanged(const std::string& key);
 
   // Handle without the HTTP connection: `done` gets the response, now or once committed (on the
   // loop). False when the request is not for this API.

@@ -2,16 +2,16 @@
 
 #include <utility>
 
+#include "auth/accounts.h"
 #include "filter/pattern.h"
 #include "lambda/api_error.h"
+#include "lambda/function.h"
 
 namespace thaw::esm {
 
 using nlohmann::json;
 
 namespace {
-
-constexpr char kArnPrefix[] = "arn:aws:lambda:us-east-1:000000000000:event-source-mapping:";
 
 void RangeCheck(int64_t v, int64_t lo, int64_t hi, std::string_view field,
                 std::vector<std::string>& violations) {
@@ -86,7 +86,11 @@ bool Mapping::ReportsItemFailures() const {
   return false;
 }
 
-std::string Mapping::Arn() const { return kArnPrefix + uuid; }
+std::string Mapping::Arn() const {
+  std::string account = auth::ArnAccount(function_arn);
+  if (account.empty()) account = lambda::kAccount;
+  return "arn:aws:lambda:us-east-1:" + account + ":event-source-mapping:" + uuid;
+}
 
 StatusOr<MappingRequest> ParseMappingRequest(std::string_view body, bool create) {
   json in = json::parse(body.empty() ? std::string_view("{}") : body, nullptr, false);

@@ -42,7 +42,7 @@ struct Mapping {
   int64_t last_modified_ms = 0;
 
   bool ReportsItemFailures() const;
-  std::string Arn() const;  // EventSourceMappingArn
+  std::string Arn() const;  // EventSourceMappingArn, in the function's account
 };
 
 // What CreateEventSourceMapping and UpdateEventSourceMapping carry (absent: not given).

@@ -186,5 +186,15 @@ TEST(MappingJsonTest, ApiFieldsAndStoredRoundTrip) {
   EXPECT_FALSE(Load("{}").ok());
 }
 
+TEST(MappingTest, TheMappingArnCarriesTheFunctionsAccount) {
+  Mapping m;
+  m.uuid = "u-1";
+  m.function_arn = "arn:aws:lambda:us-east-1:222222222222:function:fn";
+  EXPECT_EQ(m.Arn(), "arn:aws:lambda:us-east-1:222222222222:event-source-mapping:u-1");
+  m.function_arn = "arn:aws:lambda:us-east-1:000000000000:function:fn:live";
+  EXPECT_EQ(m.Arn(), "arn:aws:lambda:us-east-1:000000000000:event-source-mapping:u-1");
+  EXPECT_EQ(ToJson(m)["EventSourceMappingArn"], m.Arn());
+}
+
 }  // namespace
 }  // namespace thaw::esm

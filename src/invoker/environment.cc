@@ -21,6 +21,7 @@
 #include "invoker/launcher_client.h"
 #include "invoker/runtime_env.h"
 #include "invoker/spawn_error.h"
+#include "logs/log_params.h"
 #include "logs/log_store.h"
 #include "logs/platform_lines.h"
 #include "records/record_store.h"
@@ -99,7 +100,7 @@ Environment::Environment(Deps deps, lambda::FunctionConfigPtr config, std::strin
       init_timer_(deps.timers.NewTimer()),
       deadline_timer_(deps.timers.NewTimer()),
       kill_timer_(deps.timers.NewTimer()) {
-  log_group_ = "/aws/lambda/" + config_->name;
+  log_group_ = logs::GroupKey(config_->account, "/aws/lambda/" + config_->name);
   log_stream_ = FormatLogDate(deps_.clock.RealtimeMillis()) + "/[" + version_ + "]" + id_;
 }
 

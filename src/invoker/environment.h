@@ -184,7 +184,7 @@ class Environment final : public runtime_api::Listener {
   std::string version_;
   ReleaseFn release_;
   std::string id_;
-  std::string log_group_;
+  std::string log_group_;  // logs::GroupKey of /aws/lambda/NAME in the function's account
   std::string log_stream_;
   const bool native_;        // the Runtime API's own mechanism: no thaw-host in between
   const bool network_none_;  // thaw:network=none

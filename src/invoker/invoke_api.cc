@@ -34,9 +34,10 @@ std::optional<auth::Operation> InvokeApi::Describe(const http::Request& request)
   }
   std::optional<std::string> name = InvokeTarget(request);
   if (!name) return std::nullopt;
-  return auth::Operation{Plane::kData, "lambda:InvokeFunction",
-                         auth::FunctionArn(*name, request.QueryParam("Qualifier").value_or("")),
-                         *name};
+  return auth::Operation{
+      Plane::kData, "lambda:InvokeFunction",
+      auth::FunctionArn(*name, request.QueryParam("Qualifier").value_or(""), request.account),
+      *name};
 }
 
 bool InvokeApi::Handle(http::Request& request, http::ResponseWriter& writer) {
@@ -79,7 +80,7 @@ void InvokeApi::Enqueue(InvokeRequest request, const std::string& request_id,
                         http::ResponseWriter writer) {
   QueuedEvent event;
   event.request_id = request_id;
-  event.function_name = request.target.config->name;
+  event.function_name = request.target.config->key();
   event.qualifier = request.target.executed_version;
   event.payload = std::move(request.payload);
   event.trace_id = TraceOrNew(std::move(request.trace_header));
@@ -129,7 +130,7 @@ void EnqueueEvent(AsyncQueue& queue, const lambda::Registry& registry, const Clo
   }
   QueuedEvent event;
   event.request_id = NewUuid();
-  event.function_name = target->config->name;
+  event.function_name = target->config->key();
   event.qualifier = target->executed_version;
   event.payload = std::move(payload);
   event.trace_id = trace_header.empty()

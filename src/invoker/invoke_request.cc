@@ -73,7 +73,8 @@ std::variant<InvokeRequest, InvokeError> ParseInvoke(const std::string& function
                        "Request must be smaller than " + std::to_string(limit) +
                            " bytes for the InvokeFunction operation"};
   }
-  auto resolved = registry.Resolve(function_name, request.QueryParam("Qualifier").value_or(""));
+  auto resolved = registry.Resolve(function_name, request.QueryParam("Qualifier").value_or(""),
+                                   request.account);
   if (!resolved.ok()) {
     if (resolved.status().code() == StatusCode::kNotFound) {
       return InvokeError{InvokeErrorType::kResourceNotFound, resolved.status().message()};

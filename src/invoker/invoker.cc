@@ -44,11 +44,11 @@ Status Invoker::Invoke(const lambda::Resolved& target, runtime_api::Event event,
   // Every event source's header comes through here (the seam for SNS and streams too).
   trace::TraceContext caller = trace::ParseTraceHeader(event.trace_id);
   // Recursive loop detection, before concurrency: a dropped event takes no environment.
-  std::string& hash = lineage_hashes_[config.name];
-  if (hash.empty()) hash = trace::LineageHash(lambda::FunctionArn(config.name));
+  std::string& hash = lineage_hashes_[config.key()];
+  if (hash.empty()) hash = trace::LineageHash(lambda::FunctionArn(config.key()));
   const int count = trace::LineageCount(caller.lineage, hash);
   if (count >= trace::kMaxRecursiveInvocations && !target.allow_recursive_loop) {
-    ++recursive_drops_[config.name];
+    ++recursive_drops_[config.key()];
     THAW_LOG(kWarn, "invoker") << "dropping invocation " << event.request_id << " of "
                                << config.name << ": recursive loop detected (" << count
                                << " invocations in its lineage)";
@@ -57,7 +57,7 @@ Status Invoker::Invoke(const lambda::Resolved& target, runtime_api::Event event,
         "resources and stopped your function's invocation.");
   }
   caller.lineage = trace::SetLineageCount(caller.lineage, hash, count + 1);
-  int64_t& fn_busy = busy_by_function_[config.name];
+  int64_t& fn_busy = busy_by_function_[config.key()];
   bool unreserved = !target.reserved_concurrency.has_value();
   if (!unreserved) {
     if (fn_busy >= *target.reserved_concurrency) {
@@ -73,7 +73,7 @@ Status Invoker::Invoke(const lambda::Resolved& target, runtime_api::Event event,
     return Status::ResourceExhausted("ConcurrentInvocationLimitExceeded");
   }
 
-  Pool& pool = PoolFor(config.name, target.executed_version);
+  Pool& pool = PoolFor(config.key(), target.executed_version);
   Environment* env = nullptr;
   while (!pool.idle.empty()) {
     Environment* candidate = pool.idle.back();
@@ -130,7 +130,7 @@ Status Invoker::Invoke(const lambda::Resolved& target, runtime_api::Event event,
 void Invoker::Release(Environment* env) {
   auto it = busy_.find(env);
   if (it != busy_.end()) {
-    --busy_by_function_[env->config().name];
+    --busy_by_function_[env->config().key()];
     --total_busy_;
     if (it->second) --unreserved_busy_;
     busy_.erase(it);
@@ -143,11 +143,11 @@ void Invoker::Release(Environment* env) {
     asio::post(io_, [this, env] { Destroy(env); });
     return;
   }
-  PoolFor(env->config().name, env->version()).idle.push_back(env);
+  PoolFor(env->config().key(), env->version()).idle.push_back(env);
 }
 
 void Invoker::Destroy(Environment* env) {
-  std::string name = env->config().name;
+  std::string name = env->config().key();
   std::string version = env->version();
   Pool& pool = PoolFor(name, version);
   std::erase(pool.idle, env);

@@ -43,7 +43,7 @@ std::vector<std::string> BuildRuntimeEnv(const RuntimeEnvInputs& in) {
   env["AWS_REGION"] = lambda::kRegion;
   env["AWS_DEFAULT_REGION"] = lambda::kRegion;
   auth::Credentials credentials =
-      auth::FunctionCredentials(auth::FunctionArn(c.name), in.credential_key);
+      auth::FunctionCredentials(lambda::FunctionArn(c.key()), in.credential_key);
   env["AWS_ACCESS_KEY_ID"] = credentials.access_key_id;
   env["AWS_SECRET_ACCESS_KEY"] = credentials.secret_access_key;
   env["AWS_SESSION_TOKEN"] = credentials.session_token;

@@ -49,6 +49,8 @@ http::Response ErrorResponse(const Status& status) {
       return http::RestJsonError(412, "PreconditionFailedException", m);
     case StatusCode::kResourceExhausted:
       return http::RestJsonError(413, "RequestEntityTooLargeException", m);
+    case StatusCode::kPermissionDenied:
+      return http::RestJsonError(403, "AccessDeniedException", m);
     default:
       THAW_LOG(kError, "lambda") << "control plane failure: " << status.ToString();
       return http::RestJsonError(500, "ServiceException", ValidUtf8(status.ToString()), "Service");

@@ -49,10 +49,11 @@ StatusOr<http::Response> ControlService::PutFunctionConcurrency(const Route& rou
                            "Member must have value greater than or equal to 0");
   }
   THAW_ASSIGN_OR_RETURN(const FunctionState* found, Find(route.function_name));
-  const std::string name = found->entry.latest->name;
+  const std::string name = found->entry.latest->key();
   int64_t others = 0;
   for (const auto& [other, state] : functions_) {
-    if (other != name) others += state.entry.reserved_concurrency.value_or(0);
+    if (other != name && state.entry.latest->account == account_)
+      others += state.entry.reserved_concurrency.value_or(0);
   }
   if (options_.account_concurrency_limit - others - *reserved < options_.unreserved_minimum) {
     return Status::InvalidArgument(
@@ -79,7 +80,7 @@ StatusOr<http::Response> ControlService::GetFunctionConcurrency(const Route& rou
 
 StatusOr<http::Response> ControlService::DeleteFunctionConcurrency(const Route& route) {
   THAW_ASSIGN_OR_RETURN(const FunctionState* found, Find(route.function_name));
-  const std::string name = found->entry.latest->name;
+  const std::string name = found->entry.latest->key();
   FunctionState state = *found;
   state.entry.reserved_concurrency.reset();
   THAW_RETURN_IF_ERROR(
@@ -98,7 +99,7 @@ StatusOr<http::Response> ControlService::PutFunctionRecursionConfig(const Route&
                            "Member must satisfy enum value set: [Allow, Terminate]");
   }
   THAW_ASSIGN_OR_RETURN(const FunctionState* found, Find(route.function_name));
-  const std::string name = found->entry.latest->name;
+  const std::string name = found->entry.latest->key();
   const bool allow = *loop == "Allow";
   FunctionState state = *found;
   state.entry.allow_recursive_loop = allow;
@@ -116,7 +117,10 @@ StatusOr<http::Response> ControlService::GetFunctionRecursionConfig(const Route&
 StatusOr<http::Response> ControlService::GetAccountSettings() {
   int64_t reserved = 0;
   int64_t code_size = 0;
+  int64_t count = 0;
   for (const auto& [name, state] : functions_) {
+    if (state.entry.latest->account != account_) continue;
+    ++count;
     reserved += state.entry.reserved_concurrency.value_or(0);
     code_size += state.entry.latest->code_size;
     for (const auto& [number, config] : state.entry.versions) code_size += config->code_size;
@@ -128,8 +132,7 @@ StatusOr<http::Response> ControlService::GetAccountSettings() {
         {"CodeSizeZipped", kCodeSizeZipped},
         {"ConcurrentExecutions", options_.account_concurrency_limit},
         {"UnreservedConcurrentExecutions", options_.account_concurrency_limit - reserved}}},
-      {"AccountUsage",
-       {{"TotalCodeSize", code_size}, {"FunctionCount", static_cast<int64_t>(functions_.size())}}},
+      {"AccountUsage", {{"TotalCodeSize", code_size}, {"FunctionCount", count}}},
   };
   return JsonResponse(200, out);
 }
@@ -176,7 +179,7 @@ StatusOr<http::Response> ControlService::TagResource(const Route& route,
   if (tags_member == body.end() || tags_member->is_null()) return MissingMember("tags");
   THAW_ASSIGN_OR_RETURN(auto added, ParseTags(*tags_member));
   THAW_ASSIGN_OR_RETURN(const FunctionState* found, Find(route.resource));
-  const std::string name = found->entry.latest->name;
+  const std::string name = found->entry.latest->key();
   auto config = std::make_shared<FunctionConfig>(*found->entry.latest);
   for (auto& [k, v] : added) config->tags[k] = v;
   if (config->tags.size() > 50) {
@@ -191,7 +194,7 @@ StatusOr<http::Response> ControlService::UntagResource(const Route& route,
   std::vector<std::string> keys = QueryValues(request.query, "tagKeys");
   if (keys.empty()) return MissingMember("tagKeys");
   THAW_ASSIGN_OR_RETURN(const FunctionState* found, Find(route.resource));
-  const std::string name = found->entry.latest->name;
+  const std::string name = found->entry.latest->key();
   auto config = std::make_shared<FunctionConfig>(*found->entry.latest);
   for (const auto& k : keys) config->tags.erase(k);
   return StoreTags(name, *found, std::move(config));

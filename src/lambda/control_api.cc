@@ -60,10 +60,11 @@ std::optional<auth::Operation> ControlApi::Describe(const http::Request& request
   op.action = "lambda:" + std::string(OpName(route->op));
   op.resource = "*";
   if (!route->function_name.empty()) {
-    op.resource = auth::FunctionArn(route->function_name, route->alias);
+    op.resource = auth::FunctionArn(route->function_name, route->alias, request.account);
   } else if (!route->layer.empty()) {
-    op.resource =
-        std::string("arn:aws:lambda:us-east-1:") + auth::kAccount + ":layer:" + route->layer;
+    op.resource = "arn:aws:lambda:us-east-1:" +
+                  (request.account.empty() ? std::string(auth::kAccount) : request.account) +
+                  ":layer:" + route->layer;
   } else if (route->op == Op::kListTags || route->op == Op::kTagResource ||
              route->op == Op::kUntagResource) {
     op.resource = route->resource;

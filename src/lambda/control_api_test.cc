@@ -493,5 +493,53 @@ TEST_F(ControlApiTest, NonControlRoutesAreDeclined) {
   EXPECT_EQ(wrong.error_type(), "UnknownOperationException");
 }
 
+TEST_F(ControlApiTest, EachAccountHasItsOwnFunctions) {
+  auto as = [](const std::string& account) {
+    http::Headers h;
+    h.Set("X-Test-Account", account);
+    return h;
+  };
+  const std::string a = "111111111111", b = "222222222222";
+  for (const std::string& account : {a, b}) {
+    json body = CreateBody("fn");
+    body["Description"] = "of " + account;
+    Reply r = Call("POST", "/2015-03-31/functions", body.dump(), as(account));
+    ASSERT_EQ(r.status, 201) << r.raw;
+    EXPECT_EQ(r.body["FunctionArn"], "arn:aws:lambda:us-east-1:" + account + ":function:fn");
+    EXPECT_EQ(r.body["FunctionName"], "fn");
+  }
+  EXPECT_EQ(changed_, (std::vector<std::string>{a + ":function:fn", b + ":function:fn"}));
+  // Each sees its own; 000000000000 sees none.
+  Reply got = Call("GET", "/2015-03-31/functions/fn", "", as(b));
+  ASSERT_EQ(got.status, 200) << got.raw;
+  EXPECT_EQ(got.body["Configuration"]["Description"], "of " + b);
+  Reply list = Call("GET", "/2015-03-31/functions/", "", as(a));
+  ASSERT_EQ(list.body["Functions"].size(), 1u) << list.raw;
+  EXPECT_EQ(list.body["Functions"][0]["Description"], "of " + a);
+  EXPECT_EQ(Call("GET", "/2015-03-31/functions/").body["Functions"].size(), 0u);
+  EXPECT_EQ(Call("GET", "/2015-03-31/functions/fn").status, 404);
+  // Another account's function by ARN: refused, in AWS's words.
+  const std::string arn_b = "arn:aws:lambda:us-east-1:" + b + ":function:fn";
+  Reply denied = Call("GET", "/2015-03-31/functions/" + arn_b, "", as(a));
+  EXPECT_EQ(denied.status, 403);
+  EXPECT_EQ(denied.error_type(), "AccessDeniedException");
+  EXPECT_EQ(denied.message(), "User: arn:aws:iam::" + a +
+                                  ":root is not authorized to perform: lambda:GetFunction on "
+                                  "resource: " +
+                                  arn_b +
+                                  " because no resource-based policy allows the "
+                                  "lambda:GetFunction action");
+  EXPECT_EQ(Call("DELETE", "/2015-03-31/functions/" + arn_b, "", as(a)).status, 403);
+  // Its own ARN is fine; deleting one account's fn leaves the other's.
+  EXPECT_EQ(Call("DELETE", "/2015-03-31/functions/" + arn_b, "", as(b)).status, 204);
+  EXPECT_EQ(Call("GET", "/2015-03-31/functions/fn", "", as(a)).status, 200);
+  EXPECT_EQ(Call("GET", "/2015-03-31/functions/fn", "", as(b)).status, 404);
+  // The registry has A's under its key, and a restart loads it there.
+  EXPECT_TRUE(registry_->Get(a + ":function:fn").has_value());
+  StartApi();
+  EXPECT_EQ(registry_->Resolve("fn", "", a).value().config->description, "of " + a);
+  EXPECT_FALSE(registry_->Resolve("fn", "", b).ok());
+}
+
 }  // namespace
 }  // namespace thaw::lambda

@@ -29,13 +29,13 @@ StatusOr<std::pair<std::string, std::string>> ControlService::EventInvokeKey(
   THAW_ASSIGN_OR_RETURN(FunctionRef ref,
                         ParseRef(route.function_name, request.QueryParam("Qualifier")));
   std::string qualifier = ref.qualifier.empty() ? kLatest : ref.qualifier;
-  auto it = functions_.find(ref.name);
+  auto it = functions_.find(ref.KeyIn(account_));
   if (it == functions_.end()) {
     if (must_exist) return NoFunction();
-    return NoConfig(ref.name, qualifier);
+    return NoConfig(ref.KeyIn(account_), qualifier);
   }
-  if (must_exist && !Resolve(it->second, ref.name, qualifier).ok()) return NoFunction();
-  return std::make_pair(ref.name, qualifier);
+  if (must_exist && !Resolve(it->second, ref.KeyIn(account_), qualifier).ok()) return NoFunction();
+  return std::make_pair(ref.KeyIn(account_), qualifier);
 }
 
 StatusOr<http::Response> ControlService::PutEventInvokeConfig(const Route& route,
@@ -57,10 +57,10 @@ StatusOr<http::Response> ControlService::PutEventInvokeConfig(const Route& route
   for (const std::string& arn : {config.on_success, config.on_failure}) {
     if (KindOf(arn) != DestinationKind::kFunction) continue;
     auto target = ParseFunctionRef(arn);
-    if (!target || functions_.count(target->name) == 0) {
+    if (!target || functions_.count(target->KeyIn(account_)) == 0) {
       return Status::InvalidArgument("The destination ARN " + arn + " is invalid.");
     }
-    if (target->name == name) {
+    if (target->KeyIn(account_) == name) {
       return Status::InvalidArgument("You can't specify the function as a destination for itself.");
     }
   }
@@ -101,13 +101,13 @@ StatusOr<http::Response> ControlService::DeleteEventInvokeConfig(const Route& ro
 StatusOr<http::Response> ControlService::ListEventInvokeConfigs(const Route& route,
                                                                 const http::Request& request) {
   THAW_ASSIGN_OR_RETURN(FunctionRef ref, ParseRef(route.function_name, std::nullopt));
-  auto it = functions_.find(ref.name);
+  auto it = functions_.find(ref.KeyIn(account_));
   if (it == functions_.end()) return NoFunction();
   THAW_ASSIGN_OR_RETURN(PageRequest page, ReadPageRequest(request));
   std::vector<std::pair<std::string, json>> items;
   for (const auto& [qualifier, config] : it->second.entry.event_invoke_configs) {
-    items.emplace_back(qualifier,
-                       RenderEventInvokeConfig(config, QualifiedArn(ref.name, qualifier)));
+    items.emplace_back(
+        qualifier, RenderEventInvokeConfig(config, QualifiedArn(ref.KeyIn(account_), qualifier)));
   }
   return JsonResponse(200, Paginate(items, page, "FunctionEventInvokeConfigs"));
 }

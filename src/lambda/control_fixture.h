@@ -53,6 +53,8 @@ class ControlApiTest : public ::testing::Test {
       return test_->api_->BodyLimit(head);
     }
     void Handle(http::Request request, http::ResponseWriter writer) override {
+      // The front door's part: the caller's account (here from a test header).
+      request.account = std::string(request.headers.Get("X-Test-Account").value_or(""));
       if (!test_->api_->Handle(request, writer)) {
         writer.Send(http::RestJsonError(404, "NotHandled", "not a control-plane route"));
       }

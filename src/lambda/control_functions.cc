@@ -82,12 +82,14 @@ StatusOr<http::Response> ControlService::CreateFunction(const http::Request& req
     THAW_ASSIGN_OR_RETURN(tags, ParseTags(*t));
   }
   THAW_ASSIGN_OR_RETURN(auto publish, OptionalBool(body, "Publish"));
-  if (functions_.count(name) > 0) return Status::AlreadyExists("Function already exist: " + name);
+  const std::string key = Key(name);
+  if (functions_.count(key) > 0) return Status::AlreadyExists("Function already exist: " + name);
   THAW_ASSIGN_OR_RETURN(std::string zip, ReadZip(*code));
   THAW_ASSIGN_OR_RETURN(StoredCode stored, code_store_.Put(zip));
 
   FunctionConfig config = ApplyConfigUpdate(FunctionConfig{}, update);
   config.name = name;
+  config.account = account_;
   config.architecture = architecture.value_or("x86_64");
   SetCode(stored, &config);
   config.tags = tags;
@@ -102,7 +104,7 @@ StatusOr<http::Response> ControlService::CreateFunction(const http::Request& req
     THAW_ASSIGN_OR_RETURN(config.generation, function_store_.NextGeneration());
     state.entry.latest = std::make_shared<const FunctionConfig>(config);
     THAW_RETURN_IF_ERROR(function_store_.PutLatest(config));
-    THAW_RETURN_IF_ERROR(function_store_.SetTags(name, tags));
+    THAW_RETURN_IF_ERROR(function_store_.SetTags(key, tags));
     if (publish.value_or(false)) {
       publication = PrepareVersion(&state, std::nullopt);
       THAW_RETURN_IF_ERROR(StoreVersion(state, publication));
@@ -110,8 +112,8 @@ StatusOr<http::Response> ControlService::CreateFunction(const http::Request& req
     return Status::Ok();
   };
   THAW_RETURN_IF_ERROR(Transact(write));
-  Install(name, state);
-  NotifyChanged(name);
+  Install(key, state);
+  NotifyChanged(key);
   const FunctionConfig& shown = publication.config ? *publication.config : *state.entry.latest;
   return JsonResponse(201, RenderConfiguration(shown, ConfigPhase::kCreating));
 }
@@ -121,7 +123,8 @@ StatusOr<http::Response> ControlService::GetFunction(const Route& route,
   THAW_ASSIGN_OR_RETURN(FunctionRef ref,
                         ParseRef(route.function_name, request.QueryParam("Qualifier")));
   THAW_ASSIGN_OR_RETURN(const FunctionState* state, Find(ref));
-  THAW_ASSIGN_OR_RETURN(FunctionConfigPtr config, Resolve(*state, ref.name, ref.qualifier));
+  THAW_ASSIGN_OR_RETURN(FunctionConfigPtr config,
+                        Resolve(*state, ref.KeyIn(account_), ref.qualifier));
   json out = {
       {"Configuration", RenderConfiguration(*config, ConfigPhase::kSteady, ref.qualifier)},
       {"Code",
@@ -141,7 +144,8 @@ StatusOr<http::Response> ControlService::GetFunctionConfiguration(const Route& r
   THAW_ASSIGN_OR_RETURN(FunctionRef ref,
                         ParseRef(route.function_name, request.QueryParam("Qualifier")));
   THAW_ASSIGN_OR_RETURN(const FunctionState* state, Find(ref));
-  THAW_ASSIGN_OR_RETURN(FunctionConfigPtr config, Resolve(*state, ref.name, ref.qualifier));
+  THAW_ASSIGN_OR_RETURN(FunctionConfigPtr config,
+                        Resolve(*state, ref.KeyIn(account_), ref.qualifier));
   return JsonResponse(200, RenderConfiguration(*config, ConfigPhase::kSteady, ref.qualifier));
 }
 
@@ -157,6 +161,7 @@ StatusOr<http::Response> ControlService::ListFunctions(const http::Request& requ
   THAW_ASSIGN_OR_RETURN(PageRequest page, ReadPageRequest(request));
   std::vector<std::pair<std::string, json>> items;
   for (const auto& [name, state] : functions_) {
+    if (state.entry.latest->account != account_) continue;
     if (!all) {
       items.emplace_back(name, RenderConfiguration(*state.entry.latest, ConfigPhase::kSteady));
       continue;
@@ -215,7 +220,7 @@ StatusOr<http::Response> ControlService::UpdateFunctionCode(const Route& route,
     return Status::Ok();
   };
   THAW_RETURN_IF_ERROR(Transact(write));
-  std::string name = config.name;
+  std::string name = config.key();
   Install(name, state);
   NotifyChanged(name);
   const FunctionConfig& shown = publication.config ? *publication.config : *state.entry.latest;
@@ -242,7 +247,7 @@ StatusOr<http::Response> ControlService::UpdateFunctionConfiguration(const Route
     return function_store_.PutLatest(config);
   };
   THAW_RETURN_IF_ERROR(Transact(write));
-  std::string name = config.name;
+  std::string name = config.key();
   Install(name, state);
   NotifyChanged(name);
   return JsonResponse(200, RenderConfiguration(*state.entry.latest, ConfigPhase::kUpdating));
@@ -253,7 +258,7 @@ StatusOr<http::Response> ControlService::DeleteFunction(const Route& route,
   THAW_ASSIGN_OR_RETURN(FunctionRef ref,
                         ParseRef(route.function_name, request.QueryParam("Qualifier")));
   THAW_ASSIGN_OR_RETURN(const FunctionState* found, Find(ref));
-  std::string name = ref.name;
+  std::string name = ref.KeyIn(account_);
   if (ref.qualifier.empty()) {
     THAW_RETURN_IF_ERROR(Transact([&] { return function_store_.DeleteFunction(name); }));
     ForgetPolicies(name, nullptr);

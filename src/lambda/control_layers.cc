@@ -71,6 +71,7 @@ StatusOr<http::Response> ControlService::PublishLayerVersion(const Route& route,
                                      " bytes for the PublishLayerVersion operation");
   }
   THAW_ASSIGN_OR_RETURN(std::string name, ParseLayerName(route.layer));
+  name = LayerKey(account_, name);
   THAW_ASSIGN_OR_RETURN(json body, ParseJsonObject(request.body));
   auto content = body.find("Content");
   if (content == body.end() || content->is_null()) return MissingMember("content");
@@ -143,7 +144,7 @@ StatusOr<http::Response> ControlService::GetLayerVersion(const Route& route,
                                                          const http::Request& request) {
   THAW_ASSIGN_OR_RETURN(std::string name, ParseLayerName(route.layer));
   THAW_ASSIGN_OR_RETURN(int64_t number, ParseVersionNumber(route.layer_version));
-  THAW_ASSIGN_OR_RETURN(const LayerVersion* v, FindLayerVersion(name, number));
+  THAW_ASSIGN_OR_RETURN(const LayerVersion* v, FindLayerVersion(LayerKey(account_, name), number));
   return JsonResponse(200, RenderLayerVersion(*v, CodeUrl(request, v->sha256_hex)));
 }
 
@@ -157,8 +158,9 @@ StatusOr<http::Response> ControlService::GetLayerVersionByArn(const http::Reques
                            "arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+:"
                            "[0-9]+");
   }
-  if (!ref->local) return LayerVersionNotFound();
-  THAW_ASSIGN_OR_RETURN(const LayerVersion* v, FindLayerVersion(ref->name, ref->version));
+  if (!ref->local || ref->account != account_) return LayerVersionNotFound();
+  THAW_ASSIGN_OR_RETURN(const LayerVersion* v,
+                        FindLayerVersion(LayerKey(account_, ref->name), ref->version));
   return JsonResponse(200, RenderLayerVersion(*v, CodeUrl(request, v->sha256_hex)));
 }
 
@@ -171,10 +173,11 @@ StatusOr<http::Response> ControlService::ListLayers(const http::Request& request
   THAW_ASSIGN_OR_RETURN(PageRequest page, ReadPageRequest(request));
   std::vector<std::pair<std::string, json>> items;
   for (const auto& [name, layer] : layers_) {
+    if (LayerKey(account_, LayerNameOf(name)) != name) continue;  // another account's
     // The newest version that matches the filters.
     for (auto it = layer.versions.rbegin(); it != layer.versions.rend(); ++it) {
       if (!LayerMatches(it->second, runtime, architecture)) continue;
-      items.emplace_back(name, json{{"LayerName", name},
+      items.emplace_back(name, json{{"LayerName", LayerNameOf(name)},
                                     {"LayerArn", LayerArn(name)},
                                     {"LatestMatchingVersion", RenderLayerVersionItem(it->second)}});
       break;
@@ -186,6 +189,7 @@ StatusOr<http::Response> ControlService::ListLayers(const http::Request& request
 StatusOr<http::Response> ControlService::ListLayerVersions(const Route& route,
                                                            const http::Request& request) {
   THAW_ASSIGN_OR_RETURN(std::string name, ParseLayerName(route.layer));
+  name = LayerKey(account_, name);
   auto runtime = request.QueryParam("CompatibleRuntime");
   auto architecture = request.QueryParam("CompatibleArchitecture");
   THAW_ASSIGN_OR_RETURN(PageRequest page, ReadPageRequest(request));
@@ -204,6 +208,7 @@ StatusOr<http::Response> ControlService::ListLayerVersions(const Route& route,
 
 StatusOr<http::Response> ControlService::DeleteLayerVersion(const Route& route) {
   THAW_ASSIGN_OR_RETURN(std::string name, ParseLayerName(route.layer));
+  name = LayerKey(account_, name);
   THAW_ASSIGN_OR_RETURN(int64_t number, ParseVersionNumber(route.layer_version));
   // Idempotent, as on AWS (204 for a version that does not exist). Functions that use the
   // version keep it: their configuration names its zip, so CollectGarbage keeps zip and tree.
@@ -233,8 +238,10 @@ Status ControlService::ApplyLayers(const std::vector<std::string>& arns, Functio
     // A version deleted since the function took it stays usable by that function.
     auto kept = std::find_if(config->layers.begin(), config->layers.end(),
                              [&](const LayerRef& l) { return l.arn == arn; });
-    auto found = parsed->local ? FindLayerVersion(parsed->name, parsed->version)
-                               : StatusOr<const LayerVersion*>(LayerVersionNotFound());
+    // Only the function's own account's layers (thaw has no layer permissions).
+    auto found = parsed->local && parsed->account == config->account
+                     ? FindLayerVersion(LayerKey(config->account, parsed->name), parsed->version)
+                     : StatusOr<const LayerVersion*>(LayerVersionNotFound());
     if (found.ok()) {
       refs.push_back({arn, (*found)->code_size, (*found)->sha256_hex});
     } else if (kept != config->layers.end()) {

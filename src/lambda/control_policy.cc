@@ -27,9 +27,9 @@ StatusOr<std::pair<std::string, std::string>> ControlService::PolicyKey(
     if (ref.qualifier == kLatest) {
       return Status::InvalidArgument("We currently do not support adding policies for $LATEST.");
     }
-    THAW_RETURN_IF_ERROR(Resolve(*state, ref.name, ref.qualifier).status());
+    THAW_RETURN_IF_ERROR(Resolve(*state, ref.KeyIn(account_), ref.qualifier).status());
   }
-  return std::make_pair(ref.name, ref.qualifier);
+  return std::make_pair(ref.KeyIn(account_), ref.qualifier);
 }
 
 StatusOr<http::Response> ControlService::AddPermission(const Route& route,
@@ -66,10 +66,10 @@ StatusOr<http::Response> ControlService::GetPolicy(const Route& route,
                         ParseRef(route.function_name, request.QueryParam("Qualifier")));
   THAW_ASSIGN_OR_RETURN(const FunctionState* state, Find(ref));
   if (!ref.qualifier.empty() && ref.qualifier != kLatest) {
-    THAW_RETURN_IF_ERROR(Resolve(*state, ref.name, ref.qualifier).status());
+    THAW_RETURN_IF_ERROR(Resolve(*state, ref.KeyIn(account_), ref.qualifier).status());
   }
   std::string qualifier = ref.qualifier == kLatest ? "" : ref.qualifier;
-  auto it = policies_.find({ref.name, qualifier});
+  auto it = policies_.find({ref.KeyIn(account_), qualifier});
   if (it == policies_.end() || it->second.statements.empty()) return NoPolicy();
   return JsonResponse(
       200, {{"Policy", PolicyDocument(it->second)}, {"RevisionId", it->second.revision_id}});

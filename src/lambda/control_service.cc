@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "auth/access.h"
+#include "auth/accounts.h"
 #include "base/codec.h"
 #include "base/log.h"
 #include "http/aws_error.h"
@@ -92,7 +93,7 @@ Status ControlService::Start() {
     state.last_version = f.last_version;
     state.entry.latest = relocate(state.entry.latest);
     for (auto& [number, config] : state.entry.versions) config = relocate(config);
-    std::string name = state.entry.latest->name;
+    std::string name = state.entry.latest->key();
     Install(name, std::move(state));
   }
   THAW_LOG(kInfo, "lambda") << "loaded " << functions_.size() << " functions";
@@ -103,7 +104,31 @@ Status ControlService::Start() {
   return Status::Ok();
 }
 
+Status ControlService::CheckSameAccount(const Route& route) const {
+  std::string arn;
+  std::string account;
+  if (!route.function_name.empty()) {
+    auto ref = ParseFunctionRef(route.function_name);
+    if (!ref || ref->account.empty()) return Status::Ok();
+    account = ref->account;
+    arn = FunctionArn(ref->KeyIn(account));
+  } else if (route.op == Op::kListTags || route.op == Op::kTagResource ||
+             route.op == Op::kUntagResource) {
+    account = auth::ArnAccount(route.resource);
+    arn = route.resource;
+  }
+  if (account.empty() || account == account_) return Status::Ok();
+  std::string action = "lambda:" + std::string(OpName(route.op));
+  if (route.op == Op::kGetFunctionConfiguration) action = "lambda:GetFunctionConfiguration";
+  return Status::PermissionDenied(
+      "User: arn:aws:iam::" + account_ + ":root is not authorized to perform: " + action +
+      " on resource: " + arn + " because no resource-based policy allows the " + action +
+      " action");
+}
+
 http::Response ControlService::Handle(const Route& route, const http::Request& request) {
+  account_ = request.account.empty() ? std::string(kAccount) : request.account;
+  if (Status same = CheckSameAccount(route); !same.ok()) return ErrorResponse(same);
   StatusOr<http::Response> response = Dispatch(route, request);
   switch (route.op) {
     case Op::kCreateFunction:
@@ -253,14 +278,14 @@ StatusOr<http::Response> ControlService::Dispatch(const Route& route,
 StatusOr<const ControlService::FunctionState*> ControlService::Find(
     const std::string& function_name) {
   THAW_ASSIGN_OR_RETURN(std::string name, ValidateNewFunctionName(function_name));
-  auto it = functions_.find(name);
-  if (it == functions_.end()) return FunctionNotFound(name);
+  auto it = functions_.find(Key(name));
+  if (it == functions_.end()) return FunctionNotFound(Key(name));
   return &it->second;
 }
 
 StatusOr<const ControlService::FunctionState*> ControlService::Find(const FunctionRef& ref) {
-  auto it = functions_.find(ref.name);
-  if (it == functions_.end()) return FunctionNotFound(ref.name, ref.qualifier);
+  auto it = functions_.find(ref.KeyIn(account_));
+  if (it == functions_.end()) return FunctionNotFound(ref.KeyIn(account_), ref.qualifier);
   return &it->second;
 }
 
@@ -341,7 +366,7 @@ ControlService::Publication ControlService::PrepareVersion(
 Status ControlService::StoreVersion(const FunctionState& state, const Publication& publication) {
   if (!publication.created) return Status::Ok();
   THAW_RETURN_IF_ERROR(function_store_.PutVersion(*publication.config));
-  return function_store_.SetLastVersion(publication.config->name, state.last_version);
+  return function_store_.SetLastVersion(publication.config->key(), state.last_version);
 }
 
 std::string ControlService::CodeUrl(const http::Request& request,

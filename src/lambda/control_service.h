@@ -2,6 +2,10 @@
 // reserved concurrency, recursion config, tags, account settings). It keeps an in-memory copy of
 // every function, writes each change to the FunctionStore in one transaction, and only after the
 // commit swaps its copy, republishes the function to the Registry and reports code/config changes.
+// Each request acts in its caller's account (http::Request::account): functions are kept by
+// FunctionKey, and a FunctionName or resource ARN naming another account is refused
+// (AccessDeniedException), as AWS refuses what no resource policy grants; thaw's resource
+// policies grant invoke only.
 // Control thread only: it does SQLite and zip work, so it must never run on the loop.
 #pragma once
 
@@ -184,14 +188,20 @@ class ControlService {
   // publishes, until whoever still holds them lets go.
   void Retire(const FunctionEntry& old, const FunctionEntry* now);
 
+  // The key of `name` in the account of the request in hand.
+  std::string Key(const std::string& name) const { return FunctionKey(account_, name); }
+  // AccessDeniedException when the route names a function of an account other than account_.
+  Status CheckSameAccount(const Route& route) const;
+
   ServiceOptions options_;
+  std::string account_ = kAccount;  // the caller's account, for the request in hand
   CodeStore code_store_;
   FunctionStore function_store_;
   LayerStore layer_store_;
   PolicyStore policy_store_;
-  std::map<std::string, FunctionState> functions_;
+  std::map<std::string, FunctionState> functions_;  // by FunctionKey
   std::map<std::string, StoredLayer> layers_;
-  std::map<std::pair<std::string, std::string>, Policy> policies_;  // by (name, qualifier)
+  std::map<std::pair<std::string, std::string>, Policy> policies_;  // by (key, qualifier)
   // Configurations replaced or deleted, maybe still held by environments on the loop thread
   // (expiry is all we look at, which is thread-safe).
   std::vector<std::weak_ptr<const FunctionConfig>> retired_;

@@ -47,7 +47,7 @@ StatusOr<http::Response> ControlService::PublishVersion(const Route& route,
   Publication publication = PrepareVersion(&state, description);
   if (publication.created) {
     THAW_RETURN_IF_ERROR(Transact([&] { return StoreVersion(state, publication); }));
-    Install(latest.name, std::move(state));
+    Install(latest.key(), std::move(state));
   }
   return JsonResponse(201, RenderConfiguration(*publication.config, ConfigPhase::kSteady));
 }
@@ -56,7 +56,7 @@ StatusOr<http::Response> ControlService::ListVersionsByFunction(const Route& rou
                                                                 const http::Request& request) {
   THAW_ASSIGN_OR_RETURN(PageRequest page, ReadPageRequest(request));
   THAW_ASSIGN_OR_RETURN(const FunctionState* state, Find(route.function_name));
-  const std::string& name = state->entry.latest->name;
+  const std::string& name = state->entry.latest->key();
   std::vector<std::pair<std::string, json>> items;
   items.emplace_back(VersionKey(name, kLatest),
                      RenderConfiguration(*state->entry.latest, ConfigPhase::kSteady, kLatest));
@@ -77,7 +77,7 @@ StatusOr<http::Response> ControlService::CreateAlias(const Route& route,
   if (!version) return MissingMember("functionVersion");
   THAW_RETURN_IF_ERROR(ValidateAliasName(*alias_name));
   THAW_ASSIGN_OR_RETURN(const FunctionState* found, Find(route.function_name));
-  const std::string& name = found->entry.latest->name;
+  const std::string& name = found->entry.latest->key();
   THAW_RETURN_IF_ERROR(CheckTargetVersion(found->entry, name, *version));
   if (found->entry.aliases.count(*alias_name) > 0) {
     return Status::AlreadyExists("Alias already exists: " + QualifiedArn(name, *alias_name));
@@ -94,7 +94,7 @@ StatusOr<http::Response> ControlService::CreateAlias(const Route& route,
 StatusOr<http::Response> ControlService::GetAlias(const Route& route) {
   THAW_RETURN_IF_ERROR(ValidateAliasName(route.alias));
   THAW_ASSIGN_OR_RETURN(const FunctionState* state, Find(route.function_name));
-  const std::string& name = state->entry.latest->name;
+  const std::string& name = state->entry.latest->key();
   auto it = state->entry.aliases.find(route.alias);
   if (it == state->entry.aliases.end()) return AliasNotFound(name, route.alias);
   return JsonResponse(200, RenderAlias(name, it->second));
@@ -108,7 +108,7 @@ StatusOr<http::Response> ControlService::ListAliases(const Route& route,
   std::vector<std::pair<std::string, json>> items;
   for (const auto& [alias_name, alias] : state->entry.aliases) {
     if (version && !version->empty() && alias.function_version != *version) continue;
-    items.emplace_back(alias_name, RenderAlias(state->entry.latest->name, alias));
+    items.emplace_back(alias_name, RenderAlias(state->entry.latest->key(), alias));
   }
   return JsonResponse(200, Paginate(items, page, "Aliases"));
 }
@@ -121,7 +121,7 @@ StatusOr<http::Response> ControlService::UpdateAlias(const Route& route,
   THAW_ASSIGN_OR_RETURN(auto description, OptionalString(body, "Description"));
   THAW_ASSIGN_OR_RETURN(auto revision, OptionalString(body, "RevisionId"));
   THAW_ASSIGN_OR_RETURN(const FunctionState* found, Find(route.function_name));
-  const std::string name = found->entry.latest->name;
+  const std::string name = found->entry.latest->key();
   auto it = found->entry.aliases.find(route.alias);
   if (it == found->entry.aliases.end()) return AliasNotFound(name, route.alias);
   THAW_RETURN_IF_ERROR(CheckRevision(revision, it->second.revision_id));
@@ -142,7 +142,7 @@ StatusOr<http::Response> ControlService::UpdateAlias(const Route& route,
 StatusOr<http::Response> ControlService::DeleteAlias(const Route& route) {
   THAW_RETURN_IF_ERROR(ValidateAliasName(route.alias));
   THAW_ASSIGN_OR_RETURN(const FunctionState* found, Find(route.function_name));
-  const std::string name = found->entry.latest->name;
+  const std::string name = found->entry.latest->key();
   if (found->entry.aliases.count(route.alias) == 0) return AliasNotFound(name, route.alias);
   FunctionState state = *found;
   state.entry.aliases.erase(route.alias);

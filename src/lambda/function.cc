@@ -7,12 +7,25 @@
 
 namespace thaw::lambda {
 
-std::string FunctionArn(const std::string& name) {
-  return std::string("arn:aws:lambda:") + kRegion + ":" + kAccount + ":function:" + name;
+std::string FunctionKey(std::string_view account, std::string_view name) {
+  if (account.empty() || account == kAccount) return std::string(name);
+  return std::string(account) + ":function:" + std::string(name);
 }
 
-std::string QualifiedArn(const std::string& name, const std::string& qualifier) {
-  return FunctionArn(name) + ":" + qualifier;
+std::string FunctionConfig::key() const { return FunctionKey(account, name); }
+
+std::string FunctionArn(const std::string& key) {
+  std::string prefix = std::string("arn:aws:lambda:") + kRegion + ":";
+  if (key.find(':') != std::string::npos) return prefix + key;
+  return prefix + kAccount + ":function:" + key;
+}
+
+std::string QualifiedArn(const std::string& key, const std::string& qualifier) {
+  return FunctionArn(key) + ":" + qualifier;
+}
+
+std::string FunctionRef::KeyIn(std::string_view caller_account) const {
+  return FunctionKey(account.empty() ? caller_account : std::string_view(account), name);
 }
 
 namespace {
@@ -50,19 +63,21 @@ std::vector<std::string_view> Split(std::string_view s) {
 std::optional<FunctionRef> ParseFunctionRef(const std::string& text) {
   std::vector<std::string_view> p = Split(text);
   size_t name_at = 0;
+  FunctionRef ref;
   if (p.size() >= 7 && p[0] == "arn") {
     if (p[1].rfind("aws", 0) != 0 || p[2] != "lambda" || p[3].empty() || !IsAccount(p[4]) ||
         p[5] != "function") {
       return std::nullopt;
     }
     name_at = 6;
+    ref.account = std::string(p[4]);
   } else if (p.size() >= 3 && IsAccount(p[0]) && p[1] == "function") {
     name_at = 2;
+    ref.account = std::string(p[0]);
   } else if (p.size() >= 2 && p[0] == "function") {
     name_at = 1;
   }
   if (p.size() > name_at + 2 || !ValidName(p[name_at])) return std::nullopt;
-  FunctionRef ref;
   ref.name = std::string(p[name_at]);
   if (p.size() == name_at + 2) {
     if (!ValidQualifier(p[name_at + 1])) return std::nullopt;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -30,7 +31,8 @@ struct LayerRef {
 
 struct FunctionConfig {
   std::string name;
-  std::string version = kLatest;  // "$LATEST" or "1", "2", ...
+  std::string account = kAccount;  // the account the function belongs to
+  std::string version = kLatest;   // "$LATEST" or "1", "2", ...
   std::string runtime;
   std::string role;
   std::string handler;
@@ -65,6 +67,9 @@ struct FunctionConfig {
   // Bumped whenever code or configuration changes, so warm environments of an older
   // generation are retired instead of reused.
   uint64_t generation = 0;
+
+  // FunctionKey(account, name): the function's identity inside thaw.
+  std::string key() const;
 };
 
 using FunctionConfigPtr = std::shared_ptr<const FunctionConfig>;
@@ -78,16 +83,28 @@ inline constexpr char kNetworkTag[] = "thaw:network";
 // The network for the tags; InvalidArgument names the allowed values.
 StatusOr<std::string> ResolveNetwork(const std::map<std::string, std::string>& tags);
 
-// "arn:aws:lambda:us-east-1:000000000000:function:NAME".
-std::string FunctionArn(const std::string& name);
-// FunctionArn plus ":QUALIFIER".
-std::string QualifiedArn(const std::string& name, const std::string& qualifier);
+// A function's identity inside thaw (registry, state.db rows, invoker pools, async events): the
+// same name in two accounts is two functions. In 000000000000 the key is the plain name, so that
+// account's stored rows, log groups and `thaw invoke NAME` are what they were before accounts;
+// in any other account it is the partial ARN "ACCOUNT:function:NAME", which ParseFunctionRef and
+// FunctionArn read back. Names hold no ':', so the two forms never meet.
+std::string FunctionKey(std::string_view account, std::string_view name);
 
-// A FunctionName path parameter split into name and qualifier. Accepts a name, "name:qualifier",
-// a full ARN, or a partial ARN ("000000000000:function:name[:qualifier]").
+// "arn:aws:lambda:us-east-1:ACCOUNT:function:NAME" for a FunctionKey (a plain name is
+// 000000000000's).
+std::string FunctionArn(const std::string& key);
+// FunctionArn plus ":QUALIFIER".
+std::string QualifiedArn(const std::string& key, const std::string& qualifier);
+
+// A FunctionName path parameter split into account, name and qualifier. Accepts a name,
+// "name:qualifier", a full ARN, or a partial ARN ("000000000000:function:name[:qualifier]").
 struct FunctionRef {
+  std::string account;  // the ARN's account; empty when the text names none
   std::string name;
   std::string qualifier;  // empty when none was given
+
+  // The key of the function named, in `caller_account` unless the text names an account.
+  std::string KeyIn(std::string_view caller_account) const;
 };
 std::optional<FunctionRef> ParseFunctionRef(const std::string& text);
 

@@ -12,7 +12,7 @@ json RenderConfiguration(const FunctionConfig& c, ConfigPhase phase,
   if (qualifier.empty() && c.version != kLatest) qualifier = c.version;
   json j = {
       {"FunctionName", c.name},
-      {"FunctionArn", qualifier.empty() ? FunctionArn(c.name) : QualifiedArn(c.name, qualifier)},
+      {"FunctionArn", qualifier.empty() ? FunctionArn(c.key()) : QualifiedArn(c.key(), qualifier)},
       {"Runtime", c.runtime},
       {"Role", c.role},
       {"Handler", c.handler},

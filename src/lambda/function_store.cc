@@ -13,12 +13,14 @@ using nlohmann::json;
 
 namespace {
 
+// `name` columns hold the FunctionKey (the plain name in 000000000000, as before accounts).
 constexpr char kSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS lambda_functions (
   name TEXT PRIMARY KEY,
   config TEXT NOT NULL,
   reserved_concurrency INTEGER,
-  last_version INTEGER NOT NULL DEFAULT 0
+  last_version INTEGER NOT NULL DEFAULT 0,
+  account TEXT NOT NULL DEFAULT '000000000000'
 );
 CREATE TABLE IF NOT EXISTS lambda_versions (
   name TEXT NOT NULL REFERENCES lambda_functions(name) ON DELETE CASCADE,
@@ -139,20 +141,32 @@ StatusOr<FunctionConfig> ConfigFromStorage(const std::string& text) {
   return c;
 }
 
-Status FunctionStore::Init() { return db_.Exec(kSchema); }
+Status FunctionStore::Init() {
+  THAW_RETURN_IF_ERROR(db_.Exec(kSchema));
+  // A state.db from before accounts: its functions are 000000000000's.
+  Status added = db_.Exec(
+      "ALTER TABLE lambda_functions ADD COLUMN account TEXT NOT NULL DEFAULT '000000000000'");
+  if (!added.ok() && added.message().find("duplicate column") == std::string::npos) return added;
+  return Status::Ok();
+}
 
 StatusOr<std::vector<StoredFunction>> FunctionStore::LoadAll() {
   std::vector<StoredFunction> out;
   std::map<std::string, size_t> index;
   std::map<std::string, FunctionConfig> latest;  // tags are added before freezing it
+  std::vector<std::string> accounts;             // by index
   {
-    THAW_ASSIGN_OR_RETURN(auto st, db_.Prepare("SELECT name, config, reserved_concurrency, "
-                                               "last_version FROM lambda_functions ORDER BY name"));
+    THAW_ASSIGN_OR_RETURN(auto st,
+                          db_.Prepare("SELECT name, config, reserved_concurrency, last_version, "
+                                      "account FROM lambda_functions ORDER BY name"));
     for (;;) {
       THAW_ASSIGN_OR_RETURN(bool row, st.Step());
       if (!row) break;
       std::string name = st.Text(0);
       THAW_ASSIGN_OR_RETURN(FunctionConfig config, ConfigFromStorage(st.Text(1)));
+      config.account = st.Text(4);
+      if (config.key() != name) return Status::Internal("corrupt function row " + name);
+      accounts.push_back(config.account);
       StoredFunction f;
       if (!st.IsNull(2)) f.entry.reserved_concurrency = st.Int(2);
       f.last_version = st.Int(3);
@@ -192,6 +206,7 @@ StatusOr<std::vector<StoredFunction>> FunctionStore::LoadAll() {
       auto it = index.find(st.Text(0));
       if (it == index.end()) continue;
       THAW_ASSIGN_OR_RETURN(FunctionConfig config, ConfigFromStorage(st.Text(2)));
+      config.account = accounts[it->second];
       out[it->second].entry.versions[st.Int(1)] =
           std::make_shared<const FunctionConfig>(std::move(config));
     }
@@ -242,9 +257,10 @@ Status FunctionStore::DeleteEventInvokeConfig(const std::string& name,
 
 Status FunctionStore::PutLatest(const FunctionConfig& latest) {
   THAW_ASSIGN_OR_RETURN(auto st,
-                        db_.Prepare("INSERT INTO lambda_functions (name, config) VALUES (?1, ?2) "
+                        db_.Prepare("INSERT INTO lambda_functions (name, config, account) "
+                                    "VALUES (?1, ?2, ?3) "
                                     "ON CONFLICT(name) DO UPDATE SET config = excluded.config"));
-  st.Bind(1, latest.name).Bind(2, ConfigToStorage(latest));
+  st.Bind(1, latest.key()).Bind(2, ConfigToStorage(latest)).Bind(3, latest.account);
   return st.Run();
 }
 
@@ -253,7 +269,7 @@ Status FunctionStore::PutVersion(const FunctionConfig& version) {
   if (!number) return Status::InvalidArgument("not a version number: " + version.version);
   THAW_ASSIGN_OR_RETURN(auto st, db_.Prepare("INSERT OR REPLACE INTO lambda_versions "
                                              "(name, version, config) VALUES (?1, ?2, ?3)"));
-  st.Bind(1, version.name).Bind(2, *number).Bind(3, ConfigToStorage(version));
+  st.Bind(1, version.key()).Bind(2, *number).Bind(3, ConfigToStorage(version));
   return st.Run();
 }
 

@@ -1,6 +1,8 @@
 // FunctionStore: the durable record of every function ($LATEST configuration, published
 // versions, aliases, tags, reserved concurrency) in the state database's lambda_* tables.
-// Callers group writes in a store::Transaction; a change is durable once it commits.
+// Callers group writes in a store::Transaction; a change is durable once it commits. Functions
+// are named by their FunctionKey (function.h); the account is a column of lambda_functions
+// (a state.db from before accounts gains it, holding 000000000000).
 // Thread-compatible: used only on the control thread, which owns the Database.
 #pragma once
 
@@ -32,27 +34,27 @@ class FunctionStore {
 
   // Creates the tables if needed.
   Status Init();
-  // Every function, sorted by name. IoError on SQLite failures, Internal on a corrupt row.
+  // Every function, sorted by key. IoError on SQLite failures, Internal on a corrupt row.
   StatusOr<std::vector<StoredFunction>> LoadAll();
 
   // Inserts or replaces a function's $LATEST configuration; tags and the version counter are
   // written by their own calls.
   Status PutLatest(const FunctionConfig& latest);
   Status PutVersion(const FunctionConfig& version);  // version->version is "1", "2", ...
-  Status DeleteVersion(const std::string& name, int64_t version);
-  Status SetLastVersion(const std::string& name, int64_t last_version);
-  Status PutAlias(const std::string& name, const Alias& alias);
-  Status DeleteAlias(const std::string& name, const std::string& alias);
-  Status SetTags(const std::string& name, const std::map<std::string, std::string>& tags);
-  Status SetReservedConcurrency(const std::string& name, std::optional<int64_t> reserved);
+  Status DeleteVersion(const std::string& key, int64_t version);
+  Status SetLastVersion(const std::string& key, int64_t last_version);
+  Status PutAlias(const std::string& key, const Alias& alias);
+  Status DeleteAlias(const std::string& key, const std::string& alias);
+  Status SetTags(const std::string& key, const std::map<std::string, std::string>& tags);
+  Status SetReservedConcurrency(const std::string& key, std::optional<int64_t> reserved);
   // Event invoke configurations, by qualifier ("$LATEST", a version or an alias).
-  Status PutEventInvokeConfig(const std::string& name, const std::string& qualifier,
+  Status PutEventInvokeConfig(const std::string& key, const std::string& qualifier,
                               const EventInvokeConfig& config);
-  Status DeleteEventInvokeConfig(const std::string& name, const std::string& qualifier);
+  Status DeleteEventInvokeConfig(const std::string& key, const std::string& qualifier);
   // PutFunctionRecursionConfig: Allow (true) or Terminate.
-  Status SetRecursiveLoop(const std::string& name, bool allow);
+  Status SetRecursiveLoop(const std::string& key, bool allow);
   // Removes the function with its versions, aliases, tags and event invoke configurations.
-  Status DeleteFunction(const std::string& name);
+  Status DeleteFunction(const std::string& key);
   // Returns a number larger than any returned before, across restarts (FunctionConfig's
   // generation). Call it inside the transaction that stores the new configuration.
   StatusOr<uint64_t> NextGeneration();

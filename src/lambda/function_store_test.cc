@@ -1,5 +1,7 @@
 #include "lambda/function_store.h"
 
+#include <cstdio>
+
 #include <gtest/gtest.h>
 
 #include "lambda/test_helpers.h"
@@ -195,6 +197,71 @@ TEST(FunctionStorageTest, MechanismSurvivesStorage) {
   back = ConfigFromStorage(text);
   ASSERT_TRUE(back.ok()) << text;
   EXPECT_EQ(back->mechanism, "runtime-api");
+}
+
+TEST_F(FunctionStoreTest, TwoAccountsKeepTheSameNameApart) {
+  FunctionConfig a = SampleConfig();
+  a.account = "111111111111";
+  a.handler = "a";
+  FunctionConfig b = SampleConfig();
+  b.account = "222222222222";
+  b.handler = "b";
+  FunctionConfig b1 = b;
+  b1.version = "1";
+  ASSERT_TRUE(store_->PutLatest(a).ok());
+  ASSERT_TRUE(store_->PutLatest(b).ok());
+  ASSERT_TRUE(store_->PutVersion(b1).ok());
+  ASSERT_TRUE(store_->SetTags(b.key(), {{"team", "b"}}).ok());
+  Open();
+  auto all = store_->LoadAll();
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 2u);
+  const auto& first = *(*all)[0].entry.latest;
+  const auto& second = *(*all)[1].entry.latest;
+  EXPECT_EQ(first.account, "111111111111");
+  EXPECT_EQ(first.handler, "a");
+  EXPECT_TRUE(first.tags.empty());
+  EXPECT_EQ(second.account, "222222222222");
+  EXPECT_EQ(second.name, "orders");
+  EXPECT_EQ(second.handler, "b");
+  EXPECT_EQ(second.tags.at("team"), "b");
+  ASSERT_EQ((*all)[1].entry.versions.size(), 1u);
+  EXPECT_EQ((*all)[1].entry.versions.at(1)->account, "222222222222");
+}
+
+// A state.db written before accounts: lambda_functions without the account column.
+TEST_F(FunctionStoreTest, StateFromBeforeAccountsIs000000000000s) {
+  store_.reset();
+  db_.reset();
+  std::remove((dir_.path() + "/state.db").c_str());
+  {
+    auto db = store::Database::Open(dir_.path() + "/state.db");
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)
+                    ->Exec("CREATE TABLE lambda_functions (name TEXT PRIMARY KEY, config TEXT "
+                           "NOT NULL, reserved_concurrency INTEGER, last_version INTEGER NOT "
+                           "NULL DEFAULT 0)")
+                    .ok());
+    FunctionConfig old = SampleConfig();
+    auto st = (*db)->Prepare("INSERT INTO lambda_functions (name, config) VALUES (?1, ?2)");
+    ASSERT_TRUE(st.ok());
+    st->Bind(1, "orders").Bind(2, ConfigToStorage(old));
+    ASSERT_TRUE(st->Run().ok());
+  }
+  Open();  // Init migrates
+  auto all = store_->LoadAll();
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].entry.latest->account, "000000000000");
+  EXPECT_EQ((*all)[0].entry.latest->key(), "orders");
+  // And the migrated table takes other accounts' functions.
+  FunctionConfig other = SampleConfig();
+  other.account = "111111111111";
+  ASSERT_TRUE(store_->PutLatest(other).ok());
+  Open();
+  all = store_->LoadAll();
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 2u);
 }
 
 }  // namespace

@@ -42,6 +42,40 @@ TEST(FunctionRefTest, Arns) {
   EXPECT_EQ(QualifiedArn("fn", "1"), "arn:aws:lambda:us-east-1:000000000000:function:fn:1");
 }
 
+TEST(FunctionKeyTest, TheDefaultAccountKeepsPlainNamesOthersArePartialArns) {
+  EXPECT_EQ(FunctionKey("000000000000", "fn"), "fn");
+  EXPECT_EQ(FunctionKey("", "fn"), "fn");
+  EXPECT_EQ(FunctionKey("222222222222", "fn"), "222222222222:function:fn");
+  EXPECT_EQ(FunctionArn(FunctionKey("222222222222", "fn")),
+            "arn:aws:lambda:us-east-1:222222222222:function:fn");
+  EXPECT_EQ(QualifiedArn(FunctionKey("222222222222", "fn"), "live"),
+            "arn:aws:lambda:us-east-1:222222222222:function:fn:live");
+  FunctionConfig c;
+  c.name = "fn";
+  EXPECT_EQ(c.key(), "fn");
+  c.account = "111111111111";
+  EXPECT_EQ(c.key(), "111111111111:function:fn");
+}
+
+TEST(FunctionKeyTest, ARefNamesItsAccountOrTakesTheCallers) {
+  auto plain = ParseFunctionRef("fn:1");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->account, "");
+  EXPECT_EQ(plain->KeyIn("111111111111"), "111111111111:function:fn");
+  EXPECT_EQ(plain->KeyIn("000000000000"), "fn");
+  auto arn = ParseFunctionRef("arn:aws:lambda:us-east-1:222222222222:function:fn:live");
+  ASSERT_TRUE(arn);
+  EXPECT_EQ(arn->account, "222222222222");
+  EXPECT_EQ(arn->qualifier, "live");
+  EXPECT_EQ(arn->KeyIn("111111111111"), "222222222222:function:fn");
+  auto partial = ParseFunctionRef("000000000000:function:fn");
+  ASSERT_TRUE(partial);
+  EXPECT_EQ(partial->KeyIn("111111111111"), "fn");
+  // A key reads back as itself.
+  EXPECT_EQ(ParseFunctionRef(FunctionKey("333333333333", "x"))->KeyIn(""),
+            "333333333333:function:x");
+}
+
 TEST(FunctionTest, MechanismComesFromGo1xOrTheTag) {
   EXPECT_EQ(*ResolveMechanism("provided.al2023", {}), "runtime-api");
   EXPECT_EQ(*ResolveMechanism("go1.x", {}), "go1.x");

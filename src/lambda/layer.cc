@@ -59,8 +59,20 @@ json Strings(const std::vector<std::string>& v) {
 
 }  // namespace
 
-std::string LayerArn(const std::string& name) {
-  return std::string("arn:aws:lambda:") + kRegion + ":" + kAccount + ":layer:" + name;
+std::string LayerKey(std::string_view account, std::string_view name) {
+  if (account.empty() || account == kAccount) return std::string(name);
+  return std::string(account) + ":layer:" + std::string(name);
+}
+
+std::string LayerNameOf(std::string_view key) {
+  size_t colon = key.rfind(':');
+  return std::string(colon == std::string_view::npos ? key : key.substr(colon + 1));
+}
+
+std::string LayerArn(const std::string& key) {
+  std::string prefix = std::string("arn:aws:lambda:") + kRegion + ":";
+  if (key.find(':') != std::string::npos) return prefix + key;
+  return prefix + kAccount + ":layer:" + key;
 }
 
 std::string LayerVersionArn(const std::string& name, int64_t version) {
@@ -84,7 +96,8 @@ std::optional<LayerVersionRef> ParseLayerVersionArn(std::string_view arn) {
   LayerVersionRef ref;
   ref.name = std::string((*p)[6]);
   ref.version = std::stoll(std::string((*p)[7]));
-  ref.local = (*p)[3] == kRegion && (*p)[4] == kAccount;
+  ref.account = std::string((*p)[4]);
+  ref.local = (*p)[3] == kRegion;
   return ref;
 }
 

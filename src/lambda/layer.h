@@ -31,10 +31,16 @@ struct LayerVersion {
   std::string created_date;  // "2024-12-28T19:04:46.553+0000"
 };
 
-// "arn:aws:lambda:us-east-1:000000000000:layer:NAME".
-std::string LayerArn(const std::string& name);
+// A layer's identity inside thaw, as FunctionKey is a function's: the plain name in
+// 000000000000, else "ACCOUNT:layer:NAME". LayerVersion::name holds it.
+std::string LayerKey(std::string_view account, std::string_view name);
+// The LayerName of a key.
+std::string LayerNameOf(std::string_view key);
+
+// "arn:aws:lambda:us-east-1:ACCOUNT:layer:NAME" of a LayerKey.
+std::string LayerArn(const std::string& key);
 // LayerArn plus ":VERSION".
-std::string LayerVersionArn(const std::string& name, int64_t version);
+std::string LayerVersionArn(const std::string& key, int64_t version);
 
 // A {LayerName} path value: a name or a layer ARN (pattern of botocore's LayerName, at most
 // 140 characters). Returns the bare name; InvalidArgument (ValidationException) otherwise.
@@ -43,9 +49,10 @@ StatusOr<std::string> ParseLayerName(const std::string& text);
 // A layer version ARN (botocore's LayerVersionArn pattern). nullopt when malformed. Layers of
 // other accounts or regions parse, and are then simply not found here.
 struct LayerVersionRef {
+  std::string account;
   std::string name;
   int64_t version = 0;
-  bool local = false;  // this thaw's region and account
+  bool local = false;  // this thaw's region
 };
 std::optional<LayerVersionRef> ParseLayerVersionArn(std::string_view arn);
 

@@ -39,8 +39,8 @@ int64_t Registry::TotalReserved() const {
   return total_reserved_;
 }
 
-StatusOr<Resolved> Registry::Resolve(const std::string& function_name,
-                                     const std::string& qualifier) const {
+StatusOr<Resolved> Registry::Resolve(const std::string& function_name, const std::string& qualifier,
+                                     const std::string& account) const {
   auto ref = ParseFunctionRef(function_name);
   if (!ref) {
     return Status::InvalidArgument(
@@ -58,9 +58,10 @@ StatusOr<Resolved> Registry::Resolve(const std::string& function_name,
     }
     q = qualifier;
   }
+  const std::string key = ref->KeyIn(account);
+  std::string arn = q.empty() ? FunctionArn(key) : QualifiedArn(key, q);
   MutexLock lock(&mu_);
-  auto it = functions_.find(ref->name);
-  std::string arn = q.empty() ? FunctionArn(ref->name) : QualifiedArn(ref->name, q);
+  auto it = functions_.find(key);
   if (it == functions_.end()) return Status::NotFound("Function not found: " + arn);
   const FunctionEntry& e = it->second;
   Resolved out;

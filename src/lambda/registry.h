@@ -52,16 +52,20 @@ struct Resolved {
   auth::PolicyPtr policy;
 };
 
+// Functions are kept by FunctionKey (function.h): Put, Remove and Get take keys.
 class Registry {
  public:
-  void Put(const std::string& name, FunctionEntry entry);
-  void Remove(const std::string& name);
-  std::optional<FunctionEntry> Get(const std::string& name) const;
-  std::vector<std::string> Names() const;
-  // Resolves a FunctionName path value plus optional ?Qualifier= to a version's config.
-  // NotFound carries AWS's message ("Function not found: arn:..."); InvalidArgument covers
-  // malformed names and a qualifier that disagrees with the one inside the name.
-  StatusOr<Resolved> Resolve(const std::string& function_name, const std::string& qualifier) const;
+  void Put(const std::string& key, FunctionEntry entry);
+  void Remove(const std::string& key);
+  std::optional<FunctionEntry> Get(const std::string& key) const;
+  std::vector<std::string> Names() const;  // every key
+  // Resolves a FunctionName path value (a name, an ARN, or a key) plus optional ?Qualifier= to
+  // a version's config: in the account the ARN names, else in `account` (the caller's; empty
+  // is 000000000000). NotFound carries AWS's message ("Function not found: arn:...");
+  // InvalidArgument covers malformed names and a qualifier that disagrees with the one inside
+  // the name.
+  StatusOr<Resolved> Resolve(const std::string& function_name, const std::string& qualifier,
+                             const std::string& account = "") const;
   // Sum of every function's reserved concurrency; O(1), as the invoke path asks on every call.
   int64_t TotalReserved() const;
 

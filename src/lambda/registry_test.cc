@@ -50,5 +50,36 @@ TEST(RegistryTest, ResolvesQualifiersAndReportsAwsMessages) {
   EXPECT_EQ(r.Resolve("fn:1", "2").status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(RegistryTest, TheSameNameInTwoAccountsIsTwoFunctions) {
+  Registry r;
+  for (const char* account : {"111111111111", "222222222222"}) {
+    auto config = std::make_shared<FunctionConfig>();
+    config->name = "fn";
+    config->account = account;
+    config->handler = account;  // tells them apart
+    FunctionEntry e;
+    e.latest = config;
+    r.Put(config->key(), e);
+  }
+  EXPECT_EQ(r.Resolve("fn", "", "111111111111").value().config->handler, "111111111111");
+  auto b = r.Resolve("fn", "", "222222222222").value();
+  EXPECT_EQ(b.config->handler, "222222222222");
+  EXPECT_EQ(b.invoked_arn, "arn:aws:lambda:us-east-1:222222222222:function:fn");
+  // An ARN names its account whoever calls.
+  EXPECT_EQ(r.Resolve("arn:aws:lambda:us-east-1:222222222222:function:fn", "", "111111111111")
+                .value()
+                .config->handler,
+            "222222222222");
+  // A key resolves too (async events and destinations keep keys).
+  EXPECT_EQ(r.Resolve("222222222222:function:fn", "").value().config->handler, "222222222222");
+  // 000000000000 has no "fn".
+  auto none = r.Resolve("fn", "");
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().message(),
+            "Function not found: arn:aws:lambda:us-east-1:000000000000:function:fn");
+  EXPECT_EQ(r.Resolve("fn", "", "333333333333").status().message(),
+            "Function not found: arn:aws:lambda:us-east-1:333333333333:function:fn");
+}
+
 }  // namespace
 }  // namespace thaw::lambda

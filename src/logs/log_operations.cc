@@ -17,14 +17,19 @@ namespace {
 
 using nlohmann::json;
 
-constexpr char kGroupArnPrefix[] = "arn:aws:logs:us-east-1:000000000000:log-group:";
 constexpr char kBadToken[] = "The specified nextToken is invalid.";
 constexpr int64_t kDescribeMax = 50;
 constexpr int64_t kEventsMax = 10000;
 
-using Operation = StatusOr<json> (*)(const json& in, store::Database& db, int64_t now_ms);
+// `account`: the caller's; every group name is read and written as GroupKey(account, name).
+using Operation = StatusOr<json> (*)(const json& in, store::Database& db, int64_t now_ms,
+                                     const std::string& account);
 
-std::string GroupArn(std::string_view group) { return kGroupArnPrefix + std::string(group); }
+// The ARN of a group by its GroupKey.
+std::string GroupArn(std::string_view key) {
+  auto [account, name] = SplitGroupKey(key);
+  return "arn:aws:logs:us-east-1:" + account + ":log-group:" + name;
+}
 
 Status RequireGroup(store::Database& db, std::string_view group) {
   THAW_ASSIGN_OR_RETURN(bool exists, GroupExists(db, group));
@@ -64,15 +69,18 @@ Status CheckStreamName(std::string_view name) {
                                  "satisfy regular expression pattern: [^:*]*");
 }
 
-StatusOr<json> DescribeLogGroups(const json& in, store::Database& db, int64_t) {
+StatusOr<json> DescribeLogGroups(const json& in, store::Database& db, int64_t,
+                                 const std::string& account) {
   THAW_ASSIGN_OR_RETURN(auto prefix, OptionalString(in, "logGroupNamePrefix"));
   THAW_ASSIGN_OR_RETURN(int64_t limit, Limit(in, kDescribeMax));
   THAW_ASSIGN_OR_RETURN(int64_t offset, OffsetToken(in));
-  THAW_ASSIGN_OR_RETURN(auto groups, ListGroups(db, prefix.value_or(""), offset, limit + 1));
+  THAW_ASSIGN_OR_RETURN(auto groups, ListGroups(db, GroupKey(account, prefix.value_or("")),
+                                                /*default_account=*/GroupKey(account, "").empty(),
+                                                offset, limit + 1));
   json out = {{"logGroups", json::array()}};
   for (size_t i = 0; i < groups.size() && static_cast<int64_t>(i) < limit; ++i) {
     const GroupInfo& g = groups[i];
-    out["logGroups"].push_back({{"logGroupName", g.name},
+    out["logGroups"].push_back({{"logGroupName", SplitGroupKey(g.name).second},
                                 {"creationTime", g.created_ms},
                                 {"metricFilterCount", 0},
                                 {"arn", GroupArn(g.name) + ":*"},
@@ -86,8 +94,10 @@ StatusOr<json> DescribeLogGroups(const json& in, store::Database& db, int64_t) {
   return out;
 }
 
-StatusOr<json> DescribeLogStreams(const json& in, store::Database& db, int64_t) {
+StatusOr<json> DescribeLogStreams(const json& in, store::Database& db, int64_t,
+                                  const std::string& account) {
   THAW_ASSIGN_OR_RETURN(std::string group, LogGroupName(in));
+  group = GroupKey(account, group);
   THAW_ASSIGN_OR_RETURN(auto prefix, OptionalString(in, "logStreamNamePrefix"));
   THAW_ASSIGN_OR_RETURN(auto order_by, OptionalString(in, "orderBy"));
   StreamListing listing;
@@ -123,8 +133,10 @@ StatusOr<json> DescribeLogStreams(const json& in, store::Database& db, int64_t) 
   return out;
 }
 
-StatusOr<json> GetLogEvents(const json& in, store::Database& db, int64_t) {
+StatusOr<json> GetLogEvents(const json& in, store::Database& db, int64_t,
+                            const std::string& account) {
   THAW_ASSIGN_OR_RETURN(std::string group, LogGroupName(in));
+  group = GroupKey(account, group);
   THAW_ASSIGN_OR_RETURN(std::string stream, RequiredString(in, "logStreamName"));
   THAW_ASSIGN_OR_RETURN(auto token, OptionalString(in, "nextToken"));
   THAW_ASSIGN_OR_RETURN(bool from_head, OptionalBool(in, "startFromHead", false));
@@ -180,8 +192,10 @@ StatusOr<std::optional<Cursor>> FilterToken(const json& in) {
   return std::optional<Cursor>(Cursor{*ts, *id});
 }
 
-StatusOr<json> FilterLogEvents(const json& in, store::Database& db, int64_t) {
+StatusOr<json> FilterLogEvents(const json& in, store::Database& db, int64_t,
+                               const std::string& account) {
   THAW_ASSIGN_OR_RETURN(std::string group, LogGroupName(in));
+  group = GroupKey(account, group);
   EventFilter filter;
   THAW_ASSIGN_OR_RETURN(filter.streams, OptionalStringList(in, "logStreamNames"));
   THAW_ASSIGN_OR_RETURN(auto prefix, OptionalString(in, "logStreamNamePrefix"));
@@ -226,29 +240,37 @@ StatusOr<json> FilterLogEvents(const json& in, store::Database& db, int64_t) {
   return out;
 }
 
-StatusOr<json> CreateLogGroup(const json& in, store::Database& db, int64_t now_ms) {
+StatusOr<json> CreateLogGroup(const json& in, store::Database& db, int64_t now_ms,
+                              const std::string& account) {
   THAW_ASSIGN_OR_RETURN(std::string group, RequiredString(in, "logGroupName"));
   THAW_RETURN_IF_ERROR(CheckGroupName(group));
+  group = GroupKey(account, group);
   THAW_RETURN_IF_ERROR(CreateGroup(db, group, now_ms));
   return json::object();
 }
 
-StatusOr<json> DeleteLogGroup(const json& in, store::Database& db, int64_t) {
+StatusOr<json> DeleteLogGroup(const json& in, store::Database& db, int64_t,
+                              const std::string& account) {
   THAW_ASSIGN_OR_RETURN(std::string group, RequiredString(in, "logGroupName"));
+  group = GroupKey(account, group);
   THAW_RETURN_IF_ERROR(DeleteGroup(db, group));
   return json::object();
 }
 
-StatusOr<json> CreateLogStream(const json& in, store::Database& db, int64_t now_ms) {
+StatusOr<json> CreateLogStream(const json& in, store::Database& db, int64_t now_ms,
+                               const std::string& account) {
   THAW_ASSIGN_OR_RETURN(std::string group, RequiredString(in, "logGroupName"));
+  group = GroupKey(account, group);
   THAW_ASSIGN_OR_RETURN(std::string stream, RequiredString(in, "logStreamName"));
   THAW_RETURN_IF_ERROR(CheckStreamName(stream));
   THAW_RETURN_IF_ERROR(CreateStream(db, group, stream, now_ms));
   return json::object();
 }
 
-StatusOr<json> PutLogEvents(const json& in, store::Database& db, int64_t now_ms) {
+StatusOr<json> PutLogEvents(const json& in, store::Database& db, int64_t now_ms,
+                            const std::string& account) {
   THAW_ASSIGN_OR_RETURN(std::string group, LogGroupName(in));
+  group = GroupKey(account, group);
   THAW_ASSIGN_OR_RETURN(std::string stream, RequiredString(in, "logStreamName"));
   auto it = in.find("logEvents");
   if (it == in.end() || !it->is_array() || it->empty() ||
@@ -317,13 +339,13 @@ http::Response ErrorResponse(const Status& status) {
 bool IsLogsOperation(std::string_view operation) { return Find(operation) != nullptr; }
 
 http::Response RunLogsOperation(std::string_view operation, const json& input, store::Database& db,
-                                int64_t now_ms) {
+                                int64_t now_ms, const std::string& account) {
   Operation run = Find(operation);
   if (!run) {
     return http::JsonRpcError(400, "UnknownOperationException",
                               "Unknown operation " + Printable(operation));
   }
-  StatusOr<json> out = run(input, db, now_ms);
+  StatusOr<json> out = run(input, db, now_ms, account);
   if (!out.ok()) return ErrorResponse(out.status());
   return JsonOk(*out);
 }

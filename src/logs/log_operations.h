@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json_fwd.hpp>
@@ -23,9 +24,11 @@ bool IsLogsOperation(std::string_view operation);
 
 // Runs DescribeLogGroups, DescribeLogStreams, GetLogEvents, FilterLogEvents, CreateLogGroup,
 // DeleteLogGroup, CreateLogStream or PutLogEvents. `input` is the parsed request body (an
-// object); `now_ms` stamps creation and ingestion times.
+// object); `now_ms` stamps creation and ingestion times. Log groups belong to an account: the
+// operation sees only `account`'s (the caller's; empty is 000000000000), by GroupKey.
 http::Response RunLogsOperation(std::string_view operation, const nlohmann::json& input,
-                                store::Database& db, int64_t now_ms);
+                                store::Database& db, int64_t now_ms,
+                                const std::string& account = "");
 
 // A JSON 1.1 body with Content-Type application/x-amz-json-1.1. Invalid UTF-8 in strings is
 // replaced rather than thrown on.

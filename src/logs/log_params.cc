@@ -101,6 +101,21 @@ StatusOr<std::string> LogGroupName(const json& in) {
   return std::string(id);
 }
 
+namespace {
+constexpr std::string_view kDefaultAccount = "000000000000";
+}  // namespace
+
+std::string GroupKey(std::string_view account, std::string_view name) {
+  if (account.empty() || account == kDefaultAccount) return std::string(name);
+  return std::string(account) + ":" + std::string(name);
+}
+
+std::pair<std::string, std::string> SplitGroupKey(std::string_view key) {
+  size_t colon = key.find(':');
+  if (colon == std::string_view::npos) return {std::string(kDefaultAccount), std::string(key)};
+  return {std::string(key.substr(0, colon)), std::string(key.substr(colon + 1))};
+}
+
 std::string Printable(std::string_view text) {
   std::string out(text);
   for (char& c : out) {

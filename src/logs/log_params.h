@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -24,6 +25,12 @@ StatusOr<std::vector<std::string>> OptionalStringList(const nlohmann::json& in, 
 StatusOr<int64_t> Limit(const nlohmann::json& in, int64_t max);
 // logGroupName, or logGroupIdentifier (a name or a log group ARN, with or without ":*").
 StatusOr<std::string> LogGroupName(const nlohmann::json& in);
+
+// A log group's name in logs.db: the name itself in 000000000000 (as before accounts), else
+// "ACCOUNT:NAME" (group names hold no ':'). `account` empty is 000000000000.
+std::string GroupKey(std::string_view account, std::string_view name);
+// (account, name) of a GroupKey.
+std::pair<std::string, std::string> SplitGroupKey(std::string_view key);
 
 // `text` with bytes outside printable ASCII replaced by '?', for echoing input in messages.
 std::string Printable(std::string_view text);

@@ -242,9 +242,11 @@ Status DeleteGroup(store::Database& db, std::string_view group) {
 }
 
 StatusOr<std::vector<GroupInfo>> ListGroups(store::Database& db, std::string_view prefix,
-                                            int64_t offset, int64_t limit) {
+                                            bool default_account, int64_t offset, int64_t limit) {
   Sql sql;
   sql.Add("SELECT name, created_ms FROM log_groups WHERE instr(name, ?) = 1", {Text(prefix)});
+  // Other accounts' keys hold a ':'.
+  if (default_account) sql.Add(" AND instr(name, ':') = 0");
   sql.Add(" ORDER BY name LIMIT ? OFFSET ?", {Int(limit), Int(offset)});
   THAW_ASSIGN_OR_RETURN(auto stmt, Prepare(db, sql));
   std::vector<GroupInfo> out;

@@ -82,9 +82,10 @@ Status CreateStream(store::Database& db, std::string_view group, std::string_vie
 // Deletes the group with its streams and events; NotFound without it.
 Status DeleteGroup(store::Database& db, std::string_view group);
 
-// Groups whose name starts with `prefix`, by name, skipping `offset`.
+// Groups whose name starts with `prefix`, by name, skipping `offset`; with `default_account`,
+// only 000000000000's (names without an account, see GroupKey).
 StatusOr<std::vector<GroupInfo>> ListGroups(store::Database& db, std::string_view prefix,
-                                            int64_t offset, int64_t limit);
+                                            bool default_account, int64_t offset, int64_t limit);
 
 struct StreamListing {
   std::string prefix = {};

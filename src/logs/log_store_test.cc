@@ -75,7 +75,7 @@ TEST_F(LogStoreTest, AppendIsVisibleToLaterQueriesWithImplicitGroupAndStream) {
   EXPECT_EQ(streams[0].last_ts, 1002);
   EXPECT_EQ(streams[0].last_ingest, 1'735'430'000'000);
   auto groups = OnWriter<std::vector<GroupInfo>>(
-      *store, [](store::Database& db) { return ListGroups(db, "", 0, 50).value(); });
+      *store, [](store::Database& db) { return ListGroups(db, "", true, 0, 50).value(); });
   ASSERT_EQ(groups.size(), 1u);
   EXPECT_EQ(groups[0].name, kGroup);
   EXPECT_EQ(store->dropped(), 0u);

@@ -79,10 +79,11 @@ std::optional<auth::Operation> LogsApi::Describe(const http::Request& request) c
   bool write = operation == "CreateLogGroup" || operation == "CreateLogStream" ||
                operation == "PutLogEvents";
   op.plane = write ? auth::Operation::Plane::kData : auth::Operation::Plane::kControl;
-  op.resource = std::string("arn:aws:logs:us-east-1:") + auth::kAccount + ":log-group:*";
+  const std::string account = request.account.empty() ? auth::kAccount : request.account;
+  op.resource = "arn:aws:logs:us-east-1:" + account + ":log-group:*";
   auto input = nlohmann::json::parse(request.body, nullptr, false);
   if (input.is_object() && input.contains("logGroupName") && input["logGroupName"].is_string()) {
-    op.resource = std::string("arn:aws:logs:us-east-1:") + auth::kAccount +
+    op.resource = "arn:aws:logs:us-east-1:" + account +
                   ":log-group:" + input["logGroupName"].get<std::string>();
   }
   return op;
@@ -125,14 +126,16 @@ bool LogsApi::Handle(http::Request& request, http::ResponseWriter& writer) {
   uint64_t id = next_id_++;
   std::weak_ptr<WriterMap> weak_waiting = waiting_;
   const Clock& clock = store_.clock();
-  bool queued = store_.Query([poster = poster_, weak_waiting, id, operation,
-                              input = std::move(input), &clock](store::Database& db) {
-    // On the writer thread: run the operation, then hand the response to the loop thread.
-    http::Response response = RunLogsOperation(operation, input, db, clock.RealtimeMillis());
-    poster->Post([weak_waiting, id, response = std::move(response)]() mutable {
-      if (auto waiting = weak_waiting.lock()) Finish(*waiting, id, std::move(response));
-    });
-  });
+  bool queued =
+      store_.Query([poster = poster_, weak_waiting, id, operation, input = std::move(input), &clock,
+                    account = request.account](store::Database& db) {
+        // On the writer thread: run the operation, then hand the response to the loop thread.
+        http::Response response =
+            RunLogsOperation(operation, input, db, clock.RealtimeMillis(), account);
+        poster->Post([weak_waiting, id, response = std::move(response)]() mutable {
+          if (auto waiting = weak_waiting.lock()) Finish(*waiting, id, std::move(response));
+        });
+      });
   if (!queued) {
     return reply_now(
         http::JsonRpcError(503, "ServiceUnavailableException", "The log store is stopped"));

@@ -12,6 +12,7 @@
 
 #include "http/client.h"
 #include "http/server.h"
+#include "logs/log_params.h"
 
 namespace thaw::logs {
 namespace {
@@ -28,6 +29,7 @@ class FrontDoor final : public http::Handler {
     return api_->BodyLimit(head);
   }
   void Handle(http::Request request, http::ResponseWriter writer) override {
+    request.account = std::string(request.headers.Get("X-Test-Account").value_or(""));
     if (!api_->Handle(request, writer)) writer.Send(http::Response::Json(404, "{}"));
   }
 
@@ -75,16 +77,18 @@ class LogsApiTest : public ::testing::Test {
     return response.ok() ? *response : http::Response{};
   }
 
-  http::Response Call(const std::string& operation, const json& input) {
+  http::Response Call(const std::string& operation, const json& input,
+                      const std::string& account = "") {
     http::Headers headers;
+    if (!account.empty()) headers.Set("X-Test-Account", account);
     headers.Set("X-Amz-Target", "Logs_20140328." + operation);
     headers.Set("Content-Type", "application/x-amz-json-1.1");
     return Raw(headers, input.dump());
   }
 
   // Calls and expects success; returns the parsed body.
-  json Ok(const std::string& operation, const json& input) {
-    http::Response r = Call(operation, input);
+  json Ok(const std::string& operation, const json& input, const std::string& account = "") {
+    http::Response r = Call(operation, input, account);
     EXPECT_EQ(r.status, 200) << operation << ": " << r.body;
     EXPECT_TRUE(r.headers.Get("x-amzn-RequestId").has_value());
     json body = json::parse(r.body, nullptr, false);
@@ -195,6 +199,38 @@ TEST_F(LogsApiTest, CreateDescribeAndDeleteLogGroups) {
   EXPECT_EQ(Error("DeleteLogGroup", {{"logGroupName", "/aws/lambda/b"}}),
             "ResourceNotFoundException: The specified log group does not exist.");
   EXPECT_EQ(Ok("DescribeLogGroups", json::object())["logGroups"].size(), 3u);
+}
+
+TEST_F(LogsApiTest, LogGroupsBelongToAnAccount) {
+  const std::string a = "111111111111", b = "222222222222";
+  // The function's logs, as the invoker writes them: keyed by account.
+  store_->Append({GroupKey(b, kGroup), "s", 100, "from b\n"});
+  store_->Append({kGroup, "s", 100, "from 000000000000\n"});
+  Ok("CreateLogGroup", {{"logGroupName", kGroup}}, a);
+  Ok("CreateLogStream", {{"logGroupName", kGroup}, {"logStreamName", "t"}}, a);
+  Ok("PutLogEvents",
+     {{"logGroupName", kGroup},
+      {"logStreamName", "t"},
+      {"logEvents", {{{"timestamp", 200}, {"message", "from a"}}}}},
+     a);
+  ASSERT_TRUE(store_->Flush());
+  for (const auto& [account, message] : std::vector<std::pair<std::string, std::string>>{
+           {a, "from a"}, {b, "from b\n"}, {"", "from 000000000000\n"}}) {
+    json groups = Ok("DescribeLogGroups", json::object(), account);
+    ASSERT_EQ(groups["logGroups"].size(), 1u) << account << groups.dump();
+    EXPECT_EQ(groups["logGroups"][0]["logGroupName"], kGroup);
+    EXPECT_EQ(groups["logGroups"][0]["logGroupArn"],
+              "arn:aws:logs:us-east-1:" + (account.empty() ? "000000000000" : account) +
+                  ":log-group:" + kGroup);
+    EXPECT_EQ(
+        Ok("DescribeLogGroups", {{"logGroupNamePrefix", "/aws"}}, account)["logGroups"].size(), 1u);
+    json events = Ok("FilterLogEvents", {{"logGroupName", kGroup}}, account);
+    EXPECT_EQ(Messages(events), std::vector<std::string>{message}) << account;
+  }
+  EXPECT_EQ(Error("GetLogEvents", {{"logGroupName", "/aws/lambda/other"}, {"logStreamName", "s"}}),
+            "ResourceNotFoundException: The specified log group does not exist.");
+  EXPECT_EQ(GroupKey("000000000000", kGroup), kGroup);
+  EXPECT_EQ(SplitGroupKey(GroupKey(b, kGroup)), std::make_pair(b, std::string(kGroup)));
 }
 
 TEST_F(LogsApiTest, DescribeLogStreamsOrdersAndPages) {

@@ -205,24 +205,25 @@ def test_other_account_needs_a_statement_sync_and_event(plain):
     name = unique("policy")
     arn = create_function(owner, name, "echo")["FunctionArn"]
     assert owner.invoke(FunctionName=name, Payload=b"{}")["StatusCode"] == 200
+    # Another account names the function by its ARN (a plain name is a function of its own).
     for kind in ("RequestResponse", "Event", "DryRun"):
-        e = pytest.raises(ClientError, other.invoke, FunctionName=name, InvocationType=kind,
+        e = pytest.raises(ClientError, other.invoke, FunctionName=arn, InvocationType=kind,
                           Payload=b"{}")
         assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
         assert e.value.response["Error"]["Code"] == "AccessDeniedException"
         assert e.value.response["Error"]["Message"] == denied_message(arn), kind
     owner.add_permission(FunctionName=name, StatementId="other", Action="lambda:InvokeFunction",
                          Principal="111111111111")
-    out = other.invoke(FunctionName=name, Payload=b'{"from":"other"}')
+    out = other.invoke(FunctionName=arn, Payload=b'{"from":"other"}')
     assert json.loads(out["Payload"].read()) == {"from": "other"}
-    assert other.invoke(FunctionName=name, InvocationType="Event",
+    assert other.invoke(FunctionName=arn, InvocationType="Event",
                         Payload=b"{}")["StatusCode"] == 202
     # A third account is still refused; removing the statement refuses the second again.
     third = client("lambda", plain, "333333333333", "s")
-    assert code_of(lambda: third.invoke(FunctionName=name, Payload=b"{}"))[0] == \
+    assert code_of(lambda: third.invoke(FunctionName=arn, Payload=b"{}"))[0] == \
         "AccessDeniedException"
     owner.remove_permission(FunctionName=name, StatementId="other")
-    assert code_of(lambda: other.invoke(FunctionName=name, InvocationType="Event",
+    assert code_of(lambda: other.invoke(FunctionName=arn, InvocationType="Event",
                                         Payload=b"{}"))[0] == "AccessDeniedException"
 
 
@@ -231,15 +232,16 @@ def test_permission_applies_to_the_arn_it_was_added_for(plain):
     other = client("lambda", plain, "111111111111", "s")
     name = unique("alias")
     version_arn = create_function(owner, name, "echo", Publish=True)["FunctionArn"]  # NAME:1
+    arn = version_arn.rsplit(":", 1)[0]
     owner.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
     owner.add_permission(FunctionName=name, Qualifier="live", StatementId="a",
                          Action="lambda:InvokeFunction", Principal="111111111111")
-    assert other.invoke(FunctionName=name, Qualifier="live", Payload=b"{}")["StatusCode"] == 200
-    assert other.invoke(FunctionName=f"{name}:live", Payload=b"{}")["StatusCode"] == 200
+    assert other.invoke(FunctionName=arn, Qualifier="live", Payload=b"{}")["StatusCode"] == 200
+    assert other.invoke(FunctionName=f"{arn}:live", Payload=b"{}")["StatusCode"] == 200
     # Not the version the alias points to, nor the function.
-    assert code_of(lambda: other.invoke(FunctionName=name, Qualifier="1", Payload=b"{}")) == (
+    assert code_of(lambda: other.invoke(FunctionName=arn, Qualifier="1", Payload=b"{}")) == (
         "AccessDeniedException", denied_message(version_arn))
-    assert code_of(lambda: other.invoke(FunctionName=name, Payload=b"{}"))[0] == \
+    assert code_of(lambda: other.invoke(FunctionName=arn, Payload=b"{}"))[0] == \
         "AccessDeniedException"
 
 

@@ -2,7 +2,9 @@
 // SigV4 itself (no SDK). By default it invokes another function and answers with its output.
 // With "action" it makes one other call and answers with what came back, whatever it was, so
 // tests can see what a function may do: "update-code" (UpdateFunctionCode of target),
-// "get-function" (GetFunction of target), "environments" (GET /thaw/environments).
+// "get-function" (GetFunction of target), "environments" (GET /thaw/environments),
+// "send-message" (SQS GetQueueUrl of the queue named target, then SendMessage of payload to it;
+// the answer's body is GetQueueUrl's, so it shows the account the queue was found in).
 // "key" picks the signing key: "" the function's own credentials, "made-up" an invented key,
 // "account" the 12-digit account id as key id (what LocalStack treats as its root account).
 package main
@@ -61,6 +63,9 @@ func handler(e event) (json.RawMessage, error) {
 		return nil, err
 	}
 	client := &http.Client{Transport: &sigv4.Transport{Credentials: creds}}
+	if e.Action == "send-message" {
+		return sendMessage(endpoint, creds, e)
+	}
 	function := endpoint + "/2015-03-31/functions/" + url.PathEscape(e.Target)
 	var req *http.Request
 	switch e.Action {
@@ -103,6 +108,44 @@ func handler(e event) (json.RawMessage, error) {
 		return nil, fmt.Errorf("invoke %s: response is not JSON: %q", e.Target, out)
 	}
 	return out, nil
+}
+
+// sqsCall posts one SQS JSON-protocol call; (status, body).
+func sqsCall(client *http.Client, endpoint, operation string, input any) (int, []byte, error) {
+	body, _ := json.Marshal(input)
+	req, err := http.NewRequest("POST", endpoint+"/", bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	req.Header.Set("X-Amz-Target", "AmazonSQS."+operation)
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, out, err
+}
+
+func sendMessage(endpoint string, creds sigv4.Credentials, e event) (json.RawMessage, error) {
+	client := &http.Client{Transport: &sigv4.Transport{Credentials: creds, Service: "sqs"}}
+	status, out, err := sqsCall(client, endpoint, "GetQueueUrl", map[string]string{"QueueName": e.Target})
+	if err != nil {
+		return nil, err
+	}
+	if status == 200 {
+		var found struct{ QueueUrl string }
+		if err := json.Unmarshal(out, &found); err != nil {
+			return nil, err
+		}
+		status, _, err = sqsCall(client, endpoint, "SendMessage",
+			map[string]string{"QueueUrl": found.QueueUrl, "MessageBody": string(e.Payload)})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return json.Marshal(answer{status, "", string(out)})
 }
 
 func main() {
