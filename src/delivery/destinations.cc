@@ -128,13 +128,14 @@ void ServerSinks::SendToQueueAs(const lambda::InvokePrincipal& who, const std::s
 }
 
 void ServerSinks::InvokeAsyncAs(const lambda::InvokePrincipal& who, const std::string& function_arn,
-                                std::string payload, std::function<void(Status)> done) {
+                                std::string payload, std::string trace_header,
+                                std::function<void(Status)> done) {
   if (!registry_) {
     done(Status::NotFound("Function not found: " + function_arn));
     return;
   }
-  invoker::EnqueueEvent(events_, *registry_, clock_, who, function_arn, std::move(payload), "",
-                        std::move(done));
+  invoker::EnqueueEvent(events_, *registry_, clock_, who, function_arn, std::move(payload),
+                        std::move(trace_header), std::move(done));
 }
 
 json DestinationRecord(const invoker::QueuedEvent& event, const invoker::FinalOutcome& outcome,

@@ -59,10 +59,13 @@ class Sinks {
   virtual void SendToQueueAs(const lambda::InvokePrincipal& who, const std::string& queue_arn,
                              sqs::Message message, std::function<void(Status)> done) = 0;
   // An Event invoke as Lambda receives one from the service (invoker::EnqueueEvent): the
-  // function's resource policy must allow `who`, even in its own account. `done` with
-  // PermissionDenied when it does not, NotFound for no such function.
+  // function's resource policy must allow `who`, even in its own account. `trace_header` is
+  // the X-Amzn-Trace-Id the service passes on (its Lineage counts toward recursive loop
+  // detection); empty starts a new trace. `done` with PermissionDenied when the policy does
+  // not allow it, NotFound for no such function.
   virtual void InvokeAsyncAs(const lambda::InvokePrincipal& who, const std::string& function_arn,
-                             std::string payload, std::function<void(Status)> done) = 0;
+                             std::string payload, std::string trace_header,
+                             std::function<void(Status)> done) = 0;
 };
 
 // The server's sinks: the in-process SQS store and async queue (both must outlive it).
@@ -83,7 +86,8 @@ class ServerSinks final : public Sinks {
   void SendToQueueAs(const lambda::InvokePrincipal& who, const std::string& queue_arn,
                      sqs::Message message, std::function<void(Status)> done) override;
   void InvokeAsyncAs(const lambda::InvokePrincipal& who, const std::string& function_arn,
-                     std::string payload, std::function<void(Status)> done) override;
+                     std::string payload, std::string trace_header,
+                     std::function<void(Status)> done) override;
 
  private:
   TopicSink* topics_ = nullptr;

@@ -47,7 +47,7 @@ class FakeSinks final : public Sinks {
                      std::function<void(Status)> done) override {
     done(Status::Internal("unexpected"));
   }
-  void InvokeAsyncAs(const lambda::InvokePrincipal&, const std::string&, std::string,
+  void InvokeAsyncAs(const lambda::InvokePrincipal&, const std::string&, std::string, std::string,
                      std::function<void(Status)> done) override {
     done(Status::Internal("unexpected"));
   }

@@ -69,13 +69,14 @@ void SnsService::Attempt(const Delivery& d) {
   const auto who =
       lambda::InvokePrincipal::Service(kServicePrincipal, topic_arn, auth::ArnAccount(topic_arn));
   if (d.protocol == "lambda") {
-    sinks_.InvokeAsyncAs(who, d.target, d.body, std::move(finish));
+    sinks_.InvokeAsyncAs(who, d.target, d.body, d.trace_header, std::move(finish));
   } else if (d.protocol == "sqs") {
     sqs::Message m;
     m.body = d.body;
     m.attributes = d.attributes;
     m.group_id = d.group_id;
     m.dedup_id = d.dedup_id;
+    m.trace_header = d.trace_header;  // AWSTraceHeader
     sinks_.SendToQueueAs(who, d.target, std::move(m), std::move(finish));
   } else if (d.protocol == "http" || d.protocol == "https") {
     PostHttp(d);
@@ -225,6 +226,7 @@ void SnsService::GiveUp(const Delivery& d, const Status& why) {
   m.attributes = std::move(attributes);
   m.group_id = d.group_id;
   m.dedup_id = d.dedup_id;
+  m.trace_header = d.trace_header;
   // The DLQ is the subscription's account's (AWS requires it), so SNS sends there as the owner.
   const std::string topic_arn = d.TopicArn();
   sinks_.SendToQueueAs(

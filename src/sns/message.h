@@ -28,6 +28,7 @@ struct Published {
   std::string group_id;
   std::string dedup_id;
   std::string sequence_number;  // FIFO
+  std::string trace_header;     // the publisher's X-Amzn-Trace-Id, for its deliveries
 };
 
 // The key messages are signed with: RSA 2048, made once per server start, and its

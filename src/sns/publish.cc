@@ -109,7 +109,7 @@ std::optional<Error> CheckBatch(const std::vector<Params>& entries, bool fifo) {
 
 // ---- Publishing ----
 
-std::optional<Error> SnsService::PublishOne(Topic& topic, const Params& entry,
+std::optional<Error> SnsService::PublishOne(const Context& ctx, Topic& topic, const Params& entry,
                                             std::string* message_id, std::string* sequence_number) {
   if (!Has(entry, "Message")) {
     return MakeError("ValidationError",
@@ -166,6 +166,7 @@ std::optional<Error> SnsService::PublishOne(Topic& topic, const Params& entry,
   pub.message_id = NewUuid();
   pub.topic_arn = topic.Arn();
   pub.timestamp_ms = store_.clock().RealtimeMillis();
+  pub.trace_header = ctx.trace_header;
   if (topic.fifo) {
     if (auto earlier = store_.Deduplicate(topic, pub.dedup_id, pub.message_id)) {
       *message_id = *earlier;
@@ -205,6 +206,7 @@ std::vector<Delivery> SnsService::Render(const Published& p) {
     d.dlq_arn = s->dlq_arn;
     d.group_id = p.group_id;
     d.dedup_id = p.dedup_id;
+    d.trace_header = p.trace_header;
     const Signer* signer = options_.signer.get();
     if (s->protocol == "lambda") {
       d.body = LambdaEvent(p, s->arn, options_.endpoint, signer);
@@ -237,7 +239,7 @@ Outcome SnsService::Publish(const Context& ctx, const Params& p, bool batch) {
   if (!t) return Fail(e);
   if (!batch) {
     std::string id, seq;
-    if (auto err = PublishOne(*t, p, &id, &seq)) return Fail(*err);
+    if (auto err = PublishOne(ctx, *t, p, &id, &seq)) return Fail(*err);
     std::string xml = Element("MessageId", id);
     if (!seq.empty()) xml += Element("SequenceNumber", seq);
     return Result(std::move(xml));
@@ -248,7 +250,7 @@ Outcome SnsService::Publish(const Context& ctx, const Params& p, bool batch) {
   std::string failed = "<Failed>";
   for (const Params& entry : entries) {
     std::string id, seq;
-    if (auto err = PublishOne(*t, entry, &id, &seq)) {
+    if (auto err = PublishOne(ctx, *t, entry, &id, &seq)) {
       failed += "<member>" + Element("Id", Get(entry, "Id")) + Element("Code", err->code) +
                 Element("Message", err->message) +
                 Element("SenderFault", err->sender ? "true" : "false") + "</member>";

@@ -5,6 +5,8 @@
 // (on a thread of its own, loopback only) for http/https. A delivery is deleted once its target
 // holds it. Failures are retried on SNS's policy for the protocol, every delay times
 // `delay_scale`; a client-side error (the queue or function does not exist) is not retried.
+// The publisher's X-Amzn-Trace-Id goes with each delivery to Lambda and SQS (AWSTraceHeader),
+// so Lambda's recursive loop detection counts hops through a topic, as on AWS.
 // A delivery given up goes to the subscription's RedrivePolicy queue, else is dropped.
 // Threads: the loop thread, apart from the HTTP sender thread (which only posts back).
 #pragma once
@@ -37,6 +39,7 @@ struct Context {
   std::string account = kDefaultAccount;  // the caller's
   // An unsigned GET of an UnsubscribeURL: the subscription ARN in it is the authority.
   bool unsubscribe_url = false;
+  std::string trace_header = {};  // the request's X-Amzn-Trace-Id (Lineage and all)
 };
 
 class SnsService final : public delivery::TopicSink {
@@ -95,8 +98,8 @@ class SnsService final : public delivery::TopicSink {
   Subscription* LookUpSubscription(const Context& ctx, const std::string& arn,
                                    const std::string& action, Error* error);
   // Validates and fans out one message. On success fills message_id / sequence_number.
-  std::optional<Error> PublishOne(Topic& topic, const Params& entry, std::string* message_id,
-                                  std::string* sequence_number);
+  std::optional<Error> PublishOne(const Context& ctx, Topic& topic, const Params& entry,
+                                  std::string* message_id, std::string* sequence_number);
   std::vector<Delivery> Render(const Published& p);
   void SendConfirmation(const Subscription& sub);
 

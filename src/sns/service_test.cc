@@ -21,6 +21,7 @@ struct Sent {
   std::string source_arn = {};
   std::string group_id = {};
   std::string dedup_id = {};
+  std::string trace_header = {};
 };
 
 class FakeSinks : public delivery::Sinks {
@@ -44,12 +45,21 @@ class FakeSinks : public delivery::Sinks {
   void SendToQueueAs(const lambda::InvokePrincipal& who, const std::string& queue_arn,
                      sqs::Message m, std::function<void(Status)> done) override {
     sent.push_back({"queue", queue_arn, std::move(m.body), std::move(m.attributes), who.service,
-                    who.source_arn, m.group_id, m.dedup_id});
+                    who.source_arn, m.group_id, m.dedup_id, m.trace_header});
     done(Answer(queue_arn));
   }
   void InvokeAsyncAs(const lambda::InvokePrincipal& who, const std::string& function_arn,
-                     std::string payload, std::function<void(Status)> done) override {
-    sent.push_back({"invoke", function_arn, std::move(payload), {}, who.service, who.source_arn});
+                     std::string payload, std::string trace_header,
+                     std::function<void(Status)> done) override {
+    sent.push_back({"invoke",
+                    function_arn,
+                    std::move(payload),
+                    {},
+                    who.service,
+                    who.source_arn,
+                    "",
+                    "",
+                    std::move(trace_header)});
     done(Answer(function_arn));
   }
   Status Answer(const std::string& target) {
@@ -99,10 +109,12 @@ class SnsServiceTest : public ::testing::Test {
     }
     ASSERT_TRUE(pred());
   }
-  Outcome Call(const std::string& op, Params p, const std::string& account = "000000000000") {
+  Outcome Call(const std::string& op, Params p, const std::string& account = "000000000000",
+               const std::string& trace_header = "") {
     std::optional<Outcome> got;
     Context ctx;
     ctx.account = account;
+    ctx.trace_header = trace_header;
     service_->Execute(ctx, op, p, [&](Outcome o) { got = std::move(o); });
     RunUntil([&] { return got.has_value(); });
     return got.value_or(Outcome{});
@@ -508,6 +520,48 @@ TEST_F(SnsServiceTest, DeliveriesGoAsTheSnsServicePrincipalOfTheTopic) {
     EXPECT_EQ(s.service, "sns.amazonaws.com");
     EXPECT_EQ(s.source_arn, topic);
   }
+}
+
+// Lambda's recursive loop detection counts hops in the Lineage of the header SNS passes on.
+constexpr char kTrace[] =
+    "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1;"
+    "Lineage=a87bd80c:3";
+
+TEST_F(SnsServiceTest, ThePublishersTraceHeaderGoesToLambdaAndSqs) {
+  std::string topic = CreateTopic("t");
+  Subscribe(topic, "lambda", kFunction);
+  Subscribe(topic, "sqs", kQueue);
+  Call("Publish", {{"TopicArn", topic}, {"Message", "m"}}, "000000000000", kTrace);
+  Call("PublishBatch",
+       {{"TopicArn", topic},
+        {"PublishBatchRequestEntries.member.1.Id", "a"},
+        {"PublishBatchRequestEntries.member.1.Message", "b"}},
+       "000000000000", kTrace);
+  RunUntil([&] { return sinks_.sent.size() == 4; });
+  for (const Sent& s : sinks_.sent) EXPECT_EQ(s.trace_header, kTrace) << s.kind;
+  // Without a header, none is made up here (Lambda starts the trace).
+  sinks_.sent.clear();
+  Call("Publish", {{"TopicArn", topic}, {"Message", "m"}});
+  RunUntil([&] { return sinks_.sent.size() == 2; });
+  for (const Sent& s : sinks_.sent) EXPECT_EQ(s.trace_header, "") << s.kind;
+}
+
+TEST_F(SnsServiceTest, APendingDeliveryKeepsItsTraceHeaderAcrossARestart) {
+  std::string topic = CreateTopic("t");
+  Subscribe(topic, "lambda", kFunction);
+  sinks_.answers[kFunction] = Status::Unavailable("down");
+  service_.reset();
+  service_ = std::make_unique<SnsService>(
+      *store_, sinks_,
+      SnsService::Options{.delay_scale = 1000.0, .endpoint = "http://h:1", .signer = nullptr});
+  Call("Publish", {{"TopicArn", topic}, {"Message", "kept"}}, "000000000000", kTrace);
+  RunUntil([&] { return !sinks_.sent.empty(); });
+  Settle();
+  Reopen();  // like a kill -9 after the publish was answered
+  sinks_.answers.clear();
+  sinks_.sent.clear();
+  RunUntil([&] { return sinks_.sent.size() == 1; });
+  EXPECT_EQ(sinks_.sent[0].trace_header, kTrace);
 }
 
 TEST_F(SnsServiceTest, ARefusedInvokeIsTriedOnceAndDeadLettered) {

@@ -156,6 +156,7 @@ bool SnsApi::Handle(http::Request& request, http::ResponseWriter& writer) {
   ctx.unsubscribe_url = op == "Unsubscribe" && request.method == "GET" &&
                         !request.headers.Get("Authorization") &&
                         !auth::LooksPresigned(request.query);
+  if (auto trace = request.headers.Get("X-Amzn-Trace-Id")) ctx.trace_header = std::string(*trace);
   service_.Execute(ctx, op, params, [reply, op](const Outcome& o) { reply(op, o); });
   return true;
 }

@@ -127,6 +127,7 @@ json Delivery::ToJson() const {
           {"dlq_arn", dlq_arn},
           {"group_id", group_id},
           {"dedup_id", dedup_id},
+          {"trace_header", trace_header},
           {"attempts", attempts}};
 }
 
@@ -147,6 +148,7 @@ Delivery Delivery::FromJson(const json& j) {
   d.dlq_arn = Str(j, "dlq_arn");
   d.group_id = Str(j, "group_id");
   d.dedup_id = Str(j, "dedup_id");
+  d.trace_header = Str(j, "trace_header");
   d.attempts = j.value("attempts", 0);
   return d;
 }

@@ -95,6 +95,9 @@ struct Delivery {
   std::string dlq_arn;
   std::string group_id;  // a FIFO topic's message, for its FIFO queue
   std::string dedup_id;
+  // The publisher's X-Amzn-Trace-Id, passed on to Lambda and SQS (AWSTraceHeader) so that
+  // Lambda's recursive loop detection counts the hops through the topic.
+  std::string trace_header;
   int attempts = 0;
 
   // The topic the delivery is for (its subscription ARN less the last part).

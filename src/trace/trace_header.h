@@ -1,8 +1,8 @@
 // The X-Ray trace header as thaw passes it along: "Root=1-<8 hex>-<24 hex>;Parent=<16 hex>;
 // Sampled=0|1", Lambda's `Lineage` (recursion detection), thaw's `Hlc=<l>.<c>` (hlc.h) and any
 // other fields (ALB's Self), kept in order. The one seam every event source goes through: the
-// Invoke API and the async queue today; SNS and stream pollers are to parse what they receive with
-// ParseTraceHeader and hand the invoker the header they would send (ForCallee).
+// Invoke API, the async queue, SQS (AWSTraceHeader) and SNS (the publisher's header, kept with
+// each delivery) hand the invoker the header they received; stream pollers are to do the same.
 // Pure functions: thread-safe.
 #pragma once
 

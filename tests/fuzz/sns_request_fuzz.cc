@@ -70,7 +70,9 @@ class AcceptAll final : public thaw::delivery::Sinks {
     SendToQueue(queue_arn, std::move(message.body), std::move(message.attributes), std::move(done));
   }
   void InvokeAsyncAs(const thaw::lambda::InvokePrincipal& who, const std::string& function_arn,
-                     std::string payload, std::function<void(thaw::Status)> done) override {
+                     std::string payload, std::string trace_header,
+                     std::function<void(thaw::Status)> done) override {
+    (void)trace_header;
     if (who.service != "sns.amazonaws.com") std::abort();
     InvokeAsync(function_arn, std::move(payload), std::move(done));
   }

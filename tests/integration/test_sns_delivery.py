@@ -2,8 +2,11 @@
 (--retry-delay-scale 0.001): a FIFO topic delivers to FIFO queues only, with its groups and
 deduplication ids, in order per group; an HTTP subscription is retried as its DeliveryPolicy
 says (the topic's, or the subscription's own), and EffectiveDeliveryPolicy shows it; an https
-subscription to a loopback endpoint with a self-signed certificate gets its messages."""
+subscription to a loopback endpoint with a self-signed certificate gets its messages; a
+publisher's X-Amzn-Trace-Id reaches the function (Lineage counted one more) and the queue
+(AWSTraceHeader), as AWS passes it on for Lambda's recursive loop detection."""
 
+import hashlib
 import http.server
 import json
 import ssl
@@ -13,7 +16,7 @@ import threading
 import botocore.exceptions
 import pytest
 
-from conftest import boto_client, module_server
+from conftest import boto_client, create_function, module_server
 from invoke_util import unique, wait_for
 from sqs_util import sqs_client
 
@@ -184,3 +187,61 @@ def test_https_to_a_self_signed_loopback_endpoint(sns, tmp_path):
             "PendingConfirmation"] == "false"
     finally:
         hook.shutdown()
+
+
+def test_publish_passes_its_trace_header_to_lambda_and_sqs(server, sns, sqs, examples):
+    lam = boto_client("lambda", server)
+    name = unique("sns-trace")
+    arn = create_function(lam, name, "context")["FunctionArn"]
+    # The function's context comes back in its OnSuccess destination record.
+    dest_url, dest_arn = queue(sqs, unique("trace-dest"))
+    lam.put_function_event_invoke_config(
+        FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": dest_arn}})
+    topic = sns.create_topic(Name=unique("trace"))["TopicArn"]
+    lam.add_permission(FunctionName=name, StatementId="sns", Action="lambda:InvokeFunction",
+                       Principal="sns.amazonaws.com", SourceArn=topic)
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=arn)
+    url, queue_arn = queue(sqs, unique("trace-q"))
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
+                  Attributes={"RawMessageDelivery": "true"})
+
+    # Lambda's hash of the function in Lineage: three hops so far.
+    lineage = hashlib.sha256(arn.encode()).hexdigest()[:8]
+    root = "1-5759e988-bd862e3fe1be46a994272793"
+    header = f"Root={root};Parent=53995c3f42cd8ad8;Sampled=1;Lineage={lineage}:3"
+
+    def add(request, **_):
+        request.headers["X-Amzn-Trace-Id"] = header
+    sns.meta.events.register("before-sign.sns.Publish", add)
+    sns.meta.events.register("before-sign.sns.PublishBatch", add)
+    try:
+        sns.publish(TopicArn=topic, Message="one")
+        sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+            {"Id": "b", "Message": "two"}])
+    finally:
+        sns.meta.events.unregister("before-sign.sns.Publish", add)
+        sns.meta.events.unregister("before-sign.sns.PublishBatch", add)
+
+    got = {}
+
+    def drain():
+        r = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                MessageSystemAttributeNames=["AWSTraceHeader"])
+        for m in r.get("Messages", []):
+            got[m["Body"]] = m.get("Attributes", {}).get("AWSTraceHeader")
+        return len(got) >= 2
+    wait_for(drain, 10, what="both messages in the subscribed queue")
+    assert got == {"one": header, "two": header}
+
+    traces = []
+
+    def records():
+        r = sqs.receive_message(QueueUrl=dest_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        traces.extend(json.loads(m["Body"])["responsePayload"]["trace_id"]
+                      for m in r.get("Messages", []))
+        return len(traces) >= 2
+    wait_for(records, 20, what="the function's two OnSuccess records")
+    for trace in traces:
+        # The publisher's trace, and the function counted once more along it.
+        assert trace.startswith(f"Root={root};"), trace
+        assert f"Lineage={lineage}:4" in trace, trace
