@@ -182,6 +182,14 @@ void AddServeCommand(CLI::App& app, CommandContext& ctx) {
                   "How long a DynamoDB stream's shard stays open before a child replaces it")
       ->check(CLI::Range(int64_t{1}, int64_t{7 * 86400000LL}))
       ->group("");
+  cmd->add_option("--kinesis-status-delay-ms", flags->server.kinesis_status_delay_ms,
+                  "How long a Kinesis stream stays CREATING, UPDATING or DELETING (0: ACTIVE as "
+                  "soon as CreateStream is answered)")
+      ->check(CLI::Range(int64_t{0}, int64_t{600000}))
+      ->capture_default_str();
+  cmd->add_flag("--kinesis-enforce-limits", flags->server.kinesis_enforce_limits,
+                "Enforce Kinesis's per-shard throughput limits (writes 1 MiB or 1,000 records/s, "
+                "reads 2 MiB or 5 GetRecords calls/s) with ProvisionedThroughputExceededException");
   cmd->add_option("--retry-delay-scale", flags->server.retry_delay_scale,
                   "Multiply every retry and backoff delay of Event invokes by this (Lambda's ~1 "
                   "and ~2 min retries, its 1 s to 5 min throttle backoff); tests use a small value")

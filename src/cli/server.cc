@@ -28,6 +28,8 @@
 #include "invoker/invoke_api.h"
 #include "invoker/invoker.h"
 #include "invoker/launcher_client.h"
+#include "kinesis/kinesis_api.h"
+#include "kinesis/stream_store.h"
 #include "lambda/control_api.h"
 #include "logs/log_store.h"
 #include "logs/logs_api.h"
@@ -139,6 +141,13 @@ Status Server::OpenStores() {
                                     .status_delay_ms = options_.dynamodb_status_delay_ms,
                                     .shard_rollover_ms = options_.dynamodb_shard_rollover_ms}));
   ddb_store_->Start();
+  THAW_ASSIGN_OR_RETURN(
+      kinesis_store_,
+      kinesis::StreamStore::Open(loop_, {.path = state_dir_ + "/kinesis.db",
+                                         .clock = &clock_,
+                                         .status_delay_ms = options_.kinesis_status_delay_ms,
+                                         .enforce_limits = options_.kinesis_enforce_limits}));
+  kinesis_store_->Start();
   return Status::Ok();
 }
 
@@ -246,6 +255,7 @@ Status Server::StartFrontDoor() {
                                                      dynamodb::DynamoDbApi::Service::kDynamoDb);
   ddb_streams_api_ = std::make_unique<dynamodb::DynamoDbApi>(
       *ddb_store_, dynamodb::DynamoDbApi::Service::kStreams);
+  kinesis_api_ = std::make_unique<kinesis::KinesisApi>(*kinesis_store_);
   callers_ =
       std::make_unique<Callers>(*invoker_, options_.listen_host, options_.functions_may_manage);
   auth::Accounts accounts;
@@ -274,6 +284,7 @@ Status Server::StartFrontDoor() {
   front_door_->Add("sns", sns_api_.get());
   front_door_->Add("dynamodb", ddb_api_.get());
   front_door_->Add("dynamodbstreams", ddb_streams_api_.get());
+  front_door_->Add("kinesis", kinesis_api_.get());
   front_door_->Add("thaw", invoke_api_.get());
   front_door_->Add("thaw", records_api_.get());
   front_door_->Add("thaw", control_api_.get());

@@ -54,6 +54,10 @@ class TableStore;
 namespace thaw::esm {
 class EsmApi;
 }
+namespace thaw::kinesis {
+class KinesisApi;
+class StreamStore;
+}  // namespace thaw::kinesis
 namespace thaw::sns {
 class SnsApi;
 class SnsService;
@@ -112,6 +116,10 @@ class Server {
     // how often a stream's open shard is closed and a child opened (AWS: about 4 h).
     int64_t dynamodb_status_delay_ms = 0;
     int64_t dynamodb_shard_rollover_ms = 4 * 3600 * 1000;
+    // Kinesis: how long a stream stays CREATING, UPDATING or DELETING (0: ACTIVE at once);
+    // whether per-shard throughput limits are enforced.
+    int64_t kinesis_status_delay_ms = 0;
+    bool kinesis_enforce_limits = false;
     std::vector<std::string> allow_origins;  // web origins the front door accepts
     bool functions_may_manage = false;       // every function may use the control plane
     std::string accounts_file;       // named keys and their accounts (auth/accounts.h); "" for none
@@ -165,6 +173,7 @@ class Server {
   std::unique_ptr<sqs::QueueStore> sqs_store_;
   std::unique_ptr<sns::TopicStore> sns_store_;
   std::unique_ptr<dynamodb::TableStore> ddb_store_;
+  std::unique_ptr<kinesis::StreamStore> kinesis_store_;
   std::unique_ptr<invoker::LauncherClient> launcher_;
   std::optional<sandbox::CgroupLayout> cgroup_layout_;
   lambda::Registry registry_;
@@ -182,6 +191,7 @@ class Server {
   std::unique_ptr<sns::SnsApi> sns_api_;
   std::unique_ptr<dynamodb::DynamoDbApi> ddb_api_;
   std::unique_ptr<dynamodb::DynamoDbApi> ddb_streams_api_;
+  std::unique_ptr<kinesis::KinesisApi> kinesis_api_;
   // After the invoker and the queue store: its pollers go first.
   std::unique_ptr<esm::EsmApi> esm_api_;
   std::unique_ptr<Callers> callers_;

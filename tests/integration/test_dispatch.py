@@ -24,11 +24,12 @@ def test_every_service_on_one_port(thaw_server):
     assert answer["UnprocessedTraceSegments"] == []
     assert "TableNames" in boto_client("dynamodb", thaw_server).list_tables()
     assert "Streams" in boto_client("dynamodbstreams", thaw_server).list_streams()
+    assert "StreamNames" in boto_client("kinesis", thaw_server).list_streams()
 
 
 @pytest.mark.parametrize("service, call, code", [
     # JSON protocols: __type, read by botocore as the error code.
-    ("kinesis", lambda c: c.list_streams(), "UnknownOperationException"),
+    ("events", lambda c: c.list_rules(), "UnknownOperationException"),
     # The query protocol: XML.
     ("iam", lambda c: c.list_roles(), "InvalidAction"),
     ("sts", lambda c: c.get_caller_identity(), "InvalidAction"),
