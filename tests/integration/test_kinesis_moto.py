@@ -18,7 +18,8 @@ from conftest import module_server
 server = module_server()
 
 # Steps whose answers differ because moto differs from AWS (kinesis_moto_differs.md).
-MOTO_DIFFERS = {"put-records-too-big", "get-records-closed-parent"}
+MOTO_DIFFERS = {"put-explicit-max", "get-records-1", "put-records-6mib",
+                "get-records-closed-parent"}
 
 
 def script(url):
@@ -50,7 +51,9 @@ def script(url):
         saved[i] = step(f"put-{i}", lambda key=key, i=i: kin.put_record(
             StreamName="diff", Data=f"d{i}".encode(), PartitionKey=key))
     step("put-explicit", lambda: kin.put_record(StreamName="diff", Data=b"e", PartitionKey="k",
-                                                ExplicitHashKey=str(2**128 - 1)))
+                                                ExplicitHashKey=str(2**128 - 2)))
+    step("put-explicit-max", lambda: kin.put_record(
+        StreamName="diff", Data=b"m", PartitionKey="k", ExplicitHashKey=str(2**128 - 1)))
     step("put-bad-hash", lambda: kin.put_record(StreamName="diff", Data=b"e", PartitionKey="k",
                                                 ExplicitHashKey=str(2**128)))
     step("put-records", lambda: kin.put_records(StreamName="diff", Records=[
@@ -59,6 +62,11 @@ def script(url):
         StreamName="diff", Records=[{"Data": b"x", "PartitionKey": "k"}] * 501))
     step("put-records-too-big", lambda: kin.put_records(
         StreamName="diff", Records=[{"Data": b"x" * 1048570, "PartitionKey": "k"}] * 11))
+    kin.create_stream(StreamName="diff-big", ShardCount=1)
+    kin.get_waiter("stream_exists").wait(StreamName="diff-big", WaiterConfig={"Delay": 1})
+    step("put-records-6mib", lambda: {"FailedRecordCount": kin.put_records(
+        StreamName="diff-big",
+        Records=[{"Data": b"x" * 1048570, "PartitionKey": "k"}] * 6)["FailedRecordCount"]})
     step("put-missing-stream", lambda: kin.put_record(StreamName="nope", Data=b"x",
                                                       PartitionKey="k"))
 
@@ -149,9 +157,14 @@ def test_same_answers_as_moto(server, moto_url):  # noqa: F811
     assert not differ, "\n".join(differ)
 
 
-def test_put_records_over_10_mib_is_refused(server):
+def test_put_records_up_to_10_mib(server):
+    """put-records-6mib: AWS's limit is 10 MiB per PutRecords (moto refuses over 5 MiB)."""
     kin = kinesis_client(server.url)
     kin.create_stream(StreamName="big-batch", ShardCount=1)
+    kin.get_waiter("stream_exists").wait(StreamName="big-batch", WaiterConfig={"Delay": 1})
+    out = kin.put_records(StreamName="big-batch",
+                          Records=[{"Data": b"x" * 1048570, "PartitionKey": "k"}] * 6)
+    assert out["FailedRecordCount"] == 0
     try:
         kin.put_records(StreamName="big-batch",
                         Records=[{"Data": b"x" * 1048570, "PartitionKey": "k"}] * 11)
@@ -162,9 +175,24 @@ def test_put_records_over_10_mib_is_refused(server):
         raise AssertionError("an 11 MiB PutRecords was accepted")
 
 
+def test_explicit_hash_key_max_goes_to_the_last_shard(server):
+    """put-explicit-max, get-records-1: EndingHashKey is inclusive (moto answers 500)."""
+    kin = kinesis_client(server.url)
+    kin.create_stream(StreamName="max-key", ShardCount=2)
+    kin.get_waiter("stream_exists").wait(StreamName="max-key", WaiterConfig={"Delay": 1})
+    last = kin.list_shards(StreamName="max-key")["Shards"][-1]
+    assert last["HashKeyRange"]["EndingHashKey"] == str(2**128 - 1)
+    out = kin.put_record(StreamName="max-key", Data=b"m", PartitionKey="k",
+                         ExplicitHashKey=str(2**128 - 1))
+    assert out["ShardId"] == last["ShardId"]
+
+
 def test_closed_parent_ends_with_child_shards(server):
+    """get-records-closed-parent: at the end of a closed shard NextShardIterator is null and
+    ChildShards names its children (moto keeps giving an iterator and no ChildShards)."""
     kin = kinesis_client(server.url)
     kin.create_stream(StreamName="parent", ShardCount=1)
+    kin.get_waiter("stream_exists").wait(StreamName="parent", WaiterConfig={"Delay": 1})
     kin.split_shard(StreamName="parent", ShardToSplit="shardId-000000000000",
                     NewStartingHashKey=str(2**127))
     it = kin.get_shard_iterator(StreamName="parent", ShardId="shardId-000000000000",
@@ -173,3 +201,5 @@ def test_closed_parent_ends_with_child_shards(server):
     assert page.get("NextShardIterator") is None
     assert [c["ShardId"] for c in page["ChildShards"]] == ["shardId-000000000001",
                                                            "shardId-000000000002"]
+    assert page["ChildShards"][1]["HashKeyRange"] == {"StartingHashKey": str(2**127),
+                                                      "EndingHashKey": str(2**128 - 1)}
