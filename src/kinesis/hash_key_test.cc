@@ -5,7 +5,7 @@
 namespace thaw::kinesis {
 namespace {
 
-TEST(HashKey, FormatsAndParses) {
+TEST(KinesisHashKey, FormatsAndParses) {
   EXPECT_EQ(FormatHashKey(0), "0");
   EXPECT_EQ(FormatHashKey(kMaxHashKey), "340282366920938463463374607431768211455");
   EXPECT_EQ(ParseHashKey("340282366920938463463374607431768211455"), kMaxHashKey);
@@ -17,13 +17,13 @@ TEST(HashKey, FormatsAndParses) {
 }
 
 // Known values: int(hashlib.md5(key).hexdigest(), 16).
-TEST(HashKey, PartitionHashIsBigEndianMd5) {
+TEST(KinesisHashKey, PartitionHashIsBigEndianMd5) {
   EXPECT_EQ(FormatHashKey(PartitionHash("a")), "16955237001963240173058271559858726497");
   EXPECT_EQ(FormatHashKey(PartitionHash("partition-1")), "198019941650871988756153596255032211816");
   EXPECT_EQ(FormatHashKey(PartitionHash("user-42")), "157107139746365290205026809710278036035");
 }
 
-TEST(HashKey, EvenRangesMatchAws) {
+TEST(KinesisHashKey, EvenRangesMatchAws) {
   auto four = EvenRanges(4);
   ASSERT_EQ(four.size(), 4u);
   EXPECT_EQ(FormatHashKey(four[0].first), "0");
@@ -43,7 +43,7 @@ TEST(HashKey, EvenRangesMatchAws) {
   for (size_t i = 1; i < seven.size(); ++i) EXPECT_EQ(seven[i].first, seven[i - 1].second + 1);
 }
 
-TEST(HashKey, ShardIds) {
+TEST(KinesisHashKey, ShardIds) {
   EXPECT_EQ(ShardId(0), "shardId-000000000000");
   EXPECT_EQ(ShardId(12), "shardId-000000000012");
   EXPECT_EQ(ParseShardId("shardId-000000000012"), 12);
@@ -51,7 +51,7 @@ TEST(HashKey, ShardIds) {
   EXPECT_FALSE(ParseShardId("shard-000000000012"));
 }
 
-TEST(Sequence, FiftySixDigitsIncreasingPerShard) {
+TEST(KinesisSequence, FiftySixDigitsIncreasingPerShard) {
   const std::string a = FormatSequence(3, 7);
   const std::string b = FormatSequence(3, 8);
   const std::string c = FormatSequence(3, 1000000000000);

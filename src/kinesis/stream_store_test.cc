@@ -14,7 +14,7 @@ namespace {
 constexpr int64_t kMinuteNs = 60'000'000'000;
 constexpr char kAccount[] = "123456789012";
 
-class StreamStoreTest : public ::testing::Test {
+class KinesisStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
@@ -82,7 +82,7 @@ class StreamStoreTest : public ::testing::Test {
   std::unique_ptr<StreamStore> store_;
 };
 
-TEST_F(StreamStoreTest, RoutesByMd5AndExplicitHashKey) {
+TEST_F(KinesisStoreTest, RoutesByMd5AndExplicitHashKey) {
   Ok("CreateStream", {{"StreamName", "s"}, {"ShardCount", 4}});
   // MD5("a") = 16955237001963240173058271559858726497 < 2^128/4: the first shard.
   EXPECT_EQ(Put("a", "x")["ShardId"], "shardId-000000000000");
@@ -100,7 +100,7 @@ TEST_F(StreamStoreTest, RoutesByMd5AndExplicitHashKey) {
   EXPECT_EQ(e.type, "InvalidArgumentException");
 }
 
-TEST_F(StreamStoreTest, SequenceNumbersIncreaseAndSurviveRestart) {
+TEST_F(KinesisStoreTest, SequenceNumbersIncreaseAndSurviveRestart) {
   Ok("CreateStream", {{"StreamName", "s"}, {"ShardCount", 1}});
   std::string prev;
   for (int i = 0; i < 5; ++i) {
@@ -120,7 +120,7 @@ TEST_F(StreamStoreTest, SequenceNumbersIncreaseAndSurviveRestart) {
   EXPECT_EQ(read->records[5].sequence_number, after);
 }
 
-TEST_F(StreamStoreTest, ReadApiAndListener) {
+TEST_F(KinesisStoreTest, ReadApiAndListener) {
   Ok("CreateStream", {{"StreamName", "s"}, {"ShardCount", 2}});
   std::vector<std::string> woken;
   uint64_t id = store_->Listen([&](const std::string& arn) { woken.push_back(arn); });
@@ -161,7 +161,7 @@ TEST_F(StreamStoreTest, ReadApiAndListener) {
   EXPECT_FALSE(store_->Shards(Arn("nope")).ok());
 }
 
-TEST_F(StreamStoreTest, SplitAndMergeSetRangesAndParents) {
+TEST_F(KinesisStoreTest, SplitAndMergeSetRangesAndParents) {
   Ok("CreateStream", {{"StreamName", "s"}, {"ShardCount", 1}});
   Put("a", "before");
   Ok("SplitShard", {{"StreamName", "s"},
@@ -203,7 +203,7 @@ TEST_F(StreamStoreTest, SplitAndMergeSetRangesAndParents) {
   EXPECT_EQ(bad.type, "InvalidArgumentException");
 }
 
-TEST_F(StreamStoreTest, UpdateShardCountRescales) {
+TEST_F(KinesisStoreTest, UpdateShardCountRescales) {
   Ok("CreateStream", {{"StreamName", "s"}, {"ShardCount", 2}});
   json r = Ok("UpdateShardCount",
               {{"StreamName", "s"}, {"TargetShardCount", 4}, {"ScalingType", "UNIFORM_SCALING"}});
@@ -220,7 +220,7 @@ TEST_F(StreamStoreTest, UpdateShardCountRescales) {
             "InvalidArgumentException");
 }
 
-TEST_F(StreamStoreTest, Limits) {
+TEST_F(KinesisStoreTest, Limits) {
   Ok("CreateStream", {{"StreamName", "s"}, {"ShardCount", 1}});
   json records = json::array();
   for (int i = 0; i < 501; ++i) records.push_back({{"PartitionKey", "k"}, {"Data", "eA=="}});
@@ -256,7 +256,7 @@ TEST_F(StreamStoreTest, Limits) {
       "hours) is too long.");
 }
 
-TEST_F(StreamStoreTest, ThroughputLimitsWhenEnforced) {
+TEST_F(KinesisStoreTest, ThroughputLimitsWhenEnforced) {
   Reopen(true);
   Ok("CreateStream", {{"StreamName", "s"}, {"ShardCount", 1}});
   json records = json::array();
@@ -278,7 +278,7 @@ TEST_F(StreamStoreTest, ThroughputLimitsWhenEnforced) {
   Ok("GetRecords", {{"ShardIterator", it}});
 }
 
-TEST_F(StreamStoreTest, IteratorsExpireAndRecordsAreTrimmed) {
+TEST_F(KinesisStoreTest, IteratorsExpireAndRecordsAreTrimmed) {
   Ok("CreateStream", {{"StreamName", "s"}, {"ShardCount", 1}});
   Put("k", "old");
   std::string it = Ok("GetShardIterator", {{"StreamName", "s"},
@@ -297,7 +297,7 @@ TEST_F(StreamStoreTest, IteratorsExpireAndRecordsAreTrimmed) {
   EXPECT_TRUE(store_->Read(Arn(), "shardId-000000000000", "", 10)->records.empty());
 }
 
-TEST_F(StreamStoreTest, OnDemandHasFourShardsAndArnWorks) {
+TEST_F(KinesisStoreTest, OnDemandHasFourShardsAndArnWorks) {
   Ok("CreateStream", {{"StreamName", "s"}, {"StreamModeDetails", {{"StreamMode", "ON_DEMAND"}}}});
   json d = Ok("DescribeStreamSummary", {{"StreamARN", Arn()}})["StreamDescriptionSummary"];
   EXPECT_EQ(d["OpenShardCount"], 4);
