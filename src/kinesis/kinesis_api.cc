@@ -72,7 +72,7 @@ bool KinesisApi::Handle(http::Request& request, http::ResponseWriter& writer) {
   if (!op) return false;
   const std::string request_id = NewUuid();
   auto w = std::make_shared<http::ResponseWriter>(std::move(writer));
-  auto reply = [w, request_id](Outcome outcome) {
+  auto reply = [w, request_id](const Outcome& outcome) {
     http::Response r = RenderOutcome(outcome);
     r.headers.Set("x-amzn-RequestId", request_id);
     w->Send(std::move(r));
@@ -80,7 +80,7 @@ bool KinesisApi::Handle(http::Request& request, http::ResponseWriter& writer) {
   auto fail = [&reply](int status, std::string type, std::string message) {
     Outcome o;
     o.error = Error{status, std::move(type), std::move(message)};
-    reply(std::move(o));
+    reply(o);
   };
   const auto content_type = request.headers.Get("Content-Type");
   if (content_type && content_type->find("cbor") != std::string_view::npos) {

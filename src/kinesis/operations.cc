@@ -63,8 +63,12 @@ std::optional<int64_t> Int(const json& j, const char* key) {
   return it->get<int64_t>();
 }
 
-Error Invalid(std::string message) { return Error{400, "InvalidArgumentException", message}; }
-Error Validation(std::string message) { return Error{400, "ValidationException", message}; }
+Error Invalid(std::string message) {
+  return Error{400, "InvalidArgumentException", std::move(message)};
+}
+Error Validation(std::string message) {
+  return Error{400, "ValidationException", std::move(message)};
+}
 
 Error StreamNotFound(std::string_view name, std::string_view account) {
   return Error{

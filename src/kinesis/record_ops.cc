@@ -11,7 +11,7 @@ namespace thaw::kinesis {
 
 namespace {
 
-constexpr int64_t kIteratorLifeMs = 5 * 60 * 1000;
+constexpr int64_t kIteratorLifeMs = int64_t{5} * 60 * 1000;
 constexpr size_t kMaxPutRecords = 500;
 constexpr int64_t kMaxPutRecordsBytes = 10 << 20;
 constexpr int64_t kMaxGetBytes = 10 << 20;
@@ -116,12 +116,12 @@ void PutRecord(StreamStore& store, Stream& s, const json& in, Reply& reply) {
                        s.name + " under account " + s.account + " is invalid.")));
     }
   }
-  auto results = store.Put(s, {e}, [](Status) {});
+  auto results = store.Put(s, {e}, [](const Status&) {});
   PutResult r = results[0];
   if (!r.error_code.empty()) {
     return reply(Fail(Error{400, r.error_code, r.error_message}));
   }
-  store.AfterCommit([reply, r](Status st) {
+  store.AfterCommit([reply, r](const Status& st) {
     if (!st.ok()) return reply(Fail(Error{500, "InternalFailure", st.ToString()}));
     reply(Ok({{"ShardId", r.shard_id}, {"SequenceNumber", r.sequence_number}}));
   });
@@ -152,8 +152,8 @@ void PutRecords(StreamStore& store, Stream& s, const json& in, Reply& reply) {
   if (total > kMaxPutRecordsBytes) {
     return reply(Fail(Invalid("Records size exceeds 10 MB limit")));
   }
-  auto results = store.Put(s, entries, [](Status) {});
-  store.AfterCommit([reply, results = std::move(results)](Status st) {
+  auto results = store.Put(s, entries, [](const Status&) {});
+  store.AfterCommit([reply, results = std::move(results)](const Status& st) {
     if (!st.ok()) return reply(Fail(Error{500, "InternalFailure", st.ToString()}));
     json out = json::array();
     int failed = 0;
@@ -247,7 +247,7 @@ void GetRecords(StreamStore& store, const Context& ctx, const json& in, Reply& r
   if (!it) return reply(Fail(Invalid("Invalid ShardIterator.")));
   Stream* s = store.FindByArn(it->arn);
   if (!s || s->created_ms != it->created_ms || s->account != ctx.account) {
-    const std::string name = it->arn.substr(std::min(it->arn.size(), it->arn.find("/") + 1));
+    const std::string name = it->arn.substr(std::min(it->arn.size(), it->arn.find('/') + 1));
     return reply(Fail(StreamNotFound(name, ctx.account)));
   }
   const int64_t now = store.Now();

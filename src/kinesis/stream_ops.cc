@@ -20,7 +20,9 @@ Outcome Ok(json output = json::object()) {
   return o;
 }
 
-Error InUse(std::string message) { return Error{400, "ResourceInUseException", message}; }
+Error InUse(std::string message) {
+  return Error{400, "ResourceInUseException", std::move(message)};
+}
 
 Error NotActive(const Stream& s) {
   return InUse("Stream " + s.name + " under account " + s.account +
@@ -409,7 +411,7 @@ Outcome UpdateShardCount(StreamStore& store, Stream& s, const json& in) {
                    "to 1"));
   }
   const int current = s.OpenShardCount();
-  if (*target > 2 * current || *target * 2 < current) {
+  if (*target > int64_t{2} * current || *target * 2 < current) {
     return Fail(Invalid("UpdateShardCount " + std::string(*target > current ? "above" : "below") +
                         " the limit: TargetShardCount " + std::to_string(*target) +
                         " must be between half and double the current shard count " +

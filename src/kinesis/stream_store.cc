@@ -13,7 +13,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr int64_t kSweepMs = 60 * 1000;
+constexpr int64_t kSweepMs = int64_t{60} * 1000;
 constexpr int64_t kWriteBytesPerSecond = 1 << 20;
 constexpr int64_t kWriteRecordsPerSecond = 1000;
 constexpr int64_t kReadBytesPerSecond = 2 << 20;
@@ -533,7 +533,7 @@ std::vector<PutResult> StreamStore::Put(Stream& stream, const std::vector<PutEnt
     return out;
   }
   const int64_t last = next_counter_ - 1;
-  hooks_.push_back([this, last, arn = stream.Arn()] {
+  hooks_.emplace_back([this, last, arn = stream.Arn()] {
     committed_ = std::max(committed_, last);
     for (auto& [id, l] : std::map<uint64_t, Listener>(listeners_)) {
       if (listeners_.count(id)) l(arn);

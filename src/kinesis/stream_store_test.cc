@@ -39,14 +39,14 @@ class KinesisStoreTest : public ::testing::Test {
   // Runs the loop until every change so far is committed and its hooks have run.
   void Spin() {
     bool done = false;
-    store_->AfterCommit([&](Status) { done = true; });
+    store_->AfterCommit([&](const Status&) { done = true; });
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (!done && std::chrono::steady_clock::now() < deadline) {
       loop_.restart();
       loop_.run_for(std::chrono::milliseconds(5));
     }
   }
-  Outcome Call(std::string_view op, json input) {
+  Outcome Call(std::string_view op, const json& input) {
     std::optional<Outcome> got;
     Context ctx{kAccount};
     Execute(*store_, ctx, op, input, [&](Outcome o) { got = std::move(o); });
@@ -58,13 +58,13 @@ class KinesisStoreTest : public ::testing::Test {
     EXPECT_TRUE(got.has_value()) << op;
     return got ? *got : Outcome{};
   }
-  json Ok(std::string_view op, json input) {
-    Outcome o = Call(op, std::move(input));
+  json Ok(std::string_view op, const json& input) {
+    Outcome o = Call(op, input);
     EXPECT_FALSE(o.error) << op << ": " << (o.error ? o.error->type + " " + o.error->message : "");
     return o.output;
   }
-  Error Err(std::string_view op, json input) {
-    Outcome o = Call(op, std::move(input));
+  Error Err(std::string_view op, const json& input) {
+    Outcome o = Call(op, input);
     EXPECT_TRUE(o.error) << op << " succeeded: " << o.output.dump();
     return o.error.value_or(Error{});
   }
@@ -132,7 +132,8 @@ TEST_F(KinesisStoreTest, ReadApiAndListener) {
   auto latest = store_->LatestPosition(Arn(), "shardId-000000000000");
   ASSERT_TRUE(latest.ok());
   // Not readable before its commit.
-  store_->Put(*store_->Find(kAccount, "s"), {PutEntry{"a", "one", std::nullopt}}, [](Status) {});
+  store_->Put(*store_->Find(kAccount, "s"), {PutEntry{"a", "one", std::nullopt}},
+              [](const Status&) {});
   auto before = store_->Read(Arn(), "shardId-000000000000", *latest, 10);
   ASSERT_TRUE(before.ok());
   EXPECT_TRUE(before->records.empty());
@@ -288,7 +289,7 @@ TEST_F(KinesisStoreTest, IteratorsExpireAndRecordsAreTrimmed) {
   Error e = Err("GetRecords", {{"ShardIterator", it}});
   EXPECT_EQ(e.type, "ExpiredIteratorException");
   EXPECT_NE(e.message.find("tolerated delay of 300000 milliseconds"), std::string::npos);
-  clock_.Advance(24 * 60 * kMinuteNs);
+  clock_.Advance(int64_t{24} * 60 * kMinuteNs);
   store_->Trim();
   Spin();
   auto read = store_->Read(Arn(), "shardId-000000000000", "", 10);
