@@ -39,6 +39,7 @@ TARGETS=(
   sqs_attributes # SQS message attributes: parsing, validation, MD5OfMessageAttributes
   sns_request    # SNS's query protocol: parse, run against an SnsService and its store, render
   ddb_expression # DynamoDB expressions (condition, projection, key condition, update) and values
+  kinesis_request # Kinesis's JSON 1.1 operations run against a StreamStore, answers rendered
   # TODO(event sources): one target per event-source parser (streams) as each lands.
 )
 

@@ -1,5 +1,6 @@
 #include "kinesis/operations.h"
 
+#include <algorithm>
 #include <array>
 
 namespace thaw::kinesis {
@@ -153,5 +154,13 @@ http::Response RenderOutcome(const Outcome& outcome) {
 }
 
 json EpochSeconds(int64_t ms) { return static_cast<double>(ms) / 1000.0; }
+
+int64_t EpochMillis(const json& seconds) {
+  constexpr double kMax = 253402300799000.0;  // 9999-12-31T23:59:59Z
+  if (!seconds.is_number()) return 0;
+  const double ms = seconds.get<double>() * 1000.0;
+  if (!(ms > 0)) return 0;  // NaN too
+  return static_cast<int64_t>(std::min(ms, kMax));
+}
 
 }  // namespace thaw::kinesis

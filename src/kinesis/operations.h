@@ -60,7 +60,9 @@ bool ExecuteStreamOp(StreamStore& store, const Context& ctx, std::string_view op
                      Reply& reply);
 bool ExecuteRecordOp(StreamStore& store, const Context& ctx, std::string_view op, const json& input,
                      Reply& reply);
-// Epoch seconds with a fraction, as JSON 1.1 timestamps are written.
+// Epoch seconds with a fraction, as JSON 1.1 timestamps are written; and back to milliseconds
+// (clamped to [0, year 9999], so no input overflows).
 json EpochSeconds(int64_t ms);
+int64_t EpochMillis(const json& seconds);
 
 }  // namespace thaw::kinesis

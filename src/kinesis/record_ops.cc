@@ -206,7 +206,7 @@ Outcome GetShardIterator(StreamStore& store, Stream& s, const json& in) {
           Invalid("Must specify timestampInMillis parameter for iterator of type "
                   "AT_TIMESTAMP. Current request has no timestamp parameter."));
     }
-    const int64_t ts = static_cast<int64_t>(in["Timestamp"].get<double>() * 1000);
+    const int64_t ts = EpochMillis(in["Timestamp"]);
     if (ts > store.Now()) {
       return Fail(
           Invalid("The timestampInMillis parameter cannot be greater than the "

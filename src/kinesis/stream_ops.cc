@@ -267,7 +267,7 @@ Outcome ListShards(StreamStore& store, const Context& ctx, const json& in) {
   const std::string type = Str(filter, "Type");
   int64_t ts_ms = 0;
   if (filter.is_object() && filter.contains("Timestamp") && filter["Timestamp"].is_number()) {
-    ts_ms = static_cast<int64_t>(filter["Timestamp"].get<double>() * 1000);
+    ts_ms = EpochMillis(filter["Timestamp"]);
   }
   if (type == "AFTER_SHARD_ID") {
     const std::string id = Str(filter, "ShardId");
