@@ -6,8 +6,9 @@
 //
 // The in-process read API for stream triggers (esm/) is Shards, Read, LatestPosition,
 // TimestampPosition and Listen. Positions are sequence-number strings: Read returns the records
-// after `after` ("" = from the oldest kept); the listener runs on the loop after each commit
-// that made records of a stream readable, once per stream, with its ARN.
+// after `after` ("" = from the oldest kept); the listener runs on the loop, with the stream's
+// ARN, once per Put whose records have just become readable (several times for one commit that
+// holds several puts). A listener may call the read API, and Listen/Unlisten, from inside.
 //
 // Threads: every method runs on the loop thread; SQLite is touched only by the writer thread.
 #pragma once
