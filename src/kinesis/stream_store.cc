@@ -239,6 +239,8 @@ void StreamStore::AfterCommit(std::function<void(Status)> done) {
 }
 
 void StreamStore::Commit() {
+  // A hook or answer that wrote started the next commit already; its end calls Commit again.
+  if (committing_) return;
   if (ops_.empty()) {
     auto hooks = std::move(hooks_);
     auto after = std::move(after_);

@@ -162,6 +162,34 @@ TEST_F(KinesisStoreTest, ReadApiAndListener) {
   EXPECT_FALSE(store_->Shards(Arn("nope")).ok());
 }
 
+// A listener that writes (a trigger that forwards records, say) starts the next commit from
+// inside the previous one's hooks; each put is still answered only after its own commit.
+TEST_F(KinesisStoreTest, ListenerMayWrite) {
+  Ok("CreateStream", {{"StreamName", "s"}, {"ShardCount", 1}});
+  Stream* s = store_->Find(kAccount, "s");
+  int calls = 0;
+  bool echoed = false;
+  store_->Listen([&](const std::string&) {
+    if (++calls > 1) return;
+    store_->Put(*s, {PutEntry{"k", "echo", std::nullopt}}, [](const Status&) {});
+    // As PutRecord answers: after everything so far is committed.
+    store_->AfterCommit([&](const Status& st) {
+      EXPECT_TRUE(st.ok());
+      auto r = store_->Read(Arn(), "shardId-000000000000", "", 10);
+      EXPECT_EQ(r->records.size(), 2u);  // readable once answered
+      echoed = true;
+    });
+  });
+  Put("k", "first");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!echoed && std::chrono::steady_clock::now() < deadline) {
+    loop_.restart();
+    loop_.run_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_TRUE(echoed);
+  EXPECT_EQ(calls, 2);
+}
+
 TEST_F(KinesisStoreTest, SplitAndMergeSetRangesAndParents) {
   Ok("CreateStream", {{"StreamName", "s"}, {"ShardCount", 1}});
   Put("a", "before");
