@@ -305,6 +305,8 @@ void TableStore::AfterCommit(std::function<void(Status)> done) {
 }
 
 void TableStore::Commit() {
+  // A hook or answer that wrote started the next commit already; its end calls Commit again.
+  if (committing_) return;
   if (ops_.empty()) {
     auto hooks = std::move(hooks_);
     auto after = std::move(after_);

@@ -415,6 +415,8 @@ void TopicStore::AfterCommit(std::function<void(Status)> done) {
 }
 
 void TopicStore::Commit() {
+  // A hook or answer that wrote started the next commit already; its end calls Commit again.
+  if (committing_) return;
   if (ops_.empty()) {
     auto after = std::move(after_);
     after_.clear();

@@ -245,6 +245,8 @@ void QueueStore::AfterCommit(std::function<void(Status)> done) {
 
 // Group commit: one transaction for every change since the last one.
 void QueueStore::Commit() {
+  // A hook or answer that wrote started the next commit already; its end calls Commit again.
+  if (committing_) return;
   if (ops_.empty()) {
     // Everything before these callbacks is already committed.
     auto hooks = std::move(hooks_);
