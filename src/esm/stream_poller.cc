@@ -86,9 +86,12 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
     ShardStats stats;
     bool busy = false;  // a batch is being gathered, invoked, retried or checkpointed
     int64_t window_deadline_ms = 0;
-    std::deque<Segment> segments;  // the batch in flight; more than one after a bisection
-    std::string job_end;           // the checkpoint once every segment is done
-    int64_t window_start_ms = 0;   // the open tumbling window; 0 for none
+    // The batches in flight, one lane per concurrent batch (ParallelizationFactor); a lane holds
+    // more than one segment after a bisection. A round ends when every lane is done.
+    std::vector<std::deque<Segment>> lanes;
+    size_t lanes_left = 0;
+    std::string job_end;          // the checkpoint once every segment is done
+    int64_t window_start_ms = 0;  // the open tumbling window; 0 for none
     json window_state = json::object();
     bool window_timer = false;  // armed for the open window's end
   };
@@ -229,37 +232,52 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
       if (now < sh.window_deadline_ms) return;
     }
     sh.window_deadline_ms = 0;
-    Segment seg;
+    // Records go to lanes by partition key, so a key's records stay in order; a round ends
+    // where a lane is full (BatchSize or 6 MB).
+    const size_t lanes = static_cast<size_t>(std::max<int64_t>(1, settings.parallelization));
+    std::vector<Segment> segs(lanes);
+    std::vector<int64_t> bytes(lanes, kEnvelopeBytes);
     std::string end = sh.stats.checkpoint;
-    int64_t bytes = kEnvelopeBytes;
     bool window_ends = false;
     for (LogRecord& r : records) {
       if (settings.tumbling_window_s > 0 && r.seq == next_window_record_) {
         window_ends = true;
         break;
       }
-      if (!seg.records.empty() && bytes + r.bytes + 1 > options.max_payload_bytes) break;
+      const size_t lane = lanes == 1 ? 0 : std::hash<std::string>{}(r.partition_key) % lanes;
+      Segment& seg = segs[lane];
+      if (!seg.records.empty() &&
+          (bytes[lane] + r.bytes + 1 > options.max_payload_bytes ||
+           static_cast<int64_t>(seg.records.size()) >= settings.batch_size)) {
+        break;
+      }
       end = r.seq;
       if (settings.filter && !settings.filter(r.event)) {
         ++sh.stats.filtered;
         continue;
       }
-      bytes += r.bytes + 1;
+      bytes[lane] += r.bytes + 1;
       seg.records.push_back(std::move(r));
     }
     sh.busy = true;
     sh.job_end = end;
-    if (seg.records.empty()) {
+    sh.lanes.assign(lanes, {});
+    sh.lanes_left = 0;
+    for (size_t i = 0; i < lanes; ++i) {
+      if (segs[i].records.empty()) continue;
+      // The last batch of its window when a record of a later window follows it.
+      segs[i].final_for_window = settings.tumbling_window_s > 0 && window_ends;
+      sh.lanes[i].push_back(std::move(segs[i]));
+      ++sh.lanes_left;
+    }
+    if (sh.lanes_left == 0) {
       // Everything was filtered out: checkpoint past it.
       Checkpoint(id, end, [self = shared_from_this(), id] { self->Done(id); });
       return;
     }
-    if (settings.tumbling_window_s > 0) {
-      // The last batch of its window when a record of a later window follows it.
-      seg.final_for_window = window_ends;
+    for (size_t i = 0; i < lanes; ++i) {
+      if (!sh.lanes[i].empty()) Run(id, i);
     }
-    sh.segments.push_back(std::move(seg));
-    Run(id);
   }
 
   int64_t WindowOf(int64_t arrival_ms) const {
@@ -287,8 +305,10 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
       seg.final_for_window = true;
       sh.busy = true;
       sh.job_end = sh.stats.checkpoint;
-      sh.segments.push_back(std::move(seg));
-      Run(id);
+      sh.lanes.assign(1, {});
+      sh.lanes[0].push_back(std::move(seg));
+      sh.lanes_left = 1;
+      Run(id, 0);
       return true;
     }
     if (later != records.end()) {
@@ -332,13 +352,13 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
                      });
   }
 
-  void Run(const std::string& id) {
+  void Run(const std::string& id, size_t lane) {
     if (stopped) return;
     Shard& sh = shards[id];
-    Segment& seg = sh.segments.front();
+    Segment& seg = sh.lanes[lane].front();
     if (settings.max_record_age_s >= 0 && !seg.records.empty() &&
         NowMs() - seg.records.front().arrival_ms > settings.max_record_age_s * 1000) {
-      GiveUp(id, "RecordAgeExceeded");
+      GiveUp(id, lane, "RecordAgeExceeded");
       return;
     }
     json event = {{"Records", json::array()}};
@@ -359,20 +379,20 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
     ++sh.stats.batches;
     ++seg.invokes;
     invoke(settings.function_arn, event.dump(), "",
-           [self = shared_from_this(), id](InvokeOutcome outcome) {
-             if (!self->stopped) self->Finished(id, std::move(outcome));
+           [self = shared_from_this(), id, lane](InvokeOutcome outcome) {
+             if (!self->stopped) self->Finished(id, lane, std::move(outcome));
            });
   }
 
-  void Finished(const std::string& id, InvokeOutcome outcome) {
+  void Finished(const std::string& id, size_t lane, InvokeOutcome outcome) {
     Shard& sh = shards[id];
-    Segment& seg = sh.segments.front();
+    Segment& seg = sh.lanes[lane].front();
     if (!seg.records.empty()) {
       sh.stats.iterator_age_ms = std::max<int64_t>(0, NowMs() - seg.records.back().arrival_ms);
     }
     if (outcome.kind == InvokeOutcome::Kind::kNotInvoked) {
       --seg.invokes;
-      After(options.retry_delay_ms, [self = shared_from_this(), id] { self->Run(id); });
+      After(options.retry_delay_ms, [self = shared_from_this(), id, lane] { self->Run(id, lane); });
       return;
     }
     bool failed = outcome.kind == InvokeOutcome::Kind::kFunctionError;
@@ -408,8 +428,8 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
       sh.stats.last_result = last_result = kOk;
       sh.stats.records += static_cast<int64_t>(seg.records.size());
       std::string through = seg.records.empty() ? "" : seg.records.back().seq;
-      sh.segments.pop_front();
-      NextSegment(id, std::move(through));
+      sh.lanes[lane].pop_front();
+      NextSegment(id, lane, std::move(through));
       return;
     }
     if (!failed) {
@@ -418,7 +438,7 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
       sh.stats.records += static_cast<int64_t>(first_failed);
       std::string through = first_failed > 0 ? seg.records[first_failed - 1].seq : "";
       seg.records.erase(seg.records.begin(), seg.records.begin() + first_failed);
-      Retry(id, std::move(through));
+      Retry(id, lane, std::move(through));
       return;
     }
     sh.stats.last_result = last_result = kProblem;
@@ -431,33 +451,35 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
       seg.records.resize(half);
       seg.retries = 0;
       seg.invokes = 0;
-      sh.segments.insert(sh.segments.begin() + 1, std::move(second));
-      Run(id);
+      sh.lanes[lane].insert(sh.lanes[lane].begin() + 1, std::move(second));
+      Run(id, lane);
       return;
     }
-    Retry(id, "");
+    Retry(id, lane, "");
   }
 
   // The front segment failed: retry it after the delay, or give up when out of retries.
-  void Retry(const std::string& id, std::string through) {
+  void Retry(const std::string& id, size_t lane, std::string through) {
     Shard& sh = shards[id];
-    Segment& seg = sh.segments.front();
+    Segment& seg = sh.lanes[lane].front();
+    if (sh.lanes.size() > 1) through.clear();  // other lanes may hold earlier records
     ++seg.retries;
     if (settings.max_retries >= 0 && seg.retries > settings.max_retries) {
-      Checkpoint(id, through,
-                 [self = shared_from_this(), id] { self->GiveUp(id, "RetryAttemptsExhausted"); });
+      Checkpoint(id, through, [self = shared_from_this(), id, lane] {
+        self->GiveUp(id, lane, "RetryAttemptsExhausted");
+      });
       return;
     }
     ++sh.stats.retries;
-    Checkpoint(id, through, [self = shared_from_this(), id] {
-      self->After(self->options.retry_delay_ms, [self, id] { self->Run(id); });
+    Checkpoint(id, through, [self = shared_from_this(), id, lane] {
+      self->After(self->options.retry_delay_ms, [self, id, lane] { self->Run(id, lane); });
     });
   }
 
-  void GiveUp(const std::string& id, std::string_view condition) {
+  void GiveUp(const std::string& id, size_t lane, std::string_view condition) {
     Shard& sh = shards[id];
-    Segment seg = std::move(sh.segments.front());
-    sh.segments.pop_front();
+    Segment seg = std::move(sh.lanes[lane].front());
+    sh.lanes[lane].pop_front();
     ++sh.stats.on_failure;
     std::string through = seg.records.empty() ? "" : seg.records.back().seq;
     THAW_LOG(kWarn, "esm") << settings.uuid << " " << id << ": " << condition << ", "
@@ -466,10 +488,10 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
       sh.window_start_ms = 0;
       sh.window_state = json::object();
     }
-    auto next = [self = shared_from_this(), id, through](Status s) {
+    auto next = [self = shared_from_this(), id, lane, through](Status s) {
       if (self->stopped) return;
       if (!s.ok()) THAW_LOG(kWarn, "esm") << "OnFailure send failed: " << s.ToString();
-      self->NextSegment(id, through);
+      self->NextSegment(id, lane, through);
     };
     if (settings.on_failure.empty() || !fail) {
       next(Status::Ok());
@@ -481,14 +503,17 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
     fail(settings.on_failure, record.dump(), std::move(next));
   }
 
-  // The front segment is done through `through`: checkpoint, then the next segment or batch.
-  void NextSegment(const std::string& id, std::string through) {
+  // The lane's front segment is done through `through`: the lane's next segment, or, once every
+  // lane of the round is done, the checkpoint and the next round.
+  void NextSegment(const std::string& id, size_t lane, std::string through) {
     Shard& sh = shards[id];
-    if (sh.segments.empty()) {
+    if (sh.lanes[lane].empty()) {
+      if (--sh.lanes_left > 0) return;
       Checkpoint(id, sh.job_end, [self = shared_from_this(), id] { self->Done(id); });
       return;
     }
-    Checkpoint(id, through, [self = shared_from_this(), id] { self->Run(id); });
+    if (sh.lanes.size() > 1) through.clear();  // other lanes may hold earlier records
+    Checkpoint(id, through, [self = shared_from_this(), id, lane] { self->Run(id, lane); });
   }
 };
 

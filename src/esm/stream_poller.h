@@ -58,6 +58,7 @@ class StreamPoller {
     std::string on_failure;         // "" for none
     RecordFilter filter;            // empty: every record
     int64_t tumbling_window_s = 0;  // 0: no windows
+    int64_t parallelization = 1;    // concurrent batches per shard
   };
   struct Options {
     int64_t poll_interval_ms = 0;   // 0: woken by the log's listener

@@ -121,7 +121,11 @@ class StreamPollerTest : public ::testing::Test {
       json event = json::parse(payload);
       events_.push_back(event);
       InvokeOutcome out = answer_ ? answer_(event) : Outcome(InvokeOutcome::Kind::kOk);
-      boost::asio::post(loop_, [done, out] { done(out); });
+      peak_ = std::max(peak_, ++in_flight_);
+      boost::asio::post(loop_, [this, done, out] {
+        --in_flight_;
+        done(out);
+      });
     };
   }
   FailureFn Fail() {
@@ -181,6 +185,8 @@ class StreamPollerTest : public ::testing::Test {
   std::function<InvokeOutcome(const json&)> answer_;
   std::vector<json> failures_;
   std::vector<std::string> failure_dests_;
+  int in_flight_ = 0;
+  int peak_ = 0;
 };
 
 bool HasPoison(const json& event) {
@@ -466,6 +472,30 @@ TEST_F(StreamPollerTest, TumblingWindowAnswerWithoutStateFails) {
   Start([](StreamPoller::Settings& s) { s.tumbling_window_s = 10; });
   ASSERT_TRUE(RunUntil([&] { return events_.size() == 2; }));
   EXPECT_EQ(poller_->Stats()[0].retries, 1);
+}
+
+TEST_F(StreamPollerTest, ParallelizationRunsBatchesTogetherKeepingEachKeysOrder) {
+  for (int round = 0; round < 3; ++round) {
+    for (int k = 0; k < 10; ++k) log_.Put("shard-1", "k" + std::to_string(k), {{"n", round}});
+  }
+  const std::string last = log_.shards["shard-1"].records.back().seq;
+  Start([](StreamPoller::Settings& s) {
+    s.batch_size = 4;
+    s.parallelization = 3;
+  });
+  ASSERT_TRUE(RunUntil([&] { return checkpoints_->Get("uuid-1", "shard-1") == last; }));
+  EXPECT_GT(peak_, 1);  // batches of one shard ran at the same time
+  std::map<std::string, std::vector<int>> by_key;
+  size_t total = 0;
+  for (const auto& e : events_) {
+    EXPECT_LE(e["Records"].size(), 4u);
+    for (const auto& r : e["Records"]) {
+      by_key[r["pk"]].push_back(r["n"]);
+      ++total;
+    }
+  }
+  EXPECT_EQ(total, 30u);
+  for (const auto& [key, ns] : by_key) EXPECT_EQ(ns, (std::vector<int>{0, 1, 2})) << key;
 }
 
 TEST(StreamFailureRecordTest, KinesisKeepsMilliseconds) {

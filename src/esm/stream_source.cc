@@ -52,6 +52,7 @@ StreamPoller::Settings StreamSettings(const Mapping& m) {
       .on_failure = m.on_failure,
       .filter = {},
       .tumbling_window_s = m.tumbling_window_s,
+      .parallelization = m.parallelization,
   };
   if (!m.filter_criteria.is_null()) {
     auto criteria = filter::Criteria::Parse(m.filter_criteria);

@@ -44,9 +44,9 @@ def stream_table(ddb, view="NEW_AND_OLD_IMAGES"):
     return name, ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
 
 
-def probe(lam, mode=None, sink=None):
+def probe(lam, mode=None, sink=None, sleep_ms=0):
     name = unique("probe")
-    variables = {}
+    variables = {"PROBE_SLEEP_MS": str(sleep_ms)} if sleep_ms else {}
     if mode:
         variables["PROBE_MODE"] = mode
     if sink:
@@ -360,7 +360,7 @@ def test_kill9_loop_loses_nothing(make_thaw_server):
     lam, ddb, sqs = boto_client("lambda", srv), ddb_client(srv.url), sqs_client(srv.url)
     table, arn = stream_table(ddb)
     sink_name, sink_url, _ = queue(sqs)
-    fn = probe(lam, sink=sink_name)
+    fn = probe(lam, sink=sink_name, sleep_ms=40)
     batch = 5
     uuid = mapping(lam, fn, arn, BatchSize=batch)
     wait_state(lam, uuid, "Enabled")
@@ -399,3 +399,34 @@ def test_kill9_loop_loses_nothing(make_thaw_server):
     # Per shard, a batch never goes back before the previous one except to redeliver.
     for b in got:
         assert b["seqs"] == sorted(b["seqs"], key=int)
+
+
+def test_parallelization_keeps_each_items_order(lam, ddb, logs):
+    table, arn = stream_table(ddb)
+    fn = probe(lam)
+    for n in range(3):
+        for k in range(8):
+            ddb.put_item(TableName=table, Item={"pk": {"S": f"k{k}"}, "n": {"N": str(n)}})
+    uuid = mapping(lam, fn, arn, BatchSize=4, ParallelizationFactor=4)
+    assert lam.get_event_source_mapping(UUID=uuid)["ParallelizationFactor"] == 4
+    got = wait_batches(logs, fn, lambda b: sum(x["n"] for x in b) >= 24)
+    # A key's records (INSERT, then MODIFYs) come in order, whatever batch they are in.
+    by_key = {}
+    for b in got:
+        assert b["n"] <= 4
+        for key, name in zip(b["keys"], b["names"]):
+            by_key.setdefault(key, []).append(name)
+    assert by_key == {f"k{k}": ["INSERT", "MODIFY", "MODIFY"] for k in range(8)}
+
+
+def test_poll_interval_gives_aws_timing(make_thaw_server, examples):
+    srv = make_thaw_server(*ARGS, "--poll-interval", "250")
+    lam, ddb = boto_client("lambda", srv), ddb_client(srv.url)
+    logs_ = boto_client("logs", srv)
+    table, arn = stream_table(ddb)
+    fn = probe(lam)
+    uuid = mapping(lam, fn, arn)
+    wait_state(lam, uuid, "Enabled")
+    put(ddb, table, "a")
+    got = wait_batches(logs_, fn, lambda b: len(b) == 1)
+    assert got[0]["keys"] == ["a"]

@@ -10,7 +10,8 @@
 // itemIdentifier (a malformed response, which fails the whole batch).
 // With PROBE_SINK=<queue name> the line's JSON is also sent to that SQS queue of the front door
 // (AWS_ENDPOINT_URL) before the handler answers, so a test can count deliveries durably across
-// kill -9s of the server; a failed send fails the batch.
+// kill -9s of the server; a failed send fails the batch. PROBE_SLEEP_MS=<n> makes each
+// invocation take n ms longer (so a kill finds a batch in flight).
 package main
 
 import (
@@ -22,6 +23,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -88,6 +91,9 @@ func handler(ctx context.Context, event events.DynamoDBEvent) (events.DynamoDBEv
 			failures = append(failures,
 				events.DynamoDBBatchItemFailure{ItemIdentifier: r.Change.SequenceNumber})
 		}
+	}
+	if ms, err := strconv.Atoi(os.Getenv("PROBE_SLEEP_MS")); err == nil && ms > 0 {
+		time.Sleep(time.Duration(ms) * time.Millisecond)
 	}
 	line, _ := json.Marshal(p)
 	fmt.Printf("STREAMPROBE %s\n", line)
