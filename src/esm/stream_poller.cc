@@ -390,7 +390,19 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
     if (!seg.records.empty()) {
       sh.stats.iterator_age_ms = std::max<int64_t>(0, NowMs() - seg.records.back().arrival_ms);
     }
+    Invocation inv{.request_id = outcome.request_id,
+                   .first_seq = seg.records.empty() ? "" : seg.records.front().seq,
+                   .last_seq = seg.records.empty() ? "" : seg.records.back().seq,
+                   .records = static_cast<int64_t>(seg.records.size()),
+                   .result = "OK"};
+    auto remember = [&sh](Invocation i, std::string result) {
+      i.result = std::move(result);
+      auto& list = sh.stats.invocations;
+      list.push_back(std::move(i));
+      if (list.size() > kKeptInvocations) list.erase(list.begin());
+    };
     if (outcome.kind == InvokeOutcome::Kind::kNotInvoked) {
+      remember(inv, "Throttled");
       --seg.invokes;
       After(options.retry_delay_ms, [self = shared_from_this(), id, lane] { self->Run(id, lane); });
       return;
@@ -424,6 +436,10 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
         }
       }
     }
+    remember(inv, outcome.kind == InvokeOutcome::Kind::kFunctionError ? "FunctionError"
+                  : failed                                            ? "BadResponse"
+                  : first_failed < seg.records.size()                 ? "PartialFailure"
+                                                                      : "OK");
     if (!failed && first_failed == seg.records.size()) {
       sh.stats.last_result = last_result = kOk;
       sh.stats.records += static_cast<int64_t>(seg.records.size());

@@ -65,6 +65,15 @@ class StreamPoller {
     int64_t retry_delay_ms = 1000;  // before a failed batch is invoked again
     int64_t max_payload_bytes = 6 * 1024 * 1024;
   };
+  // One invocation of a batch: the link from an invocation record (by request id) to the
+  // mapping, its shard and the sequence range.
+  struct Invocation {
+    std::string request_id;
+    std::string first_seq;
+    std::string last_seq;
+    int64_t records = 0;
+    std::string result;  // "OK", "FunctionError", "Throttled", "PartialFailure", "BadResponse"
+  };
   struct ShardStats {
     std::string shard;
     std::string parent;
@@ -80,7 +89,9 @@ class StreamPoller {
     int64_t iterator_age_ms = 0;
     int64_t behind = 0;
     std::string last_result;
+    std::vector<Invocation> invocations;  // the last kKeptInvocations, oldest first
   };
+  static constexpr size_t kKeptInvocations = 20;
   // Records one invocation of a batch (the invocation records' link to mapping and shard).
   using InvokedFn = std::function<void(const std::string& shard, const std::string& first_seq,
                                        const std::string& last_seq, size_t records)>;

@@ -285,6 +285,13 @@ TEST_F(StreamPollerTest, RetriesExhaustedGoToOnFailureAndTheShardMovesOn) {
   EXPECT_EQ(info["streamArn"], "arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/x");
   EXPECT_FALSE(f.contains("Records"));  // metadata only
   EXPECT_EQ(checkpoints_->Get("uuid-1", "shard-1"), log_.shards["shard-1"].records.back().seq);
+  // Each invocation is kept with its sequence range and result.
+  auto invocations = poller_->Stats()[0].invocations;
+  ASSERT_EQ(invocations.size(), 4u);
+  EXPECT_EQ(invocations[0].result, "FunctionError");
+  EXPECT_EQ(invocations[0].first_seq, bad);
+  EXPECT_EQ(invocations[0].last_seq, bad);
+  EXPECT_EQ(invocations[3].result, "OK");
 }
 
 TEST_F(StreamPollerTest, BisectionIsolatesThePoisonRecord) {

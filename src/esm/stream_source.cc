@@ -84,7 +84,18 @@ json StatsJson(const std::vector<StreamPoller::ShardStats>& stats) {
                       {"Retries", s.retries},
                       {"Bisections", s.bisections},
                       {"OnFailure", s.on_failure},
-                      {"LastResult", s.last_result}});
+                      {"LastResult", s.last_result},
+                      {"Invocations", [&s] {
+                         json list = json::array();
+                         for (const auto& i : s.invocations) {
+                           list.push_back({{"RequestId", i.request_id},
+                                           {"FirstSequenceNumber", i.first_seq},
+                                           {"LastSequenceNumber", i.last_seq},
+                                           {"Records", i.records},
+                                           {"Result", i.result}});
+                         }
+                         return list;
+                       }()}});
   }
   return shards;
 }

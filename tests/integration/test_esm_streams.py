@@ -229,7 +229,20 @@ def test_bisection_isolates_the_poison_record(lam, ddb, logs, sqs, server):
     assert sorted(delivered) == ["k0", "k1", "k2", "k3", "k4", "k6", "k7"]
     assert got[0]["n"] == 8  # one batch first, then the halves
     stats = mapping_stats(server, uuid)
-    assert stats["Shards"][0]["Bisections"] == 3 and stats["Shards"][0]["OnFailure"] == 1
+    shard = stats["Shards"][0]
+    assert shard["Bisections"] == 3 and shard["OnFailure"] == 1
+    # The invocations, by request id, with their sequence ranges: the poison's alone.
+    last = [i for i in shard["Invocations"] if i["Result"] == "FunctionError"][-1]
+    assert last["Records"] == 1 and last["FirstSequenceNumber"] == info["startSequenceNumber"]
+    assert len(last["RequestId"]) == 36
+
+    def record():
+        status, _, body = http_request(server, "GET",
+                                       f"/thaw/invocations?requestId={last['RequestId']}")
+        found = json.loads(body)["invocations"] if status == 200 else []
+        return found or None
+    [rec] = wait_for(record, 5, what="the invocation record")
+    assert rec["requestId"] == last["RequestId"] and rec["status"] != "success"
 
 
 def mapping_stats(server, uuid):
