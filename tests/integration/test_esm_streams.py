@@ -360,6 +360,7 @@ def test_thaw_esm_command(lam, ddb, logs, server):
     res = subprocess.run([str(THAW_BIN), "esm", "--endpoint", server.url], capture_output=True,
                          text=True, timeout=30)
     assert res.returncode == 0, res.stderr
+    print(res.stdout)
     assert uuid in res.stdout and "shardId-" in res.stdout
 
 
@@ -443,3 +444,20 @@ def test_poll_interval_gives_aws_timing(make_thaw_server, examples):
     put(ddb, table, "a")
     got = wait_batches(logs_, fn, lambda b: len(b) == 1)
     assert got[0]["keys"] == ["a"]
+
+
+def test_on_failure_to_an_sns_topic(lam, ddb, sqs, server):
+    sns = boto_client("sns", server)
+    topic = sns.create_topic(Name=unique("esmfail"))["TopicArn"]
+    _, url, queue_arn = queue(sqs)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
+                  Attributes={"RawMessageDelivery": "true"})
+    table, arn = stream_table(ddb)
+    fn = probe(lam)
+    put(ddb, table, "bad", poison=True)
+    mapping(lam, fn, arn, MaximumRetryAttempts=0,
+            DestinationConfig={"OnFailure": {"Destination": topic}})
+    [record] = receive_all(sqs, url, 1)
+    assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert record["DDBStreamBatchInfo"]["batchSize"] == 1
+    assert record["DDBStreamBatchInfo"]["streamArn"] == arn
