@@ -1,6 +1,7 @@
 // Checkpoints: where each stream mapping's shards resume, durable in state.db beside the
 // mappings. A checkpoint is the sequence number of the last record done with (delivered, or
-// given up on and sent to OnFailure); reading resumes after it. Loaded at start; saved on the
+// given up on and sent to OnFailure); reading resumes after it. With it goes the shard's open
+// tumbling window (its start and state, as JSON text; "" for none). Loaded at start; saved on the
 // control thread, the save's `done` running on the loop once committed.
 // Threads: loop thread, except Load (before the control thread runs).
 #pragma once
@@ -11,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 
@@ -29,20 +31,26 @@ class Checkpoints {
   std::optional<std::string> Get(const std::string& uuid, const std::string& shard) const;
   // Whether the mapping has ever stored a checkpoint (its first start has happened).
   bool Started(const std::string& uuid) const;
-  // Records `seq` for (uuid, shard); `done` on the loop once durable.
+  // The open tumbling window saved with the checkpoint ("" for none).
+  std::string Window(const std::string& uuid, const std::string& shard) const;
+  // Records `seq` (and `window`) for (uuid, shard); `done` on the loop once durable.
   void Save(const std::string& uuid, const std::string& shard, const std::string& seq,
-            std::function<void(Status)> done);
+            std::function<void(Status)> done, std::string window = "");
   // Drops a deleted mapping's checkpoints.
   void Forget(const std::string& uuid);
 
  private:
-  void Write(std::string sql, std::string uuid, std::string shard, std::string seq,
-             std::function<void(Status)> done);
+  // Runs `sql` with `args` bound in order on the control thread.
+  void Write(std::string sql, std::vector<std::string> args, std::function<void(Status)> done);
 
   boost::asio::io_context& loop_;
   boost::asio::io_context& control_;
   store::Database& db_;
-  std::map<std::pair<std::string, std::string>, std::string> saved_;
+  struct Saved {
+    std::string seq;
+    std::string window;
+  };
+  std::map<std::pair<std::string, std::string>, Saved> saved_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 

@@ -168,6 +168,17 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
     return "";
   }
 
+  // A tumbling window left open by the last run, with its state.
+  void LoadWindow(Shard& sh) {
+    if (settings.tumbling_window_s <= 0) return;
+    json saved = json::parse(checkpoints.Window(settings.uuid, sh.stats.shard), nullptr, false);
+    if (!saved.is_object() || !saved["start"].is_number_integer() || !saved["state"].is_object()) {
+      return;
+    }
+    sh.window_start_ms = saved["start"].get<int64_t>();
+    sh.window_state = saved["state"];
+  }
+
   void Scan() {
     if (stopped || !log.Exists()) return;
     std::vector<ShardInfo> infos = log.Shards();
@@ -179,6 +190,7 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
         sh.stats.shard = info.id;
         sh.stats.parent = info.parent;
         sh.stats.checkpoint = StartOf(info, first_start);
+        LoadWindow(sh);
         // A LATEST position is stored at once, so a restart does not move it.
         if (first_start && !sh.stats.checkpoint.empty()) {
           checkpoints.Save(settings.uuid, info.id, sh.stats.checkpoint, [](Status) {});
@@ -193,6 +205,7 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
         sh.stats.shard = info.id;
         sh.stats.parent = info.parent;
         sh.stats.checkpoint = StartOf(info, false);
+        LoadWindow(sh);
       }
     }
     for (auto& [id, sh] : shards) {
@@ -346,10 +359,16 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
       return;
     }
     sh.stats.checkpoint = seq;
-    checkpoints.Save(settings.uuid, id, seq,
-                     [self = shared_from_this(), then = std::move(then)](Status) {
-                       if (!self->stopped) then();
-                     });
+    std::string window;
+    if (settings.tumbling_window_s > 0 && sh.window_start_ms != 0) {
+      window = json{{"start", sh.window_start_ms}, {"state", sh.window_state}}.dump();
+    }
+    checkpoints.Save(
+        settings.uuid, id, seq,
+        [self = shared_from_this(), then = std::move(then)](Status) {
+          if (!self->stopped) then();
+        },
+        std::move(window));
   }
 
   void Run(const std::string& id, size_t lane) {

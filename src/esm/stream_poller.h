@@ -13,7 +13,7 @@
 // Tumbling windows: records are grouped by the window their arrival falls in; each invocation
 // carries `window`, the `state` the previous one returned, and `isFinalInvokeForWindow`, true
 // for the last one of a window (made with no records once the window has ended). A response
-// without `state` fails the batch. The state lives in memory: a restart begins the window anew.
+// without `state` fails the batch. The open window and its state are saved with the checkpoint.
 // New records are noticed through the log's listener (no sleep loop) unless poll_interval_ms
 // asks for AWS's timing.
 // Threads: loop thread only; the invoke, the OnFailure send and checkpoint saves answer there.

@@ -469,6 +469,28 @@ TEST_F(StreamPollerTest, TumblingWindowsCarryStateAndEndWithAFinalInvoke) {
   EXPECT_EQ(events_[2]["state"], json({{"n", "1"}}));
 }
 
+TEST_F(StreamPollerTest, TumblingWindowStateSurvivesARestart) {
+  const int64_t start = SystemClock().RealtimeMillis() / 60000 * 60000;  // the open window
+  log_.Put("shard-1", "a1", {}, 100, start);
+  answer_ = [](const json& e) {
+    int n = e["state"].contains("n") ? std::stoi(e["state"]["n"].get<std::string>()) : 0;
+    n += static_cast<int>(e["Records"].size());
+    return Outcome(InvokeOutcome::Kind::kOk, json{{"state", {{"n", std::to_string(n)}}}}.dump());
+  };
+  auto set = [](StreamPoller::Settings& s) { s.tumbling_window_s = 60; };
+  Start(set);
+  ASSERT_TRUE(RunUntil([&] { return checkpoints_->Window("uuid-1", "shard-1") != ""; }));
+  Settle();
+  poller_.reset();
+  checkpoints_ = std::make_unique<Checkpoints>(loop_, loop_, *db_);
+  ASSERT_TRUE(checkpoints_->Load().ok());
+  log_.Put("shard-1", "a2", {}, 100, start + 1);
+  Start(set);
+  ASSERT_TRUE(RunUntil([&] { return events_.size() == 2; }));
+  EXPECT_EQ(events_[1]["Records"].size(), 1u);
+  EXPECT_EQ(events_[1]["state"], json({{"n", "1"}}));
+}
+
 TEST_F(StreamPollerTest, TumblingWindowAnswerWithoutStateFails) {
   const int64_t a = (SystemClock().RealtimeMillis() / 10000 + 1) * 10000;  // not ended
   log_.Put("shard-1", "a1", {}, 100, a - 5000);
