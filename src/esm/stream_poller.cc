@@ -431,6 +431,10 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
     if (!failed && settings.tumbling_window_s > 0) {
       // The function must answer the window's new state.
       json answer = json::parse(outcome.body, nullptr, false);
+      // A null state (an empty map in aws-lambda-go) is an empty one.
+      if (answer.is_object() && answer.contains("state") && answer["state"].is_null()) {
+        answer["state"] = json::object();
+      }
       if (!answer.is_object() || !answer.contains("state") || !answer["state"].is_object()) {
         failed = true;
       } else if (seg.final_for_window) {

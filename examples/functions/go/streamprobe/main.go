@@ -12,6 +12,11 @@
 // (AWS_ENDPOINT_URL) before the handler answers, so a test can count deliveries durably across
 // kill -9s of the server; a failed send fails the batch. PROBE_SLEEP_MS=<n> makes each
 // invocation take n ms longer (so a kill finds a batch in flight).
+// With PROBE_MODE=window it takes a tumbling-window event (events.DynamoDBTimeWindowEvent), logs
+//
+//	STREAMWINDOW {"start":"...","end":"...","final":false,"state":{"n":"2"},"keys":["a"]}
+//
+// and answers the state with n increased by the number of records.
 package main
 
 import (
@@ -115,6 +120,32 @@ func handler(ctx context.Context, event events.DynamoDBEvent) (events.DynamoDBEv
 	return events.DynamoDBEventResponse{}, errors.New("poison record")
 }
 
+type windowProbe struct {
+	Start string            `json:"start"`
+	End   string            `json:"end"`
+	Final bool              `json:"final"`
+	State map[string]string `json:"state"`
+	Keys  []string          `json:"keys"`
+}
+
+func windowHandler(ctx context.Context, event events.DynamoDBTimeWindowEvent) (events.DynamoDBTimeWindowEventResponse, error) {
+	p := windowProbe{Start: event.Window.Start.UTC().Format(time.RFC3339),
+		End: event.Window.End.UTC().Format(time.RFC3339), Final: event.IsFinalInvokeForWindow,
+		State: event.State, Keys: []string{}}
+	for _, r := range event.Records {
+		p.Keys = append(p.Keys, r.Change.Keys["pk"].String())
+	}
+	line, _ := json.Marshal(p)
+	fmt.Printf("STREAMWINDOW %s\n", line)
+	n, _ := strconv.Atoi(event.State["n"])
+	return events.DynamoDBTimeWindowEventResponse{
+		TimeWindowEventResponseProperties: events.TimeWindowEventResponseProperties{
+			State: map[string]string{"n": strconv.Itoa(n + len(event.Records))}}}, nil
+}
+
 func main() {
+	if os.Getenv("PROBE_MODE") == "window" {
+		lambda.Start(windowHandler)
+	}
 	lambda.Start(handler)
 }
