@@ -51,7 +51,7 @@ void Checkpoints::Forget(const std::string& uuid) {
   for (auto it = saved_.lower_bound({uuid, ""}); it != saved_.end() && it->first.first == uuid;) {
     it = saved_.erase(it);
   }
-  Write("DELETE FROM esm_checkpoints WHERE uuid = ?", {uuid}, [](Status) {});
+  Write("DELETE FROM esm_checkpoints WHERE uuid = ?", {uuid}, [](const Status&) {});
 }
 
 void Checkpoints::Write(std::string sql, std::vector<std::string> args,

@@ -193,7 +193,7 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
         LoadWindow(sh);
         // A LATEST position is stored at once, so a restart does not move it.
         if (first_start && !sh.stats.checkpoint.empty()) {
-          checkpoints.Save(settings.uuid, info.id, sh.stats.checkpoint, [](Status) {});
+          checkpoints.Save(settings.uuid, info.id, sh.stats.checkpoint, [](const Status&) {});
         }
       }
     }
@@ -365,7 +365,7 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
     }
     checkpoints.Save(
         settings.uuid, id, seq,
-        [self = shared_from_this(), then = std::move(then)](Status) {
+        [self = shared_from_this(), then = std::move(then)](const Status&) {
           if (!self->stopped) then();
         },
         std::move(window));
@@ -399,11 +399,11 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
     ++seg.invokes;
     invoke(settings.function_arn, event.dump(), "",
            [self = shared_from_this(), id, lane](InvokeOutcome outcome) {
-             if (!self->stopped) self->Finished(id, lane, std::move(outcome));
+             if (!self->stopped) self->Finished(id, lane, outcome);
            });
   }
 
-  void Finished(const std::string& id, size_t lane, InvokeOutcome outcome) {
+  void Finished(const std::string& id, size_t lane, const InvokeOutcome& outcome) {
     Shard& sh = shards[id];
     Segment& seg = sh.lanes[lane].front();
     if (!seg.records.empty()) {
@@ -527,7 +527,7 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
       sh.window_start_ms = 0;
       sh.window_state = json::object();
     }
-    auto next = [self = shared_from_this(), id, lane, through](Status s) {
+    auto next = [self = shared_from_this(), id, lane, through](const Status& s) {
       if (self->stopped) return;
       if (!s.ok()) THAW_LOG(kWarn, "esm") << "OnFailure send failed: " << s.ToString();
       self->NextSegment(id, lane, through);

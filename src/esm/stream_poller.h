@@ -63,7 +63,7 @@ class StreamPoller {
   struct Options {
     int64_t poll_interval_ms = 0;   // 0: woken by the log's listener
     int64_t retry_delay_ms = 1000;  // before a failed batch is invoked again
-    int64_t max_payload_bytes = 6 * 1024 * 1024;
+    int64_t max_payload_bytes = int64_t{6} * 1024 * 1024;
   };
   // One invocation of a batch: the link from an invocation record (by request id) to the
   // mapping, its shard and the sequence range.
