@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   thaw::cli::AddInvocationsCommand(app, ctx);
   thaw::cli::AddTraceCommand(app, ctx);
   thaw::cli::AddLatencyCommand(app, ctx);
+  thaw::cli::AddEsmCommand(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -35,5 +35,6 @@ void AddReportCommand(CLI::App& app, CommandContext& ctx);
 void AddInvocationsCommand(CLI::App& app, CommandContext& ctx);
 void AddTraceCommand(CLI::App& app, CommandContext& ctx);
 void AddLatencyCommand(CLI::App& app, CommandContext& ctx);
+void AddEsmCommand(CLI::App& app, CommandContext& ctx);  // event source mappings
 
 }  // namespace thaw::cli

@@ -172,6 +172,12 @@ void AddServeCommand(CLI::App& app, CommandContext& ctx) {
                   "How long an event source mapping's transitional states last")
       ->check(CLI::Range(int64_t{0}, int64_t{600000}))
       ->group("");
+  cmd->add_option("--poll-interval", flags->server.poll_interval_ms,
+                  "Milliseconds between reads of each stream shard by an event source mapping "
+                  "(0: new records are delivered as soon as they are committed; AWS reads a "
+                  "DynamoDB stream shard every 250 ms, a Kinesis shard every 1000 ms)")
+      ->check(CLI::Range(int64_t{0}, int64_t{60000}))
+      ->capture_default_str();
   cmd->add_option("--dynamodb-status-delay-ms", flags->server.dynamodb_status_delay_ms,
                   "How long a DynamoDB table stays CREATING, UPDATING or DELETING (0: ACTIVE as "
                   "soon as CreateTable is answered, which still says CREATING, as AWS does)")

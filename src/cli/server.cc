@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -21,9 +22,11 @@
 #include "delivery/destinations.h"
 #include "dynamodb/ddb_api.h"
 #include "dynamodb/table_store.h"
+#include "esm/checkpoints.h"
 #include "esm/esm_api.h"
 #include "esm/invoke.h"
 #include "esm/sqs_source.h"
+#include "esm/stream_source.h"
 #include "http/server.h"
 #include "invoker/invoke_api.h"
 #include "invoker/invoker.h"
@@ -242,6 +245,25 @@ Status Server::StartEventSourceMappings() {
   esm_api_->AddSource(std::make_unique<esm::SqsSource>(
       loop_, *sqs_store_, esm::InvokerFn(loop_, *invoker_, registry_, clock_),
       esm::SqsPoller::Options::Scaled(options_.retry_delay_scale)));
+  esm_checkpoints_ = std::make_unique<esm::Checkpoints>(loop_, control_, *state_db_);
+  THAW_RETURN_IF_ERROR(esm_checkpoints_->Load());
+  esm_api_->AddSource(std::make_unique<esm::DdbStreamSource>(
+      loop_, *ddb_store_, *esm_checkpoints_, esm::InvokerFn(loop_, *invoker_, registry_, clock_),
+      [this](const std::string& destination, std::string message,
+             std::function<void(Status)> done) {
+        // A stream mapping's OnFailure record: to an SQS queue or an SNS topic.
+        if (destination.starts_with("arn:aws:sns:")) {
+          sinks_->PublishToTopic(destination, std::move(message), {}, std::move(done));
+        } else {
+          sinks_->SendToQueue(destination, std::move(message), {}, std::move(done));
+        }
+      },
+      clock_,
+      esm::StreamPoller::Options{
+          .poll_interval_ms = options_.poll_interval_ms,
+          .retry_delay_ms =
+              std::max<int64_t>(1, static_cast<int64_t>(1000.0 * options_.retry_delay_scale)),
+      }));
   return esm_api_->Start();
 }
 
@@ -289,6 +311,7 @@ Status Server::StartFrontDoor() {
   front_door_->Add("thaw", records_api_.get());
   front_door_->Add("thaw", control_api_.get());
   front_door_->Add("thaw", sns_api_.get());
+  front_door_->Add("thaw", esm_api_.get());  // GET /thaw/esm (thaw esm)
   http::ServerOptions server_options;
   server_options.host = options_.listen_host;
   server_options.port = options_.port;

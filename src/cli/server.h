@@ -53,7 +53,8 @@ class TableStore;
 }  // namespace thaw::dynamodb
 namespace thaw::esm {
 class EsmApi;
-}
+class Checkpoints;
+}  // namespace thaw::esm
 namespace thaw::kinesis {
 class KinesisApi;
 class StreamStore;
@@ -112,6 +113,9 @@ class Server {
     // make Lambda's minutes into milliseconds with a small value.
     double retry_delay_scale = 1.0;
     int64_t esm_transition_ms = 2000;  // how long an event source mapping's Creating etc. last
+    // How often a stream mapping reads each shard; 0: as soon as records are committed (thaw's
+    // default, faster than AWS's 4 reads a second for DynamoDB, 1 for Kinesis).
+    int64_t poll_interval_ms = 0;
     // DynamoDB: how long a table stays CREATING, UPDATING or DELETING (0: the next loop turn);
     // how often a stream's open shard is closed and a child opened (AWS: about 4 h).
     int64_t dynamodb_status_delay_ms = 0;
@@ -192,6 +196,7 @@ class Server {
   std::unique_ptr<dynamodb::DynamoDbApi> ddb_api_;
   std::unique_ptr<dynamodb::DynamoDbApi> ddb_streams_api_;
   std::unique_ptr<kinesis::KinesisApi> kinesis_api_;
+  std::unique_ptr<esm::Checkpoints> esm_checkpoints_;  // stream mappings' checkpoints
   // After the invoker and the queue store: its pollers go first.
   std::unique_ptr<esm::EsmApi> esm_api_;
   std::unique_ptr<Callers> callers_;

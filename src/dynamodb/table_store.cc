@@ -634,6 +634,12 @@ void TableStore::Maintain(Stream& stream) {
   if (changed) PersistStream(stream);
 }
 
+std::shared_ptr<void> TableStore::ListenStreams(std::function<void()> wake) {
+  auto handle = std::make_shared<std::function<void()>>(std::move(wake));
+  stream_listeners_.push_back(handle);
+  return handle;
+}
+
 Stream* TableStore::FindStream(std::string_view arn) {
   for (auto& [id, s] : streams_) {
     if (s->Arn() == arn) return s.get();
@@ -769,6 +775,14 @@ void TableStore::Write(std::vector<Change> changes, std::function<void(Status)> 
       }
     }
     committed_seq_ = std::max(committed_seq_, last_seq);
+    if (last_seq > 0) {
+      std::erase_if(stream_listeners_, [](const auto& l) { return l.expired(); });
+      for (const auto& weak : stream_listeners_) {
+        asio::post(loop_, [weak] {
+          if (auto wake = weak.lock()) (*wake)();
+        });
+      }
+    }
   });
   after_.push_back(std::move(done));
   Persist([rows = std::move(rows)](store::Database& db) {

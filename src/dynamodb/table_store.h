@@ -195,6 +195,9 @@ class TableStore {
   int64_t committed_seq() const { return committed_seq_; }
   // Closes a stream's open shard when it is older than the rollover; trims old records.
   void Maintain(Stream& stream);
+  // Calls `wake` (posted to the loop) after each commit that made stream records readable, until
+  // the returned handle is released: event source mappings read new records at once.
+  std::shared_ptr<void> ListenStreams(std::function<void()> wake);
 
  private:
   using Op = std::function<Status(store::Database&)>;
@@ -238,6 +241,7 @@ class TableStore {
   std::vector<std::function<void()>> hooks_;
   std::vector<std::function<void(Status)>> after_;
   bool committing_ = false;
+  std::vector<std::weak_ptr<std::function<void()>>> stream_listeners_;
 };
 
 // The key of `item` (or of a Key parameter, `key_only`) under `keys`; InvalidArgument with

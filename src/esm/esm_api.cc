@@ -30,6 +30,8 @@ struct Route {
   std::string uuid;
 };
 
+constexpr char kStatsPath[] = "/thaw/esm";
+
 std::optional<Route> Match(std::string_view method, std::string_view path) {
   if (!path.starts_with(kPrefix)) return std::nullopt;
   std::string_view rest = path.substr(sizeof(kPrefix) - 1);
@@ -185,11 +187,16 @@ void EsmApi::Stop() {
 }
 
 std::optional<uint64_t> EsmApi::BodyLimit(const http::Request& head) const {
+  if (head.path == kStatsPath && head.method == "GET") return kBodyLimit;
   if (!Match(head.method, head.path)) return std::nullopt;
   return kBodyLimit;
 }
 
 std::optional<auth::Operation> EsmApi::Describe(const http::Request& request) const {
+  if (request.path == kStatsPath && request.method == "GET") {
+    return auth::Operation{auth::Operation::Plane::kThaw, "thaw:GetEventSourceMappingStats", "*",
+                           ""};
+  }
   auto route = Match(request.method, request.path);
   if (!route) return std::nullopt;
   auth::Operation op;
@@ -202,6 +209,10 @@ std::optional<auth::Operation> EsmApi::Describe(const http::Request& request) co
 }
 
 bool EsmApi::Handle(http::Request& request, http::ResponseWriter& writer) {
+  if (request.path == kStatsPath && request.method == "GET") {
+    writer.Send(http::Response::Json(200, Stats().dump()));
+    return true;
+  }
   if (!Match(request.method, request.path)) return false;
   auto shared = std::make_shared<http::ResponseWriter>(std::move(writer));
   return Serve(request, [shared](http::Response response) { shared->Send(std::move(response)); });
@@ -275,7 +286,15 @@ std::optional<http::Response> EsmApi::Create(const http::Request& request, const
   m.event_source_arn = *r.event_source_arn;
   m.function_arn = resolved->invoked_arn;
   m.batch_size = source->default_batch_size();
+  if (m.IsStream()) m.state_reason = "User action";
   ApplySettings(r, m);
+  if (Status s = ValidateRequest(m, r, true); !s.ok()) return lambda::ErrorResponse(s);
+  if (m.IsStream() && m.starting_position.empty()) {
+    // AWS's validation text, but as InvalidParameterValueException.
+    return http::RestJsonError(400, "InvalidParameterValueException",
+                               "1 validation error detected: Value null at 'startingPosition' "
+                               "failed to satisfy constraint: Member must not be null.");
+  }
   if (Status s = source->Validate(m, resolved->config->timeout_s); !s.ok())
     return lambda::ErrorResponse(s);
   if (auto conflict = Conflict(m)) return *conflict;
@@ -296,6 +315,14 @@ std::optional<http::Response> EsmApi::Conflict(const Mapping& m) const {
   for (const auto& [uuid, e] : mappings_) {
     if (uuid != m.uuid && e.mapping.function_arn == m.function_arn &&
         e.mapping.event_source_arn == m.event_source_arn) {
+      if (m.IsStream()) {
+        return lambda::ErrorResponse(Status::AlreadyExists(
+            "The event source arn (\" " + m.event_source_arn + " \") and function (\" " +
+            FunctionNameOf(m.function_arn) +
+            " \") provided mapping already exists. Please update or delete the existing mapping "
+            "with UUID " +
+            uuid));
+      }
       return lambda::ErrorResponse(Status::AlreadyExists(
           "An event source mapping with SQS arn (\" " + m.event_source_arn +
           " \") and function (\" " + FunctionNameOf(m.function_arn) +
@@ -308,7 +335,7 @@ std::optional<http::Response> EsmApi::Conflict(const Mapping& m) const {
 http::Response EsmApi::Get(const std::string& uuid) const {
   auto it = mappings_.find(uuid);
   if (it == mappings_.end()) return NotFound();
-  return http::Response::Json(200, ToJson(it->second.mapping).dump());
+  return http::Response::Json(200, View(it->second).dump());
 }
 
 http::Response EsmApi::List(const http::Request& request) const {
@@ -331,7 +358,7 @@ http::Response EsmApi::List(const http::Request& request) const {
         continue;
       }
     }
-    items.emplace_back(uuid, ToJson(m));
+    items.emplace_back(uuid, View(e));
   }
   return http::Response::Json(200, lambda::Paginate(items, *page, "EventSourceMappings").dump());
 }
@@ -356,6 +383,7 @@ std::optional<http::Response> EsmApi::Update(const std::string& uuid, const http
     m.function_arn = resolved->invoked_arn;
   }
   ApplySettings(*parsed, m);
+  if (Status s = ValidateRequest(m, *parsed, false); !s.ok()) return lambda::ErrorResponse(s);
   if (auto conflict = Conflict(m)) return *conflict;
   auto target = registry_.Resolve(m.function_arn, "");
   if (!target.ok())
@@ -365,6 +393,9 @@ std::optional<http::Response> EsmApi::Update(const std::string& uuid, const http
   }
   m.state = AfterUpdate(e.mapping.enabled, m.enabled);
   m.last_modified_ms = NowMs();
+  if (e.reader) {
+    if (auto r = e.reader->last_result()) m.last_result = *r;
+  }
   e.mapping = m;
   if (e.reader) e.reader->Update(m);
   Apply(e);
@@ -407,7 +438,8 @@ void EsmApi::Apply(Entry& e) {
   // its messages wait in the queue; it reads again once the function exists again.
   if (Polls(e.mapping) && registry_.Resolve(e.mapping.function_arn, "").ok()) {
     if (!e.reader) e.reader = e.source->Start(e.mapping);
-  } else {
+  } else if (e.reader) {
+    if (auto r = e.reader->last_result()) e.mapping.last_result = *r;
     e.reader.reset();
   }
   if (!Transitional(e.mapping.state) || e.settle) return;
@@ -427,6 +459,7 @@ void EsmApi::OnSettle(const std::string& uuid) {
   std::optional<State> next = Settle(e.mapping);
   if (!next) {
     Mapping gone = e.mapping;
+    e.source->Deleted(gone.uuid);
     mappings_.erase(it);
     Persist(gone, true, [](Status) {});
     return;
@@ -455,6 +488,32 @@ void EsmApi::Persist(const Mapping& m, bool remove, std::function<void(Status)> 
       if (!alive.expired()) done(s);
     });
   });
+}
+
+json EsmApi::View(const Entry& e) const {
+  if (e.reader) {
+    if (auto r = e.reader->last_result()) {
+      Mapping m = e.mapping;
+      m.last_result = *r;
+      return ToJson(m);
+    }
+  }
+  return ToJson(e.mapping);
+}
+
+json EsmApi::Stats() const {
+  json out = json::array();
+  for (const auto& [uuid, e] : mappings_) {
+    json m = View(e);
+    json item = {{"UUID", uuid},
+                 {"FunctionArn", m["FunctionArn"]},
+                 {"EventSourceArn", m["EventSourceArn"]},
+                 {"State", m["State"]},
+                 {"LastProcessingResult", m.value("LastProcessingResult", "")},
+                 {"Shards", e.reader ? e.reader->Stats() : json(nullptr)}};
+    out.push_back(std::move(item));
+  }
+  return {{"EventSourceMappings", out}};
 }
 
 const Mapping* EsmApi::Find(const std::string& uuid) const {

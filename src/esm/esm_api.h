@@ -18,6 +18,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
 
 #include "base/clock.h"
 #include "base/status.h"
@@ -65,6 +66,8 @@ class EsmApi final : public http::Api {
   // Handle without the HTTP connection: `done` gets the response, now or once committed (on the
   // loop). False when the request is not for this API.
   bool Serve(const http::Request& request, std::function<void(http::Response)> done);
+  // What /thaw/esm answers: every mapping with its shards' counters (thaw esm).
+  nlohmann::json Stats() const;
   // For tests: the mapping, if it exists.
   const Mapping* Find(const std::string& uuid) const;
 
@@ -84,6 +87,8 @@ class EsmApi final : public http::Api {
                                        const Done& done);
   std::optional<http::Response> Delete(const std::string& uuid, const Done& done);
 
+  // The API's JSON for a mapping, with its reader's LastProcessingResult.
+  nlohmann::json View(const Entry& e) const;
   // ResourceConflictException when another mapping joins the same function and source.
   std::optional<http::Response> Conflict(const Mapping& m) const;
   Source* SourceFor(std::string_view arn) const;

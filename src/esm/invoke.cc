@@ -18,7 +18,7 @@ InvokeFn InvokerFn(boost::asio::io_context& loop, invoker::Invoker& invoker,
     auto not_invoked = [&loop, done](std::string why) {
       // Answered later, as an invoke would be: the poller does not expect a reentrant call.
       boost::asio::post(loop, [done, why = std::move(why)] {
-        done({.kind = InvokeOutcome::Kind::kNotInvoked, .body = why});
+        done({.kind = InvokeOutcome::Kind::kNotInvoked, .body = why, .request_id = ""});
       });
     };
     auto resolved = registry.Resolve(function_arn, "");
@@ -29,17 +29,20 @@ InvokeFn InvokerFn(boost::asio::io_context& loop, invoker::Invoker& invoker,
       return;
     }
     runtime_api::Event event;
-    event.request_id = NewUuid();
+    std::string request_id = NewUuid();
+    event.request_id = request_id;
     event.payload = std::move(payload);
     event.trace_id = trace_header.empty()
                          ? trace::FormatTraceHeader(trace::NewTrace(clock.RealtimeMillis()))
                          : std::move(trace_header);
-    Status s = invoker.Invoke(
-        *resolved, std::move(event), /*want_tail=*/false, [done](invoker::InvokeResult result) {
-          done({.kind = result.function_error ? InvokeOutcome::Kind::kFunctionError
-                                              : InvokeOutcome::Kind::kOk,
-                .body = std::move(result.body)});
-        });
+    Status s =
+        invoker.Invoke(*resolved, std::move(event), /*want_tail=*/false,
+                       [done, request_id](invoker::InvokeResult result) {
+                         done({.kind = result.function_error ? InvokeOutcome::Kind::kFunctionError
+                                                             : InvokeOutcome::Kind::kOk,
+                               .body = std::move(result.body),
+                               .request_id = request_id});
+                       });
     if (!s.ok()) not_invoked(s.message());
   };
 }

@@ -158,6 +158,64 @@ StatusOr<MappingRequest> ParseMappingRequest(std::string_view body, bool create)
       r.maximum_concurrency = std::optional<int64_t>();
     }
   }
+  if (in.contains("StartingPosition")) {
+    if (!create) return lambda::BadRequestContent("StartingPosition cannot be updated");
+    const json& v = in["StartingPosition"];
+    std::string pos = v.is_string() ? v.get<std::string>() : v.dump();
+    if (pos != "TRIM_HORIZON" && pos != "LATEST" && pos != "AT_TIMESTAMP") {
+      violations.push_back(lambda::ConstraintViolation(
+          pos, "startingPosition",
+          "Member must satisfy enum value set: [AT_TIMESTAMP, LATEST, TRIM_HORIZON]"));
+    }
+    r.starting_position = pos;
+  }
+  if (in.contains("StartingPositionTimestamp")) {
+    const json& v = in["StartingPositionTimestamp"];
+    if (!v.is_number()) return lambda::BadRequestContent("StartingPositionTimestamp");
+    r.starting_position_ts = v.get<double>();
+  }
+  if (in.contains("ParallelizationFactor")) {
+    THAW_ASSIGN_OR_RETURN(int64_t v, Int(in["ParallelizationFactor"], "ParallelizationFactor"));
+    RangeCheck(v, 1, 10, "parallelizationFactor", violations);
+    r.parallelization = v;
+  }
+  if (in.contains("BisectBatchOnFunctionError")) {
+    if (!in["BisectBatchOnFunctionError"].is_boolean()) {
+      return lambda::BadRequestContent("BisectBatchOnFunctionError must be a boolean");
+    }
+    r.bisect = in["BisectBatchOnFunctionError"].get<bool>();
+  }
+  if (in.contains("MaximumRetryAttempts")) {
+    THAW_ASSIGN_OR_RETURN(int64_t v, Int(in["MaximumRetryAttempts"], "MaximumRetryAttempts"));
+    RangeCheck(v, -1, 10000, "maximumRetryAttempts", violations);
+    r.max_retries = v;
+  }
+  if (in.contains("MaximumRecordAgeInSeconds")) {
+    THAW_ASSIGN_OR_RETURN(int64_t v,
+                          Int(in["MaximumRecordAgeInSeconds"], "MaximumRecordAgeInSeconds"));
+    RangeCheck(v, -1, 604800, "maximumRecordAgeInSeconds", violations);
+    r.max_record_age_s = v;
+  }
+  if (in.contains("TumblingWindowInSeconds")) {
+    THAW_ASSIGN_OR_RETURN(int64_t v, Int(in["TumblingWindowInSeconds"], "TumblingWindowInSeconds"));
+    RangeCheck(v, 0, 900, "tumblingWindowInSeconds", violations);
+    r.tumbling_window_s = v;
+  }
+  if (in.contains("DestinationConfig")) {
+    const json& dc = in["DestinationConfig"];
+    if (!dc.is_object()) return lambda::BadRequestContent("DestinationConfig must be an object");
+    if (dc.contains("OnSuccess") && dc["OnSuccess"].is_object() &&
+        dc["OnSuccess"].contains("Destination")) {
+      r.on_success = true;
+    }
+    if (dc.contains("OnFailure")) {
+      const json& of = dc["OnFailure"];
+      if (!of.is_object()) return lambda::BadRequestContent("OnFailure must be an object");
+      const json d = of.value("Destination", json(""));
+      if (!d.is_string()) return lambda::BadRequestContent("Destination must be a string");
+      r.on_failure = d.get<std::string>();
+    }
+  }
   if (in.contains("FilterCriteria")) {
     const json& fc = in["FilterCriteria"];
     if (!fc.is_null()) THAW_RETURN_IF_ERROR(CheckFilterCriteria(fc));
@@ -176,6 +234,14 @@ void ApplySettings(const MappingRequest& request, Mapping& m) {
   if (request.batching_window_s) m.batching_window_s = *request.batching_window_s;
   if (request.function_response_types) m.function_response_types = *request.function_response_types;
   if (request.maximum_concurrency) m.maximum_concurrency = *request.maximum_concurrency;
+  if (request.starting_position) m.starting_position = *request.starting_position;
+  if (request.starting_position_ts) m.starting_position_ts = *request.starting_position_ts;
+  if (request.parallelization) m.parallelization = *request.parallelization;
+  if (request.bisect) m.bisect = *request.bisect;
+  if (request.max_retries) m.max_retries = *request.max_retries;
+  if (request.max_record_age_s) m.max_record_age_s = *request.max_record_age_s;
+  if (request.on_failure) m.on_failure = *request.on_failure;
+  if (request.tumbling_window_s) m.tumbling_window_s = *request.tumbling_window_s;
   if (request.filter_criteria) {
     const json& fc = *request.filter_criteria;
     // An empty FilterCriteria (or one with no filters) removes the filters, as on AWS.
@@ -199,6 +265,51 @@ Status ValidateSqs(const Mapping& m, bool fifo) {
   return Status::Ok();
 }
 
+Status ValidateStream(const Mapping& m, bool at_timestamp) {
+  if (m.starting_position.empty()) {
+    return Status::InvalidArgument(
+        "1 validation error detected: Value null at 'startingPosition' failed to satisfy "
+        "constraint: Member must not be null.");
+  }
+  if (m.starting_position == "AT_TIMESTAMP" && !at_timestamp) {
+    return Status::InvalidArgument("Unsupported starting position for arn type: " +
+                                   m.event_source_arn);
+  }
+  if (m.starting_position == "AT_TIMESTAMP" && !m.starting_position_ts) {
+    return Status::InvalidArgument(
+        "StartingPositionTimestamp must be provided with AT_TIMESTAMP starting position");
+  }
+  if (m.starting_position != "AT_TIMESTAMP" && m.starting_position_ts) {
+    return Status::InvalidArgument(
+        "StartingPositionTimestamp is only valid with AT_TIMESTAMP starting position");
+  }
+  if (m.max_record_age_s != -1 && m.max_record_age_s < 60) {
+    return Status::InvalidArgument(
+        "MaximumRecordAgeInSeconds must be -1 or between 60 and 604800 seconds");
+  }
+  if (!m.on_failure.empty() && !m.on_failure.starts_with("arn:aws:sqs:") &&
+      !m.on_failure.starts_with("arn:aws:sns:")) {
+    return Status::InvalidArgument(
+        "The provided destination config DestinationConfig(onSuccess="
+        "null, onFailure=OnFailure(destination=" +
+        m.on_failure + ")) is invalid.");
+  }
+  if (m.tumbling_window_s > 0 && m.parallelization > 1) {
+    return Status::InvalidArgument(
+        "TumblingWindowInSeconds is not supported with ParallelizationFactor greater than 1");
+  }
+  return Status::Ok();
+}
+
+Status ValidateRequest(const Mapping& m, const MappingRequest& request, bool create) {
+  if (m.IsStream() && request.on_success) {
+    return Status::InvalidArgument(
+        "Unsupported DestinationConfig parameter for given event source mapping type.");
+  }
+  (void)create;
+  return Status::Ok();
+}
+
 json ToJson(const Mapping& m) {
   json out = {
       {"UUID", m.uuid},
@@ -216,6 +327,18 @@ json ToJson(const Mapping& m) {
   if (m.maximum_concurrency)
     out["ScalingConfig"] = {{"MaximumConcurrency", *m.maximum_concurrency}};
   if (!m.filter_criteria.is_null()) out["FilterCriteria"] = m.filter_criteria;
+  if (m.IsStream()) {
+    out["StartingPosition"] = m.starting_position;
+    if (m.starting_position_ts) out["StartingPositionTimestamp"] = *m.starting_position_ts;
+    out["ParallelizationFactor"] = m.parallelization;
+    out["BisectBatchOnFunctionError"] = m.bisect;
+    out["MaximumRetryAttempts"] = m.max_retries;
+    out["MaximumRecordAgeInSeconds"] = m.max_record_age_s;
+    out["TumblingWindowInSeconds"] = m.tumbling_window_s;
+    out["DestinationConfig"] = {
+        {"OnFailure", m.on_failure.empty() ? json::object() : json{{"Destination", m.on_failure}}}};
+    out["LastProcessingResult"] = m.last_result;
+  }
   return out;
 }
 
@@ -248,6 +371,20 @@ StatusOr<Mapping> Load(std::string_view stored) {
   m.state = *state;
   m.state_reason = in.value("StateTransitionReason", "USER_INITIATED");
   m.last_modified_ms = in.value("LastModifiedMs", int64_t{0});
+  m.starting_position = in.value("StartingPosition", "");
+  if (in.contains("StartingPositionTimestamp")) {
+    m.starting_position_ts = in["StartingPositionTimestamp"].get<double>();
+  }
+  m.parallelization = in.value("ParallelizationFactor", int64_t{1});
+  m.bisect = in.value("BisectBatchOnFunctionError", false);
+  m.max_retries = in.value("MaximumRetryAttempts", int64_t{-1});
+  m.max_record_age_s = in.value("MaximumRecordAgeInSeconds", int64_t{-1});
+  m.tumbling_window_s = in.value("TumblingWindowInSeconds", int64_t{0});
+  if (in.contains("DestinationConfig")) {
+    m.on_failure =
+        in["DestinationConfig"].value("OnFailure", json::object()).value("Destination", "");
+  }
+  m.last_result = in.value("LastProcessingResult", "No records processed");
   return m;
 }
 

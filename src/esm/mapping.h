@@ -40,7 +40,18 @@ struct Mapping {
   State state = State::kCreating;
   std::string state_reason = "USER_INITIATED";
   int64_t last_modified_ms = 0;
+  // Streams only (Kinesis, DynamoDB Streams).
+  std::string starting_position;               // TRIM_HORIZON, LATEST or AT_TIMESTAMP
+  std::optional<double> starting_position_ts;  // epoch seconds, with AT_TIMESTAMP
+  int64_t parallelization = 1;
+  bool bisect = false;
+  int64_t max_retries = -1;  // -1: until the records expire
+  int64_t max_record_age_s = -1;
+  std::string on_failure;  // DestinationConfig.OnFailure.Destination; "" for none
+  int64_t tumbling_window_s = 0;
+  std::string last_result = "No records processed";  // LastProcessingResult
 
+  bool IsStream() const { return kind != SourceKind::kSqs; }
   bool ReportsItemFailures() const;
   std::string Arn() const;  // EventSourceMappingArn, in the function's account
 };
@@ -55,6 +66,15 @@ struct MappingRequest {
   std::optional<std::vector<std::string>> function_response_types;
   std::optional<std::optional<int64_t>> maximum_concurrency;  // {} given empty: cleared
   std::optional<nlohmann::json> filter_criteria;              // json null: cleared
+  std::optional<std::string> starting_position;
+  std::optional<double> starting_position_ts;
+  std::optional<int64_t> parallelization;
+  std::optional<bool> bisect;
+  std::optional<int64_t> max_retries;
+  std::optional<int64_t> max_record_age_s;
+  std::optional<std::string> on_failure;  // "" given empty: cleared
+  bool on_success = false;                // OnSuccess given (refused for streams)
+  std::optional<int64_t> tumbling_window_s;
 };
 
 // Parses the JSON body and checks the model's ranges (ValidationException texts).
@@ -63,6 +83,13 @@ StatusOr<MappingRequest> ParseMappingRequest(std::string_view body, bool create)
 void ApplySettings(const MappingRequest& request, Mapping& m);
 // AWS's checks that depend on the source: BatchSize with the batching window, FIFO limits.
 Status ValidateSqs(const Mapping& m, bool fifo);
+// The checks every stream mapping gets (Kinesis and DynamoDB): a StartingPosition (AT_TIMESTAMP
+// only when `at_timestamp`), a StartingPositionTimestamp only with it, an SQS or SNS OnFailure,
+// MaximumRecordAgeInSeconds -1 or at least 60.
+Status ValidateStream(const Mapping& m, bool at_timestamp);
+// What CreateEventSourceMapping and UpdateEventSourceMapping refuse whatever the source:
+// OnSuccess on a stream.
+Status ValidateRequest(const Mapping& m, const MappingRequest& request, bool create);
 
 // The API's JSON for a mapping.
 nlohmann::json ToJson(const Mapping& m);

@@ -186,6 +186,87 @@ TEST(MappingJsonTest, ApiFieldsAndStoredRoundTrip) {
   EXPECT_FALSE(Load("{}").ok());
 }
 
+TEST(StreamMappingTest, ReadsAndChecksTheStreamFields) {
+  MappingRequest r = Parse(R"({"FunctionName":"f",
+      "EventSourceArn":"arn:aws:dynamodb:us-east-1:1:table/t/stream/2026-01-01T00:00:00.000",
+      "StartingPosition":"TRIM_HORIZON","ParallelizationFactor":2,
+      "BisectBatchOnFunctionError":true,"MaximumRetryAttempts":3,
+      "MaximumRecordAgeInSeconds":60,"TumblingWindowInSeconds":0,
+      "DestinationConfig":{"OnFailure":{"Destination":"arn:aws:sqs:us-east-1:1:dlq"}}})");
+  Mapping m;
+  m.uuid = "u";
+  m.kind = SourceKind::kDynamoDbStreams;
+  m.event_source_arn = *r.event_source_arn;
+  ApplySettings(r, m);
+  EXPECT_EQ(m.starting_position, "TRIM_HORIZON");
+  EXPECT_EQ(m.parallelization, 2);
+  EXPECT_TRUE(m.bisect);
+  EXPECT_EQ(m.max_retries, 3);
+  EXPECT_EQ(m.max_record_age_s, 60);
+  EXPECT_EQ(m.on_failure, "arn:aws:sqs:us-east-1:1:dlq");
+  EXPECT_TRUE(ValidateStream(m, false).ok());
+  json j = ToJson(m);
+  EXPECT_EQ(j["DestinationConfig"]["OnFailure"]["Destination"], "arn:aws:sqs:us-east-1:1:dlq");
+  EXPECT_EQ(j["LastProcessingResult"], "No records processed");
+  EXPECT_EQ(j["StartingPosition"], "TRIM_HORIZON");
+  EXPECT_FALSE(j.contains("StartingPositionTimestamp"));
+  auto back = Load(Store(m));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->on_failure, m.on_failure);
+  EXPECT_EQ(back->max_retries, 3);
+  EXPECT_TRUE(back->bisect);
+  EXPECT_EQ(back->starting_position, "TRIM_HORIZON");
+
+  // The defaults are AWS's.
+  Mapping d;
+  d.kind = SourceKind::kDynamoDbStreams;
+  d.starting_position = "LATEST";
+  json dj = ToJson(d);
+  EXPECT_EQ(dj["MaximumRetryAttempts"], -1);
+  EXPECT_EQ(dj["MaximumRecordAgeInSeconds"], -1);
+  EXPECT_EQ(dj["BisectBatchOnFunctionError"], false);
+  EXPECT_EQ(dj["TumblingWindowInSeconds"], 0);
+  EXPECT_EQ(dj["ParallelizationFactor"], 1);
+  EXPECT_EQ(dj["DestinationConfig"], json({{"OnFailure", json::object()}}));
+  // An SQS mapping shows none of it.
+  EXPECT_FALSE(ToJson(Mapping{}).contains("StartingPosition"));
+}
+
+TEST(StreamMappingTest, Refusals) {
+  EXPECT_NE(Error(R"({"FunctionName":"f","EventSourceArn":"a","StartingPosition":"NOW"})")
+                .find("startingPosition"),
+            std::string::npos);
+  EXPECT_NE(Error(R"({"FunctionName":"f","EventSourceArn":"a","ParallelizationFactor":11})")
+                .find("parallelizationFactor"),
+            std::string::npos);
+  EXPECT_NE(Error(R"({"FunctionName":"f","EventSourceArn":"a","MaximumRetryAttempts":-2})")
+                .find("maximumRetryAttempts"),
+            std::string::npos);
+  EXPECT_NE(Error(R"({"FunctionName":"f","EventSourceArn":"a","TumblingWindowInSeconds":901})")
+                .find("tumblingWindowInSeconds"),
+            std::string::npos);
+  Mapping m;
+  m.kind = SourceKind::kDynamoDbStreams;
+  m.event_source_arn = "arn:aws:dynamodb:us-east-1:1:table/t/stream/x";
+  EXPECT_NE(ValidateStream(m, false).message().find("startingPosition"), std::string::npos);
+  m.starting_position = "AT_TIMESTAMP";
+  m.starting_position_ts = 1.0;
+  EXPECT_EQ(ValidateStream(m, false).message(),
+            "Unsupported starting position for arn type: " + m.event_source_arn);
+  EXPECT_TRUE(ValidateStream(m, true).ok());
+  m.starting_position = "LATEST";
+  m.starting_position_ts.reset();
+  m.max_record_age_s = 59;
+  EXPECT_FALSE(ValidateStream(m, false).ok());
+  m.max_record_age_s = -1;
+  m.on_failure = "arn:aws:lambda:us-east-1:1:function:f";
+  EXPECT_FALSE(ValidateStream(m, false).ok());
+  MappingRequest r = Parse(R"({"FunctionName":"f","EventSourceArn":"a",
+      "DestinationConfig":{"OnSuccess":{"Destination":"arn:aws:sqs:us-east-1:1:q"}}})");
+  EXPECT_EQ(ValidateRequest(m, r, true).message(),
+            "Unsupported DestinationConfig parameter for given event source mapping type.");
+}
+
 TEST(MappingTest, TheMappingArnCarriesTheFunctionsAccount) {
   Mapping m;
   m.uuid = "u-1";

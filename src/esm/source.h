@@ -5,7 +5,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
+
+#include <nlohmann/json.hpp>
 
 #include "base/status.h"
 #include "esm/mapping.h"
@@ -18,6 +22,10 @@ class Reader {
   virtual ~Reader() = default;
   // The mapping's settings changed (BatchSize, window, concurrency, function, filters).
   virtual void Update(const Mapping& m) = 0;
+  // LastProcessingResult once a batch has been processed (streams).
+  virtual std::optional<std::string> last_result() const { return std::nullopt; }
+  // Per-shard counters for `thaw esm` (streams); null when there are none.
+  virtual nlohmann::json Stats() const { return nullptr; }
 };
 
 class Source {
@@ -31,6 +39,8 @@ class Source {
   // with AWS's error texts.
   virtual Status Validate(const Mapping& m, int64_t function_timeout_s) const = 0;
   virtual std::unique_ptr<Reader> Start(const Mapping& m) = 0;
+  // The mapping is deleted: drop what the source kept for it (checkpoints).
+  virtual void Deleted(const std::string& uuid) { (void)uuid; }
 };
 
 }  // namespace thaw::esm

@@ -30,6 +30,7 @@ struct InvokeOutcome {
   };
   Kind kind = Kind::kOk;
   std::string body;
+  std::string request_id;  // the invocation's (its record in thaw invocations); "" if none
 };
 // Invokes `function_arn` synchronously; `done` runs later on the loop, exactly once.
 using InvokeFn =

@@ -27,5 +27,8 @@ def test_seed_dynamodb_scenario():
         assert any(line.startswith(f"PASS record {i}: {name} ") for line in passed), passed
         assert any(re.match(rf"PASS function log: {name} Keys=\{{Id: 101\}}", line)
                    for line in passed), passed
-    assert "PASS function log: DDBRECORDS 3" in passed
+    assert any(line.startswith("PASS mapping ") and "Enabled" in line for line in passed), passed
+    assert "PASS function log: 3 records delivered by the mapping, in order INSERT MODIFY REMOVE " \
+        in passed, passed
+    assert "PASS mapping LastProcessingResult: OK" in passed
     assert res.stdout.rstrip().endswith("dynamodb-stream: every check passed")
