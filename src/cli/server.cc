@@ -247,23 +247,26 @@ Status Server::StartEventSourceMappings() {
       esm::SqsPoller::Options::Scaled(options_.retry_delay_scale)));
   esm_checkpoints_ = std::make_unique<esm::Checkpoints>(loop_, control_, *state_db_);
   THAW_RETURN_IF_ERROR(esm_checkpoints_->Load());
+  // A stream mapping's OnFailure record: to an SQS queue or an SNS topic.
+  esm::FailureFn fail = [this](const std::string& destination, std::string message,
+                               std::function<void(Status)> done) {
+    if (destination.starts_with("arn:aws:sns:")) {
+      sinks_->PublishToTopic(destination, std::move(message), {}, std::move(done));
+    } else {
+      sinks_->SendToQueue(destination, std::move(message), {}, std::move(done));
+    }
+  };
+  const esm::StreamPoller::Options stream_options{
+      .poll_interval_ms = options_.poll_interval_ms,
+      .retry_delay_ms =
+          std::max<int64_t>(1, static_cast<int64_t>(1000.0 * options_.retry_delay_scale)),
+  };
   esm_api_->AddSource(std::make_unique<esm::DdbStreamSource>(
       loop_, *ddb_store_, *esm_checkpoints_, esm::InvokerFn(loop_, *invoker_, registry_, clock_),
-      [this](const std::string& destination, std::string message,
-             std::function<void(Status)> done) {
-        // A stream mapping's OnFailure record: to an SQS queue or an SNS topic.
-        if (destination.starts_with("arn:aws:sns:")) {
-          sinks_->PublishToTopic(destination, std::move(message), {}, std::move(done));
-        } else {
-          sinks_->SendToQueue(destination, std::move(message), {}, std::move(done));
-        }
-      },
-      clock_,
-      esm::StreamPoller::Options{
-          .poll_interval_ms = options_.poll_interval_ms,
-          .retry_delay_ms =
-              std::max<int64_t>(1, static_cast<int64_t>(1000.0 * options_.retry_delay_scale)),
-      }));
+      fail, clock_, stream_options));
+  esm_api_->AddSource(std::make_unique<esm::KinesisStreamSource>(
+      loop_, *kinesis_store_, registry_, *esm_checkpoints_,
+      esm::InvokerFn(loop_, *invoker_, registry_, clock_), fail, clock_, stream_options));
   return esm_api_->Start();
 }
 

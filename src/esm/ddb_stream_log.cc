@@ -32,7 +32,7 @@ std::vector<ShardInfo> DdbStreamLog::Shards() {
   store_.Maintain(*s);
   for (const auto& sh : s->shards) {
     bool parent_kept = FindShard(*s, sh.parent) != nullptr;
-    out.push_back({sh.id, parent_kept ? sh.parent : "", sh.end != 0});
+    out.push_back({sh.id, parent_kept ? sh.parent : "", sh.end != 0, ""});
   }
   return out;
 }

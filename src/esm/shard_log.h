@@ -24,6 +24,7 @@ struct ShardInfo {
   std::string id;
   std::string parent;  // "" for none (or a parent already gone)
   bool closed = false;
+  std::string adjacent_parent;  // a Kinesis merge's second parent, "" for none
 };
 
 struct LogRecord {

@@ -189,6 +189,7 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
         Shard& sh = shards[info.id];
         sh.stats.shard = info.id;
         sh.stats.parent = info.parent;
+        sh.stats.adjacent_parent = info.adjacent_parent;
         sh.stats.checkpoint = StartOf(info, first_start);
         LoadWindow(sh);
         // A LATEST position is stored at once, so a restart does not move it.
@@ -204,16 +205,21 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
         Shard& sh = shards[info.id];
         sh.stats.shard = info.id;
         sh.stats.parent = info.parent;
+        sh.stats.adjacent_parent = info.adjacent_parent;
         sh.stats.checkpoint = StartOf(info, false);
         LoadWindow(sh);
       }
     }
     for (auto& [id, sh] : shards) {
       if (sh.stats.finished || !present.contains(id)) continue;
-      auto parent = shards.find(sh.stats.parent);
-      sh.stats.waiting_for_parent = !sh.stats.parent.empty() && parent != shards.end() &&
-                                    present.contains(sh.stats.parent) &&
-                                    !parent->second.stats.finished;
+      // After a merge both parents come first.
+      auto unfinished = [&](const std::string& parent_id) {
+        auto parent = shards.find(parent_id);
+        return !parent_id.empty() && parent != shards.end() && present.contains(parent_id) &&
+               !parent->second.stats.finished;
+      };
+      sh.stats.waiting_for_parent =
+          unfinished(sh.stats.parent) || unfinished(sh.stats.adjacent_parent);
       if (!sh.stats.waiting_for_parent) Pump(id);
     }
   }

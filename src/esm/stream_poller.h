@@ -77,6 +77,7 @@ class StreamPoller {
   struct ShardStats {
     std::string shard;
     std::string parent;
+    std::string adjacent_parent;
     std::string checkpoint;
     bool finished = false;
     bool waiting_for_parent = false;

@@ -26,6 +26,7 @@ class FakeLog final : public ShardLog {
  public:
   struct FakeShard {
     std::string parent;
+    std::string adjacent_parent;
     bool closed = false;
     std::vector<LogRecord> records;
   };
@@ -34,8 +35,10 @@ class FakeLog final : public ShardLog {
   std::function<void()> wake;
   int64_t next = 100;
 
-  void AddShard(const std::string& id, const std::string& parent = "") {
+  void AddShard(const std::string& id, const std::string& parent = "",
+                const std::string& adjacent_parent = "") {
     shards[id].parent = parent;
+    shards[id].adjacent_parent = adjacent_parent;
     order.push_back(id);
   }
   // Appends a record whose event is {"pk": key, ...extra}; wakes the listener.
@@ -58,7 +61,9 @@ class FakeLog final : public ShardLog {
   bool Exists() override { return true; }
   std::vector<ShardInfo> Shards() override {
     std::vector<ShardInfo> out;
-    for (const auto& id : order) out.push_back({id, shards[id].parent, shards[id].closed});
+    for (const auto& id : order) {
+      out.push_back({id, shards[id].parent, shards[id].closed, shards[id].adjacent_parent});
+    }
     return out;
   }
   std::vector<LogRecord> Read(const std::string& shard, const std::string& after,
@@ -234,6 +239,25 @@ TEST_F(StreamPollerTest, ChildWaitsForItsParent) {
   Settle();
   EXPECT_EQ(Keys(), (std::vector<std::string>{"p0", "p1"}));  // the parent is still open
   log_.shards["shard-1"].closed = true;
+  log_.wake();
+  ASSERT_TRUE(RunUntil([&] { return Keys().size() == 3; }));
+  EXPECT_EQ(Keys().back(), "c0");
+}
+
+// A Kinesis merge: the child is read once both parents are finished.
+TEST_F(StreamPollerTest, MergedChildWaitsForBothParents) {
+  log_.AddShard("shard-b");
+  log_.Put("shard-1", "a0");
+  log_.Put("shard-b", "b0");
+  log_.AddShard("shard-c", "shard-1", "shard-b");
+  log_.Put("shard-c", "c0");
+  log_.shards["shard-1"].closed = true;
+  answer_ = [&](const json&) { return Outcome(InvokeOutcome::Kind::kOk); };
+  Start([](StreamPoller::Settings& s) { s.batch_size = 1; });
+  ASSERT_TRUE(RunUntil([&] { return Keys().size() == 2; }));
+  Settle();
+  EXPECT_EQ(Keys().size(), 2u);  // shard-b, the adjacent parent, is still open
+  log_.shards["shard-b"].closed = true;
   log_.wake();
   ASSERT_TRUE(RunUntil([&] { return Keys().size() == 3; }));
   EXPECT_EQ(Keys().back(), "c0");

@@ -4,6 +4,7 @@
 
 #include "base/log.h"
 #include "esm/ddb_stream_log.h"
+#include "esm/kinesis_stream_log.h"
 #include "filter/pattern.h"
 
 namespace thaw::esm {
@@ -130,6 +131,46 @@ std::unique_ptr<Reader> DdbStreamSource::Start(const Mapping& m) {
   return std::make_unique<StreamReader>(loop_,
                                         std::make_unique<DdbStreamLog>(store_, m.event_source_arn),
                                         checkpoints_, invoke_, fail_, clock_, options_, m);
+}
+
+KinesisStreamSource::KinesisStreamSource(boost::asio::io_context& loop,
+                                         kinesis::StreamStore& store,
+                                         const lambda::Registry& registry,
+                                         Checkpoints& checkpoints, InvokeFn invoke,
+                                         FailureFn fail, const Clock& clock,
+                                         StreamPoller::Options options)
+    : loop_(loop),
+      store_(store),
+      registry_(registry),
+      checkpoints_(checkpoints),
+      invoke_(std::move(invoke)),
+      fail_(std::move(fail)),
+      clock_(clock),
+      options_(options) {}
+
+bool KinesisStreamSource::Reads(std::string_view arn) const {
+  return arn.starts_with("arn:aws:kinesis:") && arn.find(":stream/") != std::string_view::npos;
+}
+
+Status KinesisStreamSource::Validate(const Mapping& m, int64_t function_timeout_s) const {
+  (void)function_timeout_s;
+  if (!store_.FindByArn(m.event_source_arn)) {
+    return Status::InvalidArgument(
+        "Cannot access stream " + m.event_source_arn +
+        ". Please ensure the role can perform the GetRecords, GetShardIterator, DescribeStream, "
+        "ListShards, and ListStreams Actions on your stream in IAM.");
+  }
+  return ValidateStream(m, /*at_timestamp=*/true);
+}
+
+std::unique_ptr<Reader> KinesisStreamSource::Start(const Mapping& m) {
+  std::string role;
+  if (auto resolved = registry_.Resolve(m.function_arn, ""); resolved.ok()) {
+    role = resolved->config->role;
+  }
+  return std::make_unique<StreamReader>(
+      loop_, std::make_unique<KinesisStreamLog>(store_, m.event_source_arn, std::move(role)),
+      checkpoints_, invoke_, fail_, clock_, options_, m);
 }
 
 }  // namespace thaw::esm

@@ -1,6 +1,7 @@
-// DdbStreamSource: event source mappings on DynamoDB streams of the in-process TableStore, read
-// by StreamPoller through DdbStreamLog, with checkpoints in state.db. A Kinesis source is the
-// same with its own ShardLog. Loop thread only.
+// DdbStreamSource and KinesisStreamSource: event source mappings on DynamoDB streams of the
+// in-process TableStore and on Kinesis streams of the in-process StreamStore, read by
+// StreamPoller through DdbStreamLog or KinesisStreamLog, with checkpoints in state.db.
+// Loop thread only.
 #pragma once
 
 #include <memory>
@@ -13,6 +14,8 @@
 #include "esm/checkpoints.h"
 #include "esm/source.h"
 #include "esm/stream_poller.h"
+#include "kinesis/stream_store.h"
+#include "lambda/registry.h"
 
 namespace thaw::esm {
 
@@ -37,6 +40,31 @@ class DdbStreamSource final : public Source {
  private:
   boost::asio::io_context& loop_;
   dynamodb::TableStore& store_;
+  Checkpoints& checkpoints_;
+  InvokeFn invoke_;
+  FailureFn fail_;
+  const Clock& clock_;
+  StreamPoller::Options options_;
+};
+
+class KinesisStreamSource final : public Source {
+ public:
+  // Every reference must outlive the source and its readers. `registry` gives the function's
+  // role, the records' invokeIdentityArn.
+  KinesisStreamSource(boost::asio::io_context& loop, kinesis::StreamStore& store,
+                      const lambda::Registry& registry, Checkpoints& checkpoints, InvokeFn invoke,
+                      FailureFn fail, const Clock& clock, StreamPoller::Options options);
+  SourceKind kind() const override { return SourceKind::kKinesis; }
+  bool Reads(std::string_view arn) const override;
+  int64_t default_batch_size() const override { return 100; }
+  Status Validate(const Mapping& m, int64_t function_timeout_s) const override;
+  std::unique_ptr<Reader> Start(const Mapping& m) override;
+  void Deleted(const std::string& uuid) override { checkpoints_.Forget(uuid); }
+
+ private:
+  boost::asio::io_context& loop_;
+  kinesis::StreamStore& store_;
+  const lambda::Registry& registry_;
   Checkpoints& checkpoints_;
   InvokeFn invoke_;
   FailureFn fail_;

@@ -1,0 +1,103 @@
+#include "esm/kinesis_stream_log.h"
+
+#include <cstdio>
+
+#include "base/codec.h"
+
+namespace thaw::esm {
+
+using nlohmann::json;
+
+json KinesisEventRecord(const kinesis::RecordView& r, const std::string& shard_id,
+                        const std::string& stream_arn, const std::string& role_arn) {
+  // Epoch seconds with the milliseconds as the fraction, as a JSON number (1545084650.987).
+  char when[32];
+  std::snprintf(when, sizeof(when), "%lld.%03lld", static_cast<long long>(r.arrival_ms / 1000),
+                static_cast<long long>(r.arrival_ms % 1000));
+  return {{"kinesis",
+           {{"kinesisSchemaVersion", "1.0"},
+            {"partitionKey", r.partition_key},
+            {"sequenceNumber", r.sequence_number},
+            {"data", Base64Encode(r.data)},
+            {"approximateArrivalTimestamp", json::parse(when)}}},
+          {"eventSource", "aws:kinesis"},
+          {"eventVersion", "1.0"},
+          {"eventID", shard_id + ":" + r.sequence_number},
+          {"eventName", "aws:kinesis:record"},
+          {"invokeIdentityArn", role_arn},
+          {"awsRegion", kinesis::kRegion},
+          {"eventSourceARN", stream_arn}};
+}
+
+bool KinesisStreamLog::Exists() {
+  kinesis::Stream* s = store_.FindByArn(arn_);
+  return s && s->status != "DELETING";
+}
+
+std::vector<ShardInfo> KinesisStreamLog::Shards() {
+  std::vector<ShardInfo> out;
+  auto shards = store_.Shards(arn_);
+  if (!shards.ok()) return out;
+  for (const kinesis::ShardInfo& sh : *shards) {
+    out.push_back({sh.shard_id, sh.parent, !sh.open, sh.adjacent_parent});
+  }
+  return out;
+}
+
+std::vector<LogRecord> KinesisStreamLog::Read(const std::string& shard, const std::string& after,
+                                              size_t max) {
+  std::vector<LogRecord> out;
+  auto read = store_.Read(arn_, shard, after, max);
+  if (!read.ok()) return out;
+  for (const kinesis::RecordView& r : read->records) {
+    LogRecord rec;
+    rec.seq = r.sequence_number;
+    rec.arrival_ms = r.arrival_ms;
+    rec.partition_key = r.partition_key;
+    rec.event = KinesisEventRecord(r, shard, arn_, role_);
+    rec.bytes = static_cast<int64_t>(rec.event.dump().size());
+    out.push_back(std::move(rec));
+  }
+  return out;
+}
+
+std::string KinesisStreamLog::Latest(const std::string& shard) {
+  auto p = store_.LatestPosition(arn_, shard);
+  return p.ok() ? *p : "";
+}
+
+std::string KinesisStreamLog::AtTimestamp(const std::string& shard, int64_t ms) {
+  auto p = store_.TimestampPosition(arn_, shard, ms);
+  return p.ok() ? *p : Latest(shard);
+}
+
+bool KinesisStreamLog::Finished(const std::string& shard, const std::string& after) {
+  auto read = store_.Read(arn_, shard, after, 1);
+  if (!read.ok()) return true;  // gone (trimmed or deleted)
+  return read->records.empty() && read->shard_ended;
+}
+
+int64_t KinesisStreamLog::Behind(const std::string& shard_id, const std::string& after) {
+  kinesis::Stream* s = store_.FindByArn(arn_);
+  kinesis::Shard* sh = s ? s->FindShard(shard_id) : nullptr;
+  if (!sh) return 0;
+  int64_t from = 0;
+  if (!after.empty()) {
+    auto p = kinesis::ParseSequence(after);
+    if (p) from = p->counter + 1;
+  }
+  const size_t end = store_.Readable(*sh);
+  const size_t first = store_.LowerBound(*sh, from);
+  return first < end ? static_cast<int64_t>(end - first) : 0;
+}
+
+std::shared_ptr<void> KinesisStreamLog::Listen(std::function<void()> wake) {
+  const std::string arn = arn_;
+  const uint64_t id = store_.Listen([arn, wake = std::move(wake)](const std::string& changed) {
+    if (changed == arn) wake();
+  });
+  kinesis::StreamStore* store = &store_;
+  return std::shared_ptr<void>(nullptr, [store, id](void*) { store->Unlisten(id); });
+}
+
+}  // namespace thaw::esm
