@@ -3,7 +3,9 @@
 # ./.thaw), deploy the example Go functions with `thaw deploy`, invoke them, run the stress
 # suite (the seed's misbehaving functions, each against Lambda's expected outcome), the seed's
 # SNS experiment across two accounts (examples/scenarios/sns-cross-account), its DynamoDB
-# experiment (examples/scenarios/dynamodb-stream: three transactions, their stream records), run the same
+# experiment (examples/scenarios/dynamodb-stream: three transactions, their stream records) and its
+# Kinesis experiment (examples/scenarios/kinesis: base64 JSON decoded by a Go function, by hand and
+# through an event source mapping; outputfile.txt in build/report/kinesis), run the same
 # handler under the seed's invocation mechanisms, measure (bench, tune, compare), run the seed's
 # latency experiment (as a simulation: thaw latency), a causal trace (thaw trace), write the HTML
 # report, then stop the server. Nothing is left running; the last line says where the report is.
@@ -99,6 +101,9 @@ examples/scenarios/sns-cross-account/run.sh --endpoint http://127.0.0.1:9001 || 
 
 say "the seed's DynamoDB experiment: a table with a stream, insert, modify and remove, the three records read back and given to a Go function"
 examples/scenarios/dynamodb-stream/run.sh --endpoint http://127.0.0.1:9001 || SCENARIO_FAILED=1
+
+say "the seed's Kinesis experiment: base64 JSON to a Go function by hand (outputfile.txt), then a stream mapped to it"
+examples/scenarios/kinesis/run.sh --endpoint http://127.0.0.1:9001 --out "$REPORT/kinesis" || SCENARIO_FAILED=1
 
 say "measure: bench, power tuning, the mechanisms side by side"
 $THAW bench demo-echo -n 500 -c 2 --json "$REPORT/bench-echo.json"

@@ -2,8 +2,9 @@
 // is read the clock (CLOCK_REALTIME, the clock the harness reads too; one machine, no time
 // namespace), then it sends "ID NS N" in one UDP datagram to the address its event names, where
 // N counts this process's invocations (1: a cold start). The event is {"stamp":ID,"to":ADDR}
-// from a direct invoke, or an SQS event whose records' bodies are that JSON (one datagram per
-// record).
+// from a direct invoke, or an SQS event whose records' bodies are that JSON, a Kinesis event
+// whose records' data is that JSON, or a DynamoDB stream event whose records' NewImage has the
+// string attributes stamp and to (one datagram per record).
 package main
 
 import (
@@ -20,7 +21,20 @@ type stampEvent struct {
 	Stamp   string `json:"stamp"`
 	To      string `json:"to"`
 	Records []struct {
-		Body string `json:"body"`
+		Body    string `json:"body"`
+		Kinesis struct {
+			Data []byte `json:"data"` // base64 in the event
+		} `json:"kinesis"`
+		DynamoDB struct {
+			NewImage struct {
+				Stamp struct {
+					S string `json:"S"`
+				} `json:"stamp"`
+				To struct {
+					S string `json:"S"`
+				} `json:"to"`
+			} `json:"NewImage"`
+		} `json:"dynamodb"`
 	} `json:"Records"`
 }
 
@@ -55,6 +69,10 @@ func handler(ctx context.Context, raw json.RawMessage) error {
 		var body stampEvent
 		if json.Unmarshal([]byte(r.Body), &body) == nil && body.Stamp != "" {
 			send(body.To, body.Stamp, started)
+		} else if json.Unmarshal(r.Kinesis.Data, &body) == nil && body.Stamp != "" {
+			send(body.To, body.Stamp, started)
+		} else if image := r.DynamoDB.NewImage; image.Stamp.S != "" {
+			send(image.To.S, image.Stamp.S, started)
 		}
 	}
 	return nil
