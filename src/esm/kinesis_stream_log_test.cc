@@ -23,8 +23,8 @@ class KinesisStreamLogTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     clock_.SetRealtime(1'545'084'650'987'000'000);  // 1545084650.987 s
-    auto opened =
-        kinesis::StreamStore::Open(loop_, {.path = (dir_ / "kinesis.db").string(), .clock = &clock_});
+    auto opened = kinesis::StreamStore::Open(
+        loop_, {.path = (dir_ / "kinesis.db").string(), .clock = &clock_});
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(*opened);
     stream_ = &store_->Create("123456789012", "s", 1, "PROVISIONED", 1024, {});
@@ -122,7 +122,8 @@ TEST_F(KinesisStreamLogTest, ListenerWakesOnlyForItsStream) {
   std::shared_ptr<void> handle = log_->Listen([&] { ++wakes; });
   kinesis::Stream& other = store_->Create("123456789012", "other", 1, "PROVISIONED", 1024, {});
   bool done = false;
-  store_->Put(other, {kinesis::PutEntry{"k", "x", std::nullopt}}, [&](const Status&) { done = true; });
+  store_->Put(other, {kinesis::PutEntry{"k", "x", std::nullopt}},
+              [&](const Status&) { done = true; });
   while (!done) {
     loop_.restart();
     loop_.run_for(std::chrono::milliseconds(5));

@@ -133,11 +133,9 @@ std::unique_ptr<Reader> DdbStreamSource::Start(const Mapping& m) {
                                         checkpoints_, invoke_, fail_, clock_, options_, m);
 }
 
-KinesisStreamSource::KinesisStreamSource(boost::asio::io_context& loop,
-                                         kinesis::StreamStore& store,
-                                         const lambda::Registry& registry,
-                                         Checkpoints& checkpoints, InvokeFn invoke,
-                                         FailureFn fail, const Clock& clock,
+KinesisStreamSource::KinesisStreamSource(boost::asio::io_context& loop, kinesis::StreamStore& store,
+                                         const lambda::Registry& registry, Checkpoints& checkpoints,
+                                         InvokeFn invoke, FailureFn fail, const Clock& clock,
                                          StreamPoller::Options options)
     : loop_(loop),
       store_(store),

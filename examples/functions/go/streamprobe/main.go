@@ -17,6 +17,9 @@
 //	STREAMWINDOW {"start":"...","end":"...","final":false,"state":{"n":"2"},"keys":["a"]}
 //
 // and answers the state with n increased by the number of records.
+// With PROBE_SOURCE=kinesis it takes a Kinesis trigger's event (events.KinesisEvent) instead and
+// logs the same STREAMPROBE line: keys are the partition keys, and a record whose data is JSON
+// with a "poison" member is a poison record.
 package main
 
 import (
@@ -120,6 +123,33 @@ func handler(ctx context.Context, event events.DynamoDBEvent) (events.DynamoDBEv
 	return events.DynamoDBEventResponse{}, errors.New("poison record")
 }
 
+func kinesisHandler(ctx context.Context, event events.KinesisEvent) (events.KinesisEventResponse, error) {
+	p := probe{N: len(event.Records), Seqs: []string{}, Names: []string{}, Keys: []string{}}
+	var failures []events.KinesisBatchItemFailure
+	for _, r := range event.Records {
+		p.Seqs = append(p.Seqs, r.Kinesis.SequenceNumber)
+		p.Names = append(p.Names, r.EventName)
+		p.Arn = r.EventSourceArn
+		p.Keys = append(p.Keys, r.Kinesis.PartitionKey)
+		var data map[string]any
+		if json.Unmarshal(r.Kinesis.Data, &data) == nil {
+			if _, poison := data["poison"]; poison {
+				failures = append(failures,
+					events.KinesisBatchItemFailure{ItemIdentifier: r.Kinesis.SequenceNumber})
+			}
+		}
+	}
+	line, _ := json.Marshal(p)
+	fmt.Printf("STREAMPROBE %s\n", line)
+	if len(failures) == 0 {
+		return events.KinesisEventResponse{}, nil
+	}
+	if os.Getenv("PROBE_MODE") == "report" {
+		return events.KinesisEventResponse{BatchItemFailures: failures}, nil
+	}
+	return events.KinesisEventResponse{}, errors.New("poison record")
+}
+
 type windowProbe struct {
 	Start string            `json:"start"`
 	End   string            `json:"end"`
@@ -144,6 +174,9 @@ func windowHandler(ctx context.Context, event events.DynamoDBTimeWindowEvent) (e
 }
 
 func main() {
+	if os.Getenv("PROBE_SOURCE") == "kinesis" {
+		lambda.Start(kinesisHandler)
+	}
 	if os.Getenv("PROBE_MODE") == "window" {
 		lambda.Start(windowHandler)
 	}
