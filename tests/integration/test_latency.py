@@ -108,10 +108,12 @@ def test_large_offset_makes_raw_negative_and_corrected_not(run):
         delay = a["delay"]["percentiles"]
         offset = abs(INJECTED[via])
         assert delay["p50"] / 2 < offset, (via, delay)  # the premise
-        # A raw difference is negative when the one-way delay is under the offset: for 90% of
+        # A raw difference is negative when the one-way delay is under the offset: for most
         # calls when the delay's p95 is (a quiet box), fewer when only its p75 or p50 is (a
-        # loaded box's tail reaches past the 2 ms offset).
-        least = next(f for p, f in (("p95", 0.9), ("p75", 0.7), ("p50", 0.45))
+        # loaded box's tail reaches past the 2 ms offset). Each share leaves 10-15 points for
+        # the load's jitter (0.88 was seen with p95 under it on a box running two builds); with
+        # no offset injected the share is near 0.
+        least = next(f for p, f in (("p95", 0.8), ("p75", 0.6), ("p50", 0.4))
                      if delay[p] / 2 < offset)
         assert a["raw"]["negative_fraction"] > least, (via, a["raw"]["negative_fraction"], delay)
         assert a["corrected"]["negative_fraction"] < 0.02, (via, a["corrected"])
