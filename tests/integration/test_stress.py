@@ -187,7 +187,8 @@ def test_flood(lam):
 
 
 def test_bigresponse(lam):
-    name = deploy(lam, "bigresponse")
+    # Building and sending 7 MB took over the default 3 s on a box running a TSan build.
+    name = deploy(lam, "bigresponse", Timeout=15)
     resp, body = invoke(lam, name)
     assert resp["StatusCode"] == 200
     assert resp["FunctionError"] == "Unhandled"
