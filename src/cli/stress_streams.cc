@@ -37,6 +37,9 @@ constexpr int64_t kBombEnabledMs = 4000;     // ... for 4 s while enabled
 constexpr int64_t kBombStoppedGapMs = 1500;  // then two samples this far apart once disabled
 constexpr int kPanicRecords = 6;             // the batch of panic; record 3 is the poison
 constexpr int kPoisonIndex = 3;
+// leak: touching twice its memory takes over a second on a loaded host; the OOM kill must come
+// before the timeout.
+constexpr int64_t kLeakTimeoutS = 10;
 
 int64_t NowMs() { return SystemClock::Get().MonotonicNanos() / 1'000'000; }
 void SleepMs(int64_t ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
@@ -85,8 +88,19 @@ class StreamRun {
     headers.Set("X-Amz-Target", prefix + action);
     headers.Set("Content-Type", prefix == "Kinesis_20131202." ? "application/x-amz-json-1.1"
                                                               : "application/x-amz-json-1.0");
+    http::Client* client = &client_;
+    if (prefix != "AmazonSQS.") {
+      // Kinesis and DynamoDB want requests signed for their own service.
+      const bool kinesis_call = prefix == "Kinesis_20131202.";
+      std::unique_ptr<http::Client>& signed_client = kinesis_call ? kinesis_client_ : ddb_client_;
+      if (!signed_client) {
+        THAW_ASSIGN_OR_RETURN(signed_client,
+                              Connect(options_.endpoint, kinesis_call ? "kinesis" : "dynamodb"));
+      }
+      client = signed_client.get();
+    }
     THAW_ASSIGN_OR_RETURN(http::Response response,
-                          Send(client_, "POST", "/", DumpJson(request), headers));
+                          Send(*client, "POST", "/", DumpJson(request), headers));
     THAW_RETURN_IF_ERROR(ResponseStatus(response));
     json body = json::parse(response.body, nullptr, false);
     if (!body.is_object()) return Status::Internal(prefix + action + " answered non-JSON");
@@ -302,6 +316,8 @@ class StreamRun {
   }
 
   http::Client& client_;
+  std::unique_ptr<http::Client> kinesis_client_;  // signed for "kinesis"; made by the first call
+  std::unique_ptr<http::Client> ddb_client_;      // signed for "dynamodb"
   const StreamStressOptions& options_;
   std::string function_;
   std::string name_;  // of the stream or table, and of the queue
@@ -459,25 +475,26 @@ struct StreamBehaviour {
   const char* name;
   const char* expected;  // Lambda's outcome; {info} is the batch info's name
   StatusOr<Verdict> (*run)(StreamRun&);
+  int64_t min_timeout_s;  // deployed with at least this Timeout (0: --timeout)
 };
 
 constexpr StreamBehaviour kStreamBehaviours[] = {
     {"loop",
      "timeout x3 (MaximumRetryAttempts 2) blocking the shard, then OnFailure "
      "RetryAttemptsExhausted + {info}; the shard moves on",
-     RunLoop},
+     RunLoop, 0},
     {"panic",
      "bisected (BisectBatchOnFunctionError, MaximumRetryAttempts 0): the poison record alone to "
      "OnFailure ({info}), the rest delivered",
-     RunPanic},
+     RunPanic, 0},
     {"leak",
      "Runtime.OutOfMemory x3 blocking the shard, then OnFailure RetryAttemptsExhausted + {info}; "
      "the shard moves on",
-     RunLeak},
+     RunLeak, kLeakTimeoutS},
     {"selfsend",
      "event bomb on its own stream, not stopped (no loop detection for streams): records and "
      "iterator age grow until the mapping is disabled",
-     RunBomb},
+     RunBomb, 0},
 };
 
 std::string Expected(const StreamBehaviour& b, const std::string& info) {
@@ -525,6 +542,8 @@ StreamStressResult RunStreamBehaviour(const StreamStressOptions& options,
   }
   result.expected =
       Expected(*b, options.via == "kinesis" ? "KinesisBatchInfo" : "DDBStreamBatchInfo");
+  StreamStressOptions own = options;
+  own.timeout_s = std::max(options.timeout_s, b->min_timeout_s);
   StatusOr<std::unique_ptr<http::Client>> client = Connect(options.endpoint);
   if (!client.ok()) {
     result.observed = "not connected";
@@ -532,7 +551,7 @@ StreamStressResult RunStreamBehaviour(const StreamStressOptions& options,
     return result;
   }
   FunctionCleanup cleanup(**client, /*keep=*/false);
-  StreamRun run(**client, options, std::string(kFunctionPrefix) + options.via + "-" + b->name);
+  StreamRun run(**client, own, std::string(kFunctionPrefix) + options.via + "-" + b->name);
   Status ready = run.Deploy(options.examples + "/stress-" + b->name + ".zip");
   if (ready.ok()) {
     cleanup.Add(run.function());
