@@ -586,4 +586,157 @@ Verdict CheckSnsEvent(const json& event, const SnsDelivery& want) {
   return v;
 }
 
+// ---- Through a stream ------------------------------------------------------------------------
+
+namespace {
+
+int64_t Int(const json& j, const char* key) {
+  if (!j.is_object()) return 0;
+  auto it = j.find(key);
+  return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
+}
+
+bool Covers(const ShardInvocation& i, const std::string& seq) {
+  return !SequenceLess(seq, i.first_seq) && !SequenceLess(i.last_seq, seq);
+}
+
+// Whether `seq` was delivered in an OK invocation among invocations[from...].
+bool DeliveredOk(const std::vector<ShardInvocation>& invocations, size_t from,
+                 const std::string& seq) {
+  for (size_t i = from; i < invocations.size(); ++i) {
+    if (invocations[i].result == "OK" && Covers(invocations[i], seq)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<ShardInvocation> ParseShardInvocations(const json& shard) {
+  std::vector<ShardInvocation> out;
+  if (!shard.is_object() || !shard.contains("Invocations") || !shard["Invocations"].is_array()) {
+    return out;
+  }
+  for (const json& i : shard["Invocations"]) {
+    out.push_back({Text(i, "RequestId"), Text(i, "FirstSequenceNumber"),
+                   Text(i, "LastSequenceNumber"), Int(i, "Records"), Text(i, "Result")});
+  }
+  return out;
+}
+
+bool SequenceLess(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return a.size() < b.size();
+  return a < b;
+}
+
+Verdict CheckShardBlocked(const std::vector<ShardInvocation>& invocations,
+                          const std::string& failing_seq, const std::vector<std::string>& later,
+                          int max_retry_attempts) {
+  Verdict v;
+  size_t attempts = 0;
+  while (attempts < invocations.size() && invocations[attempts].first_seq == failing_seq) {
+    const ShardInvocation& i = invocations[attempts];
+    Want(v, i.result != "OK",
+         "attempt " + std::to_string(attempts + 1) + " of the failing record answered OK");
+    for (const std::string& seq : later) {
+      Want(v, !Covers(i, seq), "a record after the failing one rode in its batch: " + seq);
+    }
+    ++attempts;
+  }
+  WantEqual(v, "invocations of the failing record's batch", static_cast<int64_t>(attempts),
+            max_retry_attempts + 1);
+  size_t delivered = 0;
+  for (const std::string& seq : later) delivered += DeliveredOk(invocations, attempts, seq) ? 1 : 0;
+  WantEqual(v, "records after it delivered once it was given up", static_cast<int64_t>(delivered),
+            static_cast<int64_t>(later.size()));
+  v.observed = std::to_string(attempts) + " attempts blocking the shard (" +
+               (attempts > 0 ? invocations[0].result : std::string("none")) + "), then " +
+               std::to_string(delivered) + "/" + std::to_string(later.size()) + " after it OK";
+  return v;
+}
+
+Verdict CheckBisected(const std::vector<ShardInvocation>& invocations,
+                      const std::string& poison_seq, const std::vector<std::string>& others,
+                      int64_t bisections) {
+  Verdict v;
+  Want(v, bisections > 0, "no bisection counted in /thaw/esm");
+  bool alone = false;
+  for (const ShardInvocation& i : invocations) {
+    alone = alone || (i.first_seq == poison_seq && i.last_seq == poison_seq && i.result != "OK");
+  }
+  Want(v, alone, "no failed invocation of the poison record alone");
+  size_t delivered = 0;
+  for (const std::string& seq : others) {
+    bool ok = DeliveredOk(invocations, 0, seq);
+    delivered += ok ? 1 : 0;
+    Want(v, ok, "record " + seq + " was not delivered");
+  }
+  v.observed = std::to_string(invocations.size()) + " batches, " + std::to_string(bisections) +
+               " bisections, poison alone " + (alone ? "failed" : "never") + ", " +
+               std::to_string(delivered) + "/" + std::to_string(others.size()) + " others OK";
+  return v;
+}
+
+Verdict CheckStreamFailureRecord(const std::string& body, const StreamFailure& want) {
+  Verdict v;
+  json record = json::parse(body, nullptr, false);
+  if (!record.is_object()) {
+    v.observed = "OnFailure: not JSON";
+    v.mismatches.push_back("OnFailure record is not a JSON object: " + Shorten(body));
+    return v;
+  }
+  WantEqual(v, "version", Text(record, "version"), "1.0");
+  Want(v, IsIsoMillis(Text(record, "timestamp")), "timestamp is not ISO 8601 with milliseconds");
+  const json context = record.value("requestContext", json::object());
+  WantEqual(v, "requestContext.functionArn", Text(context, "functionArn"), want.function_arn);
+  WantEqual(v, "requestContext.condition", Text(context, "condition"), want.condition);
+  WantEqual(v, "requestContext.approximateInvokeCount", Int(context, "approximateInvokeCount"),
+            want.invokes);
+  WantEqual(v, "responseContext.functionError",
+            Text(record.value("responseContext", json::object()), "functionError"), "Unhandled");
+  Want(v, record.contains(want.info_name), "no " + want.info_name + " in the OnFailure record");
+  const json info = record.value(want.info_name, json::object());
+  WantEqual(v, want.info_name + ".streamArn", Text(info, "streamArn"), want.stream_arn);
+  Want(v, !Text(info, "shardId").empty(), want.info_name + ".shardId is empty");
+  WantEqual(v, want.info_name + ".startSequenceNumber", Text(info, "startSequenceNumber"),
+            want.start_seq);
+  WantEqual(v, want.info_name + ".endSequenceNumber", Text(info, "endSequenceNumber"),
+            want.end_seq);
+  WantEqual(v, want.info_name + ".batchSize", Int(info, "batchSize"), want.batch_size);
+  Want(v, !Text(info, "approximateArrivalOfFirstRecord").empty(),
+       want.info_name + ".approximateArrivalOfFirstRecord is empty");
+  v.observed = "OnFailure " + Text(context, "condition") + " x" +
+               std::to_string(Int(context, "approximateInvokeCount")) + ", " + want.info_name +
+               " " + std::to_string(Int(info, "batchSize")) + " record";
+  return v;
+}
+
+ShardSample ParseShardSample(const json& shard, int64_t at_ms) {
+  return {at_ms, Int(shard, "Records"), Int(shard, "RecordsBehind"), Int(shard, "IteratorAgeMs"),
+          Int(shard, "Batches")};
+}
+
+Verdict CheckBombGrowth(const std::vector<ShardSample>& enabled,
+                        const std::vector<ShardSample>& stopped) {
+  Verdict v;
+  if (enabled.size() < 2 || stopped.size() < 2) {
+    v.observed = "too few samples";
+    v.mismatches.emplace_back("fewer than 2 samples of /thaw/esm before or after disabling");
+    return v;
+  }
+  const ShardSample& first = enabled.front();
+  const ShardSample& last = enabled.back();
+  Want(v, last.records > first.records, "the records delivered did not grow while enabled");
+  Want(v, last.behind > first.behind || last.iterator_age_ms > first.iterator_age_ms,
+       "neither records behind nor the iterator age grew while enabled");
+  Want(v, stopped.back().batches == stopped.front().batches,
+       "batches still ran after the mapping was disabled");
+  v.observed = "records " + std::to_string(first.records) + " -> " + std::to_string(last.records) +
+               " in " + Seconds(static_cast<double>(last.at_ms)) + ", behind " +
+               std::to_string(first.behind) + " -> " + std::to_string(last.behind) + ", age " +
+               std::to_string(first.iterator_age_ms) + " -> " +
+               std::to_string(last.iterator_age_ms) + " ms; disabled: " +
+               (stopped.back().batches == stopped.front().batches ? "stopped" : "still running");
+  return v;
+}
+
 }  // namespace thaw::cli

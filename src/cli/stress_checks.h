@@ -2,7 +2,9 @@
 // error body, the REPORT line of the log tail) and the checks that compare it with what Lambda
 // does for each misbehaviour; with --via event|sqs|sns, the checks of what the async queue, an
 // SQS trigger and an SNS topic did (attempts and their timing, destination and DLQ records,
-// recursion, the events.SNSEvent a function got). Pure functions; thread-compatible.
+// recursion, the events.SNSEvent a function got); with --via kinesis|dynamodb, what a stream
+// mapping did (a shard blocked by a failing record, bisection, the OnFailure record with its
+// batch info, an event bomb's growth). Pure functions; thread-compatible.
 #pragma once
 
 #include <cstdint>
@@ -171,5 +173,66 @@ Verdict CheckSnsEvent(const nlohmann::json& event, const SnsDelivery& want);
 
 // Records[0].Sns.Message of an SNS event, or nullopt when `event` is not one.
 std::optional<std::string> SnsMessage(const nlohmann::json& event);
+
+// ---- Through a stream (--via kinesis, --via dynamodb) -------------------------------------------
+
+// One invocation of a shard as GET /thaw/esm lists it (Shards[].Invocations[], oldest first).
+struct ShardInvocation {
+  std::string request_id;
+  std::string first_seq;
+  std::string last_seq;
+  int64_t records = 0;
+  std::string result;  // "OK", "FunctionError", ...
+};
+std::vector<ShardInvocation> ParseShardInvocations(const nlohmann::json& shard);
+
+// Sequence numbers are decimal strings of any length: a < b as numbers.
+bool SequenceLess(std::string_view a, std::string_view b);
+
+// A failing record at the head of a shard with MaximumRetryAttempts N: the first 1 + N
+// invocations are its batch (starting at `failing_seq`), each failed; no record after it was
+// delivered before the last of them; then every seq in `later` was delivered (result OK).
+Verdict CheckShardBlocked(const std::vector<ShardInvocation>& invocations,
+                          const std::string& failing_seq, const std::vector<std::string>& later,
+                          int max_retry_attempts);
+
+// A batch with one poison record, BisectBatchOnFunctionError and MaximumRetryAttempts 0: the
+// shard bisected (`bisections` > 0), an invocation of the poison record alone failed, and every
+// seq of `others` was delivered in an OK invocation.
+Verdict CheckBisected(const std::vector<ShardInvocation>& invocations,
+                      const std::string& poison_seq, const std::vector<std::string>& others,
+                      int64_t bisections);
+
+// What a stream mapping's OnFailure record should say.
+struct StreamFailure {
+  std::string info_name;  // "KinesisBatchInfo" or "DDBStreamBatchInfo"
+  std::string function_arn;
+  std::string stream_arn;
+  std::string condition;  // "RetryAttemptsExhausted"
+  std::string start_seq;
+  std::string end_seq;
+  int64_t batch_size = 1;
+  int64_t invokes = 0;  // approximateInvokeCount
+};
+// Lambda's stream failure record: version, timestamp, requestContext {functionArn, condition,
+// approximateInvokeCount}, responseContext {functionError Unhandled}, and the batch info
+// {shardId, streamArn, startSequenceNumber, endSequenceNumber, batchSize, arrival times}.
+Verdict CheckStreamFailureRecord(const std::string& body, const StreamFailure& want);
+
+// One look at a shard through GET /thaw/esm.
+struct ShardSample {
+  int64_t at_ms = 0;  // since the first sample
+  int64_t records = 0;
+  int64_t behind = 0;
+  int64_t iterator_age_ms = 0;
+  int64_t batches = 0;
+};
+ShardSample ParseShardSample(const nlohmann::json& shard, int64_t at_ms);
+
+// An event bomb on its own stream, which Lambda does not stop: while enabled, the records
+// delivered grew and so did the backlog (records behind, or the iterator age); after the mapping
+// was disabled no batch ran between the `stopped` samples.
+Verdict CheckBombGrowth(const std::vector<ShardSample>& enabled,
+                        const std::vector<ShardSample>& stopped);
 
 }  // namespace thaw::cli

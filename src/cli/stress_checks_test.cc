@@ -371,5 +371,133 @@ TEST(StressSnsTest, SnsEventDifferencesAreNamed) {
   EXPECT_EQ(CheckSnsEvent(json{{"hop", 1}}, Delivered()).observed, "not an SNSEvent");
 }
 
+// ---- Through a stream ----
+
+ShardInvocation Batch(const std::string& first, const std::string& last,
+                      const std::string& result) {
+  return {"id-" + first, first, last, 1, result};
+}
+
+TEST(StressChecksTest, SequenceNumbersCompareAsNumbers) {
+  EXPECT_TRUE(SequenceLess("9", "10"));
+  EXPECT_TRUE(SequenceLess("100", "101"));
+  EXPECT_FALSE(SequenceLess("101", "101"));
+  EXPECT_FALSE(SequenceLess("11", "9"));
+}
+
+TEST(StressChecksTest, ParsesShardInvocations) {
+  json shard = {{"Invocations",
+                 {{{"RequestId", "r1"},
+                   {"FirstSequenceNumber", "100"},
+                   {"LastSequenceNumber", "300"},
+                   {"Records", 3},
+                   {"Result", "FunctionError"}}}}};
+  std::vector<ShardInvocation> got = ParseShardInvocations(shard);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].request_id, "r1");
+  EXPECT_EQ(got[0].last_seq, "300");
+  EXPECT_EQ(got[0].records, 3);
+  EXPECT_EQ(got[0].result, "FunctionError");
+  EXPECT_TRUE(ParseShardInvocations(json::object()).empty());
+}
+
+TEST(StressChecksTest, ShardBlockedThenMovesOn) {
+  std::vector<ShardInvocation> good = {
+      Batch("10", "10", "FunctionError"), Batch("10", "10", "FunctionError"),
+      Batch("10", "10", "FunctionError"), Batch("11", "11", "OK"), Batch("12", "12", "OK")};
+  Verdict v = CheckShardBlocked(good, "10", {"11", "12"}, 2);
+  EXPECT_TRUE(v.pass()) << v.mismatches[0];
+  EXPECT_EQ(v.observed, "3 attempts blocking the shard (FunctionError), then 2/2 after it OK");
+  // Given up after one retry: too few attempts.
+  std::vector<ShardInvocation> short_ = {good[0], good[1], good[3], good[4]};
+  EXPECT_FALSE(CheckShardBlocked(short_, "10", {"11", "12"}, 2).pass());
+  // A later record delivered while the failing one was still retried.
+  std::vector<ShardInvocation> overtaken = {good[0], good[3], good[1], good[2], good[4]};
+  EXPECT_FALSE(CheckShardBlocked(overtaken, "10", {"11", "12"}, 2).pass());
+  // A later record never delivered.
+  std::vector<ShardInvocation> stuck = {good[0], good[1], good[2]};
+  EXPECT_FALSE(CheckShardBlocked(stuck, "10", {"11", "12"}, 2).pass());
+  // An attempt that succeeded.
+  std::vector<ShardInvocation> ok = {good[0], Batch("10", "10", "OK"), good[2], good[3], good[4]};
+  EXPECT_FALSE(CheckShardBlocked(ok, "10", {"11", "12"}, 2).pass());
+}
+
+TEST(StressChecksTest, BisectedDownToThePoison) {
+  std::vector<ShardInvocation> good = {Batch("1", "6", "FunctionError"), Batch("1", "3", "OK"),
+                                       Batch("4", "6", "FunctionError"),
+                                       Batch("4", "4", "FunctionError"), Batch("5", "6", "OK")};
+  Verdict v = CheckBisected(good, "4", {"1", "2", "3", "5", "6"}, 2);
+  EXPECT_TRUE(v.pass()) << v.mismatches[0];
+  EXPECT_EQ(v.observed, "5 batches, 2 bisections, poison alone failed, 5/5 others OK");
+  EXPECT_FALSE(CheckBisected(good, "4", {"1", "2", "3", "5", "6"}, 0).pass());
+  std::vector<ShardInvocation> whole = {Batch("1", "6", "FunctionError")};
+  EXPECT_FALSE(CheckBisected(whole, "4", {"1", "2", "3", "5", "6"}, 1).pass());
+  std::vector<ShardInvocation> lost = {good[0], good[1], good[2], good[3]};
+  EXPECT_FALSE(CheckBisected(lost, "4", {"1", "2", "3", "5", "6"}, 2).pass());
+}
+
+json StreamFailureBody() {
+  return {{"version", "1.0"},
+          {"timestamp", "2026-12-07T15:00:00.123Z"},
+          {"requestContext",
+           {{"requestId", "x"},
+            {"functionArn", "arn:aws:lambda:us-east-1:000000000000:function:f"},
+            {"condition", "RetryAttemptsExhausted"},
+            {"approximateInvokeCount", 3}}},
+          {"responseContext",
+           {{"statusCode", 200}, {"executedVersion", "$LATEST"}, {"functionError", "Unhandled"}}},
+          {"KinesisBatchInfo",
+           {{"shardId", "shardId-000000000000"},
+            {"startSequenceNumber", "10"},
+            {"endSequenceNumber", "10"},
+            {"approximateArrivalOfFirstRecord", "2026-12-07T15:00:00.000Z"},
+            {"approximateArrivalOfLastRecord", "2026-12-07T15:00:00.000Z"},
+            {"batchSize", 1},
+            {"streamArn", "arn:aws:kinesis:us-east-1:000000000000:stream/s"}}}};
+}
+
+TEST(StressChecksTest, StreamFailureRecord) {
+  StreamFailure want{"KinesisBatchInfo",
+                     "arn:aws:lambda:us-east-1:000000000000:function:f",
+                     "arn:aws:kinesis:us-east-1:000000000000:stream/s",
+                     "RetryAttemptsExhausted",
+                     "10",
+                     "10",
+                     1,
+                     3};
+  Verdict v = CheckStreamFailureRecord(StreamFailureBody().dump(), want);
+  EXPECT_TRUE(v.pass()) << v.mismatches[0];
+  EXPECT_EQ(v.observed, "OnFailure RetryAttemptsExhausted x3, KinesisBatchInfo 1 record");
+  json age = StreamFailureBody();
+  age["requestContext"]["condition"] = "RecordAgeExceeded";
+  EXPECT_FALSE(CheckStreamFailureRecord(age.dump(), want).pass());
+  json other = StreamFailureBody();
+  other["KinesisBatchInfo"]["startSequenceNumber"] = "11";
+  EXPECT_FALSE(CheckStreamFailureRecord(other.dump(), want).pass());
+  want.info_name = "DDBStreamBatchInfo";
+  EXPECT_FALSE(CheckStreamFailureRecord(StreamFailureBody().dump(), want).pass());
+  EXPECT_FALSE(CheckStreamFailureRecord("not json", want).pass());
+}
+
+TEST(StressChecksTest, BombGrowsUntilDisabled) {
+  json shard = {{"Records", 40}, {"RecordsBehind", 12}, {"IteratorAgeMs", 300}, {"Batches", 9}};
+  ShardSample s = ParseShardSample(shard, 500);
+  EXPECT_EQ(s.records, 40);
+  EXPECT_EQ(s.behind, 12);
+  EXPECT_EQ(s.iterator_age_ms, 300);
+  EXPECT_EQ(s.batches, 9);
+  std::vector<ShardSample> enabled = {{0, 2, 1, 10, 1}, {2000, 60, 40, 800, 10}};
+  std::vector<ShardSample> stopped = {{2500, 70, 50, 900, 11}, {3500, 70, 50, 900, 11}};
+  Verdict v = CheckBombGrowth(enabled, stopped);
+  EXPECT_TRUE(v.pass()) << v.mismatches[0];
+  EXPECT_EQ(v.observed,
+            "records 2 -> 60 in 2.00 s, behind 1 -> 40, age 10 -> 800 ms; disabled: stopped");
+  std::vector<ShardSample> flat = {{0, 2, 1, 10, 1}, {2000, 2, 1, 10, 1}};
+  EXPECT_FALSE(CheckBombGrowth(flat, stopped).pass());
+  std::vector<ShardSample> running = {{2500, 70, 50, 900, 11}, {3500, 90, 60, 900, 13}};
+  EXPECT_FALSE(CheckBombGrowth(enabled, running).pass());
+  EXPECT_FALSE(CheckBombGrowth({}, stopped).pass());
+}
+
 }  // namespace
 }  // namespace thaw::cli

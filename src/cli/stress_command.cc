@@ -6,7 +6,8 @@
 // with --via sqs through an SQS trigger (a poison message cycling to the queue's DLQ), with
 // --via sns through a topic's lambda subscription (SNS's Event invoke, then Lambda's retries,
 // OnFailure record and DLQ, and the events.SNSEvent the function got); in each, stress-selfsend
-// feeds itself until recursive loop detection stops it. The delays expected are computed from
+// feeds itself until recursive loop detection stops it. --via kinesis|dynamodb are a stream
+// trigger's (stress_streams.cc). The delays expected are computed from
 // the server's --retry-delay-scale (GET /thaw/environments). The queues, topics, mappings and
 // functions a --via run creates are deleted at its end. Runs on the main thread; the --via
 // scenarios each on a thread of their own, sharing nothing but the flags (read-only) and the
@@ -36,6 +37,7 @@
 #include "cli/lambda_calls.h"
 #include "cli/run_support.h"
 #include "cli/stress_checks.h"
+#include "cli/stress_streams.h"
 #include "cli/tables.h"
 #include "invoker/async_queue.h"
 #include "trace/trace_header.h"
@@ -63,7 +65,7 @@ constexpr char kQueueArnPrefix[] = "arn:aws:sqs:";
 constexpr char kSnsPrincipal[] = "sns.amazonaws.com";
 
 struct StressFlags {
-  std::string via = "invoke";  // invoke, event, sqs or sns
+  std::string via = "invoke";  // invoke, event, sqs, sns, kinesis or dynamodb
   std::string examples;
   std::vector<std::string> only;
   std::string json_file;
@@ -887,6 +889,9 @@ Status UnknownBehaviour(const std::string& name, const StressFlags& flags) {
   if (flags.via == "invoke") {
     message += "; known:";
     for (const Behaviour& b : kBehaviours) message += std::string(" ") + b.name;
+  } else if (IsStreamVia(flags.via)) {
+    message += " for --via " + flags.via + "; known:";
+    for (const std::string& b : StreamBehaviourNames()) message += " " + b;
   } else {
     message += " for --via " + flags.via + "; known:";
     for (const ViaBehaviour& b : kViaBehaviours) message += std::string(" ") + b.name;
@@ -917,6 +922,18 @@ std::vector<Row> RunViaConcurrently(const std::string& endpoint, const StressFla
   std::vector<std::thread> threads;
   for (size_t i = 0; i < names.size(); ++i) {
     threads.emplace_back([&, i] {
+      if (IsStreamVia(flags.via)) {
+        int64_t start = NowMs();
+        StreamStressResult r = RunStreamBehaviour(
+            {endpoint, flags.via, flags.examples, flags.memory_mb, flags.timeout_s}, names[i]);
+        rows[i] =
+            Row{names[i], r.expected, r.observed,      r.recovered,
+                r.pass,   r.details,  flags.memory_mb, static_cast<double>(NowMs() - start) / 1000};
+        std::lock_guard<std::mutex> lock(print);
+        std::cerr << "stress: " << names[i] << " via " << flags.via << " " << Outcome(rows[i])
+                  << "\n";
+        return;
+      }
       const ViaBehaviour* b = nullptr;
       for (const ViaBehaviour& v : kViaBehaviours) b = names[i] == v.name ? &v : b;
       StatusOr<std::unique_ptr<http::Client>> client = Connect(endpoint);
@@ -958,7 +975,9 @@ StatusOr<std::vector<std::string>> Select(const std::vector<std::string>& names,
 void RunStress(CommandContext& ctx, StressFlags& flags) {
   const bool via = flags.via != "invoke";
   std::vector<std::string> names;
-  if (via) {
+  if (IsStreamVia(flags.via)) {
+    names = StreamBehaviourNames();
+  } else if (via) {
     for (const ViaBehaviour& b : kViaBehaviours) names.emplace_back(b.name);
   } else {
     for (const Behaviour& b : kBehaviours) names.emplace_back(b.name);
@@ -1035,9 +1054,11 @@ void AddStressCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--via", flags->via,
                   "how the functions are invoked: invoke (RequestResponse), event (an Event "
                   "invoke with retries, an OnFailure destination and a DLQ), sqs (an SQS "
-                  "trigger with a redrive policy) or sns (a topic's lambda subscription, then "
-                  "as event)")
-      ->check(CLI::IsMember({"invoke", "event", "sqs", "sns"}))
+                  "trigger with a redrive policy), sns (a topic's lambda subscription, then "
+                  "as event), kinesis or dynamodb (a stream trigger on a Kinesis stream or a "
+                  "table's stream: retries blocking the shard, bisection, OnFailure, an event "
+                  "bomb sampled through /thaw/esm until its mapping is disabled)")
+      ->check(CLI::IsMember({"invoke", "event", "sqs", "sns", "kinesis", "dynamodb"}))
       ->capture_default_str();
   cmd->add_option("--examples", flags->examples,
                   "directory of the stress-<name>.zip files (default: examples/go beside the "
@@ -1054,9 +1075,10 @@ void AddStressCommand(CLI::App& app, CommandContext& ctx) {
       ->capture_default_str();
   cmd->footer(
       "Behaviours: loop sleep eventbomb leak panic nilderef exit forkbomb goroutines flood "
-      "bigresponse tmpfill ignoreterm; with --via event|sqs|sns: loop panic exit selfsend (its "
-      "functions, thaw-stress-<via>-<name>, and their queues and topics are deleted afterwards; "
-      "start the server with a small --retry-delay-scale). Functions are named "
+      "bigresponse tmpfill ignoreterm; with --via event|sqs|sns: loop panic exit selfsend; with "
+      "--via kinesis|dynamodb: loop panic leak selfsend (its functions, "
+      "thaw-stress-<via>-<name>, and their queues, topics, streams and tables are deleted "
+      "afterwards; start the server with a small --retry-delay-scale). Functions are named "
       "thaw-stress-<name>.\n" +
       std::string(kExitCodesFooter));
   cmd->callback([&ctx, flags] { RunStress(ctx, *flags); });

@@ -1,7 +1,15 @@
 // stress/loop spins the CPU forever (Lambda: Sandbox.Timedout); {"ok":true} returns at once.
+// Given a stream event (`thaw stress --via kinesis|dynamodb`) it spins only when a record is
+// marked poison, and returns otherwise.
 package main
 
-import "github.com/aws/aws-lambda-go/lambda"
+import (
+	"encoding/json"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"thaw.dev/examples/internal/streamevent"
+)
 
 type event struct {
 	OK bool `json:"ok"`
@@ -9,7 +17,12 @@ type event struct {
 
 var spins uint64
 
-func handler(e event) (map[string]any, error) {
+func handler(raw json.RawMessage) (map[string]any, error) {
+	if records, ok := streamevent.Parse(raw); ok && !streamevent.AnyPoison(records) {
+		return map[string]any{"records": len(records)}, nil
+	}
+	var e event
+	_ = json.Unmarshal(raw, &e)
 	if e.OK {
 		return map[string]any{"ok": true}, nil
 	}

@@ -5,6 +5,10 @@
 // {"hop": N+1}. Each call carries _X_AMZN_TRACE_ID as X-Amzn-Trace-Id, as the AWS SDKs do, so
 // the Lineage count grows by one a hop and Lambda stops the chain after 16. A chain nothing
 // stops ends at hop 24 (maxHop), so a server without loop detection is not flooded for ever.
+// Given a Kinesis or DynamoDB stream event (`thaw stress --via kinesis|dynamodb`) it is an event
+// bomb Lambda does not stop (loop detection does not cover streams): for each record's
+// {"hop": N} it puts two records {"hop": N+1} to its own stream ($STREAM_NAME) or writes two
+// items to its own table ($TABLE_NAME), so the stream grows until the mapping is disabled.
 // {"ok":true} returns at once.
 package main
 
@@ -18,18 +22,25 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"thaw.dev/examples/internal/sigv4"
+	"thaw.dev/examples/internal/streamevent"
 )
 
 var (
 	lambdaClient = &http.Client{Transport: &sigv4.Transport{Credentials: sigv4.FromEnv()}}
 	sqsClient    = &http.Client{Transport: &sigv4.Transport{Credentials: sigv4.FromEnv(), Service: "sqs"}}
 	snsClient    = &http.Client{Transport: &sigv4.Transport{Credentials: sigv4.FromEnv(), Service: "sns"}}
+	kinClient    = &http.Client{Transport: &sigv4.Transport{Credentials: sigv4.FromEnv(), Service: "kinesis"}}
+	ddbClient    = &http.Client{Transport: &sigv4.Transport{Credentials: sigv4.FromEnv(), Service: "dynamodb"}}
 )
+
+// Each stream record becomes this many: the backlog grows faster than the mapping reads it.
+const fanOut = 2
 
 // The last hop sent whatever happens: well past the 16 Lambda allows.
 const maxHop = 24
@@ -88,7 +99,43 @@ func publishNext(ctx context.Context, r events.SNSEventRecord) error {
 	return nil
 }
 
+// bomb puts fanOut records {"hop": N+1} for each stream record's {"hop": N} to the function's
+// own Kinesis stream or DynamoDB table.
+func bomb(ctx context.Context, records []streamevent.Record) (map[string]any, error) {
+	var puts []map[string]any
+	for _, r := range records {
+		for i := 0; i < fanOut && r.Hop < maxHop; i++ {
+			key := fmt.Sprintf("h%d-%d-%d", r.Hop+1, time.Now().UnixNano(), len(puts))
+			next, _ := json.Marshal(hop{Hop: r.Hop + 1})
+			if table := os.Getenv("TABLE_NAME"); table != "" {
+				item := map[string]any{"pk": map[string]string{"S": key},
+					"hop": map[string]string{"N": fmt.Sprint(r.Hop + 1)}}
+				request, _ := json.Marshal(map[string]any{"TableName": table, "Item": item})
+				status, text, err := post(ctx, ddbClient, "/", request, map[string]string{
+					"X-Amz-Target": "DynamoDB_20120810.PutItem", "Content-Type": "application/x-amz-json-1.0"})
+				if err != nil || status != 200 {
+					return nil, fmt.Errorf("hop %d: PutItem: %d %s %v", r.Hop, status, text, err)
+				}
+				continue
+			}
+			puts = append(puts, map[string]any{"Data": next, "PartitionKey": key})
+		}
+	}
+	if len(puts) > 0 {
+		request, _ := json.Marshal(map[string]any{"StreamName": os.Getenv("STREAM_NAME"), "Records": puts})
+		status, text, err := post(ctx, kinClient, "/", request, map[string]string{
+			"X-Amz-Target": "Kinesis_20131202.PutRecords", "Content-Type": "application/x-amz-json-1.1"})
+		if err != nil || status != 200 {
+			return nil, fmt.Errorf("PutRecords: %d %s %v", status, text, err)
+		}
+	}
+	return map[string]any{"records": len(records)}, nil
+}
+
 func handler(ctx context.Context, raw json.RawMessage) (map[string]any, error) {
+	if records, ok := streamevent.Parse(raw); ok {
+		return bomb(ctx, records)
+	}
 	var snsEvent events.SNSEvent
 	if json.Unmarshal(raw, &snsEvent) == nil && len(snsEvent.Records) > 0 &&
 		snsEvent.Records[0].EventSource == "aws:sns" {
