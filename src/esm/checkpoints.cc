@@ -43,33 +43,69 @@ bool Checkpoints::Started(const std::string& uuid) const {
 void Checkpoints::Save(const std::string& uuid, const std::string& shard, const std::string& seq,
                        std::function<void(Status)> done, std::string window) {
   saved_[{uuid, shard}] = {seq, window};
-  Write("INSERT OR REPLACE INTO esm_checkpoints (uuid, shard, seq, tumbling) VALUES (?, ?, ?, ?)",
-        {uuid, shard, seq, std::move(window)}, std::move(done));
+  Enqueue({.forget = false,
+           .uuid = uuid,
+           .shard = shard,
+           .seq = seq,
+           .window = std::move(window),
+           .done = std::move(done)});
 }
 
 void Checkpoints::Forget(const std::string& uuid) {
   for (auto it = saved_.lower_bound({uuid, ""}); it != saved_.end() && it->first.first == uuid;) {
     it = saved_.erase(it);
   }
-  Write("DELETE FROM esm_checkpoints WHERE uuid = ?", {uuid}, [](const Status&) {});
+  Enqueue({.forget = true,
+           .uuid = uuid,
+           .shard = "",
+           .seq = "",
+           .window = "",
+           .done = [](const Status&) {}});
 }
 
-void Checkpoints::Write(std::string sql, std::vector<std::string> args,
-                        std::function<void(Status)> done) {
-  asio::post(control_, [this, alive = std::weak_ptr<int>(alive_), sql = std::move(sql),
-                        args = std::move(args), done = std::move(done)]() mutable {
-    if (alive.expired()) return;
-    Status s = [&]() -> Status {
-      THAW_ASSIGN_OR_RETURN(auto stmt, db_.Prepare(sql));
-      for (size_t i = 0; i < args.size(); ++i) stmt.Bind(static_cast<int>(i + 1), args[i]);
-      return stmt.Run();
-    }();
-    if (!s.ok())
-      THAW_LOG(kError, "esm") << "storing a checkpoint of " << args[0] << ": " << s.ToString();
-    asio::post(loop_, [alive, s, done = std::move(done)] {
-      if (!alive.expired()) done(s);
-    });
-  });
+void Checkpoints::Enqueue(Op op) {
+  pending_.push_back(std::move(op));
+  Flush();
+}
+
+Status Checkpoints::Commit(store::Database& db, const std::vector<Op>& ops) {
+  THAW_ASSIGN_OR_RETURN(auto tx, store::Transaction::Begin(db));
+  THAW_ASSIGN_OR_RETURN(
+      auto save, db.Prepare("INSERT OR REPLACE INTO esm_checkpoints (uuid, shard, seq, tumbling) "
+                            "VALUES (?, ?, ?, ?)"));
+  THAW_ASSIGN_OR_RETURN(auto forget, db.Prepare("DELETE FROM esm_checkpoints WHERE uuid = ?"));
+  for (const Op& op : ops) {
+    store::Statement& stmt = op.forget ? forget : save;
+    stmt.Reset();
+    stmt.Bind(1, op.uuid);
+    if (!op.forget) {
+      stmt.Bind(2, op.shard);
+      stmt.Bind(3, op.seq);
+      stmt.Bind(4, op.window);
+    }
+    THAW_RETURN_IF_ERROR(stmt.Run());
+  }
+  return tx->Commit();
+}
+
+void Checkpoints::Flush() {
+  if (committing_ || pending_.empty()) return;
+  committing_ = true;
+  asio::post(
+      control_, [this, alive = std::weak_ptr<int>(alive_), ops = std::move(pending_)]() mutable {
+        if (alive.expired()) return;
+        Status s = Commit(db_, ops);
+        if (!s.ok()) {
+          THAW_LOG(kError, "esm") << "storing " << ops.size() << " checkpoint(s): " << s.ToString();
+        }
+        asio::post(loop_, [this, alive, s, ops = std::move(ops)]() mutable {
+          if (alive.expired()) return;
+          committing_ = false;
+          for (Op& op : ops) op.done(s);
+          Flush();
+        });
+      });
+  pending_.clear();
 }
 
 }  // namespace thaw::esm

@@ -2,7 +2,9 @@
 // mappings. A checkpoint is the sequence number of the last record done with (delivered, or
 // given up on and sent to OnFailure); reading resumes after it. With it goes the shard's open
 // tumbling window (its start and state, as JSON text; "" for none). Loaded at start; saved on the
-// control thread, the save's `done` running on the loop once committed.
+// control thread, the save's `done` running on the loop once committed. Saves are group
+// committed: every save (of any mapping and shard) made while a commit runs goes into the next
+// one, one transaction and one fsync for all, in the order made.
 // Threads: loop thread, except Load (before the control thread runs).
 #pragma once
 
@@ -33,15 +35,24 @@ class Checkpoints {
   bool Started(const std::string& uuid) const;
   // The open tumbling window saved with the checkpoint ("" for none).
   std::string Window(const std::string& uuid, const std::string& shard) const;
-  // Records `seq` (and `window`) for (uuid, shard); `done` on the loop once durable.
+  // Records `seq` (and `window`) for (uuid, shard); `done` on the loop once durable (after
+  // every earlier save).
   void Save(const std::string& uuid, const std::string& shard, const std::string& seq,
             std::function<void(Status)> done, std::string window = "");
   // Drops a deleted mapping's checkpoints.
   void Forget(const std::string& uuid);
 
  private:
-  // Runs `sql` with `args` bound in order on the control thread.
-  void Write(std::string sql, std::vector<std::string> args, std::function<void(Status)> done);
+  // One save ("" seq with `forget`: drop the mapping's rows).
+  struct Op {
+    bool forget = false;
+    std::string uuid, shard, seq, window;
+    std::function<void(Status)> done;
+  };
+  void Enqueue(Op op);
+  // Commits `pending_` in one transaction on the control thread, unless a commit runs.
+  void Flush();
+  static Status Commit(store::Database& db, const std::vector<Op>& ops);
 
   boost::asio::io_context& loop_;
   boost::asio::io_context& control_;
@@ -51,6 +62,8 @@ class Checkpoints {
     std::string window;
   };
   std::map<std::pair<std::string, std::string>, Saved> saved_;
+  std::vector<Op> pending_;  // made while a commit runs
+  bool committing_ = false;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 

@@ -71,7 +71,8 @@ std::vector<LogRecord> DdbStreamLog::Read(const std::string& shard_id, const std
                                    {"principalId", u.value("PrincipalId", "")}};
     }
     rec.partition_key = rec.event["dynamodb"].value("Keys", json::object()).dump();
-    rec.bytes = static_cast<int64_t>(rec.event.dump().size());
+    rec.text = rec.event.dump();  // dumped once, for the size and the event
+    rec.bytes = static_cast<int64_t>(rec.text.size());
     out.push_back(std::move(rec));
   }
   return out;

@@ -34,7 +34,9 @@ class KinesisStreamLog final : public ShardLog {
   std::string role_;
 };
 
-// One Kinesis event record (exposed for its unit test).
+// One Kinesis event record as JSON text (LogRecord::text), and parsed (for the unit test).
+std::string KinesisEventText(const kinesis::RecordView& r, const std::string& shard_id,
+                             const std::string& stream_arn, const std::string& role_arn);
 nlohmann::json KinesisEventRecord(const kinesis::RecordView& r, const std::string& shard_id,
                                   const std::string& stream_arn, const std::string& role_arn);
 

@@ -62,7 +62,10 @@ TEST_F(KinesisStreamLogTest, RecordsAreLambdasKinesisEvent) {
   Put("1", R"({"message": "hi"})");
   std::vector<LogRecord> records = log_->Read(shard, "", 10);
   ASSERT_EQ(records.size(), 1u);
-  const json& e = records[0].event;
+  const json e = json::parse(records[0].text, nullptr, false);
+  // Written as nlohmann::json would dump it, and sized by it.
+  EXPECT_EQ(e.dump(), records[0].text);
+  EXPECT_EQ(records[0].bytes, static_cast<int64_t>(records[0].text.size()));
   EXPECT_EQ(e["eventSource"], "aws:kinesis");
   EXPECT_EQ(e["eventVersion"], "1.0");
   EXPECT_EQ(e["eventName"], "aws:kinesis:record");
@@ -84,6 +87,17 @@ TEST_F(KinesisStreamLogTest, RecordsAreLambdasKinesisEvent) {
   EXPECT_EQ(log_->Behind(shard, ""), 1);
   EXPECT_EQ(log_->Behind(shard, records[0].seq), 0);
   EXPECT_FALSE(log_->Finished(shard, records[0].seq));  // still open
+}
+
+TEST_F(KinesisStreamLogTest, PartitionKeysAreEscapedInTheEventText) {
+  const std::string key = "q\"uo\\te\n\x01\xc3\xa9";
+  Put(key, "x");
+  std::vector<LogRecord> records = log_->Read("shardId-000000000000", "", 10);
+  ASSERT_EQ(records.size(), 1u);
+  const json e = json::parse(records[0].text, nullptr, false);
+  ASSERT_TRUE(e.is_object()) << records[0].text;
+  EXPECT_EQ(e["kinesis"]["partitionKey"], key);
+  EXPECT_EQ(e.dump(), records[0].text);
 }
 
 TEST_F(KinesisStreamLogTest, SplitGivesChildrenThatNameTheirParent) {
@@ -114,7 +128,7 @@ TEST_F(KinesisStreamLogTest, AtTimestampStartsAtTheFirstLaterRecord) {
   Put("k", "two");
   std::vector<LogRecord> got = log_->Read(shard, log_->AtTimestamp(shard, middle), 10);
   ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(got[0].event["kinesis"]["data"], Base64Encode("two"));
+  EXPECT_EQ(json::parse(got[0].text)["kinesis"]["data"], Base64Encode("two"));
 }
 
 TEST_F(KinesisStreamLogTest, ListenerWakesOnlyForItsStream) {

@@ -33,6 +33,9 @@ struct LogRecord {
   std::string partition_key;  // the item's keys or the Kinesis partition key
   int64_t bytes = 0;          // its size in the event's JSON
   nlohmann::json event;       // one element of the event's Records, as the function gets it
+  // The same as JSON text, when the log writes it directly (then `event` is null until a filter
+  // needs it); "" otherwise.
+  std::string text;
 };
 
 class ShardLog {

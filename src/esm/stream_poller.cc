@@ -94,6 +94,8 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
     int64_t window_start_ms = 0;  // the open tumbling window; 0 for none
     json window_state = json::object();
     bool window_timer = false;  // armed for the open window's end
+    int64_t saving = 0;         // round-end checkpoints not yet durable
+    bool held = false;          // the next round waits for an earlier checkpoint to commit
   };
 
   asio::io_context& loop;
@@ -271,6 +273,9 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
         break;
       }
       end = r.seq;
+      if (settings.filter && r.event.is_null() && !r.text.empty()) {
+        r.event = json::parse(r.text, nullptr, false);
+      }
       if (settings.filter && !settings.filter(r.event)) {
         ++sh.stats.filtered;
         continue;
@@ -291,7 +296,7 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
     }
     if (sh.lanes_left == 0) {
       // Everything was filtered out: checkpoint past it.
-      Checkpoint(id, end, [self = shared_from_this(), id] { self->Done(id); });
+      RoundDone(id, end);
       return;
     }
     for (size_t i = 0; i < lanes; ++i) {
@@ -358,6 +363,29 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
     Pump(id);
   }
 
+  // The round is over through `seq`: its checkpoint is saved, and the next round starts while
+  // it commits, unless the previous round's checkpoint still commits too. So at most one batch
+  // past the one in flight is beyond the durable checkpoint (and comes again after a crash).
+  void RoundDone(const std::string& id, const std::string& seq) {
+    Shard& sh = shards[id];
+    if (!seq.empty() && seq != sh.stats.checkpoint) {
+      ++sh.saving;
+      Checkpoint(id, seq, [self = shared_from_this(), id] {
+        Shard& s = self->shards[id];
+        --s.saving;
+        if (s.held && s.saving <= 1) {
+          s.held = false;
+          self->Done(id);
+        }
+      });
+    }
+    if (sh.saving > 1) {
+      sh.held = true;
+      return;
+    }
+    Done(id);
+  }
+
   void Checkpoint(const std::string& id, const std::string& seq, std::function<void()> then) {
     Shard& sh = shards[id];
     if (seq.empty() || seq == sh.stats.checkpoint) {
@@ -386,9 +414,31 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
       GiveUp(id, lane, "RecordAgeExceeded");
       return;
     }
-    json event = {{"Records", json::array()}};
-    for (const LogRecord& r : seg.records) event["Records"].push_back(r.event);
+    ++sh.stats.batches;
+    ++seg.invokes;
+    invoke(settings.function_arn, BatchEvent(id, seg), "",
+           [self = shared_from_this(), id, lane](InvokeOutcome outcome) {
+             if (!self->stopped) self->Finished(id, lane, outcome);
+           });
+  }
+
+  // The event's JSON: the records' texts joined (each dumped if the log gave none), then the
+  // tumbling window's members.
+  std::string BatchEvent(const std::string& id, const Segment& seg) {
+    Shard& sh = shards[id];
+    size_t size = kEnvelopeBytes;
+    for (const LogRecord& r : seg.records) size += static_cast<size_t>(r.bytes) + 1;
+    std::string out;
+    out.reserve(size);
+    out += R"({"Records":[)";
+    for (size_t i = 0; i < seg.records.size(); ++i) {
+      if (i > 0) out += ',';
+      const LogRecord& r = seg.records[i];
+      out += r.text.empty() ? r.event.dump() : r.text;
+    }
+    out += ']';
     if (settings.tumbling_window_s > 0) {
+      json event = json::object();
       auto iso = [](int64_t ms) {
         std::string t = FormatIsoMillis(ms);
         return t.substr(0, t.size() - 5) + "Z";  // whole seconds, as AWS shows them
@@ -400,13 +450,12 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
       event["eventSourceARN"] = settings.event_source_arn;
       event["isFinalInvokeForWindow"] = seg.final_for_window;
       event["isWindowTerminatedEarly"] = false;
+      const std::string members = event.dump();  // {...}: its members go after Records
+      out += ',';
+      out.append(members, 1, members.size() - 2);
     }
-    ++sh.stats.batches;
-    ++seg.invokes;
-    invoke(settings.function_arn, event.dump(), "",
-           [self = shared_from_this(), id, lane](InvokeOutcome outcome) {
-             if (!self->stopped) self->Finished(id, lane, outcome);
-           });
+    out += '}';
+    return out;
   }
 
   void Finished(const std::string& id, size_t lane, const InvokeOutcome& outcome) {
@@ -554,7 +603,7 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
     Shard& sh = shards[id];
     if (sh.lanes[lane].empty()) {
       if (--sh.lanes_left > 0) return;
-      Checkpoint(id, sh.job_end, [self = shared_from_this(), id] { self->Done(id); });
+      RoundDone(id, sh.job_end);
       return;
     }
     if (sh.lanes.size() > 1) through.clear();  // other lanes may hold earlier records

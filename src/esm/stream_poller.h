@@ -8,8 +8,10 @@
 // to OnFailure and the shard moves on. With BisectBatchOnFunctionError a failing batch is split
 // in two, each half with its own retry count, down to the poison record. With
 // ReportBatchItemFailures the shard resumes at the lowest failed sequence number.
-// Checkpoints (Checkpoints) are durable: one is saved after each batch succeeds or is given up,
-// before the shard's next batch, so a crash redelivers only the batch in flight.
+// Checkpoints (Checkpoints) are durable: one is saved after each batch succeeds or is given up.
+// The shard's next batch starts while that checkpoint commits (group committed with the other
+// shards' and mappings'), but not before the one of the batch before it has committed, so a crash
+// redelivers at most the batch in flight and the one before it.
 // Tumbling windows: records are grouped by the window their arrival falls in; each invocation
 // carries `window`, the `state` the previous one returned, and `isFinalInvokeForWindow`, true
 // for the last one of a window (made with no records once the window has ended). A response
