@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -226,6 +227,43 @@ TEST_F(StreamPollerTest, DeliversInOrderInBatchesAndCheckpoints) {
   // New records arrive through the listener, at once.
   log_.Put("shard-1", "k7");
   ASSERT_TRUE(RunUntil([&] { return Keys().size() == 8; }));
+}
+
+TEST_F(StreamPollerTest, NextBatchRunsWhileTheCheckpointCommitsButNotTwoAhead) {
+  // The control thread's commits run only when the test says so.
+  boost::asio::io_context control;
+  checkpoints_ = std::make_unique<Checkpoints>(loop_, control, *db_);
+  ASSERT_TRUE(checkpoints_->Load().ok());
+  std::vector<std::string> seqs;
+  for (int i = 0; i < 8; ++i) seqs.push_back(log_.Put("shard-1", "k" + std::to_string(i)));
+  Start([](StreamPoller::Settings& s) { s.batch_size = 2; });
+  auto durable = [&]() -> std::optional<std::string> {
+    Checkpoints reloaded(loop_, control, *db_);
+    EXPECT_TRUE(reloaded.Load().ok());
+    return reloaded.Get("uuid-1", "shard-1");
+  };
+  auto commit = [&] {
+    control.poll();
+    control.restart();
+    Settle();
+  };
+  // Batch 1 is done and its checkpoint commits: batch 2 goes meanwhile, but batch 3 waits for
+  // batch 1's checkpoint.
+  Settle();
+  EXPECT_EQ(events_.size(), 2u);
+  EXPECT_FALSE(durable().has_value());
+  commit();
+  EXPECT_EQ(durable(), seqs[1]);
+  EXPECT_EQ(events_.size(), 3u);
+  commit();  // batch 2's
+  EXPECT_EQ(durable(), seqs[3]);
+  EXPECT_EQ(events_.size(), 4u);
+  commit();
+  commit();
+  EXPECT_EQ(durable(), seqs[7]);
+  EXPECT_EQ(Keys().size(), 8u);
+  poller_.reset();
+  checkpoints_.reset();
 }
 
 TEST_F(StreamPollerTest, ChildWaitsForItsParent) {

@@ -371,8 +371,9 @@ def test_thaw_esm_command(lam, ddb, logs, server):
 
 def test_kill9_loop_loses_nothing(make_thaw_server):
     """Writes while the mapping delivers, kill -9 the server at random moments, restart: every
-    record reaches the function, and only a batch in flight at a kill can come twice. The
-    function sends what it got to an SQS queue (durable in the server) before it answers."""
+    record reaches the function, and only the batch in flight at a kill and the one before it
+    (whose checkpoint may still have been committing) can come twice. The function sends what
+    it got to an SQS queue (durable in the server) before it answers."""
     import random
 
     srv = make_thaw_server(*ARGS)
@@ -414,7 +415,7 @@ def test_kill9_loop_loses_nothing(make_thaw_server):
     duplicates = len(delivered) - len(set(delivered))
     print(f"{len(written)} records, {len(got)} batches, {duplicates} duplicate deliveries, "
           f"{kills} kills")
-    assert duplicates <= kills * batch, duplicates
+    assert duplicates <= kills * 2 * batch, duplicates
     # Per shard, a batch never goes back before the previous one except to redeliver.
     for b in got:
         assert b["seqs"] == sorted(b["seqs"], key=int)

@@ -19,7 +19,7 @@
 // and answers the state with n increased by the number of records.
 // With PROBE_SOURCE=kinesis it takes a Kinesis trigger's event (events.KinesisEvent) instead and
 // logs the same STREAMPROBE line: keys are the partition keys, and a record whose data is JSON
-// with a "poison" member is a poison record.
+// with a "poison" member is a poison record (PROBE_SINK and PROBE_SLEEP_MS work there too).
 package main
 
 import (
@@ -139,8 +139,16 @@ func kinesisHandler(ctx context.Context, event events.KinesisEvent) (events.Kine
 			}
 		}
 	}
+	if ms, err := strconv.Atoi(os.Getenv("PROBE_SLEEP_MS")); err == nil && ms > 0 {
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+	}
 	line, _ := json.Marshal(p)
 	fmt.Printf("STREAMPROBE %s\n", line)
+	if queue := os.Getenv("PROBE_SINK"); queue != "" {
+		if err := sink(queue, line); err != nil {
+			return events.KinesisEventResponse{}, err
+		}
+	}
 	if len(failures) == 0 {
 		return events.KinesisEventResponse{}, nil
 	}
