@@ -6,7 +6,11 @@ the same run:
   source mapping (BatchSize 1, no window), one record at a time so each is measured alone, warm;
 - catch-up: a backlog of records put while no mapping exists, then one is created
   (TRIM_HORIZON, BatchSize 100) to the no-op Go function streamsink, timed until every record
-  has been delivered; through 1 shard and through 4 (records/s), and for 100,000 records.
+  has been delivered; through 1 shard and through 4 (records/s), and for 100,000 records;
+  beside it, the rate from the first batch's arrival to the last's (the mapping reads nothing
+  while it is Creating, 2 s as on AWS);
+- throughput floor: 4 boto3 clients invoking streamsink with 100-record Kinesis events, as 4
+  shards' pollers would, without the stream.
 The handlers report by UDP datagram (stamp: its start time; streamsink: its batch's record
 count), so nothing polls logs. Needs scripts/build-examples.sh.
 Usage: .venv/bin/python bench/stream_bench.py [MESSAGES [BACKLOG]]  (defaults 200, 100000)
@@ -163,6 +167,34 @@ def catch_ups(lam, kin, udp, url):
                         Code={"ZipFile": (ZIPS / "streamsink.zip").read_bytes()},
                         Environment={"Variables": {"STREAMSINK_TO": udp.addr}})
 
+    def invoke_floor(threads=4, batches=50, size=100):
+        """The throughput floor: `threads` clients invoking streamsink (RequestResponse) with
+        Kinesis events of `size` records, as the shards' pollers would, without the stream."""
+        record = {"awsRegion": "us-east-1", "eventID": "shardId-000000000000:4" + "9" * 55,
+                  "eventName": "aws:kinesis:record", "eventSource": "aws:kinesis",
+                  "eventSourceARN": "arn:aws:kinesis:us-east-1:000000000000:stream/floor",
+                  "eventVersion": "1.0", "invokeIdentityArn": ROLE,
+                  "kinesis": {"approximateArrivalTimestamp": 1545084650.987,
+                              "data": "eHh4" * 34, "kinesisSchemaVersion": "1.0",
+                              "partitionKey": "12345", "sequenceNumber": "4" + "9" * 55}}
+        payload = json.dumps({"Records": [record] * size})
+
+        def run():
+            c = client("lambda", url)
+            for _ in range(batches):
+                c.invoke(FunctionName="sink", Payload=payload)
+        run_threads = [threading.Thread(target=run) for _ in range(threads)]
+        t0 = time.monotonic()
+        for th in run_threads:
+            th.start()
+        done = udp.count(threads * batches * size)[1]
+        for th in run_threads:
+            th.join()
+        total = threads * batches * size
+        print(f"floor: {threads} clients invoking streamsink with {size}-record events: "
+              f"{total} records in {done - t0:.2f} s = {total / (done - t0):,.0f} records/s",
+              flush=True)
+
     def catch_up(name, shards, records):
         kin.create_stream(StreamName=name, ShardCount=shards)
         kin.get_waiter("stream_exists").wait(StreamName=name, WaiterConfig={"Delay": 1})
@@ -203,6 +235,7 @@ def catch_ups(lam, kin, udp, url):
     catch_up("one", 1, min(BACKLOG, 20000))
     catch_up("four", 4, min(BACKLOG, 40000))
     catch_up("backlog", 4, BACKLOG)
+    invoke_floor()  # last, so that the catch-ups start their sandboxes as they always did
 
 
 if __name__ == "__main__":

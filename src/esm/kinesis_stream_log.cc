@@ -10,8 +10,45 @@ using nlohmann::json;
 
 namespace {
 
-// `s` as a JSON string.
-std::string Quote(const std::string& s) { return json(s).dump(); }
+// Appends `s` as a JSON string, escaped as nlohmann::json dumps it (other bytes as they are).
+void AppendQuoted(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (const char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += "\\u00";
+          out += kHex[(c >> 4) & 0xf];
+          out += kHex[c & 0xf];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
 
 }  // namespace
 
@@ -25,11 +62,15 @@ std::string KinesisEventText(const kinesis::RecordView& r, const std::string& sh
   out += R"({"awsRegion":")";
   out += kinesis::kRegion;
   out += R"(","eventID":)";
-  out += Quote(shard_id + ":" + r.sequence_number);
+  out += '"';
+  out += shard_id;  // shardId-000000000000
+  out += ':';
+  out += r.sequence_number;  // digits
+  out += '"';
   out += R"(,"eventName":"aws:kinesis:record","eventSource":"aws:kinesis","eventSourceARN":)";
-  out += Quote(stream_arn);
+  AppendQuoted(out, stream_arn);
   out += R"(,"eventVersion":"1.0","invokeIdentityArn":)";
-  out += Quote(role_arn);
+  AppendQuoted(out, role_arn);
   // Epoch seconds with the milliseconds as the fraction, as a JSON number (1545084650.987).
   char when[96];
   std::snprintf(when, sizeof(when), R"(,"kinesis":{"approximateArrivalTimestamp":%lld.%03lld)",
@@ -39,9 +80,11 @@ std::string KinesisEventText(const kinesis::RecordView& r, const std::string& sh
   out += R"(,"data":")";
   out += Base64Encode(r.data);
   out += R"(","kinesisSchemaVersion":"1.0","partitionKey":)";
-  out += Quote(r.partition_key);
+  AppendQuoted(out, r.partition_key);
   out += R"(,"sequenceNumber":)";
-  out += Quote(r.sequence_number);
+  out += '"';
+  out += r.sequence_number;
+  out += '"';
   out += "}}";
   return out;
 }

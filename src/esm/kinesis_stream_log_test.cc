@@ -90,7 +90,7 @@ TEST_F(KinesisStreamLogTest, RecordsAreLambdasKinesisEvent) {
 }
 
 TEST_F(KinesisStreamLogTest, PartitionKeysAreEscapedInTheEventText) {
-  const std::string key = "q\"uo\\te\n\x01\xc3\xa9";
+  const std::string key = "q\"uo\\te\n\t\b\f\r\x01\x1f\x7f\xc3\xa9";
   Put(key, "x");
   std::vector<LogRecord> records = log_->Read("shardId-000000000000", "", 10);
   ASSERT_EQ(records.size(), 1u);
