@@ -5,7 +5,8 @@
 # SNS experiment across two accounts (examples/scenarios/sns-cross-account), its DynamoDB
 # experiment (examples/scenarios/dynamodb-stream: three transactions, their stream records) and its
 # Kinesis experiment (examples/scenarios/kinesis: base64 JSON decoded by a Go function, by hand and
-# through an event source mapping; outputfile.txt in build/report/kinesis), run the same
+# through an event source mapping, then a burst whose invocation records fill the report's stream
+# section; outputfile.txt in build/report/kinesis), run the same
 # handler under the seed's invocation mechanisms, measure (bench, tune, compare), run the seed's
 # latency experiment (as a simulation: thaw latency), a causal trace (thaw trace), write the HTML
 # report, then stop the server. Nothing is left running; the last line says where the report is.
@@ -130,9 +131,13 @@ $THAW trace "$TRACE_ROOT" --format chrome -o "$REPORT/trace-perfetto.json"
 $THAW trace "$TRACE_ROOT" --format otlp -o "$REPORT/trace-otlp.json"
 
 say "the HTML report"
+# The stream section: the invocation records of the Kinesis scenario's burst (when it ran).
+STREAM_INPUT=()
+[ -s "$REPORT/kinesis/stream-invocations.json" ] &&
+  STREAM_INPUT=(--stream "$REPORT/kinesis/stream-invocations.json")
 $THAW report --bench "$REPORT/bench-echo.json" --tune "$REPORT/tune.json" \
   --stress "$REPORT/stress.json" --compare "$REPORT/compare.json" \
-  --latency "$REPORT/latency.json" --out "$REPORT"
+  --latency "$REPORT/latency.json" "${STREAM_INPUT[@]}" --out "$REPORT"
 
 say "stopping the server"
 # Everything the server started: its launcher and the functions' process groups.

@@ -74,10 +74,38 @@ std::vector<std::string> Attempts(const nlohmann::json& records) {
   return out;
 }
 
+// An event source mapping's batch in one cell: "SHARD ..FIRST-..LAST n=N try K half" (sequence
+// numbers cut to their last 8 digits; --json has them whole), or "QUEUE n=N" for SQS.
+std::string SourceCell(const nlohmann::json& r) {
+  auto src = r.find("eventSource");
+  if (src == r.end() || !src->is_object()) return "-";
+  auto tail = [](std::string seq) {
+    return seq.size() > 8 ? ".." + seq.substr(seq.size() - 8) : seq;
+  };
+  std::string out;
+  if (std::string shard = JsonString(*src, "shardId"); !shard.empty()) {
+    out = shard + " " + tail(JsonString(*src, "startSequenceNumber")) + "-" +
+          tail(JsonString(*src, "endSequenceNumber"));
+  } else {
+    std::string arn = JsonString(*src, "eventSourceArn");
+    out = arn.substr(arn.rfind(':') + 1);
+  }
+  out += " n=" + std::to_string(JsonInt(*src, "batchSize"));
+  out += " try " + std::to_string(JsonInt(*src, "attempt"));
+  auto bisected = src->find("bisected");
+  if (bisected != src->end() && bisected->is_boolean() && bisected->get<bool>()) out += " half";
+  return out;
+}
+
 std::string FormatRecords(const nlohmann::json& records) {
   std::vector<std::vector<std::string>> rows = {{"START", "FUNCTION", "REQUEST ID", "KIND",
                                                  "ATTEMPT", "STATUS", "DURATION", "BILLED",
                                                  "MEMORY", "INIT", "CPU", "LATENCY", "COST"}};
+  // The mapping column only when some invocation came from one.
+  bool sources = std::any_of(records.begin(), records.end(), [](const nlohmann::json& r) {
+    return r.is_object() && r.contains("eventSource");
+  });
+  if (sources) rows[0].push_back("EVENT SOURCE");
   std::vector<std::string> attempts = Attempts(records);
   size_t index = 0;
   for (const nlohmann::json& r : records) {
@@ -95,6 +123,7 @@ std::string FormatRecords(const nlohmann::json& records) {
                         std::to_string(JsonInt(r, "memorySizeMB")) + " MB",
                     init_ns > 0 ? Millis(init_ns) : "-", Millis(JsonInt(r, "cpuTimeNs")),
                     Millis(JsonInt(r, "latencyNs")), Fixed(JsonNumber(r, "costUsd"), "$%.10f")});
+    if (sources) rows.back().push_back(SourceCell(r));
   }
   return FormatTable(rows);
 }

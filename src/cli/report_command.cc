@@ -1,6 +1,7 @@
-// `thaw report`: reads the JSON that bench, tune, stress and compare wrote (and the latency
-// experiment's), and writes DIR/report.html, one self-contained page with Chart.js and the data
-// inlined, and DIR/report.json, the data it plots (profile/html_report.h, docs/report.md).
+// `thaw report`: reads the JSON that bench, tune, stress and compare wrote (the latency
+// experiment's, and the invocation records of stream mappings), and writes DIR/report.html, one
+// self-contained page with Chart.js and the data inlined, and DIR/report.json, the data it plots
+// (profile/html_report.h, docs/report.md).
 // Talks to no server. Runs on the main thread.
 #include <filesystem>
 #include <fstream>
@@ -33,6 +34,7 @@ struct ReportFlags {
   std::string stress;
   std::string compare;
   std::string latency;
+  std::string stream;
   std::string out = "thaw-report";
 };
 
@@ -67,6 +69,7 @@ StatusOr<profile::ReportInputs> ReadInputs(const ReportFlags& flags) {
   THAW_ASSIGN_OR_RETURN(inputs.stress, ReadOptional(flags.stress));
   THAW_ASSIGN_OR_RETURN(inputs.compare, ReadOptional(flags.compare));
   THAW_ASSIGN_OR_RETURN(inputs.latency, ReadOptional(flags.latency));
+  THAW_ASSIGN_OR_RETURN(inputs.stream, ReadOptional(flags.stream));
   inputs.generated_at = FormatIsoMillis(SystemClock::Get().RealtimeMillis());
   return inputs;
 }
@@ -126,6 +129,8 @@ void AddReportCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--stress", flags->stress, "thaw stress --json file");
   cmd->add_option("--compare", flags->compare, "thaw compare --json file");
   cmd->add_option("--latency", flags->latency, "the latency experiment's JSON (docs/report.md)");
+  cmd->add_option("--stream", flags->stream,
+                  "invocation records of stream mappings (thaw invocations --json)");
   cmd->add_option("--out,-o", flags->out, "directory for report.html and report.json")
       ->capture_default_str();
   cmd->footer(

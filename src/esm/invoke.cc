@@ -13,7 +13,7 @@ namespace thaw::esm {
 InvokeFn InvokerFn(boost::asio::io_context& loop, invoker::Invoker& invoker,
                    const lambda::Registry& registry, const Clock& clock) {
   return [&loop, &invoker, &registry, &clock](const std::string& function_arn, std::string payload,
-                                              std::string trace_header,
+                                              InvokeMeta meta,
                                               std::function<void(InvokeOutcome)> done) {
     auto not_invoked = [&loop, done](std::string why) {
       // Answered later, as an invoke would be: the poller does not expect a reentrant call.
@@ -32,17 +32,20 @@ InvokeFn InvokerFn(boost::asio::io_context& loop, invoker::Invoker& invoker,
     std::string request_id = NewUuid();
     event.request_id = request_id;
     event.payload = std::move(payload);
-    event.trace_id = trace_header.empty()
+    event.trace_id = meta.trace_header.empty()
                          ? trace::FormatTraceHeader(trace::NewTrace(clock.RealtimeMillis()))
-                         : std::move(trace_header);
-    Status s =
-        invoker.Invoke(*resolved, std::move(event), /*want_tail=*/false,
-                       [done, request_id](invoker::InvokeResult result) {
-                         done({.kind = result.function_error ? InvokeOutcome::Kind::kFunctionError
-                                                             : InvokeOutcome::Kind::kOk,
-                               .body = std::move(result.body),
-                               .request_id = request_id});
-                       });
+                         : std::move(meta.trace_header);
+    invoker::InvokeOrigin origin;
+    origin.source = std::move(meta.source);
+    Status s = invoker.Invoke(
+        *resolved, std::move(event), /*want_tail=*/false,
+        [done, request_id](invoker::InvokeResult result) {
+          done({.kind = result.function_error ? InvokeOutcome::Kind::kFunctionError
+                                              : InvokeOutcome::Kind::kOk,
+                .body = std::move(result.body),
+                .request_id = request_id});
+        },
+        std::move(origin));
     if (!s.ok()) not_invoked(s.message());
   };
 }

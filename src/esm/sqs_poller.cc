@@ -176,8 +176,15 @@ struct SqsPoller::Core : std::enable_shared_from_this<SqsPoller::Core> {
     }
     ++stats.batches;
     stats.messages += static_cast<int64_t>(batch->messages.size());
-    invoke(settings.function_arn, RenderSqsEvent(batch->messages, queue_arn, fifo),
-           std::move(trace), [self = shared_from_this(), batch](InvokeOutcome outcome) {
+    InvokeMeta meta;
+    meta.trace_header = std::move(trace);
+    meta.source.mapping = settings.uuid;
+    meta.source.source_arn = queue_arn;
+    meta.source.batch_size = static_cast<int64_t>(batch->messages.size());
+    meta.source.attempt = 1;  // a failed batch comes back as a new receive
+    meta.source.invoked_ms = store.clock().RealtimeMillis();
+    invoke(settings.function_arn, RenderSqsEvent(batch->messages, queue_arn, fifo), std::move(meta),
+           [self = shared_from_this(), batch](InvokeOutcome outcome) {
              self->Finish(batch, std::move(outcome));
            });
   }

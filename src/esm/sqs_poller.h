@@ -18,6 +18,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "records/record.h"
 #include "sqs/queue_store.h"
 
 namespace thaw::esm {
@@ -32,10 +33,14 @@ struct InvokeOutcome {
   std::string body;
   std::string request_id;  // the invocation's (its record in thaw invocations); "" if none
 };
+// What a poller tells the invoke besides the payload.
+struct InvokeMeta {
+  std::string trace_header = {};     // the message's AWSTraceHeader; "" starts a new trace
+  records::EventSource source = {};  // the mapping's batch, for the invocation record
+};
 // Invokes `function_arn` synchronously; `done` runs later on the loop, exactly once.
-using InvokeFn =
-    std::function<void(const std::string& function_arn, std::string payload,
-                       std::string trace_header, std::function<void(InvokeOutcome)> done)>;
+using InvokeFn = std::function<void(const std::string& function_arn, std::string payload,
+                                    InvokeMeta meta, std::function<void(InvokeOutcome)> done)>;
 // The one place a message meets the mapping's FilterCriteria: false drops (deletes) it, as
 // Lambda does with SQS messages that match no filter.
 using MessageFilter = std::function<bool(const sqs::Delivered&)>;
@@ -43,6 +48,7 @@ using MessageFilter = std::function<bool(const sqs::Delivered&)>;
 class SqsPoller {
  public:
   struct Settings {
+    std::string uuid;  // the mapping's, for invocation records
     std::string function_arn;
     int64_t batch_size = 10;
     int64_t batching_window_ms = 0;

@@ -43,6 +43,7 @@ struct FakeFunction {
   boost::asio::io_context& loop;
   std::vector<json> events;
   std::vector<std::string> traces;
+  std::vector<records::EventSource> sources;
   std::function<InvokeOutcome(const json&)> answer = [](const json&) { return Ok(); };
   bool hold = false;
   std::vector<std::function<void()>> held;
@@ -50,11 +51,12 @@ struct FakeFunction {
   int peak = 0;
 
   InvokeFn Fn() {
-    return [this](const std::string&, std::string payload, std::string trace,
+    return [this](const std::string&, std::string payload, InvokeMeta meta,
                   std::function<void(InvokeOutcome)> done) {
       json event = json::parse(payload);
       events.push_back(event);
-      traces.push_back(trace);
+      traces.push_back(meta.trace_header);
+      sources.push_back(meta.source);
       peak = std::max(peak, ++running);
       auto finish = [this, event, done] {
         --running;
@@ -144,6 +146,13 @@ TEST_F(SqsPollerTest, SuccessDeletesTheBatchAndPassesTheTraceHeader) {
   ASSERT_TRUE(RunUntil([&] { return Counts(q).in_flight == 0 && Counts(q).visible == 0; }));
   EXPECT_EQ(fn_.events[0]["Records"][0]["eventSourceARN"], q.Arn());
   EXPECT_EQ(fn_.traces[0], "Root=1-5759e988-bd862e3fe1be46a994272793");
+  int64_t messages = 0;  // one batch or two, as the receives fall
+  for (const records::EventSource& src : fn_.sources) {
+    EXPECT_EQ(src.source_arn, q.Arn());
+    EXPECT_EQ(src.attempt, 1);
+    messages += src.batch_size;
+  }
+  EXPECT_EQ(messages, 2);
   EXPECT_EQ(poller_->stats().deleted, 2);
 }
 

@@ -12,6 +12,7 @@ namespace {
 
 SqsPoller::Settings SettingsOf(const Mapping& m) {
   return {
+      .uuid = m.uuid,
       .function_arn = m.function_arn,
       .batch_size = m.batch_size,
       .batching_window_ms = m.batching_window_s * 1000,

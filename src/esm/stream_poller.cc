@@ -81,6 +81,7 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
     bool final_for_window = false;
     int64_t retries = 0;  // failed invokes of this segment
     int64_t invokes = 0;
+    bool bisected = false;  // a half of a failed batch
   };
   struct Shard {
     ShardStats stats;
@@ -416,7 +417,21 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
     }
     ++sh.stats.batches;
     ++seg.invokes;
-    invoke(settings.function_arn, BatchEvent(id, seg), "",
+    InvokeMeta meta;
+    meta.source.mapping = settings.uuid;
+    meta.source.source_arn = settings.event_source_arn;
+    meta.source.shard = id;
+    meta.source.batch_size = static_cast<int64_t>(seg.records.size());
+    meta.source.attempt = seg.invokes;
+    meta.source.bisected = seg.bisected;
+    meta.source.invoked_ms = NowMs();
+    if (!seg.records.empty()) {
+      meta.source.first_seq = seg.records.front().seq;
+      meta.source.last_seq = seg.records.back().seq;
+      meta.source.first_arrival_ms = seg.records.front().arrival_ms;
+      meta.source.last_arrival_ms = seg.records.back().arrival_ms;
+    }
+    invoke(settings.function_arn, BatchEvent(id, seg), std::move(meta),
            [self = shared_from_this(), id, lane](InvokeOutcome outcome) {
              if (!self->stopped) self->Finished(id, lane, outcome);
            });
@@ -543,6 +558,7 @@ struct StreamPoller::Core : std::enable_shared_from_this<StreamPoller::Core> {
       second.records.assign(std::make_move_iterator(seg.records.begin() + half),
                             std::make_move_iterator(seg.records.end()));
       seg.records.resize(half);
+      seg.bisected = second.bisected = true;
       seg.retries = 0;
       seg.invokes = 0;
       sh.lanes[lane].insert(sh.lanes[lane].begin() + 1, std::move(second));

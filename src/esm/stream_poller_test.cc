@@ -122,10 +122,11 @@ class StreamPollerTest : public ::testing::Test {
   }
 
   InvokeFn Invoke() {
-    return [this](const std::string&, std::string payload, std::string,
+    return [this](const std::string&, std::string payload, InvokeMeta meta,
                   std::function<void(InvokeOutcome)> done) {
       json event = json::parse(payload);
       events_.push_back(event);
+      sources_.push_back(std::move(meta.source));
       InvokeOutcome out = answer_ ? answer_(event) : Outcome(InvokeOutcome::Kind::kOk);
       peak_ = std::max(peak_, ++in_flight_);
       boost::asio::post(loop_, [this, done, out] {
@@ -187,6 +188,7 @@ class StreamPollerTest : public ::testing::Test {
   FakeLog log_;
   std::unique_ptr<StreamPoller> poller_;
   std::vector<json> events_;
+  std::vector<records::EventSource> sources_;
   std::vector<bool> ok_;
   std::function<InvokeOutcome(const json&)> answer_;
   std::vector<json> failures_;
@@ -354,6 +356,22 @@ TEST_F(StreamPollerTest, RetriesExhaustedGoToOnFailureAndTheShardMovesOn) {
   EXPECT_EQ(invocations[0].first_seq, bad);
   EXPECT_EQ(invocations[0].last_seq, bad);
   EXPECT_EQ(invocations[3].result, "OK");
+  // The invocation records get the batch: mapping, shard, range and which attempt.
+  ASSERT_EQ(sources_.size(), 4u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(sources_[i].mapping, "uuid-1");
+    EXPECT_EQ(sources_[i].source_arn, "arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/x");
+    EXPECT_EQ(sources_[i].shard, "shard-1");
+    EXPECT_EQ(sources_[i].first_seq, bad);
+    EXPECT_EQ(sources_[i].last_seq, bad);
+    EXPECT_EQ(sources_[i].batch_size, 1);
+    EXPECT_EQ(sources_[i].attempt, i + 1);
+    EXPECT_FALSE(sources_[i].bisected);
+    EXPECT_GT(sources_[i].invoked_ms, 0);
+    EXPECT_EQ(sources_[i].first_arrival_ms, log_.shards["shard-1"].records[0].arrival_ms);
+  }
+  EXPECT_EQ(sources_[3].attempt, 1);
+  EXPECT_EQ(sources_[3].first_seq, log_.shards["shard-1"].records.back().seq);
 }
 
 TEST_F(StreamPollerTest, BisectionIsolatesThePoisonRecord) {
@@ -382,6 +400,14 @@ TEST_F(StreamPollerTest, BisectionIsolatesThePoisonRecord) {
   EXPECT_EQ(stats[0].bisections, 3);  // 8 -> 4 -> 2 -> 1
   EXPECT_EQ(stats[0].on_failure, 1);
   EXPECT_EQ(stats[0].records, 7);
+  // The first invoke is the whole batch; every later one a bisected half.
+  ASSERT_GE(sources_.size(), 4u);
+  EXPECT_FALSE(sources_[0].bisected);
+  EXPECT_EQ(sources_[0].batch_size, 8);
+  EXPECT_TRUE(sources_[1].bisected);
+  EXPECT_EQ(sources_[1].batch_size, 4);
+  EXPECT_EQ(sources_[1].attempt, 1);
+  for (size_t i = 1; i < sources_.size(); ++i) EXPECT_TRUE(sources_[i].bisected) << i;
 }
 
 TEST_F(StreamPollerTest, ReportBatchItemFailuresResumesAtTheLowestFailed) {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "base/clock.h"
+#include "records/record.h"
 #include "runtime_api/runtime_session.h"
 #include "trace/hlc.h"
 #include "trace/trace_header.h"
@@ -57,6 +58,7 @@ struct Invocation {
   int64_t init_ns = 0;       // init run inside this invocation
   bool cold = false;
   bool async = false;
+  records::EventSource source;  // the mapping's batch this invocation delivers, if any
   bool function_error = false;
   std::string error_type;  // posted to /error
 

@@ -39,6 +39,18 @@ records::InvocationRecord MakeRecord(const Invocation& inv, const RecordFacts& f
   r.billed_ms = facts.billed_ms;
   r.max_memory_mb = facts.max_memory_mb;
   r.cpu_ns = facts.cpu_ns;
+  const records::EventSource& src = inv.source;
+  r.source = {.mapping = src.mapping,
+              .source_arn = src.source_arn,
+              .shard = src.shard,
+              .first_seq = src.first_seq,
+              .last_seq = src.last_seq,
+              .batch_size = src.batch_size,
+              .attempt = src.attempt,
+              .bisected = src.bisected,
+              .invoked_ms = src.invoked_ms,
+              .first_arrival_ms = src.first_arrival_ms,
+              .last_arrival_ms = src.last_arrival_ms};
   return r;
 }
 

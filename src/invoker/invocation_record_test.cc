@@ -51,6 +51,34 @@ TEST(MakeRecordTest, CopiesIdentityTimesAndFigures) {
   EXPECT_EQ(r.cpu_ns, 5);
 }
 
+TEST(MakeRecordTest, CopiesTheEventSourceBatch) {
+  Ended e;
+  EXPECT_TRUE(e.Fill("", "").source.empty());  // a direct invoke
+  e.inv.source = {.mapping = "uuid",
+                  .source_arn = "arn:aws:kinesis:us-east-1:000000000000:stream/s",
+                  .shard = "shardId-000000000000",
+                  .first_seq = "1",
+                  .last_seq = "9",
+                  .batch_size = 3,
+                  .attempt = 2,
+                  .bisected = true,
+                  .invoked_ms = 1000,
+                  .first_arrival_ms = 900,
+                  .last_arrival_ms = 950};
+  records::InvocationRecord r = e.Fill("", "");
+  EXPECT_EQ(r.source.mapping, "uuid");
+  EXPECT_EQ(r.source.source_arn, "arn:aws:kinesis:us-east-1:000000000000:stream/s");
+  EXPECT_EQ(r.source.shard, "shardId-000000000000");
+  EXPECT_EQ(r.source.first_seq, "1");
+  EXPECT_EQ(r.source.last_seq, "9");
+  EXPECT_EQ(r.source.batch_size, 3);
+  EXPECT_EQ(r.source.attempt, 2);
+  EXPECT_TRUE(r.source.bisected);
+  EXPECT_EQ(r.source.invoked_ms, 1000);
+  EXPECT_EQ(r.source.first_arrival_ms, 900);
+  EXPECT_EQ(r.source.last_arrival_ms, 950);
+}
+
 TEST(MakeRecordTest, StatusFromReportAndFunctionError) {
   Ended e;
   EXPECT_EQ(e.Fill("timeout", "").status, records::RecordStatus::kTimeout);

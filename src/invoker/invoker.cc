@@ -117,6 +117,7 @@ Status Invoker::Invoke(const lambda::Resolved& target, runtime_api::Event event,
   if (options_.environment.records && options_.environment.records->enabled()) {
     invocation->clock = &clock_;  // stamps and a record for this invocation
     invocation->async = origin.async;
+    invocation->source = std::move(origin.source);
     invocation->arrived_ns = origin.arrived_ns ? origin.arrived_ns : invocation->received_ns;
     if (origin.queued_ms > 0) {
       int64_t waited_ms = std::max<int64_t>(0, clock_.RealtimeMillis() - origin.queued_ms);

@@ -23,6 +23,7 @@
 #include "invoker/spawner.h"
 #include "invoker/timer.h"
 #include "lambda/registry.h"
+#include "records/record.h"
 #include "trace/hlc.h"
 
 namespace thaw::logs {
@@ -39,8 +40,9 @@ struct InvokerOptions {
 
 // Where an invoke came from, for its invocation record.
 struct InvokeOrigin {
-  int64_t arrived_ns = 0;  // monotonic arrival at the Invoke API; 0: now
-  int64_t queued_ms = 0;   // Event invokes: Unix ms when it was queued (may be a past run's)
+  records::EventSource source = {};  // an event source mapping's batch, when a poller invokes
+  int64_t arrived_ns = 0;            // monotonic arrival at the Invoke API; 0: now
+  int64_t queued_ms = 0;  // Event invokes: Unix ms when it was queued (may be a past run's)
   bool async = false;
 };
 

@@ -432,29 +432,47 @@ std::string StreamStore::Merge(Stream& stream, Shard& shard, Shard& adjacent) {
 }
 
 void StreamStore::Rescale(Stream& stream, int count) {
-  // The open shards, by hash range; each child's parents are the (at most two named) open
-  // shards its range overlaps first.
-  std::vector<size_t> open;
-  for (size_t i = 0; i < stream.shards.size(); ++i) {
-    if (stream.shards[i].open()) open.push_back(i);
+  // As Kinesis does it: splits, then merges, so that every shard has at most two parents and a
+  // reader that finishes parents before children keeps each key's order. The shards in
+  // between are closed at once and hold no records.
+  std::vector<int> open;
+  for (const Shard& sh : stream.shards) {
+    if (sh.open()) open.push_back(sh.index);
   }
-  std::sort(open.begin(), open.end(), [&](size_t a, size_t b) {
+  std::sort(open.begin(), open.end(), [&](int a, int b) {
     return stream.shards[a].start_hash < stream.shards[b].start_hash;
   });
-  for (size_t i : open) Close(stream.shards[i]);
-  for (auto [start, end] : EvenRanges(count)) {
-    std::string parent;
-    std::string adjacent;
-    for (size_t i : open) {
-      const Shard& p = stream.shards[i];
-      if (p.end_hash < start || p.start_hash > end) continue;
-      if (parent.empty()) {
-        parent = p.Id();
-      } else if (adjacent.empty()) {
-        adjacent = p.Id();
-      }
+  const auto targets = EvenRanges(count);
+  // Split every open shard at each target boundary inside it; `pieces` then tile the space and
+  // each lies within one target range. (Indexes: AddShard may move the shards.)
+  std::vector<int> pieces;
+  for (int cur : open) {
+    for (const auto& target : targets) {
+      const uint128 cut = target.first;
+      const Shard& sh = stream.shards[cur];
+      if (cut <= sh.start_hash || cut > sh.end_hash) continue;
+      const std::string id = sh.Id();
+      const uint128 start = sh.start_hash;
+      const uint128 end = sh.end_hash;
+      Close(stream.shards[cur]);
+      pieces.push_back(AddShard(stream, start, cut - 1, id, "").index);
+      cur = AddShard(stream, cut, end, id, "").index;
     }
-    AddShard(stream, start, end, parent, adjacent);
+    pieces.push_back(cur);
+  }
+  // Merge each target range's pieces left to right.
+  size_t next = 0;
+  for (const auto& [start, end] : targets) {
+    int acc = pieces[next++];
+    while (next < pieces.size() && stream.shards[pieces[next]].start_hash <= end) {
+      Shard& left = stream.shards[acc];
+      Shard& right = stream.shards[pieces[next++]];
+      const std::string left_id = left.Id();
+      const std::string right_id = right.Id();
+      Close(left);
+      Close(right);
+      acc = AddShard(stream, start, right.end_hash, left_id, right_id).index;
+    }
   }
   MarkUpdating(stream);
   Save(stream);

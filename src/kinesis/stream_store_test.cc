@@ -1,11 +1,16 @@
 #include "kinesis/stream_store.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "base/codec.h"
+#include "kinesis/hash_key.h"
 #include "kinesis/operations.h"
 
 namespace thaw::kinesis {
@@ -247,6 +252,53 @@ TEST_F(KinesisStoreTest, UpdateShardCountRescales) {
                 {{"StreamName", "s"}, {"TargetShardCount", 9}, {"ScalingType", "UNIFORM_SCALING"}})
                 .type,
             "InvalidArgumentException");
+}
+
+// 3 -> 4 and 4 -> 3 need splits and merges: each shard still names every parent it has (at
+// most two), and the open shards are the even ranges.
+TEST_F(KinesisStoreTest, UpdateShardCountKeepsLineage) {
+  Ok("CreateStream", {{"StreamName", "s"}, {"ShardCount", 3}});
+  for (int target : {4, 3, 5}) {
+    Ok("UpdateShardCount",
+       {{"StreamName", "s"}, {"TargetShardCount", target}, {"ScalingType", "UNIFORM_SCALING"}});
+    json all = Ok("ListShards", {{"StreamName", "s"}})["Shards"];
+    std::map<std::string, json> by_id;
+    for (const json& sh : all) by_id[sh["ShardId"]] = sh;
+    auto hash = [](const json& sh, const char* end) {
+      return ParseHashKey(sh["HashKeyRange"][end].get<std::string>()).value();
+    };
+    json open =
+        Ok("ListShards", {{"StreamName", "s"}, {"ShardFilter", {{"Type", "AT_LATEST"}}}})["Shards"];
+    ASSERT_EQ(open.size(), static_cast<size_t>(target));
+    std::sort(open.begin(), open.end(), [&](const json& a, const json& b) {
+      return hash(a, "StartingHashKey") < hash(b, "StartingHashKey");
+    });
+    auto even = EvenRanges(target);
+    for (size_t i = 0; i < open.size(); ++i) {
+      EXPECT_EQ(hash(open[i], "StartingHashKey"), even[i].first);
+      EXPECT_EQ(hash(open[i], "EndingHashKey"), even[i].second);
+    }
+    // Every shard with parents: its parents are closed and their ranges are exactly its own.
+    for (const json& sh : all) {
+      if (!sh.contains("ParentShardId")) continue;
+      std::vector<json> parents = {by_id.at(sh["ParentShardId"])};
+      if (sh.contains("AdjacentParentShardId"))
+        parents.push_back(by_id.at(sh["AdjacentParentShardId"]));
+      for (const json& p : parents) {
+        EXPECT_TRUE(p["SequenceNumberRange"].contains("EndingSequenceNumber")) << p.dump();
+      }
+      if (parents.size() == 2) {
+        uint128 lo =
+            std::min(hash(parents[0], "StartingHashKey"), hash(parents[1], "StartingHashKey"));
+        uint128 hi = std::max(hash(parents[0], "EndingHashKey"), hash(parents[1], "EndingHashKey"));
+        EXPECT_EQ(lo, hash(sh, "StartingHashKey")) << sh.dump();
+        EXPECT_EQ(hi, hash(sh, "EndingHashKey")) << sh.dump();
+      } else {
+        EXPECT_LE(hash(parents[0], "StartingHashKey"), hash(sh, "StartingHashKey")) << sh.dump();
+        EXPECT_GE(hash(parents[0], "EndingHashKey"), hash(sh, "EndingHashKey")) << sh.dump();
+      }
+    }
+  }
 }
 
 TEST_F(KinesisStoreTest, Limits) {

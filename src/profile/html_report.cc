@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -657,6 +658,173 @@ Section LatencySection(const ReportInput& input) {
   return s;
 }
 
+// ---- Stream processing -------------------------------------------------------------------------
+
+// The invocation list of `thaw invocations --json` (an array) or of GET /thaw/invocations.
+const json& InvocationList(const json& input) {
+  return input.is_array() ? input : Get(input, "invocations");
+}
+
+// Nearest rank of sorted `values`; nullopt when empty.
+std::optional<double> Rank(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return std::nullopt;
+  auto i = static_cast<size_t>(std::ceil(q * static_cast<double>(sorted.size())));
+  return sorted[std::min(sorted.size() - 1, i == 0 ? 0 : i - 1)];
+}
+
+constexpr size_t kMaxCdfPoints = 500;
+
+Section StreamSection(const ReportInput& input) {
+  struct Batch {
+    double invoked_ms;
+    std::string shard;  // "STREAM shardId" when there are several streams
+    double size, attempt, age_ms, put_ms;
+    bool bisected, failed;
+  };
+  std::vector<Batch> batches;
+  std::vector<std::string> arns;
+  for (const json& r : Array(InvocationList(input.json))) {
+    const json& src = Get(r, "eventSource");
+    std::string shard = Text(Get(src, "shardId"));
+    std::optional<double> invoked = Number(Get(src, "invokedTime"));
+    if (shard.empty() || !invoked) continue;  // not from a stream mapping
+    std::string arn = Text(Get(src, "eventSourceArn"));
+    if (std::find(arns.begin(), arns.end(), arn) == arns.end()) arns.push_back(arn);
+    const json& bisected = Get(src, "bisected");
+    batches.push_back(
+        {*invoked, arn + " " + shard, Number(Get(src, "batchSize")).value_or(0),
+         Number(Get(src, "attempt")).value_or(1), Number(Get(src, "iteratorAgeMs")).value_or(-1),
+         Number(Get(src, "putToHandlerMs")).value_or(-1),
+         bisected.is_boolean() && bisected.get<bool>(), Text(Get(r, "status")) != "success"});
+  }
+  Section s;
+  s.id = "stream";
+  s.title = "Stream processing";
+  if (batches.empty()) {
+    s.run = false;
+    s.note = "Not run: " + input.source + " has no invocation of a stream mapping.";
+    return s;
+  }
+  std::sort(batches.begin(), batches.end(),
+            [](const Batch& a, const Batch& b) { return a.invoked_ms < b.invoked_ms; });
+  // A shard is named by its id alone unless several streams are shown.
+  for (Batch& b : batches) {
+    if (arns.size() == 1) {
+      b.shard = b.shard.substr(b.shard.rfind(' ') + 1);
+    } else {
+      b.shard = b.shard.substr(b.shard.rfind('/') + 1);  // "NAME shardId-..."
+    }
+  }
+  const double start = batches.front().invoked_ms;
+  std::vector<std::string> shards;
+  for (const Batch& b : batches) {
+    if (std::find(shards.begin(), shards.end(), b.shard) == shards.end()) {
+      shards.push_back(b.shard);
+    }
+  }
+  std::sort(shards.begin(), shards.end());
+
+  Chart age("stream-iterator-age", "line", "Iterator age per shard over time");
+  age.x = {"seconds since the first batch", "linear"};
+  Chart sizes("stream-batch-size", "bar", "Batch sizes");
+  sizes.x = {"records in the batch", "category"};
+  sizes.y = {"invocations", "linear"};
+  Chart attempts("stream-attempts", "bar", "Invocations by attempt (retries)");
+  attempts.x = {"attempt", "category"};
+  attempts.y = {"invocations", "linear"};
+  Chart put("stream-put-to-handler", "line", "Put \u2192 handler latency (CDF)");
+  put.y = {"fraction of batches", "linear"};
+  put.stepped = true;
+  Table table("Per shard", {"shard", "invocations", "records", "retries", "bisected halves",
+                            "failed", "iterator age p50 (ms)", "iterator age max (ms)",
+                            "put \u2192 handler p50 (ms)", "p99 (ms)", "max (ms)"});
+
+  std::vector<double> all_put;
+  std::vector<double> all_ages;
+  std::map<double, std::pair<double, double>> by_attempt;  // attempt -> whole, bisected
+  std::map<double, double> by_size;
+  double records = 0;
+  for (const std::string& shard : shards) {
+    Series ages(shard);
+    std::vector<double> shard_ages, shard_put;
+    double n = 0, recs = 0, retries = 0, halves = 0, failed = 0;
+    for (const Batch& b : batches) {
+      if (b.shard != shard) continue;
+      ++n;
+      if (b.attempt <= 1 && !b.bisected) recs += b.size;
+      retries += b.attempt > 1 ? 1 : 0;
+      halves += b.bisected ? 1 : 0;
+      failed += b.failed ? 1 : 0;
+      if (b.age_ms >= 0) {
+        ages.points.push_back({(b.invoked_ms - start) / 1000, b.age_ms});
+        shard_ages.push_back(b.age_ms);
+      }
+      if (b.put_ms >= 0) shard_put.push_back(b.put_ms);
+      auto& [whole, half] = by_attempt[b.attempt];
+      (b.bisected ? half : whole) += 1;
+      by_size[b.size] += 1;
+    }
+    records += recs;
+    std::sort(shard_ages.begin(), shard_ages.end());
+    std::sort(shard_put.begin(), shard_put.end());
+    all_ages.insert(all_ages.end(), shard_ages.begin(), shard_ages.end());
+    all_put.insert(all_put.end(), shard_put.begin(), shard_put.end());
+    table.rows.push_back({shard, FmtInt(n), FmtInt(recs), FmtInt(retries), FmtInt(halves),
+                          FmtInt(failed), Fmt(Rank(shard_ages, 0.5)), Fmt(Rank(shard_ages, 1)),
+                          Fmt(Rank(shard_put, 0.5)), Fmt(Rank(shard_put, 0.99)),
+                          Fmt(Rank(shard_put, 1))});
+    age.series.push_back(std::move(ages));
+  }
+  age.y = {"iterator age (ms)", ScaleFor(all_ages)};
+
+  Series size_series("invocations");
+  for (const auto& [size, count] : by_size) {
+    sizes.categories.push_back(FmtInt(size));
+    size_series.points.push_back({FmtInt(size), count});
+  }
+  sizes.series.push_back(std::move(size_series));
+
+  Series whole("whole batches");
+  Series halves("bisected halves");
+  for (const auto& [attempt, counts] : by_attempt) {
+    std::string name = FmtInt(attempt);
+    attempts.categories.push_back(name);
+    whole.points.push_back({name, counts.first});
+    halves.points.push_back({name, counts.second});
+  }
+  attempts.series = {std::move(whole), std::move(halves)};
+
+  std::sort(all_put.begin(), all_put.end());
+  put.x = {"put \u2192 handler (ms)", ScaleFor(all_put)};
+  Series cdf("batches (n=" + std::to_string(all_put.size()) + ")");
+  // At most kMaxCdfPoints steps: a long run is drawn from evenly spaced ranks.
+  size_t step = std::max<size_t>(1, (all_put.size() + kMaxCdfPoints - 1) / kMaxCdfPoints);
+  for (size_t i = 0; i < all_put.size(); i += step) {
+    cdf.points.push_back(
+        {all_put[i], static_cast<double>(i + 1) / static_cast<double>(all_put.size())});
+  }
+  if (!all_put.empty() && (all_put.size() - 1) % step != 0) {
+    cdf.points.push_back({all_put.back(), 1.0});
+  }
+  put.series.push_back(std::move(cdf));
+
+  std::string streams;
+  for (const std::string& arn : arns) {
+    streams += (streams.empty() ? "" : ", ") + arn.substr(arn.rfind(':') + 1);
+  }
+  s.note =
+      "Invocation records (" + input.source + "): " + std::to_string(batches.size()) +
+      " batches of " + FmtInt(records) + " records from " + streams + ", " +
+      std::to_string(shards.size()) + " shard(s), over " +
+      Fmt((batches.back().invoked_ms - start) / 1000) +
+      " s. Iterator age: the batch's last record's age when the poller invoked (Lambda's "
+      "IteratorAge). Put \u2192 handler: its first record's ApproximateArrivalTimestamp "
+      "until the event went to the runtime. Records: the sizes of whole batches' first attempts.";
+  s.charts = {std::move(age), std::move(sizes), std::move(attempts), std::move(put)};
+  s.tables.push_back(std::move(table));
+  return s;
+}
+
 // ---- Stress ------------------------------------------------------------------------------------
 
 Section StressSection(const ReportInput& input) {
@@ -736,10 +904,10 @@ void RenderTable(const json& table, std::string& out) {
 
 StatusOr<json> BuildReport(const ReportInputs& inputs) {
   if (inputs.bench.empty() && !inputs.tune && !inputs.stress && !inputs.compare &&
-      !inputs.latency) {
+      !inputs.latency && !inputs.stream) {
     return Status::InvalidArgument(
-        "no input: give at least one of bench, tune, stress, compare "
-        "or latency");
+        "no input: give at least one of bench, tune, stress, compare, "
+        "latency or stream");
   }
   for (const ReportInput& b : inputs.bench) {
     THAW_RETURN_IF_ERROR(Expect(b, "client_latency", false, "thaw bench --json"));
@@ -753,6 +921,11 @@ StatusOr<json> BuildReport(const ReportInputs& inputs) {
   }
   if (inputs.latency) {
     THAW_RETURN_IF_ERROR(Expect(*inputs.latency, "runs", true, "thaw latency --json"));
+  }
+  if (inputs.stream && !InvocationList(inputs.stream->json).is_array()) {
+    return Status::InvalidArgument(inputs.stream->source +
+                                   ": not the JSON of `thaw invocations --json` (no invocation "
+                                   "list)");
   }
 
   std::vector<Section> sections;
@@ -772,6 +945,11 @@ StatusOr<json> BuildReport(const ReportInputs& inputs) {
   sections.push_back(inputs.latency ? LatencySection(*inputs.latency)
                                     : NotRun("latency", "Latency experiment",
                                              "no --latency input (thaw latency --json FILE)."));
+  sections.push_back(
+      inputs.stream ? StreamSection(*inputs.stream)
+                    : NotRun("stream", "Stream processing",
+                             "no --stream input (thaw invocations --json -n 10000 > FILE after a "
+                             "run with a Kinesis or DynamoDB Streams mapping)."));
   sections.push_back(inputs.stress ? StressSection(*inputs.stress)
                                    : NotRun("stress", "Stress suite",
                                             "no --stress input (thaw stress --json FILE)."));
@@ -782,11 +960,10 @@ StatusOr<json> BuildReport(const ReportInputs& inputs) {
   out["report"] = "thaw";
   out["version"] = 1;
   out["generated_at"] = inputs.generated_at;
-  out["sources"] = {{"bench", std::move(bench_sources)},
-                    {"tune", SourceJson(inputs.tune)},
-                    {"stress", SourceJson(inputs.stress)},
-                    {"compare", SourceJson(inputs.compare)},
-                    {"latency", SourceJson(inputs.latency)}};
+  out["sources"] = {
+      {"bench", std::move(bench_sources)},     {"tune", SourceJson(inputs.tune)},
+      {"stress", SourceJson(inputs.stress)},   {"compare", SourceJson(inputs.compare)},
+      {"latency", SourceJson(inputs.latency)}, {"stream", SourceJson(inputs.stream)}};
   out["sections"] = json::array();
   for (const Section& s : sections) out["sections"].push_back(SectionJson(s));
   return out;

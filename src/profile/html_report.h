@@ -27,7 +27,9 @@ struct ReportInputs {
   std::optional<ReportInput> stress;
   std::optional<ReportInput> compare;
   std::optional<ReportInput> latency;  // the latency experiment (docs/report.md)
-  std::string generated_at;            // shown in the header; empty: left out
+  // Invocation records of stream mappings: `thaw invocations --json` or GET /thaw/invocations.
+  std::optional<ReportInput> stream;
+  std::string generated_at;  // shown in the header; empty: left out
 };
 
 // {"report":"thaw","version":1,"generated_at","sources":{...},"sections":[{"id","title",
@@ -35,8 +37,8 @@ struct ReportInputs {
 //  "scale"},"y":{...},"y2":{...}|null,"categories":[...]|null,"stepped","series":[{"name",
 //  "axis":"y"|"y2","points":[[x,y],...],"count"}],"points"}],"tables":[{"title","columns",
 //  "rows","verdict_column"}]}]}. Sections come in a fixed order (functions, tuning, mechanisms,
-// latency experiment, stress); an input that is absent gives its section status "not run".
-// InvalidArgument when no input is given or one is not the JSON of its command.
+// latency experiment, stream processing, stress); an input that is absent gives its section status
+// "not run". InvalidArgument when no input is given or one is not the JSON of its command.
 StatusOr<nlohmann::json> BuildReport(const ReportInputs& inputs);
 
 struct ReportAssets {

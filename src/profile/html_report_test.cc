@@ -238,7 +238,7 @@ TEST(HtmlReportTest, AbsentInputsAreNotRun) {
   inputs.tune = ReportInput{"t.json", TuneJson()};
   StatusOr<json> report = BuildReport(inputs);
   ASSERT_TRUE(report.ok());
-  for (const char* id : {"bench", "compare", "latency", "stress"}) {
+  for (const char* id : {"bench", "compare", "latency", "stream", "stress"}) {
     EXPECT_EQ(SectionById(*report, id)["status"], "not run") << id;
     EXPECT_TRUE(SectionById(*report, id)["charts"].empty()) << id;
   }
@@ -300,6 +300,88 @@ TEST(HtmlReportTest, TuneCompareLatencyAndStress) {
   ASSERT_TRUE(built_via.ok()) << built_via.status().message();
   EXPECT_TRUE(SectionById(*built_via, "stress")["note"].get<std::string>().starts_with(
       "thaw stress --via sqs (s.json)"));
+}
+
+// An invocation record as GET /thaw/invocations shows it; `shard` empty for an SQS mapping's.
+json StreamRecord(const std::string& shard, int64_t invoked_ms, int64_t size, int64_t attempt,
+                  bool bisected, int64_t age_ms, int64_t put_ms, const char* status = "success") {
+  json src = {{"mappingUuid", "m-1"},
+              {"eventSourceArn", "arn:aws:kinesis:us-east-1:000000000000:stream/orders"},
+              {"batchSize", size},
+              {"attempt", attempt},
+              {"bisected", bisected},
+              {"invokedTime", invoked_ms},
+              {"iteratorAgeMs", age_ms},
+              {"putToHandlerMs", put_ms}};
+  if (!shard.empty()) {
+    src["shardId"] = shard;
+  } else {
+    src["eventSourceArn"] = "arn:aws:sqs:us-east-1:000000000000:jobs";
+  }
+  return {{"requestId", "r"}, {"status", status}, {"eventSource", src}};
+}
+
+TEST(HtmlReportTest, StreamSectionFromInvocationRecords) {
+  // Newest first, as the records API lists them; one SQS invocation and one plain one left out.
+  json list = json::array({
+      StreamRecord("shardId-000000000001", 3000, 5, 2, false, 900, 950, "success"),
+      StreamRecord("shardId-000000000001", 2000, 5, 1, false, 400, 420, "error"),
+      StreamRecord("shardId-000000000000", 1500, 2, 1, true, 30, 35),
+      StreamRecord("shardId-000000000000", 1000, 4, 1, false, 10, 12, "error"),
+      StreamRecord("", 1200, 10, 1, false, 0, 0),
+      json{{"requestId", "plain"}, {"status", "success"}},
+  });
+  ReportInputs inputs;
+  inputs.stream = ReportInput{"records.json", {{"invocations", list}}};
+  StatusOr<json> report = BuildReport(inputs);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ExpectCountsMatch(*report);
+  EXPECT_EQ((*report)["sources"]["stream"], "records.json");
+  const json& stream = SectionById(*report, "stream");
+  EXPECT_EQ(stream["status"], "ok");
+  EXPECT_NE(stream["note"].get<std::string>().find("4 batches of 9 records from stream/orders"),
+            std::string::npos)
+      << stream["note"];
+
+  const json& age = ChartById(stream, "stream-iterator-age");
+  ASSERT_EQ(age["series"].size(), 2u);
+  EXPECT_EQ(age["series"][0]["name"], "shardId-000000000000");
+  EXPECT_EQ(age["series"][0]["points"], json::parse("[[0,10],[0.5,30]]"));
+  EXPECT_EQ(age["series"][1]["points"], json::parse("[[1,400],[2,900]]"));
+  EXPECT_EQ(age["y"]["scale"], "logarithmic");  // 10 .. 900 ms
+
+  const json& sizes = ChartById(stream, "stream-batch-size");
+  EXPECT_EQ(sizes["categories"], json({"2", "4", "5"}));
+  EXPECT_EQ(sizes["series"][0]["points"], json::parse(R"([["2",1],["4",1],["5",2]])"));
+
+  const json& attempts = ChartById(stream, "stream-attempts");
+  EXPECT_EQ(attempts["categories"], json({"1", "2"}));
+  EXPECT_EQ(attempts["series"][0]["points"], json::parse(R"([["1",2],["2",1]])"));  // whole
+  EXPECT_EQ(attempts["series"][1]["points"], json::parse(R"([["1",1],["2",0]])"));  // halves
+
+  const json& put = ChartById(stream, "stream-put-to-handler");
+  EXPECT_EQ(put["series"][0]["points"], json::parse("[[12,0.25],[35,0.5],[420,0.75],[950,1.0]]"));
+  EXPECT_TRUE(put["stepped"].get<bool>());
+
+  const json& table = stream["tables"][0];
+  ASSERT_EQ(table["rows"].size(), 2u);
+  // shard, invocations, records, retries, halves, failed, age p50, age max, put p50, p99, max
+  EXPECT_EQ(table["rows"][0], json({"shardId-000000000000", "2", "4", "0", "1", "1", "10.0", "30.0",
+                                    "12.0", "35.0", "35.0"}));
+  EXPECT_EQ(table["rows"][1], json({"shardId-000000000001", "2", "5", "1", "0", "1", "400", "900",
+                                    "420", "950", "950"}));
+}
+
+TEST(HtmlReportTest, StreamInputWithoutStreamInvocationsIsNotRun) {
+  ReportInputs inputs;
+  inputs.stream = ReportInput{"plain.json", json::array({json{{"requestId", "r"}}})};
+  StatusOr<json> report = BuildReport(inputs);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(SectionById(*report, "stream")["status"], "not run");
+  inputs.stream = ReportInput{"tune.json", TuneJson()};
+  report = BuildReport(inputs);
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.status().message().find("thaw invocations"), std::string::npos);
 }
 
 TEST(HtmlReportTest, PageInlinesEverythingAndEscapesInputs) {

@@ -14,6 +14,27 @@ namespace thaw::records {
 
 enum class RecordStatus : uint8_t { kSuccess, kError, kTimeout };
 
+// The event source mapping batch an invocation delivered (stream or SQS pollers); empty
+// `mapping` for an invocation that came from no mapping. Times are Unix milliseconds.
+template <typename Text>
+struct BasicSource {
+  Text mapping = {};     // the mapping's UUID
+  Text source_arn = {};  // the stream's or queue's ARN
+  Text shard = {};       // streams: the shard id
+  Text first_seq = {};   // streams: the batch's first and last sequence numbers
+  Text last_seq = {};
+  int64_t batch_size = 0;
+  int64_t attempt = 0;           // 1 for a batch's first invoke, 2 for its first retry, ...
+  bool bisected = false;         // a half of a failed batch (BisectBatchOnFunctionError)
+  int64_t invoked_ms = 0;        // when the poller invoked
+  int64_t first_arrival_ms = 0;  // ApproximateArrivalTimestamp of the first and last record
+  int64_t last_arrival_ms = 0;
+
+  bool empty() const { return mapping.empty(); }
+};
+
+using EventSource = BasicSource<std::string>;
+
 template <typename Text>
 struct BasicRecord {
   // Identity. The environment id determines function .. memory_mb.
@@ -52,6 +73,8 @@ struct BasicRecord {
   // stamp) and when its answer went out; empty for records written before thaw had them.
   trace::HlcStamp hlc_arrived = {};
   trace::HlcStamp hlc_answered = {};
+
+  BasicSource<Text> source = {};
 };
 
 using InvocationRecord = BasicRecord<std::string_view>;

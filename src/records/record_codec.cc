@@ -10,7 +10,7 @@ namespace {
 enum Flags : uint8_t {
   kCold = 1,
   kAsync = 2,
-  kStatusShift = 2,  // two bits
+  kStatusShift = 2,  // two bits; kExtended in them: an extension byte follows the identity
   kIdentity = 16,
   kHlc = 32,         // hybrid logical clock stamps of the arrival and the answer follow the figures
   kUuid = 64,        // the request id is a lowercase UUID, stored as 16 bytes
@@ -18,6 +18,14 @@ enum Flags : uint8_t {
 };
 
 constexpr size_t kMaxVarint = 10;
+
+// Status 3 (no RecordStatus has it) marks a record written after the flags byte filled up: an
+// extension byte follows the identity segment (where AppendWithIdentity leaves it), with the
+// real status in its low two bits and the flags below. Older records never have it.
+constexpr uint8_t kExtended = 3;
+enum ExtensionFlags : uint8_t {
+  kSource = 4,  // the event source batch (record.h BasicSource) follows the HLC stamps
+};
 
 // Where the lowercase hex runs of a shape start and how many digits they have; elsewhere the
 // text must equal the shape, where '?' stands for any one character.
@@ -181,7 +189,9 @@ void ReadIdentity(Reader& in, DecodedRecord* r) {
 size_t MaxEncodedSize(const InvocationRecord& r) {
   return 1 + 9 * kMaxVarint + r.function.size() + r.version.size() + r.mechanism.size() +
          r.architecture.size() + r.environment.size() + r.request_id.size() + r.trace.size() +
-         r.error_type.size() + 18 * kMaxVarint;
+         r.error_type.size() + 18 * kMaxVarint + 2 + r.source.mapping.size() +
+         r.source.source_arn.size() + r.source.shard.size() + r.source.first_seq.size() +
+         r.source.last_seq.size() + 11 * kMaxVarint;
 }
 
 size_t EncodeRecord(const InvocationRecord& r, bool with_identity, char* out) {
@@ -190,10 +200,12 @@ size_t EncodeRecord(const InvocationRecord& r, bool with_identity, char* out) {
   bool packed_trace = PackShape(r.trace, kTraceShape, kTraceRuns, trace);
   if (packed_trace) trace[kTraceBytes - 1] = static_cast<uint8_t>(r.trace.back());
   bool hlc = !r.hlc_arrived.empty();
+  bool source = !r.source.empty();
+  auto status = static_cast<uint8_t>(r.status);
 
   Writer w(out);
   w.Byte(static_cast<uint8_t>((r.cold ? kCold : 0) | (r.async ? kAsync : 0) |
-                              (static_cast<uint8_t>(r.status) << kStatusShift) |
+                              ((source ? kExtended : status) << kStatusShift) |
                               (with_identity ? kIdentity : 0) | (packed_uuid ? kUuid : 0) |
                               (packed_trace ? kXRayTrace : 0) | (hlc ? kHlc : 0)));
   if (with_identity) {
@@ -204,6 +216,7 @@ size_t EncodeRecord(const InvocationRecord& r, bool with_identity, char* out) {
     w.Varint(static_cast<uint64_t>(r.memory_mb));
     w.Text(r.environment);
   }
+  if (source) w.Byte(static_cast<uint8_t>(status | kSource));
   if (packed_uuid) {
     w.Bytes(uuid, sizeof uuid);
   } else {
@@ -229,6 +242,19 @@ size_t EncodeRecord(const InvocationRecord& r, bool with_identity, char* out) {
     w.Varint(r.hlc_arrived.c);
     w.Varint(ZigZag(r.hlc_answered.l - r.hlc_arrived.l));
     w.Varint(r.hlc_answered.c);
+  }
+  if (source) {
+    const auto& src = r.source;
+    for (std::string_view text :
+         {src.mapping, src.source_arn, src.shard, src.first_seq, src.last_seq}) {
+      w.Text(text);
+    }
+    w.Varint(ZigZag(src.batch_size));
+    w.Varint(ZigZag(src.attempt));
+    w.Byte(src.bisected ? 1 : 0);
+    w.Varint(ZigZag(src.invoked_ms));
+    w.Varint(ZigZag(src.invoked_ms - src.first_arrival_ms));
+    w.Varint(ZigZag(src.invoked_ms - src.last_arrival_ms));
   }
   return w.size();
 }
@@ -261,7 +287,7 @@ StatusOr<std::vector<DecodedRecord>> DecodeBatch(std::string_view data) {
     uint8_t flags = in.Byte();
     r.cold = flags & kCold;
     r.async = flags & kAsync;
-    r.status = static_cast<RecordStatus>((flags >> kStatusShift) & 3);
+    auto status = static_cast<uint8_t>((flags >> kStatusShift) & 3);
     if (flags & kIdentity) {
       ReadIdentity(in, &r);
     } else if (!out.empty()) {
@@ -275,6 +301,13 @@ StatusOr<std::vector<DecodedRecord>> DecodeBatch(std::string_view data) {
     } else {
       return Status::InvalidArgument("the first record of a batch has no identity");
     }
+    uint8_t extension = 0;
+    if (status == kExtended) {
+      extension = in.Byte();
+      status = static_cast<uint8_t>(extension & 3);
+    }
+    if (status == kExtended) return Status::InvalidArgument("not a record status");
+    r.status = static_cast<RecordStatus>(status);
     if (flags & kUuid) {
       std::string_view packed = in.Bytes(kUuidBytes);
       if (in.ok()) {
@@ -309,6 +342,19 @@ StatusOr<std::vector<DecodedRecord>> DecodeBatch(std::string_view data) {
       r.hlc_arrived.c = static_cast<uint32_t>(in.Varint());
       r.hlc_answered.l = r.hlc_arrived.l + UnZigZag(in.Varint());
       r.hlc_answered.c = static_cast<uint32_t>(in.Varint());
+    }
+    if (extension & kSource) {
+      auto& src = r.source;
+      for (std::string* text :
+           {&src.mapping, &src.source_arn, &src.shard, &src.first_seq, &src.last_seq}) {
+        *text = in.Text();
+      }
+      src.batch_size = UnZigZag(in.Varint());
+      src.attempt = UnZigZag(in.Varint());
+      src.bisected = in.Byte() != 0;
+      src.invoked_ms = UnZigZag(in.Varint());
+      src.first_arrival_ms = src.invoked_ms - UnZigZag(in.Varint());
+      src.last_arrival_ms = src.invoked_ms - UnZigZag(in.Varint());
     }
     if (!in.ok()) return Status::InvalidArgument("not a batch of invocation records");
     out.push_back(std::move(r));

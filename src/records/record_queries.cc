@@ -1,5 +1,7 @@
 #include "records/record_queries.h"
 
+#include <algorithm>
+
 #include "base/codec.h"
 #include "profile/pricing.h"
 #include "records/record_codec.h"
@@ -131,6 +133,7 @@ StoredRecord ToStored(const DecodedRecord& r, int64_t realtime_ns, int64_t monot
   s.span_id = trace::SpanIdFor(r.request_id);
   s.hlc_arrived = r.hlc_arrived;
   s.hlc_answered = r.hlc_answered;
+  s.source = r.source;
   return s;
 }
 
@@ -158,8 +161,31 @@ StatusOr<std::vector<StoredRecord>> QueryRecords(store::Database& db, const Reco
   return out;
 }
 
+// "eventSource" of a record: the mapping batch it delivered. Iterator age is the last record's
+// age when the poller invoked (Lambda's IteratorAge); put -> handler is the first record's
+// arrival until the event went to the runtime.
+static nlohmann::json SourceJson(const StoredRecord& r) {
+  const EventSource& s = r.source;
+  nlohmann::json out = {{"mappingUuid", s.mapping},  {"eventSourceArn", s.source_arn},
+                        {"batchSize", s.batch_size}, {"attempt", s.attempt},
+                        {"bisected", s.bisected},    {"invokedTime", s.invoked_ms}};
+  if (!s.shard.empty()) {
+    out["shardId"] = s.shard;
+    out["startSequenceNumber"] = s.first_seq;
+    out["endSequenceNumber"] = s.last_seq;
+  }
+  if (s.first_arrival_ms > 0) {
+    out["approximateArrivalOfFirstRecord"] = s.first_arrival_ms;
+    out["approximateArrivalOfLastRecord"] = s.last_arrival_ms;
+    out["iteratorAgeMs"] = std::max<int64_t>(0, s.invoked_ms - s.last_arrival_ms);
+    int64_t sent_ms = (r.start_ns + r.queue_ns + r.acquire_ns + r.delivery_ns) / 1000000;
+    out["putToHandlerMs"] = std::max<int64_t>(0, sent_ms - s.first_arrival_ms);
+  }
+  return out;
+}
+
 nlohmann::json RecordJson(const StoredRecord& r) {
-  return {
+  nlohmann::json out = {
       {"requestId", r.request_id},
       {"function", r.function},
       {"version", r.version},
@@ -197,6 +223,8 @@ nlohmann::json RecordJson(const StoredRecord& r) {
         {"hlcStart", r.hlc_arrived.empty() ? "" : trace::FormatHlc(r.hlc_arrived)},
         {"hlcEnd", r.hlc_answered.empty() ? "" : trace::FormatHlc(r.hlc_answered)}}},
   };
+  if (!r.source.empty()) out["eventSource"] = SourceJson(r);
+  return out;
 }
 
 }  // namespace thaw::records

@@ -59,6 +59,7 @@ struct StoredRecord {
   std::string span_id = {};
   trace::HlcStamp hlc_arrived = {};
   trace::HlcStamp hlc_answered = {};
+  EventSource source = {};  // the mapping's batch; empty for other invocations
 };
 
 struct RecordFilter {

@@ -127,6 +127,44 @@ TEST_F(RecordStoreTest, RecordsComeBackWithPhasesCostAndTrace) {
   EXPECT_EQ(store->dropped(), 0u);
 }
 
+TEST_F(RecordStoreTest, AStreamBatchComesBackAsEventSource) {
+  auto store = Open();
+  int64_t t0 = clock_.MonotonicNanos() - 20 * kMs;
+  int64_t start_ms = clock_.RealtimeMillis() - 20;
+  InvocationRecord r = MakeRecord("req-s", "fn", t0);
+  r.source = {.mapping = "uuid-1",
+              .source_arn = "arn:aws:kinesis:us-east-1:000000000000:stream/s",
+              .shard = "shardId-000000000001",
+              .first_seq = "100",
+              .last_seq = "104",
+              .batch_size = 5,
+              .attempt = 2,
+              .bisected = false,
+              .invoked_ms = start_ms,
+              .first_arrival_ms = start_ms - 500,
+              .last_arrival_ms = start_ms - 100};
+  ASSERT_TRUE(Push(*store, r));
+  ASSERT_TRUE(Push(*store, MakeRecord("req-plain", "fn", t0 + kMs)));
+  auto records = Read(*store);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_FALSE(RecordJson(records[0]).contains("eventSource"));  // req-plain, newest
+  nlohmann::json src = RecordJson(records[1])["eventSource"];
+  EXPECT_EQ(src["mappingUuid"], "uuid-1");
+  EXPECT_EQ(src["eventSourceArn"], "arn:aws:kinesis:us-east-1:000000000000:stream/s");
+  EXPECT_EQ(src["shardId"], "shardId-000000000001");
+  EXPECT_EQ(src["startSequenceNumber"], "100");
+  EXPECT_EQ(src["endSequenceNumber"], "104");
+  EXPECT_EQ(src["batchSize"], 5);
+  EXPECT_EQ(src["attempt"], 2);
+  EXPECT_EQ(src["bisected"], false);
+  EXPECT_EQ(src["invokedTime"], start_ms);
+  EXPECT_EQ(src["approximateArrivalOfFirstRecord"], start_ms - 500);
+  EXPECT_EQ(src["iteratorAgeMs"], 100);
+  // The event went to the runtime 3 ms after the arrival at the invoker (queue, acquire,
+  // delivery of 1 ms each): 503 ms after the first record's arrival.
+  EXPECT_EQ(src["putToHandlerMs"], 503);
+}
+
 TEST_F(RecordStoreTest, MissingStepsGiveZeroPhases) {
   auto store = Open();
   InvocationRecord r = MakeRecord("failed-init", "fn", clock_.MonotonicNanos());

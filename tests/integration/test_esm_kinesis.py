@@ -166,6 +166,35 @@ def test_split_children_are_read_after_their_parent(lam, kin, logs):
     assert sorted(keys[3:]) == [f"c{i}" for i in range(6)]
 
 
+def test_update_shard_count_keeps_each_hash_keys_order(lam, kin, logs):
+    # 5 -> 3 shards: the middle child's range overlaps three parents, so Kinesis gets there by
+    # merges (through shards closed at once) and each shard names at most two parents. A record
+    # put after the rescale must reach the function after every record put before it under the
+    # same hash key: here the third parent holds a backlog that a reader waiting only for the
+    # first two would overtake.
+    name, arn = stream(kin, shards=5)
+    fn = probe(lam)
+    hashes = [str(int(f * 2 ** 128)) for f in (0.1, 0.3, 0.5, 0.625, 0.9)]
+    heavy = hashes[3]  # in the fourth parent [0.6, 0.8) and the middle child [1/3, 2/3)
+    for i, h in enumerate(hashes):
+        kin.put_record(StreamName=name, PartitionKey=f"a{i}", ExplicitHashKey=h, Data=b"{}")
+    for j in range(15):
+        kin.put_record(StreamName=name, PartitionKey=f"a3-{j}", ExplicitHashKey=heavy, Data=b"{}")
+    kin.update_shard_count(StreamName=name, TargetShardCount=3, ScalingType="UNIFORM_SCALING")
+    kin.get_waiter("stream_exists").wait(StreamName=name, WaiterConfig={"Delay": 1})
+    shards = kin.list_shards(StreamName=name)["Shards"]
+    assert len([s for s in shards if "EndingSequenceNumber" not in s["SequenceNumberRange"]]) == 3
+    for i, h in enumerate(hashes):
+        kin.put_record(StreamName=name, PartitionKey=f"b{i}", ExplicitHashKey=h, Data=b"{}")
+    mapping(lam, fn, arn, BatchSize=1)
+    got = wait_keys(logs, fn, 25, timeout=30)
+    keys = [k for b in got for k in b["keys"]]
+    assert len(keys) == 25 and len(set(keys)) == 25, keys
+    for i in range(5):
+        assert keys.index(f"a{i}") < keys.index(f"b{i}"), keys
+    assert max(keys.index(f"a3-{j}") for j in range(15)) < keys.index("b3"), keys
+
+
 def test_a_missing_stream_is_refused(lam):
     fn = unique("kmissing")
     create_function(lam, fn, "noop")

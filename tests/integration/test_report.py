@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, THAW_BIN, create_function
+from conftest import ROOT, THAW_BIN, boto_client, create_function, poll
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -78,11 +78,34 @@ def inputs(thaw_server, lam, zips, tmp_path_factory):
              "--cold", 1, "-c", 2, "--json", files["compare"])
     else:
         print("thaw compare is not in this build: the report's compare section is not run")
+    files["stream"] = stream_records(thaw_server, d / "stream.json")
     files["latency"] = d / "latency.json"
     ways = latency_ways()
     thaw(thaw_server, "latency", "--calls", 150, "--via", "both" if len(ways) == 2 else "invoke",
          "--zips", zips, "--json", files["latency"])
     return files
+
+
+def stream_records(server, path):
+    """A Kinesis stream of 2 shards mapped to echo, 30 records put, the invocation records of
+    the batches written as `thaw invocations --json` writes them (for --stream)."""
+    kin = boto_client("kinesis", server)
+    lam = boto_client("lambda", server)
+    name = f"report-stream-{os.getpid()}"
+    kin.create_stream(StreamName=name, ShardCount=2)
+    kin.get_waiter("stream_exists").wait(StreamName=name, WaiterConfig={"Delay": 1})
+    arn = kin.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+    for i in range(30):
+        kin.put_record(StreamName=name, PartitionKey=f"k{i}", Data=json.dumps({"i": i}).encode())
+    lam.create_event_source_mapping(FunctionName="echo", EventSourceArn=arn, BatchSize=4,
+                                    StartingPosition="TRIM_HORIZON")
+
+    def delivered():
+        out = thaw(server, "invocations", "echo", "--json", "-n", 10000).stdout
+        batches = [r["eventSource"] for r in json.loads(out) if "eventSource" in r]
+        return out if sum(b["batchSize"] for b in batches) >= 30 else None
+    path.write_text(poll(delivered, timeout=20, interval=0.2, what="30 records delivered"))
+    return path
 
 
 def report(server, out, **inputs):
@@ -196,6 +219,11 @@ def test_main_report_renders(browser, main_report):
     assert sections["tune"]["status"] == "ok"
     assert sections["stress"]["status"] == "ok"
     assert sections["latency"]["status"] == "ok"
+    assert sections["stream"]["status"] == "ok"
+    stream = {c["id"]: c for c in sections["stream"]["charts"]}
+    assert set(stream) == {"stream-iterator-age", "stream-batch-size", "stream-attempts",
+                           "stream-put-to-handler"}
+    assert len(stream["stream-iterator-age"]["series"]) == 2  # one per shard
     # bench: cold vs warm, histogram, CDF per function; echo had cold starts (2 clients).
     echo = {c["id"]: c for c in sections["bench-0"]["charts"]}
     assert set(echo) == {"bench-0-cold-warm", "bench-0-histogram", "bench-0-cdf"}

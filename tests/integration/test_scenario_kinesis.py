@@ -33,3 +33,16 @@ def test_seed_kinesis_scenario(tmp_path):
     assert any(line.startswith("PASS eventID is shardId-000000000000:") for line in passed), passed
     assert "PASS LastProcessingResult OK" in passed
     assert res.stdout.rstrip().endswith("kinesis: every check passed")
+    # The burst's invocation records, and the report's stream section drawn from them.
+    burst = json.loads((tmp_path / "stream-invocations.json").read_text())
+    sources = [r["eventSource"] for r in burst]
+    assert sum(s["batchSize"] for s in sources if s["attempt"] == 1) == 200
+    assert {s["shardId"] for s in sources} == {"shardId-000000000000", "shardId-000000000001"}
+    assert any(s["attempt"] >= 2 for s in sources)
+    report = subprocess.run([str(THAW_BIN), "report", "--stream", str(tmp_path /
+                             "stream-invocations.json"), "--out", str(tmp_path / "report")],
+                            capture_output=True, text=True, timeout=60)
+    assert report.returncode == 0, report.stderr
+    data = json.loads((tmp_path / "report" / "report.json").read_text())
+    stream = next(s for s in data["sections"] if s["id"] == "stream")
+    assert stream["status"] == "ok" and "200 records" in stream["note"], stream["note"]

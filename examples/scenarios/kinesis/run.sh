@@ -10,7 +10,9 @@
 #   run.sh                  starts a thaw server of its own (free port, temporary state)
 #   run.sh --endpoint URL   uses a running server (keys: $AWS_ACCESS_KEY_ID and
 #                           $AWS_SECRET_ACCESS_KEY if set, else any key)
-#   run.sh --out DIR        keeps input.txt and outputfile.txt in DIR (default: a temporary one)
+#   run.sh --out DIR        keeps input.txt and outputfile.txt in DIR (default: a temporary one),
+#                           and stream-invocations.json: the invocation records of a burst of
+#                           200 records on a 2-shard stream, for `thaw report --stream`
 # Needs build/thaw (scripts/build.sh; or $THAW), Go, and the AWS CLI v2 (/usr/bin/aws; or $AWS).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -29,7 +31,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --endpoint) ENDPOINT=${2:?--endpoint needs a URL}; shift 2 ;;
     --out) OUT=${2:?--out needs a directory}; shift 2 ;;
-    -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -41,6 +43,8 @@ SUFFIX=$$-$(date +%s)
 STREAM=seed-stream-$SUFFIX
 FUNCTION=seed-kinesis-consumer-$SUFFIX
 MAPPING=""
+BURST=$STREAM-burst
+BURST_MAPPING=""
 
 # aws_cli ARGS...: the AWS CLI against the server, JSON output.
 aws_cli() {
@@ -56,6 +60,9 @@ finish() {
   elif [ -n "$ENDPOINT" ]; then
     # Someone else's server: leave nothing of ours behind.
     [ -z "$MAPPING" ] || aws_cli lambda delete-event-source-mapping --uuid "$MAPPING" >/dev/null 2>&1
+    [ -z "$BURST_MAPPING" ] ||
+      aws_cli lambda delete-event-source-mapping --uuid "$BURST_MAPPING" >/dev/null 2>&1
+    aws_cli kinesis delete-stream --stream-name "$BURST" >/dev/null 2>&1
     aws_cli lambda delete-function --function-name "$FUNCTION" >/dev/null 2>&1
     aws_cli kinesis delete-stream --stream-name "$STREAM" >/dev/null 2>&1
   fi
@@ -208,6 +215,67 @@ fi
 RESULT=$(aws_cli lambda get-event-source-mapping --uuid "$MAPPING" \
   --query LastProcessingResult --output text 2>&1)
 [ "$RESULT" = OK ] && pass "LastProcessingResult OK" || fail "LastProcessingResult $RESULT, want OK"
+
+echo
+echo "== a burst for the report: 200 records on a 2-shard stream, one failing its batch for 1.5 s"
+aws_cli kinesis create-stream --stream-name "$BURST" --shard-count 2 >"$WORK/burst.json" 2>&1 &&
+  aws_cli kinesis wait stream-exists --stream-name "$BURST" &&
+  aws_cli kinesis describe-stream-summary --stream-name "$BURST" >"$WORK/burst.json" 2>&1 ||
+  die "burst stream: $(cat "$WORK/burst.json")"
+BURST_ARN=$(json "$WORK/burst.json" 'd["StreamDescriptionSummary"]["StreamARN"]')
+aws_cli lambda create-event-source-mapping --function-name "$FUNCTION" \
+  --event-source-arn "$BURST_ARN" --starting-position TRIM_HORIZON --batch-size 10 \
+  --maximum-retry-attempts 5 >"$WORK/burst-mapping.json" 2>&1 ||
+  die "burst mapping: $(cat "$WORK/burst-mapping.json")"
+BURST_MAPPING=$(json "$WORK/burst-mapping.json" 'd["UUID"]')
+# Four put-records calls of 50; record 120 holds failUntil (now + 1.5 s): its batch is retried.
+for call in 0 1 2 3; do
+  python3 - "$call" >"$WORK/records.json" <<'PY'
+import base64, json, sys, time
+call = int(sys.argv[1])
+out = []
+for i in range(call * 50, call * 50 + 50):
+    data = {"message": f"burst {i}", "n": i}
+    if i == 120:
+        data["failUntil"] = int(time.time() * 1000) + 1500
+    out.append({"Data": base64.b64encode(json.dumps(data).encode()).decode(),
+                "PartitionKey": f"key-{i}"})
+print(json.dumps(out))
+PY
+  aws_cli kinesis put-records --stream-name "$BURST" --records "file://$WORK/records.json" \
+    >"$WORK/put-records.json" 2>&1 || die "put-records: $(cat "$WORK/put-records.json")"
+  sleep 0.2
+done
+# The invocation records, once all 200 were delivered and the failed batch went through.
+thaw_records() {
+  AWS_ACCESS_KEY_ID=$KEY_ID AWS_SECRET_ACCESS_KEY=$SECRET "$THAW" --endpoint "$ENDPOINT" \
+    invocations "$FUNCTION" --json -n 10000
+}
+DELIVERED=""
+for _ in $(seq 300); do
+  thaw_records >"$WORK/records-now.json" 2>/dev/null || true
+  DELIVERED=$(python3 - "$WORK/records-now.json" "$BURST_ARN" <<'PY'
+import json, sys
+try:
+    records = json.load(open(sys.argv[1]))
+except ValueError:
+    records = []
+burst = [r for r in records if r.get("eventSource", {}).get("eventSourceArn") == sys.argv[2]]
+first = sum(r["eventSource"]["batchSize"] for r in burst if r["eventSource"]["attempt"] == 1)
+retries = sum(1 for r in burst if r["eventSource"]["attempt"] > 1)
+json.dump(burst, open(sys.argv[1] + ".burst", "w"), indent=2)
+print(f"{first} {retries}")
+PY
+)
+  [ "${DELIVERED%% *}" -ge 200 ] && [ "${DELIVERED##* }" -ge 1 ] && break
+  sleep 0.2
+done
+if [ "${DELIVERED%% *}" -ge 200 ] && [ "${DELIVERED##* }" -ge 1 ]; then
+  cp "$WORK/records-now.json.burst" "$OUT/stream-invocations.json"
+  pass "burst: 200 records delivered, ${DELIVERED##* } retried invocation(s); records in $OUT/stream-invocations.json"
+else
+  fail "burst: delivered/retries ${DELIVERED:-none} after 60 s, want 200 and at least 1"
+fi
 
 echo
 if [ $FAILED -eq 0 ]; then

@@ -7,10 +7,15 @@
 // then "KINESISRECORDS <n>". It returns the decoded payloads, so `aws lambda invoke ...
 // outputfile.txt` writes them where the seed wrote its outputfile.txt. The seed's third trigger
 // (examples/scenarios/kinesis).
+//
+// A record whose data is JSON with "failUntil" (Unix ms) fails its batch until then: a retry to
+// show in the stream report (the scenario's burst).
 package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -31,6 +36,12 @@ func handler(ctx context.Context, event events.KinesisEvent) (response, error) {
 		fmt.Printf("%s %s key=%s arrived=%s data=%s\n", r.EventName, r.EventID, k.PartitionKey,
 			k.ApproximateArrivalTimestamp.UTC().Format(time.RFC3339Nano), text)
 		out.Messages = append(out.Messages, text)
+		var fail struct {
+			FailUntil int64 `json:"failUntil"`
+		}
+		if json.Unmarshal(k.Data, &fail) == nil && time.Now().UnixMilli() < fail.FailUntil {
+			return out, errors.New("failUntil not reached: " + r.EventID)
+		}
 	}
 	out.Records = len(event.Records)
 	fmt.Printf("KINESISRECORDS %d\n", out.Records)
