@@ -330,7 +330,7 @@ def test_filter_criteria_skip_records(lam, ddb, logs, server):
     assert stats["Shards"][0]["RecordsBehind"] == 0
 
 
-def test_disable_enable_resumes_after_the_checkpoint(lam, ddb, logs):
+def test_disable_enable_resumes_after_the_checkpoint(lam, ddb, logs, server):
     table, arn = stream_table(ddb)
     fn = probe(lam)
     uuid = mapping(lam, fn, arn)
@@ -338,6 +338,10 @@ def test_disable_enable_resumes_after_the_checkpoint(lam, ddb, logs):
     for k in ["a", "b", "c"]:
         put(ddb, table, k)
     wait_batches(logs, fn, lambda b: sum(x["n"] for x in b) == 3)
+    # The function has logged the records; wait until the poller has its answer too (else the
+    # batch is still in flight at the disable, and comes again, as it may).
+    wait_for(lambda: mapping_stats(server, uuid)["Shards"][0]["Records"] == 3, 5,
+             what="the last batch answered")
     lam.update_event_source_mapping(UUID=uuid, Enabled=False)
     wait_state(lam, uuid, "Disabled")
     for k in ["d", "e", "f"]:
