@@ -957,7 +957,10 @@ TEST_F(RealCgroupTest, MemoryLimitOomKillsAndCounts) {
   ASSERT_TRUE(cgroup.AddProcess(child.pid()).ok());
   child.Release();
   int status = child.Wait();
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << status;
+  // The OOM killer usually picks tail (the shell then exits non-zero), but may pick the shell.
+  EXPECT_TRUE((WIFEXITED(status) && WEXITSTATUS(status) != 0) ||
+              (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL))
+      << status;
   StatusOr<int64_t> ooms = cgroup.OomKills();
   ASSERT_TRUE(ooms.ok()) << ooms.status().ToString();
   EXPECT_GE(*ooms, 1);
