@@ -93,3 +93,7 @@ cp "$ROOT/web/package.json" "$ROOT/web/package-lock.json" "$WEB/"
 (cd "$WEB" && { npm ci --offline --no-audit --no-fund --loglevel=error >/dev/null 2>&1 ||
   npm ci --no-audit --no-fund --loglevel=error >/dev/null; })
 echo "setup: chart library ready ($WEB/node_modules/chart.js)"
+
+# The managed Python runtime (Runtime: python3.x): awslambdaric and boto3 from PyPI on Debian's
+# python3, in /usr/local/lib/thaw/runtimes/python (scripts/setup-python-runtime.sh).
+"$ROOT/scripts/setup-python-runtime.sh"

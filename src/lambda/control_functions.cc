@@ -11,6 +11,7 @@
 #include "lambda/control_service.h"
 #include "lambda/function_json.h"
 #include "lambda/function_request.h"
+#include "lambda/managed_runtime.h"
 #include "lambda/pagination.h"
 
 namespace thaw::lambda {
@@ -46,6 +47,14 @@ void SetCode(const StoredCode& stored, FunctionConfig* config) {
   config->code_sha256 = stored.sha256;
   config->code_size = stored.size;
   config->code_dir = stored.code_dir;
+}
+
+// python3.x on the Runtime API runs the host's runtime tree: refused now when it cannot run
+// there, as AWS refuses a deprecated runtime, not at the first invoke.
+Status CheckManagedRuntime(const FunctionConfig& config) {
+  std::string family = ManagedFamily(config.runtime);
+  if (family.empty() || config.mechanism != "runtime-api") return Status::Ok();
+  return CheckRuntimeAvailable(config.runtime, HostManagedRuntime(family));
 }
 
 }  // namespace
@@ -95,6 +104,7 @@ StatusOr<http::Response> ControlService::CreateFunction(const http::Request& req
   config.tags = tags;
   if (update.layers) THAW_RETURN_IF_ERROR(ApplyLayers(*update.layers, &config));
   THAW_ASSIGN_OR_RETURN(config.mechanism, ResolveMechanism(config.runtime, tags));
+  THAW_RETURN_IF_ERROR(CheckManagedRuntime(config));
   THAW_ASSIGN_OR_RETURN(config.network, ResolveNetwork(tags));
   config.last_modified = Now();
   config.revision_id = NewUuid();
@@ -239,6 +249,7 @@ StatusOr<http::Response> ControlService::UpdateFunctionConfiguration(const Route
   FunctionConfig config = ApplyConfigUpdate(*state.entry.latest, update);
   if (update.layers) THAW_RETURN_IF_ERROR(ApplyLayers(*update.layers, &config));
   THAW_ASSIGN_OR_RETURN(config.mechanism, ResolveMechanism(config.runtime, config.tags));
+  if (update.runtime) THAW_RETURN_IF_ERROR(CheckManagedRuntime(config));
   config.last_modified = Now();
   config.revision_id = NewUuid();
   auto write = [&]() -> Status {
