@@ -51,6 +51,12 @@ std::vector<std::string> BuildRuntimeEnv(const RuntimeEnvInputs& in) {
   env["AWS_ACCESS_KEY_ID"] = credentials.access_key_id;
   env["AWS_SECRET_ACCESS_KEY"] = credentials.secret_access_key;
   env["AWS_SESSION_TOKEN"] = credentials.session_token;
+  // LoggingConfig JSON: the language runtimes (awslambdaric) log JSON at the function's level.
+  if (c.log_format == "JSON") {
+    env["AWS_LAMBDA_LOG_FORMAT"] = "JSON";
+    env["AWS_LAMBDA_LOG_LEVEL"] =
+        c.application_log_level.empty() ? "INFO" : c.application_log_level;
+  }
   env["_HANDLER"] = c.handler;
   env["LAMBDA_TASK_ROOT"] = in.task_root;
   env["LAMBDA_RUNTIME_DIR"] = in.runtime_dir;

@@ -73,6 +73,19 @@ TEST(RuntimeEnvTest, RuntimeDirFollowsWhereTheTreeIsSeen) {
   EXPECT_EQ(AsMap(BuildRuntimeEnv(in)).count("PYTHONPATH"), 0u);
 }
 
+TEST(RuntimeEnvTest, JsonLoggingTellsTheRuntime) {
+  lambda::FunctionConfig c;
+  c.runtime = "python3.12";
+  RuntimeEnvInputs in{&c, "1", "s", "127.0.0.1:1", "http://x", "/code", "key"};
+  EXPECT_EQ(AsMap(BuildRuntimeEnv(in)).count("AWS_LAMBDA_LOG_FORMAT"), 0u);
+  c.log_format = "JSON";
+  auto env = AsMap(BuildRuntimeEnv(in));
+  EXPECT_EQ(env["AWS_LAMBDA_LOG_FORMAT"], "JSON");
+  EXPECT_EQ(env["AWS_LAMBDA_LOG_LEVEL"], "INFO");
+  c.application_log_level = "DEBUG";
+  EXPECT_EQ(AsMap(BuildRuntimeEnv(in))["AWS_LAMBDA_LOG_LEVEL"], "DEBUG");
+}
+
 // A function's credentials are its role's temporary ones, its own: not one shared admin key.
 TEST(RuntimeEnvTest, CredentialsAreTheFunctionsOwn) {
   lambda::FunctionConfig a, b;

@@ -228,3 +228,35 @@ def test_no_sandbox_runs_the_tree_in_place(make_thaw_server):
     assert body["env"]["LAMBDA_RUNTIME_DIR"] == str(RUNTIME_TREE)
     assert body["env"]["PYTHONPATH"].endswith(str(RUNTIME_TREE))
     assert body["file"] == str(Path(body["env"]["LAMBDA_TASK_ROOT"]) / "app.py")
+
+
+def test_json_logging(lam):
+    name = deploy(lam, LoggingConfig={"LogFormat": "JSON", "ApplicationLogLevel": "INFO"})
+    shown = lam.get_function_configuration(FunctionName=name)["LoggingConfig"]
+    assert shown == {"LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "INFO",
+                     "LogGroup": f"/aws/lambda/{name}"}
+    resp, body = invoke(lam, name, {"action": "log", "message": "hello"})
+    assert body == {"logged": True}
+    records = []
+    for line in tail(resp).splitlines():
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            pass
+    mine = [r for r in records if isinstance(r, dict) and "hello" in str(r.get("message"))]
+    assert len(mine) == 1, tail(resp)  # the DEBUG line is below the level
+    assert mine[0]["level"] == "INFO"
+    assert mine[0]["message"] == "info: hello"
+    assert mine[0]["requestId"] == request_id(resp)
+    # Back to Text: plain lines again, the levels gone from the configuration.
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name)
+    lam.update_function_configuration(FunctionName=name, LoggingConfig={"LogFormat": "Text"})
+    shown = lam.get_function_configuration(FunctionName=name)["LoggingConfig"]
+    assert shown == {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{name}"}
+    resp, _ = invoke(lam, name, {"action": "raise", "message": "plain"})
+    log = tail(resp)
+    assert re.search(r"^\[ERROR\] ValueError: plain", log, re.M), log
+    assert "{" not in log.split("START RequestId")[1].split("END RequestId")[0], log
+    # Text keeps the root logger at WARNING, as on AWS: logging.info is not shown.
+    resp, _ = invoke(lam, name, {"action": "log", "message": "again"})
+    assert "info: again" not in tail(resp)

@@ -8,8 +8,10 @@ The event's "action" picks what it does (tests/integration/test_python_runtime.p
   leak            allocates memory until the sandbox's limit kills it
   layer           imports `layermod` from a layer's /opt/python and returns its VALUE
   sqs             sends event["body"] to the queue event["queue_url"] with boto3
+  log             logs event["message"] at DEBUG and at INFO with the logging module
 """
 
+import logging
 import os
 import sys
 import time
@@ -38,9 +40,15 @@ def handler(event, context):
         sqs = boto3.client("sqs")
         sent = sqs.send_message(QueueUrl=event["queue_url"], MessageBody=event["body"])
         return {"message_id": sent["MessageId"]}
+    if action == "log":
+        logger = logging.getLogger()
+        logger.debug("debug: %s", event["message"])
+        logger.info("info: %s", event["message"])
+        return {"logged": True}
     env = {k: os.environ.get(k) for k in (
         "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "AWS_EXECUTION_ENV", "PYTHONPATH",
-        "AWS_ENDPOINT_URL", "_HANDLER", "AWS_LAMBDA_FUNCTION_NAME")}
+        "AWS_ENDPOINT_URL", "_HANDLER", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_LOG_FORMAT",
+        "AWS_LAMBDA_LOG_LEVEL")}
     return {
         "event": event,
         "request_id": context.aws_request_id,
