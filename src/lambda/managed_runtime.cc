@@ -96,10 +96,10 @@ ManagedRuntime ProbePython(const std::string& dir) {
 }
 
 const ManagedRuntime* HostManagedRuntime(std::string_view family) {
+  if (family != "python") return nullptr;  // before the probe: custom runtimes never wait for it
   // Probed once for the process's life: a runtime installed later needs a restart.
   static const ManagedRuntime python = ProbePython(sys::RuntimesRoot() + "/python");
-  if (family == "python") return &python;
-  return nullptr;
+  return &python;
 }
 
 std::vector<const ManagedRuntime*> HostManagedRuntimes() {
