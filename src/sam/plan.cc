@@ -187,7 +187,9 @@ class Expander {
       std::string alias = p["AutoPublishAlias"].get<std::string>();
       Step version = Base(r, "AWS::Lambda::Version");
       version.logical_id = id + "Version";
-      version.properties = json::object({{"FunctionName", Ref(id)}});
+      // The code's hash makes a code change publish a new version (SAM hashes it into the id).
+      version.properties =
+          json::object({{"FunctionName", Ref(id)}, {"CodeSha256", GetAtt(id, "CodeSha256")}});
       Step a = Base(r, "AWS::Lambda::Alias");
       a.logical_id = id + "Alias" + alias;
       a.properties = json::object({{"Name", alias},

@@ -1,0 +1,599 @@
+#include "cli/stack_api.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+#include <sstream>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "base/codec.h"
+#include "cli/aws_errors.h"
+#include "cli/deploy.h"
+#include "cli/go_build.h"
+#include "cli/json_fields.h"
+#include "cli/lambda_calls.h"
+#include "cli/stress_checks.h"
+#include "cli/zip_builder.h"
+#include "sam/parameters.h"
+
+namespace thaw::cli {
+
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr char kMappingsTarget[] = "/2015-03-31/event-source-mappings/";
+
+// "NAME" or an ARN (function, version or alias) -> {name, qualifier}.
+std::pair<std::string, std::string> FunctionAndQualifier(const std::string& name_or_arn) {
+  if (name_or_arn.rfind("arn:", 0) != 0) return {name_or_arn, ""};
+  std::vector<std::string> parts;
+  std::stringstream in(name_or_arn);
+  for (std::string part; std::getline(in, part, ':');) parts.push_back(part);
+  if (parts.size() < 7) return {name_or_arn, ""};
+  return {parts[6], parts.size() > 7 ? parts[7] : ""};
+}
+
+// CloudFormation's Tags list -> the API's map.
+json TagMap(const json& tags) {
+  json out = json::object();
+  if (!tags.is_array()) return out;
+  for (const json& t : tags) {
+    if (t.is_object() && t.contains("Key") && t.contains("Value")) {
+      out[JsonString(t, "Key")] = t["Value"].is_string() ? t["Value"] : json(t["Value"].dump());
+    }
+  }
+  return out;
+}
+
+// An attribute value as SQS and SNS take it: text, objects as JSON.
+std::string AttributeText(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  return v.dump();
+}
+
+std::string Text(const json& props, const char* key, const std::string& fallback) {
+  return props.contains(key) && props[key].is_string() ? props[key].get<std::string>() : fallback;
+}
+
+StatusOr<std::string> ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IoError("cannot read " + path.string());
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Every regular file under dir, for a layer's zip.
+StatusOr<std::string> ZipDirectory(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return Status::NotFound(dir.string() + " is not a directory");
+  std::vector<ZipEntry> entries;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    ZipEntry e;
+    e.name = fs::relative(it->path(), dir, ec).generic_string();
+    THAW_ASSIGN_OR_RETURN(e.data, ReadFile(it->path()));
+    fs::perms p = it->status(ec).permissions();
+    e.unix_mode = (p & fs::perms::owner_exec) != fs::perms::none ? 0755 : 0644;
+    entries.push_back(std::move(e));
+  }
+  if (ec) return Status::IoError("cannot list " + dir.string() + ": " + ec.message());
+  std::sort(entries.begin(), entries.end(),
+            [](const ZipEntry& a, const ZipEntry& b) { return a.name < b.name; });
+  return BuildZip(entries);
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<StackApi>> StackApi::Connect(const std::string& endpoint,
+                                                      std::string base_dir,
+                                                      std::ostream* progress) {
+  std::unique_ptr<StackApi> api(new StackApi(std::move(base_dir), progress));
+  THAW_ASSIGN_OR_RETURN(api->lambda_, cli::Connect(endpoint, "lambda"));
+  THAW_ASSIGN_OR_RETURN(api->sqs_, cli::Connect(endpoint, "sqs"));
+  THAW_ASSIGN_OR_RETURN(api->sns_, cli::Connect(endpoint, "sns"));
+  THAW_ASSIGN_OR_RETURN(api->dynamodb_, cli::Connect(endpoint, "dynamodb"));
+  THAW_ASSIGN_OR_RETURN(api->kinesis_, cli::Connect(endpoint, "kinesis"));
+  return api;
+}
+
+StatusOr<json> StackApi::Json(http::Client& client, const std::string& target_header,
+                              const json& request) {
+  http::Headers headers;
+  headers.Set("X-Amz-Target", target_header);
+  headers.Set("Content-Type", target_header.rfind("Kinesis", 0) == 0
+                                  ? "application/x-amz-json-1.1"
+                                  : "application/x-amz-json-1.0");
+  THAW_ASSIGN_OR_RETURN(http::Response response,
+                        Send(client, "POST", "/", DumpJson(request), headers));
+  THAW_RETURN_IF_ERROR(ResponseStatus(response));
+  if (response.body.empty()) return json::object();
+  json body = json::parse(response.body, nullptr, false);
+  if (body.is_discarded()) return Status::Internal(target_header + " answered non-JSON");
+  return body;
+}
+
+StatusOr<std::string> StackApi::Sns(
+    const std::string& action, const std::vector<std::pair<std::string, std::string>>& params) {
+  std::string body = "Action=" + action + "&Version=2010-03-31";
+  for (const auto& [key, value] : params) {
+    body += "&" + http::PercentEncode(key) + "=" + http::PercentEncode(value);
+  }
+  http::Headers headers;
+  headers.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
+  THAW_ASSIGN_OR_RETURN(http::Response response, Send(*sns_, "POST", "/", body, headers));
+  if (response.status == 200) return std::move(response.body);
+  return Status(ResponseStatus(response).code(), "SNS " + action + ": " +
+                                                     XmlElementText(response.body, "Code") + ": " +
+                                                     XmlElementText(response.body, "Message"));
+}
+
+Status StackApi::Prepare(const sam::Step& step, json& properties) {
+  const bool function = step.type == "AWS::Lambda::Function";
+  if (!function && step.type != "AWS::Lambda::LayerVersion") return Status::Ok();
+  const char* uri_key = function ? "CodeUri" : "ContentUri";
+  if (!properties.contains(uri_key) || !properties[uri_key].is_string()) {
+    return Status::InvalidArgument("Resources." + step.logical_id + "." + uri_key +
+                                   " must be a local directory (S3 locations are not supported)");
+  }
+  fs::path dir = fs::path(base_dir_) / properties[uri_key].get<std::string>();
+  std::string zip;
+  if (function) {
+    std::string runtime = Text(properties, "Runtime", "");
+    std::string method = Text(step.metadata, "BuildMethod", runtime);
+    if (method != "go1.x" && method != "provided.al2023" && method != "provided.al2" &&
+        method != "provided") {
+      return Status::InvalidArgument(
+          "Resources." + step.logical_id + ": thaw deploy builds Go functions only (Metadata " +
+          "BuildMethod go1.x or provided.al2023); " + (method.empty() ? "no Runtime" : method) +
+          " builds are not supported yet");
+    }
+    StatusOr<MechanismBuild> build =
+        MechanismBuildFor(runtime == "go1.x" ? "go1.x" : "runtime-api");
+    if (!build.ok()) return build.status();
+    build->handler = Text(properties, "Handler", "bootstrap");
+    std::string arch = "x86_64";
+    if (properties.contains("Architectures") && properties["Architectures"].is_array() &&
+        !properties["Architectures"].empty()) {
+      arch = AttributeText(properties["Architectures"][0]);
+    }
+    if (progress_ != nullptr)
+      *progress_ << "building " << dir.string() << " for linux/" << arch << "\n";
+    THAW_ASSIGN_OR_RETURN(zip, BuildGoZip(dir.string(), arch, *build));
+  } else {
+    THAW_ASSIGN_OR_RETURN(zip, ZipDirectory(dir));
+  }
+  // The hash sees the code through this (go build -trimpath gives equal bytes for equal code).
+  properties["CodeSha256"] = Sha256Base64(zip);
+  zips_[step.logical_id] = std::move(zip);
+  return Status::Ok();
+}
+
+Status StackApi::WaitForFunction(const std::string& name) {
+  std::string target = FunctionTarget(name, "/configuration");
+  for (int i = 0; i < max_polls; ++i) {
+    THAW_ASSIGN_OR_RETURN(json config, CallJson(*lambda_, "GET", target));
+    std::string state = JsonString(config, "State");
+    std::string update = JsonString(config, "LastUpdateStatus");
+    if (state == "Failed" || update == "Failed") {
+      return Status::FailedPrecondition("function " + name +
+                                        " failed: " + JsonString(config, "StateReason") +
+                                        JsonString(config, "LastUpdateStatusReason"));
+    }
+    if (state != "Pending" && update != "InProgress") return Status::Ok();
+    std::this_thread::sleep_for(std::chrono::milliseconds(poll_interval_ms));
+  }
+  return Status::DeadlineExceeded("function " + name + " did not settle");
+}
+
+json StackApi::FunctionConfig(const json& props) const {
+  json c = json::object();
+  c["Runtime"] = Text(props, "Runtime", "provided.al2023");
+  c["Handler"] = Text(props, "Handler", "bootstrap");
+  c["Role"] = Text(props, "Role", kLocalRole);
+  for (const char* key : {"MemorySize", "Timeout", "Environment", "EphemeralStorage",
+                          "DeadLetterConfig", "Description", "Layers"}) {
+    if (props.contains(key)) c[key] = props[key];
+  }
+  return c;
+}
+
+StatusOr<sam::Made> StackApi::CreateFunction(const json& props, const std::string& name) {
+  json body = FunctionConfig(props);
+  body["FunctionName"] = name;
+  body["PackageType"] = "Zip";
+  body["Code"] = {{"ZipFile", Base64Encode(zips_[Text(props, "_LogicalId", "")])}};
+  if (props.contains("Architectures")) body["Architectures"] = props["Architectures"];
+  if (props.contains("Tags")) body["Tags"] = TagMap(props["Tags"]);
+  THAW_ASSIGN_OR_RETURN(json answer, CallJson(*lambda_, "POST", kFunctionsPath, &body));
+  THAW_RETURN_IF_ERROR(WaitForFunction(name));
+  if (props.contains("ReservedConcurrentExecutions")) {
+    json c = {{"ReservedConcurrentExecutions", props["ReservedConcurrentExecutions"]}};
+    THAW_RETURN_IF_ERROR(
+        CallJson(*lambda_, "PUT",
+                 "/2017-10-31/functions/" + http::PercentEncode(name) + "/concurrency", &c)
+            .status());
+  }
+  sam::Made m;
+  m.physical_id = name;
+  m.attributes = {{"Arn", JsonString(answer, "FunctionArn")},
+                  {"CodeSha256", JsonString(answer, "CodeSha256")}};
+  return m;
+}
+
+StatusOr<sam::Made> StackApi::UpdateFunction(const json& props, const sam::Made& current) {
+  const std::string& name = current.physical_id;
+  THAW_RETURN_IF_ERROR(WaitForFunction(name));
+  json code = {{"ZipFile", Base64Encode(zips_[Text(props, "_LogicalId", "")])}};
+  if (props.contains("Architectures")) code["Architectures"] = props["Architectures"];
+  THAW_ASSIGN_OR_RETURN(json answer,
+                        CallJson(*lambda_, "PUT", FunctionTarget(name, "/code"), &code));
+  THAW_RETURN_IF_ERROR(WaitForFunction(name));
+  json config = FunctionConfig(props);
+  // What the template no longer sets goes back to AWS's defaults.
+  if (!config.contains("Environment")) config["Environment"] = {{"Variables", json::object()}};
+  if (!config.contains("Layers")) config["Layers"] = json::array();
+  if (!config.contains("MemorySize")) config["MemorySize"] = 128;
+  if (!config.contains("Timeout")) config["Timeout"] = 3;
+  THAW_RETURN_IF_ERROR(
+      CallJson(*lambda_, "PUT", FunctionTarget(name, "/configuration"), &config).status());
+  THAW_RETURN_IF_ERROR(WaitForFunction(name));
+  std::string concurrency = "/2017-10-31/functions/" + http::PercentEncode(name) + "/concurrency";
+  if (props.contains("ReservedConcurrentExecutions")) {
+    json c = {{"ReservedConcurrentExecutions", props["ReservedConcurrentExecutions"]}};
+    THAW_RETURN_IF_ERROR(CallJson(*lambda_, "PUT", concurrency, &c).status());
+  } else {
+    THAW_ASSIGN_OR_RETURN(http::Response r, Send(*lambda_, "DELETE", concurrency));
+    (void)r;  // none set is fine
+  }
+  sam::Made m = current;
+  m.attributes["CodeSha256"] = JsonString(answer, "CodeSha256");
+  return m;
+}
+
+StatusOr<sam::Made> StackApi::CreateQueue(const json& props, const std::string& name) {
+  bool fifo = props.value("FifoQueue", false) == true || props.value("FifoQueue", "") == "true";
+  std::string queue = Text(props, "QueueName", fifo ? name.substr(0, 75) + ".fifo" : name);
+  json attributes = json::object();
+  for (const auto& [key, value] : props.items()) {
+    if (key == "QueueName" || key == "Tags") continue;
+    attributes[key] = AttributeText(value);
+  }
+  json request = {{"QueueName", queue}, {"Attributes", attributes}};
+  if (props.contains("Tags")) request["tags"] = TagMap(props["Tags"]);
+  THAW_ASSIGN_OR_RETURN(json created, Json(*sqs_, "AmazonSQS.CreateQueue", request));
+  std::string url = JsonString(created, "QueueUrl");
+  THAW_ASSIGN_OR_RETURN(json got, Json(*sqs_, "AmazonSQS.GetQueueAttributes",
+                                       {{"QueueUrl", url}, {"AttributeNames", {"QueueArn"}}}));
+  sam::Made m;
+  m.physical_id = url;
+  m.attributes = {
+      {"Arn", got["Attributes"].value("QueueArn", "")}, {"QueueName", queue}, {"QueueUrl", url}};
+  return m;
+}
+
+StatusOr<sam::Made> StackApi::CreateTopic(const json& props, const std::string& name) {
+  bool fifo = props.value("FifoTopic", false) == true || props.value("FifoTopic", "") == "true";
+  std::string topic = Text(props, "TopicName", fifo ? name.substr(0, 251) + ".fifo" : name);
+  std::vector<std::pair<std::string, std::string>> params = {{"Name", topic}};
+  int n = 0;
+  for (const char* key : {"DisplayName", "FifoTopic", "ContentBasedDeduplication"}) {
+    if (!props.contains(key)) continue;
+    ++n;
+    params.push_back({"Attributes.entry." + std::to_string(n) + ".key", key});
+    params.push_back(
+        {"Attributes.entry." + std::to_string(n) + ".value", AttributeText(props[key])});
+  }
+  THAW_ASSIGN_OR_RETURN(std::string xml, Sns("CreateTopic", params));
+  std::string arn = XmlElementText(xml, "TopicArn");
+  if (arn.empty()) return Status::Internal("CreateTopic answered without a TopicArn");
+  if (props.contains("Subscription") && props["Subscription"].is_array()) {
+    for (const json& s : props["Subscription"]) {
+      THAW_RETURN_IF_ERROR(Sns("Subscribe", {{"TopicArn", arn},
+                                             {"Protocol", JsonString(s, "Protocol")},
+                                             {"Endpoint", JsonString(s, "Endpoint")}})
+                               .status());
+    }
+  }
+  sam::Made m;
+  m.physical_id = arn;
+  m.attributes = {{"TopicArn", arn}, {"TopicName", topic}};
+  return m;
+}
+
+StatusOr<sam::Made> StackApi::Subscribe(const json& props) {
+  std::vector<std::pair<std::string, std::string>> params = {
+      {"TopicArn", Text(props, "TopicArn", "")},
+      {"Protocol", Text(props, "Protocol", "")},
+      {"Endpoint", Text(props, "Endpoint", "")},
+      {"ReturnSubscriptionArn", "true"}};
+  int n = 0;
+  for (const char* key :
+       {"FilterPolicy", "FilterPolicyScope", "RawMessageDelivery", "RedrivePolicy"}) {
+    if (!props.contains(key)) continue;
+    ++n;
+    params.push_back({"Attributes.entry." + std::to_string(n) + ".key", key});
+    params.push_back(
+        {"Attributes.entry." + std::to_string(n) + ".value", AttributeText(props[key])});
+  }
+  THAW_ASSIGN_OR_RETURN(std::string xml, Sns("Subscribe", params));
+  sam::Made m;
+  m.physical_id = XmlElementText(xml, "SubscriptionArn");
+  if (m.physical_id.empty()) return Status::Internal("Subscribe answered without an ARN");
+  return m;
+}
+
+StatusOr<sam::Made> StackApi::CreateTable(const json& props, const std::string& name) {
+  json request = json::object();
+  for (const char* key :
+       {"AttributeDefinitions", "KeySchema", "BillingMode", "ProvisionedThroughput",
+        "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "SSESpecification", "TableClass",
+        "DeletionProtectionEnabled"}) {
+    if (props.contains(key)) request[key] = props[key];
+  }
+  std::string table = Text(props, "TableName", name);
+  request["TableName"] = table;
+  if (props.contains("StreamSpecification")) {
+    // CloudFormation's {StreamViewType} is the API's {StreamEnabled, StreamViewType}.
+    request["StreamSpecification"] = {
+        {"StreamEnabled", true},
+        {"StreamViewType", Text(props["StreamSpecification"], "StreamViewType", "NEW_IMAGE")}};
+  }
+  if (props.contains("Tags")) request["Tags"] = props["Tags"];
+  THAW_RETURN_IF_ERROR(Json(*dynamodb_, "DynamoDB_20120810.CreateTable", request).status());
+  json described;
+  for (int i = 0; i < max_polls; ++i) {
+    THAW_ASSIGN_OR_RETURN(
+        described, Json(*dynamodb_, "DynamoDB_20120810.DescribeTable", {{"TableName", table}}));
+    if (described["Table"].value("TableStatus", "") == "ACTIVE") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(poll_interval_ms));
+  }
+  if (props.contains("TimeToLiveSpecification")) {
+    THAW_RETURN_IF_ERROR(
+        Json(*dynamodb_, "DynamoDB_20120810.UpdateTimeToLive",
+             {{"TableName", table}, {"TimeToLiveSpecification", props["TimeToLiveSpecification"]}})
+            .status());
+  }
+  sam::Made m;
+  m.physical_id = table;
+  m.attributes = {{"Arn", described["Table"].value("TableArn", "")}};
+  if (described["Table"].contains("LatestStreamArn")) {
+    m.attributes["StreamArn"] = described["Table"]["LatestStreamArn"];
+  }
+  return m;
+}
+
+StatusOr<sam::Made> StackApi::CreateStream(const json& props, const std::string& name) {
+  std::string stream = Text(props, "Name", name);
+  json request = {{"StreamName", stream}};
+  if (props.contains("StreamModeDetails"))
+    request["StreamModeDetails"] = props["StreamModeDetails"];
+  if (props.contains("ShardCount")) {
+    request["ShardCount"] = props["ShardCount"];
+  } else if (!props.contains("StreamModeDetails")) {
+    request["ShardCount"] = 1;
+  }
+  THAW_RETURN_IF_ERROR(Json(*kinesis_, "Kinesis_20131202.CreateStream", request).status());
+  json summary;
+  for (int i = 0; i < max_polls; ++i) {
+    THAW_ASSIGN_OR_RETURN(summary, Json(*kinesis_, "Kinesis_20131202.DescribeStreamSummary",
+                                        {{"StreamName", stream}}));
+    if (summary["StreamDescriptionSummary"].value("StreamStatus", "") == "ACTIVE") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(poll_interval_ms));
+  }
+  sam::Made m;
+  m.physical_id = stream;
+  m.attributes = {{"Arn", summary["StreamDescriptionSummary"].value("StreamARN", "")}};
+  return m;
+}
+
+StatusOr<sam::Made> StackApi::Create(const sam::Step& step, const json& properties,
+                                     const std::string& name) {
+  const std::string& type = step.type;
+  json props = properties;
+  props["_LogicalId"] = step.logical_id;
+  if (type == "AWS::IAM::Role") {
+    // thaw has no IAM: the role is a name its functions carry.
+    sam::Made m;
+    m.physical_id = name;
+    m.attributes = {{"Arn", "arn:aws:iam::" + std::string(sam::kAccountId) + ":role/" + name},
+                    {"RoleId", name}};
+    return m;
+  }
+  if (type == "AWS::Lambda::Function")
+    return CreateFunction(props, Text(props, "FunctionName", name));
+  if (type == "AWS::SQS::Queue") return CreateQueue(properties, name);
+  if (type == "AWS::SNS::Topic") return CreateTopic(properties, name);
+  if (type == "AWS::SNS::Subscription") return Subscribe(properties);
+  if (type == "AWS::DynamoDB::Table") return CreateTable(properties, name);
+  if (type == "AWS::Kinesis::Stream") return CreateStream(properties, name);
+  if (type == "AWS::Lambda::Version") {
+    auto [function, qualifier] = FunctionAndQualifier(Text(properties, "FunctionName", ""));
+    json body = json::object();
+    THAW_ASSIGN_OR_RETURN(json v,
+                          CallJson(*lambda_, "POST", FunctionTarget(function, "/versions"), &body));
+    sam::Made m;
+    m.physical_id = JsonString(v, "FunctionArn");
+    m.attributes = {{"Version", JsonString(v, "Version")}, {"FunctionName", function}};
+    return m;
+  }
+  if (type == "AWS::Lambda::Alias") {
+    auto [function, qualifier] = FunctionAndQualifier(Text(properties, "FunctionName", ""));
+    json body = {{"Name", Text(properties, "Name", "")},
+                 {"FunctionVersion", Text(properties, "FunctionVersion", "$LATEST")}};
+    THAW_ASSIGN_OR_RETURN(json a,
+                          CallJson(*lambda_, "POST", FunctionTarget(function, "/aliases"), &body));
+    sam::Made m;
+    m.physical_id = JsonString(a, "AliasArn");
+    m.attributes = {{"FunctionName", function}, {"Name", body["Name"]}};
+    return m;
+  }
+  if (type == "AWS::Lambda::EventInvokeConfig") {
+    auto [function, qualifier] = FunctionAndQualifier(Text(properties, "FunctionName", ""));
+    std::string q = Text(properties, "Qualifier", "$LATEST");
+    json body = json::object();
+    for (const char* key :
+         {"MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig"}) {
+      if (properties.contains(key)) body[key] = properties[key];
+    }
+    std::string target = "/2019-09-25/functions/" + http::PercentEncode(function) +
+                         "/event-invoke-config?Qualifier=" + http::PercentEncode(q);
+    THAW_RETURN_IF_ERROR(CallJson(*lambda_, "PUT", target, &body).status());
+    sam::Made m;
+    m.physical_id = function + "|" + q;
+    m.attributes = {{"FunctionName", function}, {"Qualifier", q}};
+    return m;
+  }
+  if (type == "AWS::Lambda::EventSourceMapping") {
+    THAW_ASSIGN_OR_RETURN(json e, CallJson(*lambda_, "POST", kMappingsTarget, &properties));
+    sam::Made m;
+    m.physical_id = JsonString(e, "UUID");
+    m.attributes = {{"EventSourceMappingArn", JsonString(e, "EventSourceMappingArn")}};
+    return m;
+  }
+  if (type == "AWS::Lambda::Permission") {
+    auto [function, qualifier] = FunctionAndQualifier(Text(properties, "FunctionName", ""));
+    json body = {{"StatementId", name}};
+    for (const char* key : {"Action", "Principal", "SourceArn", "SourceAccount", "EventSourceToken",
+                            "PrincipalOrgID"}) {
+      if (properties.contains(key)) body[key] = properties[key];
+    }
+    THAW_RETURN_IF_ERROR(
+        CallJson(*lambda_, "POST", FunctionTarget(function, "/policy", qualifier), &body).status());
+    sam::Made m;
+    m.physical_id = name;
+    m.attributes = {{"FunctionName", function}, {"Qualifier", qualifier}};
+    return m;
+  }
+  if (type == "AWS::Lambda::LayerVersion") {
+    std::string layer = Text(properties, "LayerName", name);
+    json body = {{"Content", {{"ZipFile", Base64Encode(zips_[step.logical_id])}}}};
+    for (const char* key :
+         {"CompatibleRuntimes", "CompatibleArchitectures", "Description", "LicenseInfo"}) {
+      if (properties.contains(key)) body[key] = properties[key];
+    }
+    THAW_ASSIGN_OR_RETURN(
+        json l, CallJson(*lambda_, "POST",
+                         "/2018-10-31/layers/" + http::PercentEncode(layer) + "/versions", &body));
+    sam::Made m;
+    m.physical_id = JsonString(l, "LayerVersionArn");
+    m.attributes = {{"LayerName", layer}, {"Version", JsonInt(l, "Version")}};
+    return m;
+  }
+  return Status::InvalidArgument("thaw cannot create " + type);
+}
+
+StatusOr<std::optional<sam::Made>> StackApi::Update(const sam::Step& step, const json& properties,
+                                                    const sam::Made& current) {
+  const std::string& type = step.type;
+  json props = properties;
+  props["_LogicalId"] = step.logical_id;
+  if (type == "AWS::Lambda::Function" &&
+      Text(props, "FunctionName", current.physical_id) == current.physical_id) {
+    THAW_ASSIGN_OR_RETURN(sam::Made m, UpdateFunction(props, current));
+    return std::optional<sam::Made>(std::move(m));
+  }
+  if (type == "AWS::Lambda::Version") {
+    // Versions stay, as SAM retains them; a new one is published.
+    THAW_ASSIGN_OR_RETURN(sam::Made m, Create(step, properties, current.physical_id));
+    return std::optional<sam::Made>(std::move(m));
+  }
+  if (type == "AWS::Lambda::Alias") {
+    std::string function = JsonString(current.attributes, "FunctionName");
+    json body = {{"FunctionVersion", Text(properties, "FunctionVersion", "$LATEST")}};
+    THAW_RETURN_IF_ERROR(
+        CallJson(*lambda_, "PUT",
+                 FunctionTarget(function, "/aliases/" + http::PercentEncode(JsonString(
+                                                            current.attributes, "Name"))),
+                 &body)
+            .status());
+    return std::optional<sam::Made>(current);
+  }
+  if (type == "AWS::SQS::Queue") {
+    std::string queue = JsonString(current.attributes, "QueueName");
+    if (Text(properties, "QueueName", queue) != queue || properties.contains("FifoQueue")) {
+      return std::optional<sam::Made>();
+    }
+    json attributes = json::object();
+    for (const auto& [key, value] : properties.items()) {
+      if (key != "QueueName" && key != "Tags") attributes[key] = AttributeText(value);
+    }
+    THAW_RETURN_IF_ERROR(Json(*sqs_, "AmazonSQS.SetQueueAttributes",
+                              {{"QueueUrl", current.physical_id}, {"Attributes", attributes}})
+                             .status());
+    return std::optional<sam::Made>(current);
+  }
+  // Everything else is replaced: deleted, then made anew.
+  return std::optional<sam::Made>();
+}
+
+Status StackApi::Delete(const std::string& type, const sam::Made& current) {
+  auto ok_or_gone = [](StatusOr<http::Response> r) -> Status {
+    if (!r.ok()) return r.status();
+    if (r->status == 404) return Status::Ok();
+    return ResponseStatus(*r);
+  };
+  const std::string& id = current.physical_id;
+  if (type == "AWS::IAM::Role") return Status::Ok();
+  if (type == "AWS::Lambda::Function")
+    return ok_or_gone(Send(*lambda_, "DELETE", FunctionTarget(id)));
+  if (type == "AWS::Lambda::Version") {
+    return ok_or_gone(Send(*lambda_, "DELETE",
+                           FunctionTarget(JsonString(current.attributes, "FunctionName"), "",
+                                          JsonString(current.attributes, "Version"))));
+  }
+  if (type == "AWS::Lambda::Alias") {
+    return ok_or_gone(Send(
+        *lambda_, "DELETE",
+        FunctionTarget(JsonString(current.attributes, "FunctionName"),
+                       "/aliases/" + http::PercentEncode(JsonString(current.attributes, "Name")))));
+  }
+  if (type == "AWS::Lambda::EventInvokeConfig") {
+    return ok_or_gone(Send(*lambda_, "DELETE",
+                           "/2019-09-25/functions/" +
+                               http::PercentEncode(JsonString(current.attributes, "FunctionName")) +
+                               "/event-invoke-config?Qualifier=" +
+                               http::PercentEncode(JsonString(current.attributes, "Qualifier"))));
+  }
+  if (type == "AWS::Lambda::EventSourceMapping") {
+    return ok_or_gone(Send(*lambda_, "DELETE", kMappingsTarget + http::PercentEncode(id)));
+  }
+  if (type == "AWS::Lambda::Permission") {
+    return ok_or_gone(Send(*lambda_, "DELETE",
+                           FunctionTarget(JsonString(current.attributes, "FunctionName"),
+                                          "/policy/" + http::PercentEncode(id),
+                                          JsonString(current.attributes, "Qualifier"))));
+  }
+  if (type == "AWS::Lambda::LayerVersion") {
+    return ok_or_gone(Send(
+        *lambda_, "DELETE",
+        "/2018-10-31/layers/" + http::PercentEncode(JsonString(current.attributes, "LayerName")) +
+            "/versions/" + std::to_string(JsonInt(current.attributes, "Version"))));
+  }
+  if (type == "AWS::SQS::Queue") {
+    StatusOr<json> r = Json(*sqs_, "AmazonSQS.DeleteQueue", {{"QueueUrl", id}});
+    return r.ok() || r.status().code() == StatusCode::kNotFound ? Status::Ok() : r.status();
+  }
+  if (type == "AWS::SNS::Topic") return Sns("DeleteTopic", {{"TopicArn", id}}).status();
+  if (type == "AWS::SNS::Subscription")
+    return Sns("Unsubscribe", {{"SubscriptionArn", id}}).status();
+  if (type == "AWS::DynamoDB::Table") {
+    StatusOr<json> r = Json(*dynamodb_, "DynamoDB_20120810.DeleteTable", {{"TableName", id}});
+    return r.ok() || r.status().code() == StatusCode::kNotFound ? Status::Ok() : r.status();
+  }
+  if (type == "AWS::Kinesis::Stream") {
+    StatusOr<json> r = Json(*kinesis_, "Kinesis_20131202.DeleteStream",
+                            {{"StreamName", id}, {"EnforceConsumerDeletion", true}});
+    return r.ok() || r.status().code() == StatusCode::kNotFound ? Status::Ok() : r.status();
+  }
+  return Status::InvalidArgument("thaw cannot delete " + type);
+}
+
+}  // namespace thaw::cli
