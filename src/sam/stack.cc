@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/codec.h"
+#include "sam/coerce.h"
 #include "sam/template.h"
 
 namespace thaw::sam {
@@ -120,7 +121,7 @@ StatusOr<DeploySummary> DeployStack(const Plan& plan, const Template& t, Scope s
       return Status(evaluated.status().code(),
                     "Resources." + step.logical_id + ": " + evaluated.status().message());
     }
-    json props = std::move(evaluated).value();
+    json props = CoerceTypes(*evaluated);
     THAW_RETURN_IF_ERROR(api.Prepare(step, props));
     std::string hash = Sha256Base64(step.type + "\n" + props.dump());
 

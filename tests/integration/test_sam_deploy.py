@@ -189,3 +189,119 @@ def test_deploy_without_dir_or_template_is_a_usage_error(thaw_server, tmp_path):
     res = deploy(thaw_server, cwd=tmp_path)
     assert res.returncode == 2, res.stderr
     assert "give DIR, or -t TEMPLATE (no template.yaml here)" in res.stderr
+
+
+KITCHEN = """\
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Memory: {{Type: Number, Default: 256, MinValue: 128}}
+  WithExtras: {{Type: String, Default: "no"}}
+Conditions:
+  Extras: !Equals [!Ref WithExtras, "yes"]
+Globals:
+  Function:
+    Runtime: provided.al2023
+    Handler: bootstrap
+    MemorySize: !Ref Memory
+    Tags: {{team: thaw}}
+Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+  Stream:
+    Type: AWS::Kinesis::Stream
+    Properties: {{ShardCount: 1}}
+  Failures:
+    Type: AWS::SQS::Queue
+  Table:
+    Type: AWS::Serverless::SimpleTable
+    Properties:
+      PrimaryKey: {{Name: id, Type: Number}}
+  Layer:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      ContentUri: layer/
+      CompatibleRuntimes: [provided.al2023]
+  SnsFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: {sns}
+      Layers: [!Ref Layer]
+      Events:
+        Note:
+          Type: SNS
+          Properties: {{Topic: !Ref Topic}}
+  KinesisFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: {kinesis}
+      Events:
+        Records:
+          Type: Kinesis
+          Properties: {{Stream: !GetAtt Stream.Arn, StartingPosition: TRIM_HORIZON, BatchSize: 5}}
+  FailingFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: {error}
+      ReservedConcurrentExecutions: 2
+      EventInvokeConfig:
+        MaximumRetryAttempts: 0
+        DestinationConfig:
+          OnFailure: {{Type: SQS, Destination: !GetAtt Failures.Arn}}
+  ExtraQueue:
+    Type: AWS::SQS::Queue
+    Condition: Extras
+Outputs:
+  TopicArn: {{Value: !Ref Topic}}
+  StreamName: {{Value: !Ref Stream}}
+  FailuresUrl: {{Value: !Ref Failures}}
+  TableName: {{Value: !Ref Table}}
+  LayerArn: {{Value: !Ref Layer}}
+  Sns: {{Value: !Ref SnsFunction}}
+  Kinesis: {{Value: !Ref KinesisFunction}}
+  Failing: {{Value: !Ref FailingFunction}}
+"""
+
+
+def test_sns_kinesis_layer_table_and_invoke_config(thaw_server, tmp_path):
+    (tmp_path / "layer").mkdir()
+    (tmp_path / "layer" / "data.txt").write_text("layer data\n")
+    (tmp_path / "template.yaml").write_text(KITCHEN.format(
+        sns=GO / "snsconsumer", kinesis=GO / "kinesisconsumer", error=GO / "error"))
+    res = ok(deploy(thaw_server, "--stack-name", "kitchen", cwd=tmp_path))
+    state = state_of(tmp_path, "kitchen")
+    out = state["Outputs"]
+    assert "ExtraQueue" not in state["Resources"]  # its Condition is false
+    assert {"SnsFunctionNote", "SnsFunctionNotePermission", "KinesisFunctionRecords",
+            "FailingFunctionEventInvokeConfig"} <= set(state["Resources"]), res.stderr
+
+    lam = boto_client("lambda", thaw_server)
+    config = lam.get_function_configuration(FunctionName=out["Sns"])
+    assert config["MemorySize"] == 256
+    assert [layer["Arn"] for layer in config["Layers"]] == [out["LayerArn"]]
+    assert lam.list_tags(Resource=config["FunctionArn"])["Tags"] == {"team": "thaw"}
+    assert lam.get_function_concurrency(
+        FunctionName=out["Failing"])["ReservedConcurrentExecutions"] == 2
+    table = ddb_client(thaw_server.url).describe_table(TableName=out["TableName"])["Table"]
+    assert table["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert table["AttributeDefinitions"] == [{"AttributeName": "id", "AttributeType": "N"}]
+
+    boto_client("sns", thaw_server).publish(TopicArn=out["TopicArn"], Message="to-sns-fn")
+    boto_client("kinesis", thaw_server).put_record(StreamName=out["StreamName"], Data=b"rec",
+                                                   PartitionKey="p")
+    lam.invoke(FunctionName=out["Failing"], InvocationType="Event", Payload=b"{}")
+    logs = boto_client("logs", thaw_server)
+    poll(lambda: any(m.startswith("SNSEVENT") and "to-sns-fn" in m
+                     for m in log_messages(logs, out["Sns"])), timeout=30, what="SNS delivery")
+    poll(lambda: any(m.startswith("KINESISRECORDS 1") for m in log_messages(logs, out["Kinesis"])),
+         timeout=30, what="the Kinesis mapping")
+    sqs = sqs_client(thaw_server.url)
+    got = poll(lambda: sqs.receive_message(QueueUrl=out["FailuresUrl"]).get("Messages"),
+               timeout=30, what="the OnFailure destination")
+    assert json.loads(got[0]["Body"])["requestContext"]["condition"] == "RetriesExhausted"
+
+    # The condition turned on adds its queue, and nothing else changes.
+    res = ok(deploy(thaw_server, "--stack-name", "kitchen", "--parameter-overrides",
+                    "WithExtras=yes", cwd=tmp_path))
+    assert "stack kitchen: 1 created, 0 updated, 0 replaced, 0 deleted" in res.stdout, res.stderr
+    ok(deploy(thaw_server, "--stack-name", "kitchen", "--delete-stack", cwd=tmp_path))
+    assert state_of(tmp_path, "kitchen")["Resources"] == {}
