@@ -205,11 +205,12 @@ json StackApi::FunctionConfig(const json& props) const {
   return c;
 }
 
-StatusOr<sam::Made> StackApi::CreateFunction(const json& props, const std::string& name) {
+StatusOr<sam::Made> StackApi::CreateFunction(const std::string& zip, const json& props,
+                                             const std::string& name) {
   json body = FunctionConfig(props);
   body["FunctionName"] = name;
   body["PackageType"] = "Zip";
-  body["Code"] = {{"ZipFile", Base64Encode(zips_[Text(props, "_LogicalId", "")])}};
+  body["Code"] = {{"ZipFile", Base64Encode(zip)}};
   if (props.contains("Architectures")) body["Architectures"] = props["Architectures"];
   if (props.contains("Tags")) body["Tags"] = TagMap(props["Tags"]);
   THAW_ASSIGN_OR_RETURN(json answer, CallJson(*lambda_, "POST", kFunctionsPath, &body));
@@ -228,10 +229,11 @@ StatusOr<sam::Made> StackApi::CreateFunction(const json& props, const std::strin
   return m;
 }
 
-StatusOr<sam::Made> StackApi::UpdateFunction(const json& props, const sam::Made& current) {
+StatusOr<sam::Made> StackApi::UpdateFunction(const std::string& zip, const json& props,
+                                             const sam::Made& current) {
   const std::string& name = current.physical_id;
   THAW_RETURN_IF_ERROR(WaitForFunction(name));
-  json code = {{"ZipFile", Base64Encode(zips_[Text(props, "_LogicalId", "")])}};
+  json code = {{"ZipFile", Base64Encode(zip)}};
   if (props.contains("Architectures")) code["Architectures"] = props["Architectures"];
   THAW_ASSIGN_OR_RETURN(json answer,
                         CallJson(*lambda_, "PUT", FunctionTarget(name, "/code"), &code));
@@ -397,8 +399,6 @@ StatusOr<sam::Made> StackApi::CreateStream(const json& props, const std::string&
 StatusOr<sam::Made> StackApi::Create(const sam::Step& step, const json& properties,
                                      const std::string& name) {
   const std::string& type = step.type;
-  json props = properties;
-  props["_LogicalId"] = step.logical_id;
   if (type == "AWS::IAM::Role") {
     // thaw has no IAM: the role is a name its functions carry.
     sam::Made m;
@@ -407,8 +407,10 @@ StatusOr<sam::Made> StackApi::Create(const sam::Step& step, const json& properti
                     {"RoleId", name}};
     return m;
   }
-  if (type == "AWS::Lambda::Function")
-    return CreateFunction(props, Text(props, "FunctionName", name));
+  if (type == "AWS::Lambda::Function") {
+    return CreateFunction(zips_[step.logical_id], properties,
+                          Text(properties, "FunctionName", name));
+  }
   if (type == "AWS::SQS::Queue") return CreateQueue(properties, name);
   if (type == "AWS::SNS::Topic") return CreateTopic(properties, name);
   if (type == "AWS::SNS::Subscription") return Subscribe(properties);
@@ -493,11 +495,9 @@ StatusOr<sam::Made> StackApi::Create(const sam::Step& step, const json& properti
 StatusOr<std::optional<sam::Made>> StackApi::Update(const sam::Step& step, const json& properties,
                                                     const sam::Made& current) {
   const std::string& type = step.type;
-  json props = properties;
-  props["_LogicalId"] = step.logical_id;
   if (type == "AWS::Lambda::Function" &&
-      Text(props, "FunctionName", current.physical_id) == current.physical_id) {
-    THAW_ASSIGN_OR_RETURN(sam::Made m, UpdateFunction(props, current));
+      Text(properties, "FunctionName", current.physical_id) == current.physical_id) {
+    THAW_ASSIGN_OR_RETURN(sam::Made m, UpdateFunction(zips_[step.logical_id], properties, current));
     return std::optional<sam::Made>(std::move(m));
   }
   if (type == "AWS::Lambda::Version") {

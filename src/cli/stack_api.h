@@ -45,8 +45,10 @@ class StackApi : public sam::ResourceApi {
                             const std::vector<std::pair<std::string, std::string>>& params);
   Status WaitForFunction(const std::string& name);
   nlohmann::json FunctionConfig(const nlohmann::json& props) const;
-  StatusOr<sam::Made> CreateFunction(const nlohmann::json& props, const std::string& name);
-  StatusOr<sam::Made> UpdateFunction(const nlohmann::json& props, const sam::Made& current);
+  StatusOr<sam::Made> CreateFunction(const std::string& zip, const nlohmann::json& props,
+                                     const std::string& name);
+  StatusOr<sam::Made> UpdateFunction(const std::string& zip, const nlohmann::json& props,
+                                     const sam::Made& current);
   StatusOr<sam::Made> CreateQueue(const nlohmann::json& props, const std::string& name);
   StatusOr<sam::Made> CreateTopic(const nlohmann::json& props, const std::string& name);
   StatusOr<sam::Made> Subscribe(const nlohmann::json& props);

@@ -146,6 +146,16 @@ StatusOr<Template> ParseTemplate(std::string_view text) {
       return Status::InvalidArgument("unknown top-level section '" + key + "'");
     }
   }
+  if (doc.contains("Transform")) {
+    // SAM's transform is what this module does; others (macros, LanguageExtensions) are not.
+    json transforms =
+        doc["Transform"].is_array() ? doc["Transform"] : json::array({doc["Transform"]});
+    for (const json& name : transforms) {
+      if (name != "AWS::Serverless-2016-10-31") {
+        return Status::InvalidArgument("Transform " + name.dump() + " is not supported by thaw");
+      }
+    }
+  }
   Template t;
   if (doc.contains("Description") && doc["Description"].is_string()) {
     t.description = doc["Description"].get<std::string>();

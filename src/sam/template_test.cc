@@ -88,6 +88,9 @@ TEST(TemplateTest, ShapeErrorsAreNamed) {
             "Globals.Function.Bogus is not a property SAM lets Globals set");
   EXPECT_EQ(error("Globals: {Queue: {}}\nResources: {Q: {Type: AWS::SQS::Queue}}\n"),
             "unknown Globals section 'Queue'");
+  EXPECT_EQ(error("Transform: [AWS::Serverless-2016-10-31, AWS::LanguageExtensions]\n"
+                  "Resources: {Q: {Type: AWS::SQS::Queue}}\n"),
+            "Transform \"AWS::LanguageExtensions\" is not supported by thaw");
 }
 
 }  // namespace
