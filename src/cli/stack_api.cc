@@ -62,6 +62,21 @@ std::string Text(const json& props, const char* key, const std::string& fallback
   return props.contains(key) && props[key].is_string() ? props[key].get<std::string>() : fallback;
 }
 
+// Whether `a` and `b` differ only in `keys` (keys absent from both are equal).
+bool DifferOnlyIn(const json& a, const json& b, std::initializer_list<const char*> keys) {
+  json x = a;
+  json y = b;
+  for (const char* key : keys) {
+    x.erase(key);
+    y.erase(key);
+  }
+  return x == y;
+}
+
+bool Changed(const json& a, const json& b, const char* key) {
+  return a.value(key, json()) != b.value(key, json());
+}
+
 StatusOr<std::string> ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::IoError("cannot read " + path.string());
@@ -350,13 +365,7 @@ StatusOr<sam::Made> StackApi::CreateTable(const json& props, const std::string& 
   }
   if (props.contains("Tags")) request["Tags"] = props["Tags"];
   THAW_RETURN_IF_ERROR(Json(*dynamodb_, "DynamoDB_20120810.CreateTable", request).status());
-  json described;
-  for (int i = 0; i < max_polls; ++i) {
-    THAW_ASSIGN_OR_RETURN(
-        described, Json(*dynamodb_, "DynamoDB_20120810.DescribeTable", {{"TableName", table}}));
-    if (described["Table"].value("TableStatus", "") == "ACTIVE") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(poll_interval_ms));
-  }
+  THAW_ASSIGN_OR_RETURN(json described, WaitForTable(table));
   if (props.contains("TimeToLiveSpecification")) {
     THAW_RETURN_IF_ERROR(
         Json(*dynamodb_, "DynamoDB_20120810.UpdateTimeToLive",
@@ -383,17 +392,148 @@ StatusOr<sam::Made> StackApi::CreateStream(const json& props, const std::string&
     request["ShardCount"] = 1;
   }
   THAW_RETURN_IF_ERROR(Json(*kinesis_, "Kinesis_20131202.CreateStream", request).status());
-  json summary;
-  for (int i = 0; i < max_polls; ++i) {
-    THAW_ASSIGN_OR_RETURN(summary, Json(*kinesis_, "Kinesis_20131202.DescribeStreamSummary",
-                                        {{"StreamName", stream}}));
-    if (summary["StreamDescriptionSummary"].value("StreamStatus", "") == "ACTIVE") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(poll_interval_ms));
-  }
+  THAW_ASSIGN_OR_RETURN(json summary, WaitForStream(stream));
   sam::Made m;
   m.physical_id = stream;
   m.attributes = {{"Arn", summary["StreamDescriptionSummary"].value("StreamARN", "")}};
   return m;
+}
+
+StatusOr<json> StackApi::WaitForTable(const std::string& table) {
+  for (int i = 0; i < max_polls; ++i) {
+    THAW_ASSIGN_OR_RETURN(json described, Json(*dynamodb_, "DynamoDB_20120810.DescribeTable",
+                                               {{"TableName", table}}));
+    if (described["Table"].value("TableStatus", "") == "ACTIVE") return described;
+    std::this_thread::sleep_for(std::chrono::milliseconds(poll_interval_ms));
+  }
+  return Status::DeadlineExceeded("table " + table + " did not become ACTIVE");
+}
+
+StatusOr<json> StackApi::WaitForStream(const std::string& stream) {
+  for (int i = 0; i < max_polls; ++i) {
+    THAW_ASSIGN_OR_RETURN(json summary, Json(*kinesis_, "Kinesis_20131202.DescribeStreamSummary",
+                                             {{"StreamName", stream}}));
+    if (summary["StreamDescriptionSummary"].value("StreamStatus", "") == "ACTIVE") return summary;
+    std::this_thread::sleep_for(std::chrono::milliseconds(poll_interval_ms));
+  }
+  return Status::DeadlineExceeded("stream " + stream + " did not become ACTIVE");
+}
+
+Status StackApi::WaitForMapping(const std::string& uuid) {
+  for (int i = 0; i < max_polls; ++i) {
+    THAW_ASSIGN_OR_RETURN(json m,
+                          CallJson(*lambda_, "GET", kMappingsTarget + http::PercentEncode(uuid)));
+    std::string state = JsonString(m, "State");
+    if (state != "Creating" && state != "Updating" && state != "Enabling" && state != "Disabling") {
+      return Status::Ok();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(poll_interval_ms));
+  }
+  return Status::DeadlineExceeded("event source mapping " + uuid + " did not settle");
+}
+
+StatusOr<std::optional<sam::Made>> StackApi::UpdateTable(const json& props, const json& previous,
+                                                         const sam::Made& current) {
+  if (!DifferOnlyIn(props, previous,
+                    {"BillingMode", "ProvisionedThroughput", "StreamSpecification",
+                     "TimeToLiveSpecification"})) {
+    return std::optional<sam::Made>();
+  }
+  const std::string& table = current.physical_id;
+  if (Changed(props, previous, "BillingMode") ||
+      Changed(props, previous, "ProvisionedThroughput")) {
+    json request = {{"TableName", table},
+                    {"BillingMode", Text(props, "BillingMode", "PROVISIONED")}};
+    if (props.contains("ProvisionedThroughput")) {
+      request["ProvisionedThroughput"] = props["ProvisionedThroughput"];
+    }
+    THAW_RETURN_IF_ERROR(Json(*dynamodb_, "DynamoDB_20120810.UpdateTable", request).status());
+    THAW_RETURN_IF_ERROR(WaitForTable(table).status());
+  }
+  if (Changed(props, previous, "StreamSpecification")) {
+    // A new view type is a new stream: the old one is turned off first, as AWS requires.
+    if (previous.contains("StreamSpecification")) {
+      THAW_RETURN_IF_ERROR(
+          Json(*dynamodb_, "DynamoDB_20120810.UpdateTable",
+               {{"TableName", table}, {"StreamSpecification", {{"StreamEnabled", false}}}})
+              .status());
+      THAW_RETURN_IF_ERROR(WaitForTable(table).status());
+    }
+    if (props.contains("StreamSpecification")) {
+      json spec = {
+          {"StreamEnabled", true},
+          {"StreamViewType", Text(props["StreamSpecification"], "StreamViewType", "NEW_IMAGE")}};
+      THAW_RETURN_IF_ERROR(Json(*dynamodb_, "DynamoDB_20120810.UpdateTable",
+                                {{"TableName", table}, {"StreamSpecification", spec}})
+                               .status());
+    }
+  }
+  if (Changed(props, previous, "TimeToLiveSpecification")) {
+    json ttl = props.value("TimeToLiveSpecification", json::object());
+    if (!props.contains("TimeToLiveSpecification")) {
+      ttl = previous["TimeToLiveSpecification"];
+      ttl["Enabled"] = false;
+    }
+    THAW_RETURN_IF_ERROR(Json(*dynamodb_, "DynamoDB_20120810.UpdateTimeToLive",
+                              {{"TableName", table}, {"TimeToLiveSpecification", ttl}})
+                             .status());
+  }
+  THAW_ASSIGN_OR_RETURN(json described, WaitForTable(table));
+  sam::Made m = current;
+  m.attributes.erase("StreamArn");
+  if (described["Table"].contains("LatestStreamArn") && props.contains("StreamSpecification")) {
+    m.attributes["StreamArn"] = described["Table"]["LatestStreamArn"];
+  }
+  return std::optional<sam::Made>(std::move(m));
+}
+
+StatusOr<std::optional<sam::Made>> StackApi::UpdateStream(const json& props, const json& previous,
+                                                          const sam::Made& current) {
+  if (!DifferOnlyIn(props, previous, {"ShardCount", "RetentionPeriodHours"}) ||
+      !props.contains("ShardCount")) {
+    return std::optional<sam::Made>();
+  }
+  const std::string& stream = current.physical_id;
+  if (Changed(props, previous, "ShardCount")) {
+    THAW_RETURN_IF_ERROR(Json(*kinesis_, "Kinesis_20131202.UpdateShardCount",
+                              {{"StreamName", stream},
+                               {"TargetShardCount", props["ShardCount"]},
+                               {"ScalingType", "UNIFORM_SCALING"}})
+                             .status());
+    THAW_RETURN_IF_ERROR(WaitForStream(stream).status());
+  }
+  if (Changed(props, previous, "RetentionPeriodHours")) {
+    int64_t hours = JsonInt(props, "RetentionPeriodHours", 24);
+    int64_t before = JsonInt(previous, "RetentionPeriodHours", 24);
+    THAW_RETURN_IF_ERROR(Json(*kinesis_,
+                              hours > before ? "Kinesis_20131202.IncreaseStreamRetentionPeriod"
+                                             : "Kinesis_20131202.DecreaseStreamRetentionPeriod",
+                              {{"StreamName", stream}, {"RetentionPeriodHours", hours}})
+                             .status());
+    THAW_RETURN_IF_ERROR(WaitForStream(stream).status());
+  }
+  return std::optional<sam::Made>(current);
+}
+
+StatusOr<std::optional<sam::Made>> StackApi::UpdateMapping(const json& props, const json& previous,
+                                                           const sam::Made& current) {
+  // Where it reads from and where it starts are fixed, and a removed setting has no value to
+  // send back: those need a new mapping (which, on a stream, starts over).
+  for (const char* key : {"EventSourceArn", "StartingPosition", "StartingPositionTimestamp"}) {
+    if (Changed(props, previous, key)) return std::optional<sam::Made>();
+  }
+  for (const auto& [key, value] : previous.items()) {
+    if (!props.contains(key)) return std::optional<sam::Made>();
+  }
+  json body = props;
+  for (const char* key : {"EventSourceArn", "StartingPosition", "StartingPositionTimestamp"}) {
+    body.erase(key);
+  }
+  THAW_RETURN_IF_ERROR(
+      CallJson(*lambda_, "PUT", kMappingsTarget + http::PercentEncode(current.physical_id), &body)
+          .status());
+  THAW_RETURN_IF_ERROR(WaitForMapping(current.physical_id));
+  return std::optional<sam::Made>(current);
 }
 
 StatusOr<sam::Made> StackApi::Create(const sam::Step& step, const json& properties,
@@ -457,6 +597,7 @@ StatusOr<sam::Made> StackApi::Create(const sam::Step& step, const json& properti
     THAW_ASSIGN_OR_RETURN(json e, CallJson(*lambda_, "POST", kMappingsTarget, &properties));
     sam::Made m;
     m.physical_id = JsonString(e, "UUID");
+    THAW_RETURN_IF_ERROR(WaitForMapping(m.physical_id));
     m.attributes = {{"EventSourceMappingArn", JsonString(e, "EventSourceMappingArn")}};
     return m;
   }
@@ -493,6 +634,7 @@ StatusOr<sam::Made> StackApi::Create(const sam::Step& step, const json& properti
 }
 
 StatusOr<std::optional<sam::Made>> StackApi::Update(const sam::Step& step, const json& properties,
+                                                    const json& previous,
                                                     const sam::Made& current) {
   const std::string& type = step.type;
   if (type == "AWS::Lambda::Function" &&
@@ -516,10 +658,19 @@ StatusOr<std::optional<sam::Made>> StackApi::Update(const sam::Step& step, const
             .status());
     return std::optional<sam::Made>(current);
   }
+  if (type == "AWS::DynamoDB::Table") return UpdateTable(properties, previous, current);
+  if (type == "AWS::Kinesis::Stream") return UpdateStream(properties, previous, current);
+  if (type == "AWS::Lambda::EventSourceMapping")
+    return UpdateMapping(properties, previous, current);
   if (type == "AWS::SQS::Queue") {
     std::string queue = JsonString(current.attributes, "QueueName");
-    if (Text(properties, "QueueName", queue) != queue || properties.contains("FifoQueue")) {
+    if (Text(properties, "QueueName", queue) != queue ||
+        Changed(properties, previous, "FifoQueue")) {
       return std::optional<sam::Made>();
+    }
+    for (const auto& [key, value] : previous.items()) {
+      // A removed attribute has no "back to the default" call.
+      if (!properties.contains(key)) return std::optional<sam::Made>();
     }
     json attributes = json::object();
     for (const auto& [key, value] : properties.items()) {
@@ -563,6 +714,8 @@ Status StackApi::Delete(const std::string& type, const sam::Made& current) {
                                http::PercentEncode(JsonString(current.attributes, "Qualifier"))));
   }
   if (type == "AWS::Lambda::EventSourceMapping") {
+    Status settled = WaitForMapping(id);
+    if (!settled.ok() && settled.code() != StatusCode::kNotFound) return settled;
     return ok_or_gone(Send(*lambda_, "DELETE", kMappingsTarget + http::PercentEncode(id)));
   }
   if (type == "AWS::Lambda::Permission") {

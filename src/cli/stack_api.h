@@ -28,6 +28,7 @@ class StackApi : public sam::ResourceApi {
   StatusOr<sam::Made> Create(const sam::Step& step, const nlohmann::json& properties,
                              const std::string& name) override;
   StatusOr<std::optional<sam::Made>> Update(const sam::Step& step, const nlohmann::json& properties,
+                                            const nlohmann::json& previous,
                                             const sam::Made& current) override;
   Status Delete(const std::string& type, const sam::Made& current) override;
 
@@ -54,6 +55,21 @@ class StackApi : public sam::ResourceApi {
   StatusOr<sam::Made> Subscribe(const nlohmann::json& props);
   StatusOr<sam::Made> CreateTable(const nlohmann::json& props, const std::string& name);
   StatusOr<sam::Made> CreateStream(const nlohmann::json& props, const std::string& name);
+  // In-place updates; nullopt when the change needs a replacement.
+  StatusOr<std::optional<sam::Made>> UpdateTable(const nlohmann::json& props,
+                                                 const nlohmann::json& previous,
+                                                 const sam::Made& current);
+  StatusOr<std::optional<sam::Made>> UpdateStream(const nlohmann::json& props,
+                                                  const nlohmann::json& previous,
+                                                  const sam::Made& current);
+  StatusOr<std::optional<sam::Made>> UpdateMapping(const nlohmann::json& props,
+                                                   const nlohmann::json& previous,
+                                                   const sam::Made& current);
+  StatusOr<nlohmann::json> WaitForTable(const std::string& table);
+  StatusOr<nlohmann::json> WaitForStream(const std::string& stream);
+  // Until the mapping is out of Creating, Updating, Enabling and Disabling (AWS refuses changes
+  // in between).
+  Status WaitForMapping(const std::string& uuid);
 
   std::string base_dir_;
   std::ostream* progress_;

@@ -60,6 +60,7 @@ json StackState::ToJson() const {
     r[id] = {{"Type", e.type},
              {"PhysicalId", e.made.physical_id},
              {"Attributes", e.made.attributes},
+             {"Properties", e.properties},
              {"Hash", e.hash},
              {"Suffix", e.suffix},
              {"Order", e.order}};
@@ -80,6 +81,7 @@ StatusOr<StackState> StackState::FromJson(const json& j) {
     entry.type = e.value("Type", "");
     entry.made.physical_id = e.value("PhysicalId", "");
     entry.made.attributes = e.value("Attributes", json::object());
+    entry.properties = e.value("Properties", json::object());
     entry.hash = e.value("Hash", "");
     entry.suffix = e.value("Suffix", "");
     entry.order = e.value("Order", int64_t{0});
@@ -135,9 +137,11 @@ StatusOr<DeploySummary> DeployStack(const Plan& plan, const Template& t, Scope s
         PhysicalName(state.stack_name, step.logical_id, suffix, NameLimit(step.type));
     if (it != state.resources.end() && it->second.type == step.type) {
       Say(progress, "update " + step.logical_id + " " + step.type);
-      THAW_ASSIGN_OR_RETURN(std::optional<Made> made, api.Update(step, props, it->second.made));
+      THAW_ASSIGN_OR_RETURN(std::optional<Made> made,
+                            api.Update(step, props, it->second.properties, it->second.made));
       if (made) {
         it->second.made = std::move(*made);
+        it->second.properties = props;
         it->second.hash = hash;
         ++summary.updated;
         continue;
@@ -150,6 +154,7 @@ StatusOr<DeploySummary> DeployStack(const Plan& plan, const Template& t, Scope s
     StackState::Entry entry;
     entry.type = step.type;
     entry.made = std::move(made);
+    entry.properties = props;
     entry.hash = hash;
     entry.suffix = suffix;
     entry.order = next_order++;

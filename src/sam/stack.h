@@ -36,8 +36,10 @@ class ResourceApi {
   virtual Status Prepare(const Step& step, nlohmann::json& properties);
   virtual StatusOr<Made> Create(const Step& step, const nlohmann::json& properties,
                                 const std::string& name) = 0;
-  // Changes a resource in place; nullopt means "replace it" (delete, then create).
+  // Changes a resource in place from `previous` (the properties it was made or last updated
+  // with) to `properties`; nullopt means "replace it" (delete, then create).
   virtual StatusOr<std::optional<Made>> Update(const Step& step, const nlohmann::json& properties,
+                                               const nlohmann::json& previous,
                                                const Made& current) = 0;
   virtual Status Delete(const std::string& type, const Made& current) = 0;
 };
@@ -47,7 +49,8 @@ struct StackState {
   struct Entry {
     std::string type;
     Made made;
-    std::string hash;    // of the evaluated properties
+    nlohmann::json properties = nlohmann::json::object();  // evaluated, as last deployed
+    std::string hash;                                      // of the evaluated properties
     std::string suffix;  // the random part of generated names, kept across replacements
     int64_t order = 0;   // creation order; deletes go in reverse
   };

@@ -26,7 +26,8 @@ class FakeApi : public ResourceApi {
     return m;
   }
   StatusOr<std::optional<Made>> Update(const Step& step, const json& properties,
-                                       const Made& current) override {
+                                       const json& previous, const Made& current) override {
+    previous_properties[step.logical_id] = previous;
     if (step.type != "AWS::SQS::Queue" && step.type != "AWS::Lambda::Function") {
       return std::optional<Made>();
     }
@@ -41,6 +42,7 @@ class FakeApi : public ResourceApi {
 
   std::vector<std::string> calls;
   std::map<std::string, json> last_properties;
+  std::map<std::string, json> previous_properties;
 };
 
 struct Deployed {
@@ -131,6 +133,9 @@ TEST(StackTest, UpdatesReplacesAndDeletes) {
   EXPECT_EQ(api.calls, (std::vector<std::string>{"delete AWS::DynamoDB::Table " + table,
                                                  "create Table " + table, "update Work"}));
   EXPECT_EQ(d.summary.updated, 1);
+  EXPECT_EQ(api.previous_properties["Work"]["VisibilityTimeout"], 30);
+  EXPECT_EQ(api.last_properties["Work"]["VisibilityTimeout"], 60);
+  EXPECT_EQ(state.resources["Work"].properties["VisibilityTimeout"], 60);
   EXPECT_EQ(d.summary.replaced, 1);
   EXPECT_EQ(d.summary.unchanged, 1);
 

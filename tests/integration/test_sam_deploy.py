@@ -167,17 +167,37 @@ def test_removed_resource_is_deleted_then_the_stack(stack, thaw_server):
     topic_arn = state_of(directory, name)["Resources"]["ExtraTopic"]["PhysicalId"]
     sns = boto_client("sns", thaw_server)
     assert topic_arn in [t["TopicArn"] for t in sns.list_topics()["Topics"]]
-    write_template(directory, "")
-    # Stage back to dev: both functions' configuration is updated in place.
+    before = state_of(directory, name)["Resources"]
+    path = write_template(directory, "")
+    # Stage back to dev: both functions' configuration is updated in place; so are the queue,
+    # the SQS mapping's batch size and the table's TTL (its items stay).
+    text = path.read_text().replace("VisibilityTimeout: 30", "VisibilityTimeout: 40")
+    text = text.replace("BatchSize: 1}", "BatchSize: 2}")
+    text = text.replace("      BillingMode: PAY_PER_REQUEST\n",
+                        "      BillingMode: PAY_PER_REQUEST\n"
+                        "      TimeToLiveSpecification: {AttributeName: expires, Enabled: true}\n")
+    path.write_text(text)
     res = ok(deploy(thaw_server, "--stack-name", name, cwd=directory))
-    assert "0 created, 2 updated, 0 replaced, 1 deleted, 8 unchanged" in res.stdout, res.stdout
+    assert "0 created, 5 updated, 0 replaced, 1 deleted, 5 unchanged" in res.stdout, res.stderr
     assert topic_arn not in [t["TopicArn"] for t in sns.list_topics()["Topics"]]
-    assert "ExtraTopic" not in state_of(directory, name)["Resources"]
-
+    after = state_of(directory, name)["Resources"]
+    assert "ExtraTopic" not in after
+    for same in ("WorkQueue", "ItemsTable", "QueueFunctionWork"):
+        assert after[same]["PhysicalId"] == before[same]["PhysicalId"]
     outputs = state_of(directory, name)["Outputs"]
+    sqs = sqs_client(thaw_server.url)
+    assert sqs.get_queue_attributes(QueueUrl=outputs["QueueUrl"], AttributeNames=[
+        "VisibilityTimeout"])["Attributes"]["VisibilityTimeout"] == "40"
+    lam = boto_client("lambda", thaw_server)
+    assert lam.get_event_source_mapping(
+        UUID=after["QueueFunctionWork"]["PhysicalId"])["BatchSize"] == 2
+    ddb = ddb_client(thaw_server.url)
+    assert ddb.get_item(TableName=outputs["TableName"], Key={"pk": {"S": "k1"}}).get("Item")
+    assert ddb.describe_time_to_live(TableName=outputs["TableName"])[
+        "TimeToLiveDescription"]["AttributeName"] == "expires"
+
     ok(deploy(thaw_server, "--stack-name", name, "--delete-stack", cwd=directory))
     assert state_of(directory, name)["Resources"] == {}
-    lam = boto_client("lambda", thaw_server)
     names = [f["FunctionName"] for f in lam.list_functions()["Functions"]]
     assert outputs["QueueFunctionName"] not in names
     assert outputs["StreamFunctionName"] not in names
