@@ -119,6 +119,21 @@ StatusOr<std::unique_ptr<StackApi>> StackApi::Connect(const std::string& endpoin
   return api;
 }
 
+std::unique_ptr<StackApi> StackApi::WithClients(std::string base_dir, std::ostream* progress,
+                                                std::unique_ptr<http::Client> lambda,
+                                                std::unique_ptr<http::Client> sqs,
+                                                std::unique_ptr<http::Client> sns,
+                                                std::unique_ptr<http::Client> dynamodb,
+                                                std::unique_ptr<http::Client> kinesis) {
+  std::unique_ptr<StackApi> api(new StackApi(std::move(base_dir), progress));
+  api->lambda_ = std::move(lambda);
+  api->sqs_ = std::move(sqs);
+  api->sns_ = std::move(sns);
+  api->dynamodb_ = std::move(dynamodb);
+  api->kinesis_ = std::move(kinesis);
+  return api;
+}
+
 StatusOr<json> StackApi::Json(http::Client& client, const std::string& target_header,
                               const json& request) {
   http::Headers headers;

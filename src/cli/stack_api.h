@@ -24,6 +24,14 @@ class StackApi : public sam::ResourceApi {
   static StatusOr<std::unique_ptr<StackApi>> Connect(const std::string& endpoint,
                                                      std::string base_dir, std::ostream* progress);
 
+  // With given clients (tests): one per service, in the order of the members below.
+  static std::unique_ptr<StackApi> WithClients(std::string base_dir, std::ostream* progress,
+                                               std::unique_ptr<http::Client> lambda,
+                                               std::unique_ptr<http::Client> sqs,
+                                               std::unique_ptr<http::Client> sns,
+                                               std::unique_ptr<http::Client> dynamodb,
+                                               std::unique_ptr<http::Client> kinesis);
+
   Status Prepare(const sam::Step& step, nlohmann::json& properties) override;
   StatusOr<sam::Made> Create(const sam::Step& step, const nlohmann::json& properties,
                              const std::string& name) override;
