@@ -260,7 +260,7 @@ StatusOr<sam::Made> StackApi::CreateFunction(const std::string& zip, const json&
 }
 
 StatusOr<sam::Made> StackApi::UpdateFunction(const std::string& zip, const json& props,
-                                             const sam::Made& current) {
+                                             const json& previous, const sam::Made& current) {
   const std::string& name = current.physical_id;
   THAW_RETURN_IF_ERROR(WaitForFunction(name));
   json code = {{"ZipFile", Base64Encode(zip)}};
@@ -284,6 +284,23 @@ StatusOr<sam::Made> StackApi::UpdateFunction(const std::string& zip, const json&
   } else {
     THAW_ASSIGN_OR_RETURN(http::Response r, Send(*lambda_, "DELETE", concurrency));
     (void)r;  // none set is fine
+  }
+  if (Changed(props, previous, "Tags")) {
+    // Untag what went, then tag what is (TagResource replaces values of kept keys).
+    std::string tags =
+        "/2017-03-31/tags/" + http::PercentEncode(JsonString(current.attributes, "Arn"));
+    json now = TagMap(props.value("Tags", json::array()));
+    std::string gone;
+    json before = TagMap(previous.value("Tags", json::array()));
+    for (const auto& [key, value] : before.items()) {
+      if (!now.contains(key))
+        gone += (gone.empty() ? "?" : "&") + ("tagKeys=" + http::PercentEncode(key));
+    }
+    if (!gone.empty()) THAW_RETURN_IF_ERROR(CallJson(*lambda_, "DELETE", tags + gone).status());
+    if (!now.empty()) {
+      json body = {{"Tags", now}};
+      THAW_RETURN_IF_ERROR(CallJson(*lambda_, "POST", tags, &body).status());
+    }
   }
   sam::Made m = current;
   m.attributes["CodeSha256"] = JsonString(answer, "CodeSha256");
@@ -654,7 +671,8 @@ StatusOr<std::optional<sam::Made>> StackApi::Update(const sam::Step& step, const
   const std::string& type = step.type;
   if (type == "AWS::Lambda::Function" &&
       Text(properties, "FunctionName", current.physical_id) == current.physical_id) {
-    THAW_ASSIGN_OR_RETURN(sam::Made m, UpdateFunction(zips_[step.logical_id], properties, current));
+    THAW_ASSIGN_OR_RETURN(sam::Made m,
+                          UpdateFunction(zips_[step.logical_id], properties, previous, current));
     return std::optional<sam::Made>(std::move(m));
   }
   if (type == "AWS::Lambda::Version") {

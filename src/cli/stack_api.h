@@ -57,7 +57,7 @@ class StackApi : public sam::ResourceApi {
   StatusOr<sam::Made> CreateFunction(const std::string& zip, const nlohmann::json& props,
                                      const std::string& name);
   StatusOr<sam::Made> UpdateFunction(const std::string& zip, const nlohmann::json& props,
-                                     const sam::Made& current);
+                                     const nlohmann::json& previous, const sam::Made& current);
   StatusOr<sam::Made> CreateQueue(const nlohmann::json& props, const std::string& name);
   StatusOr<sam::Made> CreateTopic(const nlohmann::json& props, const std::string& name);
   StatusOr<sam::Made> Subscribe(const nlohmann::json& props);

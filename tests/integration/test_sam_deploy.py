@@ -323,5 +323,17 @@ def test_sns_kinesis_layer_table_and_invoke_config(thaw_server, tmp_path):
     res = ok(deploy(thaw_server, "--stack-name", "kitchen", "--parameter-overrides",
                     "WithExtras=yes", cwd=tmp_path))
     assert "stack kitchen: 1 created, 0 updated, 0 replaced, 0 deleted" in res.stdout, res.stderr
+    # New tags: the three functions are updated (one tag changed, one added).
+    path = tmp_path / "template.yaml"
+    path.write_text(path.read_text().replace("Tags: {team: thaw}", "Tags: {team: core, env: dev}"))
+    res = ok(deploy(thaw_server, "--stack-name", "kitchen", "--parameter-overrides",
+                    "WithExtras=yes", cwd=tmp_path))
+    assert "stack kitchen: 0 created, 3 updated, 0 replaced, 0 deleted" in res.stdout, res.stderr
+    assert lam.list_tags(Resource=config["FunctionArn"])["Tags"] == {"team": "core", "env": "dev"}
+    path.write_text(path.read_text().replace("Tags: {team: core, env: dev}", "Tags: {env: dev}"))
+    ok(deploy(thaw_server, "--stack-name", "kitchen", "--parameter-overrides", "WithExtras=yes",
+              cwd=tmp_path))
+    assert lam.list_tags(Resource=config["FunctionArn"])["Tags"] == {"env": "dev"}
+
     ok(deploy(thaw_server, "--stack-name", "kitchen", "--delete-stack", cwd=tmp_path))
     assert state_of(tmp_path, "kitchen")["Resources"] == {}
