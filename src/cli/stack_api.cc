@@ -19,6 +19,7 @@
 #include "cli/stress_checks.h"
 #include "cli/zip_builder.h"
 #include "sam/parameters.h"
+#include "sam/plan.h"
 
 namespace thaw::cli {
 
@@ -178,8 +179,7 @@ Status StackApi::Prepare(const sam::Step& step, json& properties) {
   if (function) {
     std::string runtime = Text(properties, "Runtime", "");
     std::string method = Text(step.metadata, "BuildMethod", runtime);
-    if (method != "go1.x" && method != "provided.al2023" && method != "provided.al2" &&
-        method != "provided") {
+    if (!sam::IsGoBuild(method)) {
       return Status::InvalidArgument(
           "Resources." + step.logical_id + ": thaw deploy builds Go functions only (Metadata " +
           "BuildMethod go1.x or provided.al2023); " + (method.empty() ? "no Runtime" : method) +

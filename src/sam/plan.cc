@@ -139,7 +139,7 @@ void CopyKeys(const json& from, json& to, std::initializer_list<const char*> key
 
 class Expander {
  public:
-  explicit Expander(std::vector<Step>& out) : out_(out) {}
+  Expander(std::vector<Step>& out, const Scope& scope) : out_(out), scope_(scope) {}
 
   Status Function(const Resource& r) {
     const json& p = r.properties;
@@ -150,6 +150,22 @@ class Expander {
     }
     if (!p.contains("CodeUri")) {
       return Status::InvalidArgument(where + ".CodeUri is required (InlineCode is not supported)");
+    }
+    std::string method;
+    if (r.metadata.contains("BuildMethod") && r.metadata["BuildMethod"].is_string()) {
+      method = r.metadata["BuildMethod"].get<std::string>();
+    } else if (p.contains("Runtime")) {
+      // A Runtime from a parameter is known now; one from a resource is checked at the build.
+      StatusOr<json> runtime = Evaluate(p["Runtime"], scope_);
+      method = runtime.ok() && runtime->is_string() ? runtime->get<std::string>() : "provided";
+    }
+    if (!IsGoBuild(method)) {
+      return Status::InvalidArgument(
+          "Resources." + id +
+          ": thaw deploy builds Go functions only (Metadata BuildMethod go1.x "
+          "or a provided.al2023 Runtime); " +
+          (method.empty() ? std::string("no Runtime is given")
+                          : method + " builds are not supported yet"));
     }
     Step f = Base(r, "AWS::Lambda::Function");
     f.properties = json::object();
@@ -352,6 +368,7 @@ class Expander {
   }
 
   std::vector<Step>& out_;
+  const Scope& scope_;
 };
 
 }  // namespace
@@ -365,7 +382,7 @@ const Step* Plan::Find(const std::string& logical_id) const {
 
 StatusOr<Plan> MakePlan(const Template& t, const Scope& scope) {
   std::vector<Step> steps;
-  Expander expand(steps);
+  Expander expand(steps, scope);
   for (const Resource& r : t.resources) {
     auto known = KnownProperties().find(r.type);
     if (known == KnownProperties().end()) {
@@ -434,6 +451,11 @@ StatusOr<Plan> MakePlan(const Template& t, const Scope& scope) {
     }
   }
   return plan;
+}
+
+bool IsGoBuild(const std::string& build_method) {
+  return build_method == "go1.x" || build_method == "provided" || build_method == "provided.al2" ||
+         build_method == "provided.al2023";
 }
 
 std::string PhysicalName(const std::string& stack, const std::string& logical_id,

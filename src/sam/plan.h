@@ -33,9 +33,14 @@ struct Plan {
 
 // The template's selected resources (Conditions applied) as steps in dependency order.
 // InvalidArgument naming the resource and property for unknown types, unknown properties, event
-// types thaw does not serve yet (Schedule, ScheduleV2, Api, HttpApi), and dependency circles;
+// types thaw does not serve yet (Schedule, ScheduleV2, Api, HttpApi), functions it cannot build
+// (!IsGoBuild) and dependency circles;
 // nothing is deployed when the plan fails.
 StatusOr<Plan> MakePlan(const Template& t, const Scope& scope);
+
+// Whether thaw builds a function of this build method (Metadata BuildMethod, else Runtime): Go,
+// as go1.x or a provided.* runtime. Python and Node builds are not there yet.
+bool IsGoBuild(const std::string& build_method);
 
 // A name as CloudFormation makes one when the template gives none: STACK-LogicalId-SUFFIX, the
 // stack and logical id shortened so that the whole fits max_len.

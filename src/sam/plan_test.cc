@@ -141,6 +141,7 @@ Resources:
     Type: AWS::Serverless::Function
     Properties:
       CodeUri: fn/
+      Runtime: go1.x
       Events:
         Get: {Type: Api, Properties: {Path: /, Method: get}}
 )"),
@@ -152,6 +153,7 @@ Resources:
     Type: AWS::Serverless::Function
     Properties:
       CodeUri: fn/
+      Runtime: go1.x
       Events:
         Q: {Type: SQS, Properties: {Queue: arn, Colour: red}}
 )"),
@@ -162,6 +164,25 @@ Resources:
   B: {Type: AWS::SQS::Queue, Properties: {RedrivePolicy: {deadLetterTargetArn: !GetAtt A.Arn}}}
 )"),
             "resources depend on each other in a circle: A, B");
+}
+
+TEST(PlanTest, RefusesFunctionsThawCannotBuild) {
+  auto error = [](const std::string& props, const std::string& metadata = "{}") {
+    return PlanOf(
+               "Parameters: {Rt: {Type: String, Default: nodejs20.x}}\n"
+               "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Metadata: " +
+               metadata + "\n    Properties: " + props + "\n")
+        .status()
+        .message();
+  };
+  EXPECT_EQ(error("{CodeUri: hello/, Handler: app.handler, Runtime: python3.12}"),
+            "Resources.Fn: thaw deploy builds Go functions only (Metadata BuildMethod go1.x or a "
+            "provided.al2023 Runtime); python3.12 builds are not supported yet");
+  EXPECT_NE(error("{CodeUri: hello/, Runtime: !Ref Rt}").find("nodejs20.x builds"),
+            std::string::npos);
+  EXPECT_NE(error("{CodeUri: hello/}").find("no Runtime is given"), std::string::npos);
+  EXPECT_EQ(error("{CodeUri: hello/, Runtime: provided.al2023}", "{BuildMethod: go1.x}"), "");
+  EXPECT_EQ(error("{CodeUri: hello/, Runtime: go1.x}"), "");
 }
 
 TEST(PhysicalNameTest, ShortensToFit) {
