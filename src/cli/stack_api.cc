@@ -16,8 +16,8 @@
 #include "cli/go_build.h"
 #include "cli/json_fields.h"
 #include "cli/lambda_calls.h"
+#include "cli/stack_values.h"
 #include "cli/stress_checks.h"
-#include "cli/zip_builder.h"
 #include "sam/parameters.h"
 #include "sam/plan.h"
 
@@ -29,82 +29,6 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 constexpr char kMappingsTarget[] = "/2015-03-31/event-source-mappings/";
-
-// "NAME" or an ARN (function, version or alias) -> {name, qualifier}.
-std::pair<std::string, std::string> FunctionAndQualifier(const std::string& name_or_arn) {
-  if (name_or_arn.rfind("arn:", 0) != 0) return {name_or_arn, ""};
-  std::vector<std::string> parts;
-  std::stringstream in(name_or_arn);
-  for (std::string part; std::getline(in, part, ':');) parts.push_back(part);
-  if (parts.size() < 7) return {name_or_arn, ""};
-  return {parts[6], parts.size() > 7 ? parts[7] : ""};
-}
-
-// CloudFormation's Tags list -> the API's map.
-json TagMap(const json& tags) {
-  json out = json::object();
-  if (!tags.is_array()) return out;
-  for (const json& t : tags) {
-    if (t.is_object() && t.contains("Key") && t.contains("Value")) {
-      out[JsonString(t, "Key")] = t["Value"].is_string() ? t["Value"] : json(t["Value"].dump());
-    }
-  }
-  return out;
-}
-
-// An attribute value as SQS and SNS take it: text, objects as JSON.
-std::string AttributeText(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
-  return v.dump();
-}
-
-std::string Text(const json& props, const char* key, const std::string& fallback) {
-  return props.contains(key) && props[key].is_string() ? props[key].get<std::string>() : fallback;
-}
-
-// Whether `a` and `b` differ only in `keys` (keys absent from both are equal).
-bool DifferOnlyIn(const json& a, const json& b, std::initializer_list<const char*> keys) {
-  json x = a;
-  json y = b;
-  for (const char* key : keys) {
-    x.erase(key);
-    y.erase(key);
-  }
-  return x == y;
-}
-
-bool Changed(const json& a, const json& b, const char* key) {
-  return a.value(key, json()) != b.value(key, json());
-}
-
-StatusOr<std::string> ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IoError("cannot read " + path.string());
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Every regular file under dir, for a layer's zip.
-StatusOr<std::string> ZipDirectory(const fs::path& dir) {
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return Status::NotFound(dir.string() + " is not a directory");
-  std::vector<ZipEntry> entries;
-  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (!it->is_regular_file(ec)) continue;
-    ZipEntry e;
-    e.name = fs::relative(it->path(), dir, ec).generic_string();
-    THAW_ASSIGN_OR_RETURN(e.data, ReadFile(it->path()));
-    fs::perms p = it->status(ec).permissions();
-    e.unix_mode = (p & fs::perms::owner_exec) != fs::perms::none ? 0755 : 0644;
-    entries.push_back(std::move(e));
-  }
-  if (ec) return Status::IoError("cannot list " + dir.string() + ": " + ec.message());
-  std::sort(entries.begin(), entries.end(),
-            [](const ZipEntry& a, const ZipEntry& b) { return a.name < b.name; });
-  return BuildZip(entries);
-}
 
 }  // namespace
 
@@ -177,8 +101,8 @@ Status StackApi::Prepare(const sam::Step& step, json& properties) {
   fs::path dir = fs::path(base_dir_) / properties[uri_key].get<std::string>();
   std::string zip;
   if (function) {
-    std::string runtime = Text(properties, "Runtime", "");
-    std::string method = Text(step.metadata, "BuildMethod", runtime);
+    std::string runtime = PropertyText(properties, "Runtime", "");
+    std::string method = PropertyText(step.metadata, "BuildMethod", runtime);
     if (!sam::IsGoBuild(method)) {
       return Status::InvalidArgument(
           "Resources." + step.logical_id + ": thaw deploy builds Go functions only (Metadata " +
@@ -188,7 +112,7 @@ Status StackApi::Prepare(const sam::Step& step, json& properties) {
     StatusOr<MechanismBuild> build =
         MechanismBuildFor(runtime == "go1.x" ? "go1.x" : "runtime-api");
     if (!build.ok()) return build.status();
-    build->handler = Text(properties, "Handler", "bootstrap");
+    build->handler = PropertyText(properties, "Handler", "bootstrap");
     std::string arch = "x86_64";
     if (properties.contains("Architectures") && properties["Architectures"].is_array() &&
         !properties["Architectures"].empty()) {
@@ -198,7 +122,7 @@ Status StackApi::Prepare(const sam::Step& step, json& properties) {
       *progress_ << "building " << dir.string() << " for linux/" << arch << "\n";
     THAW_ASSIGN_OR_RETURN(zip, BuildGoZip(dir.string(), arch, *build));
   } else {
-    THAW_ASSIGN_OR_RETURN(zip, ZipDirectory(dir));
+    THAW_ASSIGN_OR_RETURN(zip, ZipDirectory(dir.string()));
   }
   // The hash sees the code through this (go build -trimpath gives equal bytes for equal code).
   properties["CodeSha256"] = Sha256Base64(zip);
@@ -225,9 +149,9 @@ Status StackApi::WaitForFunction(const std::string& name) {
 
 json StackApi::FunctionConfig(const json& props) const {
   json c = json::object();
-  c["Runtime"] = Text(props, "Runtime", "provided.al2023");
-  c["Handler"] = Text(props, "Handler", "bootstrap");
-  c["Role"] = Text(props, "Role", kLocalRole);
+  c["Runtime"] = PropertyText(props, "Runtime", "provided.al2023");
+  c["Handler"] = PropertyText(props, "Handler", "bootstrap");
+  c["Role"] = PropertyText(props, "Role", kLocalRole);
   for (const char* key : {"MemorySize", "Timeout", "Environment", "EphemeralStorage",
                           "DeadLetterConfig", "Description", "Layers"}) {
     if (props.contains(key)) c[key] = props[key];
@@ -307,150 +231,6 @@ StatusOr<sam::Made> StackApi::UpdateFunction(const std::string& zip, const json&
   return m;
 }
 
-StatusOr<sam::Made> StackApi::CreateQueue(const json& props, const std::string& name) {
-  bool fifo = props.value("FifoQueue", false) == true || props.value("FifoQueue", "") == "true";
-  std::string queue = Text(props, "QueueName", fifo ? name.substr(0, 75) + ".fifo" : name);
-  json attributes = json::object();
-  for (const auto& [key, value] : props.items()) {
-    if (key == "QueueName" || key == "Tags") continue;
-    attributes[key] = AttributeText(value);
-  }
-  json request = {{"QueueName", queue}, {"Attributes", attributes}};
-  if (props.contains("Tags")) request["tags"] = TagMap(props["Tags"]);
-  THAW_ASSIGN_OR_RETURN(json created, Json(*sqs_, "AmazonSQS.CreateQueue", request));
-  std::string url = JsonString(created, "QueueUrl");
-  THAW_ASSIGN_OR_RETURN(json got, Json(*sqs_, "AmazonSQS.GetQueueAttributes",
-                                       {{"QueueUrl", url}, {"AttributeNames", {"QueueArn"}}}));
-  sam::Made m;
-  m.physical_id = url;
-  m.attributes = {
-      {"Arn", got["Attributes"].value("QueueArn", "")}, {"QueueName", queue}, {"QueueUrl", url}};
-  return m;
-}
-
-StatusOr<sam::Made> StackApi::CreateTopic(const json& props, const std::string& name) {
-  bool fifo = props.value("FifoTopic", false) == true || props.value("FifoTopic", "") == "true";
-  std::string topic = Text(props, "TopicName", fifo ? name.substr(0, 251) + ".fifo" : name);
-  std::vector<std::pair<std::string, std::string>> params = {{"Name", topic}};
-  int n = 0;
-  for (const char* key : {"DisplayName", "FifoTopic", "ContentBasedDeduplication"}) {
-    if (!props.contains(key)) continue;
-    ++n;
-    params.push_back({"Attributes.entry." + std::to_string(n) + ".key", key});
-    params.push_back(
-        {"Attributes.entry." + std::to_string(n) + ".value", AttributeText(props[key])});
-  }
-  THAW_ASSIGN_OR_RETURN(std::string xml, Sns("CreateTopic", params));
-  std::string arn = XmlElementText(xml, "TopicArn");
-  if (arn.empty()) return Status::Internal("CreateTopic answered without a TopicArn");
-  if (props.contains("Subscription") && props["Subscription"].is_array()) {
-    for (const json& s : props["Subscription"]) {
-      THAW_RETURN_IF_ERROR(Sns("Subscribe", {{"TopicArn", arn},
-                                             {"Protocol", JsonString(s, "Protocol")},
-                                             {"Endpoint", JsonString(s, "Endpoint")}})
-                               .status());
-    }
-  }
-  sam::Made m;
-  m.physical_id = arn;
-  m.attributes = {{"TopicArn", arn}, {"TopicName", topic}};
-  return m;
-}
-
-StatusOr<sam::Made> StackApi::Subscribe(const json& props) {
-  std::vector<std::pair<std::string, std::string>> params = {
-      {"TopicArn", Text(props, "TopicArn", "")},
-      {"Protocol", Text(props, "Protocol", "")},
-      {"Endpoint", Text(props, "Endpoint", "")},
-      {"ReturnSubscriptionArn", "true"}};
-  int n = 0;
-  for (const char* key :
-       {"FilterPolicy", "FilterPolicyScope", "RawMessageDelivery", "RedrivePolicy"}) {
-    if (!props.contains(key)) continue;
-    ++n;
-    params.push_back({"Attributes.entry." + std::to_string(n) + ".key", key});
-    params.push_back(
-        {"Attributes.entry." + std::to_string(n) + ".value", AttributeText(props[key])});
-  }
-  THAW_ASSIGN_OR_RETURN(std::string xml, Sns("Subscribe", params));
-  sam::Made m;
-  m.physical_id = XmlElementText(xml, "SubscriptionArn");
-  if (m.physical_id.empty()) return Status::Internal("Subscribe answered without an ARN");
-  return m;
-}
-
-StatusOr<sam::Made> StackApi::CreateTable(const json& props, const std::string& name) {
-  json request = json::object();
-  for (const char* key :
-       {"AttributeDefinitions", "KeySchema", "BillingMode", "ProvisionedThroughput",
-        "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "SSESpecification", "TableClass",
-        "DeletionProtectionEnabled"}) {
-    if (props.contains(key)) request[key] = props[key];
-  }
-  std::string table = Text(props, "TableName", name);
-  request["TableName"] = table;
-  if (props.contains("StreamSpecification")) {
-    // CloudFormation's {StreamViewType} is the API's {StreamEnabled, StreamViewType}.
-    request["StreamSpecification"] = {
-        {"StreamEnabled", true},
-        {"StreamViewType", Text(props["StreamSpecification"], "StreamViewType", "NEW_IMAGE")}};
-  }
-  if (props.contains("Tags")) request["Tags"] = props["Tags"];
-  THAW_RETURN_IF_ERROR(Json(*dynamodb_, "DynamoDB_20120810.CreateTable", request).status());
-  THAW_ASSIGN_OR_RETURN(json described, WaitForTable(table));
-  if (props.contains("TimeToLiveSpecification")) {
-    THAW_RETURN_IF_ERROR(
-        Json(*dynamodb_, "DynamoDB_20120810.UpdateTimeToLive",
-             {{"TableName", table}, {"TimeToLiveSpecification", props["TimeToLiveSpecification"]}})
-            .status());
-  }
-  sam::Made m;
-  m.physical_id = table;
-  m.attributes = {{"Arn", described["Table"].value("TableArn", "")}};
-  if (described["Table"].contains("LatestStreamArn")) {
-    m.attributes["StreamArn"] = described["Table"]["LatestStreamArn"];
-  }
-  return m;
-}
-
-StatusOr<sam::Made> StackApi::CreateStream(const json& props, const std::string& name) {
-  std::string stream = Text(props, "Name", name);
-  json request = {{"StreamName", stream}};
-  if (props.contains("StreamModeDetails"))
-    request["StreamModeDetails"] = props["StreamModeDetails"];
-  if (props.contains("ShardCount")) {
-    request["ShardCount"] = props["ShardCount"];
-  } else if (!props.contains("StreamModeDetails")) {
-    request["ShardCount"] = 1;
-  }
-  THAW_RETURN_IF_ERROR(Json(*kinesis_, "Kinesis_20131202.CreateStream", request).status());
-  THAW_ASSIGN_OR_RETURN(json summary, WaitForStream(stream));
-  sam::Made m;
-  m.physical_id = stream;
-  m.attributes = {{"Arn", summary["StreamDescriptionSummary"].value("StreamARN", "")}};
-  return m;
-}
-
-StatusOr<json> StackApi::WaitForTable(const std::string& table) {
-  for (int i = 0; i < max_polls; ++i) {
-    THAW_ASSIGN_OR_RETURN(json described, Json(*dynamodb_, "DynamoDB_20120810.DescribeTable",
-                                               {{"TableName", table}}));
-    if (described["Table"].value("TableStatus", "") == "ACTIVE") return described;
-    std::this_thread::sleep_for(std::chrono::milliseconds(poll_interval_ms));
-  }
-  return Status::DeadlineExceeded("table " + table + " did not become ACTIVE");
-}
-
-StatusOr<json> StackApi::WaitForStream(const std::string& stream) {
-  for (int i = 0; i < max_polls; ++i) {
-    THAW_ASSIGN_OR_RETURN(json summary, Json(*kinesis_, "Kinesis_20131202.DescribeStreamSummary",
-                                             {{"StreamName", stream}}));
-    if (summary["StreamDescriptionSummary"].value("StreamStatus", "") == "ACTIVE") return summary;
-    std::this_thread::sleep_for(std::chrono::milliseconds(poll_interval_ms));
-  }
-  return Status::DeadlineExceeded("stream " + stream + " did not become ACTIVE");
-}
-
 Status StackApi::WaitForMapping(const std::string& uuid) {
   for (int i = 0; i < max_polls; ++i) {
     THAW_ASSIGN_OR_RETURN(json m,
@@ -462,89 +242,6 @@ Status StackApi::WaitForMapping(const std::string& uuid) {
     std::this_thread::sleep_for(std::chrono::milliseconds(poll_interval_ms));
   }
   return Status::DeadlineExceeded("event source mapping " + uuid + " did not settle");
-}
-
-StatusOr<std::optional<sam::Made>> StackApi::UpdateTable(const json& props, const json& previous,
-                                                         const sam::Made& current) {
-  if (!DifferOnlyIn(props, previous,
-                    {"BillingMode", "ProvisionedThroughput", "StreamSpecification",
-                     "TimeToLiveSpecification"})) {
-    return std::optional<sam::Made>();
-  }
-  const std::string& table = current.physical_id;
-  if (Changed(props, previous, "BillingMode") ||
-      Changed(props, previous, "ProvisionedThroughput")) {
-    json request = {{"TableName", table},
-                    {"BillingMode", Text(props, "BillingMode", "PROVISIONED")}};
-    if (props.contains("ProvisionedThroughput")) {
-      request["ProvisionedThroughput"] = props["ProvisionedThroughput"];
-    }
-    THAW_RETURN_IF_ERROR(Json(*dynamodb_, "DynamoDB_20120810.UpdateTable", request).status());
-    THAW_RETURN_IF_ERROR(WaitForTable(table).status());
-  }
-  if (Changed(props, previous, "StreamSpecification")) {
-    // A new view type is a new stream: the old one is turned off first, as AWS requires.
-    if (previous.contains("StreamSpecification")) {
-      THAW_RETURN_IF_ERROR(
-          Json(*dynamodb_, "DynamoDB_20120810.UpdateTable",
-               {{"TableName", table}, {"StreamSpecification", {{"StreamEnabled", false}}}})
-              .status());
-      THAW_RETURN_IF_ERROR(WaitForTable(table).status());
-    }
-    if (props.contains("StreamSpecification")) {
-      json spec = {
-          {"StreamEnabled", true},
-          {"StreamViewType", Text(props["StreamSpecification"], "StreamViewType", "NEW_IMAGE")}};
-      THAW_RETURN_IF_ERROR(Json(*dynamodb_, "DynamoDB_20120810.UpdateTable",
-                                {{"TableName", table}, {"StreamSpecification", spec}})
-                               .status());
-    }
-  }
-  if (Changed(props, previous, "TimeToLiveSpecification")) {
-    json ttl = props.value("TimeToLiveSpecification", json::object());
-    if (!props.contains("TimeToLiveSpecification")) {
-      ttl = previous["TimeToLiveSpecification"];
-      ttl["Enabled"] = false;
-    }
-    THAW_RETURN_IF_ERROR(Json(*dynamodb_, "DynamoDB_20120810.UpdateTimeToLive",
-                              {{"TableName", table}, {"TimeToLiveSpecification", ttl}})
-                             .status());
-  }
-  THAW_ASSIGN_OR_RETURN(json described, WaitForTable(table));
-  sam::Made m = current;
-  m.attributes.erase("StreamArn");
-  if (described["Table"].contains("LatestStreamArn") && props.contains("StreamSpecification")) {
-    m.attributes["StreamArn"] = described["Table"]["LatestStreamArn"];
-  }
-  return std::optional<sam::Made>(std::move(m));
-}
-
-StatusOr<std::optional<sam::Made>> StackApi::UpdateStream(const json& props, const json& previous,
-                                                          const sam::Made& current) {
-  if (!DifferOnlyIn(props, previous, {"ShardCount", "RetentionPeriodHours"}) ||
-      !props.contains("ShardCount")) {
-    return std::optional<sam::Made>();
-  }
-  const std::string& stream = current.physical_id;
-  if (Changed(props, previous, "ShardCount")) {
-    THAW_RETURN_IF_ERROR(Json(*kinesis_, "Kinesis_20131202.UpdateShardCount",
-                              {{"StreamName", stream},
-                               {"TargetShardCount", props["ShardCount"]},
-                               {"ScalingType", "UNIFORM_SCALING"}})
-                             .status());
-    THAW_RETURN_IF_ERROR(WaitForStream(stream).status());
-  }
-  if (Changed(props, previous, "RetentionPeriodHours")) {
-    int64_t hours = JsonInt(props, "RetentionPeriodHours", 24);
-    int64_t before = JsonInt(previous, "RetentionPeriodHours", 24);
-    THAW_RETURN_IF_ERROR(Json(*kinesis_,
-                              hours > before ? "Kinesis_20131202.IncreaseStreamRetentionPeriod"
-                                             : "Kinesis_20131202.DecreaseStreamRetentionPeriod",
-                              {{"StreamName", stream}, {"RetentionPeriodHours", hours}})
-                             .status());
-    THAW_RETURN_IF_ERROR(WaitForStream(stream).status());
-  }
-  return std::optional<sam::Made>(current);
 }
 
 StatusOr<std::optional<sam::Made>> StackApi::UpdateMapping(const json& props, const json& previous,
@@ -581,7 +278,7 @@ StatusOr<sam::Made> StackApi::Create(const sam::Step& step, const json& properti
   }
   if (type == "AWS::Lambda::Function") {
     return CreateFunction(zips_[step.logical_id], properties,
-                          Text(properties, "FunctionName", name));
+                          PropertyText(properties, "FunctionName", name));
   }
   if (type == "AWS::SQS::Queue") return CreateQueue(properties, name);
   if (type == "AWS::SNS::Topic") return CreateTopic(properties, name);
@@ -589,7 +286,7 @@ StatusOr<sam::Made> StackApi::Create(const sam::Step& step, const json& properti
   if (type == "AWS::DynamoDB::Table") return CreateTable(properties, name);
   if (type == "AWS::Kinesis::Stream") return CreateStream(properties, name);
   if (type == "AWS::Lambda::Version") {
-    auto [function, qualifier] = FunctionAndQualifier(Text(properties, "FunctionName", ""));
+    auto [function, qualifier] = FunctionAndQualifier(PropertyText(properties, "FunctionName", ""));
     json body = json::object();
     THAW_ASSIGN_OR_RETURN(json v,
                           CallJson(*lambda_, "POST", FunctionTarget(function, "/versions"), &body));
@@ -599,9 +296,9 @@ StatusOr<sam::Made> StackApi::Create(const sam::Step& step, const json& properti
     return m;
   }
   if (type == "AWS::Lambda::Alias") {
-    auto [function, qualifier] = FunctionAndQualifier(Text(properties, "FunctionName", ""));
-    json body = {{"Name", Text(properties, "Name", "")},
-                 {"FunctionVersion", Text(properties, "FunctionVersion", "$LATEST")}};
+    auto [function, qualifier] = FunctionAndQualifier(PropertyText(properties, "FunctionName", ""));
+    json body = {{"Name", PropertyText(properties, "Name", "")},
+                 {"FunctionVersion", PropertyText(properties, "FunctionVersion", "$LATEST")}};
     THAW_ASSIGN_OR_RETURN(json a,
                           CallJson(*lambda_, "POST", FunctionTarget(function, "/aliases"), &body));
     sam::Made m;
@@ -610,8 +307,8 @@ StatusOr<sam::Made> StackApi::Create(const sam::Step& step, const json& properti
     return m;
   }
   if (type == "AWS::Lambda::EventInvokeConfig") {
-    auto [function, qualifier] = FunctionAndQualifier(Text(properties, "FunctionName", ""));
-    std::string q = Text(properties, "Qualifier", "$LATEST");
+    auto [function, qualifier] = FunctionAndQualifier(PropertyText(properties, "FunctionName", ""));
+    std::string q = PropertyText(properties, "Qualifier", "$LATEST");
     json body = json::object();
     for (const char* key :
          {"MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig"}) {
@@ -634,7 +331,7 @@ StatusOr<sam::Made> StackApi::Create(const sam::Step& step, const json& properti
     return m;
   }
   if (type == "AWS::Lambda::Permission") {
-    auto [function, qualifier] = FunctionAndQualifier(Text(properties, "FunctionName", ""));
+    auto [function, qualifier] = FunctionAndQualifier(PropertyText(properties, "FunctionName", ""));
     json body = {{"StatementId", name}};
     for (const char* key : {"Action", "Principal", "SourceArn", "SourceAccount", "EventSourceToken",
                             "PrincipalOrgID"}) {
@@ -648,7 +345,7 @@ StatusOr<sam::Made> StackApi::Create(const sam::Step& step, const json& properti
     return m;
   }
   if (type == "AWS::Lambda::LayerVersion") {
-    std::string layer = Text(properties, "LayerName", name);
+    std::string layer = PropertyText(properties, "LayerName", name);
     json body = {{"Content", {{"ZipFile", Base64Encode(zips_[step.logical_id])}}}};
     for (const char* key :
          {"CompatibleRuntimes", "CompatibleArchitectures", "Description", "LicenseInfo"}) {
@@ -670,7 +367,7 @@ StatusOr<std::optional<sam::Made>> StackApi::Update(const sam::Step& step, const
                                                     const sam::Made& current) {
   const std::string& type = step.type;
   if (type == "AWS::Lambda::Function" &&
-      Text(properties, "FunctionName", current.physical_id) == current.physical_id) {
+      PropertyText(properties, "FunctionName", current.physical_id) == current.physical_id) {
     THAW_ASSIGN_OR_RETURN(sam::Made m,
                           UpdateFunction(zips_[step.logical_id], properties, previous, current));
     return std::optional<sam::Made>(std::move(m));
@@ -682,7 +379,7 @@ StatusOr<std::optional<sam::Made>> StackApi::Update(const sam::Step& step, const
   }
   if (type == "AWS::Lambda::Alias") {
     std::string function = JsonString(current.attributes, "FunctionName");
-    json body = {{"FunctionVersion", Text(properties, "FunctionVersion", "$LATEST")}};
+    json body = {{"FunctionVersion", PropertyText(properties, "FunctionVersion", "$LATEST")}};
     THAW_RETURN_IF_ERROR(
         CallJson(*lambda_, "PUT",
                  FunctionTarget(function, "/aliases/" + http::PercentEncode(JsonString(
@@ -697,7 +394,7 @@ StatusOr<std::optional<sam::Made>> StackApi::Update(const sam::Step& step, const
     return UpdateMapping(properties, previous, current);
   if (type == "AWS::SQS::Queue") {
     std::string queue = JsonString(current.attributes, "QueueName");
-    if (Text(properties, "QueueName", queue) != queue ||
+    if (PropertyText(properties, "QueueName", queue) != queue ||
         Changed(properties, previous, "FifoQueue")) {
       return std::optional<sam::Made>();
     }
