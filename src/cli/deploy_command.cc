@@ -119,7 +119,9 @@ void RunDeploy(CommandContext& ctx, DeployFlags& flags) {
 void AddDeployCommand(CLI::App& app, CommandContext& ctx) {
   auto flags = std::make_shared<DeployFlags>();
   CLI::App* cmd = app.add_subcommand(
-      "deploy", "Build a Go main package and create or update the function (provided.al2023)");
+      "deploy",
+      "Build a Go main package and create or update the function (provided.al2023), or deploy a "
+      "SAM template as a stack (-t template.yaml; docs/sam.md)");
   cmd->add_option("DIR", flags->dir, "directory of the Go main package")
       ->check(CLI::ExistingDirectory);
   cmd->add_option("-t,--template-file", flags->stack.template_path,
