@@ -117,6 +117,7 @@ StatusOr<DeploySummary> DeployStack(const Plan& plan, const Template& t, Scope s
   std::set<std::string> planned;
   for (const Step& step : plan.steps) planned.insert(step.logical_id);
 
+  std::set<std::string> replaced;
   for (const Step& step : plan.steps) {
     StatusOr<json> evaluated = Evaluate(step.properties, scope);
     if (!evaluated.ok()) {
@@ -128,7 +129,12 @@ StatusOr<DeploySummary> DeployStack(const Plan& plan, const Template& t, Scope s
     std::string hash = Sha256Base64(step.type + "\n" + props.dump());
 
     auto it = state.resources.find(step.logical_id);
-    if (it != state.resources.end() && it->second.type == step.type && it->second.hash == hash) {
+    // What refers to a replaced resource is redone even when its properties read the same (a
+    // topic made again under its given name has lost its subscriptions).
+    bool after_replacement = false;
+    for (const std::string& dep : step.needs) after_replacement |= replaced.contains(dep);
+    if (it != state.resources.end() && it->second.type == step.type && it->second.hash == hash &&
+        !after_replacement) {
       ++summary.unchanged;
       continue;
     }
@@ -148,7 +154,13 @@ StatusOr<DeploySummary> DeployStack(const Plan& plan, const Template& t, Scope s
       }
     }
     bool replacing = it != state.resources.end();
-    if (replacing) THAW_RETURN_IF_ERROR(DeleteOne(api, state, step.logical_id, progress));
+    if (replacing) {
+      THAW_RETURN_IF_ERROR(DeleteOne(api, state, step.logical_id, progress));
+      // A new generated name, as CloudFormation gives a replacement.
+      suffix = RandomSuffix();
+      name = PhysicalName(state.stack_name, step.logical_id, suffix, NameLimit(step.type));
+      replaced.insert(step.logical_id);
+    }
     Say(progress, "create " + step.logical_id + " " + step.type);
     THAW_ASSIGN_OR_RETURN(Made made, api.Create(step, props, name));
     StackState::Entry entry;

@@ -130,8 +130,13 @@ TEST(StackTest, UpdatesReplacesAndDeletes) {
                   "Type: Number}}");
   Deployed d = Deploy(changed, api, state);
   ASSERT_TRUE(d.status.ok()) << d.status.message();
-  EXPECT_EQ(api.calls, (std::vector<std::string>{"delete AWS::DynamoDB::Table " + table,
-                                                 "create Table " + table, "update Work"}));
+  ASSERT_EQ(api.calls.size(), 3u);
+  EXPECT_EQ(api.calls[0], "delete AWS::DynamoDB::Table " + table);
+  // A replacement gets a new generated name.
+  EXPECT_EQ(api.calls[1].rfind("create Table app-Table-", 0), 0u) << api.calls[1];
+  EXPECT_NE(api.calls[1], "create Table " + table);
+  EXPECT_EQ(api.calls[2], "update Work");
+  table = state.resources["Table"].made.physical_id;
   EXPECT_EQ(d.summary.updated, 1);
   EXPECT_EQ(api.previous_properties["Work"]["VisibilityTimeout"], 30);
   EXPECT_EQ(api.last_properties["Work"]["VisibilityTimeout"], 60);
@@ -155,6 +160,30 @@ TEST(StackTest, UpdatesReplacesAndDeletes) {
   EXPECT_EQ(api.calls.size(), 2u);
   EXPECT_EQ(api.calls[1], "delete AWS::SQS::Queue " + dlq);  // made first, deleted last
   EXPECT_TRUE(state.resources.empty());
+}
+
+TEST(StackTest, WhatRefersToAReplacedResourceIsRedone) {
+  FakeApi api;
+  StackState state;
+  state.stack_name = "app";
+  // The topic's name is given, so its replacement has the same ARN; the subscription is redone
+  // all the same (it went with the old topic).
+  std::string text = R"(
+Resources:
+  Topic: {Type: AWS::SNS::Topic, Properties: {TopicName: news}}
+  Sub: {Type: AWS::SNS::Subscription, Properties: {TopicArn: !Ref Topic, Protocol: sqs, Endpoint: q}}
+  Other: {Type: AWS::SQS::Queue}
+)";
+  ASSERT_TRUE(Deploy(text, api, state).status.ok());
+  api.calls.clear();
+  text.replace(text.find("TopicName: news"), 15, "TopicName: news, DisplayName: x");
+  Deployed d = Deploy(text, api, state);
+  ASSERT_TRUE(d.status.ok()) << d.status.message();
+  EXPECT_EQ(d.summary.replaced, 2);
+  EXPECT_EQ(d.summary.unchanged, 1);
+  ASSERT_EQ(api.calls.size(), 4u);
+  EXPECT_EQ(api.calls[1].rfind("create Topic", 0), 0u);
+  EXPECT_EQ(api.calls[3].rfind("create Sub", 0), 0u);
 }
 
 TEST(StackTest, AnUnknownAttributeIsNamed) {

@@ -335,5 +335,18 @@ def test_sns_kinesis_layer_table_and_invoke_config(thaw_server, tmp_path):
               cwd=tmp_path))
     assert lam.list_tags(Resource=config["FunctionArn"])["Tags"] == {"env": "dev"}
 
+    # A topic is replaced on a change; its subscription and permission follow the new ARN.
+    path.write_text(path.read_text().replace("  Topic:\n    Type: AWS::SNS::Topic\n",
+                                             "  Topic:\n    Type: AWS::SNS::Topic\n"
+                                             "    Properties: {DisplayName: news}\n"))
+    res = ok(deploy(thaw_server, "--stack-name", "kitchen", "--parameter-overrides",
+                    "WithExtras=yes", cwd=tmp_path))
+    assert "0 created, 0 updated, 3 replaced, 0 deleted" in res.stdout, res.stderr
+    topic = state_of(tmp_path, "kitchen")["Outputs"]["TopicArn"]
+    assert topic != out["TopicArn"]
+    boto_client("sns", thaw_server).publish(TopicArn=topic, Message="to-new-topic")
+    poll(lambda: any(m.startswith("SNSEVENT") and "to-new-topic" in m
+                     for m in log_messages(logs, out["Sns"])), timeout=30, what="the new topic")
+
     ok(deploy(thaw_server, "--stack-name", "kitchen", "--delete-stack", cwd=tmp_path))
     assert state_of(tmp_path, "kitchen")["Resources"] == {}
