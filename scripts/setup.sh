@@ -7,6 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libzip-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev libseccomp-dev libcurl4-openssl-dev
+  libyaml-cpp-dev
   clang-format clang-tidy clang-14 libclang-rt-14-dev
   awscli python3 python3-venv zip unzip curl iproute2 procps ca-certificates e2fsprogs util-linux
   valgrind
