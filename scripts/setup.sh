@@ -7,6 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libzip-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev libseccomp-dev libcurl4-openssl-dev
+  libyaml-cpp-dev
   clang-format clang-tidy clang-14 libclang-rt-14-dev
   awscli python3 python3-venv zip unzip curl iproute2 procps ca-certificates e2fsprogs util-linux
   valgrind
@@ -93,3 +94,7 @@ cp "$ROOT/web/package.json" "$ROOT/web/package-lock.json" "$WEB/"
 (cd "$WEB" && { npm ci --offline --no-audit --no-fund --loglevel=error >/dev/null 2>&1 ||
   npm ci --no-audit --no-fund --loglevel=error >/dev/null; })
 echo "setup: chart library ready ($WEB/node_modules/chart.js)"
+
+# The managed Python runtime (Runtime: python3.x): awslambdaric and boto3 from PyPI on Debian's
+# python3, in /usr/local/lib/thaw/runtimes/python (scripts/setup-python-runtime.sh).
+"$ROOT/scripts/setup-python-runtime.sh"

@@ -1,5 +1,8 @@
 // `thaw deploy DIR`: builds a Go main package into a provided.al2023 zip and creates or updates
-// the function on the thaw server. Runs on the main thread.
+// the function on the thaw server. `thaw deploy -t template.yaml` (or `thaw deploy` in a
+// directory with template.yaml) deploys a SAM template instead (stack_deploy.h). Runs on the
+// main thread.
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -12,6 +15,7 @@
 #include "cli/deploy.h"
 #include "cli/go_build.h"
 #include "cli/lambda_calls.h"
+#include "cli/stack_deploy.h"
 #include "cli/tables.h"
 
 namespace thaw::cli {
@@ -35,9 +39,20 @@ struct DeployFlags {
   CLI::Option* env_option = nullptr;
   CLI::Option* arch_option = nullptr;
   CLI::Option* runtime_option = nullptr;
+  StackDeployFlags stack;
 };
 
-void RunDeploy(CommandContext& ctx, const DeployFlags& flags) {
+void RunDeploy(CommandContext& ctx, DeployFlags& flags) {
+  if (flags.dir.empty() && flags.stack.template_path.empty() &&
+      std::filesystem::exists("template.yaml")) {
+    flags.stack.template_path = "template.yaml";
+  }
+  if (!flags.stack.template_path.empty()) return RunStackDeploy(ctx, flags.stack);
+  if (flags.dir.empty()) {
+    return ReportError(ctx, kCommand,
+                       Status::InvalidArgument("give DIR, or -t TEMPLATE (no template.yaml here)"),
+                       kExitUsage);
+  }
   DeploySpec spec;
   spec.name = flags.name.empty() ? DefaultFunctionName(flags.dir) : flags.name;
   if (!IsValidFunctionName(spec.name)) {
@@ -104,10 +119,21 @@ void RunDeploy(CommandContext& ctx, const DeployFlags& flags) {
 void AddDeployCommand(CLI::App& app, CommandContext& ctx) {
   auto flags = std::make_shared<DeployFlags>();
   CLI::App* cmd = app.add_subcommand(
-      "deploy", "Build a Go main package and create or update the function (provided.al2023)");
+      "deploy",
+      "Build a Go main package and create or update the function (provided.al2023), or deploy a "
+      "SAM template as a stack (-t template.yaml; docs/sam.md)");
   cmd->add_option("DIR", flags->dir, "directory of the Go main package")
-      ->required()
       ->check(CLI::ExistingDirectory);
+  cmd->add_option("-t,--template-file", flags->stack.template_path,
+                  "a SAM template to deploy as a stack (default when neither DIR nor -t is "
+                  "given: ./template.yaml)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--stack-name", flags->stack.stack_name,
+                  "the stack's name (default: the template directory's name)");
+  cmd->add_option("--parameter-overrides", flags->stack.parameter_overrides,
+                  "template parameters as Key=Value words");
+  cmd->add_flag("--delete-stack", flags->stack.delete_stack,
+                "delete every resource of the template's stack");
   cmd->add_option("--name", flags->name, "function name (default: the directory's base name)");
   flags->memory_option = cmd->add_option("--memory", flags->memory_mb, "memory in MB (128-10240)")
                              ->check(CLI::Range(int64_t{128}, int64_t{10240}));

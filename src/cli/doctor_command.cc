@@ -1,10 +1,12 @@
 // `thaw doctor [--json]`: reports what thaw can enforce on this host (namespaces, cgroup
 // limits, freezer, the size-limited /tmp, seccomp, ...) as a table or JSON, and whether it would
 // run functions with full isolation or in degraded mode. Needs no server. Exits 0 whatever the
-// verdict; 1 only when the probe itself fails. Runs on the main thread.
+// verdict; 1 only when the probe itself fails. It also lists the managed runtimes (python3.x)
+// and the interpreter version that really runs them. Runs on the main thread.
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -12,6 +14,7 @@
 #include "cli/command.h"
 #include "cli/json_fields.h"
 #include "cli/tables.h"
+#include "lambda/managed_runtime.h"
 #include "sandbox/probe.h"
 
 namespace thaw::cli {
@@ -21,6 +24,34 @@ namespace {
 struct DoctorFlags {
   bool json = false;
 };
+
+nlohmann::json RuntimesJson() {
+  nlohmann::json out = nlohmann::json::array();
+  for (const lambda::ManagedRuntime* r : lambda::HostManagedRuntimes()) {
+    out.push_back({{"family", r->family},
+                   {"runtimes", lambda::ManagedRuntimeIds(r->family)},
+                   {"available", r->ok()},
+                   {"version", r->version},
+                   {"dir", r->dir},
+                   {"detail", r->problem}});
+  }
+  return out;
+}
+
+// One line per managed runtime: which ids it serves and the version that really runs them.
+void PrintRuntimes() {
+  std::cout << "\nManaged runtimes (custom runtimes, provided.*, always run):\n";
+  for (const lambda::ManagedRuntime* r : lambda::HostManagedRuntimes()) {
+    std::vector<std::string> ids = lambda::ManagedRuntimeIds(r->family);
+    std::string range = ids.empty() ? r->family : ids.front() + " .. " + ids.back();
+    if (r->ok()) {
+      std::cout << "  " << range << ": available, run by Python " << r->version << " (" << r->dir
+                << ")\n";
+    } else {
+      std::cout << "  " << range << ": NOT available: " << r->problem << "\n";
+    }
+  }
+}
 
 nlohmann::json ProbeJson(const sandbox::SandboxProbe& probe) {
   nlohmann::json items = nlohmann::json::array();
@@ -42,10 +73,13 @@ void RunDoctor(CommandContext& ctx, const DoctorFlags& flags) {
   StatusOr<sandbox::SandboxProbe> probe = sandbox::ProbeHost();
   if (!probe.ok()) return ReportError(ctx, "doctor", probe.status(), kExitFailure);
   if (flags.json) {
-    PrintLine(std::cout, DumpJson(ProbeJson(*probe), 2));
+    nlohmann::json report = ProbeJson(*probe);
+    report["managedRuntimes"] = RuntimesJson();
+    PrintLine(std::cout, DumpJson(report, 2));
   } else {
     std::cout << sandbox::FormatProbe(*probe) << '\n';
     PrintLine(std::cout, sandbox::FormatVerdict(*probe));
+    PrintRuntimes();
   }
   std::cout << std::flush;
   ctx.exit_code = kExitOk;

@@ -34,6 +34,7 @@
 #include "kinesis/kinesis_api.h"
 #include "kinesis/stream_store.h"
 #include "lambda/control_api.h"
+#include "lambda/managed_runtime.h"
 #include "logs/log_store.h"
 #include "logs/logs_api.h"
 #include "records/record_store.h"
@@ -168,6 +169,12 @@ Status Server::StartLauncher() {
 
 Status Server::StartInvoker() {
   const uint32_t features = launcher_->features();
+  // Managed runtimes' interpreters are probed once here, not on the event loop.
+  for (const lambda::ManagedRuntime* runtime : lambda::HostManagedRuntimes()) {
+    THAW_LOG(kInfo, "server") << "runtime " << runtime->family << ": "
+                              << (runtime->ok() ? runtime->version + " at " + runtime->dir
+                                                : runtime->problem);
+  }
   if (auto layout = sandbox::DetectCgroupLayout(); layout.ok()) {
     cgroup_layout_ = std::move(*layout);
   }

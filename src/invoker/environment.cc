@@ -21,6 +21,7 @@
 #include "invoker/launcher_client.h"
 #include "invoker/runtime_env.h"
 #include "invoker/spawn_error.h"
+#include "lambda/managed_runtime.h"
 #include "logs/log_params.h"
 #include "logs/log_store.h"
 #include "logs/platform_lines.h"
@@ -276,8 +277,12 @@ void Environment::Invoke(std::unique_ptr<Invocation> invocation) {
 
 void Environment::Spawn(bool cold) {
   init_started_ns_ = deps_.clock.MonotonicNanos();
+  // A managed runtime (python3.x) runs its own tree's bootstrap, never the zip's.
+  const lambda::ManagedRuntime* managed =
+      native_ ? lambda::HostManagedRuntime(lambda::ManagedFamily(config_->runtime)) : nullptr;
   if (cold) {
-    std::string version = RuntimeVersion(config_->runtime);
+    std::string version = managed && managed->ok() ? lambda::ManagedRuntimeVersion(*managed)
+                                                   : RuntimeVersion(config_->runtime);
     Log(logs::FormatInitStart(version, "arn:aws:lambda:us-east-1::runtime:" + Sha256Hex(version)));
     init_timer_->StartAt(init_started_ns_ + deps_.options.init_timeout_ms * 1000000, [this] {
       Failure failure;
@@ -290,8 +295,11 @@ void Environment::Spawn(bool cold) {
   std::string bootstrap = config_->code_dir + "/bootstrap";
   std::string sandbox_bootstrap = "/var/task/bootstrap";
   struct stat st {};
-  if (native && sandboxed() && !config_->opt_dir.empty() &&
-      (stat(bootstrap.c_str(), &st) != 0 || !S_ISREG(st.st_mode))) {
+  if (managed) {
+    bootstrap = managed->dir + "/bootstrap";
+    sandbox_bootstrap = "/var/runtime/bootstrap";
+  } else if (native && sandboxed() && !config_->opt_dir.empty() &&
+             (stat(bootstrap.c_str(), &st) != 0 || !S_ISREG(st.st_mode))) {
     // Lambda's second choice: a bootstrap from a layer.
     bootstrap = config_->opt_dir + "/bootstrap";
     sandbox_bootstrap = "/opt/bootstrap";
@@ -300,6 +308,17 @@ void Environment::Spawn(bool cold) {
     THAW_LOG(kWarn, "env") << config_->name
                            << ": layers are NOT mounted at /opt and their extensions do not run "
                               "(no sandbox here: run thaw serve as root)";
+  }
+  if (managed && !managed->ok()) {
+    // Checked at CreateFunction; a function stored before the tree went away ends here.
+    PostInitFailure(LambdaError::kRuntimeInvalidEntrypoint,
+                    config_->runtime + " is not available on this host: " + managed->problem);
+    return;
+  }
+  if (managed && cold) {
+    if (std::string note = lambda::VersionNote(config_->runtime, *managed); !note.empty()) {
+      THAW_LOG(kInfo, "env") << config_->name << ": " << note;
+    }
   }
   if (native && (stat(bootstrap.c_str(), &st) != 0 || !S_ISREG(st.st_mode))) {
     PostInitFailure(LambdaError::kRuntimeInvalidEntrypoint,
@@ -340,6 +359,7 @@ void Environment::Spawn(bool cold) {
   inputs.endpoint_url = deps_.options.front_door_url;
   inputs.credential_key = deps_.options.credential_key;
   inputs.task_root = config_->code_dir;
+  if (managed) inputs.runtime_dir = managed->dir;
   sys::SpawnSpec spec;
   if (sandboxed()) {
     inputs.task_root = "/var/task";
@@ -353,6 +373,10 @@ void Environment::Spawn(bool cold) {
     spec.sandbox.isolated_network = isolated;
     spec.sandbox.opt_dir = config_->opt_dir;
     spec.sandbox.extensions = config_->extensions;
+    if (managed) {
+      inputs.runtime_dir = "/var/runtime";
+      spec.sandbox.runtime_dir = managed->dir;
+    }
   } else {
     spec.path = native ? bootstrap : deps_.options.host_path;
     spec.cwd = config_->code_dir;

@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +20,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "lambda/managed_runtime.h"
 #include "runtime_api/protocol.h"
 
 namespace thaw::invoker {
@@ -396,6 +399,46 @@ TEST_F(EnvironmentTest, MissingBootstrapFailsAsynchronously) {
   EXPECT_EQ(env_->phase(), P::kReset);
   EXPECT_EQ(ErrorType("r1"), "Runtime.InvalidEntrypoint");
   EXPECT_NE(ErrorMessage("r1").find("Couldn't find valid bootstrap(s)"), std::string::npos);
+}
+
+// python3.x runs the runtime tree's bootstrap (here a fake tree named by THAW_RUNTIMES_DIR,
+// read by the first probe in this process), never the zip's.
+TEST_F(EnvironmentTest, ManagedPythonRunsTheRuntimeTreesBootstrap) {
+  const std::string root = dir_ + "-runtimes";
+  std::filesystem::create_directories(root + "/python/bin");
+  std::ofstream(root + "/python/bootstrap") << "#!/bin/sh\n";
+  std::ofstream(root + "/python/bin/python3") << "#!/bin/sh\necho 3.9.7\n";
+  for (const char* f : {"/python/bootstrap", "/python/bin/python3"}) {
+    std::filesystem::permissions(root + f, std::filesystem::perms::owner_all);
+  }
+  setenv("THAW_RUNTIMES_DIR", root.c_str(), 1);
+  const lambda::ManagedRuntime* host = lambda::HostManagedRuntime("python");
+  if (host->dir != root + "/python") {
+    std::filesystem::remove_all(root);
+    GTEST_SKIP() << "the host's runtime was probed earlier in this process";
+  }
+  ASSERT_TRUE(host->ok()) << host->problem;
+  auto config = std::make_shared<lambda::FunctionConfig>(*config_);
+  config->runtime = "python3.12";
+  config->handler = "app.handler";
+  std::filesystem::remove(dir_ + "/bootstrap");  // a managed runtime needs none
+  env_ = std::make_unique<Environment>(
+      Environment::Deps{io_, spawner_, timers_, nullptr, clock_, options_}, config, "$LATEST",
+      [this](Environment*) { ++released_; });
+  StartInvoking("r1");
+  ASSERT_EQ(spawner_.specs.size(), 1u);
+  const sys::SpawnSpec& spec = spawner_.specs[0];
+  EXPECT_EQ(spec.path, root + "/python/bootstrap");
+  auto has = [&](const std::string& kv) {
+    return std::find(spec.env.begin(), spec.env.end(), kv) != spec.env.end();
+  };
+  EXPECT_TRUE(has("LAMBDA_RUNTIME_DIR=" + root + "/python"));
+  EXPECT_TRUE(has("PYTHONPATH=" + root + "/python"));
+  EXPECT_TRUE(has("_HANDLER=app.handler"));
+  EXPECT_TRUE(has("AWS_EXECUTION_ENV=AWS_Lambda_python3.12"));
+  EXPECT_EQ(spec.sandbox.runtime_dir, "");  // not sandboxed here
+  InvokeOk("r1");
+  std::filesystem::remove_all(root);
 }
 
 TEST_F(EnvironmentTest, InitErrorFromTheRuntime) {

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "auth/access.h"
+#include "lambda/managed_runtime.h"
 
 namespace thaw::invoker {
 
@@ -27,6 +28,9 @@ std::vector<std::string> BuildRuntimeEnv(const RuntimeEnvInputs& in) {
   env["AWS_XRAY_CONTEXT_MISSING"] = "LOG_ERROR";
   env["AWS_XRAY_DAEMON_ADDRESS"] = "127.0.0.1:2000";
   env["AWS_ENDPOINT_URL"] = in.endpoint_url;
+  // Python's runtime: the tree's awslambdaric and boto3 (its bootstrap puts /var/task and
+  // /opt/python first).
+  if (lambda::ManagedFamily(c.runtime) == "python") env["PYTHONPATH"] = in.runtime_dir;
   for (const auto& [k, v] : c.environment) {
     // rapid drops customer keys starting with '_' (they are the platform's).
     if (!k.empty() && k[0] == '_') continue;
@@ -47,9 +51,15 @@ std::vector<std::string> BuildRuntimeEnv(const RuntimeEnvInputs& in) {
   env["AWS_ACCESS_KEY_ID"] = credentials.access_key_id;
   env["AWS_SECRET_ACCESS_KEY"] = credentials.secret_access_key;
   env["AWS_SESSION_TOKEN"] = credentials.session_token;
+  // LoggingConfig JSON: the language runtimes (awslambdaric) log JSON at the function's level.
+  if (c.log_format == "JSON") {
+    env["AWS_LAMBDA_LOG_FORMAT"] = "JSON";
+    env["AWS_LAMBDA_LOG_LEVEL"] =
+        c.application_log_level.empty() ? "INFO" : c.application_log_level;
+  }
   env["_HANDLER"] = c.handler;
   env["LAMBDA_TASK_ROOT"] = in.task_root;
-  env["LAMBDA_RUNTIME_DIR"] = "/var/runtime";
+  env["LAMBDA_RUNTIME_DIR"] = in.runtime_dir;
   env["_AWS_XRAY_DAEMON_ADDRESS"] = "127.0.0.1";
   env["_AWS_XRAY_DAEMON_PORT"] = "2000";
   std::string exec_env = ExecutionEnv(c.runtime);

@@ -19,6 +19,9 @@ struct RuntimeEnvInputs {
   std::string task_root;     // where the code is (Lambda: /var/task)
   // The server's secret for deriving the function's credentials (auth::FunctionCredentials).
   std::string credential_key;
+  // Where a managed runtime's tree is seen (Lambda: /var/runtime; the host's path without a
+  // sandbox): LAMBDA_RUNTIME_DIR, and Python's PYTHONPATH.
+  std::string runtime_dir = "/var/runtime";
 };
 
 // "KEY=value" strings, customer variables first overridden by reserved ones. The credentials

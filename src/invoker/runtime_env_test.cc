@@ -54,6 +54,36 @@ TEST(RuntimeEnvTest, ManagedRuntimesGetExecutionEnv) {
   auto env = AsMap(BuildRuntimeEnv(in));
   EXPECT_EQ(env["AWS_EXECUTION_ENV"], "AWS_Lambda_python3.12");
   EXPECT_EQ(env["AWS_LAMBDA_FUNCTION_VERSION"], "1");
+  EXPECT_EQ(env["LAMBDA_TASK_ROOT"], "/code");
+  EXPECT_EQ(env["LAMBDA_RUNTIME_DIR"], "/var/runtime");
+  EXPECT_EQ(env["PYTHONPATH"], "/var/runtime");
+}
+
+// Without a sandbox the runtime's tree is used where it lies on the host.
+TEST(RuntimeEnvTest, RuntimeDirFollowsWhereTheTreeIsSeen) {
+  lambda::FunctionConfig c;
+  c.runtime = "python3.13";
+  c.environment = {{"PYTHONPATH", "/mine"}};
+  RuntimeEnvInputs in{&c, "1", "s", "127.0.0.1:1", "http://x", "/code", "key", "/host/python"};
+  auto env = AsMap(BuildRuntimeEnv(in));
+  EXPECT_EQ(env["LAMBDA_RUNTIME_DIR"], "/host/python");
+  EXPECT_EQ(env["PYTHONPATH"], "/mine");  // not reserved: the customer's wins, as on AWS
+  c.runtime = "provided.al2023";
+  c.environment.clear();
+  EXPECT_EQ(AsMap(BuildRuntimeEnv(in)).count("PYTHONPATH"), 0u);
+}
+
+TEST(RuntimeEnvTest, JsonLoggingTellsTheRuntime) {
+  lambda::FunctionConfig c;
+  c.runtime = "python3.12";
+  RuntimeEnvInputs in{&c, "1", "s", "127.0.0.1:1", "http://x", "/code", "key"};
+  EXPECT_EQ(AsMap(BuildRuntimeEnv(in)).count("AWS_LAMBDA_LOG_FORMAT"), 0u);
+  c.log_format = "JSON";
+  auto env = AsMap(BuildRuntimeEnv(in));
+  EXPECT_EQ(env["AWS_LAMBDA_LOG_FORMAT"], "JSON");
+  EXPECT_EQ(env["AWS_LAMBDA_LOG_LEVEL"], "INFO");
+  c.application_log_level = "DEBUG";
+  EXPECT_EQ(AsMap(BuildRuntimeEnv(in))["AWS_LAMBDA_LOG_LEVEL"], "DEBUG");
 }
 
 // A function's credentials are its role's temporary ones, its own: not one shared admin key.

@@ -11,6 +11,7 @@
 #include "lambda/control_service.h"
 #include "lambda/function_json.h"
 #include "lambda/function_request.h"
+#include "lambda/managed_runtime.h"
 #include "lambda/pagination.h"
 
 namespace thaw::lambda {
@@ -48,6 +49,14 @@ void SetCode(const StoredCode& stored, FunctionConfig* config) {
   config->code_dir = stored.code_dir;
 }
 
+// python3.x on the Runtime API runs the host's runtime tree: refused now when it cannot run
+// there, as AWS refuses a deprecated runtime, not at the first invoke.
+Status CheckManagedRuntime(const std::string& runtime, const std::string& mechanism) {
+  std::string family = ManagedFamily(runtime);
+  if (family.empty() || mechanism != "runtime-api") return Status::Ok();
+  return CheckRuntimeAvailable(runtime, HostManagedRuntime(family));
+}
+
 }  // namespace
 
 StatusOr<http::Response> ControlService::CreateFunction(const http::Request& request) {
@@ -82,6 +91,8 @@ StatusOr<http::Response> ControlService::CreateFunction(const http::Request& req
     THAW_ASSIGN_OR_RETURN(tags, ParseTags(*t));
   }
   THAW_ASSIGN_OR_RETURN(auto publish, OptionalBool(body, "Publish"));
+  THAW_ASSIGN_OR_RETURN(std::string mechanism, ResolveMechanism(*update.runtime, tags));
+  THAW_RETURN_IF_ERROR(CheckManagedRuntime(*update.runtime, mechanism));  // before storing code
   const std::string key = Key(name);
   if (functions_.count(key) > 0) return Status::AlreadyExists("Function already exist: " + name);
   THAW_ASSIGN_OR_RETURN(std::string zip, ReadZip(*code));
@@ -239,6 +250,7 @@ StatusOr<http::Response> ControlService::UpdateFunctionConfiguration(const Route
   FunctionConfig config = ApplyConfigUpdate(*state.entry.latest, update);
   if (update.layers) THAW_RETURN_IF_ERROR(ApplyLayers(*update.layers, &config));
   THAW_ASSIGN_OR_RETURN(config.mechanism, ResolveMechanism(config.runtime, config.tags));
+  if (update.runtime) THAW_RETURN_IF_ERROR(CheckManagedRuntime(config.runtime, config.mechanism));
   config.last_modified = Now();
   config.revision_id = NewUuid();
   auto write = [&]() -> Status {

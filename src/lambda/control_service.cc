@@ -340,7 +340,9 @@ bool SameCodeAndConfig(const FunctionConfig& v, const FunctionConfig& c) {
          v.environment == c.environment && v.architecture == c.architecture &&
          v.package_type == c.package_type && v.tracing_mode == c.tracing_mode &&
          v.mechanism == c.mechanism && v.network == c.network && v.layers == c.layers &&
-         v.dead_letter_arn == c.dead_letter_arn;
+         v.dead_letter_arn == c.dead_letter_arn && v.log_format == c.log_format &&
+         v.application_log_level == c.application_log_level &&
+         v.system_log_level == c.system_log_level;
 }
 }  // namespace
 

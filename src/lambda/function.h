@@ -50,6 +50,10 @@ struct FunctionConfig {
   std::string revision_id;
   std::string tracing_mode = "PassThrough";
   std::string dead_letter_arn;  // DeadLetterConfig.TargetArn; "" for none
+  // LoggingConfig: "Text" or "JSON"; the levels apply to JSON only ("" = INFO, AWS's default).
+  std::string log_format = "Text";
+  std::string application_log_level;
+  std::string system_log_level;
   std::map<std::string, std::string> tags;
   // How thaw hands events to the code (docs/mechanisms.md): Runtime go1.x, else the function's
   // thaw:mechanism tag, else the Runtime API. Kept with the configuration so a version keeps it.

@@ -29,8 +29,13 @@ json RenderConfiguration(const FunctionConfig& c, ConfigPhase phase,
       {"Architectures", json::array({c.architecture})},
       {"EphemeralStorage", {{"Size", c.ephemeral_mb}}},
       {"SnapStart", {{"ApplyOn", "None"}, {"OptimizationStatus", "Off"}}},
-      {"LoggingConfig", {{"LogFormat", "Text"}, {"LogGroup", "/aws/lambda/" + c.name}}},
+      {"LoggingConfig", {{"LogFormat", c.log_format}, {"LogGroup", "/aws/lambda/" + c.name}}},
   };
+  if (c.log_format == "JSON") {
+    j["LoggingConfig"]["ApplicationLogLevel"] =
+        c.application_log_level.empty() ? "INFO" : c.application_log_level;
+    j["LoggingConfig"]["SystemLogLevel"] = c.system_log_level.empty() ? "INFO" : c.system_log_level;
+  }
   if (!c.layers.empty()) {
     json layers = json::array();
     for (const LayerRef& l : c.layers)

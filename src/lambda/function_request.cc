@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <initializer_list>
 
 #include "base/codec.h"
 #include "lambda/api_error.h"
@@ -240,6 +241,12 @@ StatusOr<ConfigUpdate> ParseConfigUpdate(const json& body) {
   if (auto it = body.find("Environment"); it != body.end() && !it->is_null()) {
     THAW_ASSIGN_OR_RETURN(u.environment, ParseEnvironment(*it));
   }
+  if (auto it = body.find("LoggingConfig"); it != body.end() && !it->is_null()) {
+    if (!it->is_object()) return BadRequestContent("LoggingConfig must be an object");
+    THAW_ASSIGN_OR_RETURN(u.log_format, OptionalString(*it, "LogFormat"));
+    THAW_ASSIGN_OR_RETURN(u.application_log_level, OptionalString(*it, "ApplicationLogLevel"));
+    THAW_ASSIGN_OR_RETURN(u.system_log_level, OptionalString(*it, "SystemLogLevel"));
+  }
   if (auto it = body.find("Layers"); it != body.end() && !it->is_null()) {
     if (!it->is_array()) return BadRequestContent("Layers must be a list");
     std::vector<std::string> layers;
@@ -281,7 +288,25 @@ StatusOr<ConfigUpdate> ParseConfigUpdate(const json& body) {
         ConstraintViolation(*u.tracing_mode, "tracingConfig.mode",
                             "Member must satisfy enum value set: [Active, PassThrough]"));
   }
+  auto check_enum = [&](const std::optional<std::string>& v, const char* field,
+                        std::initializer_list<std::string_view> allowed, const char* shown) {
+    if (v && std::find(allowed.begin(), allowed.end(), *v) == allowed.end()) {
+      violations.push_back(ConstraintViolation(
+          *v, field, std::string("Member must satisfy enum value set: [") + shown + "]"));
+    }
+  };
+  check_enum(u.log_format, "loggingConfig.logFormat", {"JSON", "Text"}, "JSON, Text");
+  check_enum(u.application_log_level, "loggingConfig.applicationLogLevel",
+             {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"},
+             "TRACE, DEBUG, INFO, WARN, ERROR, FATAL");
+  check_enum(u.system_log_level, "loggingConfig.systemLogLevel", {"DEBUG", "INFO", "WARN"},
+             "DEBUG, INFO, WARN");
   if (!violations.empty()) return ValidationError(violations);
+  if (u.log_format && *u.log_format == "Text" && (u.application_log_level || u.system_log_level)) {
+    return Status::InvalidArgument(
+        "Log levels can only be set when LogFormat is JSON; set LogFormat to JSON or remove "
+        "ApplicationLogLevel and SystemLogLevel.");
+  }
   if (u.dead_letter_arn) THAW_RETURN_IF_ERROR(ValidateDeadLetterTarget(*u.dead_letter_arn));
   // Not a model constraint: AWS checks the runtime separately and answers
   // InvalidParameterValueException.
@@ -305,6 +330,12 @@ FunctionConfig ApplyConfigUpdate(FunctionConfig c, const ConfigUpdate& u) {
   if (u.environment) c.environment = *u.environment;
   if (u.tracing_mode) c.tracing_mode = *u.tracing_mode;
   if (u.dead_letter_arn) c.dead_letter_arn = *u.dead_letter_arn;
+  if (u.log_format) {
+    c.log_format = *u.log_format;
+    if (c.log_format == "Text") c.application_log_level = c.system_log_level = "";
+  }
+  if (u.application_log_level) c.application_log_level = *u.application_log_level;
+  if (u.system_log_level) c.system_log_level = *u.system_log_level;
   return c;
 }
 

@@ -46,6 +46,10 @@ struct ConfigUpdate {
   std::optional<std::string> tracing_mode;
   std::optional<std::string> dead_letter_arn;      // "" removes the dead-letter queue
   std::optional<std::vector<std::string>> layers;  // layer version ARNs, resolved by the caller
+  // LoggingConfig's members (its LogGroup is always /aws/lambda/NAME here).
+  std::optional<std::string> log_format;
+  std::optional<std::string> application_log_level;
+  std::optional<std::string> system_log_level;
 };
 
 // Validates every member it finds, reporting constraint violations together as AWS does.

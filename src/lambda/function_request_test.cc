@@ -32,6 +32,32 @@ TEST(FunctionRequestTest, ParsesConfigurationMembers) {
   EXPECT_EQ(same.memory_mb, 10240);
 }
 
+TEST(FunctionRequestTest, ParsesLoggingConfig) {
+  auto update = ParseConfigUpdate(
+      {{"LoggingConfig", {{"LogFormat", "JSON"}, {"ApplicationLogLevel", "DEBUG"}}}});
+  ASSERT_TRUE(update.ok()) << update.status().ToString();
+  FunctionConfig c = ApplyConfigUpdate(FunctionConfig{}, *update);
+  EXPECT_EQ(c.log_format, "JSON");
+  EXPECT_EQ(c.application_log_level, "DEBUG");
+  EXPECT_EQ(c.system_log_level, "");
+  // Back to Text drops the levels, which only JSON has.
+  c = ApplyConfigUpdate(c, *ParseConfigUpdate({{"LoggingConfig", {{"LogFormat", "Text"}}}}));
+  EXPECT_EQ(c.log_format, "Text");
+  EXPECT_EQ(c.application_log_level, "");
+  EXPECT_EQ(FunctionConfig{}.log_format, "Text");
+  EXPECT_NE(ErrorOf({{"LoggingConfig", {{"LogFormat", "XML"}}}})
+                .find("Value 'XML' at 'loggingConfig.logFormat' failed to satisfy constraint: "
+                      "Member must satisfy enum value set: [JSON, Text]"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf({{"LoggingConfig", {{"SystemLogLevel", "ERROR"}}}})
+                .find("loggingConfig.systemLogLevel"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf({{"LoggingConfig", {{"LogFormat", "Text"}, {"ApplicationLogLevel", "WARN"}}}})
+                .find("only be set when LogFormat is JSON"),
+            std::string::npos);
+  EXPECT_FALSE(ParseConfigUpdate({{"LoggingConfig", "JSON"}}).ok());
+}
+
 TEST(FunctionRequestTest, ReportsConstraintViolationsLikeAws) {
   EXPECT_EQ(ErrorOf({{"MemorySize", 0}}),
             "1 validation error detected: Value '0' at 'memorySize' failed to satisfy "

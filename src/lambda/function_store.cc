@@ -92,6 +92,9 @@ std::string ConfigToStorage(const FunctionConfig& c) {
       {"generation", c.generation},
       {"mechanism", c.mechanism},
       {"network", c.network},
+      {"log_format", c.log_format},
+      {"application_log_level", c.application_log_level},
+      {"system_log_level", c.system_log_level},
   };
   return j.dump(-1, ' ', false, json::error_handler_t::replace);  // never throw
 }
@@ -134,6 +137,9 @@ StatusOr<FunctionConfig> ConfigFromStorage(const std::string& text) {
   c.dead_letter_arn = StoredString(j, "dead_letter_arn");
   if (std::string m = StoredString(j, "mechanism"); !m.empty()) c.mechanism = m;
   if (std::string n = StoredString(j, "network"); !n.empty()) c.network = n;
+  if (std::string f = StoredString(j, "log_format"); !f.empty()) c.log_format = f;
+  c.application_log_level = StoredString(j, "application_log_level");
+  c.system_log_level = StoredString(j, "system_log_level");
   if (auto it = j.find("generation"); it != j.end() && it->is_number_unsigned()) {
     c.generation = it->get<uint64_t>();
   }

@@ -31,6 +31,7 @@
 #include "sandbox/shell.h"
 #include "sys/child_exec.h"
 #include "sys/fd_passing.h"
+#include "sys/runtime_tree.h"
 
 namespace thaw::launcher {
 
@@ -303,6 +304,9 @@ void Launcher::SetUpSandboxing() {
   }
   sandbox_.roots.code = options_.state_dir + "/code";
   sandbox_.roots.tmp_dir = sandbox_.tmp_dir;
+  if (char runtimes[PATH_MAX]; realpath(sys::RuntimesRoot().c_str(), runtimes)) {
+    sandbox_.roots.runtimes = runtimes;  // managed runtimes' trees (none installed: none served)
+  }
   sandbox_.namespaces = true;
   sandbox_.features |= sys::kFeatureNamespaces | sys::kFeatureUnprivileged;
   auto seccomp = sandbox::BuildSeccompFilter();

@@ -91,6 +91,10 @@ Status CheckSandboxPaths(const SpawnRoots& roots, sys::SpawnSpec& spec) {
     THAW_ASSIGN_OR_RETURN(box.opt_dir, ResolveBelow(roots.code, box.opt_dir));
   }
   THAW_ASSIGN_OR_RETURN(box.tmp_image, ResolveEntryIn(roots.tmp_dir, box.tmp_image));
+  if (!box.runtime_dir.empty()) {
+    if (roots.runtimes.empty()) return Refuse("runtime tree", box.runtime_dir);
+    THAW_ASSIGN_OR_RETURN(box.runtime_dir, ResolveBelow(roots.runtimes, box.runtime_dir));
+  }
   return Status::Ok();
 }
 

@@ -28,8 +28,9 @@ StatusOr<std::string> ResolveEntryIn(const std::string& dir, const std::string& 
 bool IsSandboxPath(std::string_view path);
 
 struct SpawnRoots {
-  std::string code;     // resolved STATE/code: code_dir and opt_dir lie below it
-  std::string tmp_dir;  // resolved STATE/sandbox/tmp: the home of every tmp image
+  std::string code;      // resolved STATE/code: code_dir and opt_dir lie below it
+  std::string tmp_dir;   // resolved STATE/sandbox/tmp: the home of every tmp image
+  std::string runtimes;  // resolved sys::RuntimesRoot(): runtime_dir lies below it ("" = none)
 };
 
 // True if a user other than the owner can reach `path` (resolved): every directory on the way,

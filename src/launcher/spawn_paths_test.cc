@@ -29,6 +29,7 @@ class SpawnPathsTest : public ::testing::Test {
     fs::create_directories(state_ + "/sandbox/tmp");
     fs::create_directories(state_ + "/sandbox/root");
     fs::create_directories(base_ + "/outside");
+    fs::create_directories(base_ + "/runtimes/python");
     roots_.code = state_ + "/code";
     roots_.tmp_dir = state_ + "/sandbox/tmp";
   }
@@ -77,6 +78,23 @@ TEST_F(SpawnPathsTest, RefusesCodeOutsideTheStateDir) {
     if (!bad.empty()) {  // "" is "no layers"
       EXPECT_FALSE(CheckSandboxPaths(roots_, s).ok()) << "opt_dir " << bad;
     }
+  }
+}
+
+// A managed runtime's tree is mounted at /var/runtime only from below the runtimes root.
+TEST_F(SpawnPathsTest, RuntimeDirMustLieBelowTheRuntimesRoot) {
+  sys::SpawnSpec s = Spec();
+  s.path = "/var/runtime/bootstrap";
+  s.sandbox.runtime_dir = base_ + "/runtimes/python";
+  EXPECT_FALSE(CheckSandboxPaths(roots_, s).ok()) << "no runtimes root: no tree";
+  roots_.runtimes = base_ + "/runtimes";
+  ASSERT_TRUE(CheckSandboxPaths(roots_, s).ok());
+  EXPECT_EQ(s.sandbox.runtime_dir, base_ + "/runtimes/python");
+  for (std::string bad : {base_ + "/runtimes", base_ + "/outside", std::string("/etc"),
+                          base_ + "/runtimes/../outside", base_ + "/runtimes/none"}) {
+    s = Spec();
+    s.sandbox.runtime_dir = bad;
+    EXPECT_FALSE(CheckSandboxPaths(roots_, s).ok()) << "runtime_dir " << bad;
   }
 }
 

@@ -304,10 +304,11 @@ Status BuildBaseFs(const FsSpec& spec) {
       Mount("tmpfs", root + "/var", "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755"));
   THAW_RETURN_IF_ERROR(MakeDir(root + "/var/task"));
   THAW_RETURN_IF_ERROR(MakeDir(root + "/var/tmp"));
+  // A managed runtime's tree is bound over it in FinishFs.
+  THAW_RETURN_IF_ERROR(MakeDir(root + "/var/runtime"));
   if (!spec.host_binary.empty()) {
     // The mechanisms' host must be reachable even when thaw itself lives under a hidden or
     // private path (a checkout in /tmp): a file bind, not the host's path.
-    THAW_RETURN_IF_ERROR(MakeDir(root + "/var/runtime"));
     const std::string target = root + "/var/runtime/thaw-host";
     int fd = open(target.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0555);
     if (fd < 0) return MountErr("open", target);
@@ -372,6 +373,14 @@ Status FinishFs(const FsSpec& spec, std::string* timings) {
     THAW_RETURN_IF_ERROR(
         Mount(nullptr, opt, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV));
     lap("opt");
+  }
+  if (!spec.runtime_dir.empty()) {
+    // Over /var/runtime, hiding thaw-host: a managed runtime runs its own bootstrap.
+    const std::string runtime = root + "/var/runtime";
+    THAW_RETURN_IF_ERROR(Mount(spec.runtime_dir.c_str(), runtime, nullptr, MS_BIND));
+    THAW_RETURN_IF_ERROR(
+        Mount(nullptr, runtime, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV));
+    lap("runtime");
   }
   THAW_RETURN_IF_ERROR(
       Mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr));

@@ -10,6 +10,8 @@
 //   /run         an empty tmpfs (no host sockets), except /etc/resolv.conf's target when it
 //                lives there
 //   /var/task    the function's code, read-only
+//   /var/runtime a managed runtime's tree (sys/runtime_tree.h), read-only, when the function
+//                has one; else thaw-host alone, for the mechanisms that run it
 //   /opt         the function's layers merged (lambda/opt_tree.h), read-only; else empty
 //   /tmp         the environment's own ext4 image on a loop device, EphemeralStorage in size:
 //                disk, not memory, so a 128 MB function can fill a 512 MB /tmp, and ENOSPC
@@ -43,7 +45,8 @@ struct FsSpec {
   std::vector<std::string> hidden;  // host directories to hide (thaw's state directory)
   std::string code_dir;             // host directory shown read-only at /var/task
   std::string opt_dir;              // host directory shown read-only at /opt ("" = empty /opt)
-  std::string tmp_image;            // ext4 image for /tmp, created when missing ("" = tmp_dir)
+  std::string runtime_dir;  // host directory shown read-only at /var/runtime ("" = thaw-host's)
+  std::string tmp_image;    // ext4 image for /tmp, created when missing ("" = tmp_dir)
   int64_t tmp_mb = 512;
   std::string tmp_dir;      // fallback /tmp source when tmp_image is empty
   std::string host_binary;  // thaw-host, shown read-only at /var/runtime/thaw-host when set
@@ -63,7 +66,8 @@ std::vector<CgroupMount> ParseOwnCgroupMounts(const std::string& proc_cgroup,
 // Before the function is known: makes the mount namespace private and assembles the view
 // above under spec.new_root, all read-only, except /var/task, /tmp and /proc.
 Status BuildBaseFs(const FsSpec& spec);
-// Once it is known: shows code_dir read-only at /var/task (and opt_dir at /opt), mounts /proc, and
+// Once it is known: shows code_dir read-only at /var/task (opt_dir at /opt, runtime_dir at
+// /var/runtime), mounts /proc, and
 // pivots into the new root (the process's root and cwd are then the new root). /tmp is mounted
 // separately. `timings`, when given, gets each step's cost.
 Status FinishFs(const FsSpec& spec, std::string* timings = nullptr);

@@ -251,6 +251,7 @@ void RunShell(const ShellParams& p) {
   FsSpec fs = p.fs;
   fs.code_dir = spec.sandbox.code_dir;
   fs.opt_dir = spec.sandbox.opt_dir;
+  fs.runtime_dir = spec.sandbox.runtime_dir;
   if (mode != TmpMode::kKeepPooled) {
     // The pooled image (already unlinked by the launcher) goes; the environment's comes.
     if (umount2((fs.new_root + "/tmp").c_str(), MNT_DETACH) != 0) {

@@ -52,6 +52,8 @@ struct SandboxSpec {
   // extensions to start from /opt/extensions before the bootstrap, in this order.
   std::string opt_dir;
   std::vector<std::string> extensions;
+  // A managed runtime's tree (sys/runtime_tree.h), shown read-only at /var/runtime ("" = none).
+  std::string runtime_dir;
 };
 
 // A sandbox's exit status normally is the bootstrap's wait status. When an external extension
@@ -123,6 +125,7 @@ inline std::string SpawnProblem(const SpawnSpec& s) {
   if (!StringOk(b.code_dir, kMaxPathBytes, !b.enabled)) return "bad code_dir";
   if (!StringOk(b.tmp_image, kMaxPathBytes, !b.enabled)) return "bad tmp_image";
   if (!StringOk(b.opt_dir, kMaxPathBytes, true)) return "bad opt_dir";
+  if (!StringOk(b.runtime_dir, kMaxPathBytes, true)) return "bad runtime_dir";
   if (b.extensions.size() > kMaxExtensions) return "too many extensions";
   for (const auto& e : b.extensions) {
     if (!protocol_detail::ExtensionNameOk(e)) return "bad extension name";
@@ -159,6 +162,7 @@ inline std::string EncodeSpawn(const SpawnSpec& s) {
   out.push_back(s.sandbox.isolated_network ? '\1' : '\0');
   str(s.sandbox.opt_dir);
   list(s.sandbox.extensions);
+  str(s.sandbox.runtime_dir);
   return out;
 }
 
@@ -222,6 +226,7 @@ inline std::optional<SpawnSpec> DecodeSpawn(const char* data, size_t len) {
   if (!str(s.sandbox.code_dir) || !str(s.sandbox.tmp_image)) return std::nullopt;
   if (!flag(s.sandbox.isolated_network) || !str(s.sandbox.opt_dir)) return std::nullopt;
   if (!list(s.sandbox.extensions, kMaxExtensions)) return std::nullopt;
+  if (!str(s.sandbox.runtime_dir)) return std::nullopt;
   if (pos != len) return std::nullopt;  // trailing bytes
   if (!SpawnProblem(s).empty()) return std::nullopt;
   return s;

@@ -49,6 +49,14 @@ TEST(LauncherProtocolTest, SpawnRoundTrip) {
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(back->sandbox.opt_dir, "/state/code/opt-1");
   EXPECT_EQ(back->sandbox.extensions, s.sandbox.extensions);
+  EXPECT_EQ(back->sandbox.runtime_dir, "");
+  s.sandbox.runtime_dir = "/usr/local/lib/thaw/runtimes/python";
+  wire = EncodeSpawn(s);
+  back = DecodeSpawn(wire.data(), wire.size());
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->sandbox.runtime_dir, s.sandbox.runtime_dir);
+  s.sandbox.runtime_dir = std::string("/a\0b", 4);
+  EXPECT_EQ(SpawnProblem(s), "bad runtime_dir");
 }
 
 TEST(LauncherProtocolTest, ExtensionExitEncoding) {

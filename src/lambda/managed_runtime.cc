@@ -1,0 +1,150 @@
+#include "lambda/managed_runtime.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "lambda/function_request.h"
+#include "sys/read_file.h"
+#include "sys/runtime_tree.h"
+#include "sys/unique_fd.h"
+
+namespace thaw::lambda {
+
+namespace {
+
+// Imports what the bootstrap needs, as the bootstrap would find it, and says the version.
+constexpr const char* kPythonProbe =
+    "import sys, awslambdaric, boto3; print('%d.%d.%d' % sys.version_info[:3])";
+
+// Runs argv with env and returns its stdout, or why it failed (exit status included).
+StatusOr<std::string> Output(const std::vector<std::string>& argv,
+                             const std::vector<std::string>& env) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return ErrnoStatus("pipe2", argv[0], errno);
+  sys::UniqueFd read_end(fds[0]), write_end(fds[1]);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDERR_FILENO);
+  std::vector<char*> args, envp;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  for (const std::string& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return ErrnoStatus("exec", argv[0], rc);
+  write_end.Reset();
+  StatusOr<std::string> out = sys::ReadFd(read_end.get(), argv[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!out.ok()) return out.status();
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::string text = *out;
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    if (size_t nl = text.rfind('\n'); nl != std::string::npos) text = text.substr(nl + 1);
+    return Status::FailedPrecondition(argv[0] + " failed: " + text);
+  }
+  return out;
+}
+
+bool IsExecutableFile(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(path.c_str(), X_OK) == 0;
+}
+
+constexpr std::string_view kFamilies[] = {"python"};
+
+}  // namespace
+
+std::string ManagedFamily(std::string_view runtime) {
+  if (runtime.starts_with("python3.")) return "python";
+  return "";
+}
+
+ManagedRuntime ProbePython(const std::string& dir) {
+  ManagedRuntime r;
+  r.family = "python";
+  r.dir = dir;
+  const std::string fix = " (run scripts/setup-python-runtime.sh as root)";
+  if (!IsExecutableFile(dir + "/bootstrap")) {
+    r.problem = "no runtime tree at " + dir + fix;
+    return r;
+  }
+  StatusOr<std::string> out =
+      Output({dir + "/bin/python3", "-c", kPythonProbe}, {"PYTHONPATH=" + dir, "LANG=C.UTF-8"});
+  if (!out.ok()) {
+    r.problem = out.status().message() + fix;
+    return r;
+  }
+  std::string v = *out;
+  while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
+  if (v.empty() || v.find_first_not_of("0123456789.") != std::string::npos) {
+    r.problem = dir + "/bin/python3 printed no version";
+    return r;
+  }
+  r.version = v;
+  return r;
+}
+
+const ManagedRuntime* HostManagedRuntime(std::string_view family) {
+  if (family != "python") return nullptr;  // before the probe: custom runtimes never wait for it
+  // Probed once for the process's life: a runtime installed later needs a restart.
+  static const ManagedRuntime python = ProbePython(sys::RuntimesRoot() + "/python");
+  return &python;
+}
+
+std::vector<const ManagedRuntime*> HostManagedRuntimes() {
+  std::vector<const ManagedRuntime*> out;
+  for (std::string_view f : kFamilies) out.push_back(HostManagedRuntime(f));
+  return out;
+}
+
+std::vector<std::string> ManagedRuntimeIds(std::string_view family) {
+  std::vector<std::string> out;
+  if (family != "python") return out;
+  for (int minor = 0; minor < 30; ++minor) {
+    std::string id = "python3." + std::to_string(minor);
+    if (IsKnownRuntime(id)) out.push_back(id);
+  }
+  return out;
+}
+
+Status CheckRuntimeAvailable(const std::string& runtime, const ManagedRuntime* host) {
+  if (ManagedFamily(runtime).empty()) return Status::Ok();
+  if (host == nullptr) {
+    return Status::InvalidArgument("The runtime parameter of " + runtime +
+                                   " is not supported by this thaw server.");
+  }
+  if (host->ok()) return Status::Ok();
+  return Status::InvalidArgument("The runtime parameter of " + runtime +
+                                 " is not available on this host: " + host->problem + ".");
+}
+
+std::string ManagedRuntimeVersion(const ManagedRuntime& host) {
+  std::string v = host.version;
+  // "3.11.2" -> "3.11": AWS's names carry major.minor and a build number.
+  if (size_t dot = v.find('.'); dot != std::string::npos) {
+    if (size_t second = v.find('.', dot + 1); second != std::string::npos) v.resize(second);
+  }
+  return host.family + ":" + v + ".v1";
+}
+
+std::string VersionNote(const std::string& runtime, const ManagedRuntime& host) {
+  if (host.version.empty()) return "";
+  std::string running = ManagedRuntimeVersion(host);  // "python:3.11.v1"
+  running = running.substr(host.family.size() + 1, running.size() - host.family.size() - 4);
+  if (runtime == host.family + running) return "";
+  return runtime + " runs on the host's " + (host.family == "python" ? "Python " : "") +
+         host.version + " (INIT_START says " + host.family + ":" + running + ")";
+}
+
+}  // namespace thaw::lambda

@@ -1,0 +1,487 @@
+#include "sam/plan.h"
+
+#include <map>
+#include <random>
+#include <utility>
+
+namespace thaw::sam {
+
+namespace {
+
+using nlohmann::json;
+using Names = std::set<std::string>;
+
+// The properties thaw acts on, per type. Others are refused by name so that nothing is
+// silently ignored; "stored" ones are accepted and kept in the stack's state only.
+const std::map<std::string, Names>& KnownProperties() {
+  static const std::map<std::string, Names> kKnown = {
+      {"AWS::Serverless::Function",
+       {"CodeUri",
+        "Handler",
+        "Runtime",
+        "MemorySize",
+        "Timeout",
+        "Environment",
+        "Architectures",
+        "Layers",
+        "ReservedConcurrentExecutions",
+        "AutoPublishAlias",
+        "EphemeralStorage",
+        "DeadLetterQueue",
+        "EventInvokeConfig",
+        "Policies",
+        "Tags",
+        "Events",
+        "FunctionName",
+        "Description",
+        "Role",
+        "Tracing",
+        "PackageType"}},
+      {"AWS::Serverless::LayerVersion",
+       {"ContentUri", "LayerName", "CompatibleRuntimes", "CompatibleArchitectures", "Description",
+        "LicenseInfo", "RetentionPolicy"}},
+      {"AWS::Serverless::SimpleTable",
+       {"PrimaryKey", "ProvisionedThroughput", "TableName", "Tags", "SSESpecification"}},
+      {"AWS::SQS::Queue",
+       {"QueueName", "DelaySeconds", "MaximumMessageSize", "MessageRetentionPeriod",
+        "ReceiveMessageWaitTimeSeconds", "VisibilityTimeout", "RedrivePolicy", "RedriveAllowPolicy",
+        "FifoQueue", "ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit",
+        "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds", "SqsManagedSseEnabled", "Tags"}},
+      {"AWS::SNS::Topic",
+       {"TopicName", "DisplayName", "Subscription", "FifoTopic", "ContentBasedDeduplication",
+        "KmsMasterKeyId", "Tags"}},
+      {"AWS::SNS::Subscription",
+       {"TopicArn", "Protocol", "Endpoint", "FilterPolicy", "FilterPolicyScope",
+        "RawMessageDelivery", "RedrivePolicy", "Region"}},
+      {"AWS::DynamoDB::Table",
+       {"TableName", "AttributeDefinitions", "KeySchema", "BillingMode", "ProvisionedThroughput",
+        "StreamSpecification", "GlobalSecondaryIndexes", "LocalSecondaryIndexes",
+        "TimeToLiveSpecification", "SSESpecification", "Tags", "PointInTimeRecoverySpecification",
+        "DeletionProtectionEnabled", "TableClass"}},
+      {"AWS::Kinesis::Stream",
+       {"Name", "ShardCount", "RetentionPeriodHours", "StreamModeDetails", "StreamEncryption",
+        "Tags"}},
+      {"AWS::Lambda::Permission",
+       {"Action", "FunctionName", "Principal", "SourceArn", "SourceAccount", "EventSourceToken",
+        "PrincipalOrgID"}},
+      {"AWS::Lambda::EventSourceMapping",
+       {"EventSourceArn", "FunctionName", "BatchSize", "Enabled", "StartingPosition",
+        "StartingPositionTimestamp", "MaximumBatchingWindowInSeconds", "FilterCriteria",
+        "FunctionResponseTypes", "BisectBatchOnFunctionError", "MaximumRetryAttempts",
+        "MaximumRecordAgeInSeconds", "ParallelizationFactor", "DestinationConfig",
+        "TumblingWindowInSeconds", "ScalingConfig"}},
+  };
+  return kKnown;
+}
+
+// SAM event types and the properties each takes.
+const std::map<std::string, Names>& KnownEvents() {
+  static const Names kStream = {"Stream",
+                                "StartingPosition",
+                                "StartingPositionTimestamp",
+                                "BatchSize",
+                                "Enabled",
+                                "MaximumBatchingWindowInSeconds",
+                                "FilterCriteria",
+                                "FunctionResponseTypes",
+                                "BisectBatchOnFunctionError",
+                                "MaximumRetryAttempts",
+                                "MaximumRecordAgeInSeconds",
+                                "ParallelizationFactor",
+                                "DestinationConfig",
+                                "TumblingWindowInSeconds"};
+  static const std::map<std::string, Names> kEvents = {
+      {"SQS",
+       {"Queue", "BatchSize", "Enabled", "MaximumBatchingWindowInSeconds", "FilterCriteria",
+        "FunctionResponseTypes", "ScalingConfig"}},
+      {"Kinesis", kStream},
+      {"DynamoDB", kStream},
+      {"SNS", {"Topic", "FilterPolicy", "FilterPolicyScope", "Region", "RedrivePolicy"}},
+  };
+  return kEvents;
+}
+
+bool Later(const std::string& type) {
+  return type == "Schedule" || type == "ScheduleV2" || type == "Api" || type == "HttpApi";
+}
+
+Status CheckProperties(const std::string& where, const std::string& type, const json& props,
+                       const Names& known) {
+  for (const auto& [key, value] : props.items()) {
+    if (!known.contains(key)) {
+      return Status::InvalidArgument(where + "." + key + " is not supported by thaw for " + type);
+    }
+  }
+  return Status::Ok();
+}
+
+json Ref(const std::string& id) { return json::object({{"Ref", id}}); }
+json GetAtt(const std::string& id, const std::string& attr) {
+  return json::object({{"Fn::GetAtt", json::array({id, attr})}});
+}
+
+// SAM's Tags map as the list CloudFormation's resources take.
+json TagList(const json& tags) {
+  if (!tags.is_object()) return tags;
+  json out = json::array();
+  for (const auto& [key, value] : tags.items()) {
+    out.push_back(json::object({{"Key", key}, {"Value", value}}));
+  }
+  return out;
+}
+
+// Copies the listed keys that `from` has into `to`.
+void CopyKeys(const json& from, json& to, std::initializer_list<const char*> keys) {
+  for (const char* key : keys) {
+    if (from.contains(key)) to[key] = from[key];
+  }
+}
+
+class Expander {
+ public:
+  Expander(std::vector<Step>& out, const Scope& scope) : out_(out), scope_(scope) {}
+
+  Status Function(const Resource& r) {
+    const json& p = r.properties;
+    const std::string& id = r.logical_id;
+    std::string where = "Resources." + id + ".Properties";
+    if (p.value("PackageType", "Zip") != "Zip") {
+      return Status::InvalidArgument(where + ".PackageType: only Zip functions are supported");
+    }
+    if (!p.contains("CodeUri")) {
+      return Status::InvalidArgument(where + ".CodeUri is required (InlineCode is not supported)");
+    }
+    std::string method;
+    if (r.metadata.contains("BuildMethod") && r.metadata["BuildMethod"].is_string()) {
+      method = r.metadata["BuildMethod"].get<std::string>();
+    } else if (p.contains("Runtime")) {
+      // A Runtime from a parameter is known now; one from a resource is checked at the build.
+      StatusOr<json> runtime = Evaluate(p["Runtime"], scope_);
+      method = runtime.ok() && runtime->is_string() ? runtime->get<std::string>() : "provided";
+    }
+    if (!IsGoBuild(method)) {
+      return Status::InvalidArgument(
+          "Resources." + id +
+          ": thaw deploy builds Go functions only (Metadata BuildMethod go1.x "
+          "or a provided.al2023 Runtime); " +
+          (method.empty() ? std::string("no Runtime is given")
+                          : method + " builds are not supported yet"));
+    }
+    Step f = Base(r, "AWS::Lambda::Function");
+    f.properties = json::object();
+    CopyKeys(p, f.properties,
+             {"CodeUri", "Handler", "Runtime", "MemorySize", "Timeout", "Environment",
+              "Architectures", "Layers", "ReservedConcurrentExecutions", "EphemeralStorage",
+              "FunctionName", "Description", "Tracing"});
+    if (p.contains("Tags")) f.properties["Tags"] = TagList(p["Tags"]);
+    if (p.contains("DeadLetterQueue")) {
+      const json& dlq = p["DeadLetterQueue"];
+      if (!dlq.is_object() || !dlq.contains("TargetArn")) {
+        return Status::InvalidArgument(where + ".DeadLetterQueue needs Type and TargetArn");
+      }
+      f.properties["DeadLetterConfig"] = json::object({{"TargetArn", dlq["TargetArn"]}});
+    }
+    if (p.contains("Role")) {
+      f.properties["Role"] = p["Role"];
+    } else {
+      // SAM makes FunctionRole; thaw keeps it (and Policies) as state only.
+      Step role = Base(r, "AWS::IAM::Role");
+      role.logical_id = id + "Role";
+      role.properties = json::object();
+      CopyKeys(p, role.properties, {"Policies"});
+      f.properties["Role"] = GetAtt(role.logical_id, "Arn");
+      out_.push_back(std::move(role));
+    }
+    out_.push_back(f);
+
+    // What events and invoke configs point at: the alias when AutoPublishAlias is set.
+    json target = Ref(id);
+    if (p.contains("AutoPublishAlias")) {
+      if (!p["AutoPublishAlias"].is_string()) {
+        return Status::InvalidArgument(where + ".AutoPublishAlias must be a name");
+      }
+      std::string alias = p["AutoPublishAlias"].get<std::string>();
+      Step version = Base(r, "AWS::Lambda::Version");
+      version.logical_id = id + "Version";
+      // The code's hash makes a code change publish a new version (SAM hashes it into the id).
+      version.properties =
+          json::object({{"FunctionName", Ref(id)}, {"CodeSha256", GetAtt(id, "CodeSha256")}});
+      Step a = Base(r, "AWS::Lambda::Alias");
+      a.logical_id = id + "Alias" + alias;
+      a.properties = json::object({{"Name", alias},
+                                   {"FunctionName", Ref(id)},
+                                   {"FunctionVersion", GetAtt(version.logical_id, "Version")}});
+      target = Ref(a.logical_id);
+      out_.push_back(std::move(version));
+      out_.push_back(std::move(a));
+    }
+    if (p.contains("EventInvokeConfig")) {
+      const json& c = p["EventInvokeConfig"];
+      THAW_RETURN_IF_ERROR(CheckProperties(
+          where + ".EventInvokeConfig", "EventInvokeConfig", c,
+          {"MaximumEventAgeInSeconds", "MaximumRetryAttempts", "DestinationConfig"}));
+      Step e = Base(r, "AWS::Lambda::EventInvokeConfig");
+      e.logical_id = id + "EventInvokeConfig";
+      e.properties =
+          json::object({{"FunctionName", Ref(id)},
+                        {"Qualifier", p.contains("AutoPublishAlias") ? p["AutoPublishAlias"]
+                                                                     : json("$LATEST")}});
+      CopyKeys(c, e.properties, {"MaximumEventAgeInSeconds", "MaximumRetryAttempts"});
+      if (c.contains("DestinationConfig")) {
+        json dest = json::object();
+        for (const char* when : {"OnSuccess", "OnFailure"}) {
+          if (!c["DestinationConfig"].contains(when)) continue;
+          const json& d = c["DestinationConfig"][when];
+          if (!d.is_object() || !d.contains("Destination")) {
+            return Status::InvalidArgument(where + ".EventInvokeConfig.DestinationConfig." + when +
+                                           " needs a Destination (SAM's generated queues and "
+                                           "topics are not supported)");
+          }
+          dest[when] = json::object({{"Destination", d["Destination"]}});
+        }
+        e.properties["DestinationConfig"] = dest;
+      }
+      out_.push_back(std::move(e));
+    }
+    if (p.contains("Events")) {
+      if (!p["Events"].is_object())
+        return Status::InvalidArgument(where + ".Events must be a mapping");
+      for (const auto& [name, event] : p["Events"].items()) {
+        THAW_RETURN_IF_ERROR(Event(r, name, event, target));
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status Event(const Resource& r, const std::string& name, const json& event, const json& target) {
+    std::string where = "Resources." + r.logical_id + ".Properties.Events." + name;
+    if (!event.is_object() || !event.contains("Type") || !event["Type"].is_string()) {
+      return Status::InvalidArgument(where + " needs a Type");
+    }
+    std::string type = event["Type"].get<std::string>();
+    if (Later(type)) {
+      return Status::InvalidArgument(where + ": events of type " + type +
+                                     " are not supported by thaw yet (SQS, SNS, Kinesis and "
+                                     "DynamoDB are)");
+    }
+    auto known = KnownEvents().find(type);
+    if (known == KnownEvents().end()) {
+      return Status::InvalidArgument(where + ": unknown event type " + type);
+    }
+    json props = event.value("Properties", json::object());
+    THAW_RETURN_IF_ERROR(CheckProperties(where + ".Properties", type, props, known->second));
+    std::string id = r.logical_id + name;
+    if (type == "SNS") {
+      if (!props.contains("Topic")) return Status::InvalidArgument(where + " needs a Topic");
+      Step sub = Base(r, "AWS::SNS::Subscription");
+      sub.logical_id = id;
+      sub.properties = json::object(
+          {{"Protocol", "lambda"},
+           {"Endpoint", target == Ref(r.logical_id) ? GetAtt(r.logical_id, "Arn") : target},
+           {"TopicArn", props["Topic"]}});
+      CopyKeys(props, sub.properties,
+               {"FilterPolicy", "FilterPolicyScope", "Region", "RedrivePolicy"});
+      Step perm = Base(r, "AWS::Lambda::Permission");
+      perm.logical_id = id + "Permission";
+      perm.properties = json::object({{"Action", "lambda:InvokeFunction"},
+                                      {"FunctionName", target},
+                                      {"Principal", "sns.amazonaws.com"},
+                                      {"SourceArn", props["Topic"]}});
+      out_.push_back(std::move(perm));
+      out_.push_back(std::move(sub));
+      return Status::Ok();
+    }
+    const char* source = type == "SQS" ? "Queue" : "Stream";
+    if (!props.contains(source)) {
+      return Status::InvalidArgument(where + " needs a " + std::string(source));
+    }
+    if (type != "SQS" && !props.contains("StartingPosition")) {
+      return Status::InvalidArgument(where + " needs a StartingPosition");
+    }
+    Step esm = Base(r, "AWS::Lambda::EventSourceMapping");
+    esm.logical_id = id;
+    esm.properties = props;
+    esm.properties.erase(source);
+    esm.properties["EventSourceArn"] = props[source];
+    esm.properties["FunctionName"] = target;
+    if (props.contains("DestinationConfig") && props["DestinationConfig"].is_object()) {
+      // SAM's {OnFailure: {Type, Destination}}; the mapping takes the Destination alone.
+      json& d = esm.properties["DestinationConfig"];
+      if (d.contains("OnFailure") && d["OnFailure"].is_object()) d["OnFailure"].erase("Type");
+    }
+    out_.push_back(std::move(esm));
+    return Status::Ok();
+  }
+
+  Status SimpleTable(const Resource& r) {
+    const json& p = r.properties;
+    json key = p.value("PrimaryKey", json::object({{"Name", "id"}, {"Type", "String"}}));
+    static const std::map<std::string, std::string> kTypes = {
+        {"String", "S"}, {"Number", "N"}, {"Binary", "B"}};
+    if (!key.is_object() || !key.contains("Name") || !key.contains("Type") ||
+        !key["Type"].is_string() || !kTypes.contains(key["Type"].get<std::string>())) {
+      return Status::InvalidArgument("Resources." + r.logical_id +
+                                     ".Properties.PrimaryKey needs Name and Type (String, Number "
+                                     "or Binary)");
+    }
+    Step t = Base(r, "AWS::DynamoDB::Table");
+    t.properties = json::object(
+        {{"AttributeDefinitions",
+          json::array({{{"AttributeName", key["Name"]},
+                        {"AttributeType", kTypes.at(key["Type"].get<std::string>())}}})},
+         {"KeySchema", json::array({{{"AttributeName", key["Name"]}, {"KeyType", "HASH"}}})}});
+    if (p.contains("ProvisionedThroughput")) {
+      t.properties["BillingMode"] = "PROVISIONED";
+      t.properties["ProvisionedThroughput"] = p["ProvisionedThroughput"];
+    } else {
+      t.properties["BillingMode"] = "PAY_PER_REQUEST";
+    }
+    CopyKeys(p, t.properties, {"TableName", "SSESpecification"});
+    if (p.contains("Tags")) t.properties["Tags"] = TagList(p["Tags"]);
+    out_.push_back(std::move(t));
+    return Status::Ok();
+  }
+
+  Status LayerVersion(const Resource& r) {
+    if (!r.properties.contains("ContentUri")) {
+      return Status::InvalidArgument("Resources." + r.logical_id +
+                                     ".Properties.ContentUri is required");
+    }
+    Step l = Base(r, "AWS::Lambda::LayerVersion");
+    l.properties = r.properties;
+    out_.push_back(std::move(l));
+    return Status::Ok();
+  }
+
+  void Plain(const Resource& r) { out_.push_back(Base(r, r.type)); }
+
+ private:
+  static Step Base(const Resource& r, const std::string& type) {
+    Step s;
+    s.logical_id = r.logical_id;
+    s.type = type;
+    s.properties = r.properties;
+    s.metadata = r.metadata;
+    s.from = r.logical_id;
+    for (const std::string& dep : r.depends_on) s.needs.insert(dep);
+    return s;
+  }
+
+  std::vector<Step>& out_;
+  const Scope& scope_;
+};
+
+}  // namespace
+
+const Step* Plan::Find(const std::string& logical_id) const {
+  for (const Step& s : steps) {
+    if (s.logical_id == logical_id) return &s;
+  }
+  return nullptr;
+}
+
+StatusOr<Plan> MakePlan(const Template& t, const Scope& scope) {
+  std::vector<Step> steps;
+  Expander expand(steps, scope);
+  for (const Resource& r : t.resources) {
+    auto known = KnownProperties().find(r.type);
+    if (known == KnownProperties().end()) {
+      return Status::InvalidArgument("Resources." + r.logical_id + ": type " + r.type +
+                                     " is not supported by thaw");
+    }
+    THAW_RETURN_IF_ERROR(CheckProperties("Resources." + r.logical_id + ".Properties", r.type,
+                                         r.properties, known->second));
+    if (!r.condition.empty()) {
+      auto c = scope.conditions.find(r.condition);
+      if (c == scope.conditions.end() || !c->second) continue;
+    }
+    if (r.type == "AWS::Serverless::Function") {
+      THAW_RETURN_IF_ERROR(expand.Function(r));
+    } else if (r.type == "AWS::Serverless::SimpleTable") {
+      THAW_RETURN_IF_ERROR(expand.SimpleTable(r));
+    } else if (r.type == "AWS::Serverless::LayerVersion") {
+      THAW_RETURN_IF_ERROR(expand.LayerVersion(r));
+    } else {
+      expand.Plain(r);
+    }
+  }
+
+  // Dependencies: references to steps (SAM's generated ids included); DependsOn on a SAM
+  // resource means its main step, which keeps its logical id.
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    if (!index.emplace(steps[i].logical_id, i).second) {
+      return Status::InvalidArgument("logical id " + steps[i].logical_id +
+                                     " is used twice (SAM generates it for " + steps[i].from + ")");
+    }
+  }
+  auto is_step = [&index](const std::string& name) { return index.contains(name); };
+  for (Step& s : steps) {
+    CollectReferences(s.properties, is_step, s.needs);
+    s.needs.erase(s.logical_id);
+    for (const std::string& dep : s.needs) {
+      if (!index.contains(dep)) {
+        // DependsOn a resource whose Condition is false: CloudFormation refuses it.
+        return Status::InvalidArgument("Resources." + s.from + " depends on " + dep +
+                                       ", which its Condition leaves out");
+      }
+    }
+  }
+
+  // Kahn's algorithm, taking ready steps in template order.
+  Plan plan;
+  std::vector<bool> done(steps.size(), false);
+  while (plan.steps.size() < steps.size()) {
+    bool progressed = false;
+    for (size_t i = 0; i < steps.size(); ++i) {
+      if (done[i]) continue;
+      bool ready = true;
+      for (const std::string& dep : steps[i].needs) ready = ready && done[index[dep]];
+      if (!ready) continue;
+      done[i] = true;
+      plan.steps.push_back(steps[i]);
+      progressed = true;
+    }
+    if (!progressed) {
+      std::string circle;
+      for (size_t i = 0; i < steps.size(); ++i) {
+        if (!done[i]) circle += (circle.empty() ? "" : ", ") + steps[i].logical_id;
+      }
+      return Status::InvalidArgument("resources depend on each other in a circle: " + circle);
+    }
+  }
+  return plan;
+}
+
+bool IsGoBuild(const std::string& build_method) {
+  return build_method == "go1.x" || build_method == "provided" || build_method == "provided.al2" ||
+         build_method == "provided.al2023";
+}
+
+std::string PhysicalName(const std::string& stack, const std::string& logical_id,
+                         const std::string& suffix, size_t max_len) {
+  std::string s = stack;
+  std::string l = logical_id;
+  size_t fixed = suffix.size() + 2;
+  // Shorten the longer of the two first, as CloudFormation's names show.
+  while (s.size() + l.size() + fixed > max_len && (!s.empty() || !l.empty())) {
+    if (l.size() >= s.size()) {
+      l.pop_back();
+    } else {
+      s.pop_back();
+    }
+  }
+  return s + "-" + l + "-" + suffix;
+}
+
+std::string RandomSuffix() {
+  static constexpr char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::random_device rd;
+  std::mt19937 gen(rd());
+  std::uniform_int_distribution<size_t> pick(0, sizeof(kChars) - 2);
+  std::string out;
+  for (int i = 0; i < 12; ++i) out += kChars[pick(gen)];
+  return out;
+}
+
+}  // namespace thaw::sam

@@ -1,0 +1,200 @@
+#include "sam/plan.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "sam/parameters.h"
+
+namespace thaw::sam {
+namespace {
+
+using nlohmann::json;
+
+std::string ReadTestdata(const std::string& name) {
+  std::ifstream in(std::string(THAW_SAM_TESTDATA) + "/" + name);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+StatusOr<Plan> PlanOf(const std::string& text, StackInputs in = {}) {
+  THAW_ASSIGN_OR_RETURN(Template t, ParseTemplate(text));
+  THAW_ASSIGN_OR_RETURN(Scope scope, MakeScope(t, in));
+  return MakePlan(t, scope);
+}
+
+std::vector<std::string> Ids(const Plan& p) {
+  std::vector<std::string> out;
+  for (const Step& s : p.steps) out.push_back(s.logical_id + " " + s.type);
+  return out;
+}
+
+size_t Position(const Plan& p, const std::string& id) {
+  for (size_t i = 0; i < p.steps.size(); ++i) {
+    if (p.steps[i].logical_id == id) return i;
+  }
+  return p.steps.size();
+}
+
+TEST(PlanTest, ExpandsFunctionsAndOrdersByReferences) {
+  StatusOr<Plan> p = PlanOf(ReadTestdata("queue_and_stream.yaml"));
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  std::vector<std::string> ids = Ids(*p);
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::string>{
+                     "ItemsTable AWS::DynamoDB::Table",
+                     "QueueFunction AWS::Lambda::Function",
+                     "QueueFunctionRole AWS::IAM::Role",
+                     "QueueFunctionWork AWS::Lambda::EventSourceMapping",
+                     "StreamFunction AWS::Lambda::Function",
+                     "StreamFunctionAliaslive AWS::Lambda::Alias",
+                     "StreamFunctionChanges AWS::Lambda::EventSourceMapping",
+                     "StreamFunctionRole AWS::IAM::Role",
+                     "StreamFunctionVersion AWS::Lambda::Version",
+                     "WorkQueue AWS::SQS::Queue",
+                 }));  // ProdOnlyTopic's condition is false
+  // The Globals' environment refers to the table, so both functions come after it.
+  EXPECT_LT(Position(*p, "ItemsTable"), Position(*p, "QueueFunction"));
+  EXPECT_LT(Position(*p, "QueueFunctionRole"), Position(*p, "QueueFunction"));
+  EXPECT_LT(Position(*p, "WorkQueue"), Position(*p, "QueueFunctionRole"));  // Policies
+  EXPECT_LT(Position(*p, "QueueFunction"), Position(*p, "QueueFunctionWork"));
+  EXPECT_LT(Position(*p, "StreamFunctionAliaslive"), Position(*p, "StreamFunctionChanges"));
+  EXPECT_LT(Position(*p, "StreamFunctionVersion"), Position(*p, "StreamFunctionAliaslive"));
+
+  const Step* esm = p->Find("StreamFunctionChanges");
+  ASSERT_NE(esm, nullptr);
+  EXPECT_EQ(esm->properties, json::parse(R"({
+      "EventSourceArn": {"Fn::GetAtt": ["ItemsTable", "StreamArn"]},
+      "FunctionName": {"Ref": "StreamFunctionAliaslive"},
+      "StartingPosition": "TRIM_HORIZON", "BatchSize": 10,
+      "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": ["WorkQueue", "Arn"]}}}})"));
+  const Step* f = p->Find("QueueFunction");
+  EXPECT_EQ(f->properties["Role"], json::parse(R"({"Fn::GetAtt":["QueueFunctionRole","Arn"]})"));
+  EXPECT_EQ(f->properties["MemorySize"], 128);
+  EXPECT_EQ(f->metadata["BuildMethod"], "go1.x");
+  EXPECT_FALSE(f->properties.contains("Events"));
+  EXPECT_FALSE(f->properties.contains("Policies"));
+
+  StackInputs prod;
+  prod.parameter_overrides = {{"Stage", "prod"}};
+  p = PlanOf(ReadTestdata("queue_and_stream.yaml"), prod);
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_NE(p->Find("ProdOnlyTopic"), nullptr);
+}
+
+TEST(PlanTest, SnsEventSimpleTableAndHelloWorld) {
+  StatusOr<Plan> p = PlanOf(R"(
+Resources:
+  Topic: {Type: AWS::SNS::Topic}
+  Table:
+    Type: AWS::Serverless::SimpleTable
+    Properties:
+      PrimaryKey: {Name: id, Type: Number}
+      Tags: {team: a}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fn/
+      Handler: bootstrap
+      Runtime: provided.al2023
+      Role: arn:aws:iam::000000000000:role/given
+      Events:
+        Note:
+          Type: SNS
+          Properties:
+            Topic: !Ref Topic
+            FilterPolicy: {kind: [a]}
+)");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_EQ(p->Find("FnRole"), nullptr);  // a given Role makes none
+  const Step* sub = p->Find("FnNote");
+  ASSERT_NE(sub, nullptr);
+  EXPECT_EQ(sub->type, "AWS::SNS::Subscription");
+  EXPECT_EQ(sub->properties["Endpoint"], json::parse(R"({"Fn::GetAtt":["Fn","Arn"]})"));
+  EXPECT_EQ(sub->properties["FilterPolicy"], json::parse(R"({"kind":["a"]})"));
+  const Step* perm = p->Find("FnNotePermission");
+  ASSERT_NE(perm, nullptr);
+  EXPECT_EQ(perm->properties["Principal"], "sns.amazonaws.com");
+  EXPECT_EQ(p->Find("Table")->properties, json::parse(R"({
+      "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "N"}],
+      "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+      "BillingMode": "PAY_PER_REQUEST", "Tags": [{"Key": "team", "Value": "a"}]})"));
+
+  p = PlanOf(ReadTestdata("hello_world_go.yaml"));
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_LT(Position(*p, "SharedLayer"), Position(*p, "WorkQueue"));  // DependsOn
+  EXPECT_LT(Position(*p, "WorkQueue"), Position(*p, "HelloWorldFunctionQueue"));
+}
+
+TEST(PlanTest, RefusesWhatThawDoesNotServeByName) {
+  auto error = [](const std::string& text) { return PlanOf(text).status().message(); };
+  EXPECT_EQ(error("Resources: {B: {Type: AWS::S3::Bucket}}\n"),
+            "Resources.B: type AWS::S3::Bucket is not supported by thaw");
+  EXPECT_EQ(error("Resources: {Q: {Type: AWS::SQS::Queue, Properties: {Colour: red}}}\n"),
+            "Resources.Q.Properties.Colour is not supported by thaw for AWS::SQS::Queue");
+  EXPECT_EQ(error(R"(
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fn/
+      Runtime: go1.x
+      Events:
+        Get: {Type: Api, Properties: {Path: /, Method: get}}
+)"),
+            "Resources.Fn.Properties.Events.Get: events of type Api are not supported by thaw yet "
+            "(SQS, SNS, Kinesis and DynamoDB are)");
+  EXPECT_EQ(error(R"(
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fn/
+      Runtime: go1.x
+      Events:
+        Q: {Type: SQS, Properties: {Queue: arn, Colour: red}}
+)"),
+            "Resources.Fn.Properties.Events.Q.Properties.Colour is not supported by thaw for SQS");
+  EXPECT_EQ(error(R"(
+Resources:
+  A: {Type: AWS::SQS::Queue, Properties: {RedrivePolicy: {deadLetterTargetArn: !GetAtt B.Arn}}}
+  B: {Type: AWS::SQS::Queue, Properties: {RedrivePolicy: {deadLetterTargetArn: !GetAtt A.Arn}}}
+)"),
+            "resources depend on each other in a circle: A, B");
+}
+
+TEST(PlanTest, RefusesFunctionsThawCannotBuild) {
+  auto error = [](const std::string& props, const std::string& metadata = "{}") {
+    return PlanOf(
+               "Parameters: {Rt: {Type: String, Default: nodejs20.x}}\n"
+               "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Metadata: " +
+               metadata + "\n    Properties: " + props + "\n")
+        .status()
+        .message();
+  };
+  EXPECT_EQ(error("{CodeUri: hello/, Handler: app.handler, Runtime: python3.12}"),
+            "Resources.Fn: thaw deploy builds Go functions only (Metadata BuildMethod go1.x or a "
+            "provided.al2023 Runtime); python3.12 builds are not supported yet");
+  EXPECT_NE(error("{CodeUri: hello/, Runtime: !Ref Rt}").find("nodejs20.x builds"),
+            std::string::npos);
+  EXPECT_NE(error("{CodeUri: hello/}").find("no Runtime is given"), std::string::npos);
+  EXPECT_EQ(error("{CodeUri: hello/, Runtime: provided.al2023}", "{BuildMethod: go1.x}"), "");
+  EXPECT_EQ(error("{CodeUri: hello/, Runtime: go1.x}"), "");
+}
+
+TEST(PhysicalNameTest, ShortensToFit) {
+  EXPECT_EQ(PhysicalName("sam-app", "HelloWorldFunction", "AbCdEfGh1234", 64),
+            "sam-app-HelloWorldFunction-AbCdEfGh1234");
+  std::string name = PhysicalName(std::string(40, 's'), std::string(40, 'L'), "AbCdEfGh1234", 64);
+  EXPECT_EQ(name.size(), 64u);
+  EXPECT_EQ(name.substr(name.size() - 13), "-AbCdEfGh1234");
+  std::string r = RandomSuffix();
+  EXPECT_EQ(r.size(), 12u);
+  EXPECT_NE(r, RandomSuffix());
+}
+
+}  // namespace
+}  // namespace thaw::sam
