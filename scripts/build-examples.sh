@@ -90,6 +90,13 @@ zip_files "$OUT/mech-spawn.zip" "handler=$MECH/spawn"
 zip_files "$OUT/mech-http-sidecar.zip" "handler=$MECH/http-sidecar"
 zip_files "$OUT/mech-shim.zip" "handler.so=$MECH/shim.so"
 echo "build-examples: mechanisms: runtime-api go1.x spawn http-sidecar shim -> $OUT/mech-*.zip"
+# The same handler in the managed runtimes, for `thaw compare --languages`.
+zip_files "$OUT/lang-python.zip" "app.py=examples/functions/python/logic/app.py"
+zip_files "$OUT/lang-nodejs.zip" "index.js=examples/functions/nodejs/logic/index.js"
+echo "build-examples: languages: python nodejs -> $OUT/lang-*.zip"
+zip_files "$OUT/stress-python.zip" "app.py=examples/functions/python/stress/app.py"
+zip_files "$OUT/stress-nodejs.zip" "index.js=examples/functions/nodejs/stress/index.js"
+echo "build-examples: stress: python nodejs -> $OUT/stress-{python,nodejs}.zip"
 
 # The latency experiment (docs/latency.md): its own Go module (it needs the AWS SDK), zipped as
 # latency-a.zip and latency-b.zip; latency-host is a plain binary `thaw latency` runs in a

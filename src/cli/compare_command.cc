@@ -67,6 +67,7 @@ struct CompareFlags {
   int64_t memory_mb = 1769;
   std::string json_file;
   bool keep = false;
+  bool languages = false;  // --languages: kLanguages instead of --mechanisms
 };
 
 // go1.x -> compare-go1x: a function name allows no dot.
@@ -78,14 +79,28 @@ std::string FunctionName(const std::string& mechanism) {
   return name;
 }
 
-// DIR/mech-runtime-api.zip and the others, built by scripts/build-examples.sh.
+// The managed runtime an entry of kLanguages runs in, with its Handler; nullopt for the Go
+// mechanisms.
+struct Managed {
+  const char* runtime;
+  const char* handler;
+};
+std::optional<Managed> ManagedEntry(const std::string& entry) {
+  if (entry == "python") return Managed{"python3.12", "app.handler"};
+  if (entry == "nodejs") return Managed{"nodejs20.x", "index.handler"};
+  return std::nullopt;
+}
+
+// DIR/mech-runtime-api.zip and the others, DIR/lang-python.zip and lang-nodejs.zip, built by
+// scripts/build-examples.sh.
 std::filesystem::path ZipPath(const std::string& dir, const std::string& mechanism) {
-  return std::filesystem::path(dir) / ("mech-" + mechanism + ".zip");
+  std::string prefix = ManagedEntry(mechanism) ? "lang-" : "mech-";
+  return std::filesystem::path(dir) / (prefix + mechanism + ".zip");
 }
 
 // examples/go beside the thaw binary holding the first mechanism's zip, else ./build/examples/go.
 std::string DefaultZipsDir(const std::string& mechanism) {
-  return DefaultExamplesDir("mech-" + mechanism + ".zip");
+  return DefaultExamplesDir(ZipPath("", mechanism).string());
 }
 
 // The function's environments from GET /thaw/environments.
@@ -126,13 +141,19 @@ StatusOr<json> WaitIdleAfter(http::Client& client, const std::string& name,
 // Creates or updates the function for `mechanism` from its zip at the flags' memory size.
 Status Deploy(http::Client& control, const CompareFlags& flags, const std::string& zips,
               const std::string& mechanism, FunctionCleanup& cleanup) {
-  THAW_ASSIGN_OR_RETURN(MechanismBuild build, MechanismBuildFor(mechanism));
   DeploySpec spec;
   spec.name = FunctionName(mechanism);
   THAW_ASSIGN_OR_RETURN(spec.zip, ReadFileOrStdin(ZipPath(zips, mechanism).string()));
-  spec.runtime = build.runtime;
-  spec.handler = build.handler;
-  spec.mechanism = mechanism;
+  if (std::optional<Managed> managed = ManagedEntry(mechanism)) {
+    spec.runtime = managed->runtime;
+    spec.handler = managed->handler;
+    spec.runtime_given = true;
+  } else {
+    THAW_ASSIGN_OR_RETURN(MechanismBuild build, MechanismBuildFor(mechanism));
+    spec.runtime = build.runtime;
+    spec.handler = build.handler;
+    spec.mechanism = mechanism;
+  }
   spec.memory_mb = flags.memory_mb;
   spec.environment = EnvVars{{kColdVariable, "0"}};
   THAW_ASSIGN_OR_RETURN(std::optional<json> existing, FindFunction(control, spec.name));
@@ -203,7 +224,8 @@ Status Measure(http::Client& control, std::vector<std::unique_ptr<http::Client>>
 }
 
 void RunCompare(CommandContext& ctx, const CompareFlags& flags) {
-  StatusOr<std::vector<std::string>> mechanisms = profile::ParseMechanismList(flags.mechanisms);
+  StatusOr<std::vector<std::string>> mechanisms =
+      profile::ParseMechanismList(flags.languages ? profile::kLanguages : flags.mechanisms);
   if (!mechanisms.ok()) return ReportError(ctx, kCommand, mechanisms.status(), kExitUsage);
   std::string zips = flags.zips.empty() ? DefaultZipsDir(mechanisms->front()) : flags.zips;
   for (const std::string& m : *mechanisms) {
@@ -288,13 +310,21 @@ void AddCompareCommand(CLI::App& app, CommandContext& ctx) {
   auto flags = std::make_shared<CompareFlags>();
   CLI::App* cmd = app.add_subcommand(
       "compare",
-      "Run one Go handler under every mechanism (runtime-api, go1.x, spawn, http-sidecar, shim) "
-      "and compare cold start, warm latency, throughput, memory and CPU per invocation");
+      "Run one handler under every mechanism (runtime-api, go1.x, spawn, http-sidecar, shim), "
+      "or in Go, Python and Node.js (--languages), and compare cold start, warm latency, "
+      "throughput, memory and CPU per invocation");
   cmd->add_option("--zips", flags->zips,
-                  "directory with mech-<mechanism>.zip (default: examples/go beside the thaw "
+                  "directory with mech-<mechanism>.zip and lang-<language>.zip (default: "
+                  "examples/go beside the thaw "
                   "binary, else ./build/examples/go; scripts/build-examples.sh builds them)");
-  cmd->add_option("--mechanisms", flags->mechanisms, "mechanisms to run, comma-separated")
-      ->capture_default_str();
+  CLI::Option* mechanisms =
+      cmd->add_option("--mechanisms", flags->mechanisms,
+                      "mechanisms to run, comma-separated (also python and nodejs)")
+          ->capture_default_str();
+  cmd->add_flag("--languages", flags->languages,
+                "the same handler in Go, Python and Node.js: --mechanisms " +
+                    std::string(profile::kLanguages))
+      ->excludes(mechanisms);
   cmd->add_option("--count,-n", flags->count, "warm invocations at concurrency 1")
       ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}))
       ->capture_default_str();

@@ -25,18 +25,7 @@ bool IsExecutableFile(const std::string& path) {
 }  // namespace
 
 StatusOr<std::string> FindGoToolchain(std::string_view path_env) {
-  while (!path_env.empty()) {
-    size_t colon = path_env.find(':');
-    std::string_view dir = path_env.substr(0, colon);
-    path_env = colon == std::string_view::npos ? std::string_view() : path_env.substr(colon + 1);
-    if (dir.empty()) continue;
-    std::string candidate = std::string(dir) + "/go";
-    if (IsExecutableFile(candidate)) {
-      std::error_code ec;
-      std::filesystem::path absolute = std::filesystem::absolute(candidate, ec);
-      return ec ? candidate : absolute.string();
-    }
-  }
+  if (std::optional<std::string> go = FindOnPath("go", path_env)) return *go;
   if (IsExecutableFile("/usr/local/go/bin/go")) return std::string("/usr/local/go/bin/go");
   return Status::NotFound("Go toolchain not found; install golang-go");
 }

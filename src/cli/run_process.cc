@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <map>
 
 #include "sys/unique_fd.h"
@@ -18,7 +20,28 @@ namespace {
 
 constexpr size_t kMaxProcessOutput = 4 << 20;
 
+bool IsExecutableFile(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+}
+
 }  // namespace
+
+std::optional<std::string> FindOnPath(std::string_view name, std::string_view path_env) {
+  while (!path_env.empty()) {
+    size_t colon = path_env.find(':');
+    std::string_view dir = path_env.substr(0, colon);
+    path_env = colon == std::string_view::npos ? std::string_view() : path_env.substr(colon + 1);
+    if (dir.empty()) continue;
+    std::string candidate = std::string(dir) + "/" + std::string(name);
+    if (IsExecutableFile(candidate)) {
+      std::error_code ec;
+      std::filesystem::path absolute = std::filesystem::absolute(candidate, ec);
+      return ec ? candidate : absolute.string();
+    }
+  }
+  return std::nullopt;
+}
 
 StatusOr<ProcessResult> RunProcess(const std::vector<std::string>& argv,
                                    const std::vector<std::string>& env, const std::string& cwd) {

@@ -2,7 +2,9 @@
 // the environment it gets. Blocks until the program exits; thread-compatible (reads `environ`).
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -18,6 +20,10 @@ struct ProcessResult {
 // ("K=V" strings) and waits for it. An error Status only when it could not be started.
 StatusOr<ProcessResult> RunProcess(const std::vector<std::string>& argv,
                                    const std::vector<std::string>& env, const std::string& cwd);
+
+// The first executable regular file `name` in the directories of path_env (a PATH value), as an
+// absolute path; nullopt when there is none.
+std::optional<std::string> FindOnPath(std::string_view name, std::string_view path_env);
 
 // The current environment with each "K=V" in `overrides` replacing any K already set.
 std::vector<std::string> MergeEnvironment(const std::vector<std::string>& overrides);

@@ -16,6 +16,7 @@
 #include "cli/go_build.h"
 #include "cli/json_fields.h"
 #include "cli/lambda_calls.h"
+#include "cli/sam_build.h"
 #include "cli/stack_values.h"
 #include "cli/stress_checks.h"
 #include "sam/parameters.h"
@@ -103,24 +104,43 @@ Status StackApi::Prepare(const sam::Step& step, json& properties) {
   if (function) {
     std::string runtime = PropertyText(properties, "Runtime", "");
     std::string method = PropertyText(step.metadata, "BuildMethod", runtime);
-    if (!sam::IsGoBuild(method)) {
-      return Status::InvalidArgument(
-          "Resources." + step.logical_id + ": thaw deploy builds Go functions only (Metadata " +
-          "BuildMethod go1.x or provided.al2023); " + (method.empty() ? "no Runtime" : method) +
-          " builds are not supported yet");
+    std::optional<sam::BuildKind> kind = sam::BuildKindOf(method);
+    if (!kind) {
+      return Status::InvalidArgument("Resources." + step.logical_id +
+                                     ": thaw deploy builds Go, Python and Node.js "
+                                     "functions; " +
+                                     (method.empty() ? "no Runtime" : method) +
+                                     " builds are not supported");
     }
-    StatusOr<MechanismBuild> build =
-        MechanismBuildFor(runtime == "go1.x" ? "go1.x" : "runtime-api");
-    if (!build.ok()) return build.status();
-    build->handler = PropertyText(properties, "Handler", "bootstrap");
     std::string arch = "x86_64";
     if (properties.contains("Architectures") && properties["Architectures"].is_array() &&
         !properties["Architectures"].empty()) {
       arch = AttributeText(properties["Architectures"][0]);
     }
-    if (progress_ != nullptr)
-      *progress_ << "building " << dir.string() << " for linux/" << arch << "\n";
-    THAW_ASSIGN_OR_RETURN(zip, BuildGoZip(dir.string(), arch, *build));
+    if (*kind == sam::BuildKind::kGo) {
+      StatusOr<MechanismBuild> build =
+          MechanismBuildFor(runtime == "go1.x" ? "go1.x" : "runtime-api");
+      if (!build.ok()) return build.status();
+      build->handler = PropertyText(properties, "Handler", "bootstrap");
+      if (progress_ != nullptr)
+        *progress_ << "building " << dir.string() << " for linux/" << arch << "\n";
+      THAW_ASSIGN_OR_RETURN(zip, BuildGoZip(dir.string(), arch, *build));
+    } else {
+      CodeBuild build;
+      build.name = step.logical_id;
+      build.code_dir = dir.string();
+      build.language =
+          *kind == sam::BuildKind::kPython ? CodeLanguage::kPython : CodeLanguage::kNode;
+      build.runtime = method;
+      build.arch = arch;
+      build.cache_dir = (fs::path(base_dir_) / ".thaw" / "build").string();
+      THAW_ASSIGN_OR_RETURN(BuiltCode built, BuildCode(build));
+      if (progress_ != nullptr) {
+        *progress_ << (built.from_cache ? "unchanged " : "built ") << dir.string() << " (" << method
+                   << ")\n";
+      }
+      zip = std::move(built.zip);
+    }
   } else {
     THAW_ASSIGN_OR_RETURN(zip, ZipDirectory(dir.string()));
   }

@@ -1,7 +1,8 @@
 // sam::ResourceApi against a running thaw server: each CloudFormation type of a SAM plan as the
 // Lambda, SQS, SNS, DynamoDB and Kinesis calls thaw serves (IAM roles are names only). Builds Go
-// functions (CodeUri with Metadata BuildMethod go1.x or provided.al2023) with the go build code
-// of `thaw deploy DIR`. Blocks on the calls; thread-compatible (one thread).
+// functions with the go build code of `thaw deploy DIR`, and Python and Node.js ones with
+// cli/sam_build.h (cached under .thaw/build beside the template). Blocks on the calls;
+// thread-compatible (one thread).
 #pragma once
 
 #include <iosfwd>

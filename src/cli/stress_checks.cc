@@ -259,6 +259,47 @@ Verdict CheckGoPanic(const Observation& o, std::string_view error_type,
   return v;
 }
 
+Verdict CheckScriptError(const Observation& o, std::string_view language,
+                         std::string_view handler) {
+  Verdict v{Describe(o), {}};
+  const bool python = language == "python";
+  WantUnhandled(v, o, python ? "Exception" : "Error");
+  WantEqual(v, "errorMessage", o.ErrorMessage(), "boom");
+  const char* key = python ? "stackTrace" : "trace";
+  const json* trace = nullptr;
+  if (o.json.is_object() && o.json.contains(key)) trace = &o.json[key];
+  if (trace == nullptr || !trace->is_array() || trace->empty()) {
+    v.mismatches.push_back(std::string(key) + ": missing or empty");
+    return v;
+  }
+  bool strings = true, has_handler = false;
+  for (const json& line : *trace) {
+    if (!line.is_string()) {
+      strings = false;
+      continue;
+    }
+    const std::string& text = line.get_ref<const std::string&>();
+    if (python) {
+      has_handler = has_handler || (text.find("File \"/var/task/app.py\"") != std::string::npos &&
+                                    text.find("in " + std::string(handler)) != std::string::npos);
+    } else {
+      has_handler = has_handler || text.find("/var/task/index.js:") != std::string::npos;
+    }
+  }
+  Want(v, strings, std::string(key) + ": a line is not a string");
+  Want(v, has_handler,
+       std::string(key) + ": no line of the handler (" +
+           (python ? "File \"/var/task/app.py\" ... in " + std::string(handler)
+                   : std::string("/var/task/index.js")) +
+           ")");
+  if (!python && (*trace)[0] != "Error: boom") {
+    v.mismatches.emplace_back("trace: the first line is not 'Error: boom'");
+  }
+  v.observed = o.function_error + " " + o.ErrorType() + " \"" + Shorten(o.ErrorMessage(), 30) +
+               "\" + " + std::to_string(trace->size()) + " " + key + " lines" + DescribeReport(o);
+  return v;
+}
+
 Verdict CheckExitError(const Observation& o, int exit_status) {
   Verdict v{Describe(o), {}};
   WantUnhandled(v, o, Name(LambdaError::kRuntimeExitError));

@@ -69,6 +69,11 @@ Verdict CheckTimeout(const Observation& o, int64_t timeout_s);
 Verdict CheckOutOfMemory(const Observation& o);
 // aws-lambda-go's panic body: Unhandled, errorType and errorMessage exactly, and a non-empty
 // stackTrace of {path,line,label} frames that includes the function's own handler.
+// A managed runtime's uncaught exception thrown by `handler` with message "boom": Unhandled, and
+// the runtime client's body. python: errorType "Exception" and a stackTrace of strings, one of
+// them `File "/var/task/app.py", ... in HANDLER`; nodejs: errorType "Error" and a trace of strings
+// starting "Error: boom", one of them at /var/task/index.js.
+Verdict CheckScriptError(const Observation& o, std::string_view language, std::string_view handler);
 Verdict CheckGoPanic(const Observation& o, std::string_view error_type,
                      std::string_view error_message);
 // The runtime exited: Unhandled Runtime.ExitError "RequestId: ID Error: Runtime exited with

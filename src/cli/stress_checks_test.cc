@@ -102,6 +102,35 @@ TEST(StressChecksTest, GoPanicNeedsTheHandlerFrame) {
   EXPECT_FALSE(CheckGoPanic(strings, "string", "boom").pass());
 }
 
+TEST(StressChecksTest, ScriptErrorsAsTheRuntimeClientsWriteThem) {
+  json py_trace =
+      json::array({"  File \"/var/task/app.py\", line 21, in crash\n    raise "
+                   "Exception(\"boom\")\n"});
+  Observation python =
+      Answer({{"errorType", "Exception"}, {"errorMessage", "boom"}, {"stackTrace", py_trace}},
+             "Unhandled", Report(""));
+  Verdict v = CheckScriptError(python, "python", "crash");
+  EXPECT_TRUE(v.pass()) << v.mismatches[0];
+  EXPECT_EQ(v.observed, "Unhandled Exception \"boom\" + 1 stackTrace lines");
+  EXPECT_FALSE(CheckScriptError(python, "python", "loop").pass());
+  EXPECT_FALSE(CheckScriptError(python, "nodejs", "crash").pass());
+
+  json js_trace = json::array({"Error: boom",
+                               "    at Runtime.crash [as handler] "
+                               "(/var/task/index.js:20:9)"});
+  Observation node = Answer({{"errorType", "Error"}, {"errorMessage", "boom"}, {"trace", js_trace}},
+                            "Unhandled", Report(""));
+  EXPECT_TRUE(CheckScriptError(node, "nodejs", "crash").pass());
+  Observation go_shaped =
+      Answer({{"errorType", "Error"}, {"errorMessage", "boom"}, {"stackTrace", js_trace}},
+             "Unhandled", Report(""));
+  EXPECT_FALSE(CheckScriptError(go_shaped, "nodejs", "crash").pass());
+  Observation other =
+      Answer({{"errorType", "Error"}, {"errorMessage", "bang"}, {"trace", js_trace}}, "Unhandled",
+             Report(""));
+  EXPECT_FALSE(CheckScriptError(other, "nodejs", "crash").pass());
+}
+
 TEST(StressChecksTest, ExitError) {
   std::string message =
       std::string("RequestId: ") + kId + " Error: Runtime exited with error: exit status 1";

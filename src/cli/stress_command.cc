@@ -24,6 +24,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -65,7 +66,8 @@ constexpr char kQueueArnPrefix[] = "arn:aws:sqs:";
 constexpr char kSnsPrincipal[] = "sns.amazonaws.com";
 
 struct StressFlags {
-  std::string via = "invoke";  // invoke, event, sqs, sns, kinesis or dynamodb
+  std::string via = "invoke";   // invoke, event, sqs, sns, kinesis or dynamodb
+  std::string language = "go";  // go, python or nodejs (managed runtimes: invoke only)
   std::string examples;
   std::vector<std::string> only;
   std::string json_file;
@@ -101,14 +103,20 @@ class Suite {
     return name + "-" + std::to_string(::getpid()) + "-" + std::to_string(run_stamp_);
   }
 
-  Status Deploy(const std::string& function, std::string zip, int64_t memory_mb,
-                int64_t timeout_s) {
+  // A custom runtime's bootstrap, unless `runtime` names a managed one (with its Handler).
+  Status Deploy(const std::string& function, std::string zip, int64_t memory_mb, int64_t timeout_s,
+                const std::string& runtime = "", const std::string& handler = "") {
     THAW_ASSIGN_OR_RETURN(std::optional<json> existing, FindFunction(client_, function));
     DeploySpec spec;
     spec.name = function;
     spec.zip = std::move(zip);
     spec.memory_mb = memory_mb;
     spec.timeout_s = timeout_s;
+    if (!runtime.empty()) {
+      spec.runtime = runtime;
+      spec.runtime_given = true;
+      spec.handler = handler;
+    }
     return DeployFunction(client_, spec, existing, nullptr).status();
   }
 
@@ -464,6 +472,61 @@ constexpr Behaviour kBehaviours[] = {
     {"ignoreterm", "SIGTERM, then SIGKILL after the 500 ms shutdown budget", false, 0,
      RunIgnoreTerm},
 };
+
+// ---- In the managed runtimes (--language python|nodejs) ---------------------------------------
+
+// One zip per language (stress-python.zip: app.py; stress-nodejs.zip: index.js) with a handler
+// per behaviour, named like it: Handler app.loop, index.crash, ...
+StatusOr<Verdict> RunScriptCrash(Suite& s, const std::string& function) {
+  THAW_ASSIGN_OR_RETURN(Observation o, s.Invoke(function, "{}", kLongTimeoutS));
+  return CheckScriptError(o, s.flags().language, "crash");
+}
+
+constexpr Behaviour kPythonBehaviours[] = {
+    {"loop", "Unhandled Sandbox.Timedout; REPORT timeout", true, 0, RunTimeout},
+    {"leak", "Runtime.OutOfMemory within 10 invokes", false, 0, RunLeak},
+    {"crash", "Unhandled Exception \"boom\" + Python stackTrace", false, 0, RunScriptCrash},
+    {"exit", "Unhandled Runtime.ExitError exit status 1; REPORT error Runtime.ExitError", false, 0,
+     RunExit},
+};
+constexpr Behaviour kNodeBehaviours[] = {
+    {"loop", "Unhandled Sandbox.Timedout; REPORT timeout", true, 0, RunTimeout},
+    {"leak", "Runtime.OutOfMemory within 10 invokes", false, 0, RunLeak},
+    {"crash", "Unhandled Error \"boom\" + Node.js trace", false, 0, RunScriptCrash},
+    {"exit", "Unhandled Runtime.ExitError exit status 1; REPORT error Runtime.ExitError", false, 0,
+     RunExit},
+};
+
+// The behaviours of --language.
+std::span<const Behaviour> BehavioursOf(const std::string& language) {
+  if (language == "python") return kPythonBehaviours;
+  if (language == "nodejs") return kNodeBehaviours;
+  return kBehaviours;
+}
+
+// --language python|nodejs: the managed runtime and the Handler of a behaviour.
+struct ManagedStress {
+  std::string runtime;
+  std::string handler;
+};
+std::optional<ManagedStress> ManagedStressOf(const std::string& language,
+                                             const std::string& behaviour) {
+  if (language == "python") return ManagedStress{"python3.12", "app." + behaviour};
+  if (language == "nodejs") return ManagedStress{"nodejs20.x", "index." + behaviour};
+  return std::nullopt;
+}
+
+// Where a behaviour's zip is: stress-<name>.zip for Go, stress-<language>.zip otherwise.
+std::string StressZip(const StressFlags& flags, const std::string& behaviour) {
+  std::string stem = flags.language == "go" ? behaviour : flags.language;
+  return flags.examples + "/stress-" + stem + ".zip";
+}
+
+// thaw-stress-<name>, thaw-stress-python-<name>.
+std::string StressFunction(const StressFlags& flags, const std::string& behaviour) {
+  std::string infix = flags.language == "go" ? "" : flags.language + "-";
+  return std::string(kFunctionPrefix) + infix + behaviour;
+}
 
 // ---- Through a queue (--via event, --via sqs) ------------------------------------------------
 
@@ -831,12 +894,15 @@ Row RunViaBehaviour(Suite& s, const ViaBehaviour& b, const std::string& zip_path
 Row RunBehaviour(Suite& s, const Behaviour& b, const std::string& zip_path) {
   int64_t start = NowMs();
   Row row{b.name, b.expected, "", false, false, {}, 0, 0};
-  std::string function = std::string(kFunctionPrefix) + b.name;
+  std::string function = StressFunction(s.flags(), b.name);
   int64_t timeout_s = b.short_timeout ? s.flags().timeout_s : kLongTimeoutS;
   StatusOr<std::string> zip = ReadFileOrStdin(zip_path);
   row.memory_mb = std::max(s.flags().memory_mb, b.min_memory_mb);
-  Status deployed = zip.ok() ? s.Deploy(function, std::move(zip).value(), row.memory_mb, timeout_s)
-                             : zip.status();
+  std::optional<ManagedStress> managed = ManagedStressOf(s.flags().language, b.name);
+  Status deployed = zip.ok()
+                        ? s.Deploy(function, std::move(zip).value(), row.memory_mb, timeout_s,
+                                   managed ? managed->runtime : "", managed ? managed->handler : "")
+                        : zip.status();
   if (!deployed.ok()) {
     row.observed = "not deployed";
     row.details.push_back(deployed.message());
@@ -860,12 +926,15 @@ json RowsJson(const std::vector<Row>& rows, const CommandContext& ctx, const Str
               double delay_scale) {
   json results = json::array();
   int passed = 0;
-  std::string infix = flags.via == "invoke" ? "" : flags.via + "-";
   for (const Row& r : rows) {
     passed += r.pass ? 1 : 0;
+    std::string function = flags.via == "invoke"
+                               ? StressFunction(flags, r.name)
+                               : std::string(kFunctionPrefix) + flags.via + "-" + r.name;
     results.push_back({{"behaviour", r.name},
                        {"via", flags.via},
-                       {"function", std::string(kFunctionPrefix) + infix + r.name},
+                       {"language", flags.language},
+                       {"function", function},
                        {"expected", r.expected},
                        {"observed", r.observed},
                        {"recovered", r.recovered},
@@ -876,6 +945,7 @@ json RowsJson(const std::vector<Row>& rows, const CommandContext& ctx, const Str
   }
   return {{"endpoint", ctx.endpoint},
           {"via", flags.via},
+          {"language", flags.language},
           {"retryDelayScale", delay_scale},
           {"memoryMb", flags.memory_mb},
           {"timeoutS", flags.timeout_s},
@@ -887,8 +957,9 @@ json RowsJson(const std::vector<Row>& rows, const CommandContext& ctx, const Str
 Status UnknownBehaviour(const std::string& name, const StressFlags& flags) {
   std::string message = "unknown behaviour '" + name + "'";
   if (flags.via == "invoke") {
+    if (flags.language != "go") message += " for --language " + flags.language;
     message += "; known:";
-    for (const Behaviour& b : kBehaviours) message += std::string(" ") + b.name;
+    for (const Behaviour& b : BehavioursOf(flags.language)) message += std::string(" ") + b.name;
   } else if (IsStreamVia(flags.via)) {
     message += " for --via " + flags.via + "; known:";
     for (const std::string& b : StreamBehaviourNames()) message += " " + b;
@@ -974,19 +1045,25 @@ StatusOr<std::vector<std::string>> Select(const std::vector<std::string>& names,
 
 void RunStress(CommandContext& ctx, StressFlags& flags) {
   const bool via = flags.via != "invoke";
+  if (via && flags.language != "go") {
+    return ReportError(
+        ctx, kCommand,
+        Status::InvalidArgument("--language " + flags.language + " runs with --via invoke only"),
+        kExitUsage);
+  }
   std::vector<std::string> names;
   if (IsStreamVia(flags.via)) {
     names = StreamBehaviourNames();
   } else if (via) {
     for (const ViaBehaviour& b : kViaBehaviours) names.emplace_back(b.name);
   } else {
-    for (const Behaviour& b : kBehaviours) names.emplace_back(b.name);
+    for (const Behaviour& b : BehavioursOf(flags.language)) names.emplace_back(b.name);
   }
   StatusOr<std::vector<std::string>> selected = Select(names, flags);
   if (!selected.ok()) return ReportError(ctx, kCommand, selected.status(), kExitUsage);
   if (flags.examples.empty()) flags.examples = DefaultExamplesDir();
   for (const std::string& name : *selected) {
-    std::string zip = flags.examples + "/stress-" + name + ".zip";
+    std::string zip = via ? flags.examples + "/stress-" + name + ".zip" : StressZip(flags, name);
     if (::access(zip.c_str(), R_OK) != 0) {
       return ReportError(ctx, kCommand,
                          Status::NotFound(zip + " is missing; run scripts/build-examples.sh or "
@@ -1015,8 +1092,8 @@ void RunStress(CommandContext& ctx, StressFlags& flags) {
     for (const std::string& name : *selected) {
       std::cerr << "stress: " << name << " ..." << std::flush;
       const Behaviour* b = nullptr;
-      for (const Behaviour& v : kBehaviours) b = name == v.name ? &v : b;
-      rows.push_back(RunBehaviour(suite, *b, flags.examples + "/stress-" + name + ".zip"));
+      for (const Behaviour& v : BehavioursOf(flags.language)) b = name == v.name ? &v : b;
+      rows.push_back(RunBehaviour(suite, *b, StressZip(flags, name)));
       std::cerr << " " << Outcome(rows.back()) << "\n";
     }
   }
@@ -1060,6 +1137,11 @@ void AddStressCommand(CLI::App& app, CommandContext& ctx) {
                   "bomb sampled through /thaw/esm until its mapping is disabled)")
       ->check(CLI::IsMember({"invoke", "event", "sqs", "sns", "kinesis", "dynamodb"}))
       ->capture_default_str();
+  cmd->add_option("--language", flags->language,
+                  "the functions' language: go (the whole suite), or python or nodejs (loop, "
+                  "leak, crash and exit in the managed runtimes python3.12 and nodejs20.x)")
+      ->check(CLI::IsMember({"go", "python", "nodejs"}))
+      ->capture_default_str();
   cmd->add_option("--examples", flags->examples,
                   "directory of the stress-<name>.zip files (default: examples/go beside the "
                   "thaw binary, else build/examples/go)");
@@ -1076,7 +1158,8 @@ void AddStressCommand(CLI::App& app, CommandContext& ctx) {
   cmd->footer(
       "Behaviours: loop sleep eventbomb leak panic nilderef exit forkbomb goroutines flood "
       "bigresponse tmpfill ignoreterm; with --via event|sqs|sns: loop panic exit selfsend; with "
-      "--via kinesis|dynamodb: loop panic leak selfsend (its functions, "
+      "--via kinesis|dynamodb: loop panic leak selfsend; with --language python|nodejs: loop leak "
+      "crash exit (thaw-stress-<language>-<name>) (its functions, "
       "thaw-stress-<via>-<name>, and their queues, topics, streams and tables are deleted "
       "afterwards; start the server with a small --retry-delay-scale). Functions are named "
       "thaw-stress-<name>.\n" +

@@ -63,8 +63,8 @@ std::string MiB(std::optional<int64_t> kib, bool sign = false) {
 }  // namespace
 
 StatusOr<std::vector<std::string>> ParseMechanismList(std::string_view text) {
-  static const std::vector<std::string_view> kKnown = {"runtime-api", "go1.x", "spawn",
-                                                       "http-sidecar", "shim"};
+  static const std::vector<std::string_view> kKnown = {
+      "runtime-api", "go1.x", "spawn", "http-sidecar", "shim", "python", "nodejs"};
   std::vector<std::string> out;
   while (true) {
     size_t comma = text.find(',');
@@ -73,7 +73,7 @@ StatusOr<std::vector<std::string>> ParseMechanismList(std::string_view text) {
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
     if (std::find(kKnown.begin(), kKnown.end(), item) == kKnown.end()) {
       return Status::InvalidArgument("unknown mechanism '" + std::string(item) +
-                                     "'; known: " + kDefaultMechanisms);
+                                     "'; known: " + kDefaultMechanisms + ",python,nodejs");
     }
     if (std::find(out.begin(), out.end(), item) == out.end()) out.emplace_back(item);
     if (comma == std::string_view::npos) break;

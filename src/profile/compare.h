@@ -19,9 +19,12 @@ namespace thaw::profile {
 
 inline constexpr char kBaselineMechanism[] = "runtime-api";
 inline constexpr char kDefaultMechanisms[] = "runtime-api,go1.x,spawn,http-sidecar,shim";
+// The same handler in Go (aws-lambda-go on the Runtime API) and in the managed runtimes:
+// "python" (python3.12) and "nodejs" (nodejs20.x) are entries like the mechanisms.
+inline constexpr char kLanguages[] = "runtime-api,python,nodejs";
 
 // "runtime-api,spawn" -> {"runtime-api", "spawn"}: in the given order, duplicates dropped.
-// InvalidArgument for an empty list or a name not in kDefaultMechanisms.
+// InvalidArgument for an empty list or a name not in kDefaultMechanisms or kLanguages.
 StatusOr<std::vector<std::string>> ParseMechanismList(std::string_view text);
 
 struct CompareConfig {

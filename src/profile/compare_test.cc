@@ -52,10 +52,13 @@ TEST(ParseMechanismListTest, KeepsOrderAndDropsDuplicates) {
   StatusOr<std::vector<std::string>> all = ParseMechanismList(kDefaultMechanisms);
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(all->size(), 5u);
+  StatusOr<std::vector<std::string>> languages = ParseMechanismList(kLanguages);
+  ASSERT_TRUE(languages.ok());
+  EXPECT_EQ(*languages, (std::vector<std::string>{"runtime-api", "python", "nodejs"}));
 }
 
 TEST(ParseMechanismListTest, RejectsUnknownAndEmpty) {
-  for (const char* text : {"", "spawn,", "lambda", "runtime-api,shimmy"}) {
+  for (const char* text : {"", "spawn,", "lambda", "runtime-api,shimmy", "python3.12"}) {
     StatusOr<std::vector<std::string>> list = ParseMechanismList(text);
     ASSERT_FALSE(list.ok()) << text;
     EXPECT_EQ(list.status().code(), StatusCode::kInvalidArgument);

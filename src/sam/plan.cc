@@ -159,13 +159,13 @@ class Expander {
       StatusOr<json> runtime = Evaluate(p["Runtime"], scope_);
       method = runtime.ok() && runtime->is_string() ? runtime->get<std::string>() : "provided";
     }
-    if (!IsGoBuild(method)) {
+    if (!BuildKindOf(method)) {
       return Status::InvalidArgument(
           "Resources." + id +
-          ": thaw deploy builds Go functions only (Metadata BuildMethod go1.x "
-          "or a provided.al2023 Runtime); " +
+          ": thaw deploy builds Go (BuildMethod go1.x or a provided.* Runtime), Python (python3.x) "
+          "and Node.js (nodejs*.x) functions; " +
           (method.empty() ? std::string("no Runtime is given")
-                          : method + " builds are not supported yet"));
+                          : method + " builds are not supported"));
     }
     Step f = Base(r, "AWS::Lambda::Function");
     f.properties = json::object();
@@ -453,9 +453,14 @@ StatusOr<Plan> MakePlan(const Template& t, const Scope& scope) {
   return plan;
 }
 
-bool IsGoBuild(const std::string& build_method) {
-  return build_method == "go1.x" || build_method == "provided" || build_method == "provided.al2" ||
-         build_method == "provided.al2023";
+std::optional<BuildKind> BuildKindOf(const std::string& build_method) {
+  const std::string& m = build_method;
+  if (m == "go1.x" || m == "provided" || m == "provided.al2" || m == "provided.al2023") {
+    return BuildKind::kGo;
+  }
+  if (m.starts_with("python3.")) return BuildKind::kPython;
+  if (m.starts_with("nodejs") && m.ends_with(".x")) return BuildKind::kNode;
+  return std::nullopt;
 }
 
 std::string PhysicalName(const std::string& stack, const std::string& logical_id,

@@ -4,6 +4,7 @@
 // dependency order (Ref, Fn::GetAtt, Fn::Sub, DependsOn). Plain functions; thread-safe.
 #pragma once
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -34,13 +35,15 @@ struct Plan {
 // The template's selected resources (Conditions applied) as steps in dependency order.
 // InvalidArgument naming the resource and property for unknown types, unknown properties, event
 // types thaw does not serve yet (Schedule, ScheduleV2, Api, HttpApi), functions it cannot build
-// (!IsGoBuild) and dependency circles;
+// (no BuildKindOf) and dependency circles;
 // nothing is deployed when the plan fails.
 StatusOr<Plan> MakePlan(const Template& t, const Scope& scope);
 
-// Whether thaw builds a function of this build method (Metadata BuildMethod, else Runtime): Go,
-// as go1.x or a provided.* runtime. Python and Node builds are not there yet.
-bool IsGoBuild(const std::string& build_method);
+// How thaw builds a function of this build method (Metadata BuildMethod, else Runtime), as
+// `sam build` does: Go for go1.x and the provided.* runtimes, Python for python3.x, Node.js for
+// nodejs*.x; nullopt for the rest (esbuild, makefile, java, ...).
+enum class BuildKind { kGo, kPython, kNode };
+std::optional<BuildKind> BuildKindOf(const std::string& build_method);
 
 // A name as CloudFormation makes one when the template gives none: STACK-LogicalId-SUFFIX, the
 // stack and logical id shortened so that the whole fits max_len.

@@ -175,14 +175,32 @@ TEST(PlanTest, RefusesFunctionsThawCannotBuild) {
         .status()
         .message();
   };
-  EXPECT_EQ(error("{CodeUri: hello/, Handler: app.handler, Runtime: python3.12}"),
-            "Resources.Fn: thaw deploy builds Go functions only (Metadata BuildMethod go1.x or a "
-            "provided.al2023 Runtime); python3.12 builds are not supported yet");
-  EXPECT_NE(error("{CodeUri: hello/, Runtime: !Ref Rt}").find("nodejs20.x builds"),
+  EXPECT_EQ(
+      error("{CodeUri: hello/, Handler: Hello::Handler, Runtime: java21}"),
+      "Resources.Fn: thaw deploy builds Go (BuildMethod go1.x or a provided.* Runtime), "
+      "Python (python3.x) and Node.js (nodejs*.x) functions; java21 builds are not supported");
+  EXPECT_NE(error("{CodeUri: hello/, Runtime: nodejs20.x}", "{BuildMethod: esbuild}")
+                .find("esbuild builds"),
             std::string::npos);
+  EXPECT_EQ(error("{CodeUri: hello/, Handler: app.handler, Runtime: python3.12}"), "");
+  EXPECT_EQ(error("{CodeUri: hello/, Handler: index.handler, Runtime: !Ref Rt}"), "");
   EXPECT_NE(error("{CodeUri: hello/}").find("no Runtime is given"), std::string::npos);
   EXPECT_EQ(error("{CodeUri: hello/, Runtime: provided.al2023}", "{BuildMethod: go1.x}"), "");
   EXPECT_EQ(error("{CodeUri: hello/, Runtime: go1.x}"), "");
+}
+
+TEST(PlanTest, BuildKindOfEachRuntime) {
+  EXPECT_EQ(BuildKindOf("go1.x"), BuildKind::kGo);
+  EXPECT_EQ(BuildKindOf("provided.al2023"), BuildKind::kGo);
+  EXPECT_EQ(BuildKindOf("provided"), BuildKind::kGo);
+  EXPECT_EQ(BuildKindOf("python3.12"), BuildKind::kPython);
+  EXPECT_EQ(BuildKindOf("python3.9"), BuildKind::kPython);
+  EXPECT_EQ(BuildKindOf("nodejs20.x"), BuildKind::kNode);
+  EXPECT_EQ(BuildKindOf("nodejs22.x"), BuildKind::kNode);
+  EXPECT_EQ(BuildKindOf("python2.7"), std::nullopt);
+  EXPECT_EQ(BuildKindOf("esbuild"), std::nullopt);
+  EXPECT_EQ(BuildKindOf("makefile"), std::nullopt);
+  EXPECT_EQ(BuildKindOf(""), std::nullopt);
 }
 
 TEST(PhysicalNameTest, ShortensToFit) {
