@@ -69,9 +69,9 @@ cp "$WORK/package/bin/node" "$NEW/bin/node"
 # the build only, and would be require-able through NODE_PATH, which AWS's runtime is not.
 find "$NEW/node_modules" -mindepth 1 -maxdepth 1 ! -name aws-lambda-ric ! -name aws-lambda-ric-4 \
   -exec rm -rf {} +
-rm -rf "$NEW/node_modules/aws-lambda-ric/deps" "$NEW/node_modules/aws-lambda-ric/src" \
-  "$NEW/node_modules/aws-lambda-ric/build" "$NEW/node_modules/aws-lambda-ric-4/deps" \
-  "$NEW/node_modules/aws-lambda-ric-4/src"
+for d in aws-lambda-ric aws-lambda-ric-4; do
+  rm -rf "$NEW/node_modules/$d/"{deps,src,build,node_modules,node-addon-api}
+done
 rm -f "$NEW/package.json" "$NEW/package-lock.json"
 
 cat >"$NEW/index.mjs" <<'ENTRY'

@@ -152,6 +152,23 @@ def test_console_log_lines_have_nodes_format(lam):
     assert re.search(LOG_LINE.format(rid=rid, level="ERROR", msg="to stderr"), log, re.M), log
 
 
+def test_json_logging(lam):
+    name = deploy(lam, LoggingConfig={"LogFormat": "JSON", "ApplicationLogLevel": "INFO"})
+    resp, body = invoke(lam, name, {"action": "log", "message": "hello"})
+    assert body == {"logged": True}
+    records = []
+    for line in tail(resp).splitlines():
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            pass
+    mine = [r for r in records if isinstance(r, dict) and "hello" in str(r.get("message"))]
+    assert len(mine) == 1, tail(resp)
+    assert mine[0]["level"] == "INFO"
+    assert mine[0]["message"] == "info: hello"
+    assert mine[0]["requestId"] == request_id(resp)
+
+
 def test_thrown_error_has_nodes_error_shape(lam, thaw_server):
     name = deploy(lam)
     resp, body = invoke(lam, name, {"action": "throw", "message": "bad input"})
