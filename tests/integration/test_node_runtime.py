@@ -103,6 +103,9 @@ def test_handler_runs_without_bootstrap(lam, thaw_server):
     assert body["logStreamName"]
     assert 0 < body["remainingMs"] <= 10000
     assert body["node"] == tree_node()
+    # The bootstrap sizes V8's heap from the memory as AWS's does: a tenth young, the rest old.
+    assert "--max-old-space-size=231" in body["execArgv"], body["execArgv"]
+    assert "--max-semi-space-size=12" in body["execArgv"], body["execArgv"]
     env = body["env"]
     if sandboxed(thaw_server):
         assert body["file"] == "/var/task/index.js"

@@ -39,6 +39,7 @@ exports.handler = async (event, context) => {
         logStreamName: context.logStreamName,
         remainingMs: context.getRemainingTimeInMillis(),
         node: process.versions.node,
+        execArgv: process.execArgv,
         file: __filename,
         cwd: process.cwd(),
         traceId: process.env._X_AMZN_TRACE_ID || null,
