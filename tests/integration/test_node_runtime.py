@@ -3,11 +3,13 @@ zip, run by AWS's Runtime Interface Client (aws-lambda-ric) on the node of thaw'
 (scripts/setup-node-runtime.sh), mounted at /var/runtime. The functions are under
 examples/functions/nodejs/; every call goes through real boto3."""
 
+import http.server
 import io
 import json
 import os
 import re
 import subprocess
+import threading
 import zipfile
 from pathlib import Path
 
@@ -368,3 +370,36 @@ def test_no_sandbox_runs_the_tree_in_place(make_thaw_server):
     assert env["LAMBDA_RUNTIME_DIR"] == str(RUNTIME_TREE)
     assert env["NODE_PATH"].endswith(f":{RUNTIME_TREE}:{env['LAMBDA_TASK_ROOT']}")
     assert body["file"] == str(Path(env["LAMBDA_TASK_ROOT"]) / "index.js")
+
+
+def test_setup_script_checks_the_tarball_and_is_idempotent(tmp_path):
+    script = ROOT / "scripts" / "setup-node-runtime.sh"
+    # Installed and unchanged: nothing to do.
+    out = subprocess.run([str(script)], capture_output=True, text=True, timeout=60,
+                         env=dict(os.environ, THAW_RUNTIMES_DIR=str(RUNTIME_TREE.parent)))
+    assert out.returncode == 0, out.stderr
+    assert "up to date" in out.stdout, out.stdout
+    # A registry serving another tarball than the pinned one: refused, and no tree is left.
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b"not node"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    registry = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=registry.serve_forever, daemon=True).start()
+    try:
+        env = dict(os.environ, THAW_RUNTIMES_DIR=str(tmp_path),
+                   NPM_REGISTRY=f"http://127.0.0.1:{registry.server_port}")
+        out = subprocess.run([str(script)], capture_output=True, text=True, timeout=60, env=env)
+    finally:
+        registry.shutdown()
+    assert out.returncode != 0
+    assert "integrity mismatch" in out.stderr, out.stderr
+    assert list(tmp_path.iterdir()) == [], list(tmp_path.iterdir())
