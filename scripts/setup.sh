@@ -101,3 +101,4 @@ echo "setup: chart library ready ($WEB/node_modules/chart.js)"
 # The managed Python runtime (Runtime: python3.x): awslambdaric and boto3 from PyPI on Debian's
 # python3, in /usr/local/lib/thaw/runtimes/python (scripts/setup-python-runtime.sh).
 "$ROOT/scripts/setup-python-runtime.sh"
+"$ROOT/scripts/setup-node-runtime.sh"  # nodejs*: node and aws-lambda-ric (docs/runtimes.md)

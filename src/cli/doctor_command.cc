@@ -1,8 +1,8 @@
 // `thaw doctor [--json]`: reports what thaw can enforce on this host (namespaces, cgroup
 // limits, freezer, the size-limited /tmp, seccomp, ...) as a table or JSON, and whether it would
 // run functions with full isolation or in degraded mode. Needs no server. Exits 0 whatever the
-// verdict; 1 only when the probe itself fails. It also lists the managed runtimes (python3.x)
-// and the interpreter version that really runs them. Runs on the main thread.
+// verdict; 1 only when the probe itself fails. It also lists the managed runtimes (python3.x,
+// nodejs*) and the interpreter version that really runs them. Runs on the main thread.
 #include <iostream>
 #include <memory>
 #include <string>
@@ -45,8 +45,8 @@ void PrintRuntimes() {
     std::vector<std::string> ids = lambda::ManagedRuntimeIds(r->family);
     std::string range = ids.empty() ? r->family : ids.front() + " .. " + ids.back();
     if (r->ok()) {
-      std::cout << "  " << range << ": available, run by Python " << r->version << " (" << r->dir
-                << ")\n";
+      std::cout << "  " << range << ": available, run by " << lambda::ManagedLanguage(r->family)
+                << " " << r->version << " (" << r->dir << ")\n";
     } else {
       std::cout << "  " << range << ": NOT available: " << r->problem << "\n";
     }

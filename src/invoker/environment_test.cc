@@ -441,6 +441,47 @@ TEST_F(EnvironmentTest, ManagedPythonRunsTheRuntimeTreesBootstrap) {
   std::filesystem::remove_all(root);
 }
 
+// nodejs* runs the Node tree's bootstrap the same way, with NODE_PATH as Lambda sets it.
+TEST_F(EnvironmentTest, ManagedNodeRunsTheRuntimeTreesBootstrap) {
+  const std::string root = dir_ + "-node-runtimes";
+  std::filesystem::create_directories(root + "/nodejs/bin");
+  std::ofstream(root + "/nodejs/bootstrap") << "#!/bin/sh\n";
+  std::ofstream(root + "/nodejs/bin/node") << "#!/bin/sh\necho 22.23.5\n";
+  for (const char* f : {"/nodejs/bootstrap", "/nodejs/bin/node"}) {
+    std::filesystem::permissions(root + f, std::filesystem::perms::owner_all);
+  }
+  setenv("THAW_RUNTIMES_DIR", root.c_str(), 1);
+  const lambda::ManagedRuntime* host = lambda::HostManagedRuntime("nodejs");
+  if (host->dir != root + "/nodejs") {
+    std::filesystem::remove_all(root);
+    GTEST_SKIP() << "the host's runtime was probed earlier in this process";
+  }
+  ASSERT_TRUE(host->ok()) << host->problem;
+  auto config = std::make_shared<lambda::FunctionConfig>(*config_);
+  config->runtime = "nodejs20.x";
+  config->handler = "src/app.handler";
+  std::filesystem::remove(dir_ + "/bootstrap");  // a managed runtime needs none
+  env_ = std::make_unique<Environment>(
+      Environment::Deps{io_, spawner_, timers_, nullptr, clock_, options_}, config, "$LATEST",
+      [this](Environment*) { ++released_; });
+  StartInvoking("r1");
+  ASSERT_EQ(spawner_.specs.size(), 1u);
+  const sys::SpawnSpec& spec = spawner_.specs[0];
+  EXPECT_EQ(spec.path, root + "/nodejs/bootstrap");
+  auto has = [&](const std::string& kv) {
+    return std::find(spec.env.begin(), spec.env.end(), kv) != spec.env.end();
+  };
+  const std::string tree = root + "/nodejs";
+  EXPECT_TRUE(has("LAMBDA_RUNTIME_DIR=" + tree));
+  EXPECT_TRUE(has("NODE_PATH=/opt/nodejs/node20/node_modules:/opt/nodejs/node_modules:" + tree +
+                  "/node_modules:" + tree + ":" + config->code_dir));
+  EXPECT_TRUE(has("_HANDLER=src/app.handler"));
+  EXPECT_TRUE(has("AWS_EXECUTION_ENV=AWS_Lambda_nodejs20.x"));
+  EXPECT_EQ(lambda::ManagedRuntimeVersion(*host), "nodejs:22.v1");
+  InvokeOk("r1");
+  std::filesystem::remove_all(root);
+}
+
 TEST_F(EnvironmentTest, InitErrorFromTheRuntime) {
   Invoke("r1");
   spawner_.Reply(kPid);

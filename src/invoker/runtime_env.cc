@@ -1,6 +1,7 @@
 #include "invoker/runtime_env.h"
 
 #include <map>
+#include <string_view>
 
 #include "auth/access.h"
 #include "lambda/managed_runtime.h"
@@ -14,6 +15,17 @@ std::string ExecutionEnv(const std::string& runtime) {
   return "AWS_Lambda_" + runtime;
 }
 }  // namespace
+
+std::string NodePath(const std::string& runtime, const std::string& runtime_dir,
+                     const std::string& task_root) {
+  // "nodejs20.x" -> "20": layers may keep modules per major (/opt/nodejs/node20/node_modules).
+  std::string major = runtime.substr(std::string_view("nodejs").size());
+  major = major.substr(0, major.find_first_not_of("0123456789"));
+  std::string out;
+  if (!major.empty()) out = "/opt/nodejs/node" + major + "/node_modules:";
+  return out + "/opt/nodejs/node_modules:" + runtime_dir + "/node_modules:" + runtime_dir + ":" +
+         task_root;
+}
 
 std::vector<std::string> BuildRuntimeEnv(const RuntimeEnvInputs& in) {
   const lambda::FunctionConfig& c = *in.config;
@@ -30,7 +42,9 @@ std::vector<std::string> BuildRuntimeEnv(const RuntimeEnvInputs& in) {
   env["AWS_ENDPOINT_URL"] = in.endpoint_url;
   // Python's runtime: the tree's awslambdaric and boto3 (its bootstrap puts /var/task and
   // /opt/python first).
-  if (lambda::ManagedFamily(c.runtime) == "python") env["PYTHONPATH"] = in.runtime_dir;
+  const std::string family = lambda::ManagedFamily(c.runtime);
+  if (family == "python") env["PYTHONPATH"] = in.runtime_dir;
+  if (family == "nodejs") env["NODE_PATH"] = NodePath(c.runtime, in.runtime_dir, in.task_root);
   for (const auto& [k, v] : c.environment) {
     // rapid drops customer keys starting with '_' (they are the platform's).
     if (!k.empty() && k[0] == '_') continue;

@@ -20,7 +20,7 @@ struct RuntimeEnvInputs {
   // The server's secret for deriving the function's credentials (auth::FunctionCredentials).
   std::string credential_key;
   // Where a managed runtime's tree is seen (Lambda: /var/runtime; the host's path without a
-  // sandbox): LAMBDA_RUNTIME_DIR, and Python's PYTHONPATH.
+  // sandbox): LAMBDA_RUNTIME_DIR, Python's PYTHONPATH and Node's NODE_PATH.
   std::string runtime_dir = "/var/runtime";
 };
 
@@ -29,5 +29,11 @@ struct RuntimeEnvInputs {
 // Lambda's come from its execution role: what they may do is decided by the front door, which
 // knows a function by its connection, whatever key it signs with.
 std::vector<std::string> BuildRuntimeEnv(const RuntimeEnvInputs& in);
+
+// NODE_PATH as Lambda's Node.js runtimes set it for `runtime` ("nodejs20.x"): the layers'
+// /opt/nodejs/node20/node_modules and /opt/nodejs/node_modules, then the runtime's tree, then
+// the task root.
+std::string NodePath(const std::string& runtime, const std::string& runtime_dir,
+                     const std::string& task_root);
 
 }  // namespace thaw::invoker

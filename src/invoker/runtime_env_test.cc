@@ -73,6 +73,36 @@ TEST(RuntimeEnvTest, RuntimeDirFollowsWhereTheTreeIsSeen) {
   EXPECT_EQ(AsMap(BuildRuntimeEnv(in)).count("PYTHONPATH"), 0u);
 }
 
+TEST(RuntimeEnvTest, NodeGetsNodePathAsLambdaSetsIt) {
+  lambda::FunctionConfig c;
+  c.runtime = "nodejs20.x";
+  RuntimeEnvInputs in{&c, "1", "s", "127.0.0.1:1", "http://x", "/var/task", "key"};
+  auto env = AsMap(BuildRuntimeEnv(in));
+  EXPECT_EQ(env["NODE_PATH"],
+            "/opt/nodejs/node20/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:"
+            "/var/runtime:/var/task");
+  EXPECT_EQ(env["AWS_EXECUTION_ENV"], "AWS_Lambda_nodejs20.x");
+  EXPECT_EQ(env["LAMBDA_RUNTIME_DIR"], "/var/runtime");
+  EXPECT_EQ(env["AWS_ENDPOINT_URL"], "http://x");
+  EXPECT_EQ(env.count("PYTHONPATH"), 0u);
+  // A customer's NODE_PATH wins (not reserved); other runtimes get none.
+  c.environment = {{"NODE_PATH", "/mine"}};
+  EXPECT_EQ(AsMap(BuildRuntimeEnv(in))["NODE_PATH"], "/mine");
+  c.environment.clear();
+  c.runtime = "python3.12";
+  EXPECT_EQ(AsMap(BuildRuntimeEnv(in)).count("NODE_PATH"), 0u);
+}
+
+TEST(RuntimeEnvTest, NodePathFollowsTheMajorAndTheTree) {
+  EXPECT_EQ(NodePath("nodejs22.x", "/host/nodejs", "/code"),
+            "/opt/nodejs/node22/node_modules:/opt/nodejs/node_modules:/host/nodejs/node_modules:"
+            "/host/nodejs:/code");
+  EXPECT_EQ(NodePath("nodejs", "/var/runtime", "/var/task"),
+            "/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task");
+  EXPECT_EQ(NodePath("nodejs4.3-edge", "/r", "/t").substr(0, 33),
+            "/opt/nodejs/node4/node_modules:/o");
+}
+
 TEST(RuntimeEnvTest, JsonLoggingTellsTheRuntime) {
   lambda::FunctionConfig c;
   c.runtime = "python3.12";

@@ -20,6 +20,14 @@ namespace {
 // Imports what the bootstrap needs, as the bootstrap would find it, and says the version.
 constexpr const char* kPythonProbe =
     "import sys, awslambdaric, boto3; print('%d.%d.%d' % sys.version_info[:3])";
+// Loads the client's native addon (built by setup-node-runtime.sh): the client itself starts
+// polling as soon as it is imported. The addon reads AWS_LAMBDA_RUNTIME_API when loaded (and
+// aborts without it) but connects only at the first next().
+constexpr const char* kNodeProbe =
+    "for (const f of process.argv.slice(1)) require(f); console.log(process.versions.node)";
+// aws-lambda-ric 3 (nodejs18.x .. 22.x) and 4 (nodejs24.x).
+constexpr const char* kNodeClient = "node_modules/aws-lambda-ric/dist/rapid-client.node";
+constexpr const char* kNodeClient4 = "node_modules/aws-lambda-ric-4/rapid-client.node";
 
 // Runs argv with env and returns its stdout, or why it failed (exit status included).
 StatusOr<std::string> Output(const std::vector<std::string>& argv,
@@ -61,12 +69,22 @@ bool IsExecutableFile(const std::string& path) {
   return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(path.c_str(), X_OK) == 0;
 }
 
-constexpr std::string_view kFamilies[] = {"python"};
+constexpr std::string_view kFamilies[] = {"python", "nodejs"};
+
+// Strips trailing newlines and checks that what is left looks like a version ("22.23.5").
+std::string VersionOf(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  if (!text.empty() && text[0] == 'v') text.erase(0, 1);  // node --version: "v22.23.5"
+  if (text.empty() || text.find_first_not_of("0123456789.") != std::string::npos) return "";
+  return text;
+}
 
 }  // namespace
 
 std::string ManagedFamily(std::string_view runtime) {
   if (runtime.starts_with("python3.")) return "python";
+  // Every nodejs id of the enum ("nodejs", "nodejs4.3-edge", "nodejs22.x"): one Node runs them.
+  if (runtime.starts_with("nodejs")) return "nodejs";
   return "";
 }
 
@@ -85,21 +103,45 @@ ManagedRuntime ProbePython(const std::string& dir) {
     r.problem = out.status().message() + fix;
     return r;
   }
-  std::string v = *out;
-  while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
-  if (v.empty() || v.find_first_not_of("0123456789.") != std::string::npos) {
-    r.problem = dir + "/bin/python3 printed no version";
+  r.version = VersionOf(*out);
+  if (r.version.empty()) r.problem = dir + "/bin/python3 printed no version";
+  return r;
+}
+
+ManagedRuntime ProbeNode(const std::string& dir) {
+  ManagedRuntime r;
+  r.family = "nodejs";
+  r.dir = dir;
+  const std::string fix = " (run scripts/setup-node-runtime.sh as root)";
+  if (!IsExecutableFile(dir + "/bootstrap")) {
+    r.problem = "no runtime tree at " + dir + fix;
     return r;
   }
-  r.version = v;
+  // A tree with a node but a broken client is refused too.
+  StatusOr<std::string> out = Output(
+      {dir + "/bin/node", "-e", kNodeProbe, dir + "/" + kNodeClient, dir + "/" + kNodeClient4},
+      {"LANG=C.UTF-8", "AWS_LAMBDA_RUNTIME_API=127.0.0.1:9"});
+  if (!out.ok()) {
+    r.problem = out.status().message() + fix;
+    return r;
+  }
+  r.version = VersionOf(*out);
+  if (r.version.empty()) r.problem = dir + "/bin/node printed no version";
   return r;
 }
 
 const ManagedRuntime* HostManagedRuntime(std::string_view family) {
-  if (family != "python") return nullptr;  // before the probe: custom runtimes never wait for it
-  // Probed once for the process's life: a runtime installed later needs a restart.
-  static const ManagedRuntime python = ProbePython(sys::RuntimesRoot() + "/python");
-  return &python;
+  // Probed once for the process's life: a runtime installed later needs a restart. Custom
+  // runtimes ("") never wait for a probe.
+  if (family == "python") {
+    static const ManagedRuntime python = ProbePython(sys::RuntimesRoot() + "/python");
+    return &python;
+  }
+  if (family == "nodejs") {
+    static const ManagedRuntime node = ProbeNode(sys::RuntimesRoot() + "/nodejs");
+    return &node;
+  }
+  return nullptr;
 }
 
 std::vector<const ManagedRuntime*> HostManagedRuntimes() {
@@ -110,10 +152,20 @@ std::vector<const ManagedRuntime*> HostManagedRuntimes() {
 
 std::vector<std::string> ManagedRuntimeIds(std::string_view family) {
   std::vector<std::string> out;
-  if (family != "python") return out;
-  for (int minor = 0; minor < 30; ++minor) {
-    std::string id = "python3." + std::to_string(minor);
-    if (IsKnownRuntime(id)) out.push_back(id);
+  if (family == "python") {
+    for (int minor = 0; minor < 30; ++minor) {
+      std::string id = "python3." + std::to_string(minor);
+      if (IsKnownRuntime(id)) out.push_back(id);
+    }
+  } else if (family == "nodejs") {
+    // Oldest first: the enum's early names, then nodejs10.x onwards.
+    for (const char* id : {"nodejs", "nodejs4.3", "nodejs4.3-edge", "nodejs6.10", "nodejs8.10"}) {
+      if (IsKnownRuntime(id)) out.push_back(id);
+    }
+    for (int major = 10; major < 60; ++major) {
+      std::string id = "nodejs" + std::to_string(major) + ".x";
+      if (IsKnownRuntime(id)) out.push_back(id);
+    }
   }
   return out;
 }
@@ -129,22 +181,37 @@ Status CheckRuntimeAvailable(const std::string& runtime, const ManagedRuntime* h
                                  " is not available on this host: " + host->problem + ".");
 }
 
-std::string ManagedRuntimeVersion(const ManagedRuntime& host) {
+namespace {
+// The part of the version AWS's runtime names carry: major.minor for Python ("3.11"), the major
+// for Node.js ("22").
+std::string NamedVersion(const ManagedRuntime& host) {
   std::string v = host.version;
-  // "3.11.2" -> "3.11": AWS's names carry major.minor and a build number.
-  if (size_t dot = v.find('.'); dot != std::string::npos) {
-    if (size_t second = v.find('.', dot + 1); second != std::string::npos) v.resize(second);
-  }
-  return host.family + ":" + v + ".v1";
+  size_t dot = v.find('.');
+  if (dot == std::string::npos) return v;
+  if (host.family == "nodejs") return v.substr(0, dot);
+  if (size_t second = v.find('.', dot + 1); second != std::string::npos) v.resize(second);
+  return v;
+}
+}  // namespace
+
+std::string ManagedLanguage(std::string_view family) {
+  if (family == "python") return "Python";
+  if (family == "nodejs") return "Node.js";
+  return std::string(family);
+}
+
+std::string ManagedRuntimeVersion(const ManagedRuntime& host) {
+  return host.family + ":" + NamedVersion(host) + ".v1";
 }
 
 std::string VersionNote(const std::string& runtime, const ManagedRuntime& host) {
   if (host.version.empty()) return "";
-  std::string running = ManagedRuntimeVersion(host);  // "python:3.11.v1"
-  running = running.substr(host.family.size() + 1, running.size() - host.family.size() - 4);
-  if (runtime == host.family + running) return "";
-  return runtime + " runs on the host's " + (host.family == "python" ? "Python " : "") +
-         host.version + " (INIT_START says " + host.family + ":" + running + ")";
+  std::string running = NamedVersion(host);
+  // python3.11, nodejs22.x
+  std::string id = host.family + running + (host.family == "nodejs" ? ".x" : "");
+  if (runtime == id) return "";
+  return runtime + " runs on the host's " + ManagedLanguage(host.family) + " " + host.version +
+         " (INIT_START says " + host.family + ":" + running + ")";
 }
 
 }  // namespace thaw::lambda
