@@ -12,10 +12,6 @@ PACKAGES=(
   awscli python3 python3-venv zip unzip curl iproute2 procps ca-certificates e2fsprogs util-linux
   valgrind
 )
-# npm builds SAM's Node.js functions; Debian's package only when no npm is there already (a
-# NodeSource nodejs brings its own, and conflicts with Debian's).
-command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
-
 missing=()
 for p in "${PACKAGES[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
