@@ -99,7 +99,19 @@ Status StackApi::Prepare(const sam::Step& step, json& properties) {
     return Status::InvalidArgument("Resources." + step.logical_id + "." + uri_key +
                                    " must be a local directory (S3 locations are not supported)");
   }
-  fs::path dir = fs::path(base_dir_) / properties[uri_key].get<std::string>();
+  fs::path dir = (fs::path(base_dir_) / properties[uri_key].get<std::string>()).lexically_normal();
+  if (dir.filename().empty()) dir = dir.parent_path();  // "hello/" names the directory hello
+  // The deploy prepares each function twice (its build first, before anything changes; then
+  // with all its properties): the second time takes the first's zip.
+  std::string inputs = dir.string();
+  for (const char* key : {"Runtime", "Handler", "Architectures"}) {
+    inputs += "\n" + (properties.contains(key) ? properties[key].dump() : std::string());
+  }
+  inputs += "\n" + step.metadata.dump();
+  if (auto it = prepared_.find(step.logical_id); it != prepared_.end() && it->second == inputs) {
+    properties["CodeSha256"] = Sha256Base64(zips_[step.logical_id]);
+    return Status::Ok();
+  }
   std::string zip;
   if (function) {
     std::string runtime = PropertyText(properties, "Runtime", "");
@@ -147,6 +159,7 @@ Status StackApi::Prepare(const sam::Step& step, json& properties) {
   // The hash sees the code through this (go build -trimpath gives equal bytes for equal code).
   properties["CodeSha256"] = Sha256Base64(zip);
   zips_[step.logical_id] = std::move(zip);
+  prepared_[step.logical_id] = std::move(inputs);
   return Status::Ok();
 }
 

@@ -87,7 +87,8 @@ class StackApi : public sam::ResourceApi {
   std::unique_ptr<http::Client> sns_;
   std::unique_ptr<http::Client> dynamodb_;
   std::unique_ptr<http::Client> kinesis_;
-  std::map<std::string, std::string> zips_;  // by logical id, from Prepare
+  std::map<std::string, std::string> zips_;      // by logical id, from Prepare
+  std::map<std::string, std::string> prepared_;  // the inputs each zip was built from
 };
 
 }  // namespace thaw::cli

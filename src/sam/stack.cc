@@ -117,6 +117,21 @@ StatusOr<DeploySummary> DeployStack(const Plan& plan, const Template& t, Scope s
   std::set<std::string> planned;
   for (const Step& step : plan.steps) planned.insert(step.logical_id);
 
+  // Code is built before anything changes, as `sam build` runs before a deploy, so a build that
+  // fails leaves the stack as it was. Only what a build reads is evaluated here; code whose
+  // build properties need a resource this deploy makes is built in the loop below.
+  for (const Step& step : plan.steps) {
+    if (step.type != "AWS::Lambda::Function" && step.type != "AWS::Lambda::LayerVersion") continue;
+    json build = json::object();
+    for (const char* key : {"CodeUri", "ContentUri", "Runtime", "Handler", "Architectures"}) {
+      if (step.properties.contains(key)) build[key] = step.properties[key];
+    }
+    StatusOr<json> evaluated = Evaluate(build, scope);
+    if (!evaluated.ok()) continue;
+    json props = CoerceTypes(*evaluated);
+    THAW_RETURN_IF_ERROR(api.Prepare(step, props));
+  }
+
   std::set<std::string> replaced;
   for (const Step& step : plan.steps) {
     StatusOr<json> evaluated = Evaluate(step.properties, scope);

@@ -1,5 +1,6 @@
 #include "sam/stack.h"
 
+#include <algorithm>
 #include <sstream>
 #include <vector>
 
@@ -39,8 +40,17 @@ class FakeApi : public ResourceApi {
     calls.push_back("delete " + type + " " + current.physical_id);
     return Status::Ok();
   }
+  Status Prepare(const Step& step, json& properties) override {
+    // How many resource calls came before each build.
+    prepared.emplace_back(step.logical_id, calls.size());
+    if (properties.value("CodeUri", "") == "broken/") {
+      return Status::FailedPrecondition("pip install failed");
+    }
+    return Status::Ok();
+  }
 
   std::vector<std::string> calls;
+  std::vector<std::pair<std::string, size_t>> prepared;
   std::map<std::string, json> last_properties;
   std::map<std::string, json> previous_properties;
 };
@@ -199,6 +209,45 @@ Resources:
   EXPECT_EQ(d.status.message(),
             "Resources.B: Fn::GetAtt A.Colour: thaw knows no attribute Colour of AWS::SQS::Queue");
   EXPECT_TRUE(state.resources.contains("A"));  // what was made is in the state
+}
+
+TEST(DeployStackTest, CodeIsBuiltBeforeAnythingChanges) {
+  const std::string text = R"(
+Resources:
+  Work:
+    Type: AWS::SQS::Queue
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: CODE
+      Handler: app.handler
+      Runtime: python3.12
+      Environment: {Variables: {QUEUE: !Ref Work}}
+)";
+  auto with_code = [&](const std::string& code) {
+    std::string t = text;
+    t.replace(t.find("CODE"), 4, code);
+    return t;
+  };
+  FakeApi api;
+  StackState state;
+  state.stack_name = "s";
+  Deployed broken = Deploy(with_code("broken/"), api, state);
+  EXPECT_EQ(broken.status.code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(api.calls.empty());
+  EXPECT_TRUE(state.resources.empty());
+
+  api.prepared.clear();
+  Deployed ok = Deploy(with_code("app/"), api, state);
+  ASSERT_TRUE(ok.status.ok()) << ok.status.ToString();
+  // Built before the queue exists; then prepared again with all its properties (the queue's
+  // URL) when its turn comes.
+  std::vector<size_t> fn;
+  for (const auto& [id, calls_before] : api.prepared) {
+    if (id == "Fn") fn.push_back(calls_before);
+  }
+  EXPECT_EQ(fn, (std::vector<size_t>{0, 2}));
+  EXPECT_EQ(api.calls.size(), 3u);  // the queue, the role and the function
 }
 
 }  // namespace

@@ -124,7 +124,7 @@ def outputs(directory):
 def test_dependencies_are_installed_into_the_artifacts(app, thaw_server):
     res = deploy(thaw_server, app)
     assert "built " + str(app / "py") in res.stderr + res.stdout
-    assert "2 created" in res.stdout
+    assert "4 created" in res.stdout  # two functions and their roles
     lam = boto_client("lambda", thaw_server)
     py = code_names(lam, outputs(app)["Py"])
     assert "app.py" in py and "greet/__init__.py" in py
@@ -149,7 +149,7 @@ def test_unchanged_code_is_not_rebuilt_and_changed_code_is(app, thaw_server):
     res = deploy(thaw_server, app)
     assert "unchanged " + str(app / "py") in res.stderr + res.stdout
     assert "unchanged " + str(app / "node") in res.stderr + res.stdout
-    assert "0 updated" in res.stdout and "2 unchanged" in res.stdout
+    assert "0 updated" in res.stdout and "4 unchanged" in res.stdout
     (app / "py" / "app.py").write_text((app / "py" / "app.py").read_text().replace(
         "'said'", "'told'"))
     res = deploy(thaw_server, app)
@@ -167,6 +167,8 @@ def test_a_failing_install_names_the_tool_and_changes_nothing(app, thaw_server, 
     res = subprocess.run([str(THAW_BIN), "deploy", "--stack-name", "bad"], capture_output=True,
                          text=True, env=env, timeout=300, cwd=bad)
     assert res.returncode != 0
-    assert "pip install -r " + str(bad / "py") + "/requirements.txt failed" in res.stderr
+    assert f"pip install -r {bad / 'py'}/requirements.txt failed" in res.stderr, res.stderr
+    # Built before anything was made: no resource was created.
+    assert "create " not in res.stderr, res.stderr
     assert not (bad / ".thaw" / "bad.json").exists() or \
         json.loads((bad / ".thaw" / "bad.json").read_text())["Resources"] == {}
