@@ -66,9 +66,22 @@ def test_latency_host_binary(examples):
     assert host.read_bytes()[:4] == b"\x7fELF"
 
 
+# The managed runtimes' zips beside them: `thaw compare --languages` and `thaw stress --language`.
+MANAGED_ZIPS = {"lang-python": "app.py", "lang-nodejs": "index.js", "stress-python": "app.py",
+                "stress-nodejs": "index.js"}
+
+
 def test_all_go_examples_listed(examples):
     assert examples.go_names() == sorted(
-        GO_EXAMPLES + [f"mech-{m}" for m in MECH_EXAMPLES] + LATENCY_EXAMPLES + SDK_EXAMPLES)
+        GO_EXAMPLES + [f"mech-{m}" for m in MECH_EXAMPLES] + LATENCY_EXAMPLES + SDK_EXAMPLES +
+        list(MANAGED_ZIPS))
+
+
+@pytest.mark.parametrize("name", sorted(MANAGED_ZIPS))
+def test_managed_runtime_zips(examples, name):
+    with zipfile.ZipFile(examples.go_dir / f"{name}.zip") as z:
+        assert z.namelist() == [MANAGED_ZIPS[name]]
+        assert b"handler" in z.read(MANAGED_ZIPS[name]) or b"crash" in z.read(MANAGED_ZIPS[name])
 
 
 def test_python_echo_zip(examples):

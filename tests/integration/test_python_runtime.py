@@ -179,7 +179,9 @@ def test_layer_python_dir_is_importable(lam, thaw_server):
 def test_boto3_inside_the_function_calls_thaws_sqs(lam, thaw_server):
     sqs = sqs_client(thaw_server.url)
     url = sqs.create_queue(QueueName=unique("pyq"))["QueueUrl"]
-    name = deploy(lam)
+    # boto3's client loads botocore's models: about a CPU-second, which at 128 MB (7 % of a vCPU,
+    # as on Lambda) would be most of the timeout on a busy box.
+    name = deploy(lam, MemorySize=1024, Timeout=30)
     resp, body = invoke(lam, name, {"action": "sqs", "queue_url": url, "body": "hi from python"})
     assert "FunctionError" not in resp, body
     got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=2)["Messages"]
