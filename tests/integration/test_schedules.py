@@ -1,16 +1,20 @@
 """EventBridge rules and EventBridge Scheduler schedules with real boto3 against `thaw serve
 --schedule-time-scale 0.005` (a minute lasts 0.3 s): a rate rule fires a Go function with
 EventBridge's scheduled event, a target's Input arrives as it is, a disabled rule does not fire,
-DeleteRule stops it, Scheduler delivers its Input, and rules survive a restart."""
+DeleteRule stops it, Scheduler delivers its Input, rules survive a restart, `thaw schedules`
+lists them, and a SAM template's Schedule and ScheduleV2 events deployed by `thaw deploy -t` fire."""
 
 import json
+import os
 import re
+import subprocess
 import time
 
 import botocore.exceptions
 import pytest
 
-from conftest import boto_client, create_function, module_server, signed_urlopen
+from conftest import (ROOT, THAW_BIN, boto_client, create_function, module_server,
+                      signed_urlopen)
 from invoke_util import log_messages, unique, wait_for
 
 server = module_server("--schedule-time-scale", "0.005", examples=True)
@@ -253,3 +257,61 @@ def test_rules_survive_a_restart(make_thaw_server, examples):
     assert events.describe_rule(Name=rule)["ScheduleExpression"] == "rate(1 minute)"
     assert events.list_targets_by_rule(Rule=rule)["Targets"][0]["Input"] == '"before"'
     wait_for(lambda: raws(logs_client, fn), 15, interval=0.1, what="an invocation after restart")
+
+
+SAM_TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Ticker:
+    Type: AWS::Serverless::Function
+    Metadata: {{BuildMethod: go1.x}}
+    Properties:
+      CodeUri: {code}
+      Runtime: provided.al2023
+      Handler: bootstrap
+      FunctionName: {name}
+      Events:
+        Tick:
+          Type: Schedule
+          Properties: {{Schedule: rate(1 minute), Input: '{{"from": "rule"}}', Enabled: {enabled}}}
+        Daily:
+          Type: ScheduleV2
+          Properties:
+            ScheduleExpression: cron(* * * * ? *)
+            ScheduleExpressionTimezone: Europe/Berlin
+            Input: '{{"from": "v2"}}'
+"""
+
+
+def sam_deploy(server, *args, cwd):
+    env = dict(os.environ, THAW_ENDPOINT=server.url)
+    env["PATH"] = env.get("PATH", "") + ":/usr/local/go/bin"
+    res = subprocess.run([str(THAW_BIN), "deploy", *map(str, args)], capture_output=True,
+                         text=True, env=env, timeout=300, cwd=cwd)
+    assert res.returncode == 0, f"exit {res.returncode}\n{res.stdout}\n{res.stderr}"
+    return res
+
+
+def test_sam_schedule_events_fire(server, events, scheduler, logs_client, tmp_path):
+    fn = unique("samsched")
+    template = tmp_path / "template.yaml"
+    code = ROOT / "examples" / "functions" / "go" / "scheduled"
+    template.write_text(SAM_TEMPLATE.format(code=code, name=fn, enabled="true"))
+    sam_deploy(server, "-t", template, "--stack-name", "schedstack", cwd=tmp_path)
+    got = wait_for(lambda: (lambda r: r if {'{"from": "rule"}', '{"from": "v2"}'} <= set(r)
+                            else None)(raws(logs_client, fn)), 20, interval=0.1,
+                   what="both schedules' inputs")
+    assert set(got) == {'{"from": "rule"}', '{"from": "v2"}'}
+    rules = [r for r in events.list_rules(NamePrefix="schedstack")["Rules"]]
+    assert len(rules) == 1 and rules[0]["ScheduleExpression"] == "rate(1 minute)"
+    schedules = scheduler.list_schedules(NamePrefix="schedstack")["Schedules"]
+    assert len(schedules) == 1
+    # Enabled: false in the template disables the rule.
+    template.write_text(SAM_TEMPLATE.format(code=code, name=fn, enabled="false"))
+    sam_deploy(server, "-t", template, "--stack-name", "schedstack", cwd=tmp_path)
+    assert events.describe_rule(Name=rules[0]["Name"])["State"] == "DISABLED"
+    sam_deploy(server, "-t", template, "--stack-name", "schedstack", "--delete-stack",
+               cwd=tmp_path)
+    assert events.list_rules(NamePrefix="schedstack")["Rules"] == []
+    assert scheduler.list_schedules(NamePrefix="schedstack")["Schedules"] == []
