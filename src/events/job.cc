@@ -65,6 +65,7 @@ json Job::ToJson() const {
           {"FlexibleTimeWindow", flexible_window},
           {"ActionAfterCompletion", action_after_completion},
           {"Targets", std::move(targets_json)},
+          {"TargetExtra", target_extra},
           {"Created", created_ms},
           {"Modified", modified_ms}};
 }
@@ -84,6 +85,7 @@ StatusOr<Job> Job::FromJson(const json& j) {
   job.role_arn = Str(j, "RoleArn");
   job.flexible_window = j.value("FlexibleTimeWindow", json());
   job.action_after_completion = Str(j, "ActionAfterCompletion");
+  job.target_extra = j.value("TargetExtra", json());
   job.created_ms = j.value("Created", int64_t{0});
   job.modified_ms = j.value("Modified", int64_t{0});
   if (auto it = j.find("Targets"); it != j.end() && it->is_array()) {

@@ -39,6 +39,7 @@ struct Job {
   nlohmann::json flexible_window;       // a schedule's FlexibleTimeWindow
   std::string action_after_completion;  // a schedule's
   std::vector<Target> targets;          // a schedule has exactly one
+  nlohmann::json target_extra;          // a schedule target's RetryPolicy etc., kept as given
   int64_t created_ms = 0;
   int64_t modified_ms = 0;
 

@@ -99,7 +99,15 @@ json ScheduleView(const Job& job) {
             {"ActionAfterCompletion",
              job.action_after_completion.empty() ? "NONE" : job.action_after_completion}};
   if (!job.description.empty()) j["Description"] = job.description;
-  if (!job.targets.empty()) j["Target"] = TargetView(job.targets.front());
+  if (!job.targets.empty()) {
+    json target = TargetView(job.targets.front());
+    if (job.target_extra.is_object()) target.update(job.target_extra);
+    // Scheduler's default retry policy: a day, 185 attempts.
+    if (!target.contains("RetryPolicy")) {
+      target["RetryPolicy"] = {{"MaximumEventAgeInSeconds", 86400}, {"MaximumRetryAttempts", 185}};
+    }
+    j["Target"] = std::move(target);
+  }
   return j;
 }
 
@@ -132,6 +140,10 @@ std::optional<http::Response> ReadSchedule(const json& in, Job& job) {
   Target t{"", Str(*target, "Arn"), std::nullopt, "", Str(*target, "RoleArn")};
   if (target->contains("Input")) t.input = Str(*target, "Input");
   job.targets = {std::move(t)};
+  job.target_extra = json::object();
+  for (const char* key : {"RetryPolicy", "DeadLetterConfig"}) {
+    if (target->contains(key)) job.target_extra[key] = (*target)[key];
+  }
   return std::nullopt;
 }
 

@@ -315,3 +315,28 @@ def test_sam_schedule_events_fire(server, events, scheduler, logs_client, tmp_pa
                cwd=tmp_path)
     assert events.list_rules(NamePrefix="schedstack")["Rules"] == []
     assert scheduler.list_schedules(NamePrefix="schedstack")["Schedules"] == []
+
+
+def test_thaw_schedules_lists_rules_and_schedules(server, events, scheduler):
+    rule = unique("listed-rule")
+    events.put_rule(Name=rule, ScheduleExpression="cron(0 12 ? * MON-FRI *)")
+    name = unique("listed-sch")
+    scheduler.create_schedule(Name=name, ScheduleExpression="cron(0 9 * * ? *)",
+                              ScheduleExpressionTimezone="America/New_York",
+                              FlexibleTimeWindow={"Mode": "OFF"},
+                              Target={"Arn": "arn:aws:lambda:us-east-1:000000000000:function:f",
+                                      "RoleArn": ROLE})
+    res = subprocess.run([str(THAW_BIN), "schedules", "--endpoint", server.url],
+                         capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert lines[0].split() == ["KIND", "NAME", "EXPRESSION", "ZONE", "STATE", "TARGETS", "FIRED",
+                                "NEXT_RUN"]
+    mine = [line for line in lines if rule in line or name in line]
+    assert len(mine) == 2
+    assert any("cron(0 12 ? * MON-FRI *)" in line and "ENABLED" in line for line in mine)
+    sch = next(line for line in mine if name in line)
+    assert "America/New_York" in sch and " f " in sch
+    assert re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", sch)
+    events.delete_rule(Name=rule)
+    scheduler.delete_schedule(Name=name)
