@@ -179,6 +179,10 @@ void Schedules::Fire(const std::string& key) {
   Deliver(e, at_s);
   e.cursor_s = at_s;
   Wait(e);
+  if (!e.next_s && e.job.kind == Job::Kind::kSchedule &&
+      e.job.action_after_completion == "DELETE") {
+    Remove(key, [](Status) {});
+  }
 }
 
 void Schedules::Deliver(const Entry& e, int64_t time_s) {

@@ -1,6 +1,7 @@
 #include "events/schedules.h"
 
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -94,9 +95,17 @@ class SchedulesTest : public ::testing::Test {
   }
   Status Put(Job job) {
     Status stored = Status::Internal("not committed");
-    Status s = schedules_->Put(std::move(job), [&](Status c) { stored = c; });
+    bool done = false;
+    Status s = schedules_->Put(std::move(job), [&](Status c) {
+      stored = c;
+      done = true;
+    });
     if (!s.ok()) return s;
-    RunFor(1);
+    loop_.restart();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!done && std::chrono::steady_clock::now() < deadline) {
+      loop_.run_one_for(std::chrono::milliseconds(10));
+    }
     return stored;
   }
 
@@ -153,6 +162,26 @@ TEST_F(SchedulesTest, ScheduleDeliversItsInputThroughItsRole) {
   ASSERT_FALSE(sinks_.got.empty());
   EXPECT_EQ(sinks_.got[0].how, "invoke");
   EXPECT_EQ(sinks_.got[0].payload, "not json at all");
+}
+
+TEST_F(SchedulesTest, AtRunsOnceThenDeletesItselfWhenAsked) {
+  // A minute from now, as a Berlin wall-clock time.
+  int64_t now_s = SystemClock::Get().RealtimeMillis() / 1000;
+  auto berlin = schedule::TimeZone::Load("Europe/Berlin");
+  ASSERT_TRUE(berlin.ok());
+  std::time_t local = static_cast<std::time_t>(now_s + 60 + berlin->OffsetAt(now_s + 60));
+  std::tm tm{};
+  gmtime_r(&local, &tm);
+  char at[40];
+  std::strftime(at, sizeof at, "at(%Y-%m-%dT%H:%M:%S)", &tm);
+  Job job = Rule("once", at);
+  job.kind = Job::Kind::kSchedule;
+  job.timezone = "Europe/Berlin";
+  job.action_after_completion = "DELETE";
+  ASSERT_TRUE(Put(job).ok());
+  RunFor(60);
+  EXPECT_EQ(sinks_.got.size(), 1u);
+  EXPECT_EQ(schedules_->Find(job.Key()), nullptr);
 }
 
 TEST_F(SchedulesTest, RefusesBadExpressionsAndZones) {
