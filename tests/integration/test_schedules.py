@@ -205,7 +205,9 @@ def test_scheduler_delivers_its_input(scheduler, lam, logs_client, server):
     assert s["ScheduleExpression"] == "rate(1 minute)"
     assert s["ScheduleExpressionTimezone"] == "Europe/Berlin"
     assert s["State"] == "ENABLED" and s["GroupName"] == "default"
-    assert s["Target"] == {"Arn": fn_arn, "RoleArn": ROLE, "Input": '{"k": 1}'}
+    assert s["Target"] == {"Arn": fn_arn, "RoleArn": ROLE, "Input": '{"k": 1}',
+                           "RetryPolicy": {"MaximumEventAgeInSeconds": 86400,
+                                           "MaximumRetryAttempts": 185}}
     assert s["FlexibleTimeWindow"] == {"Mode": "OFF"}
     assert name in [x["Name"] for x in scheduler.list_schedules(NamePrefix=name)["Schedules"]]
     # What thaw schedules shows.
