@@ -52,22 +52,25 @@ json Job::ToJson() const {
     if (t.input) tj["Input"] = *t.input;
     targets_json.push_back(std::move(tj));
   }
-  return {{"Kind", kind == Kind::kRule ? "rule" : "schedule"},
-          {"Account", account},
-          {"Name", name},
-          {"Group", group},
-          {"Expression", expression},
-          {"EventPattern", event_pattern},
-          {"Timezone", timezone},
-          {"State", state},
-          {"Description", description},
-          {"RoleArn", role_arn},
-          {"FlexibleTimeWindow", flexible_window},
-          {"ActionAfterCompletion", action_after_completion},
-          {"Targets", std::move(targets_json)},
-          {"TargetExtra", target_extra},
-          {"Created", created_ms},
-          {"Modified", modified_ms}};
+  json out = {{"Kind", kind == Kind::kRule ? "rule" : "schedule"},
+              {"Account", account},
+              {"Name", name},
+              {"Group", group},
+              {"Expression", expression},
+              {"EventPattern", event_pattern},
+              {"Timezone", timezone},
+              {"State", state},
+              {"Description", description},
+              {"RoleArn", role_arn},
+              {"FlexibleTimeWindow", flexible_window},
+              {"ActionAfterCompletion", action_after_completion},
+              {"Targets", std::move(targets_json)},
+              {"TargetExtra", target_extra},
+              {"Created", created_ms},
+              {"Modified", modified_ms}};
+  if (start_s) out["Start"] = *start_s;
+  if (end_s) out["End"] = *end_s;
+  return out;
 }
 
 StatusOr<Job> Job::FromJson(const json& j) {
@@ -86,6 +89,8 @@ StatusOr<Job> Job::FromJson(const json& j) {
   job.flexible_window = j.value("FlexibleTimeWindow", json());
   job.action_after_completion = Str(j, "ActionAfterCompletion");
   job.target_extra = j.value("TargetExtra", json());
+  if (j.contains("Start") && j["Start"].is_number()) job.start_s = j["Start"].get<int64_t>();
+  if (j.contains("End") && j["End"].is_number()) job.end_s = j["End"].get<int64_t>();
   job.created_ms = j.value("Created", int64_t{0});
   job.modified_ms = j.value("Modified", int64_t{0});
   if (auto it = j.find("Targets"); it != j.end() && it->is_array()) {

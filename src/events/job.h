@@ -35,8 +35,10 @@ struct Job {
   std::string timezone;           // a schedule's ScheduleExpressionTimezone; "" is UTC
   std::string state = "ENABLED";  // "ENABLED" or "DISABLED"
   std::string description;
-  std::string role_arn;                 // a rule's
-  nlohmann::json flexible_window;       // a schedule's FlexibleTimeWindow
+  std::string role_arn;            // a rule's
+  nlohmann::json flexible_window;  // a schedule's FlexibleTimeWindow
+  // A schedule's StartDate and EndDate (Unix seconds): it runs only between them.
+  std::optional<int64_t> start_s, end_s;
   std::string action_after_completion;  // a schedule's
   std::vector<Target> targets;          // a schedule has exactly one
   nlohmann::json target_extra;          // a schedule target's RetryPolicy etc., kept as given

@@ -99,6 +99,8 @@ json ScheduleView(const Job& job) {
             {"ActionAfterCompletion",
              job.action_after_completion.empty() ? "NONE" : job.action_after_completion}};
   if (!job.description.empty()) j["Description"] = job.description;
+  if (job.start_s) j["StartDate"] = *job.start_s;
+  if (job.end_s) j["EndDate"] = *job.end_s;
   if (!job.targets.empty()) {
     json target = TargetView(job.targets.front());
     if (job.target_extra.is_object()) target.update(job.target_extra);
@@ -131,6 +133,16 @@ std::optional<http::Response> ReadSchedule(const json& in, Job& job) {
     return Invalid("MaximumWindowInMinutes is required when Mode is FLEXIBLE.");
   }
   job.flexible_window = *window;
+  // REST-JSON timestamps: Unix seconds (fractions dropped).
+  for (auto [key, field] : {std::pair{"StartDate", &job.start_s}, {"EndDate", &job.end_s}}) {
+    auto it = in.find(key);
+    if (it == in.end()) continue;
+    if (!it->is_number()) return Invalid(std::string(key) + " must be a timestamp.");
+    *field = static_cast<int64_t>(it->get<double>());
+  }
+  if (job.start_s && job.end_s && *job.end_s <= *job.start_s) {
+    return Invalid("The EndDate must be after the StartDate.");
+  }
   job.action_after_completion = Str(in, "ActionAfterCompletion");
   auto target = in.find("Target");
   if (target == in.end() || !target->is_object() || Str(*target, "Arn").empty() ||

@@ -156,6 +156,13 @@ void Schedules::Arm(Entry& e, int64_t from_s) {
 
 void Schedules::Wait(Entry& e) {
   e.next_s = e.expression->NextRun(e.cursor_s, e.zone);
+  // Between StartDate and EndDate only: a rate counts its periods from the start.
+  if (e.next_s && e.job.start_s && *e.next_s < *e.job.start_s) {
+    e.next_s = e.expression->kind == schedule::Expression::Kind::kRate
+                   ? *e.job.start_s
+                   : e.expression->NextRun(*e.job.start_s - 1, e.zone);
+  }
+  if (e.next_s && e.job.end_s && *e.next_s > *e.job.end_s) e.next_s.reset();
   if (!e.next_s) {
     e.deadline_ms.reset();
     return;

@@ -184,6 +184,24 @@ TEST_F(SchedulesTest, AtRunsOnceThenDeletesItselfWhenAsked) {
   EXPECT_EQ(schedules_->Find(job.Key()), nullptr);
 }
 
+TEST_F(SchedulesTest, RunsOnlyBetweenStartAndEnd) {
+  int64_t now_s = SystemClock::Get().RealtimeMillis() / 1000;
+  Job ended = Rule("ended", "rate(1 minute)");
+  ended.kind = Job::Kind::kSchedule;
+  ended.end_s = now_s - 10;
+  ASSERT_TRUE(Put(ended).ok());
+  Job later = Rule("later", "rate(1 minute)");
+  later.kind = Job::Kind::kSchedule;
+  later.start_s = now_s + 3600;  // 0.36 s scaled
+  ASSERT_TRUE(Put(later).ok());
+  RunFor(100);
+  EXPECT_TRUE(sinks_.got.empty());
+  EXPECT_EQ(schedules_->NextRunMs(ended.Key()), std::nullopt);
+  ASSERT_TRUE(schedules_->NextRunMs(later.Key()).has_value());
+  RunFor(600);
+  EXPECT_FALSE(sinks_.got.empty());
+}
+
 TEST_F(SchedulesTest, RefusesBadExpressionsAndZones) {
   Status s = schedules_->Put(Rule("bad", "rate(1 minutes)"), [](Status) {});
   EXPECT_EQ(s.message(), schedule::kInvalidExpression);

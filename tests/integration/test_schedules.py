@@ -342,3 +342,21 @@ def test_thaw_schedules_lists_rules_and_schedules(server, events, scheduler):
     assert re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", sch)
     events.delete_rule(Name=rule)
     scheduler.delete_schedule(Name=name)
+
+
+def test_scheduler_start_and_end_dates(scheduler):
+    import datetime
+    start = datetime.datetime(2031, 1, 1, tzinfo=datetime.timezone.utc)
+    end = datetime.datetime(2031, 6, 1, tzinfo=datetime.timezone.utc)
+    target = {"Arn": "arn:aws:lambda:us-east-1:000000000000:function:x", "RoleArn": ROLE}
+    name = unique("dated")
+    scheduler.create_schedule(Name=name, ScheduleExpression="rate(1 day)", StartDate=start,
+                              EndDate=end, FlexibleTimeWindow={"Mode": "OFF"}, Target=target)
+    s = scheduler.get_schedule(Name=name)
+    assert s["StartDate"] == start and s["EndDate"] == end
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        scheduler.create_schedule(Name=unique("dated"), ScheduleExpression="rate(1 day)",
+                                  StartDate=end, EndDate=start,
+                                  FlexibleTimeWindow={"Mode": "OFF"}, Target=target)
+    assert code_of(e) == "ValidationException"
+    scheduler.delete_schedule(Name=name)
