@@ -153,12 +153,21 @@ bool EventsApi::Handle(http::Request& request, http::ResponseWriter& writer) {
     return reply(Ok(view)), true;
   }
   if (*op == "ListRules") {
+    // Pages by name: NextToken is the first name of the next page.
     std::string prefix = Str(in, "NamePrefix");
-    json rules = json::array();
+    std::string token = Str(in, "NextToken");
+    int64_t limit = in.value("Limit", int64_t{100});
+    if (limit < 1 || limit > 100) limit = 100;
+    json out = {{"Rules", json::array()}};
     for (const Job* job : schedules_.List(account, Job::Kind::kRule)) {
-      if (job->name.starts_with(prefix)) rules.push_back(RuleView(*job));
+      if (!job->name.starts_with(prefix) || job->name < token) continue;
+      if (static_cast<int64_t>(out["Rules"].size()) == limit) {
+        out["NextToken"] = job->name;
+        break;
+      }
+      out["Rules"].push_back(RuleView(*job));
     }
-    return reply(Ok({{"Rules", std::move(rules)}})), true;
+    return reply(Ok(out)), true;
   }
   if (*op == "DeleteRule") {
     const Job* job = schedules_.Find(RuleKey(account, name));

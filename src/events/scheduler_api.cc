@@ -1,5 +1,7 @@
 #include "events/scheduler_api.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <string>
@@ -265,9 +267,21 @@ bool SchedulerApi::Handle(http::Request& request, http::ResponseWriter& writer) 
     case Op::kList: {
       std::string prefix = request.QueryParam("NamePrefix").value_or("");
       std::string state = request.QueryParam("State").value_or("");
+      // Pages by name: NextToken is the first name of the next page.
+      std::string token = request.QueryParam("NextToken").value_or("");
+      int64_t limit = 100;
+      if (auto max = request.QueryParam("MaxResults")) {
+        limit = std::clamp<int64_t>(std::atoll(max->c_str()), 1, 100);
+      }
       json items = json::array();
+      std::string next;
       for (const Job* job : schedules_.List(account, Job::Kind::kSchedule)) {
         if (!job->name.starts_with(prefix) || (!state.empty() && job->state != state)) continue;
+        if (job->name < token) continue;
+        if (static_cast<int64_t>(items.size()) == limit) {
+          next = job->name;
+          break;
+        }
         json item = {{"Arn", job->Arn()},
                      {"Name", job->name},
                      {"GroupName", job->group},
@@ -277,7 +291,9 @@ bool SchedulerApi::Handle(http::Request& request, http::ResponseWriter& writer) 
         if (!job->targets.empty()) item["Target"] = {{"Arn", job->targets.front().arn}};
         items.push_back(std::move(item));
       }
-      reply(http::Response::Json(200, json{{"Schedules", std::move(items)}}.dump()));
+      json out = {{"Schedules", std::move(items)}};
+      if (!next.empty()) out["NextToken"] = next;
+      reply(http::Response::Json(200, out.dump()));
       return true;
     }
     case Op::kUnknown:

@@ -360,3 +360,23 @@ def test_scheduler_start_and_end_dates(scheduler):
                                   FlexibleTimeWindow={"Mode": "OFF"}, Target=target)
     assert code_of(e) == "ValidationException"
     scheduler.delete_schedule(Name=name)
+
+
+def test_list_pages(events, scheduler):
+    prefix = unique("page")
+    target = {"Arn": "arn:aws:lambda:us-east-1:000000000000:function:x", "RoleArn": ROLE}
+    for i in range(3):
+        events.put_rule(Name=f"{prefix}-{i}", ScheduleExpression="rate(1 day)")
+        scheduler.create_schedule(Name=f"{prefix}-{i}", ScheduleExpression="rate(1 day)",
+                                  FlexibleTimeWindow={"Mode": "OFF"}, Target=target)
+    first = events.list_rules(NamePrefix=prefix, Limit=2)
+    assert [r["Name"] for r in first["Rules"]] == [f"{prefix}-0", f"{prefix}-1"]
+    rest = events.list_rules(NamePrefix=prefix, Limit=2, NextToken=first["NextToken"])
+    assert [r["Name"] for r in rest["Rules"]] == [f"{prefix}-2"] and "NextToken" not in rest
+    pages = scheduler.get_paginator("list_schedules").paginate(
+        NamePrefix=prefix, PaginationConfig={"PageSize": 2})
+    assert [[s["Name"] for s in p["Schedules"]] for p in pages] == [
+        [f"{prefix}-0", f"{prefix}-1"], [f"{prefix}-2"]]
+    for i in range(3):
+        events.delete_rule(Name=f"{prefix}-{i}")
+        scheduler.delete_schedule(Name=f"{prefix}-{i}")
