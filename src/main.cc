@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   thaw::cli::AddTraceCommand(app, ctx);
   thaw::cli::AddLatencyCommand(app, ctx);
   thaw::cli::AddEsmCommand(app, ctx);
+  thaw::cli::AddSchedulesCommand(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -35,6 +35,7 @@ void AddReportCommand(CLI::App& app, CommandContext& ctx);
 void AddInvocationsCommand(CLI::App& app, CommandContext& ctx);
 void AddTraceCommand(CLI::App& app, CommandContext& ctx);
 void AddLatencyCommand(CLI::App& app, CommandContext& ctx);
-void AddEsmCommand(CLI::App& app, CommandContext& ctx);  // event source mappings
+void AddEsmCommand(CLI::App& app, CommandContext& ctx);        // event source mappings
+void AddSchedulesCommand(CLI::App& app, CommandContext& ctx);  // EventBridge schedules
 
 }  // namespace thaw::cli

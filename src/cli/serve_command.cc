@@ -201,6 +201,11 @@ void AddServeCommand(CLI::App& app, CommandContext& ctx) {
                   "and ~2 min retries, its 1 s to 5 min throttle backoff); tests use a small value")
       ->check(CLI::Range(0.0, 1000.0))
       ->capture_default_str();
+  cmd->add_option("--schedule-time-scale", flags->server.schedule_time_scale,
+                  "Multiply the wait to every EventBridge rule's and Scheduler schedule's next run "
+                  "by this (a rate's period, the time to a cron's next match); for tests")
+      ->check(CLI::Range(0.00001, 1000.0))
+      ->capture_default_str();
   cmd->callback([flags, &ctx] { ctx.exit_code = RunServer(*flags); });
 }
 

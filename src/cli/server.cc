@@ -27,6 +27,9 @@
 #include "esm/invoke.h"
 #include "esm/sqs_source.h"
 #include "esm/stream_source.h"
+#include "events/events_api.h"
+#include "events/scheduler_api.h"
+#include "events/schedules.h"
 #include "http/server.h"
 #include "invoker/invoke_api.h"
 #include "invoker/invoker.h"
@@ -99,6 +102,7 @@ Status Server::Start() {
   THAW_RETURN_IF_ERROR(control_api_->Start());
   THAW_RETURN_IF_ERROR(queue_->Open());
   THAW_RETURN_IF_ERROR(StartEventSourceMappings());
+  THAW_RETURN_IF_ERROR(StartSchedules());
   THAW_RETURN_IF_ERROR(StartFrontDoor());
   control_guard_.emplace(asio::make_work_guard(control_));
   control_thread_ = std::thread([this] { control_.run(); });
@@ -277,6 +281,20 @@ Status Server::StartEventSourceMappings() {
   return esm_api_->Start();
 }
 
+Status Server::StartSchedules() {
+  schedules_ = std::make_unique<events::Schedules>(events::Schedules::Options{
+      .loop = loop_,
+      .control = control_,
+      .db = *state_db_,
+      .sinks = *sinks_,
+      .clock = clock_,
+      .time_scale = options_.schedule_time_scale,
+  });
+  events_api_ = std::make_unique<events::EventsApi>(*schedules_);
+  scheduler_api_ = std::make_unique<events::SchedulerApi>(*schedules_);
+  return schedules_->Start();
+}
+
 Status Server::StartFrontDoor() {
   invoke_api_ = std::make_unique<invoker::InvokeApi>(*invoker_, *queue_, registry_, clock_);
   logs_api_ = std::make_unique<logs::LogsApi>(loop_, *log_store_);
@@ -317,11 +335,14 @@ Status Server::StartFrontDoor() {
   front_door_->Add("dynamodb", ddb_api_.get());
   front_door_->Add("dynamodbstreams", ddb_streams_api_.get());
   front_door_->Add("kinesis", kinesis_api_.get());
+  front_door_->Add("events", events_api_.get());
+  front_door_->Add("scheduler", scheduler_api_.get());
   front_door_->Add("thaw", invoke_api_.get());
   front_door_->Add("thaw", records_api_.get());
   front_door_->Add("thaw", control_api_.get());
   front_door_->Add("thaw", sns_api_.get());
-  front_door_->Add("thaw", esm_api_.get());  // GET /thaw/esm (thaw esm)
+  front_door_->Add("thaw", esm_api_.get());        // GET /thaw/esm (thaw esm)
+  front_door_->Add("thaw", scheduler_api_.get());  // GET /thaw/schedules (thaw schedules)
   http::ServerOptions server_options;
   server_options.host = options_.listen_host;
   server_options.port = options_.port;
@@ -352,6 +373,7 @@ void Server::Stop() {
   if (http_) http_->Stop();
   if (queue_) queue_->Stop();
   if (esm_api_) esm_api_->Stop();
+  if (schedules_) schedules_->Stop();
   if (!invoker_) {
     loop_.stop();
     return;

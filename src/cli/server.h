@@ -13,6 +13,8 @@
 //     runs);
 //  5b. the event source mappings, loaded from state.db; their pollers start once the loop runs;
 //  5c. SNS, whose deliveries left by a past run resume once the loop runs;
+//  5d. EventBridge rules and Scheduler schedules, loaded from state.db; their timers run with
+//      the loop;
 //  6. the front door and its HTTP listener, last: a request can arrive as soon as it listens,
 //     and everything it may reach is ready by then;
 //  7. the control thread, which runs the control plane's and the queue's SQLite work.
@@ -51,6 +53,11 @@ namespace thaw::dynamodb {
 class DynamoDbApi;
 class TableStore;
 }  // namespace thaw::dynamodb
+namespace thaw::events {
+class EventsApi;
+class SchedulerApi;
+class Schedules;
+}  // namespace thaw::events
 namespace thaw::esm {
 class EsmApi;
 class Checkpoints;
@@ -112,6 +119,8 @@ class Server {
     // Multiplies every retry and backoff delay of Event invokes (and of later triggers); tests
     // make Lambda's minutes into milliseconds with a small value.
     double retry_delay_scale = 1.0;
+    // Multiplies the wait to each schedule's next run (EventBridge rules, Scheduler); for tests.
+    double schedule_time_scale = 1.0;
     int64_t esm_transition_ms = 2000;  // how long an event source mapping's Creating etc. last
     // How often a stream mapping reads each shard; 0: as soon as records are committed (thaw's
     // default, faster than AWS's 4 reads a second for DynamoDB, 1 for Kinesis).
@@ -158,6 +167,7 @@ class Server {
   Status StartLauncher();
   Status StartInvoker();
   Status StartEventSourceMappings();
+  Status StartSchedules();
   Status StartFrontDoor();
   // After the loop: the control thread, then the log and record writers.
   void Finish();
@@ -199,6 +209,10 @@ class Server {
   std::unique_ptr<esm::Checkpoints> esm_checkpoints_;  // stream mappings' checkpoints
   // After the invoker and the queue store: its pollers go first.
   std::unique_ptr<esm::EsmApi> esm_api_;
+  // EventBridge rules and Scheduler schedules: after the sinks they deliver through.
+  std::unique_ptr<events::Schedules> schedules_;
+  std::unique_ptr<events::EventsApi> events_api_;
+  std::unique_ptr<events::SchedulerApi> scheduler_api_;
   std::unique_ptr<Callers> callers_;
   std::unique_ptr<FrontDoor> front_door_;
   std::unique_ptr<http::Server> http_;

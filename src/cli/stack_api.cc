@@ -42,6 +42,8 @@ StatusOr<std::unique_ptr<StackApi>> StackApi::Connect(const std::string& endpoin
   THAW_ASSIGN_OR_RETURN(api->sns_, cli::Connect(endpoint, "sns"));
   THAW_ASSIGN_OR_RETURN(api->dynamodb_, cli::Connect(endpoint, "dynamodb"));
   THAW_ASSIGN_OR_RETURN(api->kinesis_, cli::Connect(endpoint, "kinesis"));
+  THAW_ASSIGN_OR_RETURN(api->events_, cli::Connect(endpoint, "events"));
+  THAW_ASSIGN_OR_RETURN(api->scheduler_, cli::Connect(endpoint, "scheduler"));
   return api;
 }
 
@@ -318,6 +320,8 @@ StatusOr<sam::Made> StackApi::Create(const sam::Step& step, const json& properti
   if (type == "AWS::SNS::Subscription") return Subscribe(properties);
   if (type == "AWS::DynamoDB::Table") return CreateTable(properties, name);
   if (type == "AWS::Kinesis::Stream") return CreateStream(properties, name);
+  if (type == "AWS::Events::Rule") return PutRule(properties, name, json::array());
+  if (type == "AWS::Scheduler::Schedule") return PutSchedule(properties, name, true);
   if (type == "AWS::Lambda::Version") {
     auto [function, qualifier] = FunctionAndQualifier(PropertyText(properties, "FunctionName", ""));
     json body = json::object();
@@ -423,6 +427,14 @@ StatusOr<std::optional<sam::Made>> StackApi::Update(const sam::Step& step, const
   }
   if (type == "AWS::DynamoDB::Table") return UpdateTable(properties, previous, current);
   if (type == "AWS::Kinesis::Stream") return UpdateStream(properties, previous, current);
+  if ((type == "AWS::Events::Rule" || type == "AWS::Scheduler::Schedule") &&
+      PropertyText(properties, "Name", current.physical_id) == current.physical_id) {
+    THAW_ASSIGN_OR_RETURN(sam::Made m, type == "AWS::Events::Rule"
+                                           ? PutRule(properties, current.physical_id,
+                                                     previous.value("Targets", json::array()))
+                                           : PutSchedule(properties, current.physical_id, false));
+    return std::optional<sam::Made>(std::move(m));
+  }
   if (type == "AWS::Lambda::EventSourceMapping")
     return UpdateMapping(properties, previous, current);
   if (type == "AWS::SQS::Queue") {
@@ -456,6 +468,8 @@ Status StackApi::Delete(const std::string& type, const sam::Made& current) {
   };
   const std::string& id = current.physical_id;
   if (type == "AWS::IAM::Role") return Status::Ok();
+  if (type == "AWS::Events::Rule") return DeleteRule(current);
+  if (type == "AWS::Scheduler::Schedule") return DeleteSchedule(current);
   if (type == "AWS::Lambda::Function")
     return ok_or_gone(Send(*lambda_, "DELETE", FunctionTarget(id)));
   if (type == "AWS::Lambda::Version") {

@@ -79,6 +79,14 @@ class StackApi : public sam::ResourceApi {
   // Until the mapping is out of Creating, Updating, Enabling and Disabling (AWS refuses changes
   // in between).
   Status WaitForMapping(const std::string& uuid);
+  // AWS::Events::Rule and AWS::Scheduler::Schedule (stack_api_schedules.cc): created, updated in
+  // place and deleted through thaw's EventBridge and Scheduler APIs.
+  StatusOr<sam::Made> PutRule(const nlohmann::json& props, const std::string& name,
+                              const nlohmann::json& previous_targets);
+  Status DeleteRule(const sam::Made& current);
+  StatusOr<sam::Made> PutSchedule(const nlohmann::json& props, const std::string& name,
+                                  bool create);
+  Status DeleteSchedule(const sam::Made& current);
 
   std::string base_dir_;
   std::ostream* progress_;
@@ -87,6 +95,8 @@ class StackApi : public sam::ResourceApi {
   std::unique_ptr<http::Client> sns_;
   std::unique_ptr<http::Client> dynamodb_;
   std::unique_ptr<http::Client> kinesis_;
+  std::unique_ptr<http::Client> events_;         // null from WithClients
+  std::unique_ptr<http::Client> scheduler_;      // null from WithClients
   std::map<std::string, std::string> zips_;      // by logical id, from Prepare
   std::map<std::string, std::string> prepared_;  // the inputs each zip was built from
 };

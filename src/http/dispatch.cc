@@ -179,6 +179,9 @@ Destination Classify(const Request& request) {
   }
   if (LambdaPath(request.path)) out.service = "lambda";
   if (Contains(kXrayPaths, request.path)) out.service = "xray";
+  if (request.path == "/schedules" || request.path.starts_with("/schedules/")) {
+    out.service = "scheduler";
+  }
   return out;
 }
 

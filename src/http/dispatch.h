@@ -8,7 +8,7 @@
 //   3. without a scope (an unsigned request: refused, or exempt from signing), the X-Amz-Target
 //      prefix, then the query protocol's Action (SQS's or SNS's; from the URL's query, or from a
 //      form body once it has been read), then the REST services' paths (Lambda's dated ones,
-//      X-Ray's).
+//      X-Ray's, Scheduler's /schedules).
 // The head is enough for a signed request, so body limits are judged before the body is read.
 // Pure and stateless; any thread.
 #pragma once

@@ -174,6 +174,8 @@ TEST(DispatchTest, UnsignedRequestsByTargetActionThenPath) {
       {{"GET", "/2015-03-3x/functions/", "", "", "", "", ""}, "", Protocol::kRestJson},
       {{"GET", "/2015-03-31", "", "", "", "", ""}, "", Protocol::kRestJson},
       {{"POST", "/TraceSegments", "", "", "", "", ""}, "xray", Protocol::kRestJson},
+      {{"GET", "/schedules/nightly", "", "", "", "", ""}, "scheduler", Protocol::kRestJson},
+      {{"GET", "/schedulesx", "", "", "", "", ""}, "", Protocol::kRestJson},
       {{"GET", "/", "", "", "", "", ""}, "", Protocol::kRestJson},
   };
   for (const Case& c : cases) {

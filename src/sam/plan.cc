@@ -70,6 +70,12 @@ const std::map<std::string, Names>& KnownProperties() {
         "FunctionResponseTypes", "BisectBatchOnFunctionError", "MaximumRetryAttempts",
         "MaximumRecordAgeInSeconds", "ParallelizationFactor", "DestinationConfig",
         "TumblingWindowInSeconds", "ScalingConfig"}},
+      {"AWS::Events::Rule",
+       {"Name", "Description", "ScheduleExpression", "EventPattern", "State", "Targets",
+        "RoleArn"}},
+      {"AWS::Scheduler::Schedule",
+       {"Name", "Description", "ScheduleExpression", "ScheduleExpressionTimezone",
+        "FlexibleTimeWindow", "State", "Target", "GroupName", "StartDate", "EndDate"}},
   };
   return kKnown;
 }
@@ -97,13 +103,15 @@ const std::map<std::string, Names>& KnownEvents() {
       {"Kinesis", kStream},
       {"DynamoDB", kStream},
       {"SNS", {"Topic", "FilterPolicy", "FilterPolicyScope", "Region", "RedrivePolicy"}},
+      {"Schedule", {"Schedule", "Input", "Name", "Description", "Enabled", "State"}},
+      {"ScheduleV2",
+       {"ScheduleExpression", "ScheduleExpressionTimezone", "Input", "State", "Name",
+        "FlexibleTimeWindow", "Description", "GroupName", "RoleArn", "StartDate", "EndDate"}},
   };
   return kEvents;
 }
 
-bool Later(const std::string& type) {
-  return type == "Schedule" || type == "ScheduleV2" || type == "Api" || type == "HttpApi";
-}
+bool Later(const std::string& type) { return type == "Api" || type == "HttpApi"; }
 
 Status CheckProperties(const std::string& where, const std::string& type, const json& props,
                        const Names& known) {
@@ -261,8 +269,8 @@ class Expander {
     std::string type = event["Type"].get<std::string>();
     if (Later(type)) {
       return Status::InvalidArgument(where + ": events of type " + type +
-                                     " are not supported by thaw yet (SQS, SNS, Kinesis and "
-                                     "DynamoDB are)");
+                                     " are not supported by thaw yet (SQS, SNS, Kinesis, "
+                                     "DynamoDB, Schedule and ScheduleV2 are)");
     }
     auto known = KnownEvents().find(type);
     if (known == KnownEvents().end()) {
@@ -291,6 +299,7 @@ class Expander {
       out_.push_back(std::move(sub));
       return Status::Ok();
     }
+    if (type == "Schedule" || type == "ScheduleV2") return Schedule(r, id, type, props, target);
     const char* source = type == "SQS" ? "Queue" : "Stream";
     if (!props.contains(source)) {
       return Status::InvalidArgument(where + " needs a " + std::string(source));
@@ -310,6 +319,69 @@ class Expander {
       if (d.contains("OnFailure") && d["OnFailure"].is_object()) d["OnFailure"].erase("Type");
     }
     out_.push_back(std::move(esm));
+    return Status::Ok();
+  }
+
+  // SAM's Schedule: an AWS::Events::Rule <Function><Event> targeting the function (target id
+  // <Function><Event>LambdaTarget) and the permission <Function><Event>Permission for it.
+  // ScheduleV2: an AWS::Scheduler::Schedule <Function><Event> and, without a RoleArn, its role
+  // <Function><Event>Role.
+  Status Schedule(const Resource& r, const std::string& id, const std::string& type,
+                  const json& props, const json& target) {
+    const json function_arn = target == Ref(r.logical_id) ? GetAtt(r.logical_id, "Arn") : target;
+    if (type == "Schedule") {
+      if (!props.contains("Schedule")) {
+        return Status::InvalidArgument("Resources." + r.logical_id + ".Properties.Events." +
+                                       id.substr(r.logical_id.size()) + " needs a Schedule");
+      }
+      Step rule = Base(r, "AWS::Events::Rule");
+      rule.logical_id = id;
+      rule.properties = json::object({{"ScheduleExpression", props["Schedule"]}});
+      if (props.contains("State")) {
+        rule.properties["State"] = props["State"];
+      } else if (props.contains("Enabled") && props["Enabled"].is_boolean()) {
+        rule.properties["State"] = props["Enabled"].get<bool>() ? "ENABLED" : "DISABLED";
+      }
+      CopyKeys(props, rule.properties, {"Name", "Description"});
+      json t = json::object({{"Arn", function_arn}, {"Id", id + "LambdaTarget"}});
+      CopyKeys(props, t, {"Input"});
+      rule.properties["Targets"] = json::array({t});
+      Step perm = Base(r, "AWS::Lambda::Permission");
+      perm.logical_id = id + "Permission";
+      perm.properties = json::object({{"Action", "lambda:InvokeFunction"},
+                                      {"FunctionName", target},
+                                      {"Principal", "events.amazonaws.com"},
+                                      {"SourceArn", GetAtt(id, "Arn")}});
+      out_.push_back(std::move(rule));
+      out_.push_back(std::move(perm));
+      return Status::Ok();
+    }
+    if (!props.contains("ScheduleExpression")) {
+      return Status::InvalidArgument("Resources." + r.logical_id + ".Properties.Events." +
+                                     id.substr(r.logical_id.size()) +
+                                     " needs a ScheduleExpression");
+    }
+    Step schedule = Base(r, "AWS::Scheduler::Schedule");
+    schedule.logical_id = id;
+    schedule.properties = json::object(
+        {{"ScheduleExpression", props["ScheduleExpression"]},
+         {"FlexibleTimeWindow", props.value("FlexibleTimeWindow", json{{"Mode", "OFF"}})}});
+    CopyKeys(props, schedule.properties,
+             {"ScheduleExpressionTimezone", "State", "Name", "Description", "GroupName",
+              "StartDate", "EndDate"});
+    json t = json::object({{"Arn", function_arn}});
+    if (props.contains("RoleArn")) {
+      t["RoleArn"] = props["RoleArn"];
+    } else {
+      Step role = Base(r, "AWS::IAM::Role");
+      role.logical_id = id + "Role";
+      role.properties = json::object();
+      t["RoleArn"] = GetAtt(role.logical_id, "Arn");
+      out_.push_back(std::move(role));
+    }
+    CopyKeys(props, t, {"Input"});
+    schedule.properties["Target"] = std::move(t);
+    out_.push_back(std::move(schedule));
     return Status::Ok();
   }
 

@@ -129,6 +129,47 @@ Resources:
   EXPECT_LT(Position(*p, "WorkQueue"), Position(*p, "HelloWorldFunctionQueue"));
 }
 
+TEST(PlanTest, ScheduleEventsBecomeRulesAndSchedules) {
+  StatusOr<Plan> p = PlanOf(R"(
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fn/
+      Handler: bootstrap
+      Runtime: provided.al2023
+      Events:
+        Tick:
+          Type: Schedule
+          Properties: {Schedule: rate(5 minutes), Input: '{"a":1}', Enabled: false}
+        Daily:
+          Type: ScheduleV2
+          Properties:
+            ScheduleExpression: cron(0 9 * * ? *)
+            ScheduleExpressionTimezone: Europe/Berlin
+)");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  const Step* rule = p->Find("FnTick");
+  ASSERT_NE(rule, nullptr);
+  EXPECT_EQ(rule->type, "AWS::Events::Rule");
+  EXPECT_EQ(rule->properties, json::parse(R"j({"ScheduleExpression": "rate(5 minutes)",
+      "State": "DISABLED", "Targets": [{"Arn": {"Fn::GetAtt": ["Fn", "Arn"]},
+      "Id": "FnTickLambdaTarget", "Input": "{\"a\":1}"}]})j"));
+  const Step* perm = p->Find("FnTickPermission");
+  ASSERT_NE(perm, nullptr);
+  EXPECT_EQ(perm->properties["Principal"], "events.amazonaws.com");
+  EXPECT_EQ(perm->properties["SourceArn"], json::parse(R"({"Fn::GetAtt":["FnTick","Arn"]})"));
+  EXPECT_LT(Position(*p, "FnTick"), Position(*p, "FnTickPermission"));
+  const Step* schedule = p->Find("FnDaily");
+  ASSERT_NE(schedule, nullptr);
+  EXPECT_EQ(schedule->type, "AWS::Scheduler::Schedule");
+  EXPECT_EQ(schedule->properties, json::parse(R"j({"ScheduleExpression": "cron(0 9 * * ? *)",
+      "ScheduleExpressionTimezone": "Europe/Berlin", "FlexibleTimeWindow": {"Mode": "OFF"},
+      "Target": {"Arn": {"Fn::GetAtt": ["Fn", "Arn"]},
+                 "RoleArn": {"Fn::GetAtt": ["FnDailyRole", "Arn"]}}})j"));
+  ASSERT_NE(p->Find("FnDailyRole"), nullptr);
+}
+
 TEST(PlanTest, RefusesWhatThawDoesNotServeByName) {
   auto error = [](const std::string& text) { return PlanOf(text).status().message(); };
   EXPECT_EQ(error("Resources: {B: {Type: AWS::S3::Bucket}}\n"),
@@ -146,7 +187,7 @@ Resources:
         Get: {Type: Api, Properties: {Path: /, Method: get}}
 )"),
             "Resources.Fn.Properties.Events.Get: events of type Api are not supported by thaw yet "
-            "(SQS, SNS, Kinesis and DynamoDB are)");
+            "(SQS, SNS, Kinesis, DynamoDB, Schedule and ScheduleV2 are)");
   EXPECT_EQ(error(R"(
 Resources:
   Fn:

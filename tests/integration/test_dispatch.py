@@ -25,11 +25,13 @@ def test_every_service_on_one_port(thaw_server):
     assert "TableNames" in boto_client("dynamodb", thaw_server).list_tables()
     assert "Streams" in boto_client("dynamodbstreams", thaw_server).list_streams()
     assert "StreamNames" in boto_client("kinesis", thaw_server).list_streams()
+    assert "Rules" in boto_client("events", thaw_server).list_rules()
+    assert "Schedules" in boto_client("scheduler", thaw_server).list_schedules()
 
 
 @pytest.mark.parametrize("service, call, code", [
     # JSON protocols: __type, read by botocore as the error code.
-    ("events", lambda c: c.list_rules(), "UnknownOperationException"),
+    ("ssm", lambda c: c.describe_parameters(), "UnknownOperationException"),
     # The query protocol: XML.
     ("iam", lambda c: c.list_roles(), "InvalidAction"),
     ("sts", lambda c: c.get_caller_identity(), "InvalidAction"),
