@@ -6,7 +6,8 @@
 # experiment (examples/scenarios/dynamodb-stream: three transactions, their stream records) and its
 # Kinesis experiment (examples/scenarios/kinesis: base64 JSON decoded by a Go function, by hand and
 # through an event source mapping, then a burst whose invocation records fill the report's stream
-# section; outputfile.txt in build/report/kinesis), run the same
+# section; outputfile.txt in build/report/kinesis), deploy the example SAM app
+# (examples/sam/orders: Go, Python and Node.js functions, each trigger firing), run the same
 # handler under the seed's invocation mechanisms, measure (bench, tune, compare), run the seed's
 # latency experiment (as a simulation: thaw latency), a causal trace (thaw trace), write the HTML
 # report, then stop the server. Nothing is left running; the last line says where the report is.
@@ -106,10 +107,15 @@ examples/scenarios/dynamodb-stream/run.sh --endpoint http://127.0.0.1:9001 || SC
 say "the seed's Kinesis experiment: base64 JSON to a Go function by hand (outputfile.txt), then a stream mapped to it"
 examples/scenarios/kinesis/run.sh --endpoint http://127.0.0.1:9001 --out "$REPORT/kinesis" || SCENARIO_FAILED=1
 
+say "a SAM app: thaw deploy -t examples/sam/orders/template.yaml; Go behind a queue, Python on a table's stream, a topic fanning out to two Node.js functions, a schedule"
+examples/sam/orders/run.sh --endpoint http://127.0.0.1:9001 || SCENARIO_FAILED=1
+
 say "measure: bench, power tuning, the mechanisms side by side"
 $THAW bench demo-echo -n 500 -c 2 --json "$REPORT/bench-echo.json"
 $THAW tune demo-echo --memory 128,512,1769 -n 20 --json "$REPORT/tune.json"
 $THAW compare -n 50 --cold 2 --json "$REPORT/compare.json"
+say "the same handler in Go, Python and Node.js: cold start, warm latency, memory"
+$THAW compare --languages -n 50 --cold 2 --json "$REPORT/compare-languages.json"
 
 # 10,000 calls each way take about 25 s here (docs/latency.md). The HTTP way needs root for its
 # network namespace; without root only the Invoke API way runs.
@@ -154,6 +160,6 @@ done
 echo "demo: done; the server stopped and left nothing running (state kept in ./.thaw)"
 echo "demo: the report is at $ROOT/$REPORT/report.html"
 if [ $SCENARIO_FAILED = 1 ]; then
-  echo "demo: a seed scenario (SNS cross-account or DynamoDB stream) FAILED (see its section above)" >&2
+  echo "demo: a scenario (SNS cross-account, DynamoDB stream, Kinesis or the SAM app) FAILED (see its section above)" >&2
   exit 1
 fi

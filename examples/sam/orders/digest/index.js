@@ -9,6 +9,9 @@ exports.handler = async (event) => {
     announced = 0;
     return { digest: true };
   }
-  announced += (event.Records || []).length;
+  for (const record of event.Records || []) {
+    announced += 1;
+    console.log(`digest: counted order ${JSON.parse(record.Sns.Message).orderId}`);
+  }
   return { counted: announced };
 };
