@@ -40,6 +40,8 @@ TARGETS=(
   sns_request    # SNS's query protocol: parse, run against an SnsService and its store, render
   ddb_expression # DynamoDB expressions (condition, projection, key condition, update) and values
   kinesis_request # Kinesis's JSON 1.1 operations run against a StreamStore, answers rendered
+  sam_template   # SAM template.yaml: yaml-cpp with short-form tags, parameters, conditions, plan
+  schedule_expression # rate(), six-field cron() and at(), and their next run
   # TODO(event sources): one target per event-source parser (streams) as each lands.
 )
 
