@@ -15,6 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import ROLE, ROOT, THAW_BIN, boto_client
+from ddb_util import ddb_client
 from invoke_util import REPORT_RE, payload_json, request_id, tail, unique, wait_idle
 from sandbox_util import enforced, require
 from sqs_util import sqs_client
@@ -186,6 +187,22 @@ def test_boto3_inside_the_function_calls_thaws_sqs(lam, thaw_server):
     assert "FunctionError" not in resp, body
     got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=2)["Messages"]
     assert [(m["MessageId"], m["Body"]) for m in got] == [(body["message_id"], "hi from python")]
+
+
+def test_boto3_inside_the_function_calls_thaws_dynamodb(lam, thaw_server):
+    ddb = ddb_client(thaw_server.url)
+    table = unique("pyt")
+    ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    ddb.get_waiter("table_exists").wait(TableName=table, WaiterConfig={"Delay": 0.2})
+    name = deploy(lam, MemorySize=1024, Timeout=30)  # as above: boto3's models
+    resp, body = invoke(lam, name, {"action": "ddb", "table": table, "key": "k1",
+                                    "body": "from python"})
+    assert "FunctionError" not in resp, body
+    item = {"pk": {"S": "k1"}, "body": {"S": "from python"}}
+    assert body == {"item": item}
+    assert ddb.get_item(TableName=table, Key={"pk": {"S": "k1"}})["Item"] == item
 
 
 def test_missing_runtime_is_refused_at_create(make_thaw_server, tmp_path):

@@ -8,6 +8,8 @@ The event's "action" picks what it does (tests/integration/test_python_runtime.p
   leak            allocates memory until the sandbox's limit kills it
   layer           imports `layermod` from a layer's /opt/python and returns its VALUE
   sqs             sends event["body"] to the queue event["queue_url"] with boto3
+  ddb             puts {pk: event["key"], body: event["body"]} in the table event["table"] with
+                  boto3, reads it back consistently and returns what it read
   log             logs event["message"] at DEBUG and at INFO with the logging module
 """
 
@@ -40,6 +42,14 @@ def handler(event, context):
         sqs = boto3.client("sqs")
         sent = sqs.send_message(QueueUrl=event["queue_url"], MessageBody=event["body"])
         return {"message_id": sent["MessageId"]}
+    if action == "ddb":
+        import boto3
+        ddb = boto3.client("dynamodb")
+        ddb.put_item(TableName=event["table"],
+                     Item={"pk": {"S": event["key"]}, "body": {"S": event["body"]}})
+        got = ddb.get_item(TableName=event["table"], Key={"pk": {"S": event["key"]}},
+                           ConsistentRead=True)
+        return {"item": got.get("Item")}
     if action == "log":
         logger = logging.getLogger()
         logger.debug("debug: %s", event["message"])
