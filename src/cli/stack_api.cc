@@ -19,6 +19,7 @@
 #include "cli/sam_build.h"
 #include "cli/stack_values.h"
 #include "cli/stress_checks.h"
+#include "lambda/managed_runtime.h"
 #include "sam/parameters.h"
 #include "sam/plan.h"
 
@@ -93,6 +94,23 @@ StatusOr<std::string> StackApi::Sns(
                                                      XmlElementText(response.body, "Message"));
 }
 
+std::string StackApi::RuntimeNote(const std::string& runtime) {
+  std::string family = lambda::ManagedFamily(runtime);
+  if (family.empty() || lambda_ == nullptr) return "";
+  if (!host_runtimes_) {
+    StatusOr<json> answer = CallJson(*lambda_, "GET", "/thaw/environments");
+    host_runtimes_ = answer.ok() && answer->contains("managedRuntimes")
+                         ? (*answer)["managedRuntimes"]
+                         : json::object();
+  }
+  lambda::ManagedRuntime host;
+  host.family = family;
+  if (host_runtimes_->contains(family)) {
+    host.version = JsonString((*host_runtimes_)[family], "version");
+  }
+  return lambda::VersionNote(runtime, host);
+}
+
 Status StackApi::Prepare(const sam::Step& step, json& properties) {
   const bool function = step.type == "AWS::Lambda::Function";
   if (!function && step.type != "AWS::Lambda::LayerVersion") return Status::Ok();
@@ -152,6 +170,9 @@ Status StackApi::Prepare(const sam::Step& step, json& properties) {
       if (progress_ != nullptr) {
         *progress_ << (built.from_cache ? "unchanged " : "built ") << dir.string() << " (" << method
                    << ")\n";
+        if (std::string note = RuntimeNote(runtime); !note.empty()) {
+          *progress_ << step.logical_id << ": " << note << "\n";
+        }
       }
       zip = std::move(built.zip);
     }

@@ -54,6 +54,9 @@ class StackApi : public sam::ResourceApi {
   StatusOr<std::string> Sns(const std::string& action,
                             const std::vector<std::pair<std::string, std::string>>& params);
   Status WaitForFunction(const std::string& name);
+  // "" when the server runs `runtime` (python3.12) on that very version; else the sentence
+  // saying what really runs it (GET /thaw/environments, asked once).
+  std::string RuntimeNote(const std::string& runtime);
   nlohmann::json FunctionConfig(const nlohmann::json& props) const;
   StatusOr<sam::Made> CreateFunction(const std::string& zip, const nlohmann::json& props,
                                      const std::string& name);
@@ -99,6 +102,7 @@ class StackApi : public sam::ResourceApi {
   std::unique_ptr<http::Client> scheduler_;      // null from WithClients
   std::map<std::string, std::string> zips_;      // by logical id, from Prepare
   std::map<std::string, std::string> prepared_;  // the inputs each zip was built from
+  std::optional<nlohmann::json> host_runtimes_;  // GET /thaw/environments' managedRuntimes
 };
 
 }  // namespace thaw::cli

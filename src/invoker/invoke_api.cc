@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/codec.h"
+#include "lambda/managed_runtime.h"
 #include "trace/trace_header.h"
 
 namespace thaw::invoker {
@@ -182,6 +183,13 @@ void InvokeApi::Environments(http::ResponseWriter writer) {
       {"deadLetterErrors", per_function(delivery.dead_letter_errors)},
       {"destinationDeliveryFailures", per_function(delivery.destination_delivery_failures)},
       {"retryDelayScale", queue_.delay_scale()}};
+  // The interpreters the managed runtimes really run (probed once, at the server's start), so
+  // that `thaw deploy -t` can say when python3.12 runs on a 3.11.
+  nlohmann::json runtimes = nlohmann::json::object();
+  for (const lambda::ManagedRuntime* runtime : lambda::HostManagedRuntimes()) {
+    runtimes[runtime->family] = {{"version", runtime->version}, {"available", runtime->ok()}};
+  }
+  body["managedRuntimes"] = std::move(runtimes);
   writer.Send(http::Response::Json(
       200, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
 }

@@ -137,6 +137,38 @@ def test_dependencies_are_installed_into_the_artifacts(app, thaw_server):
     assert cached == ["NodeFunction", "PyFunction"]
 
 
+def host_version(family):
+    """The interpreter thaw's runtime tree really runs: (major, minor, full version text)."""
+    tree = Path(os.environ.get("THAW_RUNTIMES_DIR") or "/usr/local/lib/thaw/runtimes") / family
+    binary = tree / "bin" / ("python3" if family == "python" else "node")
+    if not binary.exists():
+        return None
+    code = ["-c", "import platform; print(platform.python_version())"] if family == "python" \
+        else ["-p", "process.versions.node"]
+    return subprocess.run([str(binary), *code], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def test_the_deploy_says_which_version_really_runs(app, thaw_server, tmp_path):
+    fresh = tmp_path / "again"
+    shutil.copytree(app, fresh, ignore=shutil.ignore_patterns(".thaw"))
+    env = dict(os.environ, THAW_ENDPOINT=thaw_server.url)
+    res = subprocess.run([str(THAW_BIN), "deploy", "--stack-name", "versions"],
+                         capture_output=True, text=True, env=env, timeout=300, cwd=fresh)
+    assert res.returncode == 0, res.stderr
+    for logical, runtime, family, language, asked in (
+            ("PyFunction", "python3.12", "python", "Python", "3.12"),
+            ("NodeFunction", "nodejs20.x", "nodejs", "Node.js", "20")):
+        version = host_version(family)
+        if version is None:
+            continue
+        note = f"{logical}: {runtime} runs on the host's {language} {version}"
+        if version == asked or version.startswith(asked + "."):
+            assert note not in res.stderr
+        else:
+            assert note in res.stderr, res.stderr
+
+
 def test_the_python_function_imports_its_requirement(app, thaw_server):
     if not (PYTHON_TREE / "bootstrap").exists():
         pytest.skip(f"no managed Python runtime at {PYTHON_TREE}")
