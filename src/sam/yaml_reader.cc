@@ -138,9 +138,67 @@ StatusOr<json> Convert(const YAML::Node& node) {
   return json::object({{long_form, std::move(arg)}});
 }
 
+// The offset of the first byte of `s` that is not part of well-formed UTF-8 (no overlong forms,
+// no surrogates, nothing above U+10FFFF); npos when there is none. nlohmann::json refuses
+// anything else when it writes a string.
+size_t FirstBadUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t more = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // the range of the byte after the lead
+    if (c >= 0xC2 && c <= 0xDF) {
+      more = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      more = 2;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      more = 3;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return i;
+    }
+    if (s.size() - i <= more) return i;
+    for (size_t k = 1; k <= more; ++k) {
+      auto b = static_cast<unsigned char>(s[i + k]);
+      if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return i;
+    }
+    i += more + 1;
+  }
+  return std::string_view::npos;
+}
+
+// Every key and string of `j` is UTF-8 (a "\uD800" escape makes a surrogate).
+Status CheckUtf8(const json& j) {
+  if (j.is_string()) {
+    const std::string& s = j.get_ref<const std::string&>();
+    if (size_t bad = FirstBadUtf8(s); bad != std::string_view::npos) {
+      return Status::InvalidArgument("template: a string is not valid UTF-8 at its byte " +
+                                     std::to_string(bad));
+    }
+  } else if (j.is_object()) {
+    for (const auto& [key, value] : j.items()) {
+      THAW_RETURN_IF_ERROR(CheckUtf8(json(key)));
+      THAW_RETURN_IF_ERROR(CheckUtf8(value));
+    }
+  } else if (j.is_array()) {
+    for (const json& value : j) THAW_RETURN_IF_ERROR(CheckUtf8(value));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 StatusOr<json> ReadTemplateText(std::string_view text) {
+  if (size_t bad = FirstBadUtf8(text); bad != std::string_view::npos) {
+    return Status::InvalidArgument("template is not valid UTF-8 at byte " + std::to_string(bad));
+  }
   YAML::Node root;
   // yaml-cpp reports errors only by exception; they end here.
   try {
@@ -157,6 +215,7 @@ StatusOr<json> ReadTemplateText(std::string_view text) {
   }();
   if (!out.ok()) return out;
   if (!out->is_object()) return Status::InvalidArgument("template must be a mapping");
+  THAW_RETURN_IF_ERROR(CheckUtf8(*out));
   return out;
 }
 

@@ -89,5 +89,21 @@ TEST(YamlReaderTest, ErrorsNameTheLine) {
   EXPECT_FALSE(ReadTemplateText("- a list\n").ok());
 }
 
+TEST(YamlReaderTest, OnlyUtf8) {
+  // Found by the sam_template fuzzer: nlohmann::json throws when it writes invalid UTF-8.
+  StatusOr<json> doc = ReadTemplateText("Description: caf\xff\n");
+  ASSERT_FALSE(doc.ok());
+  EXPECT_EQ(doc.status().message(), "template is not valid UTF-8 at byte 16");
+  for (const char* bad :
+       {"A: \xc0\xaf\n", "A: \xed\xa0\x80\n", "A: \xf4\x90\x80\x80\n", "A: \xe2\x82\n"}) {
+    EXPECT_FALSE(ReadTemplateText(bad).ok()) << bad;
+  }
+  // A lone surrogate from an escape is refused too (by yaml-cpp, before our check of every string).
+  EXPECT_FALSE(ReadTemplateText("A: \"\\uD800\"\n").ok());
+  doc = ReadTemplateText("A: caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\n");
+  ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+  EXPECT_EQ((*doc)["A"], "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+}
+
 }  // namespace
 }  // namespace thaw::sam
