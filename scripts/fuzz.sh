@@ -65,11 +65,13 @@ if [ "${1:-}" = "--long" ]; then
 fi
 if (($#)); then TARGETS=("$@"); fi
 
+# BOOST_ASSERT goes to src/base/boost_assert.cc, which skips one wrong assertion of Boost 1.81's
+# Beast (http_request found it; see there).
 # -O1 and line tables only, as libFuzzer's docs advise: fast enough to fuzz, and a cold build
 # of the instrumented tree is far shorter than at -O2 -g.
 CC=clang-14 CXX=clang++-14 cmake -S . -B "$DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DBOOST_ENABLE_ASSERT_DEBUG_HANDLER" \
   -DTHAW_FUZZ=ON -DTHAW_TESTS=OFF -DTHAW_BENCH=OFF >/dev/null
 # The fuzz targets (and only their libraries) first, then the rest of the tree, which is built
 # here for the thread-safety analysis.
