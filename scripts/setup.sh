@@ -11,6 +11,7 @@ PACKAGES=(
   clang-format clang-tidy clang-14 libclang-rt-14-dev
   awscli python3 python3-venv zip unzip curl iproute2 procps ca-certificates e2fsprogs util-linux
   valgrind
+  libnss-myhostname
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -22,6 +23,11 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Function URLs answer at <id>.lambda-url.us-east-1.localhost: nss-myhostname resolves *.localhost
+# to loopback for glibc (getent, Python, Go). Its package adds it to nsswitch.conf; make sure.
+if ! grep -Eq '^hosts:.*myhostname' /etc/nsswitch.conf; then
+  sed -i -E 's/^(hosts:.*)$/\1 myhostname/' /etc/nsswitch.conf
 fi
 echo "setup: system packages ready"
 

@@ -159,8 +159,28 @@ std::optional<std::pair<std::string, std::string>> FrontDoor::Authenticate(
                         failure->message);
 }
 
+bool FrontDoor::SignedUrlRequest(http::Request& request, const http::Destination& to) {
+  StatusOr<auth::ParsedSignature> parsed = Status::NotFound("");
+  if (auto authorization = request.headers.Get("Authorization")) {
+    bool has_date = request.headers.Get("X-Amz-Date") || request.headers.Get("Date");
+    parsed = auth::ParseAuthorization(*authorization, has_date);
+  } else if (auth::LooksPresigned(request.query)) {
+    parsed = auth::ParsePresignedQuery(request.query);
+  }
+  if (!parsed.ok()) return false;
+  if (auto refused = Authenticate(request, to, *parsed)) {
+    THAW_LOG(kInfo, "front-door") << "refused function URL " << request.method << " "
+                                  << request.path << ": " << refused->first;
+    return false;
+  }
+  return true;
+}
+
 std::optional<uint64_t> FrontDoor::BodyLimit(const http::Request& head) {
   constexpr uint64_t kUnknownOperationBytes = 64 * 1024;
+  if (url_api_) {
+    if (auto limit = url_api_->BodyLimit(head)) return limit;
+  }
   http::Destination to = http::Classify(head);
   const auto* apis = to.error.empty() ? ApisFor(to.service) : nullptr;
   if (apis) {
@@ -179,6 +199,12 @@ void FrontDoor::Handle(http::Request request, http::ResponseWriter writer) {
     writer.Send(std::move(r));
   };
   if (options_.port == 0) options_.port = request.local_port;
+  if (std::optional<bool> signed_url = url_api_ ? url_api_->Claims(request) : std::nullopt) {
+    if (*signed_url && !SignedUrlRequest(request, to)) {
+      return writer.Send(httpfront::UrlForbidden());
+    }
+    return url_api_->Handle(std::move(request), std::move(writer));
+  }
   if (std::string problem = BrowserProblem(request); !problem.empty()) {
     THAW_LOG(kWarn, "front-door") << "refused " << request.method << " " << request.path << ": "
                                   << problem;

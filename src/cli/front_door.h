@@ -33,6 +33,7 @@
 #include "http/api.h"
 #include "http/dispatch.h"
 #include "http/server.h"
+#include "httpfront/url_api.h"
 
 namespace thaw::cli {
 
@@ -62,8 +63,13 @@ class FrontDoor final : public http::Handler {
   std::optional<uint64_t> BodyLimit(const http::Request& head) override;
   void Handle(http::Request request, http::ResponseWriter writer) override;
   void set_port(uint16_t port) { options_.port = port; }
+  // Function URLs: their requests go there before the browser checks, and are signed only when
+  // the URL is AWS_IAM. Borrowed; must outlive the front door.
+  void SetUrlApi(httpfront::UrlApi* api) { url_api_ = api; }
 
  private:
+  // An AWS_IAM function URL's request: signed, and (with verify_signatures) rightly.
+  bool SignedUrlRequest(http::Request& request, const http::Destination& to);
   // The APIs serving `service`, or null.
   const std::vector<http::Api*>* ApisFor(std::string_view service) const;
   // A refusal in the shape of the service the request is for.
@@ -80,11 +86,12 @@ class FrontDoor final : public http::Handler {
   FrontDoorOptions options_;
   IdentifyFn identify_;
   std::map<std::string, std::vector<http::Api*>, std::less<>> services_;
+  httpfront::UrlApi* url_api_ = nullptr;
 };
 
 // Requests that need no signature: GETs of SNS's signing certificate and of a SubscribeURL
 // (ConfirmSubscription, whose random token is the credential, as on AWS). A function URL with
-// AuthType NONE will be listed here.
+// AuthType NONE is served before these checks (SetUrlApi).
 bool ExemptFromSignature(const http::Request& request);
 
 }  // namespace thaw::cli

@@ -74,6 +74,9 @@ class TopicStore;
 namespace thaw::http {
 class Server;
 }
+namespace thaw::httpfront {
+class UrlApi;
+}
 namespace thaw::invoker {
 class InvokeApi;
 class Invoker;
@@ -199,6 +202,7 @@ class Server {
   std::unique_ptr<delivery::Destinations> destinations_;
   std::unique_ptr<sns::SnsService> sns_service_;
   std::unique_ptr<invoker::InvokeApi> invoke_api_;
+  std::unique_ptr<httpfront::UrlApi> url_api_;
   std::unique_ptr<logs::LogsApi> logs_api_;
   std::unique_ptr<records::RecordsApi> records_api_;
   std::unique_ptr<sqs::SqsApi> sqs_api_;

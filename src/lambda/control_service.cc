@@ -268,6 +268,16 @@ StatusOr<http::Response> ControlService::Dispatch(const Route& route,
       return DeleteEventInvokeConfig(route, request);
     case Op::kListFunctionEventInvokeConfigs:
       return ListEventInvokeConfigs(route, request);
+    case Op::kCreateFunctionUrlConfig:
+      return PutFunctionUrl(route, request, /*update=*/false);
+    case Op::kUpdateFunctionUrlConfig:
+      return PutFunctionUrl(route, request, /*update=*/true);
+    case Op::kGetFunctionUrlConfig:
+      return GetFunctionUrl(route, request);
+    case Op::kDeleteFunctionUrlConfig:
+      return DeleteFunctionUrl(route, request);
+    case Op::kListFunctionUrlConfigs:
+      return ListFunctionUrls(route, request);
     case Op::kUnknownOperation:
       break;
   }

@@ -156,6 +156,17 @@ class ControlService {
                                                                const http::Request& request,
                                                                bool must_exist);
 
+  // Function URLs (control_urls.cc).
+  StatusOr<http::Response> PutFunctionUrl(const Route& route, const http::Request& request,
+                                          bool update);
+  StatusOr<http::Response> GetFunctionUrl(const Route& route, const http::Request& request);
+  StatusOr<http::Response> DeleteFunctionUrl(const Route& route, const http::Request& request);
+  StatusOr<http::Response> ListFunctionUrls(const Route& route, const http::Request& request);
+  // (function key, qualifier: "" or an alias) of a function URL route; the alias must exist.
+  StatusOr<std::pair<std::string, std::string>> UrlKey(const Route& route,
+                                                       const http::Request& request);
+  uint16_t UrlPort(const http::Request& request) const;
+
   // Helpers (control_service.cc).
   // The function named by an unqualified FunctionName path value; NotFound otherwise.
   StatusOr<const FunctionState*> Find(const std::string& function_name);

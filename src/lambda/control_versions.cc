@@ -147,9 +147,11 @@ StatusOr<http::Response> ControlService::DeleteAlias(const Route& route) {
   FunctionState state = *found;
   state.entry.aliases.erase(route.alias);
   state.entry.event_invoke_configs.erase(route.alias);
+  state.entry.urls.erase(route.alias);  // an alias's function URL goes with it
   auto write = [&]() -> Status {
     THAW_RETURN_IF_ERROR(policy_store_.Delete(name, route.alias));
     THAW_RETURN_IF_ERROR(function_store_.DeleteEventInvokeConfig(name, route.alias));
+    THAW_RETURN_IF_ERROR(function_store_.DeleteFunctionUrl(name, route.alias));
     return function_store_.DeleteAlias(name, route.alias);
   };
   THAW_RETURN_IF_ERROR(Transact(write));

@@ -48,6 +48,12 @@ CREATE TABLE IF NOT EXISTS lambda_event_invoke_configs (
   config TEXT NOT NULL,
   PRIMARY KEY (name, qualifier)
 );
+CREATE TABLE IF NOT EXISTS lambda_function_urls (
+  name TEXT NOT NULL REFERENCES lambda_functions(name) ON DELETE CASCADE,
+  qualifier TEXT NOT NULL,
+  config TEXT NOT NULL,
+  PRIMARY KEY (name, qualifier)
+);
 CREATE TABLE IF NOT EXISTS lambda_recursion (
   name TEXT PRIMARY KEY REFERENCES lambda_functions(name) ON DELETE CASCADE,
   recursive_loop TEXT NOT NULL
@@ -241,6 +247,17 @@ StatusOr<std::vector<StoredFunction>> FunctionStore::LoadAll() {
           EventInvokeConfigFromStorage(st.Text(2));
     }
   }
+  {
+    THAW_ASSIGN_OR_RETURN(auto st,
+                          db_.Prepare("SELECT name, qualifier, config FROM lambda_function_urls"));
+    for (;;) {
+      THAW_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      auto it = index.find(st.Text(0));
+      if (it == index.end()) continue;
+      out[it->second].entry.urls[st.Text(1)] = FunctionUrlFromStorage(st.Text(2));
+    }
+  }
   return out;
 }
 
@@ -257,6 +274,21 @@ Status FunctionStore::DeleteEventInvokeConfig(const std::string& name,
   THAW_ASSIGN_OR_RETURN(
       auto st,
       db_.Prepare("DELETE FROM lambda_event_invoke_configs WHERE name = ?1 AND qualifier = ?2"));
+  st.Bind(1, name).Bind(2, qualifier);
+  return st.Run();
+}
+
+Status FunctionStore::PutFunctionUrl(const std::string& name, const std::string& qualifier,
+                                     const FunctionUrlConfig& config) {
+  THAW_ASSIGN_OR_RETURN(auto st, db_.Prepare("INSERT OR REPLACE INTO lambda_function_urls "
+                                             "(name, qualifier, config) VALUES (?1, ?2, ?3)"));
+  st.Bind(1, name).Bind(2, qualifier).Bind(3, FunctionUrlToStorage(config));
+  return st.Run();
+}
+
+Status FunctionStore::DeleteFunctionUrl(const std::string& name, const std::string& qualifier) {
+  THAW_ASSIGN_OR_RETURN(
+      auto st, db_.Prepare("DELETE FROM lambda_function_urls WHERE name = ?1 AND qualifier = ?2"));
   st.Bind(1, name).Bind(2, qualifier);
   return st.Run();
 }

@@ -51,6 +51,9 @@ class FunctionStore {
   Status PutEventInvokeConfig(const std::string& key, const std::string& qualifier,
                               const EventInvokeConfig& config);
   Status DeleteEventInvokeConfig(const std::string& key, const std::string& qualifier);
+  Status PutFunctionUrl(const std::string& key, const std::string& qualifier,
+                        const FunctionUrlConfig& config);
+  Status DeleteFunctionUrl(const std::string& key, const std::string& qualifier);
   // PutFunctionRecursionConfig: Allow (true) or Terminate.
   Status SetRecursiveLoop(const std::string& key, bool allow);
   // Removes the function with its versions, aliases, tags and event invoke configurations.

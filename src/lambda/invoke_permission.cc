@@ -8,7 +8,8 @@ namespace thaw::lambda {
 
 namespace {
 
-constexpr char kInvokeAction[] = "lambda:InvokeFunction";
+constexpr char kInvokeFunction[] = "lambda:InvokeFunction";
+constexpr char kInvokeFunctionUrl[] = "lambda:InvokeFunctionUrl";
 
 }  // namespace
 
@@ -32,8 +33,13 @@ InvokePrincipal InvokePrincipal::Service(std::string service, std::string source
 std::optional<std::string> AuthorizeInvoke(const Resolved& target, const InvokePrincipal& who) {
   const std::string function_account = auth::ArnAccount(target.invoked_arn);
   if (who.service.empty() && who.account == function_account) return std::nullopt;
+  const char* kInvokeAction =
+      who.function_url_auth_type.empty() ? kInvokeFunction : kInvokeFunctionUrl;
   auth::AccessRequest request;
   request.action = kInvokeAction;
+  if (!who.function_url_auth_type.empty()) {
+    request.context["lambda:functionurlauthtype"] = who.function_url_auth_type;
+  }
   request.resource = target.invoked_arn;
   std::string user;
   if (who.service.empty()) {
@@ -52,7 +58,8 @@ std::optional<std::string> AuthorizeInvoke(const Resolved& target, const InvokeP
   auth::Decision decision =
       target.policy ? target.policy->Evaluate(request) : auth::Decision::kImplicitDeny;
   if (decision == auth::Decision::kAllow) return std::nullopt;
-  std::string message = "User: " + user + " is not authorized to perform: " + kInvokeAction +
+  std::string message = "User: " + user + " is not authorized to perform: " +
+                        std::string(kInvokeAction) +
                         " on resource: " + target.invoked_arn;
   if (decision == auth::Decision::kExplicitDeny) {
     return message + " with an explicit deny in a resource-based policy";

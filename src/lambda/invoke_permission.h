@@ -19,6 +19,9 @@ struct InvokePrincipal {
   std::string service;         // "sns.amazonaws.com"; empty for an account's caller
   std::string source_arn;      // the service's resource (the topic, the bucket)
   std::string source_account;  // the account owning it; empty: the source ARN's
+  // Set for a function URL's caller ("AWS_IAM"): the action is then lambda:InvokeFunctionUrl,
+  // with the lambda:FunctionUrlAuthType condition key.
+  std::string function_url_auth_type;
 
   // A signed request's caller (Request::account).
   static InvokePrincipal Account(std::string account);

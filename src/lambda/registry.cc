@@ -8,6 +8,8 @@ void Registry::Put(const std::string& name, FunctionEntry entry) {
   MutexLock lock(&mu_);
   auto& slot = functions_[name];
   total_reserved_ += entry.reserved_concurrency.value_or(0) - slot.reserved_concurrency.value_or(0);
+  for (const auto& [qualifier, url] : slot.urls) url_keys_.erase(url.url_id);
+  for (const auto& [qualifier, url] : entry.urls) url_keys_[url.url_id] = name;
   slot = std::move(entry);
 }
 
@@ -16,6 +18,7 @@ void Registry::Remove(const std::string& name) {
   auto it = functions_.find(name);
   if (it == functions_.end()) return;
   total_reserved_ -= it->second.reserved_concurrency.value_or(0);
+  for (const auto& [qualifier, url] : it->second.urls) url_keys_.erase(url.url_id);
   functions_.erase(it);
 }
 
@@ -37,6 +40,18 @@ std::vector<std::string> Registry::Names() const {
 int64_t Registry::TotalReserved() const {
   MutexLock lock(&mu_);
   return total_reserved_;
+}
+
+std::optional<UrlTarget> Registry::FindUrl(const std::string& url_id) const {
+  MutexLock lock(&mu_);
+  auto key = url_keys_.find(url_id);
+  if (key == url_keys_.end()) return std::nullopt;
+  auto it = functions_.find(key->second);
+  if (it == functions_.end()) return std::nullopt;
+  for (const auto& [qualifier, url] : it->second.urls) {
+    if (url.url_id == url_id) return UrlTarget{key->second, qualifier, url};
+  }
+  return std::nullopt;
 }
 
 StatusOr<Resolved> Registry::Resolve(const std::string& function_name, const std::string& qualifier,

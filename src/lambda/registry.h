@@ -15,6 +15,7 @@
 #include "base/thread_annotations.h"
 #include "lambda/event_invoke_config.h"
 #include "lambda/function.h"
+#include "lambda/function_url.h"
 
 namespace thaw::lambda {
 
@@ -38,6 +39,15 @@ struct FunctionEntry {
   // Resource-based policies (AddPermission) by qualifier: "" for the unqualified function (and
   // $LATEST), else the version number or alias they were added for.
   std::map<std::string, auth::PolicyPtr> policies;
+  // Function URLs by qualifier: "" for the unqualified function, else an alias.
+  std::map<std::string, FunctionUrlConfig> urls;
+};
+
+// What a function URL id names.
+struct UrlTarget {
+  std::string key;        // FunctionKey
+  std::string qualifier;  // "" or an alias
+  FunctionUrlConfig config;
 };
 
 // What an invoke resolved to.
@@ -68,11 +78,14 @@ class Registry {
                              const std::string& account = "") const;
   // Sum of every function's reserved concurrency; O(1), as the invoke path asks on every call.
   int64_t TotalReserved() const;
+  // The function URL with this id, if any.
+  std::optional<UrlTarget> FindUrl(const std::string& url_id) const;
 
  private:
   mutable Mutex mu_;
   std::map<std::string, FunctionEntry> functions_ GUARDED_BY(mu_);
-  int64_t total_reserved_ GUARDED_BY(mu_) = 0;  // sum of reserved concurrency, kept on every change
+  int64_t total_reserved_ GUARDED_BY(mu_) = 0;
+  std::map<std::string, std::string> url_keys_ GUARDED_BY(mu_);  // URL id -> FunctionKey  // sum of reserved concurrency, kept on every change
 };
 
 }  // namespace thaw::lambda

@@ -128,6 +128,15 @@ std::optional<Route> MatchRoute(std::string_view method, std::string_view path) 
     r.function_name = std::string(s[2]);
     return r;
   }
+  if (s[0] == "2021-10-31" && s[1] == "functions" && s.size() == 4 && !s[2].empty() &&
+      (s[3] == "url" || s[3] == "urls")) {
+    Route r = s[3] == "url"
+                  ? Pick(method, Op::kGetFunctionUrlConfig, Op::kCreateFunctionUrlConfig,
+                         Op::kUpdateFunctionUrlConfig, Op::kDeleteFunctionUrlConfig)
+                  : Pick(method, Op::kListFunctionUrlConfigs, kNone, kNone, kNone);
+    r.function_name = std::string(s[2]);
+    return r;
+  }
   if (s[0] == "2018-10-31" && s[1] == "layers") return MatchLayers(method, s);
   if (s[0] == "2016-08-19" && s[1] == "account-settings" && s.size() == 2) {
     return Pick(method, Op::kGetAccountSettings, kNone, kNone, kNone);
@@ -220,6 +229,16 @@ std::string_view OpName(Op op) {
       return "DeleteFunctionEventInvokeConfig";
     case Op::kListFunctionEventInvokeConfigs:
       return "ListFunctionEventInvokeConfigs";
+    case Op::kCreateFunctionUrlConfig:
+      return "CreateFunctionUrlConfig";
+    case Op::kGetFunctionUrlConfig:
+      return "GetFunctionUrlConfig";
+    case Op::kUpdateFunctionUrlConfig:
+      return "UpdateFunctionUrlConfig";
+    case Op::kDeleteFunctionUrlConfig:
+      return "DeleteFunctionUrlConfig";
+    case Op::kListFunctionUrlConfigs:
+      return "ListFunctionUrlConfigs";
     case Op::kGetCodeZip:
       return "GetCodeZip";
     case Op::kUnknownOperation:

@@ -46,6 +46,11 @@ enum class Op {
   kGetFunctionEventInvokeConfig,
   kDeleteFunctionEventInvokeConfig,
   kListFunctionEventInvokeConfigs,
+  kCreateFunctionUrlConfig,
+  kGetFunctionUrlConfig,
+  kUpdateFunctionUrlConfig,
+  kDeleteFunctionUrlConfig,
+  kListFunctionUrlConfigs,
   kGetCodeZip,        // thaw's own download route behind GetFunction's Code.Location
   kUnknownOperation,  // a control-plane path with a method it does not support
 };

@@ -1,0 +1,85 @@
+// urlecho serves a function URL: it parses the request with aws-lambda-go's
+// events.LambdaFunctionURLRequest and, by its ?mode=, answers:
+//   (none)     200 with the parsed event as JSON, a header x-urlecho and two cookies
+//   binary     bytes 0..255 as a base64 body (application/octet-stream)
+//   reflect    the request body decoded, sent back as binary
+//   string     a plain JSON string (no statusCode)
+//   object     a JSON object without statusCode
+//   number     the number 42
+//   status     statusCode from ?code=
+//   error      a function error
+//   malformed  a statusCode that is not a number
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strconv"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+func respond(r events.LambdaFunctionURLResponse) (json.RawMessage, error) {
+	return json.Marshal(r)
+}
+
+func handler(ctx context.Context, req events.LambdaFunctionURLRequest) (json.RawMessage, error) {
+	switch req.QueryStringParameters["mode"] {
+	case "binary":
+		all := make([]byte, 256)
+		for i := range all {
+			all[i] = byte(i)
+		}
+		return respond(events.LambdaFunctionURLResponse{
+			StatusCode:      200,
+			Headers:         map[string]string{"content-type": "application/octet-stream"},
+			Body:            base64.StdEncoding.EncodeToString(all),
+			IsBase64Encoded: true,
+		})
+	case "reflect":
+		body := []byte(req.Body)
+		if req.IsBase64Encoded {
+			decoded, err := base64.StdEncoding.DecodeString(req.Body)
+			if err != nil {
+				return nil, err
+			}
+			body = decoded
+		}
+		return respond(events.LambdaFunctionURLResponse{
+			StatusCode:      200,
+			Headers:         map[string]string{"content-type": "application/octet-stream"},
+			Body:            base64.StdEncoding.EncodeToString(body),
+			IsBase64Encoded: true,
+		})
+	case "string":
+		return json.Marshal("hello from urlecho")
+	case "object":
+		return json.Marshal(map[string]string{"message": "no statusCode"})
+	case "number":
+		return json.RawMessage("42"), nil
+	case "status":
+		code, _ := strconv.Atoi(req.QueryStringParameters["code"])
+		return respond(events.LambdaFunctionURLResponse{StatusCode: code, Body: "status"})
+	case "error":
+		return nil, errors.New("urlecho was asked to fail")
+	case "malformed":
+		return json.RawMessage(`{"statusCode":"abc"}`), nil
+	}
+	event, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	return respond(events.LambdaFunctionURLResponse{
+		StatusCode: 200,
+		Headers:    map[string]string{"content-type": "application/json", "x-urlecho": "1"},
+		Body:       string(event),
+		Cookies:    []string{"echo=1; Path=/", "second=2; Path=/"},
+	})
+}
+
+func main() {
+	lambda.Start(handler)
+}
