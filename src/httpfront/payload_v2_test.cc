@@ -83,8 +83,8 @@ TEST(PayloadV2, AbsentPartsAreLeftOutAndBinaryIsBase64) {
 TEST(PayloadV2, IamCallerFillsTheAuthorizer) {
   V2Context c = Context();
   c.account_id = "111111111111";
-  c.iam = IamCaller{"AKIDEXAMPLE", "222222222222", "AKIDEXAMPLE",
-                    "arn:aws:iam::222222222222:root", "222222222222"};
+  c.iam = IamCaller{"AKIDEXAMPLE", "222222222222", "AKIDEXAMPLE", "arn:aws:iam::222222222222:root",
+                    "222222222222"};
   HttpInput in;
   in.method = "GET";
   in.raw_path = "/";

@@ -120,8 +120,9 @@ void UrlApi::Handle(http::Request request, http::ResponseWriter writer) {
                     who.account};
   }
   if (request.oversized) {
-    return answer(UrlError(413, "Request must be smaller than 6291456 bytes for the "
-                                "InvokeFunction operation"));
+    return answer(UrlError(413,
+                           "Request must be smaller than 6291456 bytes for the "
+                           "InvokeFunction operation"));
   }
 
   HttpInput in;
@@ -145,8 +146,9 @@ void UrlApi::Handle(http::Request request, http::ResponseWriter writer) {
   event.request_id = request_id;
   event.payload = BuildV2Event(in, context);
   if (event.payload.size() > kMaxRequestBytes) {
-    return answer(UrlError(413, "Request must be smaller than 6291456 bytes for the "
-                                "InvokeFunction operation"));
+    return answer(UrlError(413,
+                           "Request must be smaller than 6291456 bytes for the "
+                           "InvokeFunction operation"));
   }
   event.trace_id = trace::FormatTraceHeader(trace::NewTrace(clock_.RealtimeMillis()));
 
@@ -176,9 +178,8 @@ void UrlApi::Handle(http::Request request, http::ResponseWriter writer) {
       },
       {.arrived_ns = arrived_ns});
   if (s.ok()) return;
-  http::Response refused = s.code() == StatusCode::kResourceExhausted
-                               ? UrlError(429, "Rate Exceeded.")
-                               : BadGateway();
+  http::Response refused =
+      s.code() == StatusCode::kResourceExhausted ? UrlError(429, "Rate Exceeded.") : BadGateway();
   if (cors) AddCorsHeaders(*cors, *origin, &refused);
   shared->Send(WithRequestId(std::move(refused), request_id));
 }

@@ -29,13 +29,14 @@ uint16_t ControlService::UrlPort(const http::Request& request) const {
   return options_.endpoint_port != 0 ? options_.endpoint_port : request.local_port;
 }
 
-StatusOr<std::pair<std::string, std::string>> ControlService::UrlKey(
-    const Route& route, const http::Request& request) {
+StatusOr<std::pair<std::string, std::string>> ControlService::UrlKey(const Route& route,
+                                                                     const http::Request& request) {
   std::optional<std::string> given = request.QueryParam("Qualifier");
   if (given && !given->empty() && *given != kLatest) {
     // An alias: AWS refuses version numbers (and $LATEST is the unqualified function).
     static const std::regex pattern("[0-9a-zA-Z_-]+");
-    bool digits = std::all_of(given->begin(), given->end(), [](char c) { return c >= '0' && c <= '9'; });
+    bool digits =
+        std::all_of(given->begin(), given->end(), [](char c) { return c >= '0' && c <= '9'; });
     if (digits || !std::regex_match(*given, pattern)) {
       return ValidationError(*given, "qualifier",
                              "Member must satisfy regular expression pattern: "
@@ -53,8 +54,7 @@ StatusOr<std::pair<std::string, std::string>> ControlService::UrlKey(
 }
 
 StatusOr<http::Response> ControlService::PutFunctionUrl(const Route& route,
-                                                        const http::Request& request,
-                                                        bool update) {
+                                                        const http::Request& request, bool update) {
   THAW_ASSIGN_OR_RETURN(json body, ParseJsonObject(request.body));
   THAW_ASSIGN_OR_RETURN(auto key, UrlKey(route, request));
   const std::string& name = key.first;
@@ -62,17 +62,16 @@ StatusOr<http::Response> ControlService::PutFunctionUrl(const Route& route,
   FunctionState state = functions_.at(name);
   auto& urls = state.entry.urls;
   auto found = urls.find(qualifier);
-  const FunctionUrlConfig* base = nullptr;
-  if (update) {
-    if (found == urls.end()) return NoUrl();
-    base = &found->second;
-  } else if (found != urls.end()) {
-    return Status::AlreadyExists("Failed to create function url config for [functionArn = " +
-                                 UrlArn(name, qualifier) +
-                                 "]. Error message:  FunctionUrlConfig exists for this Lambda "
-                                 "function");
+  if (update && found == urls.end()) return NoUrl();
+  // The body is checked first, as AWS does.
+  THAW_ASSIGN_OR_RETURN(FunctionUrlConfig config,
+                        ParseFunctionUrlConfig(body, update ? &found->second : nullptr));
+  if (!update && found != urls.end()) {
+    return Status::AlreadyExists(
+        "Failed to create function url config for [functionArn = " + UrlArn(name, qualifier) +
+        "]. Error message:  FunctionUrlConfig exists for this Lambda "
+        "function");
   }
-  THAW_ASSIGN_OR_RETURN(FunctionUrlConfig config, ParseFunctionUrlConfig(body, base));
   const int64_t now = options_.clock.RealtimeMillis();
   if (!update) {
     config.url_id = UrlId(name, qualifier);
@@ -95,8 +94,8 @@ StatusOr<http::Response> ControlService::GetFunctionUrl(const Route& route,
   const auto& urls = functions_.at(key.first).entry.urls;
   auto it = urls.find(key.second);
   if (it == urls.end()) return NoUrl();
-  return JsonResponse(200, RenderFunctionUrlConfig(it->second, UrlArn(key.first, key.second),
-                                                   UrlPort(request)));
+  return JsonResponse(
+      200, RenderFunctionUrlConfig(it->second, UrlArn(key.first, key.second), UrlPort(request)));
 }
 
 StatusOr<http::Response> ControlService::DeleteFunctionUrl(const Route& route,
@@ -119,9 +118,9 @@ StatusOr<http::Response> ControlService::ListFunctionUrls(const Route& route,
   THAW_ASSIGN_OR_RETURN(PageRequest page, ReadPageRequest(request));
   std::vector<std::pair<std::string, json>> items;
   for (const auto& [qualifier, config] : found->entry.urls) {
-    items.emplace_back(qualifier, RenderFunctionUrlConfig(config, UrlArn(ref.KeyIn(account_),
-                                                                         qualifier),
-                                                          UrlPort(request)));
+    items.emplace_back(
+        qualifier,
+        RenderFunctionUrlConfig(config, UrlArn(ref.KeyIn(account_), qualifier), UrlPort(request)));
   }
   return JsonResponse(200, Paginate(items, page, "FunctionUrlConfigs"));
 }

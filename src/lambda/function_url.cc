@@ -52,8 +52,9 @@ StatusOr<UrlCors> ParseCors(const json& j, std::vector<std::string>* violations)
         violations->push_back(ConstraintViolation(
             "[" + v + "]", l.field,
             "Member must satisfy constraint: [Member must have length less than or equal to " +
-                std::to_string(l.max_length) + ", Member must have length greater than or equal "
-                                               "to 1]"));
+                std::to_string(l.max_length) +
+                ", Member must have length greater than or equal "
+                "to 1]"));
       }
     }
     *l.out = std::move(*values);
@@ -93,8 +94,8 @@ json CorsToJson(const UrlCors& cors) {
 
 std::string UrlId(std::string_view key, std::string_view qualifier) {
   static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::string digest = Sha256Hex(std::string("function-url\n") + std::string(key) + "\n" +
-                                 std::string(qualifier));
+  std::string digest =
+      Sha256Hex(std::string("function-url\n") + std::string(key) + "\n" + std::string(qualifier));
   std::string id;
   for (size_t i = 0; i + 1 < digest.size() && id.size() < 32; i += 2) {
     int byte = std::stoi(digest.substr(i, 2), nullptr, 16);
@@ -133,8 +134,9 @@ StatusOr<FunctionUrlConfig> ParseFunctionUrlConfig(const json& body,
     THAW_ASSIGN_OR_RETURN(cors, ParseCors(*it, &violations));
   }
   if (!base && !auth_type) {
-    violations.insert(violations.begin(), "Value null at 'authType' failed to satisfy "
-                                          "constraint: Member must not be null");
+    violations.insert(violations.begin(),
+                      "Value null at 'authType' failed to satisfy "
+                      "constraint: Member must not be null");
   }
   if (auth_type && *auth_type != "NONE" && *auth_type != "AWS_IAM") {
     violations.insert(violations.begin(),
@@ -142,8 +144,9 @@ StatusOr<FunctionUrlConfig> ParseFunctionUrlConfig(const json& body,
                                           "Member must satisfy enum value set: [AWS_IAM, NONE]"));
   }
   if (invoke_mode && *invoke_mode != "BUFFERED" && *invoke_mode != "RESPONSE_STREAM") {
-    violations.push_back(ConstraintViolation(
-        *invoke_mode, "invokeMode", "Member must satisfy enum value set: [RESPONSE_STREAM, BUFFERED]"));
+    violations.push_back(
+        ConstraintViolation(*invoke_mode, "invokeMode",
+                            "Member must satisfy enum value set: [RESPONSE_STREAM, BUFFERED]"));
   }
   if (!violations.empty()) return ValidationError(violations);
   FunctionUrlConfig config = base ? *base : FunctionUrlConfig{};

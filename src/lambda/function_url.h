@@ -28,8 +28,8 @@ struct UrlCors {
 };
 
 struct FunctionUrlConfig {
-  std::string url_id;                  // 32 lowercase alphanumerics
-  std::string auth_type = "NONE";      // NONE | AWS_IAM
+  std::string url_id;                    // 32 lowercase alphanumerics
+  std::string auth_type = "NONE";        // NONE | AWS_IAM
   std::string invoke_mode = "BUFFERED";  // BUFFERED | RESPONSE_STREAM
   std::optional<UrlCors> cors;
   int64_t created_ms = 0;

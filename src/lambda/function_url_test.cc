@@ -36,8 +36,8 @@ TEST(FunctionUrl, CreateNeedsAuthTypeAndChecksEnums) {
   auto bad = ParseFunctionUrlConfig(json{{"AuthType", "NONE"}, {"InvokeMode", "X"}}, nullptr);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("invokeMode"), std::string::npos);
-  auto age = ParseFunctionUrlConfig(json{{"AuthType", "NONE"}, {"Cors", {{"MaxAge", 90000}}}},
-                                    nullptr);
+  auto age =
+      ParseFunctionUrlConfig(json{{"AuthType", "NONE"}, {"Cors", {{"MaxAge", 90000}}}}, nullptr);
   EXPECT_FALSE(age.ok());
 }
 
@@ -69,8 +69,7 @@ TEST(FunctionUrl, Routes) {
   EXPECT_EQ(create->function_name, "f");
   EXPECT_EQ(MatchRoute("GET", "/2021-10-31/functions/f/url")->op, Op::kGetFunctionUrlConfig);
   EXPECT_EQ(MatchRoute("PUT", "/2021-10-31/functions/f/url")->op, Op::kUpdateFunctionUrlConfig);
-  EXPECT_EQ(MatchRoute("DELETE", "/2021-10-31/functions/f/url")->op,
-            Op::kDeleteFunctionUrlConfig);
+  EXPECT_EQ(MatchRoute("DELETE", "/2021-10-31/functions/f/url")->op, Op::kDeleteFunctionUrlConfig);
   EXPECT_EQ(MatchRoute("GET", "/2021-10-31/functions/f/urls")->op, Op::kListFunctionUrlConfigs);
 }
 

@@ -58,8 +58,8 @@ std::optional<std::string> AuthorizeInvoke(const Resolved& target, const InvokeP
   auth::Decision decision =
       target.policy ? target.policy->Evaluate(request) : auth::Decision::kImplicitDeny;
   if (decision == auth::Decision::kAllow) return std::nullopt;
-  std::string message = "User: " + user + " is not authorized to perform: " +
-                        std::string(kInvokeAction) +
+  std::string message = "User: " + user +
+                        " is not authorized to perform: " + std::string(kInvokeAction) +
                         " on resource: " + target.invoked_arn;
   if (decision == auth::Decision::kExplicitDeny) {
     return message + " with an explicit deny in a resource-based policy";

@@ -84,8 +84,8 @@ class Registry {
  private:
   mutable Mutex mu_;
   std::map<std::string, FunctionEntry> functions_ GUARDED_BY(mu_);
-  int64_t total_reserved_ GUARDED_BY(mu_) = 0;
-  std::map<std::string, std::string> url_keys_ GUARDED_BY(mu_);  // URL id -> FunctionKey  // sum of reserved concurrency, kept on every change
+  int64_t total_reserved_ GUARDED_BY(mu_) = 0;  // sum of reserved concurrency, kept on every change
+  std::map<std::string, std::string> url_keys_ GUARDED_BY(mu_);  // URL id -> FunctionKey
 };
 
 }  // namespace thaw::lambda

@@ -130,10 +130,9 @@ std::optional<Route> MatchRoute(std::string_view method, std::string_view path) 
   }
   if (s[0] == "2021-10-31" && s[1] == "functions" && s.size() == 4 && !s[2].empty() &&
       (s[3] == "url" || s[3] == "urls")) {
-    Route r = s[3] == "url"
-                  ? Pick(method, Op::kGetFunctionUrlConfig, Op::kCreateFunctionUrlConfig,
-                         Op::kUpdateFunctionUrlConfig, Op::kDeleteFunctionUrlConfig)
-                  : Pick(method, Op::kListFunctionUrlConfigs, kNone, kNone, kNone);
+    Route r = s[3] == "url" ? Pick(method, Op::kGetFunctionUrlConfig, Op::kCreateFunctionUrlConfig,
+                                   Op::kUpdateFunctionUrlConfig, Op::kDeleteFunctionUrlConfig)
+                            : Pick(method, Op::kListFunctionUrlConfigs, kNone, kNone, kNone);
     r.function_name = std::string(s[2]);
     return r;
   }

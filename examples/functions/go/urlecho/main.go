@@ -1,14 +1,16 @@
 // urlecho serves a function URL: it parses the request with aws-lambda-go's
 // events.LambdaFunctionURLRequest and, by its ?mode=, answers:
-//   (none)     200 with the parsed event as JSON, a header x-urlecho and two cookies
-//   binary     bytes 0..255 as a base64 body (application/octet-stream)
-//   reflect    the request body decoded, sent back as binary
-//   string     a plain JSON string (no statusCode)
-//   object     a JSON object without statusCode
-//   number     the number 42
-//   status     statusCode from ?code=
-//   error      a function error
-//   malformed  a statusCode that is not a number
+//
+//	(none)     200 with the event as it came (all of it, also what the Go type has no field
+//	           for), a header x-urlecho and two cookies
+//	binary     bytes 0..255 as a base64 body (application/octet-stream)
+//	reflect    the request body decoded, sent back as binary
+//	string     a plain JSON string (no statusCode)
+//	object     a JSON object without statusCode
+//	number     the number 42
+//	status     statusCode from ?code=
+//	error      a function error
+//	malformed  a statusCode that is not a number
 package main
 
 import (
@@ -26,7 +28,11 @@ func respond(r events.LambdaFunctionURLResponse) (json.RawMessage, error) {
 	return json.Marshal(r)
 }
 
-func handler(ctx context.Context, req events.LambdaFunctionURLRequest) (json.RawMessage, error) {
+func handler(ctx context.Context, raw json.RawMessage) (json.RawMessage, error) {
+	var req events.LambdaFunctionURLRequest
+	if err := json.Unmarshal(raw, &req); err != nil {
+		return nil, err
+	}
 	switch req.QueryStringParameters["mode"] {
 	case "binary":
 		all := make([]byte, 256)
@@ -68,14 +74,10 @@ func handler(ctx context.Context, req events.LambdaFunctionURLRequest) (json.Raw
 	case "malformed":
 		return json.RawMessage(`{"statusCode":"abc"}`), nil
 	}
-	event, err := json.Marshal(req)
-	if err != nil {
-		return nil, err
-	}
 	return respond(events.LambdaFunctionURLResponse{
 		StatusCode: 200,
 		Headers:    map[string]string{"content-type": "application/json", "x-urlecho": "1"},
-		Body:       string(event),
+		Body:       string(raw),
 		Cookies:    []string{"echo=1; Path=/", "second=2; Path=/"},
 	})
 }
