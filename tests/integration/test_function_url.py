@@ -27,7 +27,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from conftest import REGION, aws, boto_client, create_function, module_server
-from invoke_util import unique
+from invoke_util import unique, wait_for_log
 
 server = module_server("--no-sandbox", examples=True)
 HOST_SUFFIX = ".lambda-url.us-east-1.localhost"
@@ -295,9 +295,10 @@ def test_event_by_host_is_payload_v2(lam, server):
     assert isinstance(rc["timeEpoch"], int) and rc["time"].endswith("+0000")
     assert event["isBase64Encoded"] is False
     assert not event.get("body")
-    # The invocation is logged and recorded like any other.
-    invocations = requests.get(server.url + "/thaw/environments", timeout=10)
-    assert invocations.status_code in (200, 403)
+    # The invocation is logged like any other: START and REPORT with the event's request id.
+    text = wait_for_log(boto_client("logs", server), name,
+                        lambda t: f"REPORT RequestId: {rc['requestId']}" in t, timeout=10)
+    assert f"START RequestId: {rc['requestId']}" in text
 
 
 def test_path_form_with_requests(lam, server):
