@@ -131,6 +131,12 @@ void UrlApi::Handle(http::Request request, http::ResponseWriter writer) {
   in.raw_query = request.query;
   in.headers = request.headers.all();
   in.source_ip = request.peer_address;
+  // What AWS's front adds: the client's address, scheme and port, and the trace.
+  const std::string trace = trace::FormatTraceHeader(trace::NewTrace(clock_.RealtimeMillis()));
+  in.headers.emplace_back("x-forwarded-for", request.peer_address);
+  in.headers.emplace_back("x-forwarded-proto", "http");
+  in.headers.emplace_back("x-forwarded-port", std::to_string(request.local_port));
+  in.headers.emplace_back("x-amzn-trace-id", trace);
   in.body = std::move(request.body);
   V2Context context;
   context.account_id =
@@ -150,7 +156,7 @@ void UrlApi::Handle(http::Request request, http::ResponseWriter writer) {
                            "Request must be smaller than 6291456 bytes for the "
                            "InvokeFunction operation"));
   }
-  event.trace_id = trace::FormatTraceHeader(trace::NewTrace(clock_.RealtimeMillis()));
+  event.trace_id = trace;
 
   // The request's Origin, for the CORS headers of the answer that comes later.
   auto origin = std::make_shared<http::Request>();

@@ -283,6 +283,10 @@ def test_event_by_host_is_payload_v2(lam, server):
     assert event["cookies"] == ["a=1", "b=2"]
     assert event["headers"]["x-multi"] == "one,two"
     assert "cookie" not in event["headers"]
+    assert event["headers"]["x-forwarded-for"] == "127.0.0.1"
+    assert event["headers"]["x-forwarded-proto"] == "http"
+    assert event["headers"]["x-forwarded-port"] == str(server.port)
+    assert event["headers"]["x-amzn-trace-id"].startswith("Root=1-")
     assert event["queryStringParameters"] == {"x": "1,3", "y": "2"}
     rc = event["requestContext"]
     assert rc["accountId"] == "anonymous"
@@ -376,6 +380,18 @@ def test_answers_without_status_code(lam, server):
     assert r.status_code == 200 and r.text == "42"
     r = by_host(server, url, "GET", "/?mode=status&code=418")
     assert r.status_code == 418 and r.text == "status"
+
+
+def test_response_stream_url_is_served_buffered(lam, server):
+    name, url = make_url(lam, "stream", InvokeMode="RESPONSE_STREAM")
+    r = by_host(server, url, "GET", "/?mode=prelude")
+    assert r.status_code == 201, r.content
+    assert r.headers["x-streamed"] == "1"
+    assert r.cookies.get("s") == "1"
+    assert r.content == b"streamed body"
+    # An ordinary answer maps as on a BUFFERED URL.
+    r = by_host(server, url, "GET", "/?mode=object")
+    assert r.status_code == 200 and r.json() == {"message": "no statusCode"}
 
 
 def test_errors_502_413_429(lam, server):

@@ -11,6 +11,8 @@
 //	status     statusCode from ?code=
 //	error      a function error
 //	malformed  a statusCode that is not a number
+//	prelude    the HTTP-integration prelude of a streamed answer (JSON metadata, 8 NUL
+//	           bytes) and a raw body, sent as raw bytes
 package main
 
 import (
@@ -19,18 +21,25 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 )
 
-func respond(r events.LambdaFunctionURLResponse) (json.RawMessage, error) {
-	return json.Marshal(r)
+// raw keeps encoded JSON from being encoded again (a []byte in an `any` would be base64).
+func raw(v any) (any, error) {
+	b, err := json.Marshal(v)
+	return json.RawMessage(b), err
 }
 
-func handler(ctx context.Context, raw json.RawMessage) (json.RawMessage, error) {
+func respond(r events.LambdaFunctionURLResponse) (any, error) {
+	return raw(r)
+}
+
+func handler(ctx context.Context, event json.RawMessage) (any, error) {
 	var req events.LambdaFunctionURLRequest
-	if err := json.Unmarshal(raw, &req); err != nil {
+	if err := json.Unmarshal(event, &req); err != nil {
 		return nil, err
 	}
 	switch req.QueryStringParameters["mode"] {
@@ -61,9 +70,9 @@ func handler(ctx context.Context, raw json.RawMessage) (json.RawMessage, error) 
 			IsBase64Encoded: true,
 		})
 	case "string":
-		return json.Marshal("hello from urlecho")
+		return raw("hello from urlecho")
 	case "object":
-		return json.Marshal(map[string]string{"message": "no statusCode"})
+		return raw(map[string]string{"message": "no statusCode"})
 	case "number":
 		return json.RawMessage("42"), nil
 	case "status":
@@ -73,11 +82,15 @@ func handler(ctx context.Context, raw json.RawMessage) (json.RawMessage, error) 
 		return nil, errors.New("urlecho was asked to fail")
 	case "malformed":
 		return json.RawMessage(`{"statusCode":"abc"}`), nil
+	case "prelude":
+		// aws-lambda-go sends an io.Reader's bytes as they are.
+		prelude := `{"statusCode":201,"headers":{"x-streamed":"1"},"cookies":["s=1"]}`
+		return strings.NewReader(prelude + strings.Repeat("\x00", 8) + "streamed body"), nil
 	}
 	return respond(events.LambdaFunctionURLResponse{
 		StatusCode: 200,
 		Headers:    map[string]string{"content-type": "application/json", "x-urlecho": "1"},
-		Body:       string(raw),
+		Body:       string(event),
 		Cookies:    []string{"echo=1; Path=/", "second=2; Path=/"},
 	})
 }
