@@ -574,3 +574,35 @@ def test_browser_cors_preflight_fetch_and_cookies(lam, server, browser):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_aws_iam_with_verified_signatures(make_thaw_server, examples, tmp_path):
+    owner = ("AKIAOWNER00000000000", "owner-secret")
+    accounts = tmp_path / "accounts.json"
+    accounts.write_text(json.dumps({"keys": [
+        {"accessKeyId": owner[0], "secretAccessKey": owner[1], "account": "000000000000"}]}))
+    verifying = make_thaw_server("--accounts", str(accounts), "--verify-signatures",
+                                 "--no-sandbox")
+    client = boto3.client("lambda", endpoint_url=verifying.url, region_name=REGION,
+                          aws_access_key_id=owner[0], aws_secret_access_key=owner[1],
+                          config=Config(retries={"max_attempts": 1}))
+    name = unique("verified")
+    create_function(client, name, "urlecho")
+    iam_url = client.create_function_url_config(FunctionName=name,
+                                                AuthType="AWS_IAM")["FunctionUrl"]
+    host = iam_url.split("//", 1)[1].rstrip("/")
+
+    def get(secret):
+        headers = signed("GET", f"http://{host}/v", Credentials(owner[0], secret))
+        headers["Host"] = host
+        return requests.get(verifying.url + "/v", headers=headers, timeout=60)
+
+    assert get(owner[1]).status_code == 200
+    wrong = get("not-the-secret")
+    assert wrong.status_code == 403 and wrong.json() == {"Message": "Forbidden"}
+    # A NONE URL needs no signature even on a verifying server.
+    public = unique("public")
+    create_function(client, public, "urlecho")
+    none_url = client.create_function_url_config(FunctionName=public,
+                                                 AuthType="NONE")["FunctionUrl"]
+    assert by_host(verifying, none_url).status_code == 200
