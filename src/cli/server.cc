@@ -325,9 +325,9 @@ Status Server::StartFrontDoor() {
                                   [callers = callers_.get()](const http::Request& request) {
                                     return callers->Identify(request);
                                   });
+  front_door_->SetUrlApi(url_api_.get());  // function URLs, before the front door's checks
   // Each service's APIs (http/dispatch.h names them). thaw's own /thaw/* routes: environments
   // (invoker), invocation records and traces (records), code downloads (control plane).
-  front_door_->SetUrlApi(url_api_.get());
   front_door_->Add("lambda", invoke_api_.get());
   front_door_->Add("lambda", esm_api_.get());
   front_door_->Add("lambda", control_api_.get());

@@ -33,10 +33,10 @@ InvokePrincipal InvokePrincipal::Service(std::string service, std::string source
 std::optional<std::string> AuthorizeInvoke(const Resolved& target, const InvokePrincipal& who) {
   const std::string function_account = auth::ArnAccount(target.invoked_arn);
   if (who.service.empty() && who.account == function_account) return std::nullopt;
-  const char* kInvokeAction =
+  const std::string action =
       who.function_url_auth_type.empty() ? kInvokeFunction : kInvokeFunctionUrl;
   auth::AccessRequest request;
-  request.action = kInvokeAction;
+  request.action = action;
   if (!who.function_url_auth_type.empty()) {
     request.context["lambda:functionurlauthtype"] = who.function_url_auth_type;
   }
@@ -58,13 +58,12 @@ std::optional<std::string> AuthorizeInvoke(const Resolved& target, const InvokeP
   auth::Decision decision =
       target.policy ? target.policy->Evaluate(request) : auth::Decision::kImplicitDeny;
   if (decision == auth::Decision::kAllow) return std::nullopt;
-  std::string message = "User: " + user +
-                        " is not authorized to perform: " + std::string(kInvokeAction) +
+  std::string message = "User: " + user + " is not authorized to perform: " + action +
                         " on resource: " + target.invoked_arn;
   if (decision == auth::Decision::kExplicitDeny) {
     return message + " with an explicit deny in a resource-based policy";
   }
-  return message + " because no resource-based policy allows the " + kInvokeAction + " action";
+  return message + " because no resource-based policy allows the " + action + " action";
 }
 
 }  // namespace thaw::lambda

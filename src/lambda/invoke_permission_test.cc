@@ -92,5 +92,28 @@ TEST(InvokePermissionTest, PrincipalOrgIdIsRefusedWhenAdded) {
   EXPECT_NE(s.status().message().find("PrincipalOrgID is not supported"), std::string::npos);
 }
 
+TEST(InvokePermissionTest, FunctionUrlCallersNeedInvokeFunctionUrl) {
+  InvokePrincipal url_caller = InvokePrincipal::Account("111111111111");
+  url_caller.function_url_auth_type = "AWS_IAM";
+  // A statement for InvokeFunction does not cover the URL, nor one for another auth type.
+  Resolved invoke_only = Target(kFn, {json{{"StatementId", "a"},
+                                           {"Action", "lambda:InvokeFunction"},
+                                           {"Principal", "111111111111"}}});
+  auto denied = AuthorizeInvoke(invoke_only, url_caller);
+  ASSERT_TRUE(denied);
+  EXPECT_NE(denied->find("lambda:InvokeFunctionUrl"), std::string::npos);
+  Resolved other_type = Target(kFn, {json{{"StatementId", "b"},
+                                          {"Action", "lambda:InvokeFunctionUrl"},
+                                          {"Principal", "111111111111"},
+                                          {"FunctionUrlAuthType", "NONE"}}});
+  EXPECT_TRUE(AuthorizeInvoke(other_type, url_caller));
+  Resolved url = Target(kFn, {json{{"StatementId", "c"},
+                                   {"Action", "lambda:InvokeFunctionUrl"},
+                                   {"Principal", "111111111111"},
+                                   {"FunctionUrlAuthType", "AWS_IAM"}}});
+  EXPECT_FALSE(AuthorizeInvoke(url, url_caller));
+  EXPECT_TRUE(AuthorizeInvoke(url, InvokePrincipal::Account("111111111111")));
+}
+
 }  // namespace
 }  // namespace thaw::lambda
