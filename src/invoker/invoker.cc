@@ -192,8 +192,7 @@ void Invoker::Wait(Environment* env, Waiter waiter) {
     // environment would cost anyway.
     wait_ns = std::max(wait_ns, std::min(env->last_init_ns(), kMaxHandoffWaitNs));
     waiter.timer = timers_.NewTimer();
-    waiter.timer->StartAt(clock_.MonotonicNanos() + wait_ns,
-                          [this, env] { WaitExpired(env); });
+    waiter.timer->StartAt(clock_.MonotonicNanos() + wait_ns, [this, env] { WaitExpired(env); });
   }
   env->set_successor_waiting(true);  // no freeze between the two
   waiters_.emplace(env, std::move(waiter));
@@ -214,9 +213,9 @@ void Invoker::WaitExpired(Environment* env) {
 
 void Invoker::Restart(Waiter waiter) {
   if (shutting_down_) {
-    waiter.invocation->Answer({ErrorBody(Name(LambdaError::kSandboxFailure),
-                                         "The execution environment was shut down"),
-                               "application/json", true, waiter.version, "", ""});
+    waiter.invocation->Answer(
+        {ErrorBody(Name(LambdaError::kSandboxFailure), "The execution environment was shut down"),
+         "application/json", true, waiter.version, "", ""});
     return;
   }
   Pool& pool = PoolFor(waiter.config->key(), waiter.version);
