@@ -471,6 +471,7 @@ void Environment::InitDone(EnvPhase from) {
   double init_ms = static_cast<double>(now - init_started_ns_) / 1e6;
   current_->ready_ns = now;
   current_->init_ns = now - init_started_ns_;
+  last_init_ns_ = current_->init_ns;
   // Measure now: a runtime that later crashes or times out is gone before any response, and
   // its REPORT must still show the memory it used, as Lambda's does (never 0 MB).
   SampleMemory();
@@ -699,7 +700,7 @@ void Environment::EndInvocation(EndStatus status, const std::string& error_type)
   }
   // Lambda freezes an environment between invocations: nothing in it runs while idle. A
   // failed one was reset: its processes are gone and init re-runs on the next invoke.
-  if (phase_ == EnvPhase::kIdle) Freeze();
+  if (phase_ == EnvPhase::kIdle && !successor_waiting_) Freeze();
   if (deps_.options.records && inv.clock) {  // after the freeze, whose time it records
     deps_.options.records->Add(
         MakeRecord(inv, {*config_, version_, id_, EndStatusName(status), error_type, now,

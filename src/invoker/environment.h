@@ -110,6 +110,11 @@ class Environment final : public runtime_api::Listener {
   int64_t invocation_count() const { return invocation_count_; }
   bool sandboxed() const;
   bool frozen() const { return phase_ == EnvPhase::kFrozen; }
+  // An invocation waits for this environment to end its current one: it is not frozen in
+  // between (the next event follows at once).
+  void set_successor_waiting(bool waiting) { successor_waiting_ = waiting; }
+  // From spawn to the runtime's first /next, the last time init ran here; 0 before.
+  int64_t last_init_ns() const { return last_init_ns_; }
   // Max Memory Used over the environment's life (what REPORT shows) and over the last
   // invocation alone; CPU time of the last invocation (all processes of the environment).
   int64_t max_memory_kib() const { return max_rss_kib_; }
@@ -189,6 +194,8 @@ class Environment final : public runtime_api::Listener {
   const bool native_;        // the Runtime API's own mechanism: no thaw-host in between
   const bool network_none_;  // thaw:network=none
   EnvPhase phase_ = EnvPhase::kCold;
+  bool successor_waiting_ = false;
+  int64_t last_init_ns_ = 0;
   runtime_api::RuntimeSession session_;
   runtime_api::PeerCheck peer_check_;
   std::unique_ptr<http::Server> endpoint_;

@@ -1,16 +1,31 @@
 #include "invoker/invoker.h"
 
 #include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
 
+#include "base/lambda_error.h"
 #include "base/log.h"
 #include "invoker/launcher_client.h"
 #include "lambda/function.h"
 #include "records/record_store.h"
+#include "sandbox/cgroup.h"
 #include "sys/launcher_protocol.h"
 
 namespace thaw::invoker {
 
 namespace asio = boost::asio;
+
+namespace {
+
+constexpr int64_t kMbPerVcpu = 1769;  // Lambda: 1,769 MB buys one vCPU
+constexpr int64_t kMaxHandoffWaitNs = 100'000'000;
+
+std::string ErrorBody(const std::string& type, const std::string& message) {
+  nlohmann::json j = {{"errorType", type}, {"errorMessage", message}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
 
 Invoker::Invoker(asio::io_context& io, LauncherClient& launcher, logs::LogStore* log_store,
                  const lambda::Registry& registry, const Clock& clock, InvokerOptions options)
@@ -57,45 +72,15 @@ Status Invoker::Invoke(const lambda::Resolved& target, runtime_api::Event event,
         "resources and stopped your function's invocation.");
   }
   caller.lineage = trace::SetLineageCount(caller.lineage, hash, count + 1);
-  int64_t& fn_busy = busy_by_function_[config.key()];
-  bool unreserved = !target.reserved_concurrency.has_value();
-  if (!unreserved) {
-    if (fn_busy >= *target.reserved_concurrency) {
-      return Status::ResourceExhausted("ReservedFunctionConcurrentInvocationLimitExceeded");
-    }
-  } else {
-    int64_t unreserved_limit = options_.account_concurrency - registry_.TotalReserved();
-    if (unreserved_busy_ >= unreserved_limit) {
-      return Status::ResourceExhausted("ConcurrentInvocationLimitExceeded");
-    }
-  }
-  if (total_busy_ >= options_.account_concurrency) {
-    return Status::ResourceExhausted("ConcurrentInvocationLimitExceeded");
-  }
-
+  const std::string throttle = ThrottleReason(config.key(), target.reserved_concurrency);
   Pool& pool = PoolFor(config.key(), target.executed_version);
-  Environment* env = nullptr;
-  while (!pool.idle.empty()) {
-    Environment* candidate = pool.idle.back();
-    pool.idle.pop_back();
-    if (candidate->config().generation == config.generation &&
-        (candidate->state() == EnvState::kIdle || candidate->state() == EnvState::kCold)) {
-      env = candidate;
-      break;
-    }
-    Destroy(candidate);  // an older generation of the function
+  Environment* env = throttle.empty() ? TakeIdle(pool, config.generation) : nullptr;
+  // With concurrency full, an environment that has answered still lets its successor in: the
+  // two never overlap.
+  Environment* answered = env ? nullptr : Answered(pool, config.generation);
+  if (!throttle.empty() && (!answered || target.reserved_concurrency == 0)) {
+    return Status::ResourceExhausted(throttle);
   }
-  if (!env) {
-    Environment::Deps deps{io_, spawner_, timers_, log_store_, clock_, options_.environment};
-    auto fresh = std::make_unique<Environment>(deps, target.config, target.executed_version,
-                                               [this](Environment* e) { Release(e); });
-    env = fresh.get();
-    pool.envs.push_back(std::move(fresh));
-  }
-  ++fn_busy;
-  ++total_busy_;
-  if (unreserved) ++unreserved_busy_;
-  busy_[env] = unreserved;
 
   auto invocation = std::make_unique<Invocation>();
   invocation->event = std::move(event);
@@ -124,21 +109,167 @@ Status Invoker::Invoke(const lambda::Resolved& target, runtime_api::Event event,
       invocation->arrived_ns = invocation->received_ns - waited_ms * 1000000;
     }
   }
-  env->Invoke(std::move(invocation));
+  const bool unreserved = !target.reserved_concurrency.has_value();
+  if (answered) {
+    Wait(answered, Waiter{std::move(invocation), target.config, target.executed_version,
+                          target.reserved_concurrency, nullptr});
+    return Status::Ok();
+  }
+  if (!env) env = NewEnvironment(pool, target.config, target.executed_version);
+  Start(env, std::move(invocation), unreserved);
   return Status::Ok();
 }
 
-void Invoker::Release(Environment* env) {
-  auto it = busy_.find(env);
-  if (it != busy_.end()) {
-    --busy_by_function_[env->config().key()];
-    --total_busy_;
-    if (it->second) --unreserved_busy_;
-    busy_.erase(it);
+std::string Invoker::ThrottleReason(const std::string& function,
+                                    const std::optional<int64_t>& reserved_concurrency) const {
+  auto busy = busy_by_function_.find(function);
+  const int64_t fn_busy = busy == busy_by_function_.end() ? 0 : busy->second;
+  if (reserved_concurrency) {
+    if (fn_busy >= *reserved_concurrency) {
+      return "ReservedFunctionConcurrentInvocationLimitExceeded";
+    }
+  } else if (unreserved_busy_ >= options_.account_concurrency - registry_.TotalReserved()) {
+    return "ConcurrentInvocationLimitExceeded";
   }
+  if (total_busy_ >= options_.account_concurrency) return "ConcurrentInvocationLimitExceeded";
+  return "";
+}
+
+Environment* Invoker::TakeIdle(Pool& pool, uint64_t generation) {
+  while (!pool.idle.empty()) {
+    Environment* candidate = pool.idle.back();
+    pool.idle.pop_back();
+    if (candidate->config().generation == generation &&
+        (candidate->state() == EnvState::kIdle || candidate->state() == EnvState::kCold)) {
+      return candidate;
+    }
+    Destroy(candidate);  // an older generation of the function
+  }
+  return nullptr;
+}
+
+Environment* Invoker::Answered(const Pool& pool, uint64_t generation) const {
+  for (const auto& env : pool.envs) {
+    Environment* e = env.get();
+    if (e->phase() == EnvPhase::kResponded && e->config().generation == generation &&
+        !waiters_.count(e) && !retiring_.count(e)) {
+      return e;
+    }
+  }
+  return nullptr;
+}
+
+Environment* Invoker::NewEnvironment(Pool& pool, lambda::FunctionConfigPtr config,
+                                     const std::string& version) {
+  Environment::Deps deps{io_, spawner_, timers_, log_store_, clock_, options_.environment};
+  auto fresh = std::make_unique<Environment>(deps, std::move(config), version,
+                                             [this](Environment* e) { Release(e); });
+  Environment* env = fresh.get();
+  pool.envs.push_back(std::move(fresh));
+  return env;
+}
+
+void Invoker::Start(Environment* env, std::unique_ptr<Invocation> invocation, bool unreserved) {
+  ++busy_by_function_[env->config().key()];
+  ++total_busy_;
+  if (unreserved) ++unreserved_busy_;
+  busy_[env] = unreserved;
+  env->Invoke(std::move(invocation));
+}
+
+void Invoker::Wait(Environment* env, Waiter waiter) {
+  const bool bounded = ThrottleReason(waiter.config->key(), waiter.reserved_concurrency).empty();
+  if (bounded) {
+    int64_t wait_ns = options_.handoff_wait_ns;
+    // Under 1,769 MB the runtime has less than a CPU: having spent its quota on the answer, it
+    // sleeps out the CFS period, or two when it overran (the debt carries over).
+    if ((options_.environment.sandbox_features & sys::kFeatureCpu) &&
+        env->config().memory_mb < kMbPerVcpu && env->sandboxed()) {
+      wait_ns += 2 * sandbox::kCpuPeriodUs * 1000;
+    }
+    // A cold start takes longer on a loaded machine, and so does the runtime's next ask: the
+    // wait is at least this environment's own last init (up to 100 ms), the time a new
+    // environment would cost anyway.
+    wait_ns = std::max(wait_ns, std::min(env->last_init_ns(), kMaxHandoffWaitNs));
+    waiter.timer = timers_.NewTimer();
+    waiter.timer->StartAt(clock_.MonotonicNanos() + wait_ns, [this, env] { WaitExpired(env); });
+  }
+  env->set_successor_waiting(true);  // no freeze between the two
+  waiters_.emplace(env, std::move(waiter));
+}
+
+void Invoker::WaitExpired(Environment* env) {
+  auto it = waiters_.find(env);
+  if (it == waiters_.end()) return;
+  Waiter& waiter = it->second;
+  waiter.timer.reset();
+  // Concurrency filled up meanwhile: keep waiting, since this environment is sure to come.
+  if (!ThrottleReason(waiter.config->key(), waiter.reserved_concurrency).empty()) return;
+  Waiter taken = std::move(waiter);
+  waiters_.erase(it);
+  env->set_successor_waiting(false);
+  Restart(std::move(taken));
+}
+
+void Invoker::Restart(Waiter waiter) {
+  if (shutting_down_) {
+    waiter.invocation->Answer(
+        {ErrorBody(Name(LambdaError::kSandboxFailure), "The execution environment was shut down"),
+         "application/json", true, waiter.version, "", ""});
+    return;
+  }
+  Pool& pool = PoolFor(waiter.config->key(), waiter.version);
+  const bool unreserved = !waiter.reserved_concurrency.has_value();
+  Start(NewEnvironment(pool, waiter.config, waiter.version), std::move(waiter.invocation),
+        unreserved);
+}
+
+// Runs after the environment's own call stack has unwound (it released from inside it).
+void Invoker::HandOff(Environment* env) {
+  auto it = waiters_.find(env);
+  if (it == waiters_.end()) return;
+  Waiter waiter = std::move(it->second);
+  waiters_.erase(it);
+  if (waiter.timer) waiter.timer->Cancel();
+  env->set_successor_waiting(false);
+  if (shutting_down_) {
+    Unbusy(env);
+    return Restart(std::move(waiter));
+  }
+  // The busy slot passes from the last invocation to this one.
+  env->Invoke(std::move(waiter.invocation));
+}
+
+void Invoker::Unbusy(Environment* env) {
+  auto it = busy_.find(env);
+  if (it == busy_.end()) return;
+  --busy_by_function_[env->config().key()];
+  --total_busy_;
+  if (it->second) --unreserved_busy_;
+  busy_.erase(it);
+}
+
+void Invoker::Release(Environment* env) {
   // RetireFunction marks busy environments of a changed function, so no registry lookup is
   // needed here, on every invocation's path.
   bool retire = retiring_.erase(env) > 0 || shutting_down_;
+  auto waiter = waiters_.find(env);
+  if (waiter != waiters_.end() && !retire && env->state() != EnvState::kDead &&
+      env->state() != EnvState::kStopping) {
+    asio::post(io_, [this, env] { HandOff(env); });
+    return;
+  }
+  Unbusy(env);
+  if (waiter != waiters_.end()) {
+    // Its environment is going: the waiter starts a new one, in the slot this one leaves.
+    Waiter taken = std::move(waiter->second);
+    waiters_.erase(waiter);
+    if (taken.timer) taken.timer->Cancel();
+    env->set_successor_waiting(false);
+    asio::post(io_, [this, taken = std::make_shared<Waiter>(std::move(taken))]() mutable {
+      Restart(std::move(*taken));
+    });
+  }
   if (retire) {
     // Not from inside the environment's own call stack.
     asio::post(io_, [this, env] { Destroy(env); });
@@ -212,6 +343,13 @@ void Invoker::Reap() {
 void Invoker::Shutdown(std::function<void()> done) {
   shutting_down_ = true;
   reap_timer_.cancel();
+  std::map<Environment*, Waiter> waiters = std::move(waiters_);
+  waiters_.clear();
+  for (auto& [env, waiter] : waiters) {
+    if (waiter.timer) waiter.timer->Cancel();
+    env->set_successor_waiting(false);
+    Restart(std::move(waiter));  // answered: thaw is shutting down
+  }
   auto remaining = std::make_shared<int>(0);
   auto finish = std::make_shared<std::function<void()>>(std::move(done));
   std::vector<Environment*> all;

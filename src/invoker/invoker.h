@@ -1,5 +1,8 @@
 // Invoker: runs invocations on execution environments. It keeps a pool of environments per
-// function version, warm ones first; starts new ones (cold) when none is free; enforces
+// function version, warm ones first; when none is idle, an invocation waits a few ms for one
+// that has answered and is about to ask for its next event (a sequential caller's next request
+// lands in that window here, never on AWS, whose network round trip is longer), and only then
+// starts a new one (cold); enforces
 // reserved and account concurrency (throttling, never queueing, as Lambda does); reaps idle
 // environments; retires environments whose function changed. Loop thread only.
 #pragma once
@@ -10,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +39,13 @@ namespace thaw::invoker {
 struct InvokerOptions {
   int64_t account_concurrency = 1000;
   int64_t idle_timeout_ms = int64_t{10} * 60 * 1000;  // Lambda keeps idle environments ~5-15 min
+  // How long an invocation that finds no idle environment waits for one that has answered and
+  // not yet asked for its next event, before a new environment starts. A runtime asks within
+  // tens of microseconds of its 202; a cold start costs milliseconds. Under a CPU quota (below
+  // 1,769 MB) two CFS periods (40 ms) are added: a runtime that spent its quota sleeps that
+  // long. And it waits at least as long as the environment's own last init took (at most
+  // 100 ms): the cold start it would otherwise pay.
+  int64_t handoff_wait_ns = 5'000'000;
   EnvironmentOptions environment;
 };
 
@@ -128,7 +139,35 @@ class Invoker {
     std::vector<Environment*> idle;  // most recently used last
   };
 
+  // An invocation waiting for an environment that has answered (kResponded) to ask again.
+  struct Waiter {
+    std::unique_ptr<Invocation> invocation;
+    lambda::FunctionConfigPtr config;
+    std::string version;
+    std::optional<int64_t> reserved_concurrency;
+    std::unique_ptr<Timer> timer;  // null: waits for it without a limit (concurrency is full)
+  };
+
   bool RunsAsServer(const Environment& env) const;
+  // "" when one more invocation fits the function's and the account's concurrency, else the
+  // throttle reason.
+  std::string ThrottleReason(const std::string& function,
+                             const std::optional<int64_t>& reserved_concurrency) const;
+  // An idle environment of this generation (older ones found on the way are destroyed).
+  Environment* TakeIdle(Pool& pool, uint64_t generation);
+  // An environment of this generation that has answered and has no waiter yet.
+  Environment* Answered(const Pool& pool, uint64_t generation) const;
+  Environment* NewEnvironment(Pool& pool, lambda::FunctionConfigPtr config,
+                              const std::string& version);
+  // Counts `env` busy and runs `invocation` on it.
+  void Start(Environment* env, std::unique_ptr<Invocation> invocation, bool unreserved);
+  void Wait(Environment* env, Waiter waiter);
+  void HandOff(Environment* env);
+  void WaitExpired(Environment* env);
+  // Runs a waiter whose environment went away on a new one.
+  void Restart(Waiter waiter);
+  // Takes `env` out of the busy counts.
+  void Unbusy(Environment* env);
   void Release(Environment* env);
   void Destroy(Environment* env);
   void OnProcessExit(const LauncherClient::Exit& exit);
@@ -152,6 +191,7 @@ class Invoker {
   std::map<std::string, std::string> lineage_hashes_;  // by function name: a SHA-256 each
   std::map<Environment*, bool> retiring_;              // busy environments to stop when released
   std::map<Environment*, bool> busy_;                  // busy environment -> counted as unreserved
+  std::map<Environment*, Waiter> waiters_;             // by the answered environment they wait for
   int64_t total_busy_ = 0;
   int64_t unreserved_busy_ = 0;
   boost::asio::steady_timer reap_timer_;

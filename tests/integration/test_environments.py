@@ -221,3 +221,51 @@ def test_suppressed_init_counts_against_timeout(lam, thaw_server):
         assert payload_json(resp) == {
             "errorType": "Sandbox.Timedout",
             "errorMessage": f"RequestId: {rid} Error: Task timed out after 1.00 seconds"}
+
+
+# A sequential caller's next request can reach thaw after the last response but before the
+# runtime's next /next (on AWS the network round trip is longer than that window). It waits a
+# few ms for that environment instead of starting a second one (issue 19).
+def test_sequential_caller_keeps_one_environment(lam, thaw_server):
+    name = make(lam, "sequential", "echo")
+    for i in range(1000):
+        resp = lam.invoke(FunctionName=name, Payload=json.dumps({"i": i}).encode())
+        assert payload_json(resp) == {"i": i}
+    envs = environments(thaw_server, name)
+    assert len(envs) == 1, [(e["id"], e["invocations"]) for e in envs]
+    assert envs[0]["invocations"] == 1000
+
+
+def test_closed_loop_clients_take_at_most_one_environment_each(lam, thaw_server):
+    name = make(lam, "closed-loop", "echo")
+    errors = []
+
+    def loop(k):
+        client = boto_client("lambda", thaw_server)
+        try:
+            for i in range(150):
+                resp = client.invoke(FunctionName=name, Payload=json.dumps({"k": k, "i": i}).encode())
+                assert payload_json(resp) == {"k": k, "i": i}
+        except Exception as e:  # surfaced below
+            errors.append(e)
+
+    threads = [threading.Thread(target=loop, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    envs = environments(thaw_server, name)
+    assert 1 <= len(envs) <= 4, [(e["id"], e["invocations"]) for e in envs]
+    assert sum(e["invocations"] for e in envs) == 600
+
+
+def test_sequential_caller_under_reserved_concurrency_one_is_never_throttled(lam, thaw_server):
+    name = make(lam, "sequential-reserved1", "echo")
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
+    try:
+        for i in range(300):
+            assert payload_json(lam.invoke(FunctionName=name, Payload=b'{"n":1}')) == {"n": 1}
+    finally:
+        lam.delete_function_concurrency(FunctionName=name)
+    assert len(environments(thaw_server, name)) == 1
