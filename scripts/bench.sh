@@ -58,11 +58,22 @@ create "$EP" stamp 1769 stamp
 for fn in noop noop_cold; do create "$EP2" $fn 1769 noop; done
 create "$EP3" noop 1769 noop
 
+# The same no-op behind a function URL (AuthType NONE), reached by its path form.
+FURL=$(/usr/bin/aws --endpoint-url "$EP" --no-cli-pager --output text lambda create-function-url-config \
+  --function-name noop --auth-type NONE --query FunctionUrl)
+FURL_ID=${FURL#http://}; FURL_ID=${FURL_ID%%.*}
+FURL_PATH="$EP/thaw/urls/$FURL_ID/"
+
 RES="$OUT/results.jsonl"; : > "$RES"
 echo "machine: $(nproc) vCPU, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); $(date -u +%FT%TZ)" | tee "$OUT/machine.txt"
 "$OUT/floor" -mode=chain -n $N -c 1 -name floor_chain_c1 >>"$RES"
 "$OUT/floor" -mode=chain -n $N -c 1 -procs 0 -name floor_chain_c1_gomaxprocs2 >>"$RES"
 "$OUT/load" -endpoint "$EP" -function noop -n $N -c 1 -name warm_invoke_c1 >>"$RES"
+# A sequential caller keeps one warm environment (issue 19): how many the run above left.
+curl -sf "${SIGV4[@]}" "$EP/thaw/environments" | python3 -c \
+  'import json,sys; e=[x for x in json.load(sys.stdin)["environments"] if x["function"]=="noop"]; print(json.dumps({"name":"sequential_environments","environments":len(e)}))' >>"$RES"
+"$OUT/floor" -mode=proxy -n $N -c 1 -name floor_proxy_c1 >>"$RES"
+"$OUT/load" -url "$FURL_PATH" -function noop -n $N -c 1 -name function_url_c1 >>"$RES"
 "$OUT/load" -endpoint "$EP2" -function noop -n $N -c 1 -name warm_invoke_c1_nosandbox >>"$RES"
 "$OUT/load" -endpoint "$EP3" -function noop -n $N -c 1 -name warm_invoke_c1_nofreeze >>"$RES"
 "$OUT/cold" -endpoint "$EP" -function noop_cold -n $NC -name cold_start >>"$RES"
@@ -83,6 +94,8 @@ if [ $SMOKE = 0 ]; then
   "$OUT/floor" -mode=chain -n $NT -c 32 -procs 0 -name floor_chain_c32 >>"$RES"
   "$OUT/load" -endpoint "$EP" -function noop -n $NT -c 32 -name throughput_c32 >>"$RES"
   "$OUT/load" -endpoint "$EP" -function noop -n $NT -c 8 -name throughput_c8 >>"$RES"
+  "$OUT/floor" -mode=proxy -n $NT -c 8 -procs 0 -name floor_proxy_c8 >>"$RES"
+  "$OUT/load" -url "$FURL_PATH" -function noop -n $NT -c 8 -name function_url_c8 >>"$RES"
 fi
 
 python3 - "$RES" $SMOKE <<'PY'
@@ -96,6 +109,9 @@ smoke = sys.argv[2] == "1"
 floor = rows["floor_chain_c1"]["p50_us"]
 print(f"{'name':<28}{'p50 us':>10}{'p99 us':>10}{'rps':>10}{'p50/floor':>11}")
 for name, r in rows.items():
+    if "environments" in r:
+        print(f"{name:<28}{r['environments']:>10} (after the 1-client warm run)")
+        continue
     if "p50_us" not in r:  # sqsload's drain: messages per second only
         print(f"{name:<28}{'':>10}{'':>10}{r['throughput_msgs']:>10.0f}")
         continue
@@ -112,6 +128,8 @@ print(f"request -> handler start (p50): Invoke {sync:.0f} us, Event {ev['p50_us'
       f"fdatasync {rows['fsync_floor']['p50_us']:.0f} us")
 print(f"goals: SendMessage -> handler start p50 {sqs['p50_us'] / 1000:.2f} ms (<= 2 ms), "
       f"Event 202 -> handler start p50 {ev['ack_to_handler_p50_us'] / 1000:.2f} ms (<= 1 ms)")
+url, proxy = rows["function_url_c1"]["p50_us"], rows["floor_proxy_c1"]["p50_us"]
+print(f"function URL p50 {url:.0f} us = {url / proxy:.2f}x the proxy floor (goal <= 1.5x)")
 if smoke and warm > 5 * floor:
     print(f"FAIL: warm p50 {warm:.0f} us is more than 5x the floor {floor:.0f} us")
     sys.exit(1)

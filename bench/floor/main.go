@@ -34,7 +34,7 @@ import (
 )
 
 func main() {
-	mode := flag.String("mode", "chain", "chain | direct | serve-a | serve-b")
+	mode := flag.String("mode", "chain", "chain | proxy | direct | serve-a | serve-b (proxy: chain behind one more forwarding hop, the floor of an HTTP front such as a function URL)")
 	listen := flag.String("listen", "127.0.0.1:0", "serve-*: listen address; the bound address is printed on stdout")
 	next := flag.String("next", "", "serve-a: base URL of serve-b")
 	stdinEOF := flag.Bool("exit-on-stdin-eof", false, "serve-*: exit when stdin closes (set by the parent)")
@@ -55,7 +55,7 @@ func main() {
 			fatal("serve-a needs -next")
 		}
 		serve(*listen, forwardHandler(strings.TrimRight(*next, "/")+"/"), *stdinEOF)
-	case "chain", "direct":
+	case "chain", "proxy", "direct":
 		if *procs > 0 {
 			// Inherited by the children through the environment.
 			os.Setenv("GOMAXPROCS", strconv.Itoa(*procs))
@@ -247,13 +247,14 @@ func drive(mode string, cfg loadgen.Config) int {
 		return 2
 	}
 	target := "http://" + bAddr
-	if mode == "chain" {
-		aAddr, err := spawn("-mode=serve-a", "-listen", "127.0.0.1:0", "-next", target)
+	hops := map[string]int{"direct": 0, "chain": 1, "proxy": 2}[mode]
+	for i := 0; i < hops; i++ {
+		addr, err := spawn("-mode=serve-a", "-listen", "127.0.0.1:0", "-next", target)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "floor:", err)
 			return 2
 		}
-		target = "http://" + aAddr
+		target = "http://" + addr
 	}
 	cfg.URL = target + "/"
 	s, err := loadgen.Run(cfg)

@@ -39,6 +39,7 @@ func main() {
 	procs := flag.Int("procs", 0, "GOMAXPROCS for the load generator (0 = Go default / $GOMAXPROCS)")
 	qualifier := flag.String("qualifier", "", "optional ?Qualifier= (version or alias)")
 	invocationType := flag.String("type", "RequestResponse", "X-Amz-Invocation-Type: RequestResponse or Event (Event answers 202: pass -expect-status 202)")
+	rawURL := flag.String("url", "", "POST to this URL, unsigned, instead of the Invoke API (a function URL; -function then only names the output)")
 	flag.Parse()
 
 	if *function == "" {
@@ -79,10 +80,17 @@ func main() {
 	}
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
-	h.Set("X-Amz-Invocation-Type", *invocationType)
+	if *rawURL != "" {
+		u = *rawURL
+		if *name == "" {
+			label = "url_" + *function
+		}
+	} else {
+		h.Set("X-Amz-Invocation-Type", *invocationType)
+	}
 	// Signed once: every request is the same, and the server identifies callers by their
 	// connection (a signature stays valid for 15 minutes on AWS).
-	if signed, err := http.NewRequest("POST", u, nil); err == nil {
+	if signed, err := http.NewRequest("POST", u, nil); err == nil && *rawURL == "" {
 		signed.Header = h.Clone()
 		sigv4.Sign(signed, body, sigv4.FromEnv(), "us-east-1", "lambda", time.Now())
 		h = signed.Header
