@@ -7,6 +7,7 @@
 #include "base/codec.h"
 #include "base/log.h"
 #include "http/aws_error.h"
+#include "lambda/function_url.h"
 #include "sns/sns_api.h"
 
 namespace thaw::cli {
@@ -200,6 +201,13 @@ void FrontDoor::Handle(http::Request request, http::ResponseWriter writer) {
   };
   if (options_.port == 0) options_.port = request.local_port;
   if (std::optional<bool> signed_url = url_api_ ? url_api_->Claims(request) : std::nullopt) {
+    // The path form carries thaw's own host name: a rebound one is refused as anywhere else.
+    const std::string host(request.headers.Get("Host").value_or(""));
+    if (lambda::UrlIdOfHost(host).empty() && !AllowedHost(host)) {
+      THAW_LOG(kWarn, "front-door")
+          << "refused function URL " << request.path << ": Host " << host << " is not thaw's";
+      return writer.Send(httpfront::UrlForbidden());
+    }
     if (*signed_url && !SignedUrlRequest(request, to)) {
       return writer.Send(httpfront::UrlForbidden());
     }

@@ -74,7 +74,7 @@ StatusOr<http::Response> ControlService::PutFunctionUrl(const Route& route,
   }
   const int64_t now = options_.clock.RealtimeMillis();
   if (!update) {
-    config.url_id = UrlId(name, qualifier);
+    config.url_id = NewUrlId();
     config.created_ms = now;
   }
   config.modified_ms = now;

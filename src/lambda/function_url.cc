@@ -92,15 +92,9 @@ json CorsToJson(const UrlCors& cors) {
 
 }  // namespace
 
-std::string UrlId(std::string_view key, std::string_view qualifier) {
-  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::string digest =
-      Sha256Hex(std::string("function-url\n") + std::string(key) + "\n" + std::string(qualifier));
-  std::string id;
-  for (size_t i = 0; i + 1 < digest.size() && id.size() < 32; i += 2) {
-    int byte = std::stoi(digest.substr(i, 2), nullptr, 16);
-    id.push_back(kAlphabet[byte % 36]);
-  }
+std::string NewUrlId() {
+  std::string id = NewUuid();  // 122 random bits, lower-case hex
+  std::erase(id, '-');
   return id;
 }
 

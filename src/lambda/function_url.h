@@ -1,8 +1,9 @@
 // FunctionUrlConfig: a function URL (Create/Get/Update/Delete/ListFunctionUrlConfigs), one per
 // qualifier (the unqualified function, or an alias): its auth type, CORS and invoke mode. The
-// URL id is derived from the function key and qualifier, so it is stable across restarts and
-// re-creation. Parsing checks bodies as AWS does; Render gives the API's shape. Pure functions,
-// thread-safe.
+// URL id is random, chosen at creation and kept across restarts: a NONE URL answers anyone who
+// can reach the port (any web page can send a request to a loopback name), so its address must
+// not be guessable from the function's name. Parsing checks bodies as AWS does; Render gives the
+// API's shape. Pure functions, thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -37,8 +38,8 @@ struct FunctionUrlConfig {
   bool operator==(const FunctionUrlConfig&) const = default;
 };
 
-// The id of the URL of `key` (a FunctionKey) at `qualifier` ("" for the unqualified function).
-std::string UrlId(std::string_view key, std::string_view qualifier);
+// A new URL id: 32 random lower-case hex digits.
+std::string NewUrlId();
 // "http://<id>.lambda-url.us-east-1.localhost:<port>/": thaw serves plain HTTP on a loopback
 // name, where AWS has https://<id>.lambda-url.<region>.on.aws/.
 std::string UrlHostName(std::string_view url_id);

@@ -9,17 +9,15 @@ namespace {
 
 using nlohmann::json;
 
-TEST(FunctionUrl, IdIsStableLowercaseAlphanumeric) {
-  std::string id = UrlId("f", "");
+TEST(FunctionUrl, IdIsRandomLowercaseAlphanumeric) {
+  std::string id = NewUrlId();
   EXPECT_EQ(id.size(), 32u);
   for (char c : id) EXPECT_TRUE((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) << id;
-  EXPECT_EQ(id, UrlId("f", ""));
-  EXPECT_NE(id, UrlId("f", "live"));
-  EXPECT_NE(id, UrlId("g", ""));
+  EXPECT_NE(id, NewUrlId());
 }
 
 TEST(FunctionUrl, HostNamesMatchInAnyCase) {
-  std::string id = UrlId("f", "");
+  std::string id = NewUrlId();
   EXPECT_EQ(UrlIdOfHost(UrlHostName(id) + ":9000"), id);
   std::string upper = UrlHostName(id);
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -53,7 +51,7 @@ TEST(FunctionUrl, UpdateMergesAndStorageRoundTrips) {
   EXPECT_EQ(updated->auth_type, "AWS_IAM");
   EXPECT_EQ(updated->invoke_mode, "RESPONSE_STREAM");
   ASSERT_TRUE(updated->cors.has_value());
-  updated->url_id = UrlId("f", "");
+  updated->url_id = NewUrlId();
   updated->created_ms = 1000;
   EXPECT_EQ(FunctionUrlFromStorage(FunctionUrlToStorage(*updated)), *updated);
   json rendered = RenderFunctionUrlConfig(*updated, "arn:f", 9000);

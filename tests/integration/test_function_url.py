@@ -160,10 +160,12 @@ def test_config_survives_a_restart_and_goes_with_the_function(lam, server):
     lam.delete_function(FunctionName=name)
     r = by_host(server, url)
     assert r.status_code == 403 and r.json() == {"Message": "Forbidden"}
-    # Re-created, the function gets the same URL again (the id derives from name and qualifier).
+    # Re-created, the function gets a new, unguessable URL; the old one stays dead.
     create_function(lam, name, "urlecho")
     again = lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
-    assert again == url
+    assert again != url
+    assert by_host(server, again).status_code == 200
+    assert by_host(server, url).status_code == 403
 
 
 def moto_server_path():
@@ -320,6 +322,19 @@ def test_path_form_with_requests(lam, server):
     assert root.status_code == 200 and root.json()["rawPath"] == "/"
     missing = requests.get(f"{server.url}/thaw/urls/{'0' * 32}/", timeout=60)
     assert missing.status_code == 403 and missing.json() == {"Message": "Forbidden"}
+    # DNS rebinding: a page at evil.example resolved to 127.0.0.1 sends its own Host.
+    port = server.url.rsplit(":", 1)[1]
+    rebound = requests.get(f"{server.url}/thaw/urls/{uid}/", timeout=60,
+                           headers={"Host": f"evil.example:{port}"})
+    assert rebound.status_code == 403 and rebound.json() == {"Message": "Forbidden"}
+
+
+def test_url_ids_are_random_not_derived_from_the_name(lam):
+    name, first = make_url(lam, "rand")
+    lam.delete_function_url_config(FunctionName=name)
+    second = lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
+    assert url_id(first) != url_id(second)
+    assert len(url_id(second)) == 32
 
 
 def resolves(host):
