@@ -8,7 +8,7 @@ import pytest
 GO_EXAMPLES = ["echo", "noop", "context", "error", "signatures", "sleep", "logger",
                "panic", "exit", "initfail", "sigterm", "callaws", "chain", "big", "rawruntime",
                "attacker", "probe", "hostile", "sqsconsumer", "destination", "stamp", "snsconsumer",
-               "ddbconsumer", "streamprobe", "kinesisconsumer", "streamsink", "scheduled"]
+               "ddbconsumer", "streamprobe", "kinesisconsumer", "streamsink", "scheduled", "streamer"]
 # examples/functions/go/stress/<name>, for `thaw stress` and test_stress.py.
 GO_EXAMPLES += ["stress-" + name for name in [
     "loop", "sleep", "eventbomb", "leak", "panic", "nilderef", "exit", "forkbomb", "goroutines",
