@@ -227,3 +227,27 @@ def test_node_streamify_error_mid_stream(lam, node_streamer):
     complete = complete_of(events)
     assert complete["ErrorCode"] == "Error", complete
     assert "node stream failed" in complete["ErrorDetails"], complete
+
+
+def test_bench_stream_shows_time_to_first_byte(server, streamer, tmp_path):
+    from conftest import THAW_BIN
+    payload = tmp_path / "event.json"
+    payload.write_text(json.dumps({"chunks": 3, "delayMs": 100}))
+    env = {k: v for k, v in os.environ.items() if k != "THAW_ENDPOINT"}
+    cmd = [str(THAW_BIN), "--endpoint", server.url, "bench", streamer, "--stream", "-n", "12",
+           "--warmup", "1", "--payload", str(payload)]
+    text = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+    assert text.returncode == 0, text.stderr
+    assert "first byte, warm" in text.stdout, text.stdout
+    res = subprocess.run(cmd + ["--json", "-"], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert res.returncode == 0, res.stderr
+    report = json.loads(res.stdout)
+    assert report["errors"]["total"] == 0, report["errors"]
+    first = report["time_to_first_byte"]["warm"]
+    total = report["client_latency"]["warm"]
+    assert first["count"] == total["count"] > 0
+    # The first chunk leaves at once; the whole takes the two 100 ms sleeps more.
+    assert first["percentiles"]["p50"]["value"] + 150 < total["percentiles"]["p50"]["value"], (
+        first, total)
+    print(text.stdout)
