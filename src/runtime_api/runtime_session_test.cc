@@ -449,6 +449,7 @@ TEST_F(RuntimeStreamTest, StreamedResponseReachesTheListenerAsItArrives) {
   runtime.Chunk("cd");
   runtime.End();
   EXPECT_EQ(runtime.Answer(), 202);
+  OnLoop([] {});  // the listener hears of the end just after the answer goes out
   EXPECT_EQ(recorder_.Streamed(), "abcd");
   std::lock_guard<std::mutex> lock(recorder_.mu);
   EXPECT_EQ(recorder_.stream_end.value_or("none"), "|");
@@ -465,6 +466,7 @@ TEST_F(RuntimeStreamTest, ErrorTrailersEndTheStreamWithTheError) {
   runtime.End(std::string(kHeaderErrorType) + ": errorString\r\n" + kHeaderErrorBody + ": " +
               Base64Encode(body) + "\r\n");
   EXPECT_EQ(runtime.Answer(), 202);
+  OnLoop([] {});  // the listener hears of the end just after the answer goes out
   std::lock_guard<std::mutex> lock(recorder_.mu);
   EXPECT_EQ(recorder_.streamed, "partial");
   EXPECT_EQ(recorder_.stream_end.value_or("none"), "errorString|" + body);
@@ -480,6 +482,7 @@ TEST_F(RuntimeStreamTest, StreamPastTheLimitIsCutAndRefused) {
   runtime.Chunk("more");
   runtime.End();
   EXPECT_EQ(runtime.Answer(), 413);
+  OnLoop([] {});  // the listener hears of the end just after the answer goes out
   std::lock_guard<std::mutex> lock(recorder_.mu);
   EXPECT_EQ(recorder_.streamed, "0123456789");
   EXPECT_EQ(recorder_.stream_end.value_or("none").rfind("Function.ResponseSizeTooLarge|", 0), 0u)
@@ -498,6 +501,7 @@ TEST_F(RuntimeStreamTest, BytesPastTheUnthrottledPartArePaced) {
   runtime.Chunk(std::string(30, 'x'));
   runtime.End();
   EXPECT_EQ(runtime.Answer(), 202);
+  OnLoop([] {});  // the listener hears of the end just after the answer goes out
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(180));
   EXPECT_EQ(recorder_.Streamed(), std::string(30, 'x'));
 }
@@ -511,6 +515,7 @@ TEST_F(RuntimeStreamTest, ChunkedResponseStreamsWhenTheCallerTakesAStream) {
   ASSERT_TRUE(WaitFor([&] { return recorder_.Streamed() == "ab"; }));
   runtime.End();
   EXPECT_EQ(runtime.Answer(), 202);
+  OnLoop([] {});  // the listener hears of the end just after the answer goes out
   std::lock_guard<std::mutex> lock(recorder_.mu);
   EXPECT_EQ(recorder_.stream_end.value_or("none"), "|");
 }
@@ -522,6 +527,7 @@ TEST_F(RuntimeStreamTest, ChunkedResponseIsBufferedForAPlainInvoke) {
   runtime.Chunk("ab");
   runtime.End();
   EXPECT_EQ(runtime.Answer(), 202);
+  OnLoop([] {});  // the listener hears of the end just after the answer goes out
   std::lock_guard<std::mutex> lock(recorder_.mu);
   EXPECT_TRUE(recorder_.streamed.empty());
   EXPECT_EQ(recorder_.responses, std::vector<std::string>{"ab"});
@@ -534,6 +540,7 @@ TEST_F(RuntimeStreamTest, WrongRequestIdIsNotStreamed) {
   runtime.Chunk("x");
   runtime.End();
   EXPECT_EQ(runtime.Answer(), 400);
+  OnLoop([] {});  // the listener hears of the end just after the answer goes out
   std::lock_guard<std::mutex> lock(recorder_.mu);
   EXPECT_TRUE(recorder_.streamed.empty());
   EXPECT_FALSE(recorder_.stream_end.has_value());
