@@ -251,3 +251,10 @@ def test_bench_stream_shows_time_to_first_byte(server, streamer, tmp_path):
     assert first["percentiles"]["p50"]["value"] + 150 < total["percentiles"]["p50"]["value"], (
         first, total)
     print(text.stdout)
+
+
+def test_plain_invoke_of_node_streaming_function_returns_the_whole(lam, node_streamer):
+    resp = lam.invoke(FunctionName=node_streamer, Payload=json.dumps({"chunks": 3}))
+    assert resp["StatusCode"] == 200
+    assert "FunctionError" not in resp
+    assert resp["Payload"].read() == b"chunk 0\nchunk 1\nchunk 2\n"
