@@ -137,20 +137,20 @@ def test_errors_before_the_stream_are_aws_errors(lam):
 
 
 def test_big_stream_is_paced_after_6_mb(lam, streamer):
-    # 10 MiB: the first 6 MB pass at once, the other 4 MiB at about 2 MiB/s (about 2 s).
+    # 10 MiB: the first 6 MiB pass at once, the other 4 MiB at 2 MiB/s: at least 2 s.
     start = time.monotonic()
     _, _, events = stream(lam, streamer, {"chunks": 40, "size": 256 * 1024})
     elapsed = time.monotonic() - start
     assert len(chunks_of(events)) == 40 * 256 * 1024
     assert complete_of(events) == {}
-    assert elapsed > 1.5, elapsed
+    assert elapsed > 1.9, elapsed
 
 
 def test_small_stream_is_not_paced(lam, streamer):
     start = time.monotonic()
     _, _, events = stream(lam, streamer, {"chunks": 16, "size": 256 * 1024})
     assert len(chunks_of(events)) == 16 * 256 * 1024
-    assert time.monotonic() - start < 1.5
+    assert time.monotonic() - start < 1.8  # 4 MiB, all within the unthrottled part
 
 
 @pytest.fixture(scope="module")
