@@ -145,10 +145,8 @@ bool StreamApi::Handle(http::Request& request, http::ResponseWriter& writer) {
   origin.arrived_ns = arrived_ns;
   Status s =
       invoker_.Invoke(invoke.target, std::move(event), invoke.want_tail, nullptr, origin, sink);
-  if (s.ok()) {
-    sink->Begin();
-    return true;
-  }
+  // The 200 head goes out with the first event (OnStart, OnChunk or OnEnd).
+  if (s.ok()) return true;
   InvokeErrorType type = s.code() == StatusCode::kResourceExhausted
                              ? InvokeErrorType::kTooManyRequests
                              : InvokeErrorType::kNotStarted;

@@ -26,8 +26,10 @@ std::optional<std::string> StreamTarget(const http::Request& request);
 // JSON when it failed (its errorType and errorMessage), LogResult (base64) with the tail.
 std::string InvokeCompletePayload(const InvokeResult& result);
 
-// Answers one caller with the event stream. The 200 head goes out on Begin (or the first
-// event); the stream ends with OnEnd.
+// Answers one caller with the event stream. The 200 head goes out with the first event, not
+// when the invoke starts: the AWS SDK for Go v2 (1.114) now and then drops a stream whose head
+// came well before its first event ("use of closed network connection", no events). The
+// stream ends with OnEnd.
 class EventStreamSink final : public ResponseSink {
  public:
   EventStreamSink(http::ResponseWriter writer, std::string request_id, std::string version);

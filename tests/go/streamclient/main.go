@@ -42,12 +42,14 @@ func main() {
 	stream := out.GetStream()
 	defer stream.Close()
 	enc := json.NewEncoder(os.Stdout)
+	complete := false
 	for event := range stream.Events() {
 		t := time.Since(start).Seconds()
 		switch v := event.(type) {
 		case *types.InvokeWithResponseStreamResponseEventMemberPayloadChunk:
 			enc.Encode(map[string]any{"t": t, "chunk": string(v.Value.Payload)})
 		case *types.InvokeWithResponseStreamResponseEventMemberInvokeComplete:
+			complete = true
 			enc.Encode(map[string]any{"t": t, "complete": map[string]string{
 				"errorCode":    aws.ToString(v.Value.ErrorCode),
 				"errorDetails": aws.ToString(v.Value.ErrorDetails),
@@ -57,6 +59,10 @@ func main() {
 	}
 	if err := stream.Err(); err != nil {
 		fmt.Fprintln(os.Stderr, "stream:", err)
+		os.Exit(1)
+	}
+	if !complete {
+		fmt.Fprintln(os.Stderr, "stream: ended without InvokeComplete")
 		os.Exit(1)
 	}
 	fmt.Fprintf(os.Stderr, "status %d version %s\n", out.StatusCode, aws.ToString(out.ExecutedVersion))
