@@ -1,7 +1,8 @@
 // `thaw bench NAME`: drives a function through the Invoke API with a closed loop of N clients
 // or an open loop of Poisson arrivals, tells cold from warm invocations by the REPORT line of
 // each invocation's log tail, and prints latency statistics (profile/bench_report.h); --json
-// writes everything, histograms and CDFs included.
+// writes everything, histograms and CDFs included. --stream invokes through
+// InvokeWithResponseStream and adds the time to first byte (the first PayloadChunk).
 // Threads: the main thread parses, checks the function, starts one thread per client (each
 // with its own http::Client), and on a terminal one progress thread; they share only atomics,
 // the open-loop schedule (under a mutex) and the first fatal error (under a mutex). The
@@ -27,6 +28,8 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "base/clock.h"
 #include "base/codec.h"
 #include "cli/arguments.h"
@@ -36,6 +39,7 @@
 #include "cli/json_fields.h"
 #include "cli/lambda_calls.h"
 #include "cli/tables.h"
+#include "http/event_stream.h"
 #include "profile/arrivals.h"
 #include "profile/bench_report.h"
 #include "profile/report_line.h"
@@ -66,6 +70,7 @@ struct BenchFlags {
   int64_t warmup = -1;
   std::string json_file;
   bool no_tail = false;
+  bool stream = false;
   uint64_t seed = 1;
   CLI::Option* concurrency_option = nullptr;
 };
@@ -120,6 +125,7 @@ struct RunSpec {
   std::string config_target;  // GetFunctionConfiguration of the same function and qualifier
   std::string payload;
   bool tail = true;
+  bool stream = false;  // target is InvokeWithResponseStream's
   bool open_loop = false;
   int clients = 1;
   double rate = 0;
@@ -127,6 +133,40 @@ struct RunSpec {
   int64_t count = 0;        // 0: no limit
   int64_t duration_ns = 0;  // 0: no limit
 };
+
+// An InvokeWithResponseStream answer as Invoke's, for ClassifyAnswer: the chunks joined,
+// InvokeComplete's ErrorCode as X-Amz-Function-Error and its LogResult as X-Amz-Log-Result.
+StatusOr<http::Response> FromEventStream(StatusOr<http::Response> response) {
+  if (!response.ok() || response->status != 200) return response;
+  http::Response out;
+  out.headers = response->headers;
+  std::string_view rest = response->body;
+  bool complete = false;
+  while (!rest.empty()) {
+    size_t used = 0;
+    std::optional<http::EventMessage> message = http::DecodeEventMessage(rest, &used);
+    if (!message) return Status::Internal("malformed event stream in the answer");
+    rest.remove_prefix(used);
+    std::string type;
+    for (const auto& [k, v] : message->headers) {
+      if (k == ":event-type") type = v;
+    }
+    if (type == "PayloadChunk") out.body += message->payload;
+    if (type != "InvokeComplete") continue;
+    complete = true;
+    auto json = nlohmann::json::parse(message->payload, nullptr, false);
+    if (!json.is_object()) continue;
+    std::string code = json.value("ErrorCode", std::string());
+    if (!code.empty()) {
+      out.headers.Set("X-Amz-Function-Error", code);
+      out.body = json.value("ErrorDetails", std::string());
+    }
+    std::string log = json.value("LogResult", std::string());
+    if (!log.empty()) out.headers.Set("X-Amz-Log-Result", log);
+  }
+  if (!complete) return Status::Internal("the event stream ended without InvokeComplete");
+  return out;
+}
 
 // One load run: the clients, their records and what stops them.
 class Run {
@@ -208,6 +248,12 @@ class Run {
       StatusOr<http::Response> response =
           Send(**client, "POST", spec_.target, spec_.payload, headers, /*timeout_ms=*/0);
       record.done_ns = clock_.MonotonicNanos() - start_ns_;
+      if (spec_.stream) {
+        if (int64_t first = (*client)->first_body_ns(); first > 0) {
+          record.first_byte_ns = first - start_ns_;
+        }
+        response = FromEventStream(std::move(response));
+      }
       Status fatal = ClassifyAnswer(response, spec_.tail, record);
       if (record.outcome != profile::Outcome::kOk) errors_.fetch_add(1);
       done_.fetch_add(1);
@@ -298,6 +344,13 @@ void RunBench(CommandContext& ctx, const BenchFlags& flags) {
   RunSpec spec;
   spec.endpoint = ctx.endpoint;
   spec.target = FunctionTarget(flags.name, "/invocations", flags.qualifier);
+  spec.stream = flags.stream;
+  if (flags.stream) {
+    spec.target = "/2021-11-15/functions/" + http::PercentEncode(flags.name) +
+                  "/response-streaming-invocations";
+    if (!flags.qualifier.empty())
+      spec.target += "?Qualifier=" + http::PercentEncode(flags.qualifier);
+  }
   spec.config_target = FunctionTarget(flags.name, "/configuration", flags.qualifier);
   spec.tail = !flags.no_tail;
   spec.open_loop = open_loop;
@@ -345,6 +398,7 @@ void RunBench(CommandContext& ctx, const BenchFlags& flags) {
   config_out.requested_duration_s = static_cast<double>(spec.duration_ns) / 1e9;
   if (flags.warmup >= 0) config_out.warmup = flags.warmup;
   config_out.tail = spec.tail;
+  config_out.stream = spec.stream;
   config_out.payload_bytes = static_cast<int64_t>(spec.payload.size());
   StatusOr<profile::BenchReport> report =
       profile::Aggregate(config_out, std::move(run.records()), run.elapsed_ns());
@@ -412,6 +466,9 @@ void AddBenchCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--json", flags->json_file,
                   "also write every statistic, histograms and CDFs as JSON to this file "
                   "(- prints the JSON instead of the table)");
+  cmd->add_flag("--stream", flags->stream,
+                "invoke with InvokeWithResponseStream and also measure the time to first byte "
+                "(the first PayloadChunk), for functions that stream their response");
   cmd->add_flag("--no-tail", flags->no_tail,
                 "do not ask for the log tail: no cold/warm split and no REPORT figures. The "
                 "tail makes each answer wait for the runtime's next /next (as on Lambda) and "

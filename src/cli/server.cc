@@ -35,6 +35,7 @@
 #include "invoker/invoke_api.h"
 #include "invoker/invoker.h"
 #include "invoker/launcher_client.h"
+#include "invoker/stream_api.h"
 #include "kinesis/kinesis_api.h"
 #include "kinesis/stream_store.h"
 #include "lambda/control_api.h"
@@ -299,6 +300,7 @@ Status Server::StartSchedules() {
 Status Server::StartFrontDoor() {
   invoke_api_ = std::make_unique<invoker::InvokeApi>(*invoker_, *queue_, registry_, clock_);
   url_api_ = std::make_unique<httpfront::UrlApi>(*invoker_, registry_, clock_);
+  stream_api_ = std::make_unique<invoker::StreamApi>(*invoker_, registry_, clock_);
   logs_api_ = std::make_unique<logs::LogsApi>(loop_, *log_store_);
   records_api_ = std::make_unique<records::RecordsApi>(loop_, record_store_.get());
   sqs_api_ = std::make_unique<sqs::SqsApi>(*sqs_store_);
@@ -329,6 +331,7 @@ Status Server::StartFrontDoor() {
   // Each service's APIs (http/dispatch.h names them). thaw's own /thaw/* routes: environments
   // (invoker), invocation records and traces (records), code downloads (control plane).
   front_door_->Add("lambda", invoke_api_.get());
+  front_door_->Add("lambda", stream_api_.get());
   front_door_->Add("lambda", esm_api_.get());
   front_door_->Add("lambda", control_api_.get());
   front_door_->Add("logs", logs_api_.get());

@@ -80,6 +80,7 @@ class UrlApi;
 namespace thaw::invoker {
 class InvokeApi;
 class Invoker;
+class StreamApi;
 class LauncherClient;
 }  // namespace thaw::invoker
 namespace thaw::lambda {
@@ -203,6 +204,7 @@ class Server {
   std::unique_ptr<sns::SnsService> sns_service_;
   std::unique_ptr<invoker::InvokeApi> invoke_api_;
   std::unique_ptr<httpfront::UrlApi> url_api_;
+  std::unique_ptr<invoker::StreamApi> stream_api_;  // InvokeWithResponseStream
   std::unique_ptr<logs::LogsApi> logs_api_;
   std::unique_ptr<records::RecordsApi> records_api_;
   std::unique_ptr<sqs::SqsApi> sqs_api_;

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include <chrono>
+#include <functional>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -90,12 +91,23 @@ class ClientImpl final : public Client {
     beast::flat_buffer buffer;
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(1ull << 30);
+    // The head, then the body a piece at a time, to note when its first byte came.
+    first_body_ns_ = 0;
+    std::function<void(beast::error_code, size_t)> on_read = [&](beast::error_code rec, size_t) {
+      if (rec) {
+        ec = rec;
+        return;
+      }
+      if (first_body_ns_ == 0 && !parser.get().body().empty()) first_body_ns_ = MonotonicNow();
+      if (parser.is_done()) return;
+      bhttp::async_read_some(*stream_, buffer, parser, on_read);
+    };
     bhttp::async_write(*stream_, req, [&](beast::error_code wec, size_t) {
       if (wec) {
         ec = wec;
         return;
       }
-      bhttp::async_read(*stream_, buffer, parser, [&](beast::error_code rec, size_t) { ec = rec; });
+      bhttp::async_read_header(*stream_, buffer, parser, on_read);
     });
     io_.restart();
     io_.run();
@@ -135,6 +147,17 @@ class ClientImpl final : public Client {
     return auth::Sign(sign, *options_.credentials, headers.all());
   }
 
+  static int64_t MonotonicNow() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+  }
+
+ public:
+  int64_t first_body_ns() const override { return first_body_ns_; }
+
+ private:
+  int64_t first_body_ns_ = 0;
   asio::io_context io_;
   std::string host_;
   std::string port_;

@@ -34,6 +34,9 @@ class Client {
   virtual StatusOr<Response> Do(const std::string& method, const std::string& target,
                                 const Headers& headers, const std::string& body,
                                 int64_t timeout_ms = 0) = 0;
+  // CLOCK_MONOTONIC nanoseconds at which the last Do's first body byte arrived (0: no body):
+  // for a streamed answer, its time to first byte.
+  virtual int64_t first_body_ns() const { return 0; }
 };
 
 }  // namespace thaw::http

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <deque>
 #include <list>
 #include <optional>
 #include <unordered_map>
@@ -61,11 +63,17 @@ class Session : public std::enable_shared_from_this<Session> {
         handler_(handler),
         limits_(limits),
         info_(std::move(info)),
-        tracker_(std::move(tracker)) {
+        tracker_(std::move(tracker)),
+        pace_timer_(socket_.get_executor()) {
     tracker_->sessions.push_back(this);
     self_in_tracker_ = std::prev(tracker_->sessions.end());
     ++tracker_->per_peer[info_.peer_address];
     waiting_since_ = std::chrono::steady_clock::now();
+    // A streamed body's chunks collect here between reads (Beast keeps a reference).
+    on_chunk_ = [this](uint64_t, beast::string_view data, beast::error_code&) {
+      stream_pending_.append(data.data(), data.size());
+      return data.size();
+    };
   }
 
   ~Session() { Deregister(); }
@@ -99,6 +107,10 @@ class Session : public std::enable_shared_from_this<Session> {
     phase_ = Phase::kClosed;
     watching_ = false;
     DisarmTimer();
+    pace_timer_.cancel();
+    // out_ stays: a cancelled write may still refer to its front.
+    queued_bytes_ = 0;
+    AbortBodyStream();
     boost::system::error_code ec;
     socket_.shutdown(tcp::socket::shutdown_both, ec);
     socket_.close(ec);
@@ -133,6 +145,48 @@ class Session : public std::enable_shared_from_this<Session> {
                        });
   }
 
+  // A chunked answer: the head now, then chunks as the handler writes them, queued in order.
+  void StartStream(Response head) {
+    if (phase_ == Phase::kClosed) return;
+    StopWatch();
+    phase_ = Phase::kWriting;
+    stream_close_ = !keep_alive_ || close_after_;
+    auto status = bhttp::int_to_status(static_cast<unsigned>(head.status));
+    std::string text = "HTTP/1.1 " + std::to_string(head.status) + " " +
+                       std::string(bhttp::obsolete_reason(status)) + "\r\n";
+    for (const auto& [k, v] : head.headers.all()) {
+      if (beast::iequals(k, "Content-Length") || beast::iequals(k, "Transfer-Encoding") ||
+          beast::iequals(k, "Connection")) {
+        continue;
+      }
+      text += k + ": " + v + "\r\n";
+    }
+    text += "Transfer-Encoding: chunked\r\n";
+    if (stream_close_) text += "Connection: close\r\n";
+    text += "\r\n";
+    Queue(std::move(text));
+  }
+
+  void StreamWrite(std::string data) {
+    if (phase_ != Phase::kWriting || stream_ended_ || data.empty()) return;
+    char size[24];
+    snprintf(size, sizeof size, "%zx\r\n", data.size());
+    data.insert(0, size);
+    data += "\r\n";
+    Queue(std::move(data));
+  }
+
+  void StreamEnd(const Headers& trailers) {
+    if (phase_ != Phase::kWriting || stream_ended_) return;
+    stream_ended_ = true;
+    std::string text = "0\r\n";
+    for (const auto& [k, v] : trailers.all()) text += k + ": " + v + "\r\n";
+    text += "\r\n";
+    Queue(std::move(text));
+  }
+
+  size_t queued_bytes() const { return queued_bytes_; }
+
  private:
   void Deregister() {
     if (!tracker_) return;
@@ -157,6 +211,44 @@ class Session : public std::enable_shared_from_this<Session> {
   void DisarmTimer() {
     ++timer_generation_;
     timer_.cancel();
+  }
+
+  void Queue(std::string bytes) {
+    queued_bytes_ += bytes.size();
+    out_.push_back(std::move(bytes));
+    if (!writing_) WriteNext();
+  }
+
+  // One queued piece at a time; the timeout runs only while a write is pending, so a handler
+  // that produces slowly keeps the stream, and a client that stops reading loses it.
+  void WriteNext() {
+    if (phase_ == Phase::kClosed) return;
+    if (out_.empty()) {
+      writing_ = false;
+      DisarmTimer();
+      if (stream_ended_) {
+        stream_ended_ = false;
+        OnWritten({}, stream_close_);
+      }
+      return;
+    }
+    writing_ = true;
+    ArmTimer(limits_.idle_timeout_ms);
+    asio::async_write(socket_, asio::buffer(out_.front()),
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        if (self->phase_ == Phase::kClosed) return;
+                        if (ec) return self->Close();
+                        self->queued_bytes_ -= self->out_.front().size();
+                        self->out_.pop_front();
+                        self->WriteNext();
+                      });
+  }
+
+  void AbortBodyStream() {
+    if (!body_stream_) return;
+    auto stream = std::move(body_stream_);
+    body_stream_.reset();
+    stream->OnBodyAbort();
   }
 
   // The client closed its end (or reset it) while we were not reading.
@@ -239,12 +331,17 @@ class Session : public std::enable_shared_from_this<Session> {
     DisarmTimer();
     if (ec) return OnReadError(ec);
     head_ = MakeHead();
+    if (parser_->chunked()) body_stream_ = handler_->StreamBody(*head_);
+    if (body_stream_) {
+      parser_->body_limit(boost::none);
+      parser_->on_chunk_body(on_chunk_);
+    }
     uint64_t limit =
         std::min(handler_->BodyLimit(*head_).value_or(limits_.body_limit), limits_.body_limit);
     auto length = parser_->content_length();
     if (length && *length > limit) return Refuse();
     // Beast checks chunked bodies against this as they arrive.
-    parser_->body_limit(limit);
+    if (!body_stream_) parser_->body_limit(limit);
     if (parser_->is_done()) return Dispatch(/*oversized=*/false);
     auto expect = parser_->get()[bhttp::field::expect];
     if (beast::iequals(expect, "100-continue")) {
@@ -277,9 +374,25 @@ class Session : public std::enable_shared_from_this<Session> {
       DisarmTimer();
       return OnReadError(ec);
     }
-    if (!parser_->is_done()) return ReadBody();
+    int64_t pause_ms = 0;
+    if (body_stream_ && !stream_pending_.empty()) {
+      std::string data = std::move(stream_pending_);
+      stream_pending_.clear();
+      pause_ms = body_stream_->OnBodyData(std::move(data));
+      if (phase_ == Phase::kClosed) return;
+    }
+    if (parser_->is_done()) {
+      DisarmTimer();
+      return Dispatch(/*oversized=*/false);
+    }
+    if (pause_ms <= 0) return ReadBody();
+    // Pacing: the client waits (its writes fill the socket buffers), the loop does not.
     DisarmTimer();
-    Dispatch(/*oversized=*/false);
+    pace_timer_.expires_after(std::chrono::milliseconds(pause_ms));
+    pace_timer_.async_wait([self = shared_from_this()](beast::error_code pec) {
+      if (pec || self->phase_ != Phase::kBody) return;
+      self->ReadBody();
+    });
   }
 
   // The body is over the route's limit: answer (413 from the handler) without reading it.
@@ -290,6 +403,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnReadError(beast::error_code ec) {
+    AbortBodyStream();
     if (ec == bhttp::error::body_limit) {
       if (!head_) head_ = MakeHead();
       return Refuse();
@@ -323,6 +437,7 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       req.body = std::move(parser_->get().body());
     }
+    body_stream_.reset();
     parser_.reset();
     phase_ = Phase::kHeld;
     handler_->Handle(std::move(req), ResponseWriter(self));
@@ -372,6 +487,17 @@ class Session : public std::enable_shared_from_this<Session> {
   bool close_after_ = false;
   bool discard_after_ = false;
   std::unique_ptr<char[]> discard_buffer_;  // only while discarding
+  // A streamed request body (Handler::StreamBody): its receiver and the data not yet handed on.
+  std::shared_ptr<BodyStream> body_stream_;
+  std::string stream_pending_;
+  std::function<size_t(uint64_t, beast::string_view, beast::error_code&)> on_chunk_;
+  asio::steady_timer pace_timer_;
+  // A streamed answer (StartStream): pieces queued for the socket, in order.
+  std::deque<std::string> out_;
+  size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool stream_ended_ = false;
+  bool stream_close_ = false;
 };
 
 }  // namespace detail
@@ -399,6 +525,44 @@ void ResponseWriter::Send(Response response) {
 }
 
 bool ResponseWriter::connected() const { return session_ && session_->open(); }
+
+StreamWriter ResponseWriter::Stream(Response head) {
+  if (!session_) return StreamWriter();
+  auto session = std::move(session_);
+  session_.reset();
+  session->StartStream(std::move(head));
+  return StreamWriter(std::move(session));
+}
+
+StreamWriter::StreamWriter(std::shared_ptr<detail::Session> session)
+    : session_(std::move(session)) {}
+
+StreamWriter& StreamWriter::operator=(StreamWriter&& other) noexcept {
+  if (this != &other) {
+    if (session_) session_->Close();
+    session_ = std::move(other.session_);
+  }
+  return *this;
+}
+
+StreamWriter::~StreamWriter() {
+  if (session_) session_->Close();
+}
+
+void StreamWriter::Write(std::string data) {
+  if (session_) session_->StreamWrite(std::move(data));
+}
+
+void StreamWriter::End(const Headers& trailers) {
+  if (!session_) return;
+  auto session = std::move(session_);
+  session_.reset();
+  session->StreamEnd(trailers);
+}
+
+bool StreamWriter::connected() const { return session_ && session_->open(); }
+
+size_t StreamWriter::queued_bytes() const { return session_ ? session_->queued_bytes() : 0; }
 
 namespace {
 

@@ -4,7 +4,10 @@
 // kept-alive connection is closed after another, each route's body limit is checked from the
 // head before any of the body is read, and connections are capped per listener and per peer
 // (when full, the connection that has waited longest for its request head is dropped).
-// Loop thread only: Start, Stop and ResponseWriter::Send must run on the io_context's thread.
+// Streaming, both ways: a handler may take a chunked request body as it arrives (StreamBody),
+// and answer with a chunked body sent a piece at a time (ResponseWriter::Stream); writes are
+// queued, never blocking the loop.
+// Loop thread only: Start, Stop, ResponseWriter and StreamWriter must run on the loop's thread.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +29,32 @@ namespace detail {
 class Session;
 }
 
+// A chunked answer under way (ResponseWriter::Stream). Destroying it before End closes the
+// connection, so the client sees a truncated body, never a complete-looking one.
+class StreamWriter {
+ public:
+  StreamWriter() = default;
+  explicit StreamWriter(std::shared_ptr<detail::Session> session);
+  StreamWriter(StreamWriter&&) noexcept = default;
+  StreamWriter& operator=(StreamWriter&&) noexcept;
+  StreamWriter(const StreamWriter&) = delete;
+  StreamWriter& operator=(const StreamWriter&) = delete;
+  ~StreamWriter();
+
+  // Queues one chunk (an empty one is skipped: it would end the body).
+  void Write(std::string data);
+  // Queues the last chunk and `trailers`; the writer is then spent.
+  void End(const Headers& trailers = Headers());
+  bool valid() const { return session_ != nullptr; }
+  // False once the connection closed (the client went away or a write failed).
+  bool connected() const;
+  // Bytes queued and not yet written to the socket (for a producer that wants to slow down).
+  size_t queued_bytes() const;
+
+ private:
+  std::shared_ptr<detail::Session> session_;
+};
+
 // A one-shot handle for answering one request. Destroying it unanswered sends a 500.
 class ResponseWriter {
  public:
@@ -38,6 +67,9 @@ class ResponseWriter {
   ~ResponseWriter();
 
   void Send(Response response);
+  // Sends `head` (its body ignored) with Transfer-Encoding: chunked; the body follows through
+  // the returned writer.
+  StreamWriter Stream(Response head);
   bool valid() const { return session_ != nullptr; }
   // True while the client's connection is still open: the server watches a held request's
   // connection, and this also asks the kernel whether the client has closed its end.
@@ -45,6 +77,18 @@ class ResponseWriter {
 
  private:
   std::shared_ptr<detail::Session> session_;
+};
+
+// Receives a chunked request body as it arrives (Handler::StreamBody).
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  // The next piece of the body. Returns how long the server waits before reading more (0: at
+  // once); a handler paces a client this way.
+  virtual int64_t OnBodyData(std::string data) = 0;
+  // The body did not complete: the client went away, stalled past the body timeout, or sent a
+  // malformed chunk. Handle is not called.
+  virtual void OnBodyAbort() = 0;
 };
 
 class Handler {
@@ -56,6 +100,13 @@ class Handler {
   virtual std::optional<uint64_t> BodyLimit(const Request& head) {
     (void)head;
     return std::nullopt;
+  }
+  // Asked for a request with a chunked body, before any of it is read. A stream returned here
+  // receives the body as it arrives, with no body limit (the stream enforces its own); Handle is
+  // then called once the body is complete, with an empty body and the trailers among the headers.
+  virtual std::shared_ptr<BodyStream> StreamBody(const Request& head) {
+    (void)head;
+    return nullptr;
   }
   virtual void Handle(Request request, ResponseWriter writer) = 0;
 };

@@ -548,6 +548,32 @@ void Environment::OnResponseTooLarge() {
                   std::to_string(runtime_api::kMaxResponseBytes) + " bytes).");
 }
 
+void Environment::OnStreamStart(std::string content_type) {
+  if (!current_ || current_->result) return;
+  current_->streamed = true;
+  if (current_->sink) return current_->sink->OnStart(content_type);
+  current_->stream_content_type = std::move(content_type);
+}
+
+void Environment::OnStreamChunk(std::string data) {
+  if (!current_ || current_->result) return;
+  if (current_->sink) return current_->sink->OnChunk(std::move(data));
+  // A plain Invoke of a streaming function gets the whole, within the buffered limit.
+  if (current_->stream_body.size() + data.size() > runtime_api::kMaxResponseBytes) {
+    current_->stream_too_large = true;
+    current_->stream_body.clear();
+  }
+  if (!current_->stream_too_large) current_->stream_body += data;
+}
+
+void Environment::OnStreamEnd(std::string error_type, std::string error_body) {
+  if (!current_ || current_->result) return;
+  if (!error_type.empty()) return OnInvocationError(std::move(error_body), std::move(error_type));
+  if (current_->stream_too_large) return OnResponseTooLarge();
+  OnInvocationResponse(std::move(current_->stream_body),
+                       current_->sink ? "application/octet-stream" : current_->stream_content_type);
+}
+
 // The session has filtered the type already: FromRuntime for the runtime's, FromExtension for
 // an extension's (which keeps Extension.*).
 void Environment::OnInitError(std::string body, std::string error_type) {

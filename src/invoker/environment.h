@@ -132,6 +132,9 @@ class Environment final : public runtime_api::Listener {
   void OnInvocationResponse(std::string body, std::string content_type) override;
   void OnInvocationError(std::string body, std::string error_type) override;
   void OnResponseTooLarge() override;
+  void OnStreamStart(std::string content_type) override;
+  void OnStreamChunk(std::string data) override;
+  void OnStreamEnd(std::string error_type, std::string error_body) override;
   void OnInitError(std::string body, std::string error_type) override;
 
  private:

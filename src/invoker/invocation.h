@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -27,6 +28,19 @@ struct InvokeResult {
 
 using ResultCallback = std::function<void(InvokeResult)>;
 
+// Takes a response as the function streams it (InvokeWithResponseStream; a function URL in
+// RESPONSE_STREAM mode). OnStart and OnChunk come only when the runtime streams; OnEnd always,
+// once: after a stream its body is empty and function_error says whether the stream failed
+// (timeout, error trailers, too large: body is the error JSON); without a stream, the body is
+// the whole response. Loop thread.
+class ResponseSink {
+ public:
+  virtual ~ResponseSink() = default;
+  virtual void OnStart(const std::string& content_type) = 0;
+  virtual void OnChunk(std::string data) = 0;
+  virtual void OnEnd(InvokeResult result) = 0;
+};
+
 struct Invocation {
   runtime_api::Event event;  // request id, payload and context headers
   std::string executed_version;
@@ -34,6 +48,14 @@ struct Invocation {
   ResultCallback done;  // called exactly once
   bool answered = false;
   std::optional<InvokeResult> result;  // held until the end when the caller wants the tail
+
+  // A streamed response: to `sink` as it arrives, or collected (up to the buffered limit) for a
+  // caller that did not ask for a stream.
+  std::shared_ptr<ResponseSink> sink;
+  bool streamed = false;
+  bool stream_too_large = false;
+  std::string stream_content_type;
+  std::string stream_body;
 
   // Monotonic nanoseconds.
   int64_t received_ns = 0;   // the invoke arrived at the invoker

@@ -53,7 +53,8 @@ Invoker::Pool& Invoker::PoolFor(const std::string& name, const std::string& vers
 }
 
 Status Invoker::Invoke(const lambda::Resolved& target, runtime_api::Event event, bool want_tail,
-                       ResultCallback done, InvokeOrigin origin) {
+                       ResultCallback done, InvokeOrigin origin,
+                       std::shared_ptr<ResponseSink> sink) {
   if (shutting_down_) return Status::Unavailable("thaw is shutting down");
   const lambda::FunctionConfig& config = *target.config;
   // Every event source's header comes through here (the seam for SNS and streams too).
@@ -88,6 +89,11 @@ Status Invoker::Invoke(const lambda::Resolved& target, runtime_api::Event event,
   invocation->executed_version = target.executed_version;
   invocation->want_tail = want_tail;
   invocation->done = std::move(done);
+  if (!invocation->done && sink) {
+    invocation->done = [sink](InvokeResult r) { sink->OnEnd(std::move(r)); };
+  }
+  invocation->event.stream_response = sink != nullptr;
+  invocation->sink = std::move(sink);
   invocation->received_ns = clock_.MonotonicNanos();
   invocation->hlc = &hlc_;
   invocation->caller = std::move(caller);

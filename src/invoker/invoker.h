@@ -105,8 +105,11 @@ class Invoker {
   // reason as message) when concurrency is exhausted, and FailedPrecondition (see
   // IsRecursiveInvocation) when recursive loop detection drops the event; otherwise `done` runs
   // later, once. The function sees the event's Lineage with its own count raised by one.
+  // `sink` takes a streamed response as it arrives (see ResponseSink); with a sink, an empty
+  // `done` means sink->OnEnd.
   Status Invoke(const lambda::Resolved& target, runtime_api::Event event, bool want_tail,
-                ResultCallback done, InvokeOrigin origin = {});
+                ResultCallback done, InvokeOrigin origin = {},
+                std::shared_ptr<ResponseSink> sink = nullptr);
   // The function's code or configuration changed, or it was deleted: idle environments stop
   // now, busy ones after their invocation.
   void RetireFunction(const std::string& name);

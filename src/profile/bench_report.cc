@@ -147,6 +147,7 @@ StatusOr<BenchReport> Aggregate(const BenchConfig& config, std::vector<Invocatio
   struct Samples {
     std::vector<double> client;
     std::vector<double> report_duration;
+    std::vector<double> first_byte;
   };
   Samples warm;
   Samples cold;
@@ -196,6 +197,9 @@ StatusOr<BenchReport> Aggregate(const BenchConfig& config, std::vector<Invocatio
       ++report.unclassified;
     }
     group->client.push_back(latency);
+    if (r.first_byte_ns > 0) {
+      group->first_byte.push_back(MillisFromNanos(r.first_byte_ns - r.scheduled_ns));
+    }
     if (r.report) group->report_duration.push_back(r.report->duration_ms);
   }
 
@@ -205,6 +209,7 @@ StatusOr<BenchReport> Aggregate(const BenchConfig& config, std::vector<Invocatio
   };
   auto summarize_group = [&summarize](Samples& samples, GroupStats& out) -> Status {
     THAW_RETURN_IF_ERROR(summarize(std::move(samples.client), out.client));
+    THAW_RETURN_IF_ERROR(summarize(std::move(samples.first_byte), out.first_byte));
     return summarize(std::move(samples.report_duration), out.report_duration);
   };
   THAW_RETURN_IF_ERROR(summarize_group(warm, report.warm_stats));
@@ -252,6 +257,12 @@ nlohmann::json ToJson(const BenchReport& report) {
                     {"memory_size_mb", report.memory_size_mb},
                     {"max_memory_used_mb", report.max_memory_used_mb}};
   out["send_lag"] = c.open_loop ? ToJson(report.send_lag) : nlohmann::json(nullptr);
+  out["time_to_first_byte"] = nullptr;
+  if (c.stream) {
+    out["time_to_first_byte"] = {{"warm", ToJson(report.warm_stats.first_byte)},
+                                 {"cold", ToJson(report.cold_stats.first_byte)},
+                                 {"unclassified", ToJson(report.unclassified_stats.first_byte)}};
+  }
   return out;
 }
 
@@ -293,6 +304,12 @@ std::string FormatText(const BenchReport& report) {
   short_coverage |= AddRows(rows, "client, warm", report.warm_stats.client, true);
   short_coverage |= AddRows(rows, "client, cold", report.cold_stats.client, true);
   short_coverage |= AddRows(rows, "client, unclassified", report.unclassified_stats.client, true);
+  if (c.stream) {
+    short_coverage |= AddRows(rows, "first byte, warm", report.warm_stats.first_byte, true);
+    short_coverage |= AddRows(rows, "first byte, cold", report.cold_stats.first_byte, true);
+    short_coverage |=
+        AddRows(rows, "first byte, unclassified", report.unclassified_stats.first_byte, true);
+  }
   AddRows(rows, "REPORT Duration, warm", report.warm_stats.report_duration, false);
   AddRows(rows, "REPORT Duration, cold", report.cold_stats.report_duration, false);
   AddRows(rows, "REPORT Duration", report.unclassified_stats.report_duration, false);

@@ -25,10 +25,11 @@ enum class Outcome {
 };
 
 struct InvocationRecord {
-  int64_t index = 0;         // issue order, from 0
-  int64_t scheduled_ns = 0;  // when it was due (open loop) or sent (closed loop), from the start
-  int64_t sent_ns = 0;       // when the request was handed to the connection
-  int64_t done_ns = 0;       // when the whole answer was read
+  int64_t index = 0;          // issue order, from 0
+  int64_t scheduled_ns = 0;   // when it was due (open loop) or sent (closed loop), from the start
+  int64_t sent_ns = 0;        // when the request was handed to the connection
+  int64_t done_ns = 0;        // when the whole answer was read
+  int64_t first_byte_ns = 0;  // streamed (--stream): when the first body byte came; else 0
   Outcome outcome = Outcome::kOk;
   int http_status = 0;           // 0 without an answer
   std::optional<Report> report;  // parsed from the log tail, when asked for and present
@@ -53,12 +54,14 @@ struct BenchConfig {
   std::optional<int64_t> warmup;
   bool tail = true;  // X-Amz-Log-Type: Tail, which the cold/warm split needs
   int64_t payload_bytes = 0;
+  bool stream = false;  // InvokeWithResponseStream: time to first byte is measured too
 };
 
 // Summaries of one group of successful invocations.
 struct GroupStats {
   Summary client;           // client-side latency
   Summary report_duration;  // the REPORT line's Duration (samples with a REPORT line only)
+  Summary first_byte;       // client-side time to first byte (streamed runs only)
 };
 
 struct BenchReport {
@@ -100,8 +103,9 @@ StatusOr<BenchReport> Aggregate(const BenchConfig& config, std::vector<Invocatio
 //  "errors":{"total","function","throttled","other","first"},
 //  "client_latency":{"warm","cold","unclassified"},"report_duration":{"warm","cold",
 //  "unclassified"},"init_duration","billing":{"billed_total_ms","memory_size_mb",
-//  "max_memory_used_mb"},"send_lag"} with each latency a stats.h ToJson(Summary). rate_per_s,
-//  seed and send_lag are null in a closed loop; unclassified is {"count":0,...} with Tail.
+//  "max_memory_used_mb"},"send_lag","time_to_first_byte":{"warm","cold","unclassified"}} with each
+//  latency a stats.h ToJson(Summary). rate_per_s, seed and send_lag are null in a closed loop,
+//  time_to_first_byte without --stream; unclassified is {"count":0,...} with Tail.
 nlohmann::json ToJson(const BenchReport& report);
 
 // The human rendering: a header, a table (count, min, mean, stddev, p50, p90, p99, p99.9, max

@@ -205,5 +205,34 @@ TEST(BenchReportTest, TextHasTableShapeAndHistogram) {
   EXPECT_EQ(text.find(" \n"), std::string::npos) << "trailing space:\n" << text;
 }
 
+TEST(BenchReportTest, StreamedRunsSummarizeTimeToFirstByte) {
+  BenchConfig config;
+  config.function = "streamer";
+  config.warmup = 0;
+  config.stream = true;
+  std::vector<InvocationRecord> records;
+  for (int64_t i = 0; i < 20; ++i) {
+    InvocationRecord r = Ok(i, 50, MakeReport(40));
+    r.first_byte_ns = r.scheduled_ns + (i + 1) * kMs;  // 1..20 ms, well before the 50 ms end
+    records.push_back(r);
+  }
+  BenchReport r = MustAggregate(config, records);
+  EXPECT_EQ(r.warm_stats.first_byte.count, 20);
+  EXPECT_DOUBLE_EQ(r.warm_stats.first_byte.min, 1.0);
+  EXPECT_DOUBLE_EQ(r.warm_stats.first_byte.max, 20.0);
+  EXPECT_DOUBLE_EQ(r.warm_stats.client.min, 50.0);
+  nlohmann::json json = ToJson(r);
+  EXPECT_EQ(json["time_to_first_byte"]["warm"]["count"], 20);
+  std::string text = FormatText(r);
+  EXPECT_NE(text.find("first byte, warm"), std::string::npos) << text;
+  EXPECT_NE(text.find("client, warm"), std::string::npos) << text;
+
+  config.stream = false;
+  for (auto& record : records) record.first_byte_ns = 0;
+  BenchReport plain = MustAggregate(config, records);
+  EXPECT_TRUE(ToJson(plain)["time_to_first_byte"].is_null());
+  EXPECT_EQ(FormatText(plain).find("first byte"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace thaw::profile

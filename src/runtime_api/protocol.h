@@ -33,4 +33,12 @@ inline constexpr char kHeaderExtensionErrorType[] = "Lambda-Extension-Function-E
 inline constexpr size_t kMaxResponseBytes = 6 * 1024 * 1024 + 100;
 inline constexpr int kMaxExtensions = 10;
 
+// A streamed response (Response-Mode: streaming): at most 200 MB reach the caller (Lambda's
+// current limit; the rest is read and dropped, and the invocation fails with
+// Function.ResponseSizeTooLarge); the first 6 MB are read as fast as they come, the rest at about
+// 2 MiB/s, as Lambda paces a stream (the runtime's writes then block, as they would there).
+inline constexpr size_t kMaxStreamedBytes = size_t{200} * 1024 * 1024;
+inline constexpr size_t kUnthrottledStreamBytes = size_t{6} * 1024 * 1024;
+inline constexpr double kStreamBytesPerSecond = 2.0 * 1024 * 1024;
+
 }  // namespace thaw::runtime_api

@@ -1,6 +1,7 @@
 #include "runtime_api/runtime_session.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include <nlohmann/json.hpp>
 
@@ -55,8 +56,106 @@ const char* RuntimeStateName(RuntimeState state) {
   return "Unknown";
 }
 
+// Reads a streamed /response for the session while it is current: counts, caps and paces it.
+// The HTTP connection may outlive the session, or the invocation (a reset): then it is detached
+// and what still arrives is dropped.
+class RuntimeSession::ResponseStream final : public http::BodyStream {
+ public:
+  ResponseStream(RuntimeSession* session, StreamLimits limits)
+      : session_(session), limits_(limits) {}
+
+  void Detach() { session_ = nullptr; }
+  bool oversized() const { return oversized_; }
+
+  int64_t OnBodyData(std::string data) override {
+    if (!session_) return 0;
+    size_t before = total_;
+    total_ += data.size();
+    if (before >= limits_.max_bytes) {
+      oversized_ = true;
+      return 0;  // read and dropped as fast as it comes
+    }
+    if (total_ > limits_.max_bytes) {
+      oversized_ = true;
+      data.resize(limits_.max_bytes - before);
+    }
+    session_->listener_->OnStreamChunk(std::move(data));
+    return PauseMs();
+  }
+
+  void OnBodyAbort() override {
+    // The runtime's connection broke mid-stream: its exit, or the timeout, ends the invocation.
+    if (session_) session_->stream_.reset();
+  }
+
+ private:
+  // How long until the bytes past the unthrottled part are due at the paced rate.
+  int64_t PauseMs() {
+    if (oversized_ || total_ <= limits_.unthrottled_bytes || limits_.bytes_per_second <= 0) {
+      return 0;
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (!throttled_since_) throttled_since_ = now;
+    double due_s =
+        static_cast<double>(total_ - limits_.unthrottled_bytes) / limits_.bytes_per_second;
+    auto due = *throttled_since_ + std::chrono::microseconds(static_cast<int64_t>(due_s * 1e6));
+    if (due <= now) return 0;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(due - now).count() + 1;
+  }
+
+  RuntimeSession* session_;
+  StreamLimits limits_;
+  size_t total_ = 0;
+  bool oversized_ = false;
+  std::optional<std::chrono::steady_clock::time_point> throttled_since_;
+};
+
 RuntimeSession::RuntimeSession(Listener* listener, SessionIdentity identity)
     : listener_(listener), identity_(std::move(identity)) {}
+
+RuntimeSession::~RuntimeSession() { DropStream(); }
+
+void RuntimeSession::DropStream() {
+  if (stream_) stream_->Detach();
+  stream_.reset();
+}
+
+std::shared_ptr<http::BodyStream> RuntimeSession::StreamBody(const http::Request& head) {
+  if (head.method != "POST" || head.path.rfind(kInvocationPrefix, 0) != 0) return nullptr;
+  auto mode = head.headers.Get(kHeaderResponseMode);
+  if (mode ? *mode != "streaming" : !current_streams_) return nullptr;
+  // Only the running invocation's /response streams; anything else gets its error as before.
+  std::string expected = std::string(kInvocationPrefix) + current_id_ + "/response";
+  if (current_id_.empty() || head.path != expected || state_ != RuntimeState::kRunning || stream_) {
+    return nullptr;
+  }
+  stream_ = std::make_shared<ResponseStream>(this, stream_limits_);
+  listener_->OnStreamStart(
+      std::string(head.headers.Get("Content-Type").value_or("application/octet-stream")));
+  return stream_;
+}
+
+void RuntimeSession::FinishStream(http::Request& request, http::ResponseWriter writer) {
+  bool oversized = stream_->oversized();
+  DropStream();
+  state_ = RuntimeState::kResponseSent;
+  if (oversized) {
+    writer.Send(ErrorReply(413, "RequestEntityTooLarge",
+                           "Exceeded maximum allowed payload size (" +
+                               std::to_string(stream_limits_.max_bytes) + " bytes)."));
+    listener_->OnStreamEnd(Name(LambdaError::kFunctionResponseSizeTooLarge),
+                           "Response payload size exceeded maximum allowed payload size (" +
+                               std::to_string(stream_limits_.max_bytes) + " bytes).");
+    return;
+  }
+  std::string error_type(request.headers.Get(kHeaderErrorType).value_or(""));
+  std::string error_body;
+  if (auto b = request.headers.Get(kHeaderErrorBody)) {
+    error_body = Base64Decode(*b).value_or(std::string(*b));
+  }
+  writer.Send(Accepted());
+  listener_->OnStreamEnd(std::move(error_type), std::move(error_body));
+}
 
 void RuntimeSession::Handle(http::Request request, http::ResponseWriter writer) {
   const std::string& path = request.path;
@@ -140,6 +239,7 @@ void RuntimeSession::Deliver(Event event) {
   pending_event_.reset();
   state_ = RuntimeState::kRunning;
   current_id_ = event.request_id;
+  current_streams_ = event.stream_response;
   awaiting_end_ = true;
   for (auto& [_, ext] : extensions_) {
     if (!ext.wants_invoke) continue;
@@ -181,6 +281,7 @@ void RuntimeSession::HandlePost(const std::string& id, const std::string& verb,
     return writer.Send(
         Transition(state_, verb == "response" ? "InvocationResponse" : "InvocationErrorResponse"));
   }
+  if (stream_ && verb == "response") return FinishStream(request, std::move(writer));
   if (request.oversized) {
     state_ = RuntimeState::kResponseSent;
     writer.Send(ErrorReply(413, "RequestEntityTooLarge",
@@ -377,8 +478,10 @@ bool RuntimeSession::only_internal_extensions() const {
 }
 
 void RuntimeSession::Reset() {
+  DropStream();
   state_ = RuntimeState::kStarted;
   current_id_.clear();
+  current_streams_ = false;
   pending_event_.reset();
   parked_next_.reset();
   extensions_.clear();

@@ -6,17 +6,23 @@
 // Extensions, as in Lambda: init is done only when the runtime has called /next and every
 // expected external extension has registered and called /event/next; an invocation ends only
 // when the runtime and every extension subscribed to INVOKE have called next again (their time
-// after the response counts toward Duration and the timeout). Loop thread only.
+// after the response counts toward Duration and the timeout).
+// A streamed /response (chunked, with Response-Mode: streaming or for an event whose caller
+// takes a stream) reaches the listener as it arrives:
+// OnStreamStart, OnStreamChunk per piece read, OnStreamEnd with the trailers' error, if any;
+// it is paced and capped as protocol.h says. Loop thread only.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "http/server.h"
+#include "runtime_api/protocol.h"
 
 namespace thaw::runtime_api {
 
@@ -29,6 +35,9 @@ struct Event {
   std::string client_context;    // JSON text, already base64-decoded
   std::string cognito_identity;  // JSON text
   std::string content_type = "application/json";
+  // The caller takes a stream (InvokeWithResponseStream): a chunked /response is streamed even
+  // without the Response-Mode header, which aws-lambda-go never sends.
+  bool stream_response = false;
 };
 
 class Listener {
@@ -42,6 +51,13 @@ class Listener {
   virtual void OnInvocationError(std::string body, std::string error_type) = 0;
   // The runtime posted a response larger than kMaxResponseBytes; it got 413.
   virtual void OnResponseTooLarge() = 0;
+  // A streamed response began (its content type as posted); its pieces follow as they arrive.
+  virtual void OnStreamStart(std::string content_type) = 0;
+  virtual void OnStreamChunk(std::string data) = 0;
+  // The streamed response ended: `error_type` empty when it completed, else the error of its
+  // trailers (`error_body` base64-decoded), or Function.ResponseSizeTooLarge past
+  // kMaxStreamedBytes (the stream was cut there).
+  virtual void OnStreamEnd(std::string error_type, std::string error_body) = 0;
   // The runtime posted /init/error (`error_type` as FromRuntime keeps it), or an extension
   // /extension/init/error during init (as FromExtension keeps it: "Extension.*").
   virtual void OnInitError(std::string body, std::string error_type) = 0;
@@ -63,7 +79,18 @@ class RuntimeSession final : public http::Handler {
   RuntimeSession(const RuntimeSession&) = delete;
   RuntimeSession& operator=(const RuntimeSession&) = delete;
 
+  ~RuntimeSession() override;
+
   void Handle(http::Request request, http::ResponseWriter writer) override;
+  std::shared_ptr<http::BodyStream> StreamBody(const http::Request& head) override;
+
+  // The streamed-response cap and pacing (protocol.h's by default; tests make them small).
+  struct StreamLimits {
+    size_t max_bytes = kMaxStreamedBytes;
+    size_t unthrottled_bytes = kUnthrottledStreamBytes;
+    double bytes_per_second = kStreamBytesPerSecond;
+  };
+  void SetStreamLimits(StreamLimits limits) { stream_limits_ = limits; }
 
   // Hands an event to the runtime: answers its parked /next now, or the next one it makes.
   // Only in state() kReady (the runtime finished init or its previous invocation); otherwise
@@ -100,7 +127,11 @@ class RuntimeSession final : public http::Handler {
     std::deque<std::string> queued;  // events not yet taken
   };
 
+  class ResponseStream;
+
   void HandleNext(http::ResponseWriter writer);
+  void FinishStream(http::Request& request, http::ResponseWriter writer);
+  void DropStream();
   void HandlePost(const std::string& id, const std::string& verb, http::Request& request,
                   http::ResponseWriter writer);
   void HandleInitError(http::Request& request, http::ResponseWriter writer);
@@ -117,12 +148,15 @@ class RuntimeSession final : public http::Handler {
   SessionIdentity identity_;
   RuntimeState state_ = RuntimeState::kStarted;
   std::string current_id_;
+  bool current_streams_ = false;  // the current event's stream_response
   std::optional<Event> pending_event_;
   std::optional<http::ResponseWriter> parked_next_;
   std::map<std::string, Extension> extensions_;  // by identifier
   std::vector<std::string> expected_;            // external extension names
   bool init_done_ = false;
   bool awaiting_end_ = false;  // an event was delivered; its end is not reported yet
+  StreamLimits stream_limits_;
+  std::shared_ptr<ResponseStream> stream_;  // the streamed /response being read, if any
 };
 
 }  // namespace thaw::runtime_api

@@ -3,9 +3,16 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
 #include <future>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -13,6 +20,7 @@
 #include <boost/asio/post.hpp>
 #include <gtest/gtest.h>
 
+#include "base/codec.h"
 #include "http/client.h"
 #include "runtime_api/protocol.h"
 
@@ -32,6 +40,25 @@ struct Recorder final : public Listener {
   void OnInitError(std::string body, std::string type) override {
     init_errors.push_back(body + "|" + type);
   }
+  void OnStreamStart(std::string content_type) override {
+    std::lock_guard<std::mutex> lock(mu);
+    stream_type = content_type;
+  }
+  void OnStreamChunk(std::string data) override {
+    std::lock_guard<std::mutex> lock(mu);
+    streamed += data;
+  }
+  void OnStreamEnd(std::string type, std::string body) override {
+    std::lock_guard<std::mutex> lock(mu);
+    stream_end = type + "|" + body;
+  }
+  std::string Streamed() {
+    std::lock_guard<std::mutex> lock(mu);
+    return streamed;
+  }
+  std::mutex mu;
+  std::string stream_type, streamed;
+  std::optional<std::string> stream_end;
   std::atomic<int> nexts{0};
   std::vector<std::string> responses, errors, error_types, init_errors;
   int too_large = 0;
@@ -341,6 +368,182 @@ TEST_F(RuntimeSessionTest, UnknownRouteIs404) {
   auto r = NewClient()->Do("GET", "/2018-06-01/nope", {}, "");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 404);
+}
+
+// A runtime posting a streamed /response over a raw socket, a piece at a time.
+class StreamingRuntime {
+ public:
+  explicit StreamingRuntime(uint16_t port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    timeval tv{3, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  }
+  ~StreamingRuntime() { close(fd_); }
+  void Begin(const std::string& id, bool mode_header = true) {
+    std::string mode = mode_header ? std::string(kHeaderResponseMode) + ": streaming\r\n" : "";
+    Send("POST " + std::string(kInvocationPrefix) + id +
+         "/response HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n" + mode +
+         "Transfer-Encoding: chunked\r\n\r\n");
+  }
+  void Chunk(const std::string& data) {
+    char size[16];
+    snprintf(size, sizeof size, "%zx\r\n", data.size());
+    Send(size + data + "\r\n");
+  }
+  void End(const std::string& trailers = "") { Send("0\r\n" + trailers + "\r\n"); }
+  // The status code of the answer.
+  int Answer() {
+    std::string out;
+    char buf[1024];
+    while (out.find("\r\n") == std::string::npos) {
+      ssize_t n = read(fd_, buf, sizeof buf);
+      if (n <= 0) return -1;
+      out.append(buf, static_cast<size_t>(n));
+    }
+    return std::atoi(out.c_str() + 9);
+  }
+
+ private:
+  void Send(const std::string& s) { (void)!write(fd_, s.data(), s.size()); }
+  int fd_ = -1;
+};
+
+bool WaitFor(const std::function<bool()>& f) {
+  for (int i = 0; i < 300; ++i) {
+    if (f()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+class RuntimeStreamTest : public RuntimeSessionTest {
+ protected:
+  // Delivers event `id` to a runtime's /next.
+  void Running(const std::string& id, bool stream_response = false) {
+    auto runtime = NewClient();
+    auto next = Next(runtime.get());
+    while (recorder_.nexts == 0) std::this_thread::yield();
+    Event event = MakeEvent(id);
+    event.stream_response = stream_response;
+    OnLoop([&] { session_.Deliver(event); });
+    ASSERT_TRUE(next.get().ok());
+  }
+};
+
+TEST_F(RuntimeStreamTest, StreamedResponseReachesTheListenerAsItArrives) {
+  Running("id-s");
+  StreamingRuntime runtime(server_->port());
+  runtime.Begin("id-s");
+  runtime.Chunk("ab");
+  ASSERT_TRUE(WaitFor([&] { return recorder_.Streamed() == "ab"; }));
+  {
+    std::lock_guard<std::mutex> lock(recorder_.mu);
+    EXPECT_EQ(recorder_.stream_type, "text/plain");
+    EXPECT_FALSE(recorder_.stream_end.has_value());
+  }
+  runtime.Chunk("cd");
+  runtime.End();
+  EXPECT_EQ(runtime.Answer(), 202);
+  OnLoop([] {});  // the listener hears of the end just after the answer goes out
+  EXPECT_EQ(recorder_.Streamed(), "abcd");
+  std::lock_guard<std::mutex> lock(recorder_.mu);
+  EXPECT_EQ(recorder_.stream_end.value_or("none"), "|");
+  EXPECT_EQ(session_.state(), RuntimeState::kResponseSent);
+  EXPECT_TRUE(recorder_.responses.empty());
+}
+
+TEST_F(RuntimeStreamTest, ErrorTrailersEndTheStreamWithTheError) {
+  Running("id-e");
+  StreamingRuntime runtime(server_->port());
+  runtime.Begin("id-e");
+  runtime.Chunk("partial");
+  std::string body = R"({"errorMessage":"broke","errorType":"errorString"})";
+  runtime.End(std::string(kHeaderErrorType) + ": errorString\r\n" + kHeaderErrorBody + ": " +
+              Base64Encode(body) + "\r\n");
+  EXPECT_EQ(runtime.Answer(), 202);
+  OnLoop([] {});  // the listener hears of the end just after the answer goes out
+  std::lock_guard<std::mutex> lock(recorder_.mu);
+  EXPECT_EQ(recorder_.streamed, "partial");
+  EXPECT_EQ(recorder_.stream_end.value_or("none"), "errorString|" + body);
+}
+
+TEST_F(RuntimeStreamTest, StreamPastTheLimitIsCutAndRefused) {
+  OnLoop([&] { session_.SetStreamLimits({.max_bytes = 10, .unthrottled_bytes = 10}); });
+  Running("id-big");
+  StreamingRuntime runtime(server_->port());
+  runtime.Begin("id-big");
+  runtime.Chunk("0123456");
+  runtime.Chunk("789abcdef");
+  runtime.Chunk("more");
+  runtime.End();
+  EXPECT_EQ(runtime.Answer(), 413);
+  OnLoop([] {});  // the listener hears of the end just after the answer goes out
+  std::lock_guard<std::mutex> lock(recorder_.mu);
+  EXPECT_EQ(recorder_.streamed, "0123456789");
+  EXPECT_EQ(recorder_.stream_end.value_or("none").rfind("Function.ResponseSizeTooLarge|", 0), 0u)
+      << recorder_.stream_end.value_or("none");
+}
+
+TEST_F(RuntimeStreamTest, BytesPastTheUnthrottledPartArePaced) {
+  // 10 bytes free, then 100 bytes a second: 20 more take about 200 ms.
+  OnLoop([&] {
+    session_.SetStreamLimits({.max_bytes = 1000, .unthrottled_bytes = 10, .bytes_per_second = 100});
+  });
+  Running("id-p");
+  StreamingRuntime runtime(server_->port());
+  auto start = std::chrono::steady_clock::now();
+  runtime.Begin("id-p");
+  runtime.Chunk(std::string(30, 'x'));
+  runtime.End();
+  EXPECT_EQ(runtime.Answer(), 202);
+  OnLoop([] {});  // the listener hears of the end just after the answer goes out
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(180));
+  EXPECT_EQ(recorder_.Streamed(), std::string(30, 'x'));
+}
+
+// aws-lambda-go posts every response chunked and never sends the Response-Mode header.
+TEST_F(RuntimeStreamTest, ChunkedResponseStreamsWhenTheCallerTakesAStream) {
+  Running("id-go", /*stream_response=*/true);
+  StreamingRuntime runtime(server_->port());
+  runtime.Begin("id-go", /*mode_header=*/false);
+  runtime.Chunk("ab");
+  ASSERT_TRUE(WaitFor([&] { return recorder_.Streamed() == "ab"; }));
+  runtime.End();
+  EXPECT_EQ(runtime.Answer(), 202);
+  OnLoop([] {});  // the listener hears of the end just after the answer goes out
+  std::lock_guard<std::mutex> lock(recorder_.mu);
+  EXPECT_EQ(recorder_.stream_end.value_or("none"), "|");
+}
+
+TEST_F(RuntimeStreamTest, ChunkedResponseIsBufferedForAPlainInvoke) {
+  Running("id-plain");
+  StreamingRuntime runtime(server_->port());
+  runtime.Begin("id-plain", /*mode_header=*/false);
+  runtime.Chunk("ab");
+  runtime.End();
+  EXPECT_EQ(runtime.Answer(), 202);
+  OnLoop([] {});  // the listener hears of the end just after the answer goes out
+  std::lock_guard<std::mutex> lock(recorder_.mu);
+  EXPECT_TRUE(recorder_.streamed.empty());
+  EXPECT_EQ(recorder_.responses, std::vector<std::string>{"ab"});
+}
+
+TEST_F(RuntimeStreamTest, WrongRequestIdIsNotStreamed) {
+  Running("id-w");
+  StreamingRuntime runtime(server_->port());
+  runtime.Begin("other");
+  runtime.Chunk("x");
+  runtime.End();
+  EXPECT_EQ(runtime.Answer(), 400);
+  OnLoop([] {});  // the listener hears of the end just after the answer goes out
+  std::lock_guard<std::mutex> lock(recorder_.mu);
+  EXPECT_TRUE(recorder_.streamed.empty());
+  EXPECT_FALSE(recorder_.stream_end.has_value());
 }
 
 }  // namespace
