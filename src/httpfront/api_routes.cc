@@ -1,0 +1,295 @@
+#include "httpfront/api_routes.h"
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "base/codec.h"
+#include "base/log.h"
+#include "httpfront/payload_v1.h"
+#include "httpfront/payload_v2.h"
+#include "httpfront/response_v1.h"
+#include "httpfront/response_v2.h"
+#include "invoker/invoke_request.h"
+#include "trace/trace_header.h"
+
+namespace thaw::httpfront {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr uint64_t kMaxRequestBytes = invoker::kMaxSyncRequestBytes;
+constexpr uint64_t kControlBodyLimit = 1 << 20;
+constexpr char kAccount[] = "123456789012";
+
+std::string RawPath(const http::Request& request) {
+  std::string_view target = request.target;
+  std::string path(target.substr(0, target.find('?')));
+  return path.empty() ? "/" : path;
+}
+
+// The id in /thaw/api-routes/{id}; "" for the collection, nullopt for other paths.
+std::optional<std::string> ControlId(const http::Request& request) {
+  std::string_view path = request.path;
+  std::string_view prefix = kApiRoutesPath;
+  if (!path.starts_with(prefix)) return std::nullopt;
+  path.remove_prefix(prefix.size());
+  if (path.empty()) return std::string();
+  if (!path.starts_with('/') || path.size() == 1) return std::nullopt;
+  path.remove_prefix(1);
+  if (path.find('/') != std::string_view::npos) return std::nullopt;
+  return std::string(path);
+}
+
+// A short stable id for a route's resource, as API Gateway gives each path one.
+std::string ResourceId(const Route& route) {
+  static const char kDigits[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  uint64_t h = std::hash<std::string>{}(route.api_id + " " + route.path);
+  std::string out;
+  for (int i = 0; i < 6; ++i, h /= 36) out += kDigits[h % 36];
+  return out;
+}
+
+http::Response HttpApiError() {  // an HTTP API's 500
+  return ApiError(500, "Internal Server Error");
+}
+
+}  // namespace
+
+ApiRoutes::ApiRoutes(invoker::Invoker& invoker, const lambda::Registry& registry,
+                     const Clock& clock, std::string file)
+    : invoker_(invoker), registry_(registry), clock_(clock), file_(std::move(file)) {}
+
+Status ApiRoutes::Load() {
+  if (file_.empty()) return Status::Ok();
+  std::ifstream in(file_);
+  if (!in) return Status::Ok();
+  std::stringstream text;
+  text << in.rdbuf();
+  json j = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return Status::IoError(file_ + " is not a JSON object");
+  for (const auto& [id, value] : j.items()) {
+    StatusOr<Route> route = RouteFromJson(value);
+    if (!route.ok()) return Status::IoError(file_ + ": route " + id + ": " +
+                                            std::string(route.status().message()));
+    routes_[id] = std::move(*route);
+  }
+  list_.clear();
+  for (const auto& [id, route] : routes_) list_.push_back(route);
+  return Status::Ok();
+}
+
+Status ApiRoutes::Save() const {
+  if (file_.empty()) return Status::Ok();
+  json j = json::object();
+  for (const auto& [id, route] : routes_) j[id] = RouteToJson(route);
+  std::string tmp = file_ + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << j.dump(1);
+    if (!out) return Status::IoError("cannot write " + tmp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, file_, ec);
+  if (ec) return Status::IoError("cannot rename " + tmp + ": " + ec.message());
+  return Status::Ok();
+}
+
+std::optional<uint64_t> ApiRoutes::BodyLimit(const http::Request& head) const {
+  if (!ControlId(head)) return std::nullopt;
+  return kControlBodyLimit;
+}
+
+std::optional<auth::Operation> ApiRoutes::Describe(const http::Request& request) const {
+  std::optional<std::string> id = ControlId(request);
+  if (!id) return std::nullopt;
+  std::string action = request.method == "GET"      ? "thaw:GetApiRoutes"
+                       : request.method == "DELETE" ? "thaw:DeleteApiRoute"
+                                                    : "thaw:PutApiRoute";
+  return auth::Operation{auth::Operation::Plane::kThaw, action, "*", ""};
+}
+
+bool ApiRoutes::Handle(http::Request& request, http::ResponseWriter& writer) {
+  std::optional<std::string> id = ControlId(request);
+  if (!id) return false;
+  auto error = [&](int status, std::string_view message) {
+    writer.Send(http::Response::Json(status, json{{"message", message}}.dump()));
+    return true;
+  };
+  if (id->empty()) {
+    if (request.method != "GET") return error(405, "method not allowed");
+    json routes = json::array();
+    for (const auto& [rid, route] : routes_) {
+      json r = RouteToJson(route);
+      r["Id"] = rid;
+      routes.push_back(std::move(r));
+    }
+    writer.Send(http::Response::Json(200, json{{"Routes", std::move(routes)}}.dump()));
+    return true;
+  }
+  if (request.method == "DELETE") {
+    routes_.erase(*id);
+  } else if (request.method == "PUT") {
+    if (request.oversized) return error(413, "route too large");
+    json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+    StatusOr<Route> route = RouteFromJson(body);
+    if (!route.ok()) return error(400, route.status().message());
+    routes_[*id] = std::move(*route);
+  } else {
+    return error(405, "method not allowed");
+  }
+  list_.clear();
+  for (const auto& [rid, route] : routes_) list_.push_back(route);
+  if (Status s = Save(); !s.ok()) return error(500, s.message());
+  if (request.method == "DELETE") {
+    http::Response r;
+    r.status = 204;
+    writer.Send(std::move(r));
+    return true;
+  }
+  writer.Send(http::Response::Json(200, RouteToJson(routes_[*id]).dump()));
+  return true;
+}
+
+std::optional<uint64_t> ApiRoutes::Listener::BodyLimit(const http::Request& head) {
+  (void)head;
+  return kMaxRequestBytes;
+}
+
+void ApiRoutes::Listener::Handle(http::Request request, http::ResponseWriter writer) {
+  routes_.Dispatch(std::move(request), std::move(writer));
+}
+
+void ApiRoutes::Dispatch(http::Request request, http::ResponseWriter writer) {
+  const std::string path = RawPath(request);
+  bool any_http = false;
+  for (const Route& r : list_) any_http = any_http || r.kind == ApiKind::kHttp;
+  // /<stage>/rest: the routes of that stage, as execute-api serves them.
+  std::string_view rest = std::string_view(path).substr(1);
+  std::string first(rest.substr(0, rest.find('/')));
+  std::string staged = rest.find('/') == std::string_view::npos
+                           ? "/"
+                           : std::string(rest.substr(rest.find('/')));
+  std::vector<Route> of_stage;
+  for (const Route& r : list_) {
+    if (!first.empty() && r.stage == first) of_stage.push_back(r);
+  }
+  std::optional<RouteMatch> match;
+  std::string route_path = path;
+  if (!of_stage.empty()) {
+    match = MatchRoute(of_stage, request.method, staged);
+    route_path = staged;
+    if (match) {
+      Route route = *match->route;
+      return Serve(route, std::move(match->path_parameters), route_path, std::move(request),
+                   std::move(writer));
+    }
+  }
+  // /path: every route, as `sam local start-api` serves them.
+  match = MatchRoute(list_, request.method, path);
+  if (!match) {
+    bool rest_stage = !of_stage.empty() && of_stage.front().kind == ApiKind::kRest;
+    return writer.Send(any_http && !rest_stage ? ApiNotFound() : ApiMissingToken());
+  }
+  Route route = *match->route;
+  Serve(route, std::move(match->path_parameters), path, std::move(request), std::move(writer));
+}
+
+void ApiRoutes::Serve(const Route& route, std::map<std::string, std::string> path_parameters,
+                      std::string path, http::Request request, http::ResponseWriter writer) {
+  const int64_t arrived_ns = clock_.MonotonicNanos();
+  const std::string request_id = NewUuid();
+  const bool rest = route.kind == ApiKind::kRest;
+  const bool v1 = route.payload_version == "1.0";
+  auto failed = [rest, request_id]() {
+    http::Response r = rest ? ApiInternalError() : HttpApiError();
+    r.headers.Set(rest ? "x-amzn-RequestId" : "apigw-requestid", request_id);
+    return r;
+  };
+  StatusOr<lambda::Resolved> target = registry_.Resolve(route.function, "");
+  if (!target.ok()) {
+    THAW_LOG(kInfo, "api-routes") << "route " << route.method << " " << route.path << ": "
+                                  << target.status().message();
+    return writer.Send(failed());
+  }
+  if (request.oversized) {
+    return writer.Send(ApiError(413, "Request Entity Too Large"));
+  }
+  HttpInput in;
+  in.method = request.method;
+  in.raw_path = path;
+  in.raw_query = request.query;
+  in.headers = request.headers.all();
+  in.source_ip = request.peer_address;
+  const std::string trace = trace::FormatTraceHeader(trace::NewTrace(clock_.RealtimeMillis()));
+  in.headers.emplace_back("X-Forwarded-For", request.peer_address);
+  in.headers.emplace_back("X-Forwarded-Port", std::to_string(request.local_port));
+  in.headers.emplace_back("X-Forwarded-Proto", "http");
+  in.headers.emplace_back("X-Amzn-Trace-Id", trace);
+  std::string content_type(request.headers.Get("Content-Type").value_or(""));
+  in.body = std::move(request.body);
+  std::string domain(request.headers.Get("Host").value_or("localhost"));
+
+  runtime_api::Event event;
+  event.request_id = request_id;
+  event.trace_id = trace;
+  if (v1) {
+    V1Context c;
+    c.resource = route.path;
+    c.path = path;
+    c.stage = route.stage;
+    c.path_parameters = std::move(path_parameters);
+    c.stage_variables = route.stage_variables;
+    c.account_id = kAccount;
+    c.api_id = route.api_id;
+    c.resource_id = ResourceId(route);
+    c.domain_name = domain;
+    c.request_id = request_id;
+    c.time_ms = clock_.RealtimeMillis();
+    bool binary = rest ? IsBinaryMediaType(content_type, route.binary_media_types)
+                       : !IsTextContentType(content_type);
+    event.payload = BuildV1Event(in, c, binary);
+  } else {
+    V2Context c;
+    c.account_id = kAccount;
+    c.api_id = route.api_id;
+    c.domain_name = domain;
+    c.domain_prefix = domain.substr(0, domain.find('.'));
+    c.request_id = request_id;
+    c.time_ms = clock_.RealtimeMillis();
+    c.route_key = RouteKey(route);
+    c.stage = route.stage;
+    c.path_parameters = std::move(path_parameters);
+    c.stage_variables = route.stage_variables;
+    event.payload = BuildV2Event(in, c);
+  }
+  if (event.payload.size() > kMaxRequestBytes) {
+    return writer.Send(ApiError(413, "Request Entity Too Large"));
+  }
+  auto shared = std::make_shared<http::ResponseWriter>(std::move(writer));
+  Status s = invoker_.Invoke(
+      *target, std::move(event), /*want_tail=*/false,
+      [shared, v1, rest, request_id, failed](invoker::InvokeResult result) {
+        if (result.function_error) return shared->Send(failed());
+        StatusOr<http::Response> mapped =
+            v1 ? MapResponseV1(result.body) : MapResponse(result.body);
+        if (!mapped.ok()) {
+          THAW_LOG(kInfo, "api-routes") << "request " << request_id
+                                        << ": malformed answer: " << mapped.status().message();
+          return shared->Send(failed());
+        }
+        mapped->headers.Set(rest ? "x-amzn-RequestId" : "apigw-requestid", request_id);
+        shared->Send(std::move(*mapped));
+      },
+      {.arrived_ns = arrived_ns});
+  if (s.ok()) return;
+  shared->Send(s.code() == StatusCode::kResourceExhausted ? ApiError(429, "Too Many Requests")
+                                                          : failed());
+}
+
+}  // namespace thaw::httpfront
