@@ -75,8 +75,9 @@ Status ApiRoutes::Load() {
   if (!j.is_object()) return Status::IoError(file_ + " is not a JSON object");
   for (const auto& [id, value] : j.items()) {
     StatusOr<Route> route = RouteFromJson(value);
-    if (!route.ok()) return Status::IoError(file_ + ": route " + id + ": " +
-                                            std::string(route.status().message()));
+    if (!route.ok())
+      return Status::IoError(file_ + ": route " + id + ": " +
+                             std::string(route.status().message()));
     routes_[id] = std::move(*route);
   }
   list_.clear();
@@ -172,9 +173,8 @@ void ApiRoutes::Dispatch(http::Request request, http::ResponseWriter writer) {
   // /<stage>/rest: the routes of that stage, as execute-api serves them.
   std::string_view rest = std::string_view(path).substr(1);
   std::string first(rest.substr(0, rest.find('/')));
-  std::string staged = rest.find('/') == std::string_view::npos
-                           ? "/"
-                           : std::string(rest.substr(rest.find('/')));
+  std::string staged =
+      rest.find('/') == std::string_view::npos ? "/" : std::string(rest.substr(rest.find('/')));
   std::vector<Route> of_stage;
   for (const Route& r : list_) {
     if (!first.empty() && r.stage == first) of_stage.push_back(r);
@@ -279,8 +279,8 @@ void ApiRoutes::Serve(const Route& route, std::map<std::string, std::string> pat
         StatusOr<http::Response> mapped =
             v1 ? MapResponseV1(result.body) : MapResponse(result.body);
         if (!mapped.ok()) {
-          THAW_LOG(kInfo, "api-routes") << "request " << request_id
-                                        << ": malformed answer: " << mapped.status().message();
+          THAW_LOG(kInfo, "api-routes")
+              << "request " << request_id << ": malformed answer: " << mapped.status().message();
           return shared->Send(failed());
         }
         mapped->headers.Set(rest ? "x-amzn-RequestId" : "apigw-requestid", request_id);

@@ -98,10 +98,10 @@ std::string BuildV1Event(const HttpInput& in, const V1Context& context, bool bin
   event["stageVariables"] = MapOrNull(context.stage_variables);
 
   ordered identity = ordered::object();
-  for (const char* key : {"cognitoIdentityPoolId", "accountId", "cognitoIdentityId", "caller",
-                          "apiKey", "apiKeyId", "accessKey", "principalOrgId",
-                          "cognitoAuthenticationType", "cognitoAuthenticationProvider",
-                          "userArn", "user"}) {
+  for (const char* key :
+       {"cognitoIdentityPoolId", "accountId", "cognitoIdentityId", "caller", "apiKey", "apiKeyId",
+        "accessKey", "principalOrgId", "cognitoAuthenticationType", "cognitoAuthenticationProvider",
+        "userArn", "user"}) {
     identity[key] = nullptr;
   }
   identity["sourceIp"] = in.source_ip;

@@ -70,9 +70,9 @@ TEST(PayloadV1, AbsentPartsAreNull) {
   V1Context c = Context();
   c.path_parameters.clear();
   json e = json::parse(BuildV1Event(in, c, false));
-  for (const char* key : {"headers", "multiValueHeaders", "queryStringParameters",
-                          "multiValueQueryStringParameters", "pathParameters", "stageVariables",
-                          "body"}) {
+  for (const char* key :
+       {"headers", "multiValueHeaders", "queryStringParameters", "multiValueQueryStringParameters",
+        "pathParameters", "stageVariables", "body"}) {
     EXPECT_TRUE(e.contains(key)) << key;
     EXPECT_TRUE(e[key].is_null()) << key;
   }

@@ -32,8 +32,8 @@ std::string Lower(std::string s) {
 StatusOr<http::Response> MapResponseV1(std::string_view output) {
   json j = json::parse(output, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) return Status::InvalidArgument("the function's answer is not a JSON object");
-  static const std::set<std::string> kKeys = {"statusCode", "headers", "multiValueHeaders", "body",
-                                              "isBase64Encoded", "cookies"};
+  static const std::set<std::string> kKeys = {"statusCode", "headers",         "multiValueHeaders",
+                                              "body",       "isBase64Encoded", "cookies"};
   for (const auto& [key, value] : j.items()) {
     if (!kKeys.contains(key)) return Status::InvalidArgument("unexpected key " + key);
   }

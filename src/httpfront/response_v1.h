@@ -17,8 +17,8 @@ StatusOr<http::Response> MapResponseV1(std::string_view output);
 
 // API Gateway's own answers: {"message": ...}.
 http::Response ApiError(int status, std::string_view message);
-http::Response ApiNotFound();        // 404 {"message":"Not Found"} (HTTP API)
-http::Response ApiMissingToken();    // 403 {"message":"Missing Authentication Token"} (REST)
-http::Response ApiInternalError();   // 502 {"message": "Internal server error"}
+http::Response ApiNotFound();       // 404 {"message":"Not Found"} (HTTP API)
+http::Response ApiMissingToken();   // 403 {"message":"Missing Authentication Token"} (REST)
+http::Response ApiInternalError();  // 502 {"message": "Internal server error"}
 
 }  // namespace thaw::httpfront

@@ -31,11 +31,11 @@ TEST(ResponseV1, Base64Body) {
 }
 
 TEST(ResponseV1, MalformedAnswers) {
-  for (const char* bad : {"not json", "\"text\"", "42", R"({"statusCode":"x1","body":"b"})",
-                          R"({"statusCode":200,"body":{"a":1}})", R"({"statusCode":200,"x":1})",
-                          R"({"statusCode":200,"headers":[]})",
-                          R"({"statusCode":200,"multiValueHeaders":{"a":"b"}})",
-                          R"({"statusCode":200,"isBase64Encoded":true,"body":"!!"})"}) {
+  for (const char* bad :
+       {"not json", "\"text\"", "42", R"({"statusCode":"x1","body":"b"})",
+        R"({"statusCode":200,"body":{"a":1}})", R"({"statusCode":200,"x":1})",
+        R"({"statusCode":200,"headers":[]})", R"({"statusCode":200,"multiValueHeaders":{"a":"b"}})",
+        R"({"statusCode":200,"isBase64Encoded":true,"body":"!!"})"}) {
     EXPECT_FALSE(MapResponseV1(bad).ok()) << bad;
   }
 }

@@ -36,8 +36,7 @@ std::string_view ParamName(std::string_view segment) {
 }
 
 // The kinds of a route's segments when it matches `path`, with its parameters.
-std::optional<std::vector<int>> Match(const Route& route,
-                                      const std::vector<std::string_view>& path,
+std::optional<std::vector<int>> Match(const Route& route, const std::vector<std::string_view>& path,
                                       std::map<std::string, std::string>* params) {
   std::vector<std::string_view> segments = Segments(route.path);
   std::vector<int> kinds;

@@ -20,11 +20,11 @@ enum class ApiKind { kRest, kHttp };
 
 struct Route {
   ApiKind kind = ApiKind::kRest;
-  std::string api_id;     // the API's logical id, or ServerlessRestApi / ServerlessHttpApi
-  std::string stage;      // "Prod" for SAM's implicit REST API, "$default" for HTTP
-  std::string method;     // upper case, or "ANY"
-  std::string path;       // "/", "/items/{id}", "/files/{proxy+}"
-  std::string function;   // the function's name
+  std::string api_id;    // the API's logical id, or ServerlessRestApi / ServerlessHttpApi
+  std::string stage;     // "Prod" for SAM's implicit REST API, "$default" for HTTP
+  std::string method;    // upper case, or "ANY"
+  std::string path;      // "/", "/items/{id}", "/files/{proxy+}"
+  std::string function;  // the function's name
   std::string payload_version = "1.0";  // "2.0" for HttpApi unless PayloadFormatVersion says
   std::map<std::string, std::string> stage_variables;
   std::vector<std::string> binary_media_types;  // "image/png", "image/*", "*/*"

@@ -85,9 +85,12 @@ namespace thaw::httpfront {
 namespace {
 
 TEST(Routes, JsonRoundTrip) {
-  nlohmann::json j = {{"Kind", "REST"},      {"ApiId", "MyApi"},
-                      {"Method", "get"},     {"Path", "/a/{b}"},
-                      {"FunctionName", "f"}, {"StageVariables", {{"k", "v"}}},
+  nlohmann::json j = {{"Kind", "REST"},
+                      {"ApiId", "MyApi"},
+                      {"Method", "get"},
+                      {"Path", "/a/{b}"},
+                      {"FunctionName", "f"},
+                      {"StageVariables", {{"k", "v"}}},
                       {"BinaryMediaTypes", {"image~1png"}}};
   auto r = RouteFromJson(j);
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -100,17 +103,26 @@ TEST(Routes, JsonRoundTrip) {
   EXPECT_EQ(again->path, "/a/{b}");
   EXPECT_EQ(again->binary_media_types, r->binary_media_types);
 
-  auto http = RouteFromJson({{"Kind", "HTTP"}, {"ApiId", "A"}, {"Method", "ANY"},
-                             {"Path", "$default"}, {"FunctionName", "f"}});
+  auto http = RouteFromJson({{"Kind", "HTTP"},
+                             {"ApiId", "A"},
+                             {"Method", "ANY"},
+                             {"Path", "$default"},
+                             {"FunctionName", "f"}});
   ASSERT_TRUE(http.ok());
   EXPECT_EQ(http->payload_version, "2.0");
   EXPECT_EQ(http->stage, "$default");
 
-  EXPECT_FALSE(RouteFromJson({{"Kind", "REST"}, {"ApiId", "A"}, {"Method", "GET"},
-                              {"Path", "/{p+}/x"}, {"FunctionName", "f"}})
+  EXPECT_FALSE(RouteFromJson({{"Kind", "REST"},
+                              {"ApiId", "A"},
+                              {"Method", "GET"},
+                              {"Path", "/{p+}/x"},
+                              {"FunctionName", "f"}})
                    .ok());
-  EXPECT_FALSE(RouteFromJson({{"Kind", "REST"}, {"ApiId", "A"}, {"Method", "GET"},
-                              {"Path", "/x"}, {"FunctionName", "f"},
+  EXPECT_FALSE(RouteFromJson({{"Kind", "REST"},
+                              {"ApiId", "A"},
+                              {"Method", "GET"},
+                              {"Path", "/x"},
+                              {"FunctionName", "f"},
                               {"PayloadFormatVersion", "2.0"}})
                    .ok());
 }

@@ -37,6 +37,12 @@ const std::map<std::string, Names>& KnownProperties() {
         "Role",
         "Tracing",
         "PackageType"}},
+      {"AWS::Serverless::Api",
+       {"StageName", "Name", "Description", "Variables", "BinaryMediaTypes", "OpenApiVersion",
+        "TracingEnabled", "EndpointConfiguration"}},
+      {"AWS::Serverless::HttpApi",
+       {"StageName", "Name", "Description", "StageVariables", "FailOnWarnings",
+        "DisableExecuteApiEndpoint"}},
       {"AWS::Serverless::LayerVersion",
        {"ContentUri", "LayerName", "CompatibleRuntimes", "CompatibleArchitectures", "Description",
         "LicenseInfo", "RetentionPolicy"}},
@@ -107,11 +113,11 @@ const std::map<std::string, Names>& KnownEvents() {
       {"ScheduleV2",
        {"ScheduleExpression", "ScheduleExpressionTimezone", "Input", "State", "Name",
         "FlexibleTimeWindow", "Description", "GroupName", "RoleArn", "StartDate", "EndDate"}},
+      {"Api", {"Path", "Method", "RestApiId"}},
+      {"HttpApi", {"Path", "Method", "ApiId", "PayloadFormatVersion", "TimeoutInMillis"}},
   };
   return kEvents;
 }
-
-bool Later(const std::string& type) { return type == "Api" || type == "HttpApi"; }
 
 Status CheckProperties(const std::string& where, const std::string& type, const json& props,
                        const Names& known) {
@@ -267,11 +273,6 @@ class Expander {
       return Status::InvalidArgument(where + " needs a Type");
     }
     std::string type = event["Type"].get<std::string>();
-    if (Later(type)) {
-      return Status::InvalidArgument(where + ": events of type " + type +
-                                     " are not supported by thaw yet (SQS, SNS, Kinesis, "
-                                     "DynamoDB, Schedule and ScheduleV2 are)");
-    }
     auto known = KnownEvents().find(type);
     if (known == KnownEvents().end()) {
       return Status::InvalidArgument(where + ": unknown event type " + type);
@@ -300,6 +301,7 @@ class Expander {
       return Status::Ok();
     }
     if (type == "Schedule" || type == "ScheduleV2") return Schedule(r, id, type, props, target);
+    if (type == "Api" || type == "HttpApi") return Route(r, id, type, props, target);
     const char* source = type == "SQS" ? "Queue" : "Stream";
     if (!props.contains(source)) {
       return Status::InvalidArgument(where + " needs a " + std::string(source));
@@ -428,6 +430,77 @@ class Expander {
   void Plain(const Resource& r) { out_.push_back(Base(r, r.type)); }
 
  private:
+ public:
+  // The template's AWS::Serverless::Api and HttpApi resources, by logical id.
+  void SetApis(std::map<std::string, const Resource*> apis) { apis_ = std::move(apis); }
+
+  // SAM's Api and HttpApi events: a Thaw::ApiRoute <Function><Event> the server keeps and
+  // serves on --api-listen, with its API's stage, stage variables and binary media types.
+  // Without RestApiId/ApiId, SAM's implicit ServerlessRestApi (stage Prod) or ServerlessHttpApi
+  // ($default), made once as a Thaw::Api step.
+  Status Route(const Resource& r, const std::string& id, const std::string& type, const json& props,
+               const json& target) {
+    std::string where =
+        "Resources." + r.logical_id + ".Properties.Events." + id.substr(r.logical_id.size());
+    const bool rest = type == "Api";
+    const char* api_key = rest ? "RestApiId" : "ApiId";
+    Step route = Base(r, "Thaw::ApiRoute");
+    route.logical_id = id;
+    json& p = route.properties;
+    p = json::object({{"Kind", rest ? "REST" : "HTTP"}, {"FunctionName", target}});
+    if (rest && (!props.contains("Path") || !props.contains("Method"))) {
+      return Status::InvalidArgument(where + " needs a Path and a Method");
+    }
+    p["Path"] = props.value("Path", json("$default"));
+    p["Method"] = props.value("Method", json("ANY"));
+    if (props.contains("PayloadFormatVersion")) {
+      p["PayloadFormatVersion"] = props["PayloadFormatVersion"];
+    }
+    if (!props.contains(api_key)) {
+      std::string implicit = rest ? "ServerlessRestApi" : "ServerlessHttpApi";
+      p["ApiId"] = Ref(implicit);
+      p["Stage"] = rest ? "Prod" : "$default";
+      if (!implicit_.contains(implicit)) {
+        implicit_.insert(implicit);
+        Step api = Base(r, "Thaw::Api");
+        api.logical_id = implicit;
+        api.properties = json::object({{"Kind", rest ? "REST" : "HTTP"}});
+        api.needs.clear();
+        out_.push_back(std::move(api));
+      }
+      out_.push_back(std::move(route));
+      return Status::Ok();
+    }
+    const json& ref = props[api_key];
+    p["ApiId"] = ref;
+    std::string api_id = ref.is_object() && ref.contains("Ref") && ref["Ref"].is_string()
+                             ? ref["Ref"].get<std::string>()
+                             : "";
+    auto api = apis_.find(api_id);
+    if (api == apis_.end() ||
+        api->second->type != (rest ? "AWS::Serverless::Api" : "AWS::Serverless::HttpApi")) {
+      return Status::InvalidArgument(where + "." + api_key + " must be a Ref to an " +
+                                     (rest ? "AWS::Serverless::Api" : "AWS::Serverless::HttpApi") +
+                                     " of the template");
+    }
+    const json& a = api->second->properties;
+    p["Stage"] = a.value("StageName", json(rest ? "Prod" : "$default"));
+    if (a.contains(rest ? "Variables" : "StageVariables")) {
+      p["StageVariables"] = a[rest ? "Variables" : "StageVariables"];
+    }
+    if (rest && a.contains("BinaryMediaTypes")) p["BinaryMediaTypes"] = a["BinaryMediaTypes"];
+    out_.push_back(std::move(route));
+    return Status::Ok();
+  }
+
+  // An AWS::Serverless::Api or HttpApi: a Thaw::Api step, which Ref names.
+  void Api(const Resource& r) {
+    Step api = Base(r, "Thaw::Api");
+    api.properties = json::object({{"Kind", r.type == "AWS::Serverless::Api" ? "REST" : "HTTP"}});
+    out_.push_back(std::move(api));
+  }
+
+ private:
   static Step Base(const Resource& r, const std::string& type) {
     Step s;
     s.logical_id = r.logical_id;
@@ -441,6 +514,8 @@ class Expander {
 
   std::vector<Step>& out_;
   const Scope& scope_;
+  std::map<std::string, const Resource*> apis_;
+  std::set<std::string> implicit_;  // the implicit APIs made
 };
 
 }  // namespace
@@ -455,6 +530,13 @@ const Step* Plan::Find(const std::string& logical_id) const {
 StatusOr<Plan> MakePlan(const Template& t, const Scope& scope) {
   std::vector<Step> steps;
   Expander expand(steps, scope);
+  std::map<std::string, const Resource*> apis;
+  for (const Resource& r : t.resources) {
+    if (r.type == "AWS::Serverless::Api" || r.type == "AWS::Serverless::HttpApi") {
+      apis[r.logical_id] = &r;
+    }
+  }
+  expand.SetApis(std::move(apis));
   for (const Resource& r : t.resources) {
     auto known = KnownProperties().find(r.type);
     if (known == KnownProperties().end()) {
@@ -473,6 +555,8 @@ StatusOr<Plan> MakePlan(const Template& t, const Scope& scope) {
       THAW_RETURN_IF_ERROR(expand.SimpleTable(r));
     } else if (r.type == "AWS::Serverless::LayerVersion") {
       THAW_RETURN_IF_ERROR(expand.LayerVersion(r));
+    } else if (r.type == "AWS::Serverless::Api" || r.type == "AWS::Serverless::HttpApi") {
+      expand.Api(r);
     } else {
       expand.Plain(r);
     }
