@@ -10,6 +10,7 @@
 
 #include "base/codec.h"
 #include "base/log.h"
+#include "httpfront/cors.h"
 #include "httpfront/payload_v1.h"
 #include "httpfront/payload_v2.h"
 #include "httpfront/response_v1.h"
@@ -168,6 +169,16 @@ void ApiRoutes::Listener::Handle(http::Request request, http::ResponseWriter wri
 
 void ApiRoutes::Dispatch(http::Request request, http::ResponseWriter writer) {
   const std::string path = RawPath(request);
+  if (IsPreflight(request)) {
+    // Answered from the CORS of the route the real request would take, as API Gateway does.
+    std::string method(request.headers.Get("Access-Control-Request-Method").value_or(""));
+    std::optional<RouteMatch> m = MatchRoute(list_, method, path);
+    std::string_view rest_path = std::string_view(path).substr(1);
+    if (!m && rest_path.find('/') != std::string_view::npos) {
+      m = MatchRoute(list_, method, rest_path.substr(rest_path.find('/')));
+    }
+    if (m && m->route->cors) return writer.Send(Preflight(*m->route->cors, request));
+  }
   bool any_http = false;
   for (const Route& r : list_) any_http = any_http || r.kind == ApiKind::kHttp;
   // /<stage>/rest: the routes of that stage, as execute-api serves them.
@@ -234,6 +245,8 @@ void ApiRoutes::Serve(const Route& route, std::map<std::string, std::string> pat
   std::string content_type(request.headers.Get("Content-Type").value_or(""));
   in.body = std::move(request.body);
   std::string domain(request.headers.Get("Host").value_or("localhost"));
+  auto origin = std::make_shared<http::Request>();  // the Origin, for CORS headers later
+  if (auto o = request.headers.Get("Origin")) origin->headers.Set("Origin", *o);
 
   runtime_api::Event event;
   event.request_id = request_id;
@@ -272,9 +285,10 @@ void ApiRoutes::Serve(const Route& route, std::map<std::string, std::string> pat
     return writer.Send(ApiError(413, "Request Entity Too Large"));
   }
   auto shared = std::make_shared<http::ResponseWriter>(std::move(writer));
+  auto cors = route.cors;
   Status s = invoker_.Invoke(
       *target, std::move(event), /*want_tail=*/false,
-      [shared, v1, rest, request_id, failed](invoker::InvokeResult result) {
+      [shared, v1, rest, request_id, failed, cors, origin](invoker::InvokeResult result) {
         if (result.function_error) return shared->Send(failed());
         StatusOr<http::Response> mapped =
             v1 ? MapResponseV1(result.body) : MapResponse(result.body);
@@ -284,6 +298,8 @@ void ApiRoutes::Serve(const Route& route, std::map<std::string, std::string> pat
           return shared->Send(failed());
         }
         mapped->headers.Set(rest ? "x-amzn-RequestId" : "apigw-requestid", request_id);
+        // An HTTP API adds CORS headers; a REST proxy integration leaves them to the function.
+        if (!rest && cors) AddCorsHeaders(*cors, *origin, &*mapped);
         shared->Send(std::move(*mapped));
       },
       {.arrived_ns = arrived_ns});

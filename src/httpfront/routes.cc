@@ -113,15 +113,26 @@ std::optional<RouteMatch> MatchRoute(const std::vector<Route>& routes, std::stri
 }
 
 nlohmann::json RouteToJson(const Route& route) {
-  return {{"Kind", route.kind == ApiKind::kRest ? "REST" : "HTTP"},
-          {"ApiId", route.api_id},
-          {"Stage", route.stage},
-          {"Method", route.method},
-          {"Path", route.path},
-          {"FunctionName", route.function},
-          {"PayloadFormatVersion", route.payload_version},
-          {"StageVariables", route.stage_variables},
-          {"BinaryMediaTypes", route.binary_media_types}};
+  nlohmann::json j = {{"Kind", route.kind == ApiKind::kRest ? "REST" : "HTTP"},
+                      {"ApiId", route.api_id},
+                      {"Stage", route.stage},
+                      {"Method", route.method},
+                      {"Path", route.path},
+                      {"FunctionName", route.function},
+                      {"PayloadFormatVersion", route.payload_version},
+                      {"StageVariables", route.stage_variables},
+                      {"BinaryMediaTypes", route.binary_media_types}};
+  if (route.cors) {
+    const lambda::UrlCors& c = *route.cors;
+    nlohmann::json cors = {{"AllowOrigins", c.allow_origins},
+                           {"AllowMethods", c.allow_methods},
+                           {"AllowHeaders", c.allow_headers},
+                           {"ExposeHeaders", c.expose_headers}};
+    if (c.allow_credentials) cors["AllowCredentials"] = *c.allow_credentials;
+    if (c.max_age) cors["MaxAge"] = *c.max_age;
+    j["Cors"] = std::move(cors);
+  }
+  return j;
 }
 
 StatusOr<Route> RouteFromJson(const nlohmann::json& j) {
@@ -173,6 +184,29 @@ StatusOr<Route> RouteFromJson(const nlohmann::json& j) {
       if (!t.is_string()) return Status::InvalidArgument("BinaryMediaTypes has a non-string");
       r.binary_media_types.push_back(t.get<std::string>());
     }
+  }
+  if (auto c = j.find("Cors"); c != j.end() && !c->is_null()) {
+    if (!c->is_object()) return Status::InvalidArgument("Cors must be an object");
+    lambda::UrlCors cors;
+    for (auto [key, list] : {std::pair{"AllowOrigins", &cors.allow_origins},
+                             std::pair{"AllowMethods", &cors.allow_methods},
+                             std::pair{"AllowHeaders", &cors.allow_headers},
+                             std::pair{"ExposeHeaders", &cors.expose_headers}}) {
+      auto it = c->find(key);
+      if (it == c->end() || it->is_null()) continue;
+      if (!it->is_array()) return Status::InvalidArgument(std::string("Cors.") + key);
+      for (const auto& v : *it) {
+        if (!v.is_string()) return Status::InvalidArgument(std::string("Cors.") + key);
+        list->push_back(v.get<std::string>());
+      }
+    }
+    if (auto a = c->find("AllowCredentials"); a != c->end() && a->is_boolean()) {
+      cors.allow_credentials = a->get<bool>();
+    }
+    if (auto m = c->find("MaxAge"); m != c->end() && m->is_number_integer()) {
+      cors.max_age = m->get<int64_t>();
+    }
+    r.cors = std::move(cors);
   }
   return r;
 }

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
+#include "lambda/function_url.h"
 
 namespace thaw::httpfront {
 
@@ -28,6 +29,9 @@ struct Route {
   std::string payload_version = "1.0";  // "2.0" for HttpApi unless PayloadFormatVersion says
   std::map<std::string, std::string> stage_variables;
   std::vector<std::string> binary_media_types;  // "image/png", "image/*", "*/*"
+  // The API's CORS (HttpApi CorsConfiguration, Api Cors): preflights are answered from it,
+  // and an HTTP API adds its headers to responses.
+  std::optional<lambda::UrlCors> cors;
 };
 
 struct RouteMatch {

@@ -39,10 +39,10 @@ const std::map<std::string, Names>& KnownProperties() {
         "PackageType"}},
       {"AWS::Serverless::Api",
        {"StageName", "Name", "Description", "Variables", "BinaryMediaTypes", "OpenApiVersion",
-        "TracingEnabled", "EndpointConfiguration"}},
+        "TracingEnabled", "EndpointConfiguration", "Cors"}},
       {"AWS::Serverless::HttpApi",
        {"StageName", "Name", "Description", "StageVariables", "FailOnWarnings",
-        "DisableExecuteApiEndpoint"}},
+        "DisableExecuteApiEndpoint", "CorsConfiguration"}},
       {"AWS::Serverless::LayerVersion",
        {"ContentUri", "LayerName", "CompatibleRuntimes", "CompatibleArchitectures", "Description",
         "LicenseInfo", "RetentionPolicy"}},
@@ -489,8 +489,82 @@ class Expander {
       p["StageVariables"] = a[rest ? "Variables" : "StageVariables"];
     }
     if (rest && a.contains("BinaryMediaTypes")) p["BinaryMediaTypes"] = a["BinaryMediaTypes"];
+    if (a.contains(rest ? "Cors" : "CorsConfiguration")) {
+      std::string at =
+          "Resources." + api_id + ".Properties." + (rest ? "Cors" : "CorsConfiguration");
+      THAW_ASSIGN_OR_RETURN(p["Cors"],
+                            rest ? RestCors(a["Cors"], at) : HttpCors(a["CorsConfiguration"], at));
+    }
     out_.push_back(std::move(route));
     return Status::Ok();
+  }
+
+  // An HttpApi's CorsConfiguration (true, or AWS's Cors object) as a route's Cors.
+  static StatusOr<json> HttpCors(const json& c, const std::string& at) {
+    if (c.is_boolean()) {
+      if (!c.get<bool>()) return json(nullptr);
+      return json{{"AllowOrigins", {"*"}}, {"AllowMethods", {"*"}}, {"AllowHeaders", {"*"}}};
+    }
+    if (!c.is_object()) return Status::InvalidArgument(at + " must be true or a mapping");
+    json out = json::object();
+    for (const auto& [key, value] : c.items()) {
+      if (key == "AllowCredentials" || key == "MaxAge") {
+        out[key] = value;
+        continue;
+      }
+      if (key != "AllowOrigins" && key != "AllowMethods" && key != "AllowHeaders" &&
+          key != "ExposeHeaders") {
+        return Status::InvalidArgument(at + "." + key + " is not supported by thaw");
+      }
+      out[key] = value;
+    }
+    return out;
+  }
+
+  // An Api's Cors: "'origin'" or {AllowOrigin, AllowMethods, AllowHeaders, MaxAge (quoted, as
+  // SAM takes them), AllowCredentials} as a route's Cors.
+  static StatusOr<json> RestCors(const json& c, const std::string& at) {
+    auto list = [&](const json& v, const std::string& key) -> StatusOr<json> {
+      if (!v.is_string()) return Status::InvalidArgument(at + key + " must be a quoted string");
+      std::string text = v.get<std::string>();
+      if (text.size() >= 2 && text.front() == '\'' && text.back() == '\'') {
+        text = text.substr(1, text.size() - 2);
+      }
+      json out = json::array();
+      size_t start = 0;
+      while (start <= text.size()) {
+        size_t comma = text.find(',', start);
+        std::string item =
+            text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        while (!item.empty() && item.front() == ' ') item.erase(0, 1);
+        while (!item.empty() && item.back() == ' ') item.pop_back();
+        if (!item.empty()) out.push_back(item);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+      return out;
+    };
+    json out = {{"AllowMethods", {"*"}}};
+    if (c.is_string()) {
+      THAW_ASSIGN_OR_RETURN(out["AllowOrigins"], list(c, ""));
+      return out;
+    }
+    if (!c.is_object()) return Status::InvalidArgument(at + " must be a string or a mapping");
+    for (const auto& [key, value] : c.items()) {
+      if (key == "AllowOrigin") {
+        THAW_ASSIGN_OR_RETURN(out["AllowOrigins"], list(value, ".AllowOrigin"));
+      } else if (key == "AllowMethods" || key == "AllowHeaders") {
+        THAW_ASSIGN_OR_RETURN(out[key], list(value, "." + key));
+      } else if (key == "MaxAge") {
+        THAW_ASSIGN_OR_RETURN(json age, list(value, ".MaxAge"));
+        if (age.size() == 1) out["MaxAge"] = std::atoll(age[0].get<std::string>().c_str());
+      } else if (key == "AllowCredentials") {
+        out[key] = value;
+      } else {
+        return Status::InvalidArgument(at + "." + key + " is not supported by thaw");
+      }
+    }
+    return out;
   }
 
   // An AWS::Serverless::Api or HttpApi: a Thaw::Api step, which Ref names.

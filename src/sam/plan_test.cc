@@ -179,6 +179,7 @@ Resources:
       StageName: dev
       Variables: {env: test}
       BinaryMediaTypes: [image~1png]
+      Cors: {AllowOrigin: "'https://a.example'", AllowMethods: "'GET, POST'", MaxAge: "'600'"}
   Fn:
     Type: AWS::Serverless::Function
     Properties:
@@ -206,6 +207,8 @@ Resources:
   EXPECT_EQ(mine->properties["StageVariables"], json({{"env", "test"}}));
   EXPECT_EQ(mine->properties["BinaryMediaTypes"], json::array({"image~1png"}));
   EXPECT_TRUE(mine->needs.contains("MyApi"));
+  EXPECT_EQ(mine->properties["Cors"], json::parse(R"({"AllowOrigins":["https://a.example"],
+    "AllowMethods":["GET","POST"],"MaxAge":600})"));
   const Step* http = p->Find("FnHttp");
   ASSERT_NE(http, nullptr);
   EXPECT_EQ(http->properties["Kind"], "HTTP");

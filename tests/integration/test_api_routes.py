@@ -32,6 +32,14 @@ Resources:
       StageName: dev
       Variables: {{color: blue}}
       BinaryMediaTypes: [image~1png]
+      Cors: "'*'"
+  CorsHttpApi:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      CorsConfiguration:
+        AllowOrigins: [https://app.example]
+        AllowMethods: [GET]
+        ExposeHeaders: [x-apihttp]
   RestFunction:
     Type: AWS::Serverless::Function
     Metadata: {{BuildMethod: go1.x}}
@@ -52,6 +60,9 @@ Resources:
       CodeUri: {http}
       Events:
         Hello: {{Type: HttpApi, Properties: {{Path: "/hello/{{name}}", Method: get}}}}
+        Cors:
+          Type: HttpApi
+          Properties: {{Path: /cors, Method: get, ApiId: !Ref CorsHttpApi}}
 Outputs:
   RestApi: {{Value: !Ref ServerlessRestApi}}
   Staged: {{Value: !Ref StagedApi}}
@@ -196,12 +207,32 @@ def test_http_api_route_payload_v1_by_payload_format_version(api):
     assert json.loads(parsed["body"]) == {"k": 1}
 
 
+def test_cors_from_the_template(api):
+    _, base, _, _ = api
+    preflight = {"Origin": "https://app.example", "Access-Control-Request-Method": "GET"}
+    r = requests.options(f"{base}/cors", headers=preflight, timeout=30)
+    assert r.status_code == 200
+    assert r.headers["Access-Control-Allow-Origin"] == "https://app.example"
+    r = requests.options(f"{base}/cors", headers=dict(preflight, Origin="https://evil.example"),
+                         timeout=30)
+    assert "Access-Control-Allow-Origin" not in r.headers
+    r = requests.get(f"{base}/cors", headers={"Origin": "https://app.example"}, timeout=30)
+    assert r.status_code == 200
+    assert r.headers["Access-Control-Allow-Origin"] == "https://app.example"
+    assert r.headers["Access-Control-Expose-Headers"] == "x-apihttp"
+    # REST: the Api's Cors answers preflights (SAM's OPTIONS method); responses are the function's.
+    r = requests.options(f"{base}/dev/vars", timeout=30, headers={
+        "Origin": "https://any.example", "Access-Control-Request-Method": "POST"})
+    assert r.status_code == 200
+    assert r.headers["Access-Control-Allow-Origin"] == "*"
+
+
 def test_routes_survive_a_restart_and_go_with_the_stack(api):
     server, base, directory, _ = api
     server.restart()
     assert requests.get(f"{base}/Prod/items/7", timeout=30).status_code == 200
     with signed_urlopen(f"{server.url}/thaw/api-routes") as listed:
-        assert len(json.loads(listed.read())["Routes"]) == 6
+        assert len(json.loads(listed.read())["Routes"]) == 7
     ok(deploy(server, "--stack-name", "apis", "--delete-stack", cwd=directory))
     assert requests.get(f"{base}/Prod/items/7", timeout=30).status_code == 403
     with signed_urlopen(f"{server.url}/thaw/api-routes") as listed:
