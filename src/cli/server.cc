@@ -372,6 +372,8 @@ Status Server::StartFrontDoor() {
     api_options.body_limit = 10ull << 20;  // API Gateway's payload limit
     THAW_ASSIGN_OR_RETURN(api_http_,
                           http::Server::Start(loop_, api_options, &api_routes_->listener()));
+    api_routes_->set_listener_url("http://" + options_.api_listen_host + ":" +
+                                  std::to_string(api_http_->port()));
   }
   return Status::Ok();
 }

@@ -572,8 +572,22 @@ Status StackApi::Delete(const std::string& type, const sam::Made& current) {
 
 StatusOr<sam::Made> StackApi::PutApiRoute(const json& props, const std::string& name) {
   json body = props;
-  THAW_RETURN_IF_ERROR(
-      CallJson(*lambda_, "PUT", "/thaw/api-routes/" + http::PercentEncode(name), &body).status());
+  THAW_ASSIGN_OR_RETURN(
+      json made, CallJson(*lambda_, "PUT", "/thaw/api-routes/" + http::PercentEncode(name), &body));
+  if (progress_ != nullptr) {
+    std::string path = JsonString(props, "Path");
+    std::string stage = JsonString(props, "Stage");
+    std::string method = JsonString(props, "Method");
+    for (char& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (!made.contains("Listener") || !made["Listener"].is_string()) {
+      *progress_ << "route " << method << " " << path
+                 << ": served only when the server runs with --api-listen HOST:PORT\n";
+    } else if (path != "$default") {
+      std::string prefix = stage.empty() || stage == "$default" ? "" : "/" + stage;
+      *progress_ << "route " << method << " " << made["Listener"].get<std::string>() << prefix
+                 << path << "\n";
+    }
+  }
   sam::Made m;
   m.physical_id = name;
   return m;

@@ -131,7 +131,9 @@ bool ApiRoutes::Handle(http::Request& request, http::ResponseWriter& writer) {
       r["Id"] = rid;
       routes.push_back(std::move(r));
     }
-    writer.Send(http::Response::Json(200, json{{"Routes", std::move(routes)}}.dump()));
+    json listener = listener_url_.empty() ? json(nullptr) : json(listener_url_);
+    writer.Send(http::Response::Json(
+        200, json{{"Routes", std::move(routes)}, {"Listener", listener}}.dump()));
     return true;
   }
   if (request.method == "DELETE") {
@@ -154,7 +156,9 @@ bool ApiRoutes::Handle(http::Request& request, http::ResponseWriter& writer) {
     writer.Send(std::move(r));
     return true;
   }
-  writer.Send(http::Response::Json(200, RouteToJson(routes_[*id]).dump()));
+  json answer = RouteToJson(routes_[*id]);
+  answer["Listener"] = listener_url_.empty() ? json(nullptr) : json(listener_url_);
+  writer.Send(http::Response::Json(200, answer.dump()));
   return true;
 }
 

@@ -47,6 +47,8 @@ class ApiRoutes final : public http::Api {
   http::Handler& listener() { return listener_; }
 
   size_t size() const { return routes_.size(); }
+  // The listener's base URL ("http://127.0.0.1:3000"), told to thaw deploy; "" without one.
+  void set_listener_url(std::string url) { listener_url_ = std::move(url); }
 
  private:
   class Listener final : public http::Handler {
@@ -68,6 +70,7 @@ class ApiRoutes final : public http::Api {
   const lambda::Registry& registry_;
   const Clock& clock_;
   std::string file_;
+  std::string listener_url_;
   std::map<std::string, Route> routes_;  // by id
   std::vector<Route> list_;              // routes_' values, for matching
   Listener listener_{*this};

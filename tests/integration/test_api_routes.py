@@ -96,6 +96,15 @@ def curl(*args):
     return status, headers, body
 
 
+def test_deploy_prints_the_routes_and_the_api_ids(api):
+    _, base, directory, first = api
+    assert f"route GET {base}/Prod/items/{{id}}" in first.stderr
+    assert f"route ANY {base}/dev/vars" in first.stderr
+    outputs = json.loads((directory / ".thaw" / "apis.json").read_text())["Outputs"]
+    for key in ("RestApi", "Staged"):
+        assert len(outputs[key]) == 10 and outputs[key].isalnum() and outputs[key].islower()
+
+
 def test_rest_route_with_stage_payload_v1(api):
     _, base, _, first = api
     status, headers, body = curl("-H", "X-Multi-In: a", "-H", "X-Multi-In: b",
