@@ -215,101 +215,269 @@ void ApiRoutes::Dispatch(http::Request request, http::ResponseWriter writer) {
   Serve(route, std::move(match->path_parameters), path, std::move(request), std::move(writer));
 }
 
+// A request on its way to its route's function, held across the authorizer's invoke.
+struct ApiRoutes::Pending {
+  Route route;
+  std::map<std::string, std::string> path_parameters;
+  std::string path;
+  HttpInput in;
+  std::string content_type;
+  std::string domain;
+  std::string request_id;
+  std::string trace;
+  int64_t arrived_ns = 0;
+  http::Request origin;  // the Origin alone, for CORS headers
+  http::ResponseWriter writer;
+
+  bool rest() const { return route.kind == ApiKind::kRest; }
+  http::Response Failed() const {
+    http::Response r = rest() ? ApiInternalError() : HttpApiError();
+    r.headers.Set(rest() ? "x-amzn-RequestId" : "apigw-requestid", request_id);
+    return r;
+  }
+  void Send(http::Response r) {
+    r.headers.Set(rest() ? "x-amzn-RequestId" : "apigw-requestid", request_id);
+    writer.Send(std::move(r));
+  }
+};
+
 void ApiRoutes::Serve(const Route& route, std::map<std::string, std::string> path_parameters,
                       std::string path, http::Request request, http::ResponseWriter writer) {
-  const int64_t arrived_ns = clock_.MonotonicNanos();
-  const std::string request_id = NewUuid();
-  const bool rest = route.kind == ApiKind::kRest;
-  const bool v1 = route.payload_version == "1.0";
-  auto failed = [rest, request_id]() {
-    http::Response r = rest ? ApiInternalError() : HttpApiError();
-    r.headers.Set(rest ? "x-amzn-RequestId" : "apigw-requestid", request_id);
-    return r;
-  };
-  StatusOr<lambda::Resolved> target = registry_.Resolve(route.function, "");
-  if (!target.ok()) {
-    THAW_LOG(kInfo, "api-routes") << "route " << route.method << " " << route.path << ": "
-                                  << target.status().message();
-    return writer.Send(failed());
-  }
-  if (request.oversized) {
-    return writer.Send(ApiError(413, "Request Entity Too Large"));
-  }
-  HttpInput in;
+  auto p = std::make_shared<Pending>();
+  p->arrived_ns = clock_.MonotonicNanos();
+  p->request_id = NewUuid();
+  p->route = route;
+  p->path_parameters = std::move(path_parameters);
+  p->path = path;
+  p->writer = std::move(writer);
+  if (request.oversized) return p->Send(ApiError(413, "Request Entity Too Large"));
+  HttpInput& in = p->in;
   in.method = request.method;
   in.raw_path = path;
   in.raw_query = request.query;
   in.headers = request.headers.all();
   in.source_ip = request.peer_address;
-  const std::string trace = trace::FormatTraceHeader(trace::NewTrace(clock_.RealtimeMillis()));
+  p->trace = trace::FormatTraceHeader(trace::NewTrace(clock_.RealtimeMillis()));
   in.headers.emplace_back("X-Forwarded-For", request.peer_address);
   in.headers.emplace_back("X-Forwarded-Port", std::to_string(request.local_port));
   in.headers.emplace_back("X-Forwarded-Proto", "http");
-  in.headers.emplace_back("X-Amzn-Trace-Id", trace);
-  std::string content_type(request.headers.Get("Content-Type").value_or(""));
+  in.headers.emplace_back("X-Amzn-Trace-Id", p->trace);
+  p->content_type = std::string(request.headers.Get("Content-Type").value_or(""));
   in.body = std::move(request.body);
-  std::string domain(request.headers.Get("Host").value_or("localhost"));
-  auto origin = std::make_shared<http::Request>();  // the Origin, for CORS headers later
-  if (auto o = request.headers.Get("Origin")) origin->headers.Set("Origin", *o);
+  p->domain = std::string(request.headers.Get("Host").value_or("localhost"));
+  if (auto o = request.headers.Get("Origin")) p->origin.headers.Set("Origin", *o);
+  if (route.authorizer && route.kind == ApiKind::kRest) return Authorize(std::move(p));
+  Invoke(std::move(p), "");
+}
 
+namespace {
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Whether a policy Resource ("arn:...:api/stage/GET/path", with * wildcards) covers `arn`.
+bool ArnMatches(std::string_view pattern, std::string_view arn) {
+  if (pattern.empty()) return arn.empty();
+  if (pattern.front() == '*') {
+    for (size_t i = 0; i <= arn.size(); ++i) {
+      if (ArnMatches(pattern.substr(1), arn.substr(i))) return true;
+    }
+    return false;
+  }
+  return !arn.empty() && pattern.front() == arn.front() &&
+         ArnMatches(pattern.substr(1), arn.substr(1));
+}
+
+// The policy's verdict on `arn`: "Allow", "Deny" (an explicit deny) or "" (nothing allows).
+std::string Verdict(const json& answer, const std::string& arn) {
+  const json* doc = nullptr;
+  if (auto d = answer.find("policyDocument"); d != answer.end() && d->is_object()) doc = &*d;
+  if (!doc || !doc->contains("Statement")) return "";
+  json statements = (*doc)["Statement"];
+  if (statements.is_object()) statements = json::array({statements});
+  if (!statements.is_array()) return "";
+  bool allowed = false;
+  for (const json& st : statements) {
+    if (!st.is_object()) continue;
+    std::string effect = st.value("Effect", "");
+    json resources = st.value("Resource", json::array());
+    if (resources.is_string()) resources = json::array({resources});
+    bool covers = false;
+    for (const json& r : resources) {
+      covers = covers || (r.is_string() && ArnMatches(r.get<std::string>(), arn));
+    }
+    if (!covers) continue;
+    if (effect == "Deny") return "Deny";
+    if (effect == "Allow") allowed = true;
+  }
+  return allowed ? "Allow" : "";
+}
+
+}  // namespace
+
+void ApiRoutes::Authorize(std::shared_ptr<Pending> p) {
+  const Authorizer& auth = *p->route.authorizer;
+  // The identity sources: each must be present, as API Gateway requires.
+  std::string identity;
+  std::string token;
+  for (const std::string& header : auth.headers) {
+    std::optional<std::string> value;
+    for (const auto& [name, v] : p->in.headers) {
+      if (Lower(name) == Lower(header)) value = v;
+    }
+    if (!value || value->empty()) return p->Send(ApiError(401, "Unauthorized"));
+    if (token.empty()) token = *value;
+    identity += *value + "\n";
+  }
+  for (const std::string& key : auth.query_strings) {
+    http::Request q;
+    q.query = p->in.raw_query;
+    std::optional<std::string> value = q.QueryParam(key);
+    if (!value || value->empty()) return p->Send(ApiError(401, "Unauthorized"));
+    identity += *value + "\n";
+  }
+  const std::string method_arn = std::string("arn:aws:execute-api:us-east-1:") + kAccount + ":" +
+                                 p->route.api_id + "/" + p->route.stage + "/" + p->in.method +
+                                 p->path;
+  const std::string cache_key = p->route.api_id + "\n" + auth.name + "\n" + identity;
+  const int64_t now_ms = clock_.RealtimeMillis();
+  if (auto cached = auth_cache_.find(cache_key); cached != auth_cache_.end()) {
+    if (cached->second.expires_ms > now_ms)
+      return Authorized(std::move(p), cached->second.answer, method_arn);
+    auth_cache_.erase(cached);
+  }
+  StatusOr<lambda::Resolved> target = registry_.Resolve(auth.function, "");
+  if (!target.ok()) {
+    THAW_LOG(kInfo, "api-routes") << "authorizer " << auth.name << ": "
+                                  << target.status().message();
+    return p->Send(ApiError(500, "Internal server error"));
+  }
+  json event;
+  if (auth.type == "TOKEN") {
+    event = {{"type", "TOKEN"}, {"authorizationToken", token}, {"methodArn", method_arn}};
+  } else {
+    V1Context c = V1ContextOf(*p);
+    event = json::parse(BuildV1Event(p->in, c, false), nullptr, /*allow_exceptions=*/false);
+    event["type"] = "REQUEST";
+    event["methodArn"] = method_arn;
+  }
+  runtime_api::Event e;
+  e.request_id = NewUuid();
+  e.trace_id = p->trace;
+  e.payload = event.dump();
+  const int64_t ttl_ms = auth.ttl_s * 1000;
+  Status s = invoker_.Invoke(
+      *target, std::move(e), /*want_tail=*/false,
+      [this, p, cache_key, method_arn, ttl_ms](invoker::InvokeResult result) mutable {
+        if (result.function_error) return p->Send(ApiError(401, "Unauthorized"));
+        json answer = json::parse(result.body, nullptr, /*allow_exceptions=*/false);
+        if (!answer.is_object()) return p->Send(ApiError(500, "Internal server error"));
+        if (ttl_ms > 0) {
+          auth_cache_[cache_key] = {clock_.RealtimeMillis() + ttl_ms, answer};
+        }
+        Authorized(std::move(p), answer, method_arn);
+      },
+      {.arrived_ns = p->arrived_ns});
+  if (!s.ok()) p->Send(ApiError(500, "Internal server error"));
+}
+
+void ApiRoutes::Authorized(std::shared_ptr<Pending> p, const json& answer,
+                           const std::string& method_arn) {
+  std::string verdict = Verdict(answer, method_arn);
+  if (verdict == "Deny") {
+    return p->Send(http::Response::Json(
+        403, json{{"Message",
+                   "User is not authorized to access this resource with an explicit "
+                   "deny"}}
+                 .dump()));
+  }
+  if (verdict != "Allow") {
+    return p->Send(http::Response::Json(
+        403, json{{"Message", "User is not authorized to access this resource"}}.dump()));
+  }
+  json authorizer = json::object();
+  if (auto c = answer.find("context"); c != answer.end() && c->is_object()) authorizer = *c;
+  authorizer["principalId"] = answer.value("principalId", json(""));
+  authorizer["integrationLatency"] = 0;
+  Invoke(std::move(p), authorizer.dump());
+}
+
+V1Context ApiRoutes::V1ContextOf(const Pending& p) const {
+  V1Context c;
+  c.resource = p.route.path;
+  c.path = p.path;
+  c.stage = p.route.stage;
+  c.path_parameters = p.path_parameters;
+  c.stage_variables = p.route.stage_variables;
+  c.account_id = kAccount;
+  c.api_id = p.route.api_id;
+  c.resource_id = ResourceId(p.route);
+  c.domain_name = p.domain;
+  c.request_id = p.request_id;
+  c.time_ms = clock_.RealtimeMillis();
+  return c;
+}
+
+void ApiRoutes::Invoke(std::shared_ptr<Pending> p, std::string authorizer) {
+  const Route& route = p->route;
+  const bool rest = p->rest();
+  const bool v1 = route.payload_version == "1.0";
+  StatusOr<lambda::Resolved> target = registry_.Resolve(route.function, "");
+  if (!target.ok()) {
+    THAW_LOG(kInfo, "api-routes") << "route " << route.method << " " << route.path << ": "
+                                  << target.status().message();
+    return p->writer.Send(p->Failed());
+  }
   runtime_api::Event event;
-  event.request_id = request_id;
-  event.trace_id = trace;
+  event.request_id = p->request_id;
+  event.trace_id = p->trace;
   if (v1) {
-    V1Context c;
-    c.resource = route.path;
-    c.path = path;
-    c.stage = route.stage;
-    c.path_parameters = std::move(path_parameters);
-    c.stage_variables = route.stage_variables;
-    c.account_id = kAccount;
-    c.api_id = route.api_id;
-    c.resource_id = ResourceId(route);
-    c.domain_name = domain;
-    c.request_id = request_id;
-    c.time_ms = clock_.RealtimeMillis();
-    bool binary = rest ? IsBinaryMediaType(content_type, route.binary_media_types)
-                       : !IsTextContentType(content_type);
-    event.payload = BuildV1Event(in, c, binary);
+    V1Context c = V1ContextOf(*p);
+    c.authorizer = std::move(authorizer);
+    bool binary = rest ? IsBinaryMediaType(p->content_type, route.binary_media_types)
+                       : !IsTextContentType(p->content_type);
+    event.payload = BuildV1Event(p->in, c, binary);
   } else {
     V2Context c;
     c.account_id = kAccount;
     c.api_id = route.api_id;
-    c.domain_name = domain;
-    c.domain_prefix = domain.substr(0, domain.find('.'));
-    c.request_id = request_id;
+    c.domain_name = p->domain;
+    c.domain_prefix = p->domain.substr(0, p->domain.find('.'));
+    c.request_id = p->request_id;
     c.time_ms = clock_.RealtimeMillis();
     c.route_key = RouteKey(route);
     c.stage = route.stage;
-    c.path_parameters = std::move(path_parameters);
+    c.path_parameters = p->path_parameters;
     c.stage_variables = route.stage_variables;
-    event.payload = BuildV2Event(in, c);
+    event.payload = BuildV2Event(p->in, c);
   }
   if (event.payload.size() > kMaxRequestBytes) {
-    return writer.Send(ApiError(413, "Request Entity Too Large"));
+    return p->Send(ApiError(413, "Request Entity Too Large"));
   }
-  auto shared = std::make_shared<http::ResponseWriter>(std::move(writer));
-  auto cors = route.cors;
-  Status s = invoker_.Invoke(
-      *target, std::move(event), /*want_tail=*/false,
-      [shared, v1, rest, request_id, failed, cors, origin](invoker::InvokeResult result) {
-        if (result.function_error) return shared->Send(failed());
-        StatusOr<http::Response> mapped =
-            v1 ? MapResponseV1(result.body) : MapResponse(result.body);
-        if (!mapped.ok()) {
-          THAW_LOG(kInfo, "api-routes")
-              << "request " << request_id << ": malformed answer: " << mapped.status().message();
-          return shared->Send(failed());
-        }
-        mapped->headers.Set(rest ? "x-amzn-RequestId" : "apigw-requestid", request_id);
-        // An HTTP API adds CORS headers; a REST proxy integration leaves them to the function.
-        if (!rest && cors) AddCorsHeaders(*cors, *origin, &*mapped);
-        shared->Send(std::move(*mapped));
-      },
-      {.arrived_ns = arrived_ns});
+  const int64_t arrived_ns = p->arrived_ns;
+  Status s = invoker_.Invoke(*target, std::move(event), /*want_tail=*/false,
+                             [p, v1, rest](invoker::InvokeResult result) {
+                               if (result.function_error) return p->writer.Send(p->Failed());
+                               StatusOr<http::Response> mapped =
+                                   v1 ? MapResponseV1(result.body) : MapResponse(result.body);
+                               if (!mapped.ok()) {
+                                 THAW_LOG(kInfo, "api-routes")
+                                     << "request " << p->request_id
+                                     << ": malformed answer: " << mapped.status().message();
+                                 return p->writer.Send(p->Failed());
+                               }
+                               // An HTTP API adds CORS headers; a REST proxy integration leaves
+                               // them to the function.
+                               if (!rest && p->route.cors)
+                                 AddCorsHeaders(*p->route.cors, p->origin, &*mapped);
+                               p->Send(std::move(*mapped));
+                             },
+                             {.arrived_ns = arrived_ns});
   if (s.ok()) return;
-  shared->Send(s.code() == StatusCode::kResourceExhausted ? ApiError(429, "Too Many Requests")
-                                                          : failed());
+  p->Send(s.code() == StatusCode::kResourceExhausted ? ApiError(429, "Too Many Requests")
+                                                     : p->Failed());
 }
 
 }  // namespace thaw::httpfront

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -20,6 +21,7 @@
 #include "base/status.h"
 #include "http/api.h"
 #include "http/server.h"
+#include "httpfront/payload_v1.h"
 #include "httpfront/routes.h"
 #include "invoker/invoker.h"
 #include "lambda/registry.h"
@@ -63,6 +65,16 @@ class ApiRoutes final : public http::Api {
 
   void Dispatch(http::Request request, http::ResponseWriter writer);
   Status Save() const;
+  struct Pending;
+  struct CachedAnswer {
+    int64_t expires_ms = 0;
+    nlohmann::json answer;
+  };
+  void Authorize(std::shared_ptr<Pending> p);
+  void Authorized(std::shared_ptr<Pending> p, const nlohmann::json& answer,
+                  const std::string& method_arn);
+  void Invoke(std::shared_ptr<Pending> p, std::string authorizer);
+  V1Context V1ContextOf(const Pending& p) const;
   void Serve(const Route& route, std::map<std::string, std::string> path_parameters,
              std::string path, http::Request request, http::ResponseWriter writer);
 
@@ -71,6 +83,8 @@ class ApiRoutes final : public http::Api {
   const Clock& clock_;
   std::string file_;
   std::string listener_url_;
+  // Lambda authorizers' answers by API, authorizer and identity, until their TTL.
+  std::map<std::string, CachedAnswer> auth_cache_;
   std::map<std::string, Route> routes_;  // by id
   std::vector<Route> list_;              // routes_' values, for matching
   Listener listener_{*this};

@@ -116,6 +116,10 @@ std::string BuildV1Event(const HttpInput& in, const V1Context& context, bool bin
   rc["requestId"] = context.request_id;
   rc["extendedRequestId"] = context.request_id;
   rc["identity"] = std::move(identity);
+  if (!context.authorizer.empty()) {
+    ordered a = ordered::parse(context.authorizer, nullptr, /*allow_exceptions=*/false);
+    if (a.is_object()) rc["authorizer"] = std::move(a);
+  }
   rc["resourcePath"] = context.resource;
   rc["httpMethod"] = in.method;
   rc["apiId"] = context.api_id;

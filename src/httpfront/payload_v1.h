@@ -28,6 +28,8 @@ struct V1Context {
   std::string domain_name;
   std::string request_id;
   int64_t time_ms = 0;
+  std::string
+      authorizer;  // requestContext.authorizer as JSON text (a Lambda authorizer's); "" none
 };
 
 // Whether a body of this Content-Type is binary for an API with these BinaryMediaTypes

@@ -132,6 +132,11 @@ nlohmann::json RouteToJson(const Route& route) {
     if (c.max_age) cors["MaxAge"] = *c.max_age;
     j["Cors"] = std::move(cors);
   }
+  if (route.authorizer) {
+    const Authorizer& a = *route.authorizer;
+    j["Authorizer"] = {{"Name", a.name},       {"FunctionArn", a.function},       {"Type", a.type},
+                       {"Headers", a.headers}, {"QueryStrings", a.query_strings}, {"Ttl", a.ttl_s}};
+  }
   return j;
 }
 
@@ -207,6 +212,39 @@ StatusOr<Route> RouteFromJson(const nlohmann::json& j) {
       cors.max_age = m->get<int64_t>();
     }
     r.cors = std::move(cors);
+  }
+  if (auto a = j.find("Authorizer"); a != j.end() && !a->is_null()) {
+    if (!a->is_object()) return Status::InvalidArgument("Authorizer must be an object");
+    Authorizer auth;
+    auto str = [&](const char* key, std::string* out) -> Status {
+      auto it = a->find(key);
+      if (it == a->end() || it->is_null()) return Status::Ok();
+      if (!it->is_string()) return Status::InvalidArgument(std::string("Authorizer.") + key);
+      *out = it->get<std::string>();
+      return Status::Ok();
+    };
+    THAW_RETURN_IF_ERROR(str("Name", &auth.name));
+    THAW_RETURN_IF_ERROR(str("FunctionArn", &auth.function));
+    THAW_RETURN_IF_ERROR(str("Type", &auth.type));
+    if (auth.function.empty()) return Status::InvalidArgument("Authorizer.FunctionArn is required");
+    if (auth.type != "TOKEN" && auth.type != "REQUEST") {
+      return Status::InvalidArgument("Authorizer.Type is TOKEN or REQUEST");
+    }
+    for (auto [key, list] :
+         {std::pair{"Headers", &auth.headers}, std::pair{"QueryStrings", &auth.query_strings}}) {
+      auto it = a->find(key);
+      if (it == a->end() || it->is_null()) continue;
+      if (!it->is_array()) return Status::InvalidArgument(std::string("Authorizer.") + key);
+      for (const auto& v : *it) {
+        if (!v.is_string()) return Status::InvalidArgument(std::string("Authorizer.") + key);
+        list->push_back(v.get<std::string>());
+      }
+    }
+    if (auth.type == "TOKEN" && auth.headers.empty()) auth.headers.push_back("Authorization");
+    if (auto t = a->find("Ttl"); t != a->end() && t->is_number_integer()) {
+      auth.ttl_s = t->get<int64_t>();
+    }
+    r.authorizer = std::move(auth);
   }
   return r;
 }

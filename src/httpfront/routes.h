@@ -19,6 +19,16 @@ namespace thaw::httpfront {
 
 enum class ApiKind { kRest, kHttp };
 
+// A REST API's Lambda authorizer (SAM Auth.Authorizers), TOKEN or REQUEST.
+struct Authorizer {
+  std::string name;
+  std::string function;  // name or ARN
+  std::string type = "TOKEN";
+  std::vector<std::string> headers;        // identity sources; TOKEN: the one header
+  std::vector<std::string> query_strings;  // REQUEST only
+  int64_t ttl_s = 300;                     // ReauthorizeEvery; 0: no caching
+};
+
 struct Route {
   ApiKind kind = ApiKind::kRest;
   std::string api_id;    // the API's logical id, or ServerlessRestApi / ServerlessHttpApi
@@ -32,6 +42,7 @@ struct Route {
   // The API's CORS (HttpApi CorsConfiguration, Api Cors): preflights are answered from it,
   // and an HTTP API adds its headers to responses.
   std::optional<lambda::UrlCors> cors;
+  std::optional<Authorizer> authorizer;
 };
 
 struct RouteMatch {

@@ -39,7 +39,7 @@ const std::map<std::string, Names>& KnownProperties() {
         "PackageType"}},
       {"AWS::Serverless::Api",
        {"StageName", "Name", "Description", "Variables", "BinaryMediaTypes", "OpenApiVersion",
-        "TracingEnabled", "EndpointConfiguration", "Cors"}},
+        "TracingEnabled", "EndpointConfiguration", "Cors", "Auth"}},
       {"AWS::Serverless::HttpApi",
        {"StageName", "Name", "Description", "StageVariables", "FailOnWarnings",
         "DisableExecuteApiEndpoint", "CorsConfiguration"}},
@@ -113,7 +113,7 @@ const std::map<std::string, Names>& KnownEvents() {
       {"ScheduleV2",
        {"ScheduleExpression", "ScheduleExpressionTimezone", "Input", "State", "Name",
         "FlexibleTimeWindow", "Description", "GroupName", "RoleArn", "StartDate", "EndDate"}},
-      {"Api", {"Path", "Method", "RestApiId"}},
+      {"Api", {"Path", "Method", "RestApiId", "Auth"}},
       {"HttpApi", {"Path", "Method", "ApiId", "PayloadFormatVersion", "TimeoutInMillis"}},
   };
   return kEvents;
@@ -448,6 +448,9 @@ class Expander {
     route.logical_id = id;
     json& p = route.properties;
     p = json::object({{"Kind", rest ? "REST" : "HTTP"}, {"FunctionName", target}});
+    if (props.contains("Auth") && !props.contains(api_key)) {
+      return Status::InvalidArgument(where + ".Auth needs a RestApiId with Auth.Authorizers");
+    }
     if (rest && (!props.contains("Path") || !props.contains("Method"))) {
       return Status::InvalidArgument(where + " needs a Path and a Method");
     }
@@ -489,6 +492,10 @@ class Expander {
       p["StageVariables"] = a[rest ? "Variables" : "StageVariables"];
     }
     if (rest && a.contains("BinaryMediaTypes")) p["BinaryMediaTypes"] = a["BinaryMediaTypes"];
+    if (rest) {
+      THAW_ASSIGN_OR_RETURN(p["Authorizer"], RestAuthorizer(a, props, api_id, where));
+      if (p["Authorizer"].is_null()) p.erase("Authorizer");
+    }
     if (a.contains(rest ? "Cors" : "CorsConfiguration")) {
       std::string at =
           "Resources." + api_id + ".Properties." + (rest ? "Cors" : "CorsConfiguration");
@@ -497,6 +504,56 @@ class Expander {
     }
     out_.push_back(std::move(route));
     return Status::Ok();
+  }
+
+  // The Lambda authorizer of an Api event: the event's Auth.Authorizer, else the Api's
+  // Auth.DefaultAuthorizer; null for none (NONE, or no authorizer).
+  static StatusOr<json> RestAuthorizer(const json& api, const json& event,
+                                       const std::string& api_id, const std::string& where) {
+    std::string at = "Resources." + api_id + ".Properties.Auth";
+    json auth = api.value("Auth", json::object());
+    if (!auth.is_object()) return Status::InvalidArgument(at + " must be a mapping");
+    for (const auto& [key, value] : auth.items()) {
+      if (key != "Authorizers" && key != "DefaultAuthorizer") {
+        return Status::InvalidArgument(at + "." + key + " is not supported by thaw");
+      }
+    }
+    json name = auth.value("DefaultAuthorizer", json(nullptr));
+    if (event.contains("Auth")) {
+      const json& e = event["Auth"];
+      if (!e.is_object() || e.size() != 1 || !e.contains("Authorizer")) {
+        return Status::InvalidArgument(where + ".Properties.Auth: thaw supports Authorizer only");
+      }
+      name = e["Authorizer"];
+    }
+    if (name.is_null() || name == "NONE") return json(nullptr);
+    if (!name.is_string()) return Status::InvalidArgument(where + ": Authorizer must be a name");
+    json all = auth.value("Authorizers", json::object());
+    if (!all.is_object() || !all.contains(name.get<std::string>())) {
+      return Status::InvalidArgument(where + ": authorizer " + name.get<std::string>() +
+                                     " is not in " + at + ".Authorizers");
+    }
+    const json& a = all[name.get<std::string>()];
+    std::string here = at + ".Authorizers." + name.get<std::string>();
+    if (!a.is_object() || !a.contains("FunctionArn")) {
+      return Status::InvalidArgument(here + " needs a FunctionArn (only Lambda authorizers)");
+    }
+    for (const auto& [key, value] : a.items()) {
+      if (key != "FunctionArn" && key != "FunctionPayloadType" && key != "Identity") {
+        return Status::InvalidArgument(here + "." + key + " is not supported by thaw");
+      }
+    }
+    json out = {{"Name", name},
+                {"FunctionArn", a["FunctionArn"]},
+                {"Type", a.value("FunctionPayloadType", json("TOKEN"))}};
+    json identity = a.value("Identity", json::object());
+    if (!identity.is_object()) return Status::InvalidArgument(here + ".Identity");
+    json headers = identity.value("Headers", json::array());
+    if (identity.contains("Header")) headers = json::array({identity["Header"]});
+    out["Headers"] = headers;
+    out["QueryStrings"] = identity.value("QueryStrings", json::array());
+    if (identity.contains("ReauthorizeEvery")) out["Ttl"] = identity["ReauthorizeEvery"];
+    return out;
   }
 
   // An HttpApi's CorsConfiguration (true, or AWS's Cors object) as a route's Cors.

@@ -235,7 +235,8 @@ TEST(PlanTest, RefusesWhatThawDoesNotServeByName) {
             "Resources.B: type AWS::S3::Bucket is not supported by thaw");
   EXPECT_EQ(error("Resources: {Q: {Type: AWS::SQS::Queue, Properties: {Colour: red}}}\n"),
             "Resources.Q.Properties.Colour is not supported by thaw for AWS::SQS::Queue");
-  EXPECT_EQ(error(R"(
+  EXPECT_EQ(
+      error(R"(
 Resources:
   Fn:
     Type: AWS::Serverless::Function
@@ -243,9 +244,10 @@ Resources:
       CodeUri: fn/
       Runtime: go1.x
       Events:
-        Get: {Type: Api, Properties: {Path: /, Method: get, Auth: {}}}
+        Get: {Type: Api, Properties: {Path: /, Method: get, RequestModel: {}}}
 )"),
-            "Resources.Fn.Properties.Events.Get.Properties.Auth is not supported by thaw for Api");
+      "Resources.Fn.Properties.Events.Get.Properties.RequestModel is not supported by thaw for "
+      "Api");
   EXPECT_EQ(error(R"(
 Resources:
   Fn:

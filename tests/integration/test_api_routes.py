@@ -33,6 +33,25 @@ Resources:
       Variables: {{color: blue}}
       BinaryMediaTypes: [image~1png]
       Cors: "'*'"
+  AuthApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: auth
+      Auth:
+        DefaultAuthorizer: Tok
+        Authorizers:
+          Tok:
+            FunctionArn: !GetAtt AuthFunction.Arn
+            Identity: {{ReauthorizeEvery: 300}}
+          Req:
+            FunctionArn: !GetAtt AuthFunction.Arn
+            FunctionPayloadType: REQUEST
+            Identity: {{Headers: [X-Token], ReauthorizeEvery: 0}}
+  AuthFunction:
+    Type: AWS::Serverless::Function
+    Metadata: {{BuildMethod: go1.x}}
+    Properties:
+      CodeUri: {auth}
   CorsHttpApi:
     Type: AWS::Serverless::HttpApi
     Properties:
@@ -50,6 +69,17 @@ Resources:
         Special: {{Type: Api, Properties: {{Path: /items/special, Method: get}}}}
         Files: {{Type: Api, Properties: {{Path: "/files/{{proxy+}}", Method: any}}}}
         Vars: {{Type: Api, Properties: {{Path: /vars, Method: any, RestApiId: !Ref StagedApi}}}}
+        Secret: {{Type: Api, Properties: {{Path: /secret, Method: get, RestApiId: !Ref AuthApi}}}}
+        ReqSecret:
+          Type: Api
+          Properties:
+            Path: /reqsecret
+            Method: get
+            RestApiId: !Ref AuthApi
+            Auth: {{Authorizer: Req}}
+        Open:
+          Type: Api
+          Properties: {{Path: /open, Method: get, RestApiId: !Ref AuthApi, Auth: {{Authorizer: NONE}}}}
         OldHttp:
           Type: HttpApi
           Properties: {{Path: /v1, Method: post, PayloadFormatVersion: "1.0"}}
@@ -78,7 +108,7 @@ def api(tmp_path_factory):
     server.start()
     directory = tmp_path_factory.mktemp("apistack")
     (directory / "template.yaml").write_text(
-        TEMPLATE.format(rest=GO / "apirest", http=GO / "apihttp"))
+        TEMPLATE.format(rest=GO / "apirest", http=GO / "apihttp", auth=GO / "apiauth"))
     try:
         first = ok(deploy(server, "--stack-name", "apis", cwd=directory))
         yield server, f"http://127.0.0.1:{api_port}", directory, first
@@ -236,12 +266,41 @@ def test_cors_from_the_template(api):
     assert r.headers["Access-Control-Allow-Origin"] == "*"
 
 
+def test_lambda_authorizers_token_and_request_with_caching(api):
+    _, base, _, _ = api
+    url = f"{base}/auth/secret"
+    r = requests.get(url, timeout=30)
+    assert r.status_code == 401 and r.json() == {"message": "Unauthorized"}
+    r = requests.get(url, headers={"Authorization": "wrong"}, timeout=30)
+    assert r.status_code == 401
+    r = requests.get(url, headers={"Authorization": "deny"}, timeout=30)
+    assert r.status_code == 403
+    assert "explicit deny" in r.json()["Message"]
+    first = requests.get(url, headers={"Authorization": "allow"}, timeout=30)
+    assert first.status_code == 200, first.text
+    context = first.json()["raw"]["requestContext"]["authorizer"]
+    assert context["principalId"] == "user-allow" and context["user"] == "allow"
+    again = requests.get(url, headers={"Authorization": "allow"}, timeout=30)
+    # Cached by the token (ReauthorizeEvery 300): the authorizer was not called again.
+    assert again.json()["raw"]["requestContext"]["authorizer"]["calls"] == context["calls"]
+    # REQUEST, not cached (ReauthorizeEvery 0): called each time.
+    req = f"{base}/auth/reqsecret"
+    assert requests.get(req, timeout=30).status_code == 401
+    one = requests.get(req, headers={"X-Token": "allow"}, timeout=30)
+    two = requests.get(req, headers={"X-Token": "allow"}, timeout=30)
+    assert one.status_code == 200 and two.status_code == 200
+    calls = [x.json()["raw"]["requestContext"]["authorizer"]["calls"] for x in (one, two)]
+    assert calls[1] > calls[0]
+    # Auth: {Authorizer: NONE}
+    assert requests.get(f"{base}/auth/open", timeout=30).status_code == 200
+
+
 def test_routes_survive_a_restart_and_go_with_the_stack(api):
     server, base, directory, _ = api
     server.restart()
     assert requests.get(f"{base}/Prod/items/7", timeout=30).status_code == 200
     with signed_urlopen(f"{server.url}/thaw/api-routes") as listed:
-        assert len(json.loads(listed.read())["Routes"]) == 7
+        assert len(json.loads(listed.read())["Routes"]) == 10
     ok(deploy(server, "--stack-name", "apis", "--delete-stack", cwd=directory))
     assert requests.get(f"{base}/Prod/items/7", timeout=30).status_code == 403
     with signed_urlopen(f"{server.url}/thaw/api-routes") as listed:
