@@ -25,6 +25,7 @@ namespace {
 // The flags that are not a Server option as they are.
 struct ServeFlags {
   std::string listen = "127.0.0.1:9001";
+  std::string api_listen;  // "": no API routes listener
   bool verbose = false;
   bool no_sandbox = false;
   bool no_freeze = false;
@@ -91,8 +92,18 @@ int RunServer(const ServeFlags& flags) {
     return kExitUsage;
   }
   Server::Options options = flags.server;
+  std::string api_host;
   options.listen_host = listen->first;
   options.port = listen->second;
+  if (!flags.api_listen.empty()) {
+    auto api = ParseListen(flags.api_listen);
+    if (!api.ok()) {
+      std::cerr << "thaw serve: --api-listen: " << api.status().message() << "\n";
+      return kExitUsage;
+    }
+    options.api_listen_host = api_host = api->first;
+    options.api_port = api->second;
+  }
   options.sandbox = !flags.no_sandbox;
   options.freeze = !flags.no_freeze;
   options.records = !flags.no_records;
@@ -110,6 +121,9 @@ int RunServer(const ServeFlags& flags) {
   });
   std::cerr << "thaw: listening on http://" << listen->first << ":" << server.port()
             << " (state in " << server.state_dir() << ")\n";
+  if (server.api_port() != 0) {
+    std::cerr << "thaw: API routes on http://" << api_host << ":" << server.api_port() << "\n";
+  }
   server.Run();
   return kExitOk;
 }
@@ -122,6 +136,10 @@ void AddServeCommand(CLI::App& app, CommandContext& ctx) {
                                      "Run the thaw server (Lambda, Runtime and "
                                      "CloudWatch Logs APIs) until Ctrl-C or SIGTERM");
   cmd->add_option("--listen", flags->listen, "HOST:PORT to listen on (loopback by default)")
+      ->capture_default_str();
+  cmd->add_option("--api-listen", flags->api_listen,
+                  "HOST:PORT serving the deployed stacks' API routes (Api and HttpApi events); "
+                  "loopback unless told")
       ->capture_default_str();
   cmd->add_option("--state-dir", flags->server.state_dir, "Where functions, code and logs are kept")
       ->capture_default_str();

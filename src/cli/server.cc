@@ -31,6 +31,7 @@
 #include "events/scheduler_api.h"
 #include "events/schedules.h"
 #include "http/server.h"
+#include "httpfront/api_routes.h"
 #include "httpfront/url_api.h"
 #include "invoker/invoke_api.h"
 #include "invoker/invoker.h"
@@ -301,6 +302,9 @@ Status Server::StartFrontDoor() {
   invoke_api_ = std::make_unique<invoker::InvokeApi>(*invoker_, *queue_, registry_, clock_);
   url_api_ = std::make_unique<httpfront::UrlApi>(*invoker_, registry_, clock_);
   stream_api_ = std::make_unique<invoker::StreamApi>(*invoker_, registry_, clock_);
+  api_routes_ = std::make_unique<httpfront::ApiRoutes>(*invoker_, registry_, clock_,
+                                                       state_dir_ + "/api-routes.json");
+  THAW_RETURN_IF_ERROR(api_routes_->Load());
   logs_api_ = std::make_unique<logs::LogsApi>(loop_, *log_store_);
   records_api_ = std::make_unique<records::RecordsApi>(loop_, record_store_.get());
   sqs_api_ = std::make_unique<sqs::SqsApi>(*sqs_store_);
@@ -349,6 +353,7 @@ Status Server::StartFrontDoor() {
   front_door_->Add("thaw", sns_api_.get());
   front_door_->Add("thaw", esm_api_.get());        // GET /thaw/esm (thaw esm)
   front_door_->Add("thaw", scheduler_api_.get());  // GET /thaw/schedules (thaw schedules)
+  front_door_->Add("thaw", api_routes_.get());     // /thaw/api-routes (thaw deploy)
   http::ServerOptions server_options;
   server_options.host = options_.listen_host;
   server_options.port = options_.port;
@@ -363,6 +368,16 @@ Status Server::StartFrontDoor() {
   sns_service_->set_endpoint("http://" + options_.listen_host + ":" +
                              std::to_string(http_->port()));
   sns_service_->Start();
+  if (options_.api_port >= 0) {
+    http::ServerOptions api_options;
+    api_options.host = options_.api_listen_host;
+    api_options.port = static_cast<uint16_t>(options_.api_port);
+    api_options.body_limit = 10ull << 20;  // API Gateway's payload limit
+    THAW_ASSIGN_OR_RETURN(api_http_,
+                          http::Server::Start(loop_, api_options, &api_routes_->listener()));
+    api_routes_->set_listener_url("http://" + options_.api_listen_host + ":" +
+                                  std::to_string(api_http_->port()));
+  }
   return Status::Ok();
 }
 
@@ -377,6 +392,7 @@ void Server::Stop() {
   if (stopping_) return;
   stopping_ = true;
   if (http_) http_->Stop();
+  if (api_http_) api_http_->Stop();
   if (queue_) queue_->Stop();
   if (esm_api_) esm_api_->Stop();
   if (schedules_) schedules_->Stop();
@@ -400,6 +416,8 @@ void Server::Finish() {
 }
 
 uint16_t Server::port() const { return http_ ? http_->port() : 0; }
+
+uint16_t Server::api_port() const { return api_http_ ? api_http_->port() : 0; }
 
 uint32_t Server::sandbox_features() const { return launcher_ ? launcher_->features() : 0; }
 

@@ -76,7 +76,8 @@ class Server;
 }
 namespace thaw::httpfront {
 class UrlApi;
-}
+class ApiRoutes;
+}  // namespace thaw::httpfront
 namespace thaw::invoker {
 class InvokeApi;
 class Invoker;
@@ -143,6 +144,9 @@ class Server {
     bool verify_signatures = false;  // only the file's keys (and functions'), signatures checked
     std::string launcher_path;       // empty: thaw-launcher beside this program
     std::string host_path;           // empty: thaw-host beside this program
+    // The API routes' listener (--api-listen); api_port -1: none, 0: any free port.
+    std::string api_listen_host = "127.0.0.1";
+    int api_port = -1;
   };
 
   explicit Server(Options options, const Clock& clock = SystemClock::Get());
@@ -161,6 +165,7 @@ class Server {
   boost::asio::io_context& loop() { return loop_; }
   // After Start.
   uint16_t port() const;
+  uint16_t api_port() const;  // 0 without --api-listen
   const std::string& state_dir() const { return state_dir_; }
   // What the launcher can enforce (sys::kFeature*), before --no-freeze.
   uint32_t sandbox_features() const;
@@ -205,6 +210,7 @@ class Server {
   std::unique_ptr<invoker::InvokeApi> invoke_api_;
   std::unique_ptr<httpfront::UrlApi> url_api_;
   std::unique_ptr<invoker::StreamApi> stream_api_;  // InvokeWithResponseStream
+  std::unique_ptr<httpfront::ApiRoutes> api_routes_;
   std::unique_ptr<logs::LogsApi> logs_api_;
   std::unique_ptr<records::RecordsApi> records_api_;
   std::unique_ptr<sqs::SqsApi> sqs_api_;
@@ -222,6 +228,7 @@ class Server {
   std::unique_ptr<Callers> callers_;
   std::unique_ptr<FrontDoor> front_door_;
   std::unique_ptr<http::Server> http_;
+  std::unique_ptr<http::Server> api_http_;  // --api-listen
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
       control_guard_;
   std::thread control_thread_;

@@ -336,6 +336,20 @@ StatusOr<sam::Made> StackApi::Create(const sam::Step& step, const json& properti
     return CreateFunction(zips_[step.logical_id], properties,
                           PropertyText(properties, "FunctionName", name));
   }
+  if (type == "Thaw::Api") {
+    // An API Gateway id: ten lower-case letters and digits (from the name's random suffix).
+    std::string id;
+    for (auto c = name.rbegin(); c != name.rend() && id.size() < 10; ++c) {
+      if (std::isalnum(static_cast<unsigned char>(*c))) {
+        id.insert(id.begin(), static_cast<char>(std::tolower(static_cast<unsigned char>(*c))));
+      }
+    }
+    sam::Made m;
+    m.physical_id = id;
+    m.attributes = {{"ApiId", id}, {"RootResourceId", id}};
+    return m;
+  }
+  if (type == "Thaw::ApiRoute") return PutApiRoute(properties, name);
   if (type == "AWS::SQS::Queue") return CreateQueue(properties, name);
   if (type == "AWS::SNS::Topic") return CreateTopic(properties, name);
   if (type == "AWS::SNS::Subscription") return Subscribe(properties);
@@ -424,6 +438,11 @@ StatusOr<std::optional<sam::Made>> StackApi::Update(const sam::Step& step, const
                                                     const json& previous,
                                                     const sam::Made& current) {
   const std::string& type = step.type;
+  if (type == "Thaw::Api") return std::optional<sam::Made>(current);
+  if (type == "Thaw::ApiRoute") {
+    THAW_ASSIGN_OR_RETURN(sam::Made m, PutApiRoute(properties, current.physical_id));
+    return std::optional<sam::Made>(std::move(m));
+  }
   if (type == "AWS::Lambda::Function" &&
       PropertyText(properties, "FunctionName", current.physical_id) == current.physical_id) {
     THAW_ASSIGN_OR_RETURN(sam::Made m,
@@ -488,7 +507,11 @@ Status StackApi::Delete(const std::string& type, const sam::Made& current) {
     return ResponseStatus(*r);
   };
   const std::string& id = current.physical_id;
-  if (type == "AWS::IAM::Role") return Status::Ok();
+  if (type == "AWS::IAM::Role" || type == "Thaw::Api") return Status::Ok();
+  if (type == "Thaw::ApiRoute") {
+    return ok_or_gone(
+        Send(*lambda_, "DELETE", std::string("/thaw/api-routes/") + http::PercentEncode(id)));
+  }
   if (type == "AWS::Events::Rule") return DeleteRule(current);
   if (type == "AWS::Scheduler::Schedule") return DeleteSchedule(current);
   if (type == "AWS::Lambda::Function")
@@ -545,6 +568,29 @@ Status StackApi::Delete(const std::string& type, const sam::Made& current) {
     return r.ok() || r.status().code() == StatusCode::kNotFound ? Status::Ok() : r.status();
   }
   return Status::InvalidArgument("thaw cannot delete " + type);
+}
+
+StatusOr<sam::Made> StackApi::PutApiRoute(const json& props, const std::string& name) {
+  json body = props;
+  THAW_ASSIGN_OR_RETURN(
+      json made, CallJson(*lambda_, "PUT", "/thaw/api-routes/" + http::PercentEncode(name), &body));
+  if (progress_ != nullptr) {
+    std::string path = JsonString(props, "Path");
+    std::string stage = JsonString(props, "Stage");
+    std::string method = JsonString(props, "Method");
+    for (char& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (!made.contains("Listener") || !made["Listener"].is_string()) {
+      *progress_ << "route " << method << " " << path
+                 << ": served only when the server runs with --api-listen HOST:PORT\n";
+    } else if (path != "$default") {
+      std::string prefix = stage.empty() || stage == "$default" ? "" : "/" + stage;
+      *progress_ << "route " << method << " " << made["Listener"].get<std::string>() << prefix
+                 << path << "\n";
+    }
+  }
+  sam::Made m;
+  m.physical_id = name;
+  return m;
 }
 
 }  // namespace thaw::cli

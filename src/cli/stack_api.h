@@ -78,6 +78,8 @@ class StackApi : public sam::ResourceApi {
                                                    const nlohmann::json& previous,
                                                    const sam::Made& current);
   StatusOr<nlohmann::json> WaitForTable(const std::string& table);
+  // A Thaw::ApiRoute: PUT /thaw/api-routes/NAME (httpfront/api_routes.h).
+  StatusOr<sam::Made> PutApiRoute(const nlohmann::json& props, const std::string& name);
   StatusOr<nlohmann::json> WaitForStream(const std::string& stream);
   // Until the mapping is out of Creating, Updating, Enabling and Disabling (AWS refuses changes
   // in between).

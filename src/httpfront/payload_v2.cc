@@ -72,7 +72,7 @@ std::string FormatRequestTime(int64_t ms) {
 std::string BuildV2Event(const HttpInput& in, const V2Context& context) {
   ordered event = ordered::object();
   event["version"] = "2.0";
-  event["routeKey"] = "$default";
+  event["routeKey"] = context.route_key;
   event["rawPath"] = in.raw_path;
   event["rawQueryString"] = in.raw_query;
 
@@ -132,11 +132,21 @@ std::string BuildV2Event(const HttpInput& in, const V2Context& context) {
                              {"sourceIp", in.source_ip},
                              {"userAgent", user_agent}};
   request_context["requestId"] = context.request_id;
-  request_context["routeKey"] = "$default";
-  request_context["stage"] = "$default";
+  request_context["routeKey"] = context.route_key;
+  request_context["stage"] = context.stage;
   request_context["time"] = FormatRequestTime(context.time_ms);
   request_context["timeEpoch"] = context.time_ms;
   event["requestContext"] = std::move(request_context);
+  if (!context.path_parameters.empty()) {
+    ordered params = ordered::object();
+    for (const auto& [k, v] : context.path_parameters) params[k] = v;
+    event["pathParameters"] = std::move(params);
+  }
+  if (!context.stage_variables.empty()) {
+    ordered vars = ordered::object();
+    for (const auto& [k, v] : context.stage_variables) vars[k] = v;
+    event["stageVariables"] = std::move(vars);
+  }
 
   if (!in.body.empty()) {
     bool text = IsTextContentType(content_type);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,6 +42,11 @@ struct V2Context {
   std::string request_id;
   int64_t time_ms = 0;  // Unix ms the request arrived
   std::optional<IamCaller> iam;
+  // An HTTP API route's (routes.h); a function URL keeps the defaults.
+  std::string route_key = "$default";
+  std::string stage = "$default";
+  std::map<std::string, std::string> path_parameters;  // left out when empty
+  std::map<std::string, std::string> stage_variables;  // left out when empty
 };
 
 // Whether AWS passes a body of this Content-Type as text (else base64): text/*, JSON, XML,

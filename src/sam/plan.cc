@@ -37,6 +37,12 @@ const std::map<std::string, Names>& KnownProperties() {
         "Role",
         "Tracing",
         "PackageType"}},
+      {"AWS::Serverless::Api",
+       {"StageName", "Name", "Description", "Variables", "BinaryMediaTypes", "OpenApiVersion",
+        "TracingEnabled", "EndpointConfiguration", "Cors", "Auth"}},
+      {"AWS::Serverless::HttpApi",
+       {"StageName", "Name", "Description", "StageVariables", "FailOnWarnings",
+        "DisableExecuteApiEndpoint", "CorsConfiguration"}},
       {"AWS::Serverless::LayerVersion",
        {"ContentUri", "LayerName", "CompatibleRuntimes", "CompatibleArchitectures", "Description",
         "LicenseInfo", "RetentionPolicy"}},
@@ -107,11 +113,11 @@ const std::map<std::string, Names>& KnownEvents() {
       {"ScheduleV2",
        {"ScheduleExpression", "ScheduleExpressionTimezone", "Input", "State", "Name",
         "FlexibleTimeWindow", "Description", "GroupName", "RoleArn", "StartDate", "EndDate"}},
+      {"Api", {"Path", "Method", "RestApiId", "Auth"}},
+      {"HttpApi", {"Path", "Method", "ApiId", "PayloadFormatVersion", "TimeoutInMillis"}},
   };
   return kEvents;
 }
-
-bool Later(const std::string& type) { return type == "Api" || type == "HttpApi"; }
 
 Status CheckProperties(const std::string& where, const std::string& type, const json& props,
                        const Names& known) {
@@ -267,11 +273,6 @@ class Expander {
       return Status::InvalidArgument(where + " needs a Type");
     }
     std::string type = event["Type"].get<std::string>();
-    if (Later(type)) {
-      return Status::InvalidArgument(where + ": events of type " + type +
-                                     " are not supported by thaw yet (SQS, SNS, Kinesis, "
-                                     "DynamoDB, Schedule and ScheduleV2 are)");
-    }
     auto known = KnownEvents().find(type);
     if (known == KnownEvents().end()) {
       return Status::InvalidArgument(where + ": unknown event type " + type);
@@ -300,6 +301,7 @@ class Expander {
       return Status::Ok();
     }
     if (type == "Schedule" || type == "ScheduleV2") return Schedule(r, id, type, props, target);
+    if (type == "Api" || type == "HttpApi") return Route(r, id, type, props, target);
     const char* source = type == "SQS" ? "Queue" : "Stream";
     if (!props.contains(source)) {
       return Status::InvalidArgument(where + " needs a " + std::string(source));
@@ -428,6 +430,208 @@ class Expander {
   void Plain(const Resource& r) { out_.push_back(Base(r, r.type)); }
 
  private:
+ public:
+  // The template's AWS::Serverless::Api and HttpApi resources, by logical id.
+  void SetApis(std::map<std::string, const Resource*> apis) { apis_ = std::move(apis); }
+
+  // SAM's Api and HttpApi events: a Thaw::ApiRoute <Function><Event> the server keeps and
+  // serves on --api-listen, with its API's stage, stage variables and binary media types.
+  // Without RestApiId/ApiId, SAM's implicit ServerlessRestApi (stage Prod) or ServerlessHttpApi
+  // ($default), made once as a Thaw::Api step.
+  Status Route(const Resource& r, const std::string& id, const std::string& type, const json& props,
+               const json& target) {
+    std::string where =
+        "Resources." + r.logical_id + ".Properties.Events." + id.substr(r.logical_id.size());
+    const bool rest = type == "Api";
+    const char* api_key = rest ? "RestApiId" : "ApiId";
+    Step route = Base(r, "Thaw::ApiRoute");
+    route.logical_id = id;
+    json& p = route.properties;
+    p = json::object({{"Kind", rest ? "REST" : "HTTP"}, {"FunctionName", target}});
+    if (props.contains("Auth") && !props.contains(api_key)) {
+      return Status::InvalidArgument(where + ".Auth needs a RestApiId with Auth.Authorizers");
+    }
+    if (rest && (!props.contains("Path") || !props.contains("Method"))) {
+      return Status::InvalidArgument(where + " needs a Path and a Method");
+    }
+    p["Path"] = props.value("Path", json("$default"));
+    p["Method"] = props.value("Method", json("ANY"));
+    if (props.contains("PayloadFormatVersion")) {
+      p["PayloadFormatVersion"] = props["PayloadFormatVersion"];
+    }
+    if (!props.contains(api_key)) {
+      std::string implicit = rest ? "ServerlessRestApi" : "ServerlessHttpApi";
+      p["ApiId"] = Ref(implicit);
+      p["Stage"] = rest ? "Prod" : "$default";
+      if (!implicit_.contains(implicit)) {
+        implicit_.insert(implicit);
+        Step api = Base(r, "Thaw::Api");
+        api.logical_id = implicit;
+        api.properties = json::object({{"Kind", rest ? "REST" : "HTTP"}});
+        api.needs.clear();
+        out_.push_back(std::move(api));
+      }
+      out_.push_back(std::move(route));
+      return Status::Ok();
+    }
+    const json& ref = props[api_key];
+    p["ApiId"] = ref;
+    std::string api_id = ref.is_object() && ref.contains("Ref") && ref["Ref"].is_string()
+                             ? ref["Ref"].get<std::string>()
+                             : "";
+    auto api = apis_.find(api_id);
+    if (api == apis_.end() ||
+        api->second->type != (rest ? "AWS::Serverless::Api" : "AWS::Serverless::HttpApi")) {
+      return Status::InvalidArgument(where + "." + api_key + " must be a Ref to an " +
+                                     (rest ? "AWS::Serverless::Api" : "AWS::Serverless::HttpApi") +
+                                     " of the template");
+    }
+    const json& a = api->second->properties;
+    p["Stage"] = a.value("StageName", json(rest ? "Prod" : "$default"));
+    if (a.contains(rest ? "Variables" : "StageVariables")) {
+      p["StageVariables"] = a[rest ? "Variables" : "StageVariables"];
+    }
+    if (rest && a.contains("BinaryMediaTypes")) p["BinaryMediaTypes"] = a["BinaryMediaTypes"];
+    if (rest) {
+      THAW_ASSIGN_OR_RETURN(p["Authorizer"], RestAuthorizer(a, props, api_id, where));
+      if (p["Authorizer"].is_null()) p.erase("Authorizer");
+    }
+    if (a.contains(rest ? "Cors" : "CorsConfiguration")) {
+      std::string at =
+          "Resources." + api_id + ".Properties." + (rest ? "Cors" : "CorsConfiguration");
+      THAW_ASSIGN_OR_RETURN(p["Cors"],
+                            rest ? RestCors(a["Cors"], at) : HttpCors(a["CorsConfiguration"], at));
+    }
+    out_.push_back(std::move(route));
+    return Status::Ok();
+  }
+
+  // The Lambda authorizer of an Api event: the event's Auth.Authorizer, else the Api's
+  // Auth.DefaultAuthorizer; null for none (NONE, or no authorizer).
+  static StatusOr<json> RestAuthorizer(const json& api, const json& event,
+                                       const std::string& api_id, const std::string& where) {
+    std::string at = "Resources." + api_id + ".Properties.Auth";
+    json auth = api.value("Auth", json::object());
+    if (!auth.is_object()) return Status::InvalidArgument(at + " must be a mapping");
+    for (const auto& [key, value] : auth.items()) {
+      if (key != "Authorizers" && key != "DefaultAuthorizer") {
+        return Status::InvalidArgument(at + "." + key + " is not supported by thaw");
+      }
+    }
+    json name = auth.value("DefaultAuthorizer", json(nullptr));
+    if (event.contains("Auth")) {
+      const json& e = event["Auth"];
+      if (!e.is_object() || e.size() != 1 || !e.contains("Authorizer")) {
+        return Status::InvalidArgument(where + ".Properties.Auth: thaw supports Authorizer only");
+      }
+      name = e["Authorizer"];
+    }
+    if (name.is_null() || name == "NONE") return json(nullptr);
+    if (!name.is_string()) return Status::InvalidArgument(where + ": Authorizer must be a name");
+    json all = auth.value("Authorizers", json::object());
+    if (!all.is_object() || !all.contains(name.get<std::string>())) {
+      return Status::InvalidArgument(where + ": authorizer " + name.get<std::string>() +
+                                     " is not in " + at + ".Authorizers");
+    }
+    const json& a = all[name.get<std::string>()];
+    std::string here = at + ".Authorizers." + name.get<std::string>();
+    if (!a.is_object() || !a.contains("FunctionArn")) {
+      return Status::InvalidArgument(here + " needs a FunctionArn (only Lambda authorizers)");
+    }
+    for (const auto& [key, value] : a.items()) {
+      if (key != "FunctionArn" && key != "FunctionPayloadType" && key != "Identity") {
+        return Status::InvalidArgument(here + "." + key + " is not supported by thaw");
+      }
+    }
+    json out = {{"Name", name},
+                {"FunctionArn", a["FunctionArn"]},
+                {"Type", a.value("FunctionPayloadType", json("TOKEN"))}};
+    json identity = a.value("Identity", json::object());
+    if (!identity.is_object()) return Status::InvalidArgument(here + ".Identity");
+    json headers = identity.value("Headers", json::array());
+    if (identity.contains("Header")) headers = json::array({identity["Header"]});
+    out["Headers"] = headers;
+    out["QueryStrings"] = identity.value("QueryStrings", json::array());
+    if (identity.contains("ReauthorizeEvery")) out["Ttl"] = identity["ReauthorizeEvery"];
+    return out;
+  }
+
+  // An HttpApi's CorsConfiguration (true, or AWS's Cors object) as a route's Cors.
+  static StatusOr<json> HttpCors(const json& c, const std::string& at) {
+    if (c.is_boolean()) {
+      if (!c.get<bool>()) return json(nullptr);
+      return json{{"AllowOrigins", {"*"}}, {"AllowMethods", {"*"}}, {"AllowHeaders", {"*"}}};
+    }
+    if (!c.is_object()) return Status::InvalidArgument(at + " must be true or a mapping");
+    json out = json::object();
+    for (const auto& [key, value] : c.items()) {
+      if (key == "AllowCredentials" || key == "MaxAge") {
+        out[key] = value;
+        continue;
+      }
+      if (key != "AllowOrigins" && key != "AllowMethods" && key != "AllowHeaders" &&
+          key != "ExposeHeaders") {
+        return Status::InvalidArgument(at + "." + key + " is not supported by thaw");
+      }
+      out[key] = value;
+    }
+    return out;
+  }
+
+  // An Api's Cors: "'origin'" or {AllowOrigin, AllowMethods, AllowHeaders, MaxAge (quoted, as
+  // SAM takes them), AllowCredentials} as a route's Cors.
+  static StatusOr<json> RestCors(const json& c, const std::string& at) {
+    auto list = [&](const json& v, const std::string& key) -> StatusOr<json> {
+      if (!v.is_string()) return Status::InvalidArgument(at + key + " must be a quoted string");
+      std::string text = v.get<std::string>();
+      if (text.size() >= 2 && text.front() == '\'' && text.back() == '\'') {
+        text = text.substr(1, text.size() - 2);
+      }
+      json out = json::array();
+      size_t start = 0;
+      while (start <= text.size()) {
+        size_t comma = text.find(',', start);
+        std::string item =
+            text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        while (!item.empty() && item.front() == ' ') item.erase(0, 1);
+        while (!item.empty() && item.back() == ' ') item.pop_back();
+        if (!item.empty()) out.push_back(item);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+      return out;
+    };
+    json out = {{"AllowMethods", {"*"}}};
+    if (c.is_string()) {
+      THAW_ASSIGN_OR_RETURN(out["AllowOrigins"], list(c, ""));
+      return out;
+    }
+    if (!c.is_object()) return Status::InvalidArgument(at + " must be a string or a mapping");
+    for (const auto& [key, value] : c.items()) {
+      if (key == "AllowOrigin") {
+        THAW_ASSIGN_OR_RETURN(out["AllowOrigins"], list(value, ".AllowOrigin"));
+      } else if (key == "AllowMethods" || key == "AllowHeaders") {
+        THAW_ASSIGN_OR_RETURN(out[key], list(value, "." + key));
+      } else if (key == "MaxAge") {
+        THAW_ASSIGN_OR_RETURN(json age, list(value, ".MaxAge"));
+        if (age.size() == 1) out["MaxAge"] = std::atoll(age[0].get<std::string>().c_str());
+      } else if (key == "AllowCredentials") {
+        out[key] = value;
+      } else {
+        return Status::InvalidArgument(at + "." + key + " is not supported by thaw");
+      }
+    }
+    return out;
+  }
+
+  // An AWS::Serverless::Api or HttpApi: a Thaw::Api step, which Ref names.
+  void Api(const Resource& r) {
+    Step api = Base(r, "Thaw::Api");
+    api.properties = json::object({{"Kind", r.type == "AWS::Serverless::Api" ? "REST" : "HTTP"}});
+    out_.push_back(std::move(api));
+  }
+
+ private:
   static Step Base(const Resource& r, const std::string& type) {
     Step s;
     s.logical_id = r.logical_id;
@@ -441,6 +645,8 @@ class Expander {
 
   std::vector<Step>& out_;
   const Scope& scope_;
+  std::map<std::string, const Resource*> apis_;
+  std::set<std::string> implicit_;  // the implicit APIs made
 };
 
 }  // namespace
@@ -455,6 +661,13 @@ const Step* Plan::Find(const std::string& logical_id) const {
 StatusOr<Plan> MakePlan(const Template& t, const Scope& scope) {
   std::vector<Step> steps;
   Expander expand(steps, scope);
+  std::map<std::string, const Resource*> apis;
+  for (const Resource& r : t.resources) {
+    if (r.type == "AWS::Serverless::Api" || r.type == "AWS::Serverless::HttpApi") {
+      apis[r.logical_id] = &r;
+    }
+  }
+  expand.SetApis(std::move(apis));
   for (const Resource& r : t.resources) {
     auto known = KnownProperties().find(r.type);
     if (known == KnownProperties().end()) {
@@ -473,6 +686,8 @@ StatusOr<Plan> MakePlan(const Template& t, const Scope& scope) {
       THAW_RETURN_IF_ERROR(expand.SimpleTable(r));
     } else if (r.type == "AWS::Serverless::LayerVersion") {
       THAW_RETURN_IF_ERROR(expand.LayerVersion(r));
+    } else if (r.type == "AWS::Serverless::Api" || r.type == "AWS::Serverless::HttpApi") {
+      expand.Api(r);
     } else {
       expand.Plain(r);
     }

@@ -34,7 +34,7 @@ struct Plan {
 
 // The template's selected resources (Conditions applied) as steps in dependency order.
 // InvalidArgument naming the resource and property for unknown types, unknown properties, event
-// types thaw does not serve yet (Schedule, ScheduleV2, Api, HttpApi), functions it cannot build
+// types thaw does not serve, functions it cannot build
 // (no BuildKindOf) and dependency circles;
 // nothing is deployed when the plan fails.
 StatusOr<Plan> MakePlan(const Template& t, const Scope& scope);

@@ -170,13 +170,53 @@ Resources:
   ASSERT_NE(p->Find("FnDailyRole"), nullptr);
 }
 
-TEST(PlanTest, RefusesWhatThawDoesNotServeByName) {
-  auto error = [](const std::string& text) { return PlanOf(text).status().message(); };
-  EXPECT_EQ(error("Resources: {B: {Type: AWS::S3::Bucket}}\n"),
-            "Resources.B: type AWS::S3::Bucket is not supported by thaw");
-  EXPECT_EQ(error("Resources: {Q: {Type: AWS::SQS::Queue, Properties: {Colour: red}}}\n"),
-            "Resources.Q.Properties.Colour is not supported by thaw for AWS::SQS::Queue");
-  EXPECT_EQ(error(R"(
+TEST(PlanTest, ApiAndHttpApiEventsBecomeRoutes) {
+  StatusOr<Plan> p = PlanOf(R"(
+Resources:
+  MyApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: dev
+      Variables: {env: test}
+      BinaryMediaTypes: [image~1png]
+      Cors: {AllowOrigin: "'https://a.example'", AllowMethods: "'GET, POST'", MaxAge: "'600'"}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fn/
+      Runtime: go1.x
+      Events:
+        Get: {Type: Api, Properties: {Path: "/items/{id}", Method: get}}
+        Mine: {Type: Api, Properties: {Path: /x, Method: any, RestApiId: !Ref MyApi}}
+        Http: {Type: HttpApi}
+        V1: {Type: HttpApi, Properties: {Path: /v1, Method: post, PayloadFormatVersion: "1.0"}}
+)");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  const Step* get = p->Find("FnGet");
+  ASSERT_NE(get, nullptr);
+  EXPECT_EQ(get->type, "Thaw::ApiRoute");
+  EXPECT_EQ(get->properties["Kind"], "REST");
+  EXPECT_EQ(get->properties["Stage"], "Prod");
+  EXPECT_EQ(get->properties["Path"], "/items/{id}");
+  EXPECT_EQ(get->properties["ApiId"], json({{"Ref", "ServerlessRestApi"}}));
+  ASSERT_NE(p->Find("ServerlessRestApi"), nullptr);
+  ASSERT_NE(p->Find("ServerlessHttpApi"), nullptr);
+  const Step* mine = p->Find("FnMine");
+  ASSERT_NE(mine, nullptr);
+  EXPECT_EQ(mine->properties["Stage"], "dev");
+  EXPECT_EQ(mine->properties["StageVariables"], json({{"env", "test"}}));
+  EXPECT_EQ(mine->properties["BinaryMediaTypes"], json::array({"image~1png"}));
+  EXPECT_TRUE(mine->needs.contains("MyApi"));
+  EXPECT_EQ(mine->properties["Cors"], json::parse(R"({"AllowOrigins":["https://a.example"],
+    "AllowMethods":["GET","POST"],"MaxAge":600})"));
+  const Step* http = p->Find("FnHttp");
+  ASSERT_NE(http, nullptr);
+  EXPECT_EQ(http->properties["Kind"], "HTTP");
+  EXPECT_EQ(http->properties["Path"], "$default");
+  EXPECT_EQ(http->properties["Stage"], "$default");
+  EXPECT_EQ(p->Find("FnV1")->properties["PayloadFormatVersion"], "1.0");
+
+  auto error = PlanOf(R"(
 Resources:
   Fn:
     Type: AWS::Serverless::Function
@@ -184,10 +224,30 @@ Resources:
       CodeUri: fn/
       Runtime: go1.x
       Events:
-        Get: {Type: Api, Properties: {Path: /, Method: get}}
+        Get: {Type: Api, Properties: {Path: /, Method: get, RestApiId: Nope}}
+)");
+  EXPECT_FALSE(error.ok());
+}
+
+TEST(PlanTest, RefusesWhatThawDoesNotServeByName) {
+  auto error = [](const std::string& text) { return PlanOf(text).status().message(); };
+  EXPECT_EQ(error("Resources: {B: {Type: AWS::S3::Bucket}}\n"),
+            "Resources.B: type AWS::S3::Bucket is not supported by thaw");
+  EXPECT_EQ(error("Resources: {Q: {Type: AWS::SQS::Queue, Properties: {Colour: red}}}\n"),
+            "Resources.Q.Properties.Colour is not supported by thaw for AWS::SQS::Queue");
+  EXPECT_EQ(
+      error(R"(
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fn/
+      Runtime: go1.x
+      Events:
+        Get: {Type: Api, Properties: {Path: /, Method: get, RequestModel: {}}}
 )"),
-            "Resources.Fn.Properties.Events.Get: events of type Api are not supported by thaw yet "
-            "(SQS, SNS, Kinesis, DynamoDB, Schedule and ScheduleV2 are)");
+      "Resources.Fn.Properties.Events.Get.Properties.RequestModel is not supported by thaw for "
+      "Api");
   EXPECT_EQ(error(R"(
 Resources:
   Fn:

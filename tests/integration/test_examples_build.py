@@ -9,7 +9,7 @@ GO_EXAMPLES = ["echo", "noop", "context", "error", "signatures", "sleep", "logge
                "panic", "exit", "initfail", "sigterm", "callaws", "chain", "big", "rawruntime",
                "attacker", "probe", "hostile", "sqsconsumer", "destination", "stamp", "snsconsumer",
                "ddbconsumer", "streamprobe", "kinesisconsumer", "streamsink", "scheduled",
-               "urlecho", "streamer"]
+               "urlecho", "streamer", "apirest", "apihttp", "apiauth"]
 # examples/functions/go/stress/<name>, for `thaw stress` and test_stress.py.
 GO_EXAMPLES += ["stress-" + name for name in [
     "loop", "sleep", "eventbomb", "leak", "panic", "nilderef", "exit", "forkbomb", "goroutines",

@@ -1,0 +1,483 @@
+#include "httpfront/api_routes.h"
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "base/codec.h"
+#include "base/log.h"
+#include "httpfront/cors.h"
+#include "httpfront/payload_v1.h"
+#include "httpfront/payload_v2.h"
+#include "httpfront/response_v1.h"
+#include "httpfront/response_v2.h"
+#include "invoker/invoke_request.h"
+#include "trace/trace_header.h"
+
+namespace thaw::httpfront {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr uint64_t kMaxRequestBytes = invoker::kMaxSyncRequestBytes;
+constexpr uint64_t kControlBodyLimit = 1 << 20;
+constexpr char kAccount[] = "123456789012";
+
+std::string RawPath(const http::Request& request) {
+  std::string_view target = request.target;
+  std::string path(target.substr(0, target.find('?')));
+  return path.empty() ? "/" : path;
+}
+
+// The id in /thaw/api-routes/{id}; "" for the collection, nullopt for other paths.
+std::optional<std::string> ControlId(const http::Request& request) {
+  std::string_view path = request.path;
+  std::string_view prefix = kApiRoutesPath;
+  if (!path.starts_with(prefix)) return std::nullopt;
+  path.remove_prefix(prefix.size());
+  if (path.empty()) return std::string();
+  if (!path.starts_with('/') || path.size() == 1) return std::nullopt;
+  path.remove_prefix(1);
+  if (path.find('/') != std::string_view::npos) return std::nullopt;
+  return std::string(path);
+}
+
+// A short stable id for a route's resource, as API Gateway gives each path one.
+std::string ResourceId(const Route& route) {
+  static const char kDigits[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  uint64_t h = std::hash<std::string>{}(route.api_id + " " + route.path);
+  std::string out;
+  for (int i = 0; i < 6; ++i, h /= 36) out += kDigits[h % 36];
+  return out;
+}
+
+http::Response HttpApiError() {  // an HTTP API's 500
+  return ApiError(500, "Internal Server Error");
+}
+
+}  // namespace
+
+ApiRoutes::ApiRoutes(invoker::Invoker& invoker, const lambda::Registry& registry,
+                     const Clock& clock, std::string file)
+    : invoker_(invoker), registry_(registry), clock_(clock), file_(std::move(file)) {}
+
+Status ApiRoutes::Load() {
+  if (file_.empty()) return Status::Ok();
+  std::ifstream in(file_);
+  if (!in) return Status::Ok();
+  std::stringstream text;
+  text << in.rdbuf();
+  json j = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return Status::IoError(file_ + " is not a JSON object");
+  for (const auto& [id, value] : j.items()) {
+    StatusOr<Route> route = RouteFromJson(value);
+    if (!route.ok())
+      return Status::IoError(file_ + ": route " + id + ": " +
+                             std::string(route.status().message()));
+    routes_[id] = std::move(*route);
+  }
+  list_.clear();
+  for (const auto& [id, route] : routes_) list_.push_back(route);
+  return Status::Ok();
+}
+
+Status ApiRoutes::Save() const {
+  if (file_.empty()) return Status::Ok();
+  json j = json::object();
+  for (const auto& [id, route] : routes_) j[id] = RouteToJson(route);
+  std::string tmp = file_ + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << j.dump(1);
+    if (!out) return Status::IoError("cannot write " + tmp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, file_, ec);
+  if (ec) return Status::IoError("cannot rename " + tmp + ": " + ec.message());
+  return Status::Ok();
+}
+
+std::optional<uint64_t> ApiRoutes::BodyLimit(const http::Request& head) const {
+  if (!ControlId(head)) return std::nullopt;
+  return kControlBodyLimit;
+}
+
+std::optional<auth::Operation> ApiRoutes::Describe(const http::Request& request) const {
+  std::optional<std::string> id = ControlId(request);
+  if (!id) return std::nullopt;
+  std::string action = request.method == "GET"      ? "thaw:GetApiRoutes"
+                       : request.method == "DELETE" ? "thaw:DeleteApiRoute"
+                                                    : "thaw:PutApiRoute";
+  return auth::Operation{auth::Operation::Plane::kThaw, action, "*", ""};
+}
+
+bool ApiRoutes::Handle(http::Request& request, http::ResponseWriter& writer) {
+  std::optional<std::string> id = ControlId(request);
+  if (!id) return false;
+  auto error = [&](int status, std::string_view message) {
+    writer.Send(http::Response::Json(status, json{{"message", message}}.dump()));
+    return true;
+  };
+  if (id->empty()) {
+    if (request.method != "GET") return error(405, "method not allowed");
+    json routes = json::array();
+    for (const auto& [rid, route] : routes_) {
+      json r = RouteToJson(route);
+      r["Id"] = rid;
+      routes.push_back(std::move(r));
+    }
+    json listener = listener_url_.empty() ? json(nullptr) : json(listener_url_);
+    writer.Send(http::Response::Json(
+        200, json{{"Routes", std::move(routes)}, {"Listener", listener}}.dump()));
+    return true;
+  }
+  if (request.method == "DELETE") {
+    routes_.erase(*id);
+  } else if (request.method == "PUT") {
+    if (request.oversized) return error(413, "route too large");
+    json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+    StatusOr<Route> route = RouteFromJson(body);
+    if (!route.ok()) return error(400, route.status().message());
+    routes_[*id] = std::move(*route);
+  } else {
+    return error(405, "method not allowed");
+  }
+  list_.clear();
+  for (const auto& [rid, route] : routes_) list_.push_back(route);
+  if (Status s = Save(); !s.ok()) return error(500, s.message());
+  if (request.method == "DELETE") {
+    http::Response r;
+    r.status = 204;
+    writer.Send(std::move(r));
+    return true;
+  }
+  json answer = RouteToJson(routes_[*id]);
+  answer["Listener"] = listener_url_.empty() ? json(nullptr) : json(listener_url_);
+  writer.Send(http::Response::Json(200, answer.dump()));
+  return true;
+}
+
+std::optional<uint64_t> ApiRoutes::Listener::BodyLimit(const http::Request& head) {
+  (void)head;
+  return kMaxRequestBytes;
+}
+
+void ApiRoutes::Listener::Handle(http::Request request, http::ResponseWriter writer) {
+  routes_.Dispatch(std::move(request), std::move(writer));
+}
+
+void ApiRoutes::Dispatch(http::Request request, http::ResponseWriter writer) {
+  const std::string path = RawPath(request);
+  if (IsPreflight(request)) {
+    // Answered from the CORS of the route the real request would take, as API Gateway does.
+    std::string method(request.headers.Get("Access-Control-Request-Method").value_or(""));
+    std::optional<RouteMatch> m = MatchRoute(list_, method, path);
+    std::string_view rest_path = std::string_view(path).substr(1);
+    if (!m && rest_path.find('/') != std::string_view::npos) {
+      m = MatchRoute(list_, method, rest_path.substr(rest_path.find('/')));
+    }
+    if (m && m->route->cors) return writer.Send(Preflight(*m->route->cors, request));
+  }
+  bool any_http = false;
+  for (const Route& r : list_) any_http = any_http || r.kind == ApiKind::kHttp;
+  // /<stage>/rest: the routes of that stage, as execute-api serves them.
+  std::string_view rest = std::string_view(path).substr(1);
+  std::string first(rest.substr(0, rest.find('/')));
+  std::string staged =
+      rest.find('/') == std::string_view::npos ? "/" : std::string(rest.substr(rest.find('/')));
+  std::vector<Route> of_stage;
+  for (const Route& r : list_) {
+    if (!first.empty() && r.stage == first) of_stage.push_back(r);
+  }
+  std::optional<RouteMatch> match;
+  std::string route_path = path;
+  if (!of_stage.empty()) {
+    match = MatchRoute(of_stage, request.method, staged);
+    route_path = staged;
+    if (match) {
+      Route route = *match->route;
+      return Serve(route, std::move(match->path_parameters), route_path, std::move(request),
+                   std::move(writer));
+    }
+  }
+  // /path: every route, as `sam local start-api` serves them.
+  match = MatchRoute(list_, request.method, path);
+  if (!match) {
+    bool rest_stage = !of_stage.empty() && of_stage.front().kind == ApiKind::kRest;
+    return writer.Send(any_http && !rest_stage ? ApiNotFound() : ApiMissingToken());
+  }
+  Route route = *match->route;
+  Serve(route, std::move(match->path_parameters), path, std::move(request), std::move(writer));
+}
+
+// A request on its way to its route's function, held across the authorizer's invoke.
+struct ApiRoutes::Pending {
+  Route route;
+  std::map<std::string, std::string> path_parameters;
+  std::string path;
+  HttpInput in;
+  std::string content_type;
+  std::string domain;
+  std::string request_id;
+  std::string trace;
+  int64_t arrived_ns = 0;
+  http::Request origin;  // the Origin alone, for CORS headers
+  http::ResponseWriter writer;
+
+  bool rest() const { return route.kind == ApiKind::kRest; }
+  http::Response Failed() const {
+    http::Response r = rest() ? ApiInternalError() : HttpApiError();
+    r.headers.Set(rest() ? "x-amzn-RequestId" : "apigw-requestid", request_id);
+    return r;
+  }
+  void Send(http::Response r) {
+    r.headers.Set(rest() ? "x-amzn-RequestId" : "apigw-requestid", request_id);
+    writer.Send(std::move(r));
+  }
+};
+
+void ApiRoutes::Serve(const Route& route, std::map<std::string, std::string> path_parameters,
+                      std::string path, http::Request request, http::ResponseWriter writer) {
+  auto p = std::make_shared<Pending>();
+  p->arrived_ns = clock_.MonotonicNanos();
+  p->request_id = NewUuid();
+  p->route = route;
+  p->path_parameters = std::move(path_parameters);
+  p->path = path;
+  p->writer = std::move(writer);
+  if (request.oversized) return p->Send(ApiError(413, "Request Entity Too Large"));
+  HttpInput& in = p->in;
+  in.method = request.method;
+  in.raw_path = path;
+  in.raw_query = request.query;
+  in.headers = request.headers.all();
+  in.source_ip = request.peer_address;
+  p->trace = trace::FormatTraceHeader(trace::NewTrace(clock_.RealtimeMillis()));
+  in.headers.emplace_back("X-Forwarded-For", request.peer_address);
+  in.headers.emplace_back("X-Forwarded-Port", std::to_string(request.local_port));
+  in.headers.emplace_back("X-Forwarded-Proto", "http");
+  in.headers.emplace_back("X-Amzn-Trace-Id", p->trace);
+  p->content_type = std::string(request.headers.Get("Content-Type").value_or(""));
+  in.body = std::move(request.body);
+  p->domain = std::string(request.headers.Get("Host").value_or("localhost"));
+  if (auto o = request.headers.Get("Origin")) p->origin.headers.Set("Origin", *o);
+  if (route.authorizer && route.kind == ApiKind::kRest) return Authorize(std::move(p));
+  Invoke(std::move(p), "");
+}
+
+namespace {
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Whether a policy Resource ("arn:...:api/stage/GET/path", with * wildcards) covers `arn`.
+bool ArnMatches(std::string_view pattern, std::string_view arn) {
+  if (pattern.empty()) return arn.empty();
+  if (pattern.front() == '*') {
+    for (size_t i = 0; i <= arn.size(); ++i) {
+      if (ArnMatches(pattern.substr(1), arn.substr(i))) return true;
+    }
+    return false;
+  }
+  return !arn.empty() && pattern.front() == arn.front() &&
+         ArnMatches(pattern.substr(1), arn.substr(1));
+}
+
+// The policy's verdict on `arn`: "Allow", "Deny" (an explicit deny) or "" (nothing allows).
+std::string Verdict(const json& answer, const std::string& arn) {
+  const json* doc = nullptr;
+  if (auto d = answer.find("policyDocument"); d != answer.end() && d->is_object()) doc = &*d;
+  if (!doc || !doc->contains("Statement")) return "";
+  json statements = (*doc)["Statement"];
+  if (statements.is_object()) statements = json::array({statements});
+  if (!statements.is_array()) return "";
+  bool allowed = false;
+  for (const json& st : statements) {
+    if (!st.is_object()) continue;
+    std::string effect = st.value("Effect", "");
+    json resources = st.value("Resource", json::array());
+    if (resources.is_string()) resources = json::array({resources});
+    bool covers = false;
+    for (const json& r : resources) {
+      covers = covers || (r.is_string() && ArnMatches(r.get<std::string>(), arn));
+    }
+    if (!covers) continue;
+    if (effect == "Deny") return "Deny";
+    if (effect == "Allow") allowed = true;
+  }
+  return allowed ? "Allow" : "";
+}
+
+}  // namespace
+
+void ApiRoutes::Authorize(std::shared_ptr<Pending> p) {
+  const Authorizer& auth = *p->route.authorizer;
+  // The identity sources: each must be present, as API Gateway requires.
+  std::string identity;
+  std::string token;
+  for (const std::string& header : auth.headers) {
+    std::optional<std::string> value;
+    for (const auto& [name, v] : p->in.headers) {
+      if (Lower(name) == Lower(header)) value = v;
+    }
+    if (!value || value->empty()) return p->Send(ApiError(401, "Unauthorized"));
+    if (token.empty()) token = *value;
+    identity += *value + "\n";
+  }
+  for (const std::string& key : auth.query_strings) {
+    http::Request q;
+    q.query = p->in.raw_query;
+    std::optional<std::string> value = q.QueryParam(key);
+    if (!value || value->empty()) return p->Send(ApiError(401, "Unauthorized"));
+    identity += *value + "\n";
+  }
+  const std::string method_arn = std::string("arn:aws:execute-api:us-east-1:") + kAccount + ":" +
+                                 p->route.api_id + "/" + p->route.stage + "/" + p->in.method +
+                                 p->path;
+  const std::string cache_key = p->route.api_id + "\n" + auth.name + "\n" + identity;
+  const int64_t now_ms = clock_.RealtimeMillis();
+  if (auto cached = auth_cache_.find(cache_key); cached != auth_cache_.end()) {
+    if (cached->second.expires_ms > now_ms)
+      return Authorized(std::move(p), cached->second.answer, method_arn);
+    auth_cache_.erase(cached);
+  }
+  StatusOr<lambda::Resolved> target = registry_.Resolve(auth.function, "");
+  if (!target.ok()) {
+    THAW_LOG(kInfo, "api-routes") << "authorizer " << auth.name << ": "
+                                  << target.status().message();
+    return p->Send(ApiError(500, "Internal server error"));
+  }
+  json event;
+  if (auth.type == "TOKEN") {
+    event = {{"type", "TOKEN"}, {"authorizationToken", token}, {"methodArn", method_arn}};
+  } else {
+    V1Context c = V1ContextOf(*p);
+    event = json::parse(BuildV1Event(p->in, c, false), nullptr, /*allow_exceptions=*/false);
+    event["type"] = "REQUEST";
+    event["methodArn"] = method_arn;
+  }
+  runtime_api::Event e;
+  e.request_id = NewUuid();
+  e.trace_id = p->trace;
+  e.payload = event.dump();
+  const int64_t ttl_ms = auth.ttl_s * 1000;
+  Status s = invoker_.Invoke(
+      *target, std::move(e), /*want_tail=*/false,
+      [this, p, cache_key, method_arn, ttl_ms](invoker::InvokeResult result) mutable {
+        if (result.function_error) return p->Send(ApiError(401, "Unauthorized"));
+        json answer = json::parse(result.body, nullptr, /*allow_exceptions=*/false);
+        if (!answer.is_object()) return p->Send(ApiError(500, "Internal server error"));
+        if (ttl_ms > 0) {
+          auth_cache_[cache_key] = {clock_.RealtimeMillis() + ttl_ms, answer};
+        }
+        Authorized(std::move(p), answer, method_arn);
+      },
+      {.arrived_ns = p->arrived_ns});
+  if (!s.ok()) p->Send(ApiError(500, "Internal server error"));
+}
+
+void ApiRoutes::Authorized(std::shared_ptr<Pending> p, const json& answer,
+                           const std::string& method_arn) {
+  std::string verdict = Verdict(answer, method_arn);
+  if (verdict == "Deny") {
+    return p->Send(http::Response::Json(
+        403, json{{"Message",
+                   "User is not authorized to access this resource with an explicit "
+                   "deny"}}
+                 .dump()));
+  }
+  if (verdict != "Allow") {
+    return p->Send(http::Response::Json(
+        403, json{{"Message", "User is not authorized to access this resource"}}.dump()));
+  }
+  json authorizer = json::object();
+  if (auto c = answer.find("context"); c != answer.end() && c->is_object()) authorizer = *c;
+  authorizer["principalId"] = answer.value("principalId", json(""));
+  authorizer["integrationLatency"] = 0;
+  Invoke(std::move(p), authorizer.dump());
+}
+
+V1Context ApiRoutes::V1ContextOf(const Pending& p) const {
+  V1Context c;
+  c.resource = p.route.path;
+  c.path = p.path;
+  c.stage = p.route.stage;
+  c.path_parameters = p.path_parameters;
+  c.stage_variables = p.route.stage_variables;
+  c.account_id = kAccount;
+  c.api_id = p.route.api_id;
+  c.resource_id = ResourceId(p.route);
+  c.domain_name = p.domain;
+  c.request_id = p.request_id;
+  c.time_ms = clock_.RealtimeMillis();
+  return c;
+}
+
+void ApiRoutes::Invoke(std::shared_ptr<Pending> p, std::string authorizer) {
+  const Route& route = p->route;
+  const bool rest = p->rest();
+  const bool v1 = route.payload_version == "1.0";
+  StatusOr<lambda::Resolved> target = registry_.Resolve(route.function, "");
+  if (!target.ok()) {
+    THAW_LOG(kInfo, "api-routes") << "route " << route.method << " " << route.path << ": "
+                                  << target.status().message();
+    return p->writer.Send(p->Failed());
+  }
+  runtime_api::Event event;
+  event.request_id = p->request_id;
+  event.trace_id = p->trace;
+  if (v1) {
+    V1Context c = V1ContextOf(*p);
+    c.authorizer = std::move(authorizer);
+    bool binary = rest ? IsBinaryMediaType(p->content_type, route.binary_media_types)
+                       : !IsTextContentType(p->content_type);
+    event.payload = BuildV1Event(p->in, c, binary);
+  } else {
+    V2Context c;
+    c.account_id = kAccount;
+    c.api_id = route.api_id;
+    c.domain_name = p->domain;
+    c.domain_prefix = p->domain.substr(0, p->domain.find('.'));
+    c.request_id = p->request_id;
+    c.time_ms = clock_.RealtimeMillis();
+    c.route_key = RouteKey(route);
+    c.stage = route.stage;
+    c.path_parameters = p->path_parameters;
+    c.stage_variables = route.stage_variables;
+    event.payload = BuildV2Event(p->in, c);
+  }
+  if (event.payload.size() > kMaxRequestBytes) {
+    return p->Send(ApiError(413, "Request Entity Too Large"));
+  }
+  const int64_t arrived_ns = p->arrived_ns;
+  Status s = invoker_.Invoke(*target, std::move(event), /*want_tail=*/false,
+                             [p, v1, rest](invoker::InvokeResult result) {
+                               if (result.function_error) return p->writer.Send(p->Failed());
+                               StatusOr<http::Response> mapped =
+                                   v1 ? MapResponseV1(result.body) : MapResponse(result.body);
+                               if (!mapped.ok()) {
+                                 THAW_LOG(kInfo, "api-routes")
+                                     << "request " << p->request_id
+                                     << ": malformed answer: " << mapped.status().message();
+                                 return p->writer.Send(p->Failed());
+                               }
+                               // An HTTP API adds CORS headers; a REST proxy integration leaves
+                               // them to the function.
+                               if (!rest && p->route.cors)
+                                 AddCorsHeaders(*p->route.cors, p->origin, &*mapped);
+                               p->Send(std::move(*mapped));
+                             },
+                             {.arrived_ns = arrived_ns});
+  if (s.ok()) return;
+  p->Send(s.code() == StatusCode::kResourceExhausted ? ApiError(429, "Too Many Requests")
+                                                     : p->Failed());
+}
+
+}  // namespace thaw::httpfront

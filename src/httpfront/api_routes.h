@@ -1,0 +1,93 @@
+// ApiRoutes: the API routes of deployed SAM stacks (Api and HttpApi events), kept by id (the
+// route's physical name) and saved to a JSON file in the state dir on each change, read back on
+// start. Two faces:
+//   - on the front door, thaw's own PUT/DELETE /thaw/api-routes/{id} (thaw deploy) and
+//     GET /thaw/api-routes (every route);
+//   - on the --api-listen listener, the routes themselves: a request finds its route (routes.h),
+//     becomes a payload 1.0 (payload_v1.h) or 2.0 (payload_v2.h) event, runs through the
+//     invoker as an Invoke does, and the answer becomes the response (response_v1.h,
+//     response_v2.h). A REST route answers at /<stage>/path, as execute-api does, and at /path,
+//     as `sam local start-api` does; an HTTP API route with the $default stage at /path.
+// Loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "http/api.h"
+#include "http/server.h"
+#include "httpfront/payload_v1.h"
+#include "httpfront/routes.h"
+#include "invoker/invoker.h"
+#include "lambda/registry.h"
+
+namespace thaw::httpfront {
+
+inline constexpr char kApiRoutesPath[] = "/thaw/api-routes";
+
+class ApiRoutes final : public http::Api {
+ public:
+  // Every reference must outlive this object. `file`: where routes are saved ("" keeps them in
+  // memory only).
+  ApiRoutes(invoker::Invoker& invoker, const lambda::Registry& registry, const Clock& clock,
+            std::string file);
+
+  // Reads the saved routes; a missing file is no routes.
+  Status Load();
+
+  // http::Api: the /thaw/api-routes control routes on the front door.
+  std::optional<uint64_t> BodyLimit(const http::Request& head) const override;
+  bool Handle(http::Request& request, http::ResponseWriter& writer) override;
+  std::optional<auth::Operation> Describe(const http::Request& request) const override;
+
+  // The --api-listen listener's handler.
+  http::Handler& listener() { return listener_; }
+
+  size_t size() const { return routes_.size(); }
+  // The listener's base URL ("http://127.0.0.1:3000"), told to thaw deploy; "" without one.
+  void set_listener_url(std::string url) { listener_url_ = std::move(url); }
+
+ private:
+  class Listener final : public http::Handler {
+   public:
+    explicit Listener(ApiRoutes& routes) : routes_(routes) {}
+    std::optional<uint64_t> BodyLimit(const http::Request& head) override;
+    void Handle(http::Request request, http::ResponseWriter writer) override;
+
+   private:
+    ApiRoutes& routes_;
+  };
+
+  void Dispatch(http::Request request, http::ResponseWriter writer);
+  Status Save() const;
+  struct Pending;
+  struct CachedAnswer {
+    int64_t expires_ms = 0;
+    nlohmann::json answer;
+  };
+  void Authorize(std::shared_ptr<Pending> p);
+  void Authorized(std::shared_ptr<Pending> p, const nlohmann::json& answer,
+                  const std::string& method_arn);
+  void Invoke(std::shared_ptr<Pending> p, std::string authorizer);
+  V1Context V1ContextOf(const Pending& p) const;
+  void Serve(const Route& route, std::map<std::string, std::string> path_parameters,
+             std::string path, http::Request request, http::ResponseWriter writer);
+
+  invoker::Invoker& invoker_;
+  const lambda::Registry& registry_;
+  const Clock& clock_;
+  std::string file_;
+  std::string listener_url_;
+  // Lambda authorizers' answers by API, authorizer and identity, until their TTL.
+  std::map<std::string, CachedAnswer> auth_cache_;
+  std::map<std::string, Route> routes_;  // by id
+  std::vector<Route> list_;              // routes_' values, for matching
+  Listener listener_{*this};
+};
+
+}  // namespace thaw::httpfront

@@ -1,0 +1,108 @@
+#include "httpfront/response_v1.h"
+
+#include <cctype>
+#include <cstdlib>
+#include <optional>
+#include <set>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "base/codec.h"
+
+namespace thaw::httpfront {
+
+using nlohmann::json;
+
+namespace {
+
+std::optional<std::string> HeaderValue(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number() || v.is_boolean()) return v.dump();
+  return std::nullopt;
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+StatusOr<http::Response> MapResponseV1(std::string_view output) {
+  json j = json::parse(output, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return Status::InvalidArgument("the function's answer is not a JSON object");
+  static const std::set<std::string> kKeys = {"statusCode", "headers",         "multiValueHeaders",
+                                              "body",       "isBase64Encoded", "cookies"};
+  for (const auto& [key, value] : j.items()) {
+    if (!kKeys.contains(key)) return Status::InvalidArgument("unexpected key " + key);
+  }
+  http::Response out;
+  out.status = 200;
+  if (auto s = j.find("statusCode"); s != j.end() && !s->is_null()) {
+    int64_t code = 0;
+    if (s->is_number_integer()) {
+      code = s->get<int64_t>();
+    } else if (s->is_string()) {
+      code = std::atoll(s->get<std::string>().c_str());
+    } else {
+      return Status::InvalidArgument("statusCode is not a number");
+    }
+    if (code < 100 || code > 599) return Status::InvalidArgument("statusCode out of range");
+    out.status = static_cast<int>(code);
+  }
+  std::set<std::string> multi_names;
+  if (auto m = j.find("multiValueHeaders"); m != j.end() && !m->is_null()) {
+    if (!m->is_object()) return Status::InvalidArgument("multiValueHeaders is not an object");
+    for (const auto& [name, values] : m->items()) {
+      if (!values.is_array()) return Status::InvalidArgument("multiValueHeaders." + name);
+      for (const json& v : values) {
+        auto text = HeaderValue(v);
+        if (!text) return Status::InvalidArgument("multiValueHeaders." + name);
+        out.headers.Add(name, *text);
+      }
+      multi_names.insert(Lower(name));
+    }
+  }
+  if (auto h = j.find("headers"); h != j.end() && !h->is_null()) {
+    if (!h->is_object()) return Status::InvalidArgument("headers is not an object");
+    for (const auto& [name, value] : h->items()) {
+      auto text = HeaderValue(value);
+      if (!text) return Status::InvalidArgument("header " + name + " is not a string");
+      if (!multi_names.contains(Lower(name))) out.headers.Add(name, *text);
+    }
+  }
+  bool base64 = false;
+  if (auto b = j.find("isBase64Encoded"); b != j.end() && !b->is_null()) {
+    if (!b->is_boolean()) return Status::InvalidArgument("isBase64Encoded is not a boolean");
+    base64 = b->get<bool>();
+  }
+  if (auto body = j.find("body"); body != j.end() && !body->is_null()) {
+    if (!body->is_string()) return Status::InvalidArgument("body is not a string");
+    if (base64) {
+      auto decoded = Base64Decode(body->get<std::string>());
+      if (!decoded) return Status::InvalidArgument("body is not base64");
+      out.body = std::move(*decoded);
+    } else {
+      out.body = body->get<std::string>();
+    }
+  }
+  if (!out.headers.Get("Content-Type")) out.headers.Set("Content-Type", "application/json");
+  return out;
+}
+
+http::Response ApiError(int status, std::string_view message) {
+  return http::Response::Json(status, json{{"message", message}}.dump());
+}
+
+http::Response ApiNotFound() { return ApiError(404, "Not Found"); }
+http::Response ApiMissingToken() { return ApiError(403, "Missing Authentication Token"); }
+http::Response ApiInternalError() {
+  http::Response r;
+  r.status = 502;
+  r.headers.Set("Content-Type", "application/json");
+  r.body = R"({"message": "Internal server error"})";
+  return r;
+}
+
+}  // namespace thaw::httpfront

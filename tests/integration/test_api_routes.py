@@ -1,0 +1,307 @@
+"""API routes from template.yaml (issue 18): a SAM template's Api (REST, payload 1.0) and HttpApi
+(payload 2.0, or 1.0 by PayloadFormatVersion) events, deployed with `thaw deploy` and served on
+`thaw serve --api-listen`, called with curl and Python `requests`; the Go functions parse the
+events with aws-lambda-go's events.APIGatewayProxyRequest and APIGatewayV2HTTPRequest. REST
+routes answer at /<stage>/path (as execute-api does) and at /path (as `sam local start-api`
+does); the routes survive a restart and go with the stack."""
+
+import base64
+import json
+import subprocess
+
+import pytest
+import requests
+
+from conftest import ROOT, ThawServer, free_port, signed_urlopen
+from test_sam_deploy import deploy, ok
+
+GO = ROOT / "examples" / "functions" / "go"
+
+TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: provided.al2023
+    Handler: bootstrap
+    Timeout: 10
+Resources:
+  StagedApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: dev
+      Variables: {{color: blue}}
+      BinaryMediaTypes: [image~1png]
+      Cors: "'*'"
+  AuthApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: auth
+      Auth:
+        DefaultAuthorizer: Tok
+        Authorizers:
+          Tok:
+            FunctionArn: !GetAtt AuthFunction.Arn
+            Identity: {{ReauthorizeEvery: 300}}
+          Req:
+            FunctionArn: !GetAtt AuthFunction.Arn
+            FunctionPayloadType: REQUEST
+            Identity: {{Headers: [X-Token], ReauthorizeEvery: 0}}
+  AuthFunction:
+    Type: AWS::Serverless::Function
+    Metadata: {{BuildMethod: go1.x}}
+    Properties:
+      CodeUri: {auth}
+  CorsHttpApi:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      CorsConfiguration:
+        AllowOrigins: [https://app.example]
+        AllowMethods: [GET]
+        ExposeHeaders: [x-apihttp]
+  RestFunction:
+    Type: AWS::Serverless::Function
+    Metadata: {{BuildMethod: go1.x}}
+    Properties:
+      CodeUri: {rest}
+      Events:
+        Item: {{Type: Api, Properties: {{Path: "/items/{{id}}", Method: get}}}}
+        Special: {{Type: Api, Properties: {{Path: /items/special, Method: get}}}}
+        Files: {{Type: Api, Properties: {{Path: "/files/{{proxy+}}", Method: any}}}}
+        Vars: {{Type: Api, Properties: {{Path: /vars, Method: any, RestApiId: !Ref StagedApi}}}}
+        Secret: {{Type: Api, Properties: {{Path: /secret, Method: get, RestApiId: !Ref AuthApi}}}}
+        ReqSecret:
+          Type: Api
+          Properties:
+            Path: /reqsecret
+            Method: get
+            RestApiId: !Ref AuthApi
+            Auth: {{Authorizer: Req}}
+        Open:
+          Type: Api
+          Properties: {{Path: /open, Method: get, RestApiId: !Ref AuthApi, Auth: {{Authorizer: NONE}}}}
+        OldHttp:
+          Type: HttpApi
+          Properties: {{Path: /v1, Method: post, PayloadFormatVersion: "1.0"}}
+  HttpFunction:
+    Type: AWS::Serverless::Function
+    Metadata: {{BuildMethod: go1.x}}
+    Properties:
+      CodeUri: {http}
+      Events:
+        Hello: {{Type: HttpApi, Properties: {{Path: "/hello/{{name}}", Method: get}}}}
+        Cors:
+          Type: HttpApi
+          Properties: {{Path: /cors, Method: get, ApiId: !Ref CorsHttpApi}}
+Outputs:
+  RestApi: {{Value: !Ref ServerlessRestApi}}
+  Staged: {{Value: !Ref StagedApi}}
+"""
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory):
+    base = tmp_path_factory.mktemp("thaw")
+    (base / "state").mkdir()
+    api_port = free_port()
+    server = ThawServer(base / "state", base, ["--api-listen", f"127.0.0.1:{api_port}"])
+    server.start()
+    directory = tmp_path_factory.mktemp("apistack")
+    (directory / "template.yaml").write_text(
+        TEMPLATE.format(rest=GO / "apirest", http=GO / "apihttp", auth=GO / "apiauth"))
+    try:
+        first = ok(deploy(server, "--stack-name", "apis", cwd=directory))
+        yield server, f"http://127.0.0.1:{api_port}", directory, first
+    finally:
+        server.close()
+
+
+def curl(*args):
+    res = subprocess.run(["curl", "-s", "-i", *args], capture_output=True, timeout=30)
+    assert res.returncode == 0, res.stderr
+    head, _, body = res.stdout.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = [tuple(x.split(": ", 1)) for x in lines[1:]]
+    return status, headers, body
+
+
+def test_deploy_prints_the_routes_and_the_api_ids(api):
+    _, base, directory, first = api
+    assert f"route GET {base}/Prod/items/{{id}}" in first.stderr
+    assert f"route ANY {base}/dev/vars" in first.stderr
+    outputs = json.loads((directory / ".thaw" / "apis.json").read_text())["Outputs"]
+    for key in ("RestApi", "Staged"):
+        assert len(outputs[key]) == 10 and outputs[key].isalnum() and outputs[key].islower()
+
+
+def test_rest_route_with_stage_payload_v1(api):
+    _, base, _, first = api
+    status, headers, body = curl("-H", "X-Multi-In: a", "-H", "X-Multi-In: b",
+                                 f"{base}/Prod/items/7?q=1&q=2&x=y")
+    assert status == 200, body
+    names = [h[0].lower() for h in headers]
+    assert ("X-Apirest", "yes") in headers or ("x-apirest", "yes") in headers
+    assert names.count("x-multi") == 2
+    event = json.loads(body)
+    parsed, raw = event["parsed"], event["raw"]
+    assert parsed["resource"] == "/items/{id}"
+    assert parsed["path"] == "/items/7"
+    assert parsed["httpMethod"] == "GET"
+    assert parsed["pathParameters"] == {"id": "7"}
+    assert parsed["queryStringParameters"] == {"q": "2", "x": "y"}
+    assert parsed["multiValueQueryStringParameters"]["q"] == ["1", "2"]
+    assert parsed["multiValueHeaders"]["X-Multi-In"] == ["a", "b"]
+    assert parsed["headers"]["X-Multi-In"] == "b"
+    rc = parsed["requestContext"]
+    assert rc["stage"] == "Prod"
+    assert rc["resourcePath"] == "/items/{id}"
+    assert rc["path"] == "/Prod/items/7"
+    assert rc["identity"]["sourceIp"] == "127.0.0.1"
+    assert rc["identity"]["userAgent"].startswith("curl/")
+    assert rc["requestTimeEpoch"] > 0 and rc["requestId"]
+    assert raw["stageVariables"] is None and raw["body"] is None
+    assert raw["isBase64Encoded"] is False
+
+
+def test_rest_route_without_stage_and_specificity(api):
+    _, base, _, _ = api
+    r = requests.get(f"{base}/items/special", timeout=30)
+    assert r.status_code == 200
+    assert r.json()["parsed"]["resource"] == "/items/special"
+    r = requests.post(f"{base}/Prod/files/a/b%20c/d", data="hi",
+                      headers={"Content-Type": "text/plain"}, timeout=30)
+    assert r.status_code == 200
+    parsed, raw = r.json()["parsed"], r.json()["raw"]
+    assert parsed["pathParameters"] == {"proxy": "a/b c/d"}
+    assert parsed["body"] == "hi" and raw["isBase64Encoded"] is False
+
+
+def test_rest_misses_answer_as_api_gateway(api):
+    _, base, _, _ = api
+    r = requests.get(f"{base}/Prod/nothing", timeout=30)
+    assert r.status_code == 403
+    assert r.json() == {"message": "Missing Authentication Token"}
+    r = requests.delete(f"{base}/Prod/items/7", timeout=30)
+    assert r.status_code == 403
+    r = requests.get(f"{base}/Prod/files", timeout=30)  # {proxy+} needs a segment
+    assert r.status_code == 403
+
+
+def test_function_errors_and_malformed_answers_are_502(api):
+    _, base, _, _ = api
+    for mode in ("error", "malformed"):
+        r = requests.get(f"{base}/Prod/items/7?mode={mode}", timeout=30)
+        assert r.status_code == 502, mode
+        assert r.json() == {"message": "Internal server error"}
+
+
+def test_binary_response_and_stage_variables_and_binary_media_types(api):
+    _, base, _, _ = api
+    r = requests.get(f"{base}/Prod/items/7?mode=binary", timeout=30)
+    assert r.status_code == 200
+    assert r.content == bytes(range(256))
+    png = b"\x89PNG\r\n\x1a\n\x00\xff"
+    r = requests.post(f"{base}/dev/vars", data=png, headers={"Content-Type": "image/png"},
+                      timeout=30)
+    assert r.status_code == 200
+    parsed = r.json()["parsed"]
+    assert parsed["stageVariables"] == {"color": "blue"}
+    assert parsed["requestContext"]["stage"] == "dev"
+    assert r.json()["raw"]["isBase64Encoded"] is True
+    assert base64.b64decode(parsed["body"]) == png
+    r = requests.post(f"{base}/dev/vars", data="plain", headers={"Content-Type": "text/plain"},
+                      timeout=30)
+    assert r.json()["raw"]["isBase64Encoded"] is False
+
+
+def test_http_api_route_payload_v2(api):
+    _, base, _, _ = api
+    r = requests.get(f"{base}/hello/w%C3%B6rld?a=1&a=2", cookies={"k": "v"}, timeout=30)
+    assert r.status_code == 200, r.text
+    assert r.headers["x-apihttp"] == "yes"
+    assert r.cookies.get("c") == "1"
+    parsed = r.json()["parsed"]
+    assert parsed["version"] == "2.0"
+    assert parsed["routeKey"] == "GET /hello/{name}"
+    assert parsed["rawPath"] == "/hello/w%C3%B6rld"
+    assert parsed["pathParameters"] == {"name": "wörld"}
+    assert parsed["queryStringParameters"] == {"a": "1,2"}
+    assert parsed["cookies"] == ["k=v"]
+    assert parsed["requestContext"]["stage"] == "$default"
+    assert parsed["requestContext"]["routeKey"] == "GET /hello/{name}"
+    assert parsed["requestContext"]["http"]["method"] == "GET"
+    r = requests.get(f"{base}/nothing/here", timeout=30)
+    assert r.status_code == 404
+    assert r.json() == {"message": "Not Found"}
+
+
+def test_http_api_route_payload_v1_by_payload_format_version(api):
+    _, base, _, _ = api
+    r = requests.post(f"{base}/v1", json={"k": 1}, timeout=30)
+    assert r.status_code == 200, r.text
+    parsed = r.json()["parsed"]
+    assert parsed["resource"] == "/v1"
+    assert parsed["httpMethod"] == "POST"
+    assert json.loads(parsed["body"]) == {"k": 1}
+
+
+def test_cors_from_the_template(api):
+    _, base, _, _ = api
+    preflight = {"Origin": "https://app.example", "Access-Control-Request-Method": "GET"}
+    r = requests.options(f"{base}/cors", headers=preflight, timeout=30)
+    assert r.status_code == 200
+    assert r.headers["Access-Control-Allow-Origin"] == "https://app.example"
+    r = requests.options(f"{base}/cors", headers=dict(preflight, Origin="https://evil.example"),
+                         timeout=30)
+    assert "Access-Control-Allow-Origin" not in r.headers
+    r = requests.get(f"{base}/cors", headers={"Origin": "https://app.example"}, timeout=30)
+    assert r.status_code == 200
+    assert r.headers["Access-Control-Allow-Origin"] == "https://app.example"
+    assert r.headers["Access-Control-Expose-Headers"] == "x-apihttp"
+    # REST: the Api's Cors answers preflights (SAM's OPTIONS method); responses are the function's.
+    r = requests.options(f"{base}/dev/vars", timeout=30, headers={
+        "Origin": "https://any.example", "Access-Control-Request-Method": "POST"})
+    assert r.status_code == 200
+    assert r.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_lambda_authorizers_token_and_request_with_caching(api):
+    _, base, _, _ = api
+    url = f"{base}/auth/secret"
+    r = requests.get(url, timeout=30)
+    assert r.status_code == 401 and r.json() == {"message": "Unauthorized"}
+    r = requests.get(url, headers={"Authorization": "wrong"}, timeout=30)
+    assert r.status_code == 401
+    r = requests.get(url, headers={"Authorization": "deny"}, timeout=30)
+    assert r.status_code == 403
+    assert "explicit deny" in r.json()["Message"]
+    first = requests.get(url, headers={"Authorization": "allow"}, timeout=30)
+    assert first.status_code == 200, first.text
+    context = first.json()["raw"]["requestContext"]["authorizer"]
+    assert context["principalId"] == "user-allow" and context["user"] == "allow"
+    again = requests.get(url, headers={"Authorization": "allow"}, timeout=30)
+    # Cached by the token (ReauthorizeEvery 300): the authorizer was not called again.
+    assert again.json()["raw"]["requestContext"]["authorizer"]["calls"] == context["calls"]
+    # REQUEST, not cached (ReauthorizeEvery 0): called each time.
+    req = f"{base}/auth/reqsecret"
+    assert requests.get(req, timeout=30).status_code == 401
+    one = requests.get(req, headers={"X-Token": "allow"}, timeout=30)
+    two = requests.get(req, headers={"X-Token": "allow"}, timeout=30)
+    assert one.status_code == 200 and two.status_code == 200
+    calls = [x.json()["raw"]["requestContext"]["authorizer"]["calls"] for x in (one, two)]
+    assert calls[1] > calls[0]
+    # Auth: {Authorizer: NONE}
+    assert requests.get(f"{base}/auth/open", timeout=30).status_code == 200
+
+
+def test_routes_survive_a_restart_and_go_with_the_stack(api):
+    server, base, directory, _ = api
+    server.restart()
+    assert requests.get(f"{base}/Prod/items/7", timeout=30).status_code == 200
+    with signed_urlopen(f"{server.url}/thaw/api-routes") as listed:
+        assert len(json.loads(listed.read())["Routes"]) == 10
+    ok(deploy(server, "--stack-name", "apis", "--delete-stack", cwd=directory))
+    assert requests.get(f"{base}/Prod/items/7", timeout=30).status_code == 403
+    with signed_urlopen(f"{server.url}/thaw/api-routes") as listed:
+        assert json.loads(listed.read())["Routes"] == []
