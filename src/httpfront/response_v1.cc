@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/codec.h"
+#include "httpfront/response_v2.h"
 
 namespace thaw::httpfront {
 
@@ -72,21 +73,7 @@ StatusOr<http::Response> MapResponseV1(std::string_view output) {
       if (!multi_names.contains(Lower(name))) out.headers.Add(name, *text);
     }
   }
-  bool base64 = false;
-  if (auto b = j.find("isBase64Encoded"); b != j.end() && !b->is_null()) {
-    if (!b->is_boolean()) return Status::InvalidArgument("isBase64Encoded is not a boolean");
-    base64 = b->get<bool>();
-  }
-  if (auto body = j.find("body"); body != j.end() && !body->is_null()) {
-    if (!body->is_string()) return Status::InvalidArgument("body is not a string");
-    if (base64) {
-      auto decoded = Base64Decode(body->get<std::string>());
-      if (!decoded) return Status::InvalidArgument("body is not base64");
-      out.body = std::move(*decoded);
-    } else {
-      out.body = body->get<std::string>();
-    }
-  }
+  THAW_RETURN_IF_ERROR(ReadAnswerBody(j, &out.body));
   if (!out.headers.Get("Content-Type")) out.headers.Set("Content-Type", "application/json");
   return out;
 }

@@ -46,6 +46,25 @@ Status ApplyHead(const json& j, http::Response* out) {
 
 }  // namespace
 
+Status ReadAnswerBody(const nlohmann::json& j, std::string* out) {
+  bool base64 = false;
+  if (auto b = j.find("isBase64Encoded"); b != j.end() && !b->is_null()) {
+    if (!b->is_boolean()) return Status::InvalidArgument("isBase64Encoded is not a boolean");
+    base64 = b->get<bool>();
+  }
+  if (auto body = j.find("body"); body != j.end() && !body->is_null()) {
+    if (!body->is_string()) return Status::InvalidArgument("body is not a string");
+    if (base64) {
+      auto decoded = Base64Decode(body->get<std::string>());
+      if (!decoded) return Status::InvalidArgument("body is not base64");
+      *out = std::move(*decoded);
+    } else {
+      *out = body->get<std::string>();
+    }
+  }
+  return Status::Ok();
+}
+
 StatusOr<http::Response> MapResponse(std::string_view output) {
   json j = json::parse(output, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Status::InvalidArgument("the function's answer is not JSON");
@@ -57,21 +76,7 @@ StatusOr<http::Response> MapResponse(std::string_view output) {
     return out;
   }
   THAW_RETURN_IF_ERROR(ApplyHead(j, &out));
-  bool base64 = false;
-  if (auto b = j.find("isBase64Encoded"); b != j.end() && !b->is_null()) {
-    if (!b->is_boolean()) return Status::InvalidArgument("isBase64Encoded is not a boolean");
-    base64 = b->get<bool>();
-  }
-  if (auto body = j.find("body"); body != j.end() && !body->is_null()) {
-    if (!body->is_string()) return Status::InvalidArgument("body is not a string");
-    if (base64) {
-      auto decoded = Base64Decode(body->get<std::string>());
-      if (!decoded) return Status::InvalidArgument("body is not base64");
-      out.body = std::move(*decoded);
-    } else {
-      out.body = body->get<std::string>();
-    }
-  }
+  THAW_RETURN_IF_ERROR(ReadAnswerBody(j, &out.body));
   return out;
 }
 

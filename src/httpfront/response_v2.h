@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "base/status.h"
 #include "http/message.h"
 
@@ -19,6 +21,10 @@ namespace thaw::httpfront {
 
 // InvalidArgument for a malformed answer.
 StatusOr<http::Response> MapResponse(std::string_view output);
+
+// An answer object's body and isBase64Encoded (payload 1.0 and 2.0 alike) into *body; left as it
+// is when the answer has no body. InvalidArgument when either has the wrong type.
+Status ReadAnswerBody(const nlohmann::json& answer, std::string* body);
 
 // A streamed answer's prelude and body, when `output` begins with one.
 std::optional<http::Response> MapStreamedResponse(std::string_view output);

@@ -32,15 +32,20 @@ http::Response WithRequestId(http::Response r, const std::string& id) {
 
 }  // namespace
 
-std::optional<std::string> InvokeTarget(const http::Request& request) {
+std::optional<std::string> FunctionInPostPath(const http::Request& request, std::string_view prefix,
+                                              std::string_view suffix) {
   const std::string& path = request.path;
-  if (request.method != "POST" || path.size() <= kPrefix.size() + kSuffix.size() ||
-      !path.starts_with(kPrefix) || !path.ends_with(kSuffix)) {
+  if (request.method != "POST" || path.size() <= prefix.size() + suffix.size() ||
+      !path.starts_with(prefix) || !path.ends_with(suffix)) {
     return std::nullopt;
   }
-  std::string name = path.substr(kPrefix.size(), path.size() - kPrefix.size() - kSuffix.size());
+  std::string name = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
   if (name.find('/') != std::string::npos) return std::nullopt;
   return name;
+}
+
+std::optional<std::string> InvokeTarget(const http::Request& request) {
+  return FunctionInPostPath(request, kPrefix, kSuffix);
 }
 
 size_t InvokeBodyLimit(const http::Request& head) {

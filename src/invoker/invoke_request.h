@@ -59,6 +59,9 @@ struct Accepted {
 // The function name of an Invoke request (POST /2015-03-31/functions/{name}/invocations), or
 // nullopt when the request is not one.
 std::optional<std::string> InvokeTarget(const http::Request& request);
+// The function name of a POST to `prefix` + name + `suffix` (no slash in the name), or nullopt.
+std::optional<std::string> FunctionInPostPath(const http::Request& request, std::string_view prefix,
+                                              std::string_view suffix);
 
 // The largest body an Invoke may carry, from its X-Amz-Invocation-Type.
 size_t InvokeBodyLimit(const http::Request& head);

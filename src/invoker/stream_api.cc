@@ -22,14 +22,7 @@ constexpr std::string_view kSuffix = "/response-streaming-invocations";
 }  // namespace
 
 std::optional<std::string> StreamTarget(const http::Request& request) {
-  const std::string& path = request.path;
-  if (request.method != "POST" || path.size() <= kPrefix.size() + kSuffix.size() ||
-      !path.starts_with(kPrefix) || !path.ends_with(kSuffix)) {
-    return std::nullopt;
-  }
-  std::string name = path.substr(kPrefix.size(), path.size() - kPrefix.size() - kSuffix.size());
-  if (name.find('/') != std::string::npos) return std::nullopt;
-  return name;
+  return FunctionInPostPath(request, kPrefix, kSuffix);
 }
 
 std::string InvokeCompletePayload(const InvokeResult& result) {
