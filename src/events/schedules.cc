@@ -171,16 +171,19 @@ void Schedules::Wait(Entry& e) {
   auto wait = std::chrono::milliseconds(std::max<int64_t>(1, std::llround(wait_ms)));
   e.deadline_ms = NowMs() + wait.count();
   e.timer = std::make_unique<asio::steady_timer>(loop_, wait);
-  e.timer->async_wait([this, key = e.job.Key()](const boost::system::error_code& ec) {
-    if (!ec) Fire(key);
+  // A handler already queued when the timer is replaced or destroyed still runs with success:
+  // the token and the generation keep it from touching a freed or re-armed entry.
+  e.timer->async_wait([this, alive = std::weak_ptr<int>(alive_), key = e.job.Key(),
+                       armed = e.armed = ++arms_](const boost::system::error_code& ec) {
+    if (!ec && !alive.expired()) Fire(key, armed);
   });
 }
 
-void Schedules::Fire(const std::string& key) {
+void Schedules::Fire(const std::string& key, uint64_t armed) {
   auto it = jobs_.find(key);
   if (it == jobs_.end() || stopped_) return;
   Entry& e = it->second;
-  if (!e.next_s) return;
+  if (!e.next_s || e.armed != armed) return;
   int64_t at_s = *e.next_s;
   ++e.fired;
   Deliver(e, at_s);

@@ -80,11 +80,12 @@ class Schedules {
     std::optional<int64_t> next_s;       // on the schedule clock
     std::optional<int64_t> deadline_ms;  // the wall clock's time of next_s
     int64_t fired = 0;
+    uint64_t armed = 0;  // which Wait a queued timer handler belongs to
   };
 
   void Arm(Entry& e, int64_t from_s);
   void Wait(Entry& e);
-  void Fire(const std::string& key);
+  void Fire(const std::string& key, uint64_t armed);
   void Deliver(const Entry& e, int64_t time_s);
   void Persist(const std::string& key, std::optional<std::string> stored,
                std::function<void(Status)> done);
@@ -98,6 +99,7 @@ class Schedules {
   std::map<std::string, Entry> jobs_;
   std::map<std::string, schedule::TimeZone> zones_;
   bool stopped_ = false;
+  uint64_t arms_ = 0;  // numbers every Wait, across entries
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
