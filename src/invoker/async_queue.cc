@@ -461,8 +461,8 @@ void AsyncQueue::ArmWait() {
   if (wait_armed_for_ != 0 && wait_armed_for_ <= due) return;
   wait_armed_for_ = due;
   wait_timer_.expires_after(std::chrono::milliseconds(std::max<int64_t>(0, due - Now())));
-  wait_timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec) return;  // cancelled: re-armed earlier, or the queue is being destroyed
+  wait_timer_.async_wait([this, alive = std::weak_ptr<int>(alive_)](boost::system::error_code ec) {
+    if (ec || alive.expired()) return;  // cancelled, or the queue is gone
     wait_armed_for_ = 0;
     const int64_t now = Now();
     while (!waiting_.empty() && waiting_.begin()->first.first <= now) {
@@ -482,8 +482,8 @@ void AsyncQueue::ArmRetry() {
   ++throttle_rounds_;
   retry_timer_.expires_after(
       ThrottleDelay(throttle_rounds_, options_.delay_scale, options_.retry_delay));
-  retry_timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec) return;  // cancelled: the queue is being destroyed
+  retry_timer_.async_wait([this, alive = std::weak_ptr<int>(alive_)](boost::system::error_code ec) {
+    if (ec || alive.expired()) return;  // cancelled, or the queue is gone
     retry_armed_ = false;
     Pump();
   });

@@ -237,6 +237,8 @@ class AsyncQueue {
   int64_t pending_ = 0;
   boost::asio::steady_timer retry_timer_;
   bool retry_armed_ = false;
+  // A timer handler queued before destruction still runs, with success: it checks this.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   bool stopping_ = false;
 };
 

@@ -325,8 +325,8 @@ void Invoker::OnProcessExit(const LauncherClient::Exit& exit) {
 void Invoker::ScheduleReap() {
   int64_t period = std::clamp<int64_t>(options_.idle_timeout_ms / 4, 50, 1000);
   reap_timer_.expires_after(std::chrono::milliseconds(period));
-  reap_timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec) return;
+  reap_timer_.async_wait([this, alive = std::weak_ptr<int>(alive_)](boost::system::error_code ec) {
+    if (ec || alive.expired()) return;
     Reap();
     ScheduleReap();
   });

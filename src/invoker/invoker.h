@@ -198,6 +198,8 @@ class Invoker {
   int64_t total_busy_ = 0;
   int64_t unreserved_busy_ = 0;
   boost::asio::steady_timer reap_timer_;
+  // A timer handler queued before destruction still runs, with success: it checks this.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   bool shutting_down_ = false;
 };
 
