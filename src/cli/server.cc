@@ -302,9 +302,9 @@ Status Server::StartFrontDoor() {
   invoke_api_ = std::make_unique<invoker::InvokeApi>(*invoker_, *queue_, registry_, clock_);
   url_api_ = std::make_unique<httpfront::UrlApi>(*invoker_, registry_, clock_);
   stream_api_ = std::make_unique<invoker::StreamApi>(*invoker_, registry_, clock_);
-  api_routes_ = std::make_unique<httpfront::ApiRoutes>(*invoker_, registry_, clock_,
-                                                       state_dir_ + "/api-routes.json");
-  THAW_RETURN_IF_ERROR(api_routes_->Load());
+  api_routes_ = std::make_unique<httpfront::ApiRoutes>(*invoker_, registry_, clock_, loop_,
+                                                       control_, state_db_.get());
+  THAW_RETURN_IF_ERROR(api_routes_->Start(state_dir_ + "/api-routes.json"));
   logs_api_ = std::make_unique<logs::LogsApi>(loop_, *log_store_);
   records_api_ = std::make_unique<records::RecordsApi>(loop_, record_store_.get());
   sqs_api_ = std::make_unique<sqs::SqsApi>(*sqs_store_);

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <utility>
 
+#include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
 #include "base/codec.h"
@@ -63,22 +64,51 @@ http::Response HttpApiError() {  // an HTTP API's 500
 }  // namespace
 
 ApiRoutes::ApiRoutes(invoker::Invoker& invoker, const lambda::Registry& registry,
-                     const Clock& clock, std::string file)
-    : invoker_(invoker), registry_(registry), clock_(clock), file_(std::move(file)) {}
+                     const Clock& clock, boost::asio::io_context& loop,
+                     boost::asio::io_context& control, store::Database* db)
+    : invoker_(invoker),
+      registry_(registry),
+      clock_(clock),
+      loop_(loop),
+      control_(control),
+      db_(db) {}
 
-Status ApiRoutes::Load() {
-  if (file_.empty()) return Status::Ok();
-  std::ifstream in(file_);
-  if (!in) return Status::Ok();
-  std::stringstream text;
-  text << in.rdbuf();
-  json j = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object()) return Status::IoError(file_ + " is not a JSON object");
-  for (const auto& [id, value] : j.items()) {
-    StatusOr<Route> route = RouteFromJson(value);
-    if (!route.ok())
-      return Status::IoError(file_ + ": route " + id + ": " +
-                             std::string(route.status().message()));
+ApiRoutes::~ApiRoutes() = default;
+
+Status ApiRoutes::Start(std::string legacy_file) {
+  if (db_ == nullptr) return Status::Ok();
+  THAW_RETURN_IF_ERROR(db_->Exec(
+      "CREATE TABLE IF NOT EXISTS api_routes (id TEXT PRIMARY KEY, route TEXT NOT NULL)"));
+  if (std::ifstream in(legacy_file); in) {
+    std::stringstream text;
+    text << in.rdbuf();
+    json j = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object()) {
+      THAW_LOG(kWarn, "api") << legacy_file << " is not a JSON object: left alone, not imported";
+      j = json::object();
+      legacy_file.clear();
+    }
+    for (const auto& [id, value] : j.items()) {
+      THAW_ASSIGN_OR_RETURN(auto stmt,
+                            db_->Prepare("INSERT OR REPLACE INTO api_routes VALUES (?, ?)"));
+      stmt.Bind(1, id);
+      stmt.Bind(2, value.dump());
+      THAW_RETURN_IF_ERROR(stmt.Run());
+    }
+    std::error_code ec;
+    // Imported: state.db keeps them from now on.
+    if (!legacy_file.empty()) std::filesystem::remove(legacy_file, ec);
+  }
+  THAW_ASSIGN_OR_RETURN(auto stmt, db_->Prepare("SELECT id, route FROM api_routes"));
+  for (;;) {
+    THAW_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    std::string id = stmt.Text(0);
+    StatusOr<Route> route = RouteFromJson(json::parse(stmt.Text(1), nullptr, false));
+    if (!route.ok()) {
+      THAW_LOG(kWarn, "api") << "skipping stored route " << id << ": " << route.status().ToString();
+      continue;
+    }
     routes_[id] = std::move(*route);
   }
   list_.clear();
@@ -86,20 +116,25 @@ Status ApiRoutes::Load() {
   return Status::Ok();
 }
 
-Status ApiRoutes::Save() const {
-  if (file_.empty()) return Status::Ok();
-  json j = json::object();
-  for (const auto& [id, route] : routes_) j[id] = RouteToJson(route);
-  std::string tmp = file_ + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << j.dump(1);
-    if (!out) return Status::IoError("cannot write " + tmp);
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, file_, ec);
-  if (ec) return Status::IoError("cannot rename " + tmp + ": " + ec.message());
-  return Status::Ok();
+void ApiRoutes::Persist(const std::string& id, std::optional<std::string> stored,
+                        std::function<void(Status)> done) {
+  if (db_ == nullptr) return done(Status::Ok());
+  boost::asio::post(control_, [this, alive = std::weak_ptr<int>(alive_), id,
+                               stored = std::move(stored), done = std::move(done)]() mutable {
+    if (alive.expired()) return;
+    Status s = [&]() -> Status {
+      THAW_ASSIGN_OR_RETURN(auto stmt,
+                            db_->Prepare(stored ? "INSERT OR REPLACE INTO api_routes VALUES (?, ?)"
+                                                : "DELETE FROM api_routes WHERE id = ?"));
+      stmt.Bind(1, id);
+      if (stored) stmt.Bind(2, *stored);
+      return stmt.Run();
+    }();
+    if (!s.ok()) THAW_LOG(kError, "api") << "storing route " << id << ": " << s.ToString();
+    boost::asio::post(loop_, [alive, s, done = std::move(done)] {
+      if (!alive.expired()) done(s);
+    });
+  });
 }
 
 std::optional<uint64_t> ApiRoutes::BodyLimit(const http::Request& head) const {
@@ -136,6 +171,7 @@ bool ApiRoutes::Handle(http::Request& request, http::ResponseWriter& writer) {
         200, json{{"Routes", std::move(routes)}, {"Listener", listener}}.dump()));
     return true;
   }
+  std::optional<std::string> stored;
   if (request.method == "DELETE") {
     routes_.erase(*id);
   } else if (request.method == "PUT") {
@@ -143,22 +179,29 @@ bool ApiRoutes::Handle(http::Request& request, http::ResponseWriter& writer) {
     json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
     StatusOr<Route> route = RouteFromJson(body);
     if (!route.ok()) return error(400, route.status().message());
+    stored = RouteToJson(*route).dump();
     routes_[*id] = std::move(*route);
   } else {
     return error(405, "method not allowed");
   }
   list_.clear();
   for (const auto& [rid, route] : routes_) list_.push_back(route);
-  if (Status s = Save(); !s.ok()) return error(500, s.message());
-  if (request.method == "DELETE") {
-    http::Response r;
-    r.status = 204;
-    writer.Send(std::move(r));
-    return true;
+  http::Response answer;
+  answer.status = 204;
+  if (stored) {
+    json body = RouteToJson(routes_[*id]);
+    body["Listener"] = listener_url_.empty() ? json(nullptr) : json(listener_url_);
+    answer = http::Response::Json(200, body.dump());
   }
-  json answer = RouteToJson(routes_[*id]);
-  answer["Listener"] = listener_url_.empty() ? json(nullptr) : json(listener_url_);
-  writer.Send(http::Response::Json(200, answer.dump()));
+  // Answered once committed, so a route acknowledged survives a killed server.
+  Persist(*id, std::move(stored),
+          [w = std::make_shared<http::ResponseWriter>(std::move(writer)),
+           answer = std::move(answer)](Status s) mutable {
+            if (!s.ok()) {
+              return w->Send(http::Response::Json(500, json{{"message", s.message()}}.dump()));
+            }
+            w->Send(std::move(answer));
+          });
   return true;
 }
 

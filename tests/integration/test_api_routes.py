@@ -7,6 +7,7 @@ does); the routes survive a restart and go with the stack."""
 
 import base64
 import json
+import sqlite3
 import subprocess
 
 import pytest
@@ -293,6 +294,35 @@ def test_lambda_authorizers_token_and_request_with_caching(api):
     assert calls[1] > calls[0]
     # Auth: {Authorizer: NONE}
     assert requests.get(f"{base}/auth/open", timeout=30).status_code == 200
+
+
+def test_routes_are_kept_in_state_db_and_an_old_file_is_imported(api):
+    server, base, _, _ = api
+    with signed_urlopen(f"{server.url}/thaw/api-routes") as listed:
+        routes = json.loads(listed.read())["Routes"]
+    assert len(routes) == 10
+    server.stop()
+    db_path = server.state_dir / "state.db"
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("SELECT COUNT(*) FROM api_routes").fetchone()[0] == 10
+        db.execute("DELETE FROM api_routes")
+    db.close()
+    # Where an older thaw kept them: imported once, then removed.
+    legacy = server.state_dir / "api-routes.json"
+    legacy.write_text(json.dumps({r.pop("Id"): r for r in routes}))
+    server.start()
+    assert requests.get(f"{base}/Prod/items/7", timeout=30).status_code == 200
+    assert not legacy.exists()
+    server.stop()
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("SELECT COUNT(*) FROM api_routes").fetchone()[0] == 10
+    db.close()
+    # A damaged old file does not stop the server, and is left for the operator.
+    legacy.write_text("{not json")
+    server.start()
+    assert requests.get(f"{base}/Prod/items/7", timeout=30).status_code == 200
+    assert legacy.read_text() == "{not json"
+    legacy.unlink()
 
 
 def test_routes_survive_a_restart_and_go_with_the_stack(api):
