@@ -265,6 +265,7 @@ struct ApiRoutes::Pending {
   std::string path;
   HttpInput in;
   std::string content_type;
+  bool accepts_binary = false;  // the first Accept type is a binary media type (REST)
   std::string domain;
   std::string request_id;
   std::string trace;
@@ -306,6 +307,9 @@ void ApiRoutes::Serve(const Route& route, std::map<std::string, std::string> pat
   in.headers.emplace_back("X-Forwarded-Proto", "http");
   in.headers.emplace_back("X-Amzn-Trace-Id", p->trace);
   p->content_type = std::string(request.headers.Get("Content-Type").value_or(""));
+  std::string_view accept = request.headers.Get("Accept").value_or("");
+  p->accepts_binary = IsBinaryMediaType(accept.substr(0, accept.find(',')),
+                                        route.binary_media_types);
   in.body = std::move(request.body);
   p->domain = std::string(request.headers.Get("Host").value_or("localhost"));
   if (auto o = request.headers.Get("Origin")) p->origin.headers.Set("Origin", *o);
@@ -503,8 +507,11 @@ void ApiRoutes::Invoke(std::shared_ptr<Pending> p, std::string authorizer) {
   Status s = invoker_.Invoke(*target, std::move(event), /*want_tail=*/false,
                              [p, v1, rest](invoker::InvokeResult result) {
                                if (result.function_error) return p->writer.Send(p->Failed());
+                               // A REST API sends binary only to a client that asks first
+                               // for a binary media type; an HTTP API always decodes.
                                StatusOr<http::Response> mapped =
-                                   v1 ? MapResponseV1(result.body) : MapResponse(result.body);
+                                   v1 ? MapResponseV1(result.body, !rest || p->accepts_binary)
+                                      : MapResponse(result.body);
                                if (!mapped.ok()) {
                                  THAW_LOG(kInfo, "api-routes")
                                      << "request " << p->request_id

@@ -30,7 +30,7 @@ std::string Lower(std::string s) {
 
 }  // namespace
 
-StatusOr<http::Response> MapResponseV1(std::string_view output) {
+StatusOr<http::Response> MapResponseV1(std::string_view output, bool decode_binary) {
   json j = json::parse(output, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) return Status::InvalidArgument("the function's answer is not a JSON object");
   static const std::set<std::string> kKeys = {"statusCode", "headers",         "multiValueHeaders",
@@ -72,6 +72,9 @@ StatusOr<http::Response> MapResponseV1(std::string_view output) {
       if (!text) return Status::InvalidArgument("header " + name + " is not a string");
       if (!multi_names.contains(Lower(name))) out.headers.Add(name, *text);
     }
+  }
+  if (auto b = j.find("isBase64Encoded"); !decode_binary && b != j.end() && b->is_boolean()) {
+    *b = false;
   }
   THAW_RETURN_IF_ERROR(ReadAnswerBody(j, &out.body));
   if (!out.headers.Get("Content-Type")) out.headers.Set("Content-Type", "application/json");

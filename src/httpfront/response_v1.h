@@ -12,8 +12,10 @@
 
 namespace thaw::httpfront {
 
-// InvalidArgument for a malformed answer.
-StatusOr<http::Response> MapResponseV1(std::string_view output);
+// InvalidArgument for a malformed answer. With `decode_binary` false, an isBase64Encoded body is
+// sent as the base64 text it is: what a REST API does unless the request's first Accept type is
+// one of its binaryMediaTypes.
+StatusOr<http::Response> MapResponseV1(std::string_view output, bool decode_binary = true);
 
 // API Gateway's own answers: {"message": ...}.
 http::Response ApiError(int status, std::string_view message);

@@ -28,6 +28,12 @@ TEST(ResponseV1, Base64Body) {
   auto r = MapResponseV1(R"({"statusCode":200,"body":"aGk=","isBase64Encoded":true})");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->body, "hi");
+  // A REST API whose client did not ask for a binary media type gets the base64 text.
+  auto text = MapResponseV1(R"({"statusCode":200,"body":"aGk=","isBase64Encoded":true})",
+                            /*decode_binary=*/false);
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(text->body, "aGk=");
+  EXPECT_FALSE(MapResponseV1(R"({"body":"aGk=","isBase64Encoded":"yes"})", false).ok());
 }
 
 TEST(ResponseV1, MalformedAnswers) {

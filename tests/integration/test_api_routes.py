@@ -199,9 +199,19 @@ def test_function_errors_and_malformed_answers_are_502(api):
 
 def test_binary_response_and_stage_variables_and_binary_media_types(api):
     _, base, _, _ = api
-    r = requests.get(f"{base}/Prod/items/7?mode=binary", timeout=30)
+    # As a REST API does: binary only when the first Accept type is a binary media type;
+    # otherwise the base64 text (the implicit API has no binary media types at all).
+    everything = bytes(range(256))
+    r = requests.get(f"{base}/Prod/items/7?mode=binary", timeout=30,
+                     headers={"Accept": "application/octet-stream"})
     assert r.status_code == 200
-    assert r.content == bytes(range(256))
+    assert r.content == base64.b64encode(everything)
+    r = requests.get(f"{base}/dev/vars?mode=binary", timeout=30,
+                     headers={"Accept": "image/png, */*"})
+    assert r.content == everything
+    r = requests.get(f"{base}/dev/vars?mode=binary", timeout=30,
+                     headers={"Accept": "*/*, image/png"})
+    assert r.content == base64.b64encode(everything)
     png = b"\x89PNG\r\n\x1a\n\x00\xff"
     r = requests.post(f"{base}/dev/vars", data=png, headers={"Content-Type": "image/png"},
                       timeout=30)
