@@ -308,8 +308,8 @@ void ApiRoutes::Serve(const Route& route, std::map<std::string, std::string> pat
   in.headers.emplace_back("X-Amzn-Trace-Id", p->trace);
   p->content_type = std::string(request.headers.Get("Content-Type").value_or(""));
   std::string_view accept = request.headers.Get("Accept").value_or("");
-  p->accepts_binary = IsBinaryMediaType(accept.substr(0, accept.find(',')),
-                                        route.binary_media_types);
+  p->accepts_binary =
+      IsBinaryMediaType(accept.substr(0, accept.find(',')), route.binary_media_types);
   in.body = std::move(request.body);
   p->domain = std::string(request.headers.Get("Host").value_or("localhost"));
   if (auto o = request.headers.Get("Origin")) p->origin.headers.Set("Origin", *o);
@@ -504,27 +504,25 @@ void ApiRoutes::Invoke(std::shared_ptr<Pending> p, std::string authorizer) {
     return p->Send(ApiError(413, "Request Entity Too Large"));
   }
   const int64_t arrived_ns = p->arrived_ns;
-  Status s = invoker_.Invoke(*target, std::move(event), /*want_tail=*/false,
-                             [p, v1, rest](invoker::InvokeResult result) {
-                               if (result.function_error) return p->writer.Send(p->Failed());
-                               // A REST API sends binary only to a client that asks first
-                               // for a binary media type; an HTTP API always decodes.
-                               StatusOr<http::Response> mapped =
-                                   v1 ? MapResponseV1(result.body, !rest || p->accepts_binary)
-                                      : MapResponse(result.body);
-                               if (!mapped.ok()) {
-                                 THAW_LOG(kInfo, "api-routes")
-                                     << "request " << p->request_id
-                                     << ": malformed answer: " << mapped.status().message();
-                                 return p->writer.Send(p->Failed());
-                               }
-                               // An HTTP API adds CORS headers; a REST proxy integration leaves
-                               // them to the function.
-                               if (!rest && p->route.cors)
-                                 AddCorsHeaders(*p->route.cors, p->origin, &*mapped);
-                               p->Send(std::move(*mapped));
-                             },
-                             {.arrived_ns = arrived_ns});
+  Status s = invoker_.Invoke(
+      *target, std::move(event), /*want_tail=*/false,
+      [p, v1, rest](invoker::InvokeResult result) {
+        if (result.function_error) return p->writer.Send(p->Failed());
+        // A REST API sends binary only to a client that asks first
+        // for a binary media type; an HTTP API always decodes.
+        StatusOr<http::Response> mapped =
+            v1 ? MapResponseV1(result.body, !rest || p->accepts_binary) : MapResponse(result.body);
+        if (!mapped.ok()) {
+          THAW_LOG(kInfo, "api-routes")
+              << "request " << p->request_id << ": malformed answer: " << mapped.status().message();
+          return p->writer.Send(p->Failed());
+        }
+        // An HTTP API adds CORS headers; a REST proxy integration leaves
+        // them to the function.
+        if (!rest && p->route.cors) AddCorsHeaders(*p->route.cors, p->origin, &*mapped);
+        p->Send(std::move(*mapped));
+      },
+      {.arrived_ns = arrived_ns});
   if (s.ok()) return;
   p->Send(s.code() == StatusCode::kResourceExhausted ? ApiError(429, "Too Many Requests")
                                                      : p->Failed());
