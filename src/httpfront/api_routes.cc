@@ -313,7 +313,7 @@ void ApiRoutes::Serve(const Route& route, std::map<std::string, std::string> pat
   in.body = std::move(request.body);
   p->domain = std::string(request.headers.Get("Host").value_or("localhost"));
   if (auto o = request.headers.Get("Origin")) p->origin.headers.Set("Origin", *o);
-  if (route.authorizer && route.kind == ApiKind::kRest) return Authorize(std::move(p));
+  if (route.authorizer) return Authorize(std::move(p));
   Invoke(std::move(p), "");
 }
 
@@ -364,11 +364,18 @@ std::string Verdict(const json& answer, const std::string& arn) {
 
 }  // namespace
 
+// An authorizer that failed (not found, an error, a malformed answer): REST's 500, or an HTTP
+// API's.
+http::Response ApiRoutes::AuthorizerError(const Pending& p) {
+  return p.rest() ? ApiError(500, "Internal server error") : HttpApiError();
+}
+
 void ApiRoutes::Authorize(std::shared_ptr<Pending> p) {
   const Authorizer& auth = *p->route.authorizer;
   // The identity sources: each must be present, as API Gateway requires.
   std::string identity;
   std::string token;
+  std::vector<std::string> sources;
   for (const std::string& header : auth.headers) {
     std::optional<std::string> value;
     for (const auto& [name, v] : p->in.headers) {
@@ -377,6 +384,7 @@ void ApiRoutes::Authorize(std::shared_ptr<Pending> p) {
     if (!value || value->empty()) return p->Send(ApiError(401, "Unauthorized"));
     if (token.empty()) token = *value;
     identity += *value + "\n";
+    sources.push_back(*value);
   }
   for (const std::string& key : auth.query_strings) {
     http::Request q;
@@ -384,6 +392,7 @@ void ApiRoutes::Authorize(std::shared_ptr<Pending> p) {
     std::optional<std::string> value = q.QueryParam(key);
     if (!value || value->empty()) return p->Send(ApiError(401, "Unauthorized"));
     identity += *value + "\n";
+    sources.push_back(*value);
   }
   const std::string method_arn = std::string("arn:aws:execute-api:us-east-1:") + kAccount + ":" +
                                  p->route.api_id + "/" + p->route.stage + "/" + p->in.method +
@@ -399,39 +408,76 @@ void ApiRoutes::Authorize(std::shared_ptr<Pending> p) {
   if (!target.ok()) {
     THAW_LOG(kInfo, "api-routes") << "authorizer " << auth.name << ": "
                                   << target.status().message();
-    return p->Send(ApiError(500, "Internal server error"));
+    return p->Send(AuthorizerError(*p));
   }
   json event;
   if (auth.type == "TOKEN") {
     event = {{"type", "TOKEN"}, {"authorizationToken", token}, {"methodArn", method_arn}};
+  } else if (auth.payload_version == "2.0") {  // an HTTP API's
+    event = json::parse(BuildV2Event(p->in, V2ContextOf(*p)), nullptr, false);
+    event.erase("body");
+    event.erase("isBase64Encoded");
+    event["type"] = "REQUEST";
+    event["routeArn"] = method_arn;
+    event["identitySource"] = sources;
   } else {
     V1Context c = V1ContextOf(*p);
     event = json::parse(BuildV1Event(p->in, c, false), nullptr, /*allow_exceptions=*/false);
     event["type"] = "REQUEST";
     event["methodArn"] = method_arn;
+    if (!auth.payload_version.empty()) {  // an HTTP API's at 1.0
+      std::string joined;
+      for (const std::string& s : sources) joined += (joined.empty() ? "" : ",") + s;
+      event["version"] = "1.0";
+      event["identitySource"] = joined;
+      event["authorizationToken"] = joined;
+    }
   }
   runtime_api::Event e;
   e.request_id = NewUuid();
   e.trace_id = p->trace;
   e.payload = event.dump();
-  const int64_t ttl_ms = auth.ttl_s * 1000;
+  // Without identity sources there is nothing to cache by.
+  const int64_t ttl_ms = sources.empty() ? 0 : auth.ttl_s * 1000;
   Status s = invoker_.Invoke(
       *target, std::move(e), /*want_tail=*/false,
       [this, p, cache_key, method_arn, ttl_ms](invoker::InvokeResult result) mutable {
-        if (result.function_error) return p->Send(ApiError(401, "Unauthorized"));
+        // A REST authorizer's error is the client's 401; an HTTP API's is the API's 500.
+        if (result.function_error) {
+          return p->Send(p->rest() ? ApiError(401, "Unauthorized") : AuthorizerError(*p));
+        }
         json answer = json::parse(result.body, nullptr, /*allow_exceptions=*/false);
-        if (!answer.is_object()) return p->Send(ApiError(500, "Internal server error"));
+        if (!answer.is_object()) return p->Send(AuthorizerError(*p));
         if (ttl_ms > 0) {
           auth_cache_[cache_key] = {clock_.RealtimeMillis() + ttl_ms, answer};
         }
         Authorized(std::move(p), answer, method_arn);
       },
       {.arrived_ns = p->arrived_ns});
-  if (!s.ok()) p->Send(ApiError(500, "Internal server error"));
+  if (!s.ok()) p->Send(AuthorizerError(*p));
 }
 
 void ApiRoutes::Authorized(std::shared_ptr<Pending> p, const json& answer,
                            const std::string& method_arn) {
+  const Authorizer& auth = *p->route.authorizer;
+  if (!p->rest()) {
+    bool allowed = false;
+    if (auth.simple_responses) {
+      auto yes = answer.find("isAuthorized");
+      if (yes == answer.end() || !yes->is_boolean()) return p->Send(AuthorizerError(*p));
+      allowed = yes->get<bool>();
+    } else {
+      allowed = Verdict(answer, method_arn) == "Allow";
+    }
+    if (!allowed) return p->Send(ApiError(403, "Forbidden"));
+    json context = json::object();
+    if (auto c = answer.find("context"); c != answer.end() && c->is_object()) context = *c;
+    if (p->route.payload_version == "2.0")
+      return Invoke(std::move(p), json{{"lambda", context}}.dump());
+    context["principalId"] = answer.value("principalId", json(""));
+    context["integrationLatency"] = 0;
+    return Invoke(std::move(p), context.dump());
+  }
   std::string verdict = Verdict(answer, method_arn);
   if (verdict == "Deny") {
     return p->Send(http::Response::Json(
@@ -467,6 +513,21 @@ V1Context ApiRoutes::V1ContextOf(const Pending& p) const {
   return c;
 }
 
+V2Context ApiRoutes::V2ContextOf(const Pending& p) const {
+  V2Context c;
+  c.account_id = kAccount;
+  c.api_id = p.route.api_id;
+  c.domain_name = p.domain;
+  c.domain_prefix = p.domain.substr(0, p.domain.find('.'));
+  c.request_id = p.request_id;
+  c.time_ms = clock_.RealtimeMillis();
+  c.route_key = RouteKey(p.route);
+  c.stage = p.route.stage;
+  c.path_parameters = p.path_parameters;
+  c.stage_variables = p.route.stage_variables;
+  return c;
+}
+
 void ApiRoutes::Invoke(std::shared_ptr<Pending> p, std::string authorizer) {
   const Route& route = p->route;
   const bool rest = p->rest();
@@ -487,17 +548,8 @@ void ApiRoutes::Invoke(std::shared_ptr<Pending> p, std::string authorizer) {
                        : !IsTextContentType(p->content_type);
     event.payload = BuildV1Event(p->in, c, binary);
   } else {
-    V2Context c;
-    c.account_id = kAccount;
-    c.api_id = route.api_id;
-    c.domain_name = p->domain;
-    c.domain_prefix = p->domain.substr(0, p->domain.find('.'));
-    c.request_id = p->request_id;
-    c.time_ms = clock_.RealtimeMillis();
-    c.route_key = RouteKey(route);
-    c.stage = route.stage;
-    c.path_parameters = p->path_parameters;
-    c.stage_variables = route.stage_variables;
+    V2Context c = V2ContextOf(*p);
+    c.authorizer = std::move(authorizer);
     event.payload = BuildV2Event(p->in, c);
   }
   if (event.payload.size() > kMaxRequestBytes) {

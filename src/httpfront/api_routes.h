@@ -25,6 +25,7 @@
 #include "http/api.h"
 #include "http/server.h"
 #include "httpfront/payload_v1.h"
+#include "httpfront/payload_v2.h"
 #include "httpfront/routes.h"
 #include "invoker/invoker.h"
 #include "lambda/registry.h"
@@ -86,6 +87,8 @@ class ApiRoutes final : public http::Api {
                   const std::string& method_arn);
   void Invoke(std::shared_ptr<Pending> p, std::string authorizer);
   V1Context V1ContextOf(const Pending& p) const;
+  V2Context V2ContextOf(const Pending& p) const;
+  static http::Response AuthorizerError(const Pending& p);
   void Serve(const Route& route, std::map<std::string, std::string> path_parameters,
              std::string path, http::Request request, http::ResponseWriter writer);
 

@@ -123,6 +123,8 @@ std::string BuildV2Event(const HttpInput& in, const V2Context& context) {
                                        {"principalOrgId", nullptr},
                                        {"userArn", context.iam->user_arn},
                                        {"userId", context.iam->user_id}}}};
+  } else if (!context.authorizer.empty()) {
+    request_context["authorizer"] = ordered::parse(context.authorizer, nullptr, false);
   }
   request_context["domainName"] = context.domain_name;
   request_context["domainPrefix"] = context.domain_prefix;

@@ -42,6 +42,7 @@ struct V2Context {
   std::string request_id;
   int64_t time_ms = 0;  // Unix ms the request arrived
   std::optional<IamCaller> iam;
+  std::string authorizer;  // an HTTP API's requestContext.authorizer, JSON text; "" for none
   // An HTTP API route's (routes.h); a function URL keeps the defaults.
   std::string route_key = "$default";
   std::string stage = "$default";

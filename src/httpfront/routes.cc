@@ -136,6 +136,10 @@ nlohmann::json RouteToJson(const Route& route) {
     const Authorizer& a = *route.authorizer;
     j["Authorizer"] = {{"Name", a.name},       {"FunctionArn", a.function},       {"Type", a.type},
                        {"Headers", a.headers}, {"QueryStrings", a.query_strings}, {"Ttl", a.ttl_s}};
+    if (!a.payload_version.empty()) {
+      j["Authorizer"]["PayloadFormatVersion"] = a.payload_version;
+      j["Authorizer"]["SimpleResponses"] = a.simple_responses;
+    }
   }
   return j;
 }
@@ -226,9 +230,21 @@ StatusOr<Route> RouteFromJson(const nlohmann::json& j) {
     THAW_RETURN_IF_ERROR(str("Name", &auth.name));
     THAW_RETURN_IF_ERROR(str("FunctionArn", &auth.function));
     THAW_RETURN_IF_ERROR(str("Type", &auth.type));
+    THAW_RETURN_IF_ERROR(str("PayloadFormatVersion", &auth.payload_version));
     if (auth.function.empty()) return Status::InvalidArgument("Authorizer.FunctionArn is required");
     if (auth.type != "TOKEN" && auth.type != "REQUEST") {
       return Status::InvalidArgument("Authorizer.Type is TOKEN or REQUEST");
+    }
+    if (r.kind == ApiKind::kHttp) {
+      if (auth.payload_version != "1.0" && auth.payload_version != "2.0") {
+        return Status::InvalidArgument("Authorizer.PayloadFormatVersion is 1.0 or 2.0");
+      }
+      if (auth.type != "REQUEST") return Status::InvalidArgument("Authorizer.Type is REQUEST");
+      auto simple = a->find("SimpleResponses");
+      auth.simple_responses = simple != a->end() && simple->is_boolean() && simple->get<bool>() &&
+                              auth.payload_version == "2.0";
+    } else {
+      auth.payload_version.clear();
     }
     for (auto [key, list] :
          {std::pair{"Headers", &auth.headers}, std::pair{"QueryStrings", &auth.query_strings}}) {

@@ -19,7 +19,8 @@ namespace thaw::httpfront {
 
 enum class ApiKind { kRest, kHttp };
 
-// A REST API's Lambda authorizer (SAM Auth.Authorizers), TOKEN or REQUEST.
+// A Lambda authorizer (SAM Auth.Authorizers): a REST API's, TOKEN or REQUEST; or an HTTP API's
+// (REQUEST, with its payload format and maybe simple responses).
 struct Authorizer {
   std::string name;
   std::string function;  // name or ARN
@@ -27,6 +28,8 @@ struct Authorizer {
   std::vector<std::string> headers;        // identity sources; TOKEN: the one header
   std::vector<std::string> query_strings;  // REQUEST only
   int64_t ttl_s = 300;                     // ReauthorizeEvery; 0: no caching
+  std::string payload_version;             // HTTP API: "1.0" or "2.0"; "" for REST
+  bool simple_responses = false;           // HTTP API at 2.0: {"isAuthorized": ...}
 };
 
 struct Route {

@@ -127,5 +127,37 @@ TEST(Routes, JsonRoundTrip) {
                    .ok());
 }
 
+TEST(Routes, HttpApiAuthorizerRoundTrip) {
+  nlohmann::json j = {{"Kind", "HTTP"},
+                      {"ApiId", "A"},
+                      {"Method", "GET"},
+                      {"Path", "/in"},
+                      {"FunctionName", "f"},
+                      {"Authorizer",
+                       {{"Name", "S"},
+                        {"FunctionArn", "auth"},
+                        {"Type", "REQUEST"},
+                        {"PayloadFormatVersion", "2.0"},
+                        {"SimpleResponses", true},
+                        {"Headers", {"X-Token"}},
+                        {"Ttl", 0}}}};
+  auto r = RouteFromJson(j);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_TRUE(r->authorizer.has_value());
+  EXPECT_TRUE(r->authorizer->simple_responses);
+  EXPECT_EQ(r->authorizer->ttl_s, 0);
+  auto again = RouteFromJson(RouteToJson(*r));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->authorizer->payload_version, "2.0");
+  EXPECT_TRUE(again->authorizer->simple_responses);
+  // An HTTP API's authorizer names its payload format; simple responses need 2.0.
+  j["Authorizer"].erase("PayloadFormatVersion");
+  EXPECT_FALSE(RouteFromJson(j).ok());
+  j["Authorizer"]["PayloadFormatVersion"] = "1.0";
+  auto v1 = RouteFromJson(j);
+  ASSERT_TRUE(v1.ok());
+  EXPECT_FALSE(v1->authorizer->simple_responses);
+}
+
 }  // namespace
 }  // namespace thaw::httpfront

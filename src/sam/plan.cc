@@ -42,7 +42,7 @@ const std::map<std::string, Names>& KnownProperties() {
         "TracingEnabled", "EndpointConfiguration", "Cors", "Auth"}},
       {"AWS::Serverless::HttpApi",
        {"StageName", "Name", "Description", "StageVariables", "FailOnWarnings",
-        "DisableExecuteApiEndpoint", "CorsConfiguration"}},
+        "DisableExecuteApiEndpoint", "CorsConfiguration", "Auth"}},
       {"AWS::Serverless::LayerVersion",
        {"ContentUri", "LayerName", "CompatibleRuntimes", "CompatibleArchitectures", "Description",
         "LicenseInfo", "RetentionPolicy"}},
@@ -114,7 +114,7 @@ const std::map<std::string, Names>& KnownEvents() {
        {"ScheduleExpression", "ScheduleExpressionTimezone", "Input", "State", "Name",
         "FlexibleTimeWindow", "Description", "GroupName", "RoleArn", "StartDate", "EndDate"}},
       {"Api", {"Path", "Method", "RestApiId", "Auth"}},
-      {"HttpApi", {"Path", "Method", "ApiId", "PayloadFormatVersion", "TimeoutInMillis"}},
+      {"HttpApi", {"Path", "Method", "ApiId", "PayloadFormatVersion", "TimeoutInMillis", "Auth"}},
   };
   return kEvents;
 }
@@ -449,7 +449,7 @@ class Expander {
     json& p = route.properties;
     p = json::object({{"Kind", rest ? "REST" : "HTTP"}, {"FunctionName", target}});
     if (props.contains("Auth") && !props.contains(api_key)) {
-      return Status::InvalidArgument(where + ".Auth needs a RestApiId with Auth.Authorizers");
+      return Status::InvalidArgument(where + ".Auth needs a " + api_key + " with Auth.Authorizers");
     }
     if (rest && (!props.contains("Path") || !props.contains("Method"))) {
       return Status::InvalidArgument(where + " needs a Path and a Method");
@@ -492,10 +492,9 @@ class Expander {
       p["StageVariables"] = a[rest ? "Variables" : "StageVariables"];
     }
     if (rest && a.contains("BinaryMediaTypes")) p["BinaryMediaTypes"] = a["BinaryMediaTypes"];
-    if (rest) {
-      THAW_ASSIGN_OR_RETURN(p["Authorizer"], RestAuthorizer(a, props, api_id, where));
-      if (p["Authorizer"].is_null()) p.erase("Authorizer");
-    }
+    THAW_ASSIGN_OR_RETURN(p["Authorizer"], rest ? RestAuthorizer(a, props, api_id, where)
+                                                : HttpAuthorizer(a, props, api_id, where));
+    if (p["Authorizer"].is_null()) p.erase("Authorizer");
     if (a.contains(rest ? "Cors" : "CorsConfiguration")) {
       std::string at =
           "Resources." + api_id + ".Properties." + (rest ? "Cors" : "CorsConfiguration");
@@ -551,6 +550,77 @@ class Expander {
     json headers = identity.value("Headers", json::array());
     if (identity.contains("Header")) headers = json::array({identity["Header"]});
     out["Headers"] = headers;
+    out["QueryStrings"] = identity.value("QueryStrings", json::array());
+    if (identity.contains("ReauthorizeEvery")) out["Ttl"] = identity["ReauthorizeEvery"];
+    return out;
+  }
+
+  // The Lambda authorizer of an HttpApi event, found as for an Api event. JWT authorizers
+  // (JwtConfiguration) are refused: thaw does not check tokens yet.
+  static StatusOr<json> HttpAuthorizer(const json& api, const json& event,
+                                       const std::string& api_id, const std::string& where) {
+    std::string at = "Resources." + api_id + ".Properties.Auth";
+    json auth = api.value("Auth", json::object());
+    if (!auth.is_object()) return Status::InvalidArgument(at + " must be a mapping");
+    for (const auto& [key, value] : auth.items()) {
+      if (key != "Authorizers" && key != "DefaultAuthorizer") {
+        return Status::InvalidArgument(at + "." + key + " is not supported by thaw");
+      }
+    }
+    json name = auth.value("DefaultAuthorizer", json(nullptr));
+    if (event.contains("Auth")) {
+      const json& e = event["Auth"];
+      if (!e.is_object() || e.size() != 1 || !e.contains("Authorizer")) {
+        return Status::InvalidArgument(where + ".Properties.Auth: thaw supports Authorizer only");
+      }
+      name = e["Authorizer"];
+    }
+    if (name.is_null() || name == "NONE") return json(nullptr);
+    if (!name.is_string()) return Status::InvalidArgument(where + ": Authorizer must be a name");
+    json all = auth.value("Authorizers", json::object());
+    if (!all.is_object() || !all.contains(name.get<std::string>())) {
+      return Status::InvalidArgument(where + ": authorizer " + name.get<std::string>() +
+                                     " is not in " + at + ".Authorizers");
+    }
+    const json& a = all[name.get<std::string>()];
+    std::string here = at + ".Authorizers." + name.get<std::string>();
+    if (a.is_object() && a.contains("JwtConfiguration")) {
+      return Status::InvalidArgument(here + ": JWT authorizers are not supported by thaw yet");
+    }
+    if (!a.is_object() || !a.contains("FunctionArn")) {
+      return Status::InvalidArgument(here + " needs a FunctionArn (only Lambda authorizers)");
+    }
+    for (const auto& [key, value] : a.items()) {
+      if (key != "FunctionArn" && key != "AuthorizerPayloadFormatVersion" &&
+          key != "EnableSimpleResponses" && key != "Identity" &&
+          key != "EnableFunctionDefaultPermissions" && key != "FunctionInvokeRole") {
+        return Status::InvalidArgument(here + "." + key + " is not supported by thaw");
+      }
+    }
+    json version = a.value("AuthorizerPayloadFormatVersion", json(nullptr));
+    if (version.is_number()) version = version.get<double>() == 1.0 ? "1.0" : "2.0";
+    if (version != "1.0" && version != "2.0") {
+      return Status::InvalidArgument(here + ".AuthorizerPayloadFormatVersion must be 1.0 or 2.0");
+    }
+    json simple = a.value("EnableSimpleResponses", json(false));
+    if (!simple.is_boolean()) return Status::InvalidArgument(here + ".EnableSimpleResponses");
+    if (simple.get<bool>() && version != "2.0") {
+      return Status::InvalidArgument(here + ".EnableSimpleResponses needs payload format 2.0");
+    }
+    json out = {{"Name", name},
+                {"FunctionArn", a["FunctionArn"]},
+                {"Type", "REQUEST"},
+                {"PayloadFormatVersion", version},
+                {"SimpleResponses", simple},
+                {"Ttl", 0}};
+    json identity = a.value("Identity", json::object());
+    if (!identity.is_object()) return Status::InvalidArgument(here + ".Identity");
+    for (const auto& [key, value] : identity.items()) {
+      if (key != "Headers" && key != "QueryStrings" && key != "ReauthorizeEvery") {
+        return Status::InvalidArgument(here + ".Identity." + key + " is not supported by thaw");
+      }
+    }
+    out["Headers"] = identity.value("Headers", json::array());
     out["QueryStrings"] = identity.value("QueryStrings", json::array());
     if (identity.contains("ReauthorizeEvery")) out["Ttl"] = identity["ReauthorizeEvery"];
     return out;

@@ -229,6 +229,66 @@ Resources:
   EXPECT_FALSE(error.ok());
 }
 
+TEST(PlanTest, HttpApiLambdaAuthorizersAndNoJwt) {
+  const std::string head = R"(
+Resources:
+  Auth: {Type: AWS::Serverless::Function, Properties: {CodeUri: a/, Runtime: go1.x}}
+  Guarded:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        DefaultAuthorizer: Simple
+        Authorizers:
+          Simple:
+            FunctionArn: !GetAtt Auth.Arn
+            AuthorizerPayloadFormatVersion: 2.0
+            EnableSimpleResponses: true
+            Identity: {Headers: [X-Token], ReauthorizeEvery: 60}
+)";
+  StatusOr<Plan> p = PlanOf(head + R"(
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fn/
+      Runtime: go1.x
+      Events:
+        In: {Type: HttpApi, Properties: {Path: /in, Method: get, ApiId: !Ref Guarded}}
+        Out:
+          Type: HttpApi
+          Properties: {Path: /out, Method: get, ApiId: !Ref Guarded, Auth: {Authorizer: NONE}}
+)");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  const json& a = p->Find("FnIn")->properties["Authorizer"];
+  EXPECT_EQ(a["Type"], "REQUEST");
+  EXPECT_EQ(a["PayloadFormatVersion"], "2.0");
+  EXPECT_EQ(a["SimpleResponses"], true);
+  EXPECT_EQ(a["Headers"], json::array({"X-Token"}));
+  EXPECT_EQ(a["Ttl"], 60);
+  EXPECT_FALSE(p->Find("FnOut")->properties.contains("Authorizer"));
+
+  StatusOr<Plan> jwt = PlanOf(R"(
+Resources:
+  Guarded:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        DefaultAuthorizer: Jwt
+        Authorizers:
+          Jwt:
+            JwtConfiguration: {issuer: "https://issuer.example", audience: [x]}
+            IdentitySource: $request.header.Authorization
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fn/
+      Runtime: go1.x
+      Events:
+        In: {Type: HttpApi, Properties: {Path: /in, Method: get, ApiId: !Ref Guarded}}
+)");
+  ASSERT_FALSE(jwt.ok());
+  EXPECT_NE(jwt.status().message().find("JWT authorizers are not supported"), std::string::npos);
+}
+
 TEST(PlanTest, RefusesWhatThawDoesNotServeByName) {
   auto error = [](const std::string& text) { return PlanOf(text).status().message(); };
   EXPECT_EQ(error("Resources: {B: {Type: AWS::S3::Bucket}}\n"),

@@ -53,6 +53,21 @@ Resources:
     Metadata: {{BuildMethod: go1.x}}
     Properties:
       CodeUri: {auth}
+  AuthHttpApi:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        DefaultAuthorizer: Simple
+        Authorizers:
+          Simple:
+            FunctionArn: !GetAtt AuthFunction.Arn
+            AuthorizerPayloadFormatVersion: "2.0"
+            EnableSimpleResponses: true
+            Identity: {{Headers: [X-Token], ReauthorizeEvery: 300}}
+          Policy:
+            FunctionArn: !GetAtt AuthFunction.Arn
+            AuthorizerPayloadFormatVersion: "1.0"
+            Identity: {{Headers: [X-Token]}}
   CorsHttpApi:
     Type: AWS::Serverless::HttpApi
     Properties:
@@ -91,6 +106,17 @@ Resources:
       CodeUri: {http}
       Events:
         Hello: {{Type: HttpApi, Properties: {{Path: "/hello/{{name}}", Method: get}}}}
+        Guarded: {{Type: HttpApi, Properties: {{Path: /guarded, Method: get, ApiId: !Ref AuthHttpApi}}}}
+        Policy:
+          Type: HttpApi
+          Properties:
+            Path: /policy
+            Method: get
+            ApiId: !Ref AuthHttpApi
+            Auth: {{Authorizer: Policy}}
+        Free:
+          Type: HttpApi
+          Properties: {{Path: /free, Method: get, ApiId: !Ref AuthHttpApi, Auth: {{Authorizer: NONE}}}}
         Cors:
           Type: HttpApi
           Properties: {{Path: /cors, Method: get, ApiId: !Ref CorsHttpApi}}
@@ -306,15 +332,44 @@ def test_lambda_authorizers_token_and_request_with_caching(api):
     assert requests.get(f"{base}/auth/open", timeout=30).status_code == 200
 
 
+def test_http_api_lambda_authorizers_simple_and_policy(api):
+    _, base, _, _ = api
+    url = f"{base}/guarded"
+    r = requests.get(url, timeout=30)
+    assert r.status_code == 401 and r.json() == {"message": "Unauthorized"}
+    r = requests.get(url, headers={"X-Token": "deny"}, timeout=30)
+    assert r.status_code == 403 and r.json() == {"message": "Forbidden"}
+    r = requests.get(url, headers={"X-Token": "wrong"}, timeout=30)  # the authorizer fails
+    assert r.status_code == 500 and r.json() == {"message": "Internal Server Error"}
+    first = requests.get(url, headers={"X-Token": "allow"}, timeout=30)
+    assert first.status_code == 200, first.text
+    parsed = first.json()["parsed"]  # aws-lambda-go's APIGatewayV2HTTPRequest
+    context = parsed["requestContext"]["authorizer"]["lambda"]
+    assert context["user"] == "allow"
+    assert context["route"].endswith("/$default/GET/guarded")
+    # Cached by the X-Token value for ReauthorizeEvery (300 s).
+    again = requests.get(url, headers={"X-Token": "allow"}, timeout=30)
+    assert again.json()["parsed"]["requestContext"]["authorizer"]["lambda"]["calls"] == \
+        context["calls"]
+    # Payload format 1.0: an IAM policy answers.
+    policy = f"{base}/policy"
+    assert requests.get(policy, headers={"X-Token": "deny"}, timeout=30).status_code == 403
+    r = requests.get(policy, headers={"X-Token": "allow"}, timeout=30)
+    assert r.status_code == 200, r.text
+    assert r.json()["parsed"]["requestContext"]["authorizer"]["lambda"]["user"] == "allow"
+    # Auth: {Authorizer: NONE} opens one route of the API.
+    assert requests.get(f"{base}/free", timeout=30).status_code == 200
+
+
 def test_routes_are_kept_in_state_db_and_an_old_file_is_imported(api):
     server, base, _, _ = api
     with signed_urlopen(f"{server.url}/thaw/api-routes") as listed:
         routes = json.loads(listed.read())["Routes"]
-    assert len(routes) == 10
+    assert len(routes) == 13
     server.stop()
     db_path = server.state_dir / "state.db"
     with sqlite3.connect(db_path) as db:
-        assert db.execute("SELECT COUNT(*) FROM api_routes").fetchone()[0] == 10
+        assert db.execute("SELECT COUNT(*) FROM api_routes").fetchone()[0] == 13
         db.execute("DELETE FROM api_routes")
     db.close()
     # Where an older thaw kept them: imported once, then removed.
@@ -325,7 +380,7 @@ def test_routes_are_kept_in_state_db_and_an_old_file_is_imported(api):
     assert not legacy.exists()
     server.stop()
     with sqlite3.connect(db_path) as db:
-        assert db.execute("SELECT COUNT(*) FROM api_routes").fetchone()[0] == 10
+        assert db.execute("SELECT COUNT(*) FROM api_routes").fetchone()[0] == 13
     db.close()
     # A damaged old file does not stop the server, and is left for the operator.
     legacy.write_text("{not json")
@@ -340,7 +395,7 @@ def test_routes_survive_a_restart_and_go_with_the_stack(api):
     server.restart()
     assert requests.get(f"{base}/Prod/items/7", timeout=30).status_code == 200
     with signed_urlopen(f"{server.url}/thaw/api-routes") as listed:
-        assert len(json.loads(listed.read())["Routes"]) == 10
+        assert len(json.loads(listed.read())["Routes"]) == 13
     ok(deploy(server, "--stack-name", "apis", "--delete-stack", cwd=directory))
     assert requests.get(f"{base}/Prod/items/7", timeout=30).status_code == 403
     with signed_urlopen(f"{server.url}/thaw/api-routes") as listed:

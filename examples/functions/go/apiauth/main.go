@@ -1,9 +1,11 @@
 // apiauth is a Lambda authorizer for a REST API, TOKEN or REQUEST (aws-lambda-go's
-// events.APIGatewayCustomAuthorizerRequest and ...RequestTypeRequest). The token (the
-// authorizationToken, or the X-Token header of a REQUEST) decides: "allow" gets an Allow policy
-// for the whole API stage, "deny" an explicit Deny, anything else the Unauthorized error. The
-// context carries the token and how many times this environment has been called, so a test
-// can see the cache.
+// events.APIGatewayCustomAuthorizerRequest and ...RequestTypeRequest), and for an HTTP API at
+// payload format 1.0 (events.APIGatewayV2CustomAuthorizerV1Request, answered with a policy) or
+// 2.0 (events.APIGatewayV2CustomAuthorizerV2Request, answered with a simple response). The
+// token (the authorizationToken, or the X-Token header) decides: "allow" is allowed (an Allow
+// policy for the whole API stage), "deny" is denied (an explicit Deny), anything else is the
+// Unauthorized error. The context carries the token and how many times this environment has
+// been called, so a test can see the cache.
 package main
 
 import (
@@ -18,25 +20,45 @@ import (
 
 var calls int
 
-func handler(ctx context.Context, event json.RawMessage) (events.APIGatewayCustomAuthorizerResponse, error) {
+func handler(ctx context.Context, event json.RawMessage) (any, error) {
 	calls++
 	var kind struct {
-		Type string `json:"type"`
+		Type    string `json:"type"`
+		Version string `json:"version"`
 	}
 	if err := json.Unmarshal(event, &kind); err != nil {
-		return events.APIGatewayCustomAuthorizerResponse{}, err
+		return nil, err
 	}
 	var token, methodArn string
-	if kind.Type == "TOKEN" {
+	switch {
+	case kind.Version == "2.0":
+		var req events.APIGatewayV2CustomAuthorizerV2Request
+		if err := json.Unmarshal(event, &req); err != nil {
+			return nil, err
+		}
+		if req.Headers["x-token"] != "allow" && req.Headers["x-token"] != "deny" {
+			return nil, errors.New("Unauthorized")
+		}
+		return events.APIGatewayV2CustomAuthorizerSimpleResponse{
+			IsAuthorized: req.Headers["x-token"] == "allow",
+			Context:      map[string]interface{}{"user": req.Headers["x-token"], "calls": calls, "route": req.RouteArn},
+		}, nil
+	case kind.Version == "1.0":
+		var req events.APIGatewayV2CustomAuthorizerV1Request
+		if err := json.Unmarshal(event, &req); err != nil {
+			return nil, err
+		}
+		token, methodArn = req.IdentitySource, req.MethodArn
+	case kind.Type == "TOKEN":
 		var req events.APIGatewayCustomAuthorizerRequest
 		if err := json.Unmarshal(event, &req); err != nil {
-			return events.APIGatewayCustomAuthorizerResponse{}, err
+			return nil, err
 		}
 		token, methodArn = req.AuthorizationToken, req.MethodArn
-	} else {
+	default:
 		var req events.APIGatewayCustomAuthorizerRequestTypeRequest
 		if err := json.Unmarshal(event, &req); err != nil {
-			return events.APIGatewayCustomAuthorizerResponse{}, err
+			return nil, err
 		}
 		token, methodArn = req.Headers["X-Token"], req.MethodArn
 	}
@@ -46,7 +68,7 @@ func handler(ctx context.Context, event json.RawMessage) (events.APIGatewayCusto
 	case "deny":
 		effect = "Deny"
 	default:
-		return events.APIGatewayCustomAuthorizerResponse{}, errors.New("Unauthorized")
+		return nil, errors.New("Unauthorized")
 	}
 	// arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/METHOD/PATH -> .../API/STAGE/*
 	parts := strings.SplitN(methodArn, "/", 3)
