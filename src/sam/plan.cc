@@ -432,7 +432,12 @@ class Expander {
  private:
  public:
   // The template's AWS::Serverless::Api and HttpApi resources, by logical id.
-  void SetApis(std::map<std::string, const Resource*> apis) { apis_ = std::move(apis); }
+  void SetApis(std::map<std::string, const Resource*> apis, json api_globals,
+               json http_api_globals) {
+    apis_ = std::move(apis);
+    api_globals_ = std::move(api_globals);
+    http_api_globals_ = std::move(http_api_globals);
+  }
 
   // SAM's Api and HttpApi events: a Thaw::ApiRoute <Function><Event> the server keeps and
   // serves on --api-listen, with its API's stage, stage variables and binary media types.
@@ -448,9 +453,6 @@ class Expander {
     route.logical_id = id;
     json& p = route.properties;
     p = json::object({{"Kind", rest ? "REST" : "HTTP"}, {"FunctionName", target}});
-    if (props.contains("Auth") && !props.contains(api_key)) {
-      return Status::InvalidArgument(where + ".Auth needs a " + api_key + " with Auth.Authorizers");
-    }
     if (rest && (!props.contains("Path") || !props.contains("Method"))) {
       return Status::InvalidArgument(where + " needs a Path and a Method");
     }
@@ -459,34 +461,36 @@ class Expander {
     if (props.contains("PayloadFormatVersion")) {
       p["PayloadFormatVersion"] = props["PayloadFormatVersion"];
     }
+    std::string api_id;
+    const json* api_props = nullptr;  // the API's properties, or the Globals of an implicit one
     if (!props.contains(api_key)) {
-      std::string implicit = rest ? "ServerlessRestApi" : "ServerlessHttpApi";
-      p["ApiId"] = Ref(implicit);
-      p["Stage"] = rest ? "Prod" : "$default";
-      if (!implicit_.contains(implicit)) {
-        implicit_.insert(implicit);
+      api_id = rest ? "ServerlessRestApi" : "ServerlessHttpApi";
+      p["ApiId"] = Ref(api_id);
+      api_props = rest ? &api_globals_ : &http_api_globals_;
+      if (!implicit_.contains(api_id)) {
+        implicit_.insert(api_id);
         Step api = Base(r, "Thaw::Api");
-        api.logical_id = implicit;
+        api.logical_id = api_id;
         api.properties = json::object({{"Kind", rest ? "REST" : "HTTP"}});
         api.needs.clear();
         out_.push_back(std::move(api));
       }
-      out_.push_back(std::move(route));
-      return Status::Ok();
+    } else {
+      const json& ref = props[api_key];
+      p["ApiId"] = ref;
+      if (ref.is_object() && ref.contains("Ref") && ref["Ref"].is_string()) {
+        api_id = ref["Ref"].get<std::string>();
+      }
+      auto api = apis_.find(api_id);
+      if (api == apis_.end() ||
+          api->second->type != (rest ? "AWS::Serverless::Api" : "AWS::Serverless::HttpApi")) {
+        return Status::InvalidArgument(
+            where + "." + api_key + " must be a Ref to an " +
+            (rest ? "AWS::Serverless::Api" : "AWS::Serverless::HttpApi") + " of the template");
+      }
+      api_props = &api->second->properties;
     }
-    const json& ref = props[api_key];
-    p["ApiId"] = ref;
-    std::string api_id = ref.is_object() && ref.contains("Ref") && ref["Ref"].is_string()
-                             ? ref["Ref"].get<std::string>()
-                             : "";
-    auto api = apis_.find(api_id);
-    if (api == apis_.end() ||
-        api->second->type != (rest ? "AWS::Serverless::Api" : "AWS::Serverless::HttpApi")) {
-      return Status::InvalidArgument(where + "." + api_key + " must be a Ref to an " +
-                                     (rest ? "AWS::Serverless::Api" : "AWS::Serverless::HttpApi") +
-                                     " of the template");
-    }
-    const json& a = api->second->properties;
+    const json& a = *api_props;
     p["Stage"] = a.value("StageName", json(rest ? "Prod" : "$default"));
     if (a.contains(rest ? "Variables" : "StageVariables")) {
       p["StageVariables"] = a[rest ? "Variables" : "StageVariables"];
@@ -716,6 +720,8 @@ class Expander {
   std::vector<Step>& out_;
   const Scope& scope_;
   std::map<std::string, const Resource*> apis_;
+  json api_globals_ = json::object();  // for the implicit APIs
+  json http_api_globals_ = json::object();
   std::set<std::string> implicit_;  // the implicit APIs made
 };
 
@@ -737,7 +743,17 @@ StatusOr<Plan> MakePlan(const Template& t, const Scope& scope) {
       apis[r.logical_id] = &r;
     }
   }
-  expand.SetApis(std::move(apis));
+  for (const auto& [section, globals] :
+       {std::pair{"Api", &t.api_globals}, std::pair{"HttpApi", &t.http_api_globals}}) {
+    auto known = KnownProperties().find(std::string("AWS::Serverless::") + section);
+    for (const auto& [key, value] : globals->items()) {
+      if (known == KnownProperties().end() || !known->second.contains(key)) {
+        return Status::InvalidArgument(std::string("Globals.") + section + "." + key +
+                                       " is not supported by thaw");
+      }
+    }
+  }
+  expand.SetApis(std::move(apis), t.api_globals, t.http_api_globals);
   for (const Resource& r : t.resources) {
     auto known = KnownProperties().find(r.type);
     if (known == KnownProperties().end()) {

@@ -289,6 +289,45 @@ Resources:
   EXPECT_NE(jwt.status().message().find("JWT authorizers are not supported"), std::string::npos);
 }
 
+TEST(PlanTest, GlobalsApiAndHttpApiReachImplicitAndExplicitApis) {
+  StatusOr<Plan> p = PlanOf(R"(
+Globals:
+  Api:
+    BinaryMediaTypes: [image~1png]
+    Cors: "'*'"
+  HttpApi:
+    StageVariables: {color: red}
+Resources:
+  Mine:
+    Type: AWS::Serverless::HttpApi
+    Properties: {StageVariables: {size: big}}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fn/
+      Runtime: go1.x
+      Events:
+        Get: {Type: Api, Properties: {Path: /a, Method: get}}
+        Http: {Type: HttpApi, Properties: {Path: /b, Method: get}}
+        Own: {Type: HttpApi, Properties: {Path: /c, Method: get, ApiId: !Ref Mine}}
+)");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  const json& get = p->Find("FnGet")->properties;
+  EXPECT_EQ(get["BinaryMediaTypes"], json::array({"image~1png"}));
+  EXPECT_EQ(get["Cors"]["AllowOrigins"], json::array({"*"}));
+  EXPECT_EQ(p->Find("FnHttp")->properties["StageVariables"], json({{"color", "red"}}));
+  EXPECT_EQ(p->Find("FnOwn")->properties["StageVariables"],
+            json({{"color", "red"}, {"size", "big"}}));
+
+  StatusOr<Plan> refused = PlanOf(R"(
+Globals: {Api: {MethodSettings: []}}
+Resources:
+  Fn: {Type: AWS::Serverless::Function, Properties: {CodeUri: fn/, Runtime: go1.x}}
+)");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message(), "Globals.Api.MethodSettings is not supported by thaw");
+}
+
 TEST(PlanTest, RefusesWhatThawDoesNotServeByName) {
   auto error = [](const std::string& text) { return PlanOf(text).status().message(); };
   EXPECT_EQ(error("Resources: {B: {Type: AWS::S3::Bucket}}\n"),

@@ -23,8 +23,8 @@ constexpr const char* kSections[] = {"AWSTemplateFormatVersion",
                                      "Outputs",
                                      "Rules"};
 
-// The Globals sections SAM defines; thaw applies Function and SimpleTable (the others belong to
-// resource types it refuses, Api and HttpApi among them).
+// The Globals sections SAM defines; thaw applies Function, SimpleTable, Api and HttpApi (the
+// others belong to resource types it refuses).
 constexpr const char* kGlobalSections[] = {"Function", "SimpleTable",  "Api",
                                            "HttpApi",  "LayerVersion", "StateMachine"};
 
@@ -64,6 +64,38 @@ constexpr const char* kFunctionGlobals[] = {"Handler",
                                             "Role"};
 
 constexpr const char* kSimpleTableGlobals[] = {"SSESpecification"};
+
+// The properties SAM lets Globals.Api and Globals.HttpApi set.
+constexpr const char* kApiGlobals[] = {"Auth",
+                                       "Name",
+                                       "DefinitionUri",
+                                       "CacheClusterEnabled",
+                                       "CacheClusterSize",
+                                       "Variables",
+                                       "EndpointConfiguration",
+                                       "MethodSettings",
+                                       "BinaryMediaTypes",
+                                       "MinimumCompressionSize",
+                                       "Cors",
+                                       "GatewayResponses",
+                                       "AccessLogSetting",
+                                       "CanarySetting",
+                                       "TracingEnabled",
+                                       "OpenApiVersion",
+                                       "Domain",
+                                       "AlwaysDeploy",
+                                       "PropagateTags"};
+constexpr const char* kHttpApiGlobals[] = {"Auth",
+                                           "AccessLogSettings",
+                                           "StageVariables",
+                                           "Tags",
+                                           "DefaultRouteSettings",
+                                           "RouteSettings",
+                                           "FailOnWarnings",
+                                           "Domain",
+                                           "CorsConfiguration",
+                                           "DisableExecuteApiEndpoint",
+                                           "PropagateTags"};
 
 template <size_t N>
 bool Contains(const char* const (&list)[N], const std::string& name) {
@@ -179,6 +211,10 @@ StatusOr<Template> ParseTemplate(std::string_view text) {
                                                           std::size(kFunctionGlobals)));
   THAW_ASSIGN_OR_RETURN(json table_globals, GlobalsFor(globals, "SimpleTable", kSimpleTableGlobals,
                                                        std::size(kSimpleTableGlobals)));
+  THAW_ASSIGN_OR_RETURN(t.api_globals,
+                        GlobalsFor(globals, "Api", kApiGlobals, std::size(kApiGlobals)));
+  THAW_ASSIGN_OR_RETURN(t.http_api_globals, GlobalsFor(globals, "HttpApi", kHttpApiGlobals,
+                                                       std::size(kHttpApiGlobals)));
 
   if (!doc.contains("Resources") || !doc["Resources"].is_object() || doc["Resources"].empty()) {
     return Status::InvalidArgument("the template needs a Resources mapping with one resource");
@@ -212,6 +248,8 @@ StatusOr<Template> ParseTemplate(std::string_view text) {
     if (body.contains("Metadata")) r.metadata = body["Metadata"];
     const json* g = r.type == "AWS::Serverless::Function"      ? &function_globals
                     : r.type == "AWS::Serverless::SimpleTable" ? &table_globals
+                    : r.type == "AWS::Serverless::Api"         ? &t.api_globals
+                    : r.type == "AWS::Serverless::HttpApi"     ? &t.http_api_globals
                                                                : nullptr;
     if (g != nullptr && !g->empty()) r.properties = MergeGlobal(*g, r.properties);
     t.resources.push_back(std::move(r));

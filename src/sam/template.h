@@ -29,6 +29,10 @@ struct Template {
   nlohmann::json conditions = nlohmann::json::object();
   nlohmann::json outputs = nlohmann::json::object();
   std::vector<Resource> resources;  // sorted by logical id (JSON objects are)
+  // Globals.Api and Globals.HttpApi: merged into the template's APIs already, and kept for
+  // SAM's implicit ServerlessRestApi and ServerlessHttpApi.
+  nlohmann::json api_globals = nlohmann::json::object();
+  nlohmann::json http_api_globals = nlohmann::json::object();
 
   const Resource* Find(std::string_view logical_id) const;
 };

@@ -26,6 +26,8 @@ Globals:
     Runtime: provided.al2023
     Handler: bootstrap
     Timeout: 10
+  HttpApi:
+    StageVariables: {{tier: gold}}
 Resources:
   StagedApi:
     Type: AWS::Serverless::Api
@@ -266,6 +268,7 @@ def test_http_api_route_payload_v2(api):
     assert parsed["queryStringParameters"] == {"a": "1,2"}
     assert parsed["cookies"] == ["k=v"]
     assert parsed["requestContext"]["stage"] == "$default"
+    assert parsed["stageVariables"] == {"tier": "gold"}  # Globals.HttpApi, implicit API
     assert parsed["requestContext"]["routeKey"] == "GET /hello/{name}"
     assert parsed["requestContext"]["http"]["method"] == "GET"
     r = requests.get(f"{base}/nothing/here", timeout=30)
