@@ -17,6 +17,7 @@
 #include "httpfront/response_v1.h"
 #include "httpfront/response_v2.h"
 #include "invoker/invoke_request.h"
+#include "lambda/function.h"
 #include "trace/trace_header.h"
 
 namespace thaw::httpfront {
@@ -27,7 +28,6 @@ namespace {
 
 constexpr uint64_t kMaxRequestBytes = invoker::kMaxSyncRequestBytes;
 constexpr uint64_t kControlBodyLimit = 1 << 20;
-constexpr char kAccount[] = "123456789012";
 
 std::string RawPath(const http::Request& request) {
   std::string_view target = request.target;
@@ -179,6 +179,16 @@ bool ApiRoutes::Handle(http::Request& request, http::ResponseWriter& writer) {
     json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
     StatusOr<Route> route = RouteFromJson(body);
     if (!route.ok()) return error(400, route.status().message());
+    // The API belongs to the caller's account, and reaches only that account's functions: a
+    // route is public, so it must not expose another account's function.
+    route->account = request.account.empty() ? lambda::kAccount : request.account;
+    for (const std::string* fn :
+         {&route->function, route->authorizer ? &route->authorizer->function : &route->function}) {
+      auto ref = lambda::ParseFunctionRef(*fn);
+      if (ref && !ref->account.empty() && ref->account != route->account) {
+        return error(403, "a route may name only functions of its own account");
+      }
+    }
     stored = RouteToJson(*route).dump();
     routes_[*id] = std::move(*route);
   } else {
@@ -394,7 +404,7 @@ void ApiRoutes::Authorize(std::shared_ptr<Pending> p) {
     identity += *value + "\n";
     sources.push_back(*value);
   }
-  const std::string method_arn = std::string("arn:aws:execute-api:us-east-1:") + kAccount + ":" +
+  const std::string method_arn = "arn:aws:execute-api:us-east-1:" + p->route.account + ":" +
                                  p->route.api_id + "/" + p->route.stage + "/" + p->in.method +
                                  p->path;
   const std::string cache_key = p->route.api_id + "\n" + auth.name + "\n" + identity;
@@ -404,7 +414,7 @@ void ApiRoutes::Authorize(std::shared_ptr<Pending> p) {
       return Authorized(std::move(p), cached->second.answer, method_arn);
     auth_cache_.erase(cached);
   }
-  StatusOr<lambda::Resolved> target = registry_.Resolve(auth.function, "");
+  StatusOr<lambda::Resolved> target = registry_.Resolve(auth.function, "", p->route.account);
   if (!target.ok()) {
     THAW_LOG(kInfo, "api-routes") << "authorizer " << auth.name << ": "
                                   << target.status().message();
@@ -504,7 +514,7 @@ V1Context ApiRoutes::V1ContextOf(const Pending& p) const {
   c.stage = p.route.stage;
   c.path_parameters = p.path_parameters;
   c.stage_variables = p.route.stage_variables;
-  c.account_id = kAccount;
+  c.account_id = p.route.account;
   c.api_id = p.route.api_id;
   c.resource_id = ResourceId(p.route);
   c.domain_name = p.domain;
@@ -515,7 +525,7 @@ V1Context ApiRoutes::V1ContextOf(const Pending& p) const {
 
 V2Context ApiRoutes::V2ContextOf(const Pending& p) const {
   V2Context c;
-  c.account_id = kAccount;
+  c.account_id = p.route.account;
   c.api_id = p.route.api_id;
   c.domain_name = p.domain;
   c.domain_prefix = p.domain.substr(0, p.domain.find('.'));
@@ -532,7 +542,7 @@ void ApiRoutes::Invoke(std::shared_ptr<Pending> p, std::string authorizer) {
   const Route& route = p->route;
   const bool rest = p->rest();
   const bool v1 = route.payload_version == "1.0";
-  StatusOr<lambda::Resolved> target = registry_.Resolve(route.function, "");
+  StatusOr<lambda::Resolved> target = registry_.Resolve(route.function, "", route.account);
   if (!target.ok()) {
     THAW_LOG(kInfo, "api-routes") << "route " << route.method << " " << route.path << ": "
                                   << target.status().message();

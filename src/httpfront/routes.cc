@@ -119,6 +119,7 @@ nlohmann::json RouteToJson(const Route& route) {
                       {"Method", route.method},
                       {"Path", route.path},
                       {"FunctionName", route.function},
+                      {"Account", route.account},
                       {"PayloadFormatVersion", route.payload_version},
                       {"StageVariables", route.stage_variables},
                       {"BinaryMediaTypes", route.binary_media_types}};
@@ -167,6 +168,7 @@ StatusOr<Route> RouteFromJson(const nlohmann::json& j) {
   THAW_RETURN_IF_ERROR(text("Method", &r.method, true));
   THAW_RETURN_IF_ERROR(text("Path", &r.path, true));
   THAW_RETURN_IF_ERROR(text("FunctionName", &r.function, true));
+  THAW_RETURN_IF_ERROR(text("Account", &r.account, false));
   THAW_RETURN_IF_ERROR(text("PayloadFormatVersion", &r.payload_version, false));
   for (char& c : r.method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   if (r.method == "X-AMAZON-APIGATEWAY-ANY-METHOD" || r.method == "*") r.method = "ANY";

@@ -39,7 +39,8 @@ struct Route {
   std::string method;    // upper case, or "ANY"
   std::string path;      // "/", "/items/{id}", "/files/{proxy+}"
   std::string function;  // the function's name
-  std::string payload_version = "1.0";  // "2.0" for HttpApi unless PayloadFormatVersion says
+  std::string account = "000000000000";  // the API's owner: the account that deployed it
+  std::string payload_version = "1.0";   // "2.0" for HttpApi unless PayloadFormatVersion says
   std::map<std::string, std::string> stage_variables;
   std::vector<std::string> binary_media_types;  // "image/png", "image/*", "*/*"
   // The API's CORS (HttpApi CorsConfiguration, Api Cors): preflights are answered from it,

@@ -12,8 +12,9 @@ import subprocess
 
 import pytest
 import requests
+from botocore.credentials import Credentials
 
-from conftest import ROOT, ThawServer, free_port, signed_urlopen
+from conftest import ROOT, ThawServer, free_port, signed_headers, signed_urlopen
 from test_sam_deploy import deploy, ok
 
 GO = ROOT / "examples" / "functions" / "go"
@@ -362,6 +363,25 @@ def test_http_api_lambda_authorizers_simple_and_policy(api):
     assert r.json()["parsed"]["requestContext"]["authorizer"]["lambda"]["user"] == "allow"
     # Auth: {Authorizer: NONE} opens one route of the API.
     assert requests.get(f"{base}/free", timeout=30).status_code == 200
+
+
+def test_a_route_belongs_to_the_account_that_deployed_it(api):
+    server, base, _, _ = api
+    r = requests.get(f"{base}/Prod/items/7", timeout=30)
+    assert r.json()["parsed"]["requestContext"]["accountId"] == "000000000000"
+    body = json.dumps({"Kind": "REST", "ApiId": "X", "Method": "GET", "Path": "/x",
+                       "FunctionName": "arn:aws:lambda:us-east-1:000000000000:function:f"})
+    url = f"{server.url}/thaw/api-routes/xacct"
+    # A route is public: another account may not point one at this account's function.
+    other = Credentials("111122223333", "secret")
+    headers = signed_headers("PUT", url, body.encode(), {"Content-Type": "application/json"},
+                             credentials=other)
+    r = requests.put(url, data=body, headers=headers, timeout=30)
+    assert r.status_code == 403, r.text
+    with signed_urlopen(url, data=body.encode(), method="PUT") as put:
+        assert json.loads(put.read())["Account"] == "000000000000"
+    with signed_urlopen(url, method="DELETE") as deleted:
+        assert deleted.status == 204
 
 
 def test_routes_are_kept_in_state_db_and_an_old_file_is_imported(api):
