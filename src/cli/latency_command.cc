@@ -1,12 +1,13 @@
 // `thaw latency`: the seed's latency experiment, done right (docs/latency.md). Deploys latency-a
 // and latency-b with their clock skew in Environment.Variables, starts the test host (a network
-// namespace with latency-host in it) for --via http, then invokes latency-a --calls times per
-// way, one call at a time as the seed did. Each answer is a four-timestamp exchange; the
-// analysis (profile/clock_sync.h) gives the raw T2-T1 distribution and its negative fraction
-// beside the seed's, NTP's offset estimate with its bound, and the corrected distribution.
-// Everything it made (functions it created, the namespace, the host process) is removed at the
-// end, also after an error or Ctrl-C. It is a simulation, and says so.
-// Runs on the main thread; the SIGINT/SIGTERM handler only sets a flag.
+// namespace with latency-host in it) for --via http, or an HTTP API route to latency-b on the
+// server's --api-listen for --via api (the seed's path: HTTP to API Gateway to the function), then
+// invokes latency-a --calls times per way, one call at a time as the seed did. Each answer is a
+// four-timestamp exchange; the analysis (profile/clock_sync.h) gives the raw T2-T1 distribution and
+// its negative fraction beside the seed's, NTP's offset estimate with its bound, and the corrected
+// distribution. Everything it made (functions it created, the namespace, the host process) is
+// removed at the end, also after an error or Ctrl-C. It is a simulation, and says so. Runs on the
+// main thread; the SIGINT/SIGTERM handler only sets a flag.
 #include <signal.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -128,6 +129,41 @@ Status Deploy(http::Client& control, const std::filesystem::path& zips, const st
   return Status::Ok();
 }
 
+// The HTTP API route to latency-b that --via api calls through, removed when this goes.
+class ApiRoute {
+ public:
+  static constexpr char kId[] = "thaw-latency-b";
+
+  // The route's URL on the server's --api-listen; FailedPrecondition without one.
+  static StatusOr<std::unique_ptr<ApiRoute>> Create(http::Client& control) {
+    THAW_ASSIGN_OR_RETURN(json listed, CallJson(control, "GET", "/thaw/api-routes"));
+    if (!listed.is_object() || !listed.value("Listener", json(nullptr)).is_string()) {
+      return Status::FailedPrecondition(
+          "--via api needs a server with API routes: start it with thaw serve --api-listen "
+          "127.0.0.1:PORT");
+    }
+    json route = {{"Kind", "HTTP"},
+                  {"ApiId", "thaw-latency"},
+                  {"Method", "POST"},
+                  {"Path", "/b"},
+                  {"FunctionName", kCallee}};
+    THAW_RETURN_IF_ERROR(
+        CallJson(control, "PUT", std::string("/thaw/api-routes/") + kId, &route).status());
+    return std::unique_ptr<ApiRoute>(
+        new ApiRoute(control, listed["Listener"].get<std::string>() + "/b"));
+  }
+  ~ApiRoute() { (void)Send(control_, "DELETE", std::string("/thaw/api-routes/") + kId); }
+  ApiRoute(const ApiRoute&) = delete;
+  ApiRoute& operator=(const ApiRoute&) = delete;
+
+  const std::string& url() const { return url_; }
+
+ private:
+  ApiRoute(http::Client& control, std::string url) : control_(control), url_(std::move(url)) {}
+  http::Client& control_;
+  std::string url_;
+};
+
 // One call of latency-a; the answer, or why there is none.
 StatusOr<profile::LatencyAnswer> CallOnce(http::Client& client, const std::string& payload) {
   http::Headers headers;
@@ -202,8 +238,9 @@ std::string UtcNow() {
 }
 
 void RunLatency(CommandContext& ctx, const LatencyFlags& flags) {
-  bool via_invoke = flags.via == "invoke" || flags.via == "both";
-  bool via_http = flags.via == "http" || flags.via == "both";
+  bool via_invoke = flags.via == "invoke" || flags.via == "both" || flags.via == "all";
+  bool via_http = flags.via == "http" || flags.via == "both" || flags.via == "all";
+  bool via_api = flags.via == "api" || flags.via == "all";
   std::filesystem::path zips =
       flags.zips.empty() ? DefaultZipsDir() : std::filesystem::path(flags.zips);
   std::error_code ec;
@@ -284,6 +321,25 @@ void RunLatency(CommandContext& ctx, const LatencyFlags& flags) {
       failed = RunWay(**caller, payload.dump(), flags.calls, progress, run);
       runs.push_back(std::move(run));
     }
+    std::unique_ptr<ApiRoute> route;
+    if (failed.ok() && via_api) {
+      StatusOr<std::unique_ptr<ApiRoute>> made = ApiRoute::Create(**control);
+      if (made.ok()) {
+        route = std::move(made).value();
+      } else {
+        failed = made.status();
+      }
+    }
+    if (failed.ok() && via_api && !g_interrupted.load()) {
+      profile::LatencyRun run;
+      run.via = "api";
+      run.callee = route->url();
+      run.caller_skew = config.a;
+      run.callee_skew = config.b;
+      json payload = {{"via", "http"}, {"url", route->url()}};
+      failed = RunWay(**caller, payload.dump(), flags.calls, progress, run);
+      runs.push_back(std::move(run));
+    }
     if (failed.ok() && via_http && !g_interrupted.load()) {
       profile::LatencyRun run;
       run.via = "http";
@@ -332,8 +388,10 @@ void AddLatencyCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--calls,-n", flags->calls, "calls per way (after 20 warm-up calls)")
       ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}))
       ->capture_default_str();
-  cmd->add_option("--via", flags->via, "invoke, http or both")
-      ->check(CLI::IsMember({"invoke", "http", "both"}))
+  cmd->add_option("--via", flags->via,
+                  "invoke, http (the test host), api (an API route to B), both (invoke and "
+                  "http) or all")
+      ->check(CLI::IsMember({"invoke", "http", "api", "both", "all"}))
       ->capture_default_str();
   cmd->add_option("--a-offset-ms", flags->a_offset_ms, "latency-a's clock offset")
       ->capture_default_str();

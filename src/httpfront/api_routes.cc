@@ -311,11 +311,16 @@ void ApiRoutes::Serve(const Route& route, std::map<std::string, std::string> pat
   in.raw_query = request.query;
   in.headers = request.headers.all();
   in.source_ip = request.peer_address;
-  p->trace = trace::FormatTraceHeader(trace::NewTrace(clock_.RealtimeMillis()));
+  // A trace the caller started continues (as API Gateway continues an X-Ray trace); otherwise a
+  // new one begins here.
+  std::string incoming(request.headers.Get("X-Amzn-Trace-Id").value_or(""));
+  const bool continued = incoming.find("Root=") != std::string::npos;
+  p->trace =
+      continued ? incoming : trace::FormatTraceHeader(trace::NewTrace(clock_.RealtimeMillis()));
   in.headers.emplace_back("X-Forwarded-For", request.peer_address);
   in.headers.emplace_back("X-Forwarded-Port", std::to_string(request.local_port));
   in.headers.emplace_back("X-Forwarded-Proto", "http");
-  in.headers.emplace_back("X-Amzn-Trace-Id", p->trace);
+  if (!continued) in.headers.emplace_back("X-Amzn-Trace-Id", p->trace);
   p->content_type = std::string(request.headers.Get("Content-Type").value_or(""));
   std::string_view accept = request.headers.Get("Accept").value_or("");
   p->accepts_binary =

@@ -48,6 +48,7 @@ std::string Percentiles(const json& distribution) {
 }
 
 std::string Label(const std::string& via) {
+  if (via == "api") return "Lambda -> API route -> Lambda (HTTP, as the seed called B)";
   return via == "invoke" ? "Lambda -> Lambda (Invoke API)" : "Lambda -> test host (HTTP)";
 }
 
@@ -165,7 +166,9 @@ std::string FormatLatencyText(const json& report) {
          "; host " + hop("", "host").substr(1) + "\n\n";
   std::vector<std::vector<std::string>> rows = {{""}};
   for (const json& run : report["runs"]) {
-    rows[0].push_back(run["via"] == "invoke" ? "A -> B (invoke)" : "A -> host (http)");
+    rows[0].push_back(run["via"] == "invoke" ? "A -> B (invoke)"
+                      : run["via"] == "api"  ? "A -> route -> B (api)"
+                                             : "A -> host (http)");
   }
   auto row = [&](std::string name, auto cell) {
     std::vector<std::string> line = {std::move(name)};

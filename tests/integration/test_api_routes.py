@@ -14,7 +14,7 @@ import pytest
 import requests
 from botocore.credentials import Credentials
 
-from conftest import ROOT, ThawServer, free_port, signed_headers, signed_urlopen
+from conftest import ROOT, THAW_BIN, ThawServer, free_port, signed_headers, signed_urlopen
 from test_sam_deploy import deploy, ok
 
 GO = ROOT / "examples" / "functions" / "go"
@@ -382,6 +382,29 @@ def test_a_route_belongs_to_the_account_that_deployed_it(api):
         assert json.loads(put.read())["Account"] == "000000000000"
     with signed_urlopen(url, method="DELETE") as deleted:
         assert deleted.status == 204
+
+
+def test_latency_experiment_through_an_api_route(api, examples, tmp_path):
+    """The seed's path: latency-a calls latency-b over HTTP through an API route."""
+    server, _, _, _ = api
+    out = tmp_path / "latency.json"
+    res = subprocess.run(
+        [str(THAW_BIN), "--endpoint", server.url, "latency", "--zips", str(examples.go_dir),
+         "--via", "api", "--calls", "200", "--a-offset-ms", "0.3", "--a-drift-ppm", "0",
+         "--b-offset-ms", "-1.7", "--b-drift-ppm", "0", "--json", str(out)],
+        capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, f"stdout:\n{res.stdout}\nstderr:\n{res.stderr}"
+    (run,) = json.loads(out.read_text())["runs"]
+    assert run["via"] == "api" and run["calls"] == 200 and run["failed"] == 0
+    assert run["callee"].endswith("/b")
+    estimate = run["analysis"]["estimate"]
+    assert abs(estimate["offset_ms"] - (-2.0)) <= estimate["bound_ms"] + 1e-3, estimate
+    # The route continues A's trace, so B merged A's Hlc on every call.
+    assert run["hlc"]["callee_received_hlc"] == 200 and run["hlc"]["violations"] == 0
+    # The route is gone afterwards.
+    with signed_urlopen(f"{server.url}/thaw/api-routes") as listed:
+        ids = [r["Id"] for r in json.loads(listed.read())["Routes"]]
+    assert "thaw-latency-b" not in ids
 
 
 def test_routes_are_kept_in_state_db_and_an_old_file_is_imported(api):
