@@ -14,9 +14,11 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import boto3
@@ -335,3 +337,54 @@ def create_function(lam, name, example, **overrides):
     )
     params.update(overrides)
     return lam.create_function(**params)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Headless Chromium through Selenium; skips with the reason when it is missing (fails under
+    CI=true, where scripts/setup.sh installs it)."""
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        missing.append("selenium (scripts/setup-test-env.sh)")
+    if missing:
+        reason = f"headless Chromium is not available: missing {', '.join(missing)}"
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true: " + reason)
+        pytest.skip(reason)
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def serve_page(html, port=0):
+    """Serves `html` at every path of http://127.0.0.1:<port>/, an origin of its own as a web
+    app's would be; the caller shuts the returned server down."""
+    data = html.encode()
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), Page)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd

@@ -14,7 +14,8 @@ import pytest
 import requests
 from botocore.credentials import Credentials
 
-from conftest import ROOT, THAW_BIN, ThawServer, free_port, signed_headers, signed_urlopen
+from conftest import (ROOT, THAW_BIN, ThawServer, free_port, serve_page, signed_headers,
+                      signed_urlopen)
 from test_sam_deploy import deploy, ok
 
 GO = ROOT / "examples" / "functions" / "go"
@@ -71,6 +72,14 @@ Resources:
             FunctionArn: !GetAtt AuthFunction.Arn
             AuthorizerPayloadFormatVersion: "1.0"
             Identity: {{Headers: [X-Token]}}
+  BrowserHttpApi:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      CorsConfiguration:
+        AllowOrigins: ["*"]
+        AllowMethods: [POST]
+        AllowHeaders: [x-custom, content-type]
+        ExposeHeaders: [x-apihttp]
   CorsHttpApi:
     Type: AWS::Serverless::HttpApi
     Properties:
@@ -110,6 +119,9 @@ Resources:
       Events:
         Hello: {{Type: HttpApi, Properties: {{Path: "/hello/{{name}}", Method: get}}}}
         Guarded: {{Type: HttpApi, Properties: {{Path: /guarded, Method: get, ApiId: !Ref AuthHttpApi}}}}
+        Browser:
+          Type: HttpApi
+          Properties: {{Path: "/browser/{{proxy+}}", Method: any, ApiId: !Ref BrowserHttpApi}}
         Policy:
           Type: HttpApi
           Properties:
@@ -365,6 +377,47 @@ def test_http_api_lambda_authorizers_simple_and_policy(api):
     assert requests.get(f"{base}/free", timeout=30).status_code == 200
 
 
+PAGE = """<!doctype html><title>api</title><script>
+window.result = null;
+fetch(BASE + "/browser/from/page?q=1", {method: "POST",
+      headers: {"x-custom": "1", "content-type": "application/json"}, body: '{"from":"page"}'})
+  .then(async r => { window.result = {status: r.status, exposed: r.headers.get("x-apihttp"),
+                                      answer: await r.json()}; })
+  .catch(e => { window.result = {error: String(e)}; });
+</script>"""
+
+
+def test_browser_preflight_fetch_and_cookies_through_an_http_api(api, chromium):
+    from selenium.webdriver.support.ui import WebDriverWait
+    _, base, _, _ = api
+    page = serve_page(PAGE.replace("BASE", json.dumps(base), 1))
+    origin = f"http://127.0.0.1:{page.server_address[1]}"
+    try:
+        # A cross-origin POST with a custom header: Chromium sends the preflight, the API's
+        # CorsConfiguration answers it, and the answer's exposed header is readable.
+        chromium.get(origin + "/")
+        WebDriverWait(chromium, 60).until(lambda d: d.execute_script("return window.result"))
+        result = chromium.execute_script("return window.result")
+        assert "error" not in result, result
+        assert result["status"] == 200
+        assert result["exposed"] == "yes"
+        parsed = result["answer"]["parsed"]
+        assert parsed["headers"]["origin"] == origin
+        assert parsed["headers"]["x-custom"] == "1"
+        assert parsed["pathParameters"] == {"proxy": "from/page"}
+        assert json.loads(parsed["body"]) == {"from": "page"}
+        # Cookies: the function's Set-Cookie (cookies in payload 2.0) is kept by the browser
+        # and sent back on the next request as the event's cookies.
+        chromium.get(base + "/browser/first")
+        chromium.get(base + "/browser/again")
+        again = json.loads(chromium.find_element("tag name", "body").text)["parsed"]
+        assert again["rawPath"] == "/browser/again"
+        assert again["cookies"] == ["c=1"], again
+    finally:
+        page.shutdown()
+        page.server_close()
+
+
 def test_a_route_belongs_to_the_account_that_deployed_it(api):
     server, base, _, _ = api
     r = requests.get(f"{base}/Prod/items/7", timeout=30)
@@ -411,11 +464,11 @@ def test_routes_are_kept_in_state_db_and_an_old_file_is_imported(api):
     server, base, _, _ = api
     with signed_urlopen(f"{server.url}/thaw/api-routes") as listed:
         routes = json.loads(listed.read())["Routes"]
-    assert len(routes) == 13
+    assert len(routes) == 14
     server.stop()
     db_path = server.state_dir / "state.db"
     with sqlite3.connect(db_path) as db:
-        assert db.execute("SELECT COUNT(*) FROM api_routes").fetchone()[0] == 13
+        assert db.execute("SELECT COUNT(*) FROM api_routes").fetchone()[0] == 14
         db.execute("DELETE FROM api_routes")
     db.close()
     # Where an older thaw kept them: imported once, then removed.
@@ -426,7 +479,7 @@ def test_routes_are_kept_in_state_db_and_an_old_file_is_imported(api):
     assert not legacy.exists()
     server.stop()
     with sqlite3.connect(db_path) as db:
-        assert db.execute("SELECT COUNT(*) FROM api_routes").fetchone()[0] == 13
+        assert db.execute("SELECT COUNT(*) FROM api_routes").fetchone()[0] == 14
     db.close()
     # A damaged old file does not stop the server, and is left for the operator.
     legacy.write_text("{not json")
@@ -441,7 +494,7 @@ def test_routes_survive_a_restart_and_go_with_the_stack(api):
     server.restart()
     assert requests.get(f"{base}/Prod/items/7", timeout=30).status_code == 200
     with signed_urlopen(f"{server.url}/thaw/api-routes") as listed:
-        assert len(json.loads(listed.read())["Routes"]) == 13
+        assert len(json.loads(listed.read())["Routes"]) == 14
     ok(deploy(server, "--stack-name", "apis", "--delete-stack", cwd=directory))
     assert requests.get(f"{base}/Prod/items/7", timeout=30).status_code == 403
     with signed_urlopen(f"{server.url}/thaw/api-routes") as listed:
