@@ -42,6 +42,7 @@ TARGETS=(
   kinesis_request # Kinesis's JSON 1.1 operations run against a StreamStore, answers rendered
   sam_template   # SAM template.yaml: yaml-cpp with short-form tags, parameters, conditions, plan
   schedule_expression # rate(), six-field cron() and at(), and their next run
+  api_route      # HTTP fronts: route JSON and matching, payload 1.0/2.0 events and answers, CORS
   # TODO(event sources): one target per event-source parser (streams) as each lands.
 )
 
