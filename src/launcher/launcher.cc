@@ -37,6 +37,22 @@ namespace thaw::launcher {
 
 namespace {
 
+// In a shell just cloned: keeps stdio and its three channels, moved to 3, 4 and 5, and closes the
+// rest. The launcher's other descriptors (other sandboxes' cgroups and channels, its socket to
+// the server) are no sandbox's business, and an open cgroup directory keeps a finished sandbox's
+// memory cgroup from being freed.
+void KeepOnlyShellFds(int* report, int* go, int* command) {
+  const int above = std::max({*report, *go, *command, 5}) + 1;
+  const int r = fcntl(*report, F_DUPFD, above);
+  const int g = fcntl(*go, F_DUPFD, above);
+  const int c = fcntl(*command, F_DUPFD, above);
+  if (r < 0 || g < 0 || c < 0 || dup2(r, 3) < 0 || dup2(g, 4) < 0 || dup2(c, 5) < 0) _exit(1);
+  if (sys::CloseFdsFrom(6) != 0) _exit(1);
+  *report = 3;
+  *go = 4;
+  *command = 5;
+}
+
 using sandbox::Cgroup;
 using sys::FixedMsg;
 using sys::LauncherMsg;
@@ -485,6 +501,7 @@ std::vector<Launcher::PooledShell> Launcher::CloneShells(size_t n, bool net) {
       params.report_fd = report_write.Release();
       params.go_fd = go_read.Release();
       params.command_fd = command_theirs.Release();
+      KeepOnlyShellFds(&params.report_fd, &params.go_fd, &params.command_fd);
       params.new_net = net;
       sandbox::RunShell(params);
     }

@@ -183,3 +183,27 @@ def test_no_sandbox_as_root_says_when_functions_run_as_root(make_thaw_server, ex
     name = fname("root")
     create_function(lam, name, "probe")
     assert identity(lam, name)["uid"] == "0"
+
+
+def shell_pids(launcher_pid):
+    """The sandbox shells the launcher cloned (PID 1 of each sandbox)."""
+    with open(f"/proc/{launcher_pid}/task/{launcher_pid}/children") as f:
+        return [int(p) for p in f.read().split()]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="sandboxes need root")
+def test_sandbox_shells_hold_only_their_own_channels(thaw_server, lam):
+    """A shell is cloned from the launcher, which holds every sandbox's cgroup descriptors and its
+    socket to the server: the shell keeps stdio and its three channels (reports, go-ahead,
+    commands) and nothing else, also once it has started a function."""
+    name = fname("fds")
+    create_function(lam, name, "noop")
+    assert lam.invoke(FunctionName=name, Payload=b"{}")["StatusCode"] == 200
+    (launcher,) = launcher_pids(thaw_server.proc.pid)
+    shells = shell_pids(launcher)
+    assert len(shells) >= 2, shells  # the pool, and the function's
+    for pid in shells:
+        fds = os.listdir(f"/proc/{pid}/fd")
+        targets = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in fds]
+        assert not [t for t in targets if "cgroup" in t], (pid, targets)
+        assert all(int(fd) <= 5 for fd in fds), (pid, sorted(zip(fds, targets)))
