@@ -36,6 +36,8 @@ std::string FormatIsoMillis(int64_t realtime_millis);
 // "2024/12/28", the date prefix of log stream names.
 std::string FormatLogDate(int64_t realtime_millis);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// ASCII letters lower-cased, other bytes kept (header names, media types).
+std::string AsciiLower(std::string_view s);
 // Parses a base-10 integer that must fill the whole string.
 std::optional<int64_t> ParseInt(std::string_view s);
 

@@ -89,6 +89,7 @@ TEST(CodecTest, ParseIntNeedsWholeString) {
   EXPECT_FALSE(ParseInt("4x").has_value());
   EXPECT_TRUE(EqualsIgnoreCase("Content-Type", "content-type"));
   EXPECT_FALSE(EqualsIgnoreCase("a", "ab"));
+  EXPECT_EQ(AsciiLower("Content-TYPE: \xc3\x84x"), "content-type: \xc3\x84x");
 }
 
 }  // namespace

@@ -334,11 +334,6 @@ void ApiRoutes::Serve(const Route& route, std::map<std::string, std::string> pat
 
 namespace {
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // Whether a policy Resource ("arn:...:api/stage/GET/path", with * wildcards) covers `arn`.
 bool ArnMatches(std::string_view pattern, std::string_view arn) {
   if (pattern.empty()) return arn.empty();
@@ -394,7 +389,7 @@ void ApiRoutes::Authorize(std::shared_ptr<Pending> p) {
   for (const std::string& header : auth.headers) {
     std::optional<std::string> value;
     for (const auto& [name, v] : p->in.headers) {
-      if (Lower(name) == Lower(header)) value = v;
+      if (EqualsIgnoreCase(name, header)) value = v;
     }
     if (!value || value->empty()) return p->Send(ApiError(401, "Unauthorized"));
     if (token.empty()) token = *value;

@@ -12,12 +12,6 @@ using ordered = nlohmann::ordered_json;
 
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string Trim(std::string_view s) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
   while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
@@ -41,7 +35,7 @@ ordered MapOrNull(const std::map<std::string, std::string>& m) {
 }  // namespace
 
 bool IsBinaryMediaType(std::string_view content_type, const std::vector<std::string>& types) {
-  std::string type = Lower(Trim(content_type.substr(0, content_type.find(';'))));
+  std::string type = AsciiLower(Trim(content_type.substr(0, content_type.find(';'))));
   for (const std::string& given : types) {
     std::string want;  // SAM escapes '/' as "~1"
     for (size_t i = 0; i < given.size(); ++i) {
@@ -70,7 +64,7 @@ std::string BuildV1Event(const HttpInput& in, const V1Context& context, bool bin
   ordered multi_headers = ordered::object();
   std::string user_agent;
   for (const auto& [name, value] : in.headers) {
-    if (Lower(name) == "user-agent" && user_agent.empty()) user_agent = value;
+    if (AsciiLower(name) == "user-agent" && user_agent.empty()) user_agent = value;
     Put(headers, multi_headers, name, value);
   }
   event["headers"] = headers.empty() ? ordered(nullptr) : headers;

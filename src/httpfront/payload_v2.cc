@@ -14,12 +14,6 @@ using ordered = nlohmann::ordered_json;
 
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Adds `value` under `key`, comma-joining a repeated key, in first-seen order.
 void Join(ordered& object, const std::string& key, const std::string& value) {
   if (object.contains(key)) {
@@ -46,7 +40,7 @@ std::vector<std::string> SplitCookies(std::string_view header) {
 }  // namespace
 
 bool IsTextContentType(std::string_view content_type) {
-  std::string type = Lower(content_type.substr(0, content_type.find(';')));
+  std::string type = AsciiLower(content_type.substr(0, content_type.find(';')));
   while (!type.empty() && type.back() == ' ') type.pop_back();
   if (type.empty()) return false;
   if (type.starts_with("text/")) return true;
@@ -81,7 +75,7 @@ std::string BuildV2Event(const HttpInput& in, const V2Context& context) {
   std::string content_type;
   std::string user_agent;
   for (const auto& [name, value] : in.headers) {
-    std::string key = Lower(name);
+    std::string key = AsciiLower(name);
     if (key == "cookie") {
       for (std::string& c : SplitCookies(value)) cookies.push_back(std::move(c));
       continue;

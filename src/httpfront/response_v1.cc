@@ -23,11 +23,6 @@ std::optional<std::string> HeaderValue(const json& v) {
   return std::nullopt;
 }
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 }  // namespace
 
 StatusOr<http::Response> MapResponseV1(std::string_view output, bool decode_binary) {
@@ -62,7 +57,7 @@ StatusOr<http::Response> MapResponseV1(std::string_view output, bool decode_bina
         if (!text) return Status::InvalidArgument("multiValueHeaders." + name);
         out.headers.Add(name, *text);
       }
-      multi_names.insert(Lower(name));
+      multi_names.insert(AsciiLower(name));
     }
   }
   if (auto h = j.find("headers"); h != j.end() && !h->is_null()) {
@@ -70,7 +65,7 @@ StatusOr<http::Response> MapResponseV1(std::string_view output, bool decode_bina
     for (const auto& [name, value] : h->items()) {
       auto text = HeaderValue(value);
       if (!text) return Status::InvalidArgument("header " + name + " is not a string");
-      if (!multi_names.contains(Lower(name))) out.headers.Add(name, *text);
+      if (!multi_names.contains(AsciiLower(name))) out.headers.Add(name, *text);
     }
   }
   if (auto b = j.find("isBase64Encoded"); !decode_binary && b != j.end() && b->is_boolean()) {
