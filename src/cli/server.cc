@@ -240,7 +240,7 @@ Status Server::StartInvoker() {
                                                            &invoker_->delivery_counts());
   queue_->SetSink(destinations_.get());
   sinks_->SetRegistry(&registry_);
-  THAW_ASSIGN_OR_RETURN(auto signer, sns::Signer::Create());
+  THAW_ASSIGN_OR_RETURN(auto signer, sns::Signer::Create(state_dir_ + "/sns-signing-key.pem"));
   sns_service_ = std::make_unique<sns::SnsService>(
       *sns_store_, *sinks_,
       sns::SnsService::Options{
