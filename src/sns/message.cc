@@ -1,6 +1,7 @@
 #include "sns/message.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -38,10 +39,24 @@ std::string UrlEncode(const std::string& s) {
 
 namespace {
 
-// The key at `path`, or nullptr when the file is missing or holds no PEM private key.
-EVP_PKEY* ReadKey(const std::string& path) {
-  FILE* f = fopen(path.c_str(), "re");
-  if (f == nullptr) return nullptr;
+// The key at `path` (its mode tightened to 0600, as the stores do with theirs), or nullptr when
+// the file is missing or holds no PEM private key.
+StatusOr<EVP_PKEY*> ReadKey(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return nullptr;
+    return ErrnoStatus("open", path, errno);
+  }
+  if (fchmod(fd, 0600) != 0) {
+    Status s = ErrnoStatus("fchmod", path, errno);
+    close(fd);
+    return s;
+  }
+  FILE* f = fdopen(fd, "r");
+  if (f == nullptr) {
+    close(fd);
+    return ErrnoStatus("fdopen", path, errno);
+  }
   EVP_PKEY* key = PEM_read_PrivateKey(f, nullptr, nullptr, nullptr);
   fclose(f);
   return key;
@@ -72,7 +87,10 @@ Status WriteKey(EVP_PKEY* key, const std::string& path) {
 
 StatusOr<std::shared_ptr<Signer>> Signer::Create(const std::string& key_path) {
   std::shared_ptr<Signer> signer(new Signer());
-  EVP_PKEY* key = key_path.empty() ? nullptr : ReadKey(key_path);
+  EVP_PKEY* key = nullptr;
+  if (!key_path.empty()) {
+    THAW_ASSIGN_OR_RETURN(key, ReadKey(key_path));
+  }
   const bool made = key == nullptr;
   if (made) key = EVP_RSA_gen(2048);
   if (!key) return Status::Internal("cannot make the SNS signing key");

@@ -117,8 +117,11 @@ TEST(SnsMessage, SigningKeyIsKeptAtItsPath) {
   struct stat st {};
   ASSERT_EQ(stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(chmod(path.c_str(), 0644), 0);  // loosened by hand: tightened when read
   auto again = Signer::Create(path);
   ASSERT_TRUE(again.ok()) << again.status().ToString();
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_FALSE((*again)->Sign("text").empty());
   EXPECT_EQ((*first)->Sign("text"), (*again)->Sign("text"));
   EXPECT_EQ((*first)->certificate_pem().empty(), false);
