@@ -19,7 +19,7 @@ cd "$ROOT"
 GO=$(command -v go || echo /usr/local/go/bin/go)
 RIE_MODULE=github.com/aws/aws-lambda-runtime-interface-emulator
 RIE_VERSION=v0.0.0-20261030222936-bef5c4ba774d  # v1.23.0 is not served by the module proxy
-ROUNDS=${ROUNDS:-3}; N=${N:-10000}; NC=${NC:-20}; NS=${NS:-10}; N4=${N4:-4000}
+ROUNDS=${ROUNDS:-3}; N=${N:-20000}; NC=${NC:-34}; NS=${NS:-10}; N4=${N4:-4000}
 OUT=${OUT:-build/bench}; mkdir -p "$OUT"; OUT=$(cd "$OUT" && pwd)
 RES="$OUT/rie.jsonl"; : >"$RES"
 SIGV4=(--aws-sigv4 "aws:amz:us-east-1:lambda" --user "AKIATHAWLOCALCLI0000:thaw-local-cli-secret-key-000000000000000")
