@@ -2,6 +2,8 @@
 # End-to-end benchmark of thaw against a floor measured in the same run.
 #   scripts/bench.sh          full run (numbers for BENCHMARKS.md), results in build/bench/
 #   scripts/bench.sh --smoke  a few seconds; fails if warm p50 > 5x the floor's p50
+#   scripts/bench.sh --peers  only thaw against the Runtime Interface Emulator (bench/rie.sh; the
+#                             full run ends with it; ROUNDS, N, NC, NS, N4 set its counts)
 # It also measures how long an event takes to reach a handler (bench/trigger, the stamp function):
 # an Event invoke and an SQS trigger with no batching window, beside a RequestResponse invoke's
 # request -> handler start and one fdatasync (the commit under every acknowledgement).
@@ -16,6 +18,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 GO=$(command -v go || echo /usr/local/go/bin/go)
 SMOKE=0; [ "${1:-}" = "--smoke" ] && SMOKE=1
+[ "${1:-}" = "--peers" ] && exec bench/rie.sh
 if [ $SMOKE = 1 ]; then N=3000; NT=6000; NC=10; NTRIG=100; else N=20000; NT=60000; NC=100; NTRIG=500; fi
 
 OUT=build/bench; mkdir -p "$OUT"
@@ -68,6 +71,7 @@ RES="$OUT/results.jsonl"; : > "$RES"
 echo "machine: $(nproc) vCPU, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); $(date -u +%FT%TZ)" | tee "$OUT/machine.txt"
 "$OUT/floor" -mode=chain -n $N -c 1 -name floor_chain_c1 >>"$RES"
 "$OUT/floor" -mode=chain -n $N -c 1 -procs 0 -name floor_chain_c1_gomaxprocs2 >>"$RES"
+"$OUT/floor" -mode=chain-inproc -n $N -c 1 -name floor_inproc_c1 >>"$RES"
 "$OUT/load" -endpoint "$EP" -function noop -n $N -c 1 -name warm_invoke_c1 >>"$RES"
 # A sequential caller keeps one warm environment (issue 19): how many the run above left.
 curl -sf "${SIGV4[@]}" "$EP/thaw/environments" | python3 -c \
@@ -135,3 +139,9 @@ if smoke and warm > 5 * floor:
     sys.exit(1)
 print(f"bench: warm p50 is {warm/floor:.2f}x the floor")
 PY
+if [ $SMOKE = 0 ]; then
+  # The peer, in the same run, with this run's servers stopped (RIE skips itself if it cannot
+  # be built).
+  cleanup; trap - EXIT
+  OUT="$OUT" bench/rie.sh
+fi

@@ -34,7 +34,7 @@ import (
 )
 
 func main() {
-	mode := flag.String("mode", "chain", "chain | proxy | direct | serve-a | serve-b (proxy: chain behind one more forwarding hop, the floor of an HTTP front such as a function URL)")
+	mode := flag.String("mode", "chain", "chain | chain-inproc | proxy | direct | serve-a | serve-b (proxy: chain behind one more forwarding hop, the floor of an HTTP front such as a function URL; chain-inproc: the chain with A and B inside the client's process)")
 	listen := flag.String("listen", "127.0.0.1:0", "serve-*: listen address; the bound address is printed on stdout")
 	next := flag.String("next", "", "serve-a: base URL of serve-b")
 	stdinEOF := flag.Bool("exit-on-stdin-eof", false, "serve-*: exit when stdin closes (set by the parent)")
@@ -55,7 +55,7 @@ func main() {
 			fatal("serve-a needs -next")
 		}
 		serve(*listen, forwardHandler(strings.TrimRight(*next, "/")+"/"), *stdinEOF)
-	case "chain", "proxy", "direct":
+	case "chain", "chain-inproc", "proxy", "direct":
 		if *procs > 0 {
 			// Inherited by the children through the environment.
 			os.Setenv("GOMAXPROCS", strconv.Itoa(*procs))
@@ -183,6 +183,24 @@ func killChildren() {
 	children = nil
 }
 
+// serveHere is spawn's in-process twin: the same server on a goroutine of this process, so
+// chain-inproc pays the same HTTP work without the wake-ups of separate processes.
+func serveHere(args ...string) (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	h := echoHandler()
+	for _, a := range args {
+		if strings.HasPrefix(a, "http://") {
+			h = forwardHandler(strings.TrimRight(a, "/") + "/")
+		}
+	}
+	srv := &http.Server{Handler: h, IdleTimeout: 5 * time.Minute}
+	go srv.Serve(ln)
+	return ln.Addr().String(), nil
+}
+
 // spawn starts this binary with args and returns the address it prints.
 func spawn(args ...string) (string, error) {
 	exe, err := os.Executable()
@@ -241,15 +259,19 @@ func drive(mode string, cfg loadgen.Config) int {
 	}()
 	defer killChildren()
 
-	bAddr, err := spawn("-mode=serve-b", "-listen", "127.0.0.1:0")
+	start := spawn
+	if mode == "chain-inproc" {
+		start = serveHere
+	}
+	bAddr, err := start("-mode=serve-b", "-listen", "127.0.0.1:0")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "floor:", err)
 		return 2
 	}
 	target := "http://" + bAddr
-	hops := map[string]int{"direct": 0, "chain": 1, "proxy": 2}[mode]
+	hops := map[string]int{"direct": 0, "chain": 1, "chain-inproc": 1, "proxy": 2}[mode]
 	for i := 0; i < hops; i++ {
-		addr, err := spawn("-mode=serve-a", "-listen", "127.0.0.1:0", "-next", target)
+		addr, err := start("-mode=serve-a", "-listen", "127.0.0.1:0", "-next", target)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "floor:", err)
 			return 2

@@ -5,6 +5,8 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -74,6 +76,32 @@ TEST_F(ServerTest, StartsServesAndStopsInOrder) {
   sys::UniqueFd lock(open((dir_ + "/state/thaw.lock").c_str(), O_RDWR | O_CLOEXEC));
   ASSERT_TRUE(lock.valid());
   EXPECT_EQ(flock(lock.get(), LOCK_EX | LOCK_NB), 0);
+}
+
+// Start does not wait for the managed runtimes' probes (interpreters that take seconds here):
+// they run on the control thread, and the server answers before they end.
+TEST_F(ServerTest, StartDoesNotWaitForRuntimeProbes) {
+  const std::string runtimes = dir_ + "/runtimes";
+  for (const char* family : {"python", "nodejs"}) {
+    std::filesystem::create_directories(runtimes + "/" + family + "/bin");
+    for (const char* exe : {"bootstrap", "bin/python3", "bin/node"}) {
+      std::string path = runtimes + "/" + family + "/" + exe;
+      FILE* f = fopen(path.c_str(), "w");
+      ASSERT_NE(f, nullptr) << path;
+      fputs("#!/bin/sh\nsleep 2\necho 3.11.0\n", f);
+      fclose(f);
+      ASSERT_EQ(chmod(path.c_str(), 0755), 0);
+    }
+  }
+  ASSERT_EQ(setenv("THAW_RUNTIMES_DIR", runtimes.c_str(), 1), 0);
+  {
+    Server server(Options());
+    auto t0 = std::chrono::steady_clock::now();
+    ASSERT_TRUE(server.Start().ok());
+    auto took = std::chrono::steady_clock::now() - t0;
+    EXPECT_LT(took, std::chrono::milliseconds(3000));  // the probes alone take 4 s
+  }  // joins the control thread, so the probes have read the variable
+  unsetenv("THAW_RUNTIMES_DIR");
 }
 
 TEST_F(ServerTest, OneServerPerStateDir) {

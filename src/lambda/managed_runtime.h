@@ -1,8 +1,8 @@
 // Managed runtimes (Runtime: python3.x, nodejs*): the ids thaw runs from a runtime tree of its own
 // (sys/runtime_tree.h) instead of the zip's bootstrap, and what the host's interpreter really
 // is, so that INIT_START and `thaw doctor` can say which version runs. Probing runs the
-// interpreter once (a blocking ~50 ms): HostManagedRuntime caches it, and the server calls it at
-// start, off the event loop. Thread-safe.
+// interpreter once (a blocking 50-400 ms): HostManagedRuntime caches it, and the server calls it
+// first on its control thread, once it answers (not on the event loop). Thread-safe.
 #pragma once
 
 #include <string>

@@ -1,6 +1,8 @@
 #include "lambda/managed_runtime.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -65,6 +67,21 @@ TEST(ManagedRuntimeTest, ProbeReadsTheInterpretersVersion) {
   EXPECT_EQ(r.version, "3.11.2");
   EXPECT_EQ(r.family, "python");
   EXPECT_EQ(ManagedRuntimeVersion(r), "python:3.11.v1");
+}
+
+// The server probes after it listens, and asio's sockets are not close-on-exec: the probe must
+// hold none of the server's descriptors (a port kept by a probe fails a restart after kill -9).
+TEST(ManagedRuntimeTest, ProbeInheritsNoDescriptors) {
+  int leaky = open("/dev/null", O_RDONLY);  // no O_CLOEXEC, as an asio socket
+  ASSERT_GE(leaky, 3);
+  sys::TempDir tree = FakeTree("3.11.2", 0);
+  WriteExecutable(tree.path() + "/bin/python3",
+                  "#!/bin/sh\nif [ -e /proc/$$/fd/" + std::to_string(leaky) +
+                      " ]; then echo inherited; else echo 3.11.2; fi\n");
+  ManagedRuntime r = ProbePython(tree.path());
+  close(leaky);
+  EXPECT_TRUE(r.ok()) << r.problem;
+  EXPECT_EQ(r.version, "3.11.2");
 }
 
 TEST(ManagedRuntimeTest, ProbeSaysWhyATreeCannotRun) {

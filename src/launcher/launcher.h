@@ -59,7 +59,8 @@ Status PrepareProcess();
 class Launcher {
  public:
   // Sets up sandboxing as far as this host allows (each missing piece a warning on stderr and a
-  // missing bit in features()), and fills the pool. Errors only when the loop cannot run.
+  // missing bit in features()). Errors only when the loop cannot run. The pool fills in Run's
+  // loop after the hello, when no request is waiting.
   static StatusOr<std::unique_ptr<Launcher>> Create(LauncherOptions options);
   // Kills every process group it started and removes every cgroup and image it made.
   ~Launcher();

@@ -1,5 +1,12 @@
 #include "sns/message.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -30,11 +37,65 @@ std::string UrlEncode(const std::string& s) {
 
 }  // namespace
 
-StatusOr<std::shared_ptr<Signer>> Signer::Create() {
+namespace {
+
+// The key at `path` (its mode tightened to 0600, as the stores do with theirs), or nullptr when
+// the file is missing or holds no PEM private key.
+StatusOr<EVP_PKEY*> ReadKey(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return nullptr;
+    return ErrnoStatus("open", path, errno);
+  }
+  if (fchmod(fd, 0600) != 0) {
+    Status s = ErrnoStatus("fchmod", path, errno);
+    close(fd);
+    return s;
+  }
+  FILE* f = fdopen(fd, "r");
+  if (f == nullptr) {
+    close(fd);
+    return ErrnoStatus("fdopen", path, errno);
+  }
+  EVP_PKEY* key = PEM_read_PrivateKey(f, nullptr, nullptr, nullptr);
+  fclose(f);
+  return key;
+}
+
+// Writes `key` to `path` (0600) through a temporary file and a rename.
+Status WriteKey(EVP_PKEY* key, const std::string& path) {
+  std::string partial = path + ".new";
+  int fd = open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoStatus("open", partial, errno);
+  FILE* f = fdopen(fd, "w");
+  if (f == nullptr) {
+    close(fd);
+    return ErrnoStatus("fdopen", partial, errno);
+  }
+  bool ok = PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr) == 1;
+  ok = fflush(f) == 0 && ok;
+  ok = fsync(fd) == 0 && ok;
+  ok = fclose(f) == 0 && ok;
+  if (!ok || rename(partial.c_str(), path.c_str()) != 0) {
+    unlink(partial.c_str());
+    return Status::Internal("cannot write the SNS signing key to " + path);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<std::shared_ptr<Signer>> Signer::Create(const std::string& key_path) {
   std::shared_ptr<Signer> signer(new Signer());
-  EVP_PKEY* key = EVP_RSA_gen(2048);
+  EVP_PKEY* key = nullptr;
+  if (!key_path.empty()) {
+    THAW_ASSIGN_OR_RETURN(key, ReadKey(key_path));
+  }
+  const bool made = key == nullptr;
+  if (made) key = EVP_RSA_gen(2048);
   if (!key) return Status::Internal("cannot make the SNS signing key");
-  signer->key_ = key;
+  signer->key_ = key;  // ~Signer frees it on every path below
+  if (made && !key_path.empty()) THAW_RETURN_IF_ERROR(WriteKey(key, key_path));
   X509* cert = X509_new();
   if (!cert) return Status::Internal("cannot make the SNS signing certificate");
   ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);

@@ -31,11 +31,13 @@ struct Published {
   std::string trace_header;     // the publisher's X-Amzn-Trace-Id, for its deliveries
 };
 
-// The key messages are signed with: RSA 2048, made once per server start, and its
-// self-signed certificate (PEM), served at the SigningCertURL.
+// The key messages are signed with: RSA 2048, and its self-signed certificate (PEM), served at
+// the SigningCertURL. Making the key takes 20-300 ms, so a server keeps it in its state dir.
 class Signer {
  public:
-  static StatusOr<std::shared_ptr<Signer>> Create();
+  // With `key_path`, the key is read from that PEM file, or made and written there (0600) when
+  // the file is missing; without, it is made for this process only.
+  static StatusOr<std::shared_ptr<Signer>> Create(const std::string& key_path = "");
   ~Signer();
   const std::string& certificate_pem() const { return cert_pem_; }
   // base64 RSA-SHA1 signature of `text`.

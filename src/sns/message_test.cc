@@ -1,5 +1,11 @@
 #include "sns/message.h"
 
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <filesystem>
+
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -98,6 +104,42 @@ TEST(SnsMessage, FilterViewTypesAttributes) {
   EXPECT_EQ(v["s"], "x");
   EXPECT_EQ(v["arr"], json::array({"a", "b"}));
   EXPECT_FALSE(v.contains("b"));
+}
+
+// A server's key is made once per state dir and read back at the next start (making one takes
+// 20-300 ms of a start-up): the same key signs the same text the same way (PKCS#1 v1.5).
+TEST(SnsMessage, SigningKeyIsKeptAtItsPath) {
+  std::string dir = ::testing::TempDir() + "/sns_key_XXXXXX";
+  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  const std::string path = dir + "/key.pem";
+  auto first = Signer::Create(path);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  struct stat st {};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(chmod(path.c_str(), 0644), 0);  // loosened by hand: tightened when read
+  auto again = Signer::Create(path);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_FALSE((*again)->Sign("text").empty());
+  EXPECT_EQ((*first)->Sign("text"), (*again)->Sign("text"));
+  EXPECT_EQ((*first)->certificate_pem().empty(), false);
+  auto other = Signer::Create();  // no path: a key of its own
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE((*first)->Sign("text"), (*other)->Sign("text"));
+  // A file that holds no key is replaced by a new one.
+  FILE* f = fopen(path.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fputs("not a key", f);
+  fclose(f);
+  auto replaced = Signer::Create(path);
+  ASSERT_TRUE(replaced.ok());
+  EXPECT_NE((*first)->Sign("text"), (*replaced)->Sign("text"));
+  auto reread = Signer::Create(path);
+  ASSERT_TRUE(reread.ok());
+  EXPECT_EQ((*replaced)->Sign("text"), (*reread)->Sign("text"));
+  std::filesystem::remove_all(dir);
 }
 
 TEST(SnsMessage, SignatureVerifiesWithTheServedCertificate) {
