@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end benchmark of thaw against a floor measured in the same run.
 #   scripts/bench.sh          full run (numbers for BENCHMARKS.md), results in build/bench/
-#   scripts/bench.sh --smoke  a few seconds; fails if warm p50 > 5x the floor's p50
+#   scripts/bench.sh --smoke  a few seconds; fails if warm p50 > 5x the floor's p50 (the larger
+#                             of the chain and proxy floors)
 #   scripts/bench.sh --peers  only thaw against the Runtime Interface Emulator (bench/rie.sh; the
 #                             full run ends with it; ROUNDS, N, NC, NS, N4 set its counts)
 # It also measures how long an event takes to reach a handler (bench/trigger, the stamp function):
@@ -134,8 +135,11 @@ print(f"goals: SendMessage -> handler start p50 {sqs['p50_us'] / 1000:.2f} ms (<
       f"Event 202 -> handler start p50 {ev['ack_to_handler_p50_us'] / 1000:.2f} ms (<= 1 ms)")
 url, proxy = rows["function_url_c1"]["p50_us"], rows["floor_proxy_c1"]["p50_us"]
 print(f"function URL p50 {url:.0f} us = {url / proxy:.2f}x the proxy floor (goal <= 1.5x)")
-if smoke and warm > 5 * floor:
-    print(f"FAIL: warm p50 {warm:.0f} us is more than 5x the floor {floor:.0f} us")
+# The chain floor flips between two levels on some VMs (65 or 230 us here): the gate takes the
+# larger of it and the proxy floor (measured apart), so a low flip alone cannot fail the smoke.
+gate = max(floor, proxy)
+if smoke and warm > 5 * gate:
+    print(f"FAIL: warm p50 {warm:.0f} us is more than 5x the floor {gate:.0f} us")
     sys.exit(1)
 print(f"bench: warm p50 is {warm/floor:.2f}x the floor")
 PY
