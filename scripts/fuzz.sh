@@ -42,6 +42,8 @@ TARGETS=(
   kinesis_request # Kinesis's JSON 1.1 operations run against a StreamStore, answers rendered
   sam_template   # SAM template.yaml: yaml-cpp with short-form tags, parameters, conditions, plan
   schedule_expression # rate(), six-field cron() and at(), and their next run
+  url_response   # a function URL's answer: HttpPrelude in pieces, MapStreamedResponse, UrlStreamSink
+  url_event      # payload 2.0 events (BuildV2Event) from any request
   # TODO(event sources): one target per event-source parser (streams) as each lands.
 )
 
