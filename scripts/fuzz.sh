@@ -43,6 +43,8 @@ TARGETS=(
   sam_template   # SAM template.yaml: yaml-cpp with short-form tags, parameters, conditions, plan
   schedule_expression # rate(), six-field cron() and at(), and their next run
   api_route      # HTTP fronts: route JSON and matching, payload 1.0/2.0 events and answers, CORS
+  url_response   # a function URL's answer: HttpPrelude in pieces, MapStreamedResponse, UrlStreamSink
+  url_event      # payload 2.0 events (BuildV2Event) from any request
   # TODO(event sources): one target per event-source parser (streams) as each lands.
 )
 

@@ -11,6 +11,7 @@
 #include "httpfront/cors.h"
 #include "httpfront/payload_v2.h"
 #include "httpfront/response_v2.h"
+#include "httpfront/url_stream_sink.h"
 #include "invoker/invoke_request.h"
 #include "lambda/function.h"
 #include "lambda/function_url.h"
@@ -161,33 +162,36 @@ void UrlApi::Handle(http::Request request, http::ResponseWriter writer) {
   // The request's Origin, for the CORS headers of the answer that comes later.
   auto origin = std::make_shared<http::Request>();
   if (auto o = request.headers.Get("Origin")) origin->headers.Set("Origin", *o);
-  auto shared = std::make_shared<http::ResponseWriter>(std::move(writer));
   auto cors = config.cors;
+  auto decorate = [origin, cors, request_id](http::Response* r) {
+    if (cors) AddCorsHeaders(*cors, *origin, r);
+    r->headers.Set("x-amzn-RequestId", request_id);
+  };
+  // Both modes answer through the sink: a RESPONSE_STREAM URL's function streams to it as it
+  // writes; a BUFFERED URL's answer is mapped whole and sent with Answer.
   const bool streamed = config.invoke_mode == "RESPONSE_STREAM";
-  Status s = invoker_.Invoke(
-      *target, std::move(event), /*want_tail=*/false,
-      [shared, origin, cors, streamed, request_id](invoker::InvokeResult result) {
-        http::Response r;
-        if (result.function_error) {
-          r = BadGateway();
-        } else if (auto prelude = streamed ? MapStreamedResponse(result.body) : std::nullopt) {
-          r = std::move(*prelude);
-        } else if (auto mapped = MapResponse(result.body); mapped.ok()) {
-          r = std::move(*mapped);
-        } else {
-          THAW_LOG(kInfo, "function-url")
-              << "request " << request_id << ": malformed answer: " << mapped.status().message();
-          r = BadGateway();
-        }
-        if (cors) AddCorsHeaders(*cors, *origin, &r);
-        shared->Send(WithRequestId(std::move(r), request_id));
-      },
-      {.arrived_ns = arrived_ns});
+  auto sink = std::make_shared<UrlStreamSink>(WriterOut(std::move(writer)), request_id, decorate);
+  invoker::ResultCallback done;
+  if (!streamed) {
+    done = [sink, request_id](invoker::InvokeResult result) {
+      http::Response r;
+      if (result.function_error) {
+        r = BadGateway();
+      } else if (auto mapped = MapResponse(result.body); mapped.ok()) {
+        r = std::move(*mapped);
+      } else {
+        THAW_LOG(kInfo, "function-url")
+            << "request " << request_id << ": malformed answer: " << mapped.status().message();
+        r = BadGateway();
+      }
+      sink->Answer(std::move(r));
+    };
+  }
+  Status s = invoker_.Invoke(*target, std::move(event), /*want_tail=*/false, std::move(done),
+                             {.arrived_ns = arrived_ns}, streamed ? sink : nullptr);
   if (s.ok()) return;
-  http::Response refused =
-      s.code() == StatusCode::kResourceExhausted ? UrlError(429, "Rate Exceeded.") : BadGateway();
-  if (cors) AddCorsHeaders(*cors, *origin, &refused);
-  shared->Send(WithRequestId(std::move(refused), request_id));
+  sink->Answer(s.code() == StatusCode::kResourceExhausted ? UrlError(429, "Rate Exceeded.")
+                                                          : BadGateway());
 }
 
 }  // namespace thaw::httpfront

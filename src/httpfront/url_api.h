@@ -6,8 +6,8 @@
 // and then the caller's account must own the function or be allowed lambda:InvokeFunctionUrl
 // by its resource policy. The request becomes a payload 2.0 event (payload_v2.h), runs through
 // the invoker as an Invoke does (recorded and logged alike), and the function's answer becomes
-// the response (response_v2.h), CORS (cors.h) added. RESPONSE_STREAM URLs are served buffered,
-// the streamed prelude read out of the answer.
+// the response (response_v2.h), CORS (cors.h) added. A RESPONSE_STREAM URL streams: the
+// function's stream goes out chunked as it arrives, its prelude read first (url_stream_sink.h).
 // Loop thread only.
 #pragma once
 

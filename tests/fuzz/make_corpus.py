@@ -326,3 +326,29 @@ write("ddb_expression", [
     ddb(4, "SET name[5] = :v, name[2] = :v REMOVE name[0], m.k DELETE m.k :ss"),
     ddb(2, "a, a.b, m.k[0], #n"),
 ])
+
+
+# url_response: a byte for the piece size (% 16 + 1), a byte of flags (1: integration content
+# type, 2: fails at the end, 4: not streamed), then the stream.
+def url_response(piece, flags, stream):
+    return bytes([piece, flags]) + stream
+
+
+NULS = b"\0" * 8
+write("url_response", [
+    url_response(3, 1, b'{"statusCode":201,"headers":{"x-a":"1"},"cookies":["a=1"]}' + NULS + b"body"),
+    url_response(0, 1, b'{"statusCode":"abc"}' + NULS + b"x"),
+    url_response(5, 1, b'{"statusCode":204}'),
+    url_response(7, 3, b'{"statusCode":200}' + NULS + b"part"),
+    url_response(2, 0, b"chunk 0\nchunk 1\n"),
+    url_response(15, 4, b'{"statusCode":418,"body":"dGVh","isBase64Encoded":true}'),
+    url_response(1, 6, b'{"errorType":"E","errorMessage":"boom"}'),
+])
+
+# url_event: method, raw path, raw query (one a line), "name: value" headers, an empty line,
+# the body.
+write("url_event", [
+    "GET\n/a/b%20c\nx=1&x=2&y\nHost: h\nCookie: a=1; b=2\nX-Multi: 1\nX-Multi: 2\n\n",
+    "POST\n/\n\nContent-Type: application/octet-stream\n\n\x00\x01\xff",
+    "PUT\n/p\nq=%zz\nContent-Type: text/plain; charset=utf-8\n\nplain text",
+])

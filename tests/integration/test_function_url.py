@@ -397,14 +397,14 @@ def test_answers_without_status_code(lam, server):
     assert r.status_code == 418 and r.text == "status"
 
 
-def test_response_stream_url_is_served_buffered(lam, server):
+def test_response_stream_url_applies_the_prelude(lam, server):
     name, url = make_url(lam, "stream", InvokeMode="RESPONSE_STREAM")
     r = by_host(server, url, "GET", "/?mode=prelude")
     assert r.status_code == 201, r.content
     assert r.headers["x-streamed"] == "1"
     assert r.cookies.get("s") == "1"
     assert r.content == b"streamed body"
-    # An ordinary answer maps as on a BUFFERED URL.
+    # An ordinary answer (aws-lambda-go streams its JSON too) keeps its bytes and status 200.
     r = by_host(server, url, "GET", "/?mode=object")
     assert r.status_code == 200 and r.json() == {"message": "no statusCode"}
 

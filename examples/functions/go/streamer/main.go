@@ -3,6 +3,9 @@
 // into an io.Pipe. event.failAfter > 0 breaks the stream with an error after that many chunks
 // (the error reaches the caller through the response's trailers); event.url wraps the body in
 // events.LambdaFunctionURLStreamingResponse (the HTTP integration prelude comes first).
+// Behind a function URL (a payload 2.0 event) the same settings come from the query string:
+// ?chunks=&size=&delayMs=&failAfter=, with the prelude unless prelude=0, its statusCode from
+// status= and a cookie from cookie=.
 package main
 
 import (
@@ -11,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -23,6 +27,27 @@ type event struct {
 	DelayMs   int64 `json:"delayMs"`
 	FailAfter int   `json:"failAfter"`
 	URL       bool  `json:"url"`
+
+	RawPath string            `json:"rawPath"` // set in a function URL's event
+	Query   map[string]string `json:"queryStringParameters"`
+}
+
+// fromQuery reads a function URL request's settings.
+func fromQuery(e *event) (status int, cookies []string) {
+	num := func(name string) int {
+		n, _ := strconv.Atoi(e.Query[name])
+		return n
+	}
+	e.Chunks, e.Size, e.DelayMs, e.FailAfter = num("chunks"), num("size"), int64(num("delayMs")), num("failAfter")
+	e.URL = e.Query["prelude"] != "0"
+	status = 200
+	if s := num("status"); s != 0 {
+		status = s
+	}
+	if c := e.Query["cookie"]; c != "" {
+		cookies = []string{c}
+	}
+	return status, cookies
 }
 
 func produce(e event, w *io.PipeWriter) {
@@ -48,12 +73,19 @@ func produce(e event, w *io.PipeWriter) {
 }
 
 func handler(ctx context.Context, e event) (io.Reader, error) {
+	status, cookies := 200, []string(nil)
+	headers := map[string]string{"Content-Type": "text/plain"}
+	if e.RawPath != "" {
+		status, cookies = fromQuery(&e)
+		headers["X-Streamer"] = "1"
+	}
 	r, w := io.Pipe()
 	go produce(e, w)
 	if e.URL {
 		return &events.LambdaFunctionURLStreamingResponse{
-			StatusCode: 200,
-			Headers:    map[string]string{"Content-Type": "text/plain"},
+			StatusCode: status,
+			Headers:    headers,
+			Cookies:    cookies,
 			Body:       r,
 		}, nil
 	}

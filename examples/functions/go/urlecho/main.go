@@ -20,6 +20,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
 	"strconv"
 	"strings"
 
@@ -83,9 +84,9 @@ func handler(ctx context.Context, event json.RawMessage) (any, error) {
 	case "malformed":
 		return json.RawMessage(`{"statusCode":"abc"}`), nil
 	case "prelude":
-		// aws-lambda-go sends an io.Reader's bytes as they are.
+		// aws-lambda-go sends an io.Reader's bytes as they are, with its ContentType.
 		prelude := `{"statusCode":201,"headers":{"x-streamed":"1"},"cookies":["s=1"]}`
-		return strings.NewReader(prelude + strings.Repeat("\x00", 8) + "streamed body"), nil
+		return integration{r: strings.NewReader(prelude + strings.Repeat("\x00", 8) + "streamed body")}, nil
 	}
 	return respond(events.LambdaFunctionURLResponse{
 		StatusCode: 200,
@@ -93,6 +94,16 @@ func handler(ctx context.Context, event json.RawMessage) (any, error) {
 		Body:       string(event),
 		Cookies:    []string{"echo=1; Path=/", "second=2; Path=/"},
 	})
+}
+
+// integration is a stream in the HTTP integration format, as a function URL reads it.
+// (No exported fields: aws-lambda-go sends a reader that marshals to {} as its bytes.)
+type integration struct{ r io.Reader }
+
+func (i integration) Read(p []byte) (int, error) { return i.r.Read(p) }
+
+func (integration) ContentType() string {
+	return "application/vnd.awslambda.http-integration-response"
 }
 
 func main() {
