@@ -509,10 +509,16 @@ class Expander {
     return Status::Ok();
   }
 
-  // The Lambda authorizer of an Api event: the event's Auth.Authorizer, else the Api's
-  // Auth.DefaultAuthorizer; null for none (NONE, or no authorizer).
-  static StatusOr<json> RestAuthorizer(const json& api, const json& event,
-                                       const std::string& api_id, const std::string& where) {
+  // The authorizer an Api or HttpApi event names: the event's Auth.Authorizer, else the API's
+  // Auth.DefaultAuthorizer. Null `body` for none (NONE, or no authorizer).
+  struct NamedAuthorizer {
+    json name;
+    json body;         // the entry of Auth.Authorizers
+    std::string here;  // where it is, for errors
+  };
+  static StatusOr<NamedAuthorizer> FindAuthorizer(const json& api, const json& event,
+                                                  const std::string& api_id,
+                                                  const std::string& where) {
     std::string at = "Resources." + api_id + ".Properties.Auth";
     json auth = api.value("Auth", json::object());
     if (!auth.is_object()) return Status::InvalidArgument(at + " must be a mapping");
@@ -521,23 +527,39 @@ class Expander {
         return Status::InvalidArgument(at + "." + key + " is not supported by thaw");
       }
     }
-    json name = auth.value("DefaultAuthorizer", json(nullptr));
+    NamedAuthorizer out;
+    out.name = auth.value("DefaultAuthorizer", json(nullptr));
     if (event.contains("Auth")) {
       const json& e = event["Auth"];
       if (!e.is_object() || e.size() != 1 || !e.contains("Authorizer")) {
         return Status::InvalidArgument(where + ".Properties.Auth: thaw supports Authorizer only");
       }
-      name = e["Authorizer"];
+      out.name = e["Authorizer"];
     }
-    if (name.is_null() || name == "NONE") return json(nullptr);
-    if (!name.is_string()) return Status::InvalidArgument(where + ": Authorizer must be a name");
+    if (out.name.is_null() || out.name == "NONE") return out;
+    if (!out.name.is_string()) {
+      return Status::InvalidArgument(where + ": Authorizer must be a name");
+    }
+    const std::string name = out.name.get<std::string>();
     json all = auth.value("Authorizers", json::object());
-    if (!all.is_object() || !all.contains(name.get<std::string>())) {
-      return Status::InvalidArgument(where + ": authorizer " + name.get<std::string>() +
-                                     " is not in " + at + ".Authorizers");
+    if (!all.is_object() || !all.contains(name)) {
+      return Status::InvalidArgument(where + ": authorizer " + name + " is not in " + at +
+                                     ".Authorizers");
     }
-    const json& a = all[name.get<std::string>()];
-    std::string here = at + ".Authorizers." + name.get<std::string>();
+    out.body = all[name];
+    out.here = at + ".Authorizers." + name;
+    if (out.body.is_null()) out.body = json::object();  // present but empty: not "none"
+    return out;
+  }
+
+  // The Lambda authorizer of an Api event (FindAuthorizer); null for none.
+  static StatusOr<json> RestAuthorizer(const json& api, const json& event,
+                                       const std::string& api_id, const std::string& where) {
+    THAW_ASSIGN_OR_RETURN(NamedAuthorizer found, FindAuthorizer(api, event, api_id, where));
+    if (found.body.is_null()) return json(nullptr);
+    const json& name = found.name;
+    const json& a = found.body;
+    const std::string& here = found.here;
     if (!a.is_object() || !a.contains("FunctionArn")) {
       return Status::InvalidArgument(here + " needs a FunctionArn (only Lambda authorizers)");
     }
@@ -559,35 +581,15 @@ class Expander {
     return out;
   }
 
-  // The Lambda authorizer of an HttpApi event, found as for an Api event. JWT authorizers
+  // The Lambda authorizer of an HttpApi event (FindAuthorizer); null for none. JWT authorizers
   // (JwtConfiguration) are refused: thaw does not check tokens yet.
   static StatusOr<json> HttpAuthorizer(const json& api, const json& event,
                                        const std::string& api_id, const std::string& where) {
-    std::string at = "Resources." + api_id + ".Properties.Auth";
-    json auth = api.value("Auth", json::object());
-    if (!auth.is_object()) return Status::InvalidArgument(at + " must be a mapping");
-    for (const auto& [key, value] : auth.items()) {
-      if (key != "Authorizers" && key != "DefaultAuthorizer") {
-        return Status::InvalidArgument(at + "." + key + " is not supported by thaw");
-      }
-    }
-    json name = auth.value("DefaultAuthorizer", json(nullptr));
-    if (event.contains("Auth")) {
-      const json& e = event["Auth"];
-      if (!e.is_object() || e.size() != 1 || !e.contains("Authorizer")) {
-        return Status::InvalidArgument(where + ".Properties.Auth: thaw supports Authorizer only");
-      }
-      name = e["Authorizer"];
-    }
-    if (name.is_null() || name == "NONE") return json(nullptr);
-    if (!name.is_string()) return Status::InvalidArgument(where + ": Authorizer must be a name");
-    json all = auth.value("Authorizers", json::object());
-    if (!all.is_object() || !all.contains(name.get<std::string>())) {
-      return Status::InvalidArgument(where + ": authorizer " + name.get<std::string>() +
-                                     " is not in " + at + ".Authorizers");
-    }
-    const json& a = all[name.get<std::string>()];
-    std::string here = at + ".Authorizers." + name.get<std::string>();
+    THAW_ASSIGN_OR_RETURN(NamedAuthorizer found, FindAuthorizer(api, event, api_id, where));
+    if (found.body.is_null()) return json(nullptr);
+    const json& name = found.name;
+    const json& a = found.body;
+    const std::string& here = found.here;
     if (a.is_object() && a.contains("JwtConfiguration")) {
       return Status::InvalidArgument(here + ": JWT authorizers are not supported by thaw yet");
     }

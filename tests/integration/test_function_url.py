@@ -14,8 +14,6 @@ import os
 import shutil
 import socket
 import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
 import pytest
@@ -26,7 +24,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from conftest import REGION, aws, boto_client, create_function, module_server
+from conftest import REGION, aws, boto_client, create_function, module_server, serve_page
 from invoke_util import unique, wait_for_log
 
 server = module_server("--no-sandbox", examples=True)
@@ -493,9 +491,6 @@ def test_cors_preflight_and_headers(lam, server):
     assert r.headers["Access-Control-Expose-Headers"] == "x-urlecho"
 
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-
 PAGE = """<!doctype html><title>cors</title><script>
 window.result = null;
 fetch(URL + "browser?mode=", {method: "POST", credentials: "include",
@@ -506,50 +501,8 @@ fetch(URL + "browser?mode=", {method: "POST", credentials: "include",
 </script>"""
 
 
-@pytest.fixture(scope="module")
-def browser():
-    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        missing.append("selenium (scripts/setup-test-env.sh)")
-    if missing:
-        reason = f"headless Chromium is not available: missing {', '.join(missing)}"
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true: " + reason)
-        pytest.skip(reason)
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-def serve_page(html):
-    """A page on its own origin (http://127.0.0.1:<port>), as a web app would be."""
-    class Page(BaseHTTPRequestHandler):
-        def do_GET(self):
-            data = html.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd
-
-
-def test_browser_cors_preflight_fetch_and_cookies(lam, server, browser):
+def test_browser_cors_preflight_fetch_and_cookies(lam, server, chromium):
+    browser = chromium
     from selenium.webdriver.support.ui import WebDriverWait
     page_origin_server = serve_page("")  # to learn the port first
     origin = f"http://127.0.0.1:{page_origin_server.server_address[1]}"
@@ -561,14 +514,7 @@ def test_browser_cors_preflight_fetch_and_cookies(lam, server, browser):
         "ExposeHeaders": ["x-urlecho"], "AllowCredentials": True})
     # The page's own origin must be the one allowed: serve it on the same port again.
     port = int(origin.rsplit(":", 1)[1])
-    httpd = ThreadingHTTPServer(("127.0.0.1", port), type("P", (BaseHTTPRequestHandler,), {
-        "do_GET": lambda self: (self.send_response(200),
-                                self.send_header("Content-Type", "text/html"),
-                                self.end_headers(),
-                                self.wfile.write(PAGE.replace("URL", json.dumps(url), 1)
-                                                 .encode())),
-        "log_message": lambda self, *a: None}))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    httpd = serve_page(PAGE.replace("URL", json.dumps(url), 1), port)
     try:
         browser.get(origin + "/")
         WebDriverWait(browser, 60).until(lambda d: d.execute_script("return window.result"))
